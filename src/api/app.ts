@@ -1,0 +1,100 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { serializerCompiler, validatorCompiler, jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
+import { randomUUID } from 'node:crypto';
+import './fastify-types';
+import { allows, READ_ROLES, type Access } from '../auth/roles';
+import { NotAllowedError, UnauthenticatedError } from '../core/errors';
+import type { Capability, ServerContext } from '../core/capability';
+import { errorHandler } from './errors';
+
+/** Largest request body accepted, in bytes. */
+export const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Builds the HTTP API: shared infrastructure (auth, errors, metrics, OpenAPI, health) plus one
+ * encapsulated plugin per capability.
+ */
+export async function buildApp(ctx: ServerContext, capabilities: Capability[], opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger === false ? undefined : (ctx.log as unknown as FastifyBaseLogger),
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID()),
+    requestTimeout: 120_000,
+    forceCloseConnections: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: null });
+  });
+  for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain']) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  }
+
+  // Every route that changes something must say who may call it.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const mutating = methods.some((m) => !['GET', 'HEAD', 'OPTIONS'].includes(m));
+    if (mutating && !route.config?.access) {
+      throw new Error(`route ${methods.join(',')} ${route.url} declares no access roles`);
+    }
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const access: Access = req.routeOptions.config?.access ?? { roles: READ_ROLES };
+    if (access === 'public') return;
+    const header = req.headers.authorization;
+    if (!header || !header.startsWith('Bearer ')) throw new UnauthenticatedError();
+    req.principal = await ctx.tokens.authenticate(header.slice(7).trim(), ctx.clock.now());
+    if (!allows(access, req.principal.role)) {
+      throw new NotAllowedError(`role "${req.principal.role}" may not ${req.method} ${req.routeOptions.url}; allowed: ${[...access.roles, 'admin'].join(', ')}`);
+    }
+  });
+
+  collectDefaultMetrics({ register: ctx.metrics, prefix: 'shipgate_' });
+  const requests = new Counter({ name: 'shipgate_http_requests_total', help: 'API requests', labelNames: ['method', 'route', 'status'], registers: [ctx.metrics] });
+  const duration = new Histogram({ name: 'shipgate_http_request_duration_seconds', help: 'API request duration', labelNames: ['method', 'route'], registers: [ctx.metrics] });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Shipgate API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const pub = { config: { access: 'public' as const } };
+  app.get('/healthz', pub, async () => ({ status: 'ok' }));
+  app.get('/readyz', pub, async (_req, reply) => {
+    try {
+      await ctx.db.selectFrom('resources').select('name').limit(1).execute();
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).send({ status: 'not ready' });
+    }
+  });
+  app.get('/metrics', pub, async (_req, reply) => {
+    reply.header('content-type', ctx.metrics.contentType);
+    return ctx.metrics.metrics();
+  });
+  app.get('/api/v1/openapi.json', { ...pub, schema: { hide: true } }, async () => app.swagger());
+
+  for (const cap of capabilities) {
+    if (!cap.routes) continue;
+    const routes = cap.routes;
+    await app.register(async (child) => {
+      await routes(child, ctx);
+    });
+  }
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,31 @@
+/**
+ * Roles a token carries. `admin` may do everything a route allows to any role, but never bypasses
+ * segregation-of-duties rules (see sod.ts), which look at the person, not the role.
+ */
+export const ROLES = ['viewer', 'deployer', 'approver', 'oncall', 'admin', 'sdk'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who made a request: the token's identity. */
+export interface Principal {
+  tokenId: string;
+  role: Role;
+  /** The person or system the token belongs to (`--user`); defaults to `token:<id>`. */
+  user: string;
+  /** For `sdk` tokens: the one environment whose flags they see. */
+  environment?: string;
+}
+
+/** Roles that may read the control plane (every role but `sdk`, which only evaluates flags). */
+export const READ_ROLES: Role[] = ['viewer', 'deployer', 'approver', 'oncall', 'admin'];
+
+export function isRole(v: string): v is Role {
+  return (ROLES as readonly string[]).includes(v);
+}
+
+/** Route access rule: which roles may call it. `admin` is added implicitly. */
+export type Access = { roles: readonly Role[] } | 'public';
+
+export function allows(access: Access, role: Role): boolean {
+  if (access === 'public') return true;
+  return role === 'admin' || access.roles.includes(role);
+}

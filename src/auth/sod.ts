@@ -1,0 +1,25 @@
+import { NotAllowedError } from '../core/errors';
+import type { Principal } from './roles';
+
+/**
+ * Segregation of duties: "actor X may not do Y to a record whose author is X".
+ * Applies to every role, admin included; the refusal names the rule.
+ */
+export function assertNotSamePerson(
+  actor: Principal | string,
+  other: string | undefined,
+  rule: { id: string; action: string; otherRole: string },
+): void {
+  const who = typeof actor === 'string' ? actor : actor.user;
+  if (other !== undefined && who === other) {
+    throw new NotAllowedError(
+      `segregation of duties (${rule.id}): ${who} may not ${rule.action} because ${who} is the ${rule.otherRole}`,
+      { rule: rule.id, actor: who },
+    );
+  }
+}
+
+/** Checks that `actors` are pairwise different people, e.g. two approvers of an irreversible change. */
+export function distinctPeople(actors: string[]): boolean {
+  return new Set(actors).size === actors.length;
+}

@@ -1,0 +1,73 @@
+/**
+ * Domain errors know nothing of HTTP; the API layer maps them to status codes and the CLI to exit codes.
+ * Each has a stable `code` documented in docs/errors.md.
+ */
+
+/** One precise problem in user input: where (file, line, column, field path) and what. */
+export interface Issue {
+  /** Field path, dotted with [index] for arrays, e.g. `spec.dependencies[2].kind`. */
+  path: string;
+  message: string;
+  file?: string;
+  /** 1-based line in `file`. */
+  line?: number;
+  /** 1-based column in `file`. */
+  column?: number;
+}
+
+export class DomainError extends Error {
+  readonly brand = 'shipgate.DomainError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input from the caller: 400. */
+export class InputError extends DomainError {
+  constructor(message: string, readonly issues: Issue[] = []) {
+    super('INPUT_INVALID', message, issues.length ? { issues } : undefined);
+  }
+}
+
+/** Something named does not exist: 404. */
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+/** The request conflicts with current state (wrong phase, concurrent change): 409. */
+export class ConflictError extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('CONFLICT', message, details);
+  }
+}
+
+/** The caller is known but may not do this (role, segregation of duties, policy): 403. */
+export class NotAllowedError extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('NOT_ALLOWED', message, details);
+  }
+}
+
+/** No or invalid credentials: 401. */
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'a valid bearer token is required (Authorization: Bearer …)') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return typeof e === 'object' && e !== null && (e as DomainError).brand === 'shipgate.DomainError';
+}
+
+/** Formats an issue the way compilers do: `file:line:col path: message`. */
+export function formatIssue(i: Issue): string {
+  const where = i.file ? `${i.file}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ''}` : ''} ` : '';
+  return `${where}${i.path ? `${i.path}: ` : ''}${i.message}`;
+}

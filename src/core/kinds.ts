@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { formatPath, type Manifest, type PathSegment, type SourceDocument } from './manifest';
+import { InputError, type Issue } from './errors';
+import type { Role } from '../auth/roles';
+
+export const SHIPGATE_API_VERSION = 'shipgate.dev/v1';
+
+/** A column of the human table `shipgate get KIND` prints. */
+export interface Column<S> {
+  header: string;
+  value: (m: Manifest<S>) => string | number | undefined;
+}
+
+/** What later checks (cross-references) can read: the batch being applied and the stored resources. */
+export interface ValidateContext {
+  /** Finds a resource by kind (name in the registry) and name, in the batch first, then in the store. */
+  find(kind: string, name: string): Promise<Manifest | undefined>;
+}
+
+/**
+ * One kind of resource. Capabilities register theirs; `apply`, `get`, `delete` and `diff` work on
+ * every registered kind without further code.
+ */
+export interface KindDefinition<S = any> {
+  apiVersion: string;
+  kind: string;
+  /** Names the CLI accepts, lowercase: singular first, then plural and short forms. */
+  names: string[];
+  /** Schema of `spec` (for Shipgate kinds). Unknown fields should be refused (strict objects). */
+  spec: z.ZodType<S>;
+  /** Roles allowed to apply or delete this kind; admin always may. Default: deployer. */
+  writeRoles?: Role[];
+  columns?: Column<S>[];
+  /** Checks beyond the schema, e.g. references to other resources. Paths are relative to the document. */
+  validate?: (m: Manifest<S>, ctx: ValidateContext) => Issue[] | Promise<Issue[]>;
+  /** For non-Shipgate formats (OpenSLO): a schema of the whole document, replacing the default envelope. */
+  document?: z.ZodType<Manifest<S>>;
+  /** Short text for `shipgate help kinds`. */
+  description?: string;
+}
+
+const nameRe = /^[a-z0-9]([-a-z0-9._]{0,251}[a-z0-9])?$/;
+export const resourceName = z
+  .string()
+  .regex(nameRe, 'expected a lowercase name of letters, digits, "-", "." or "_" (at most 253 characters)');
+
+export const metadataSchema = z.looseObject({
+  name: resourceName,
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+/** Builds the full-document schema for a Shipgate kind from its spec schema. */
+export function envelope<S>(def: KindDefinition<S>): z.ZodType<Manifest<S>> {
+  return z.strictObject({
+    apiVersion: z.literal(def.apiVersion),
+    kind: z.literal(def.kind),
+    metadata: metadataSchema,
+    spec: def.spec,
+  }) as unknown as z.ZodType<Manifest<S>>;
+}
+
+/** The one registry of kinds; capabilities add theirs at start-up. */
+export class KindRegistry {
+  private readonly byKey = new Map<string, KindDefinition>();
+  private readonly byName = new Map<string, KindDefinition>();
+
+  register(def: KindDefinition): void {
+    const key = kindKey(def.apiVersion, def.kind);
+    if (this.byKey.has(key)) throw new Error(`kind ${key} registered twice`);
+    this.byKey.set(key, def);
+    for (const n of [...def.names, def.kind.toLowerCase()]) {
+      if (this.byName.has(n) && this.byName.get(n) !== def) throw new Error(`kind name "${n}" registered twice`);
+      this.byName.set(n, def);
+    }
+  }
+
+  /** Finds a kind by a CLI name (`service`, `svc`, `slo`…), case-insensitive. */
+  lookup(name: string): KindDefinition {
+    const def = this.byName.get(name.toLowerCase());
+    if (!def) {
+      throw new InputError(`unknown kind "${name}"; known kinds: ${this.list().map((d) => d.names[0]).join(', ')}`);
+    }
+    return def;
+  }
+
+  resolve(apiVersion: string, kind: string): KindDefinition | undefined {
+    return this.byKey.get(kindKey(apiVersion, kind));
+  }
+
+  list(): KindDefinition[] {
+    return [...this.byKey.values()];
+  }
+
+  /**
+   * Validates one parsed document: envelope, kind, schema. Returns the typed manifest or the issues,
+   * each located in the source file.
+   */
+  check(doc: SourceDocument): { manifest?: Manifest; def?: KindDefinition; issues: Issue[] } {
+    const at = (path: PathSegment[], message: string): Issue => ({
+      file: doc.file,
+      ...doc.locate(path),
+      path: formatPath(path),
+      message,
+    });
+    const v = doc.value as Record<string, unknown>;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      return { issues: [at([], 'expected a mapping with apiVersion, kind, metadata and spec')] };
+    }
+    if (typeof v.apiVersion !== 'string') return { issues: [at(['apiVersion'], 'required, e.g. "shipgate.dev/v1"')] };
+    if (typeof v.kind !== 'string') return { issues: [at(['kind'], 'required, e.g. "Service"')] };
+    const def = this.resolve(v.apiVersion, v.kind);
+    if (!def) {
+      const known = this.list().map((d) => `${d.apiVersion} ${d.kind}`).join(', ');
+      return { issues: [at(['kind'], `unknown kind "${v.kind}" for apiVersion "${v.apiVersion}"; known: ${known}`)] };
+    }
+    const schema = def.document ?? envelope(def);
+    const r = schema.safeParse(v);
+    if (!r.success) return { def, issues: zodIssues(r.error, at) };
+    return { def, manifest: r.data as Manifest, issues: [] };
+  }
+}
+
+export function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion}/${kind}`;
+}
+
+/** Turns zod issues into located, human-worded issues. */
+export function zodIssues(err: z.ZodError, at: (path: PathSegment[], message: string) => Issue): Issue[] {
+  return err.issues.map((i) => {
+    const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
+    return at(path, describeZodIssue(i));
+  });
+}
+
+function describeZodIssue(i: z.core.$ZodIssue): string {
+  switch (i.code) {
+    case 'invalid_value':
+      return `expected ${i.values.map((x) => JSON.stringify(x)).join(' | ')}`;
+    case 'invalid_type': {
+      const got = (i as { input?: unknown }).input;
+      return got === undefined ? `required (${i.expected})` : `expected ${i.expected}, got ${typeOf(got)}`;
+    }
+    case 'unrecognized_keys':
+      return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'too_small':
+      return `must be ${i.inclusive === false ? '>' : '>='} ${String(i.minimum)}${i.origin === 'string' ? ' characters' : i.origin === 'array' ? ' items' : ''}`;
+    case 'too_big':
+      return `must be ${i.inclusive === false ? '<' : '<='} ${String(i.maximum)}${i.origin === 'string' ? ' characters' : i.origin === 'array' ? ' items' : ''}`;
+    default:
+      return i.message;
+  }
+}
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+/** Validates a plain value against a schema, throwing an InputError with field paths (no file positions). */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what = 'request body'): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = zodIssues(r.error, (path, message) => ({ path: formatPath(path), message }));
+  throw new InputError(`invalid ${what}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, issues);
+}

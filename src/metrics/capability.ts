@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Capability } from '../core/capability';
+import { HOOKS } from '../core/hooks';
+import { InputError, formatIssue, type Issue } from '../core/errors';
+import { CliError, EXIT } from '../cli/exit-codes';
+import { SeriesStore, seriesMigrations } from './series-store';
+import { toSeriesPoints } from './push-points';
+import { quantile } from './latency-histogram';
+
+const pushBody = z.object({ points: z.array(z.unknown()).min(1).max(100_000) });
+const windowQuery = z.object({
+  route: z.string().min(1),
+  version: z.string().optional(),
+  from: z.coerce.number().int().nonnegative(),
+  to: z.coerce.number().int().nonnegative(),
+});
+
+/** The builtin time series: router buckets and pushed points, with the push API and `shipgate push`. */
+export const metricsCapability: Capability = {
+  name: 'metrics',
+  migrations: seriesMigrations,
+  init(ctx) {
+    ctx.services.provide(HOOKS.metrics, new SeriesStore(ctx.db));
+  },
+  routes(app, ctx) {
+    const store = () => ctx.services.get<SeriesStore>(HOOKS.metrics)!;
+    app.post('/api/v1/series', { schema: { body: pushBody, tags: ['metrics'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {
+      const { points, issues } = toSeriesPoints((req.body as z.infer<typeof pushBody>).points);
+      if (issues.length) throw new InputError(`${issues.length} invalid point(s); nothing was stored`, issues.slice(0, 100));
+      await store().ingestPoints(points);
+      return { accepted: points.length };
+    });
+    app.get('/api/v1/series/router', { schema: { querystring: windowQuery, tags: ['metrics'] } }, async (req) => {
+      const q = req.query as z.infer<typeof windowQuery>;
+      const w = await store().routerWindow({ route: q.route, version: q.version, fromMs: q.from, toMs: q.to });
+      return { ...w, errorRate: w.requests ? w.errors / w.requests : null, p50Ms: quantile(w.latency, 0.5) || null, p99Ms: quantile(w.latency, 0.99) || null };
+    });
+  },
+  cli(program, cli) {
+    program
+      .command('push')
+      .description('push series points from a JSON-lines file: {"series","labels","t","value"} per line')
+      .argument('<file>', 'JSON lines file (- for stdin)')
+      .action(async (file: string) => {
+        const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(cli.path(file), 'utf8');
+        const raw: unknown[] = [];
+        const lineOf: number[] = [];
+        const issues: Issue[] = [];
+        text.split('\n').forEach((line, i) => {
+          if (!line.trim()) return;
+          try {
+            raw.push(JSON.parse(line));
+            lineOf.push(i + 1);
+          } catch {
+            issues.push({ file, line: i + 1, path: '', message: 'not valid JSON' });
+          }
+        });
+        const r = toSeriesPoints(raw, (i) => ({ file, line: lineOf[i], path: '' }));
+        issues.push(...r.issues);
+        if (issues.length) throw new CliError(EXIT.USAGE, `nothing was pushed:\n${issues.slice(0, 20).map((x) => '  ' + formatIssue(x)).join('\n')}`);
+        let sent = 0;
+        for (let i = 0; i < raw.length; i += 10_000) {
+          const res = await cli.api().post<{ accepted: number }>('/api/v1/series', { points: raw.slice(i, i + 10_000) });
+          sent += res.accepted;
+        }
+        cli.out(`${sent} points pushed`);
+      });
+  },
+};

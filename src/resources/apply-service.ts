@@ -1,0 +1,144 @@
+import { stringify } from 'yaml';
+import { InputError, type Issue } from '../core/errors';
+import { parseDocuments, type Manifest } from '../core/manifest';
+import type { KindDefinition, KindRegistry } from '../core/kinds';
+import { RESOURCE_CHANGED, type EventBus, type ResourceChanged } from '../core/events';
+import { transaction, type Db } from '../store/db';
+import { manifestHash, type PutResult, type ResourceStore } from './resource-store';
+import { lineDiff } from './line-diff';
+
+export interface SourceFile {
+  /** Path as the user named it; used in error messages. */
+  name: string;
+  content: string;
+}
+
+export interface ApplyResult {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  action: PutResult;
+}
+
+export interface DiffEntry {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  action: 'create' | 'update' | 'unchanged';
+  /** Unified line diff of the YAML forms; empty when unchanged. */
+  diff: string[];
+}
+
+interface Checked {
+  def: KindDefinition;
+  manifest: Manifest;
+}
+
+/**
+ * Applies manifests atomically: every document of every file is parsed and validated first; any
+ * issue refuses the whole batch; otherwise all are written in one transaction.
+ */
+export class ApplyService {
+  constructor(
+    private readonly db: Db,
+    private readonly kinds: KindRegistry,
+    private readonly resources: ResourceStore,
+    private readonly events: EventBus,
+  ) {}
+
+  /** Parses and validates; throws an InputError listing every issue found with its location. */
+  async check(files: SourceFile[]): Promise<Checked[]> {
+    if (files.length === 0) throw new InputError('no files given');
+    const issues: Issue[] = [];
+    const checked: (Checked & { file: string; locate: (p: (string | number)[]) => { line: number; column: number } })[] = [];
+    for (const f of files) {
+      let docs;
+      try {
+        docs = parseDocuments(f.content, f.name);
+      } catch (e) {
+        if (e instanceof InputError) {
+          issues.push(...e.issues);
+          continue;
+        }
+        throw e;
+      }
+      if (docs.length === 0) issues.push({ file: f.name, line: 1, column: 1, path: '', message: 'no documents in file' });
+      for (const d of docs) {
+        const r = this.kinds.check(d);
+        issues.push(...r.issues);
+        if (r.manifest && r.def) checked.push({ def: r.def, manifest: r.manifest, file: d.file, locate: d.locate });
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const c of checked) {
+      const key = `${c.manifest.apiVersion}/${c.manifest.kind}/${c.manifest.metadata.name}`;
+      const where = `${c.file}:${c.locate(['metadata', 'name']).line}`;
+      if (seen.has(key)) {
+        issues.push({ file: c.file, ...c.locate(['metadata', 'name']), path: 'metadata.name', message: `${c.manifest.kind} "${c.manifest.metadata.name}" is also defined at ${seen.get(key)}` });
+      } else seen.set(key, where);
+    }
+    if (issues.length === 0) {
+      const batch = new Map(checked.map((c) => [`${c.def.kind}/${c.manifest.metadata.name}`, c.manifest]));
+      const ctx = {
+        find: async (kindName: string, name: string) => {
+          const def = this.kinds.lookup(kindName);
+          return batch.get(`${def.kind}/${name}`) ?? (await this.resources.get(def.apiVersion, def.kind, name))?.manifest;
+        },
+      };
+      for (const c of checked) {
+        if (!c.def.validate) continue;
+        for (const i of await c.def.validate(c.manifest, ctx)) {
+          const path = i.path.split(/\.|\[|\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+          issues.push({ ...c.locate(path), ...i, file: c.file });
+        }
+      }
+    }
+    if (issues.length) {
+      throw new InputError(`${issues.length} problem${issues.length > 1 ? 's' : ''} found; nothing was applied`, issues);
+    }
+    return checked;
+  }
+
+  async apply(files: SourceFile[], actor: string): Promise<ApplyResult[]> {
+    const checked = await this.check(files);
+    const results = await transaction(this.db, async (trx) => {
+      const out: ApplyResult[] = [];
+      for (const c of checked) {
+        const action = await this.resources.put(trx, c.manifest, actor);
+        out.push({ apiVersion: c.manifest.apiVersion, kind: c.manifest.kind, name: c.manifest.metadata.name, action });
+      }
+      return out;
+    });
+    for (const r of results) {
+      if (r.action !== 'unchanged') {
+        this.events.emit<ResourceChanged>(RESOURCE_CHANGED, { apiVersion: r.apiVersion, kind: r.kind, name: r.name, action: r.action });
+      }
+    }
+    return results;
+  }
+
+  async diff(files: SourceFile[]): Promise<DiffEntry[]> {
+    const checked = await this.check(files);
+    const out: DiffEntry[] = [];
+    for (const c of checked) {
+      const m = c.manifest;
+      const existing = await this.resources.get(m.apiVersion, m.kind, m.metadata.name);
+      const action = !existing ? 'create' : existing.hash === manifestHash(m) ? 'unchanged' : 'update';
+      out.push({
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        name: m.metadata.name,
+        action,
+        diff: action === 'unchanged' ? [] : lineDiff(existing ? stringify(existing.manifest) : '', stringify(m)),
+      });
+    }
+    return out;
+  }
+
+  async delete(kindName: string, name: string, actor: string): Promise<boolean> {
+    const def = this.kinds.lookup(kindName);
+    const deleted = await transaction(this.db, (trx) => this.resources.delete(trx, def.apiVersion, def.kind, name, actor));
+    if (deleted) this.events.emit<ResourceChanged>(RESOURCE_CHANGED, { apiVersion: def.apiVersion, kind: def.kind, name, action: 'deleted' });
+    return deleted;
+  }
+}

@@ -1,0 +1,150 @@
+import type { Migration } from 'kysely';
+import { canonicalJson, sha256 } from '../core/ids';
+import type { Manifest } from '../core/manifest';
+import { fromJson, toJson, type Db, type Tx } from '../store/db';
+import type { AuditLog } from '../audit/audit-log';
+
+export const resourceMigrations: Record<string, Migration> = {
+  '202611270003_resources': {
+    async up(db) {
+      await db.schema
+        .createTable('resources')
+        .addColumn('api_version', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('generation', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('updated_by', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('resources_pk', ['api_version', 'kind', 'name'])
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('resources').execute();
+    },
+  },
+};
+
+/** A stored resource with its bookkeeping. */
+export interface StoredResource<S = unknown> {
+  manifest: Manifest<S>;
+  hash: string;
+  /** Increments on every change; lets watchers and caches tell versions apart. */
+  generation: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export type PutResult = 'created' | 'updated' | 'unchanged';
+
+export function manifestHash(m: Manifest): string {
+  return sha256(canonicalJson(m));
+}
+
+/** Generic storage of every kind's manifests. Writes go through a transaction and are audited. */
+export class ResourceStore {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+    private readonly now: () => number,
+  ) {}
+
+  async get<S = unknown>(apiVersion: string, kind: string, name: string, q: Db | Tx = this.db): Promise<StoredResource<S> | undefined> {
+    const row = await q
+      .selectFrom('resources')
+      .selectAll()
+      .where('api_version', '=', apiVersion)
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row ? toStored<S>(row) : undefined;
+  }
+
+  async list<S = unknown>(apiVersion: string, kind: string, q: Db | Tx = this.db): Promise<StoredResource<S>[]> {
+    const rows = await q
+      .selectFrom('resources')
+      .selectAll()
+      .where('api_version', '=', apiVersion)
+      .where('kind', '=', kind)
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => toStored<S>(r));
+  }
+
+  /** Creates or updates; an identical manifest is a no-op with no audit event. */
+  async put(trx: Tx, m: Manifest, actor: string): Promise<PutResult> {
+    const existing = await this.get(m.apiVersion, m.kind, m.metadata.name, trx);
+    const hash = manifestHash(m);
+    if (existing && existing.hash === hash) return 'unchanged';
+    const at = new Date(this.now()).toISOString();
+    if (existing) {
+      await trx
+        .updateTable('resources')
+        .set({ body: toJson(m), hash, generation: existing.generation + 1, updated_at: at, updated_by: actor })
+        .where('api_version', '=', m.apiVersion)
+        .where('kind', '=', m.kind)
+        .where('name', '=', m.metadata.name)
+        .execute();
+    } else {
+      await trx
+        .insertInto('resources')
+        .values({
+          api_version: m.apiVersion,
+          kind: m.kind,
+          name: m.metadata.name,
+          body: toJson(m),
+          hash,
+          generation: 1,
+          created_at: at,
+          updated_at: at,
+          updated_by: actor,
+        })
+        .execute();
+    }
+    await this.audit.append(trx, {
+      actor,
+      action: existing ? 'resource.update' : 'resource.create',
+      kind: m.kind,
+      name: m.metadata.name,
+      before: existing?.manifest,
+      after: m,
+      details: { apiVersion: m.apiVersion },
+    });
+    return existing ? 'updated' : 'created';
+  }
+
+  /** Deletes; returns false when there was nothing to delete. */
+  async delete(trx: Tx, apiVersion: string, kind: string, name: string, actor: string): Promise<boolean> {
+    const existing = await this.get(apiVersion, kind, name, trx);
+    if (!existing) return false;
+    await trx
+      .deleteFrom('resources')
+      .where('api_version', '=', apiVersion)
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .execute();
+    await this.audit.append(trx, {
+      actor,
+      action: 'resource.delete',
+      kind,
+      name,
+      before: existing.manifest,
+      details: { apiVersion },
+    });
+    return true;
+  }
+}
+
+function toStored<S>(r: Record<string, unknown>): StoredResource<S> {
+  return {
+    manifest: fromJson<Manifest<S>>(r.body),
+    hash: String(r.hash),
+    generation: Number(r.generation),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+    updatedBy: String(r.updated_by),
+  };
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../core/capability';
+import { NotAllowedError, NotFoundError } from '../core/errors';
+import { allows, READ_ROLES, type Principal } from '../auth/roles';
+import type { KindDefinition } from '../core/kinds';
+import { ApplyService } from './apply-service';
+
+const filesBody = z.object({
+  files: z.array(z.object({ name: z.string().min(1).max(1024), content: z.string() })).min(1).max(10_000),
+});
+const kindParams = z.object({ kind: z.string().min(1).max(100) });
+const nameParams = kindParams.extend({ name: z.string().min(1).max(253) });
+
+function assertMayWrite(principal: Principal, def: KindDefinition): void {
+  const roles = def.writeRoles ?? ['deployer'];
+  if (!allows({ roles }, principal.role)) {
+    throw new NotAllowedError(`role "${principal.role}" may not change ${def.kind} resources; allowed: ${[...roles, 'admin'].join(', ')}`);
+  }
+}
+
+/** Generic resource routes: apply, diff, get, delete, for every registered kind. */
+export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const service = new ApplyService(ctx.db, ctx.kinds, ctx.resources, ctx.events);
+
+  app.post('/api/v1/apply', { schema: { body: filesBody, tags: ['resources'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {
+    const { files } = req.body as z.infer<typeof filesBody>;
+    const checked = await service.check(files);
+    for (const c of checked) assertMayWrite(req.principal!, c.def);
+    return { results: await service.apply(files, req.principal!.user) };
+  });
+
+  app.post('/api/v1/diff', { schema: { body: filesBody, tags: ['resources'] }, config: { access: { roles: READ_ROLES } } }, async (req) => {
+    return { changes: await service.diff((req.body as z.infer<typeof filesBody>).files) };
+  });
+
+  app.get('/api/v1/kinds', { schema: { tags: ['resources'] } }, async () => ({
+    kinds: ctx.kinds.list().map((k) => ({ apiVersion: k.apiVersion, kind: k.kind, names: k.names, description: k.description ?? '' })),
+  }));
+
+  app.get('/api/v1/resources/:kind', { schema: { params: kindParams, tags: ['resources'] } }, async (req) => {
+    const def = ctx.kinds.lookup((req.params as z.infer<typeof kindParams>).kind);
+    const items = await ctx.resources.list(def.apiVersion, def.kind);
+    return { items: items.map((i) => i.manifest) };
+  });
+
+  app.get('/api/v1/resources/:kind/:name', { schema: { params: nameParams, tags: ['resources'] } }, async (req) => {
+    const p = req.params as z.infer<typeof nameParams>;
+    const def = ctx.kinds.lookup(p.kind);
+    const item = await ctx.resources.get(def.apiVersion, def.kind, p.name);
+    if (!item) throw new NotFoundError(`${def.kind} "${p.name}" not found`);
+    return { manifest: item.manifest, generation: item.generation, updatedAt: item.updatedAt, updatedBy: item.updatedBy };
+  });
+
+  app.delete('/api/v1/resources/:kind/:name', { schema: { params: nameParams, tags: ['resources'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {
+    const p = req.params as z.infer<typeof nameParams>;
+    const def = ctx.kinds.lookup(p.kind);
+    assertMayWrite(req.principal!, def);
+    const deleted = await service.delete(p.kind, p.name, req.principal!.user);
+    if (!deleted) throw new NotFoundError(`${def.kind} "${p.name}" not found`);
+    return { deleted: true, kind: def.kind, name: p.name };
+  });
+}

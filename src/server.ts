@@ -1,0 +1,152 @@
+import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+import type { Migration } from 'kysely';
+import { KindRegistry } from './core/kinds';
+import { ServiceRegistry, type Capability, type ServerConfig, type ServerContext } from './core/capability';
+import { systemClock, type Clock } from './core/clock';
+import { EventBus } from './core/events';
+import { openDatabase } from './store/db';
+import { migrateToLatest } from './store/migrate';
+import { AuditLog } from './audit/audit-log';
+import { TokenStore } from './auth/token-store';
+import { ResourceStore } from './resources/resource-store';
+import { buildApp } from './api/app';
+import { transaction } from './store/db';
+import { capabilities as allCapabilities } from './capabilities';
+
+export interface StartOptions {
+  listen?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  router?: string;
+  clock?: Clock;
+  /** Log level (pino); `silent` in tests. */
+  logLevel?: string;
+  options?: Record<string, unknown>;
+  capabilities?: Capability[];
+}
+
+export interface RunningServer {
+  ctx: ServerContext;
+  app: FastifyInstance;
+  /** e.g. http://127.0.0.1:7070 */
+  url: string;
+  /** Where the bootstrap admin token was written, if this start created it. */
+  adminTokenFile?: string;
+  adminToken?: string;
+  close(): Promise<void>;
+}
+
+/** Collects the kinds and migrations of every capability; duplicate migration names are a bug. */
+export function assemble(capabilities: Capability[]): { kinds: KindRegistry; migrations: Record<string, Migration> } {
+  const kinds = new KindRegistry();
+  const migrations: Record<string, Migration> = {};
+  for (const c of capabilities) {
+    for (const k of c.kinds ?? []) kinds.register(k);
+    for (const [name, m] of Object.entries(c.migrations ?? {})) {
+      if (migrations[name]) throw new Error(`migration ${name} defined twice`);
+      migrations[name] = m;
+    }
+  }
+  return { kinds, migrations };
+}
+
+function splitListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  const host = i > 0 ? listen.slice(0, i) : '127.0.0.1';
+  const port = Number(i >= 0 ? listen.slice(i + 1) : listen);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid listen address "${listen}": expected HOST:PORT`);
+  return { host: host.replace(/^\[|\]$/g, ''), port };
+}
+
+/** Starts a Shipgate server: store, migrations, API, capabilities' background work. */
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const config: ServerConfig = {
+    listen: opts.listen ?? process.env.SHIPGATE_LISTEN ?? '127.0.0.1:7070',
+    dataDir: resolve(opts.dataDir ?? process.env.SHIPGATE_DATA ?? '.shipgate'),
+    databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL,
+    router: opts.router,
+    options: opts.options ?? {},
+  };
+  const capabilities = opts.capabilities ?? allCapabilities;
+  const log: Logger = pino({ level: opts.logLevel ?? process.env.SHIPGATE_LOG_LEVEL ?? 'info' });
+  const clock = opts.clock ?? systemClock;
+  mkdirSync(config.dataDir, { recursive: true });
+  const { db, dialect, close: closeDb } = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const { kinds, migrations } = assemble(capabilities);
+  try {
+    await migrateToLatest(db, migrations);
+  } catch (e) {
+    await closeDb();
+    throw e;
+  }
+  const audit = new AuditLog(() => clock.now());
+  let url = '';
+  const ctx: ServerContext = {
+    db,
+    dialect,
+    kinds,
+    audit,
+    resources: new ResourceStore(db, audit, () => clock.now()),
+    tokens: new TokenStore(db),
+    clock,
+    events: new EventBus((e, topic) => log.error({ err: e, topic }, 'event listener failed')),
+    log,
+    metrics: new Registry(),
+    config,
+    services: new ServiceRegistry(),
+    baseUrl: () => url,
+  };
+  for (const c of capabilities) await c.init?.(ctx);
+
+  let adminToken: string | undefined;
+  let adminTokenFile: string | undefined;
+  if ((await ctx.tokens.count()) === 0) {
+    const created = await transaction(db, async (trx) => {
+      const r = await ctx.tokens.create(trx, { role: 'admin', user: 'admin', description: 'bootstrap admin token', createdBy: 'shipgate', nowMs: clock.now() });
+      await audit.append(trx, { actor: 'shipgate', action: 'token.create', kind: 'Token', name: r.info.id, after: r.info });
+      return r;
+    });
+    adminToken = created.token;
+    adminTokenFile = join(config.dataDir, 'admin.token');
+    writeFileSync(adminTokenFile, adminToken + '\n', { mode: 0o600 });
+    chmodSync(adminTokenFile, 0o600);
+  }
+
+  const app = await buildApp(ctx, capabilities, { logger: (opts.logLevel ?? process.env.SHIPGATE_LOG_LEVEL) !== 'silent' });
+  const { host, port } = splitListen(config.listen);
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+  url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+
+  const stops: (() => Promise<void>)[] = [];
+  for (const c of capabilities) {
+    const stop = await c.start?.(ctx);
+    if (stop) stops.push(stop);
+  }
+  let closed = false;
+  return {
+    ctx,
+    app,
+    url,
+    adminToken,
+    adminTokenFile,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const s of stops.reverse()) {
+        try {
+          await s();
+        } catch (e) {
+          log.error({ err: e }, 'stopping a capability failed');
+        }
+      }
+      await app.close();
+      await closeDb();
+    },
+  };
+}
