@@ -9,6 +9,20 @@ import { NotAllowedError, UnauthenticatedError } from '../core/errors';
 import type { Capability, ServerContext } from '../core/capability';
 import { errorHandler } from './errors';
 
+/** A route as registered, with who may call it (for the access matrix test and `shipgate help api`). */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: Access;
+}
+
+const routeLists = new WeakMap<object, RouteInfo[]>();
+
+/** Every route registered on an app built by buildApp. */
+export function routesOf(app: FastifyInstance): RouteInfo[] {
+  return routeLists.get(app) ?? [];
+}
+
 /** Largest request body accepted, in bytes. */
 export const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
@@ -34,9 +48,12 @@ export async function buildApp(ctx: ServerContext, capabilities: Capability[], o
     app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }
 
+  const routes: RouteInfo[] = [];
+  routeLists.set(app, routes);
   // Every route that changes something must say who may call it.
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: route.url, access: route.config?.access ?? { roles: READ_ROLES } });
     const mutating = methods.some((m) => !['GET', 'HEAD', 'OPTIONS'].includes(m));
     if (mutating && !route.config?.access) {
       throw new Error(`route ${methods.join(',')} ${route.url} declares no access roles`);

@@ -116,7 +116,7 @@ export class KindRegistry {
     }
     const schema = def.document ?? envelope(def);
     const r = schema.safeParse(v);
-    if (!r.success) return { def, issues: zodIssues(r.error, at) };
+    if (!r.success) return { def, issues: zodIssues(r.error, at, v) };
     return { def, manifest: r.data as Manifest, issues: [] };
   }
 }
@@ -126,19 +126,27 @@ export function kindKey(apiVersion: string, kind: string): string {
 }
 
 /** Turns zod issues into located, human-worded issues. */
-export function zodIssues(err: z.ZodError, at: (path: PathSegment[], message: string) => Issue): Issue[] {
+export function zodIssues(err: z.ZodError, at: (path: PathSegment[], message: string) => Issue, input?: unknown): Issue[] {
   return err.issues.map((i) => {
     const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
-    return at(path, describeZodIssue(i));
+    return at(path, describeZodIssue(i, valueAt(input, path)));
   });
 }
 
-function describeZodIssue(i: z.core.$ZodIssue): string {
+function valueAt(root: unknown, path: PathSegment[]): unknown {
+  let v = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+function describeZodIssue(i: z.core.$ZodIssue, got: unknown): string {
   switch (i.code) {
     case 'invalid_value':
       return `expected ${i.values.map((x) => JSON.stringify(x)).join(' | ')}`;
     case 'invalid_type': {
-      const got = (i as { input?: unknown }).input;
       return got === undefined ? `required (${i.expected})` : `expected ${i.expected}, got ${typeOf(got)}`;
     }
     case 'unrecognized_keys':
@@ -162,6 +170,6 @@ function typeOf(v: unknown): string {
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what = 'request body'): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issues = zodIssues(r.error, (path, message) => ({ path: formatPath(path), message }));
+  const issues = zodIssues(r.error, (path, message) => ({ path: formatPath(path), message }), value);
   throw new InputError(`invalid ${what}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, issues);
 }

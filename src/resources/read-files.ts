@@ -10,6 +10,7 @@ const MANIFEST_EXT = /\.(ya?ml|json)$/i;
  * named relative to `cwd` so errors point where the user looks. `-` reads standard input text.
  */
 export function readManifestFiles(paths: string[], cwd: string, stdin?: string): SourceFile[] {
+  if (paths.length === 0) throw new CliError(EXIT.USAGE, 'name the manifests with -f FILE or -f DIR');
   const out: SourceFile[] = [];
   for (const p of paths) {
     if (p === '-') {
