@@ -3,8 +3,6 @@ import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import type { Migration } from 'kysely';
-import { KindRegistry } from './core/kinds';
 import { ServiceRegistry, type Capability, type ServerConfig, type ServerContext } from './core/capability';
 import { systemClock, type Clock } from './core/clock';
 import { EventBus } from './core/events';
@@ -16,6 +14,9 @@ import { ResourceStore } from './resources/resource-store';
 import { buildApp } from './api/app';
 import { transaction } from './store/db';
 import { capabilities as allCapabilities } from './capabilities';
+import { assemble } from './core/assemble';
+
+export { assemble };
 
 export interface StartOptions {
   listen?: string;
@@ -38,20 +39,6 @@ export interface RunningServer {
   adminTokenFile?: string;
   adminToken?: string;
   close(): Promise<void>;
-}
-
-/** Collects the kinds and migrations of every capability; duplicate migration names are a bug. */
-export function assemble(capabilities: Capability[]): { kinds: KindRegistry; migrations: Record<string, Migration> } {
-  const kinds = new KindRegistry();
-  const migrations: Record<string, Migration> = {};
-  for (const c of capabilities) {
-    for (const k of c.kinds ?? []) kinds.register(k);
-    for (const [name, m] of Object.entries(c.migrations ?? {})) {
-      if (migrations[name]) throw new Error(`migration ${name} defined twice`);
-      migrations[name] = m;
-    }
-  }
-  return { kinds, migrations };
 }
 
 function splitListen(listen: string): { host: string; port: number } {

@@ -36,6 +36,8 @@ export interface AuditEvent {
 
 export const GENESIS_HASH = '0'.repeat(64);
 const AUDIT_LOCK = 0x5347_0001;
+/** Rows per multi-row INSERT (13 columns: well under SQLite's and PostgreSQL's parameter limits). */
+const INSERT_CHUNK = 500;
 
 export const auditMigrations: Record<string, Migration> = {
   '202611270001_audit_events': {
@@ -94,6 +96,12 @@ export class AuditLog {
   constructor(private readonly now: () => number = Date.now) {}
 
   async append(trx: Tx, input: AuditInput): Promise<AuditEvent> {
+    return (await this.appendMany(trx, [input]))[0];
+  }
+
+  /** Appends several events in order with one lock, one read of the chain head and batched inserts. */
+  async appendMany(trx: Tx, inputs: AuditInput[]): Promise<AuditEvent[]> {
+    if (inputs.length === 0) return [];
     await lockKey(trx, AUDIT_LOCK);
     const last = await trx
       .selectFrom('audit_events')
@@ -101,22 +109,28 @@ export class AuditLog {
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
-    const base: Omit<AuditEvent, 'hash'> = {
-      seq: last ? Number(last.seq) + 1 : 1,
-      at: new Date(this.now()).toISOString(),
-      actor: input.actor,
-      action: input.action,
-      kind: input.kind,
-      name: input.name,
-      beforeHash: stateHash(input.before),
-      afterHash: stateHash(input.after),
-      details: input.details ?? null,
-      prevHash: last ? String(last.hash) : GENESIS_HASH,
-    };
-    const ev: AuditEvent = { ...base, hash: eventHash(base) };
-    await trx
-      .insertInto('audit_events')
-      .values({
+    let seq = last ? Number(last.seq) : 0;
+    let prevHash = last ? String(last.hash) : GENESIS_HASH;
+    const at = new Date(this.now()).toISOString();
+    const events: AuditEvent[] = [];
+    const rows: Record<string, unknown>[] = [];
+    for (const input of inputs) {
+      const base: Omit<AuditEvent, 'hash'> = {
+        seq: ++seq,
+        at,
+        actor: input.actor,
+        action: input.action,
+        kind: input.kind,
+        name: input.name,
+        beforeHash: stateHash(input.before),
+        afterHash: stateHash(input.after),
+        details: input.details ?? null,
+        prevHash,
+      };
+      const ev: AuditEvent = { ...base, hash: eventHash(base) };
+      prevHash = ev.hash;
+      events.push(ev);
+      rows.push({
         seq: ev.seq,
         at: ev.at,
         actor: ev.actor,
@@ -130,9 +144,12 @@ export class AuditLog {
         details: ev.details ? toJson(ev.details) : null,
         prev_hash: ev.prevHash,
         hash: ev.hash,
-      })
-      .execute();
-    return ev;
+      });
+    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx.insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    }
+    return events;
   }
 
   /** Events in chain order, optionally filtered. */

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliContext, type CliIo } from './context';
 import { CliError, EXIT } from './exit-codes';
 import { isDomainError, formatIssue, InputError } from '../core/errors';
-import { assemble } from '../server';
+import { assemble } from '../core/assemble';
 import { capabilities } from '../capabilities';
 import { serverCommand } from './server-command';
 

@@ -16,7 +16,7 @@ test('shipgate server starts, writes the admin token 0600, and the CLI uses it',
   try {
     let err = '';
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 60_000);
       child.stderr.on('data', (d) => {
         err += d;
         const m = /listening on (http:\/\/\S+)/.exec(err);

@@ -64,6 +64,8 @@ export function envelope<S>(def: KindDefinition<S>): z.ZodType<Manifest<S>> {
 export class KindRegistry {
   private readonly byKey = new Map<string, KindDefinition>();
   private readonly byName = new Map<string, KindDefinition>();
+  /** Document schemas built once per kind (building one costs far more than using it). */
+  private readonly schemas = new Map<KindDefinition, z.ZodType>();
 
   register(def: KindDefinition): void {
     const key = kindKey(def.apiVersion, def.kind);
@@ -114,7 +116,8 @@ export class KindRegistry {
       const known = this.list().map((d) => `${d.apiVersion} ${d.kind}`).join(', ');
       return { issues: [at(['kind'], `unknown kind "${v.kind}" for apiVersion "${v.apiVersion}"; known: ${known}`)] };
     }
-    const schema = def.document ?? envelope(def);
+    let schema = this.schemas.get(def);
+    if (!schema) this.schemas.set(def, (schema = def.document ?? envelope(def)));
     const r = schema.safeParse(v);
     if (!r.success) return { def, issues: zodIssues(r.error, at, v) };
     return { def, manifest: r.data as Manifest, issues: [] };

@@ -102,12 +102,8 @@ export class ApplyService {
   async apply(files: SourceFile[], actor: string): Promise<ApplyResult[]> {
     const checked = await this.check(files);
     const results = await transaction(this.db, async (trx) => {
-      const out: ApplyResult[] = [];
-      for (const c of checked) {
-        const action = await this.resources.put(trx, c.manifest, actor);
-        out.push({ apiVersion: c.manifest.apiVersion, kind: c.manifest.kind, name: c.manifest.metadata.name, action });
-      }
-      return out;
+      const actions = await this.resources.putMany(trx, checked.map((c) => c.manifest), actor);
+      return checked.map((c, i): ApplyResult => ({ apiVersion: c.manifest.apiVersion, kind: c.manifest.kind, name: c.manifest.metadata.name, action: actions[i] }));
     });
     for (const r of results) {
       if (r.action !== 'unchanged') {

@@ -2,7 +2,10 @@ import type { Migration } from 'kysely';
 import { canonicalJson, sha256 } from '../core/ids';
 import type { Manifest } from '../core/manifest';
 import { fromJson, toJson, type Db, type Tx } from '../store/db';
-import type { AuditLog } from '../audit/audit-log';
+import type { AuditInput, AuditLog } from '../audit/audit-log';
+
+/** Rows per batched read or insert. */
+const CHUNK = 500;
 
 export const resourceMigrations: Record<string, Migration> = {
   '202611270003_resources': {
@@ -76,44 +79,69 @@ export class ResourceStore {
 
   /** Creates or updates; an identical manifest is a no-op with no audit event. */
   async put(trx: Tx, m: Manifest, actor: string): Promise<PutResult> {
-    const existing = await this.get(m.apiVersion, m.kind, m.metadata.name, trx);
-    const hash = manifestHash(m);
-    if (existing && existing.hash === hash) return 'unchanged';
-    const at = new Date(this.now()).toISOString();
-    if (existing) {
-      await trx
-        .updateTable('resources')
-        .set({ body: toJson(m), hash, generation: existing.generation + 1, updated_at: at, updated_by: actor })
-        .where('api_version', '=', m.apiVersion)
-        .where('kind', '=', m.kind)
-        .where('name', '=', m.metadata.name)
-        .execute();
-    } else {
-      await trx
-        .insertInto('resources')
-        .values({
-          api_version: m.apiVersion,
-          kind: m.kind,
-          name: m.metadata.name,
-          body: toJson(m),
-          hash,
-          generation: 1,
-          created_at: at,
-          updated_at: at,
-          updated_by: actor,
-        })
-        .execute();
+    return (await this.putMany(trx, [m], actor))[0];
+  }
+
+  /**
+   * Creates or updates many manifests in one go: one read per kind, batched inserts, one audit
+   * append. Results are in input order. Names must be unique within the batch.
+   */
+  async putMany(trx: Tx, manifests: Manifest[], actor: string): Promise<PutResult[]> {
+    const existing = new Map<string, StoredResource>();
+    const byKind = new Map<string, { apiVersion: string; kind: string; names: string[] }>();
+    for (const m of manifests) {
+      const k = `${m.apiVersion}\u0000${m.kind}`;
+      if (!byKind.has(k)) byKind.set(k, { apiVersion: m.apiVersion, kind: m.kind, names: [] });
+      byKind.get(k)!.names.push(m.metadata.name);
     }
-    await this.audit.append(trx, {
-      actor,
-      action: existing ? 'resource.update' : 'resource.create',
-      kind: m.kind,
-      name: m.metadata.name,
-      before: existing?.manifest,
-      after: m,
-      details: { apiVersion: m.apiVersion },
-    });
-    return existing ? 'updated' : 'created';
+    for (const { apiVersion, kind, names } of byKind.values()) {
+      for (let i = 0; i < names.length; i += CHUNK) {
+        const rows = await trx
+          .selectFrom('resources')
+          .selectAll()
+          .where('api_version', '=', apiVersion)
+          .where('kind', '=', kind)
+          .where('name', 'in', names.slice(i, i + CHUNK))
+          .execute();
+        for (const r of rows) existing.set(`${apiVersion}\u0000${kind}\u0000${r.name}`, toStored(r));
+      }
+    }
+    const at = new Date(this.now()).toISOString();
+    const results: PutResult[] = [];
+    const inserts: Record<string, unknown>[] = [];
+    const events: AuditInput[] = [];
+    for (const m of manifests) {
+      const old = existing.get(`${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.name}`);
+      const hash = manifestHash(m);
+      if (old && old.hash === hash) {
+        results.push('unchanged');
+        continue;
+      }
+      if (old) {
+        await trx
+          .updateTable('resources')
+          .set({ body: toJson(m), hash, generation: old.generation + 1, updated_at: at, updated_by: actor })
+          .where('api_version', '=', m.apiVersion)
+          .where('kind', '=', m.kind)
+          .where('name', '=', m.metadata.name)
+          .execute();
+      } else {
+        inserts.push({ api_version: m.apiVersion, kind: m.kind, name: m.metadata.name, body: toJson(m), hash, generation: 1, created_at: at, updated_at: at, updated_by: actor });
+      }
+      results.push(old ? 'updated' : 'created');
+      events.push({
+        actor,
+        action: old ? 'resource.update' : 'resource.create',
+        kind: m.kind,
+        name: m.metadata.name,
+        before: old?.manifest,
+        after: m,
+        details: { apiVersion: m.apiVersion },
+      });
+    }
+    for (let i = 0; i < inserts.length; i += CHUNK) await trx.insertInto('resources').values(inserts.slice(i, i + CHUNK)).execute();
+    await this.audit.appendMany(trx, events);
+    return results;
   }
 
   /** Deletes; returns false when there was nothing to delete. */

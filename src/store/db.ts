@@ -1,12 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, SqliteDialect, PostgresDialect, PostgresAdapter, sql, type Transaction } from 'kysely';
-import Database from 'better-sqlite3';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+import type Pg from 'pg';
 
-// int8 (bigint) and numeric come back as strings by default; our values fit in a double.
-pg.types.setTypeParser(20, (v) => Number(v));
-pg.types.setTypeParser(1700, (v) => Number(v));
+// The drivers load on first use, so CLI commands that never open a database start faster.
+const require = createRequire(import.meta.url);
+let pgModule: typeof Pg | undefined;
+function loadPg(): typeof Pg {
+  if (!pgModule) {
+    pgModule = require('pg') as typeof Pg;
+    // int8 (bigint) and numeric come back as strings by default; our values fit in a double.
+    pgModule.types.setTypeParser(20, (v) => Number(v));
+    pgModule.types.setTypeParser(1700, (v) => Number(v));
+  }
+  return pgModule;
+}
 
 /** Tables are declared by each capability's store; the shared handle is untyped. */
 export type Db = Kysely<any>;
@@ -24,12 +34,13 @@ export interface OpenedDatabase {
  */
 export function openDatabase(opts: { url?: string; dataDir: string }): OpenedDatabase {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
-    const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    const pool = new (loadPg().Pool)({ connectionString: opts.url, max: 10 });
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   mkdirSync(opts.dataDir, { recursive: true });
   const file = opts.url?.startsWith('sqlite:') ? opts.url.slice('sqlite:'.length) : join(opts.dataDir, 'shipgate.db');
+  const Database = require('better-sqlite3') as typeof BetterSqlite3;
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
