@@ -71,10 +71,13 @@ export class KindRegistry {
     const key = kindKey(def.apiVersion, def.kind);
     if (this.byKey.has(key)) throw new Error(`kind ${key} registered twice`);
     this.byKey.set(key, def);
-    for (const n of [...def.names, def.kind.toLowerCase()]) {
+    for (const n of def.names) {
       if (this.byName.has(n) && this.byName.get(n) !== def) throw new Error(`kind name "${n}" registered twice`);
       this.byName.set(n, def);
     }
+    // The kind itself, lowercased, is a name too unless another kind already claims it
+    // (OpenSLO's Service and Shipgate's Service: `service` stays Shipgate's).
+    if (!this.byName.has(def.kind.toLowerCase())) this.byName.set(def.kind.toLowerCase(), def);
   }
 
   /** Finds a kind by a CLI name (`service`, `svc`, `slo`…), case-insensitive. */

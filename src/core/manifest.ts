@@ -81,3 +81,21 @@ export function formatPath(path: readonly PathSegment[]): string {
   }
   return s;
 }
+
+/**
+ * Splits documents whose top level is a sequence (as OpenSLO's go-sdk writes several objects) into
+ * one document per item, keeping source positions.
+ */
+export function expandSequences(docs: SourceDocument[]): SourceDocument[] {
+  const out: SourceDocument[] = [];
+  for (const d of docs) {
+    if (!Array.isArray(d.value)) {
+      out.push(d);
+      continue;
+    }
+    d.value.forEach((item, i) => {
+      out.push({ value: item, file: d.file, index: d.index, locate: (path) => d.locate([i, ...path]) });
+    });
+  }
+  return out;
+}

@@ -63,6 +63,7 @@ for (const store of await testStores()) {
       assert.equal(await m.sumSeries({ series: 'checkout.good', labels: { env: 'prod' }, fromMs: T0, toMs: T0 + 60_000 }), 100);
       assert.equal(await m.sumSeries({ series: 'checkout.good', fromMs: T0, toMs: T0 + 60_000 }), 1100);
       assert.equal(await m.sumSeries({ series: 'checkout.good', fromMs: T0 + 60_000, toMs: T0 + 120_000 }), 0);
+      assert.deepEqual(await m.sumSeriesSteps({ series: 'checkout.good', labels: { env: 'prod' }, fromMs: T0 - 60_000, toMs: T0 + 120_000, stepMs: 60_000 }), [0, 100, 0]);
     });
 
     test('bad points are refused with their line, and nothing is stored', async () => {

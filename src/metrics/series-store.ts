@@ -136,19 +136,32 @@ export class SeriesStore implements MetricsService {
   }
 
   async sumSeries(q: { series: string; labels?: Record<string, string>; fromMs: number; toMs: number }): Promise<number> {
+    return (await this.sumSeriesSteps({ ...q, stepMs: Math.max(1, q.toMs - q.fromMs) }))[0] ?? 0;
+  }
+
+  async sumSeriesSteps(q: { series: string; labels?: Record<string, string>; fromMs: number; toMs: number; stepMs: number }): Promise<number[]> {
+    const steps = Math.max(0, Math.ceil((q.toMs - q.fromMs) / q.stepMs));
+    const out = new Array<number>(steps).fill(0);
     const rows = await this.db
       .selectFrom('series_points')
-      .select(['labels_key', 'value'])
+      .select(['labels_key', 't_ms', 'value'])
       .where('series', '=', q.series)
       .where('t_ms', '>=', Math.floor(q.fromMs / POINT_BUCKET_MS) * POINT_BUCKET_MS)
       .where('t_ms', '<', q.toMs)
       .execute();
     const want = Object.entries(q.labels ?? {});
-    let sum = 0;
+    const matches = new Map<string, boolean>();
     for (const r of rows) {
-      const labels = fromJson<Record<string, string>>(r.labels_key);
-      if (want.every(([k, v]) => labels[k] === v)) sum += Number(r.value);
+      const key = String(r.labels_key);
+      let ok = matches.get(key);
+      if (ok === undefined) {
+        const labels = fromJson<Record<string, string>>(key);
+        matches.set(key, (ok = want.every(([k, v]) => labels[k] === v)));
+      }
+      if (!ok) continue;
+      const i = Math.floor((Math.max(Number(r.t_ms), q.fromMs) - q.fromMs) / q.stepMs);
+      if (i >= 0 && i < steps) out[i] += Number(r.value);
     }
-    return sum;
+    return out;
   }
 }

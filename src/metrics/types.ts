@@ -56,4 +56,6 @@ export interface MetricsService {
   ingestPoints(points: SeriesPoint[]): Promise<void>;
   /** Sum of a pushed series over [fromMs, toMs), labels matching as a subset. */
   sumSeries(q: { series: string; labels?: Record<string, string>; fromMs: number; toMs: number }): Promise<number>;
+  /** Sums per step of `stepMs` over [fromMs, toMs), oldest first (one read for a whole range). */
+  sumSeriesSteps(q: { series: string; labels?: Record<string, string>; fromMs: number; toMs: number; stepMs: number }): Promise<number[]>;
 }

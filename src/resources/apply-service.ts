@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { InputError, type Issue } from '../core/errors';
-import { parseDocuments, type Manifest } from '../core/manifest';
+import { expandSequences, parseDocuments, type Manifest } from '../core/manifest';
 import type { KindDefinition, KindRegistry } from '../core/kinds';
 import { RESOURCE_CHANGED, type EventBus, type ResourceChanged } from '../core/events';
 import { transaction, type Db } from '../store/db';
@@ -54,7 +54,7 @@ export class ApplyService {
     for (const f of files) {
       let docs;
       try {
-        docs = parseDocuments(f.content, f.name);
+        docs = expandSequences(parseDocuments(f.content, f.name));
       } catch (e) {
         if (e instanceof InputError) {
           issues.push(...e.issues);

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../core/capability';
+import { InputError, NotFoundError } from '../core/errors';
+import type { Manifest } from '../core/manifest';
+import type { AlertLoop } from './alert-loop';
+import type { SloService } from './slo-service';
+import type { SloStore } from './slo-store';
+import { OPENSLO_API_VERSION, type SloSpec } from './openslo/openslo-schema';
+import { inlineReferences } from './openslo/openslo-resolve';
+import { toOpenSloYaml } from './openslo/openslo-documents';
+import { sha256 } from '../core/ids';
+
+/** `at`: ISO-8601, unix seconds or unix ms. */
+export function parseAt(at: string | undefined, nowMs: number, path = 'at'): number {
+  if (at === undefined || at === '') return nowMs;
+  if (/^\d+(\.\d+)?$/.test(at)) {
+    const n = Number(at);
+    return n > 1e11 ? n : n * 1000;
+  }
+  const ms = Date.parse(at);
+  if (!Number.isFinite(ms)) throw new InputError(`"${at}" is not a time: use ISO-8601 (2026-03-01T10:00:00Z) or unix seconds`, [{ path, message: 'expected ISO-8601 or unix seconds' }]);
+  return ms;
+}
+
+const atQuery = z.object({ at: z.string().max(40).optional() });
+const nameParams = z.object({ name: z.string().min(1).max(253) });
+const gateQuery = z.object({
+  service: z.string().min(1).max(253),
+  environment: z.string().max(253).optional(),
+  changeType: z.string().max(50).optional(),
+  at: z.string().max(40).optional(),
+});
+const postmortemBody = z.strictObject({
+  service: z.string().min(1).max(253),
+  environment: z.string().max(253).optional(),
+  /** Release or incident id. */
+  reference: z.string().min(1).max(200),
+  from: z.string().min(1).max(40),
+  to: z.string().min(1).max(40),
+  at: z.string().max(40).optional(),
+});
+
+/** Strips the model (internal) from status entries. */
+function publicEntry(e: { name: string; status?: unknown; error?: string }) {
+  return { name: e.name, ...(e.status ? { status: e.status } : {}), ...(e.error ? { error: e.error } : {}) };
+}
+
+export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos: SloService; store: SloStore; loop: AlertLoop }): void {
+  const { slos, store, loop } = deps;
+  const now = () => ctx.clock.now();
+
+  app.get('/api/v1/slo/status', { schema: { querystring: atQuery, tags: ['slo'] } }, async (req) => {
+    const { at } = req.query as z.infer<typeof atQuery>;
+    const atMs = parseAt(at, now());
+    return { atMs, items: (await slos.status(undefined, atMs)).map(publicEntry) };
+  });
+
+  app.get('/api/v1/slo/status/:name', { schema: { params: nameParams, querystring: atQuery, tags: ['slo'] } }, async (req) => {
+    const { name } = req.params as z.infer<typeof nameParams>;
+    const atMs = parseAt((req.query as z.infer<typeof atQuery>).at, now());
+    const [e] = await slos.status(name, atMs);
+    return { atMs, ...publicEntry(e) };
+  });
+
+  app.get('/api/v1/slo/explain/:name', { schema: { params: nameParams, querystring: atQuery, tags: ['slo'] } }, async (req) => {
+    const { name } = req.params as z.infer<typeof nameParams>;
+    const atMs = parseAt((req.query as z.infer<typeof atQuery>).at, now());
+    return { name, text: await slos.explain(name, atMs) };
+  });
+
+  app.get('/api/v1/slo/export/:name', { schema: { params: nameParams, querystring: z.object({ inline: z.enum(['true', 'false']).optional() }), tags: ['slo'] } }, async (req) => {
+    const { name } = req.params as z.infer<typeof nameParams>;
+    const r = await ctx.resources.get<SloSpec>(OPENSLO_API_VERSION, 'SLO', name);
+    if (!r) throw new NotFoundError(`SLO "${name}" not found`);
+    let doc: Manifest<SloSpec> = r.manifest;
+    if ((req.query as { inline?: string }).inline === 'true') {
+      const kinds = ['SLI', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'];
+      const all = new Map<string, Manifest>();
+      for (const k of kinds) for (const x of await ctx.resources.list(OPENSLO_API_VERSION, k)) all.set(`${k}/${x.manifest.metadata.name}`, x.manifest);
+      doc = inlineReferences(doc, (k, n) => all.get(`${k}/${n}`)).slo;
+    }
+    return { yaml: toOpenSloYaml(doc) };
+  });
+
+  app.get('/api/v1/slo/gate', { schema: { querystring: gateQuery, tags: ['slo'] } }, async (req) => {
+    const q = req.query as z.infer<typeof gateQuery>;
+    return slos.gate({ service: q.service, ...(q.environment ? { environment: q.environment } : {}), ...(q.changeType ? { changeType: q.changeType } : {}), atMs: parseAt(q.at, now()) });
+  });
+
+  app.post('/api/v1/slo/evaluate', { schema: { body: z.strictObject({ at: z.string().max(40).optional() }).optional(), tags: ['slo'] }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) => {
+    const atMs = parseAt((req.body as { at?: string } | undefined)?.at, now());
+    return { atMs, ...(await loop.tick(atMs)) };
+  });
+
+  app.post('/api/v1/slo/postmortems/check', { schema: { body: postmortemBody, tags: ['slo'] }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) => {
+    const b = req.body as z.infer<typeof postmortemBody>;
+    const fromMs = parseAt(b.from, now(), 'from');
+    const toMs = parseAt(b.to, now(), 'to');
+    if (toMs <= fromMs) throw new InputError('"to" must be after "from"', [{ path: 'to', message: 'must be after from' }]);
+    const atMs = parseAt(b.at, Math.max(now(), toMs));
+    const shares = await slos.budgetShares({ service: b.service, ...(b.environment ? { environment: b.environment } : {}), fromMs, toMs, atMs });
+    const recorded = [];
+    for (const s of shares.filter((x) => x.required)) {
+      const id = `pm_${sha256(`${b.service}|${s.slo}|${s.objective}|${b.reference}`).slice(0, 16)}`;
+      const item = { id, service: b.service, slo: `${s.slo}/${s.objective}`, reference: b.reference, budgetShare: s.share, fromMs, toMs, status: 'pending' as const, createdMs: now() };
+      await store.addPostmortem(item);
+      recorded.push(item);
+    }
+    return { required: recorded.length > 0, shares, postmortems: recorded };
+  });
+
+  app.get('/api/v1/slo/postmortems', { schema: { querystring: z.object({ service: z.string().max(253).optional(), status: z.enum(['pending', 'done']).optional() }), tags: ['slo'] } }, async (req) => {
+    const q = req.query as { service?: string; status?: string };
+    return { items: await store.postmortems(q.service, q.status) };
+  });
+
+  app.post('/api/v1/slo/postmortems/:id/done', { schema: { params: z.object({ id: z.string().min(1).max(100) }), tags: ['slo'] }, config: { access: { roles: ['deployer', 'oncall', 'approver'] } } }, async (req) => {
+    const { id } = req.params as { id: string };
+    if (!(await store.completePostmortem(id))) throw new NotFoundError(`postmortem "${id}" not found`);
+    return { id, status: 'done' };
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Tables of the slo capability: remembered alert states (so each firing/resolved transition is
+ * notified once, across restarts and replicas) and pending postmortems.
+ */
+import type { Migration } from 'kysely';
+import { fromJson, lockKey, toJson, transaction, type Db } from '../store/db';
+import type { AlertState } from './burn-alerts';
+
+export const sloMigrations: Record<string, Migration> = {
+  '202611270600_slo_alerts_postmortems': {
+    async up(db) {
+      await db.schema
+        .createTable('slo_alert_states')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('slo_postmortems')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service', 'text', (c) => c.notNull())
+        .addColumn('slo', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text', (c) => c.notNull())
+        .addColumn('budget_share', 'double precision', (c) => c.notNull())
+        .addColumn('from_ms', 'bigint', (c) => c.notNull())
+        .addColumn('to_ms', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('slo_postmortems_service').on('slo_postmortems').columns(['service', 'status']).execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('slo_postmortems').execute();
+      await db.schema.dropTable('slo_alert_states').execute();
+    },
+  },
+};
+
+/** Advisory lock key of the alert loop (one replica evaluates at a time on PostgreSQL). */
+const ALERT_LOCK = 0x510a1e;
+
+export interface PendingPostmortem {
+  id: string;
+  service: string;
+  slo: string;
+  reference: string;
+  budgetShare: number;
+  fromMs: number;
+  toMs: number;
+  status: 'pending' | 'done';
+  createdMs: number;
+}
+
+export class SloStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Runs `fn` with the stored alert states under the loop's lock and saves the states it returns
+   * (only those keys), all in one transaction.
+   */
+  async withAlertStates(fn: (states: Record<string, AlertState>) => Promise<Record<string, AlertState>>, nowMs: number): Promise<void> {
+    await transaction(this.db, async (trx) => {
+      await lockKey(trx, ALERT_LOCK);
+      const rows = await trx.selectFrom('slo_alert_states').select(['key', 'state']).execute();
+      const states = Object.fromEntries(rows.map((r) => [String(r.key), fromJson<AlertState>(r.state)]));
+      const changed = await fn(states);
+      for (const [key, st] of Object.entries(changed)) {
+        await trx
+          .insertInto('slo_alert_states')
+          .values({ key, state: toJson(st), updated_ms: nowMs })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ state: toJson(st), updated_ms: nowMs }))
+          .execute();
+      }
+    });
+  }
+
+  async addPostmortem(p: PendingPostmortem): Promise<boolean> {
+    const existing = await this.db.selectFrom('slo_postmortems').select('id').where('id', '=', p.id).executeTakeFirst();
+    if (existing) return false;
+    await this.db
+      .insertInto('slo_postmortems')
+      .values({ id: p.id, service: p.service, slo: p.slo, reference: p.reference, budget_share: p.budgetShare, from_ms: p.fromMs, to_ms: p.toMs, status: p.status, created_ms: p.createdMs })
+      .execute();
+    return true;
+  }
+
+  async postmortems(service?: string, status?: string): Promise<PendingPostmortem[]> {
+    let q = this.db.selectFrom('slo_postmortems').selectAll().orderBy('created_ms');
+    if (service) q = q.where('service', '=', service);
+    if (status) q = q.where('status', '=', status);
+    return (await q.execute()).map((r) => ({
+      id: String(r.id), service: String(r.service), slo: String(r.slo), reference: String(r.reference), budgetShare: Number(r.budget_share),
+      fromMs: Number(r.from_ms), toMs: Number(r.to_ms), status: r.status as 'pending' | 'done', createdMs: Number(r.created_ms),
+    }));
+  }
+
+  async completePostmortem(id: string): Promise<boolean> {
+    const r = await this.db.updateTable('slo_postmortems').set({ status: 'done' }).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}
