@@ -2,14 +2,18 @@ import type { Capability } from './core/capability';
 import { coreCapability } from './resources/capability';
 import { metricsCapability } from './metrics/capability';
 import { catalogCapability } from './catalog/capability';
+import { flagsCapability } from './flags/capability';
 import { changeCapability } from './change/capability';
 import { sloCapability } from './slo/capability';
+import { analysisCapability } from './analysis/capability';
 
 /** Every capability, in start-up order. Adding a capability is one import and one entry here. */
 export const capabilities: Capability[] = [
   coreCapability,
   metricsCapability,
   catalogCapability,
+  flagsCapability,
   changeCapability,
   sloCapability,
+  analysisCapability,
 ];

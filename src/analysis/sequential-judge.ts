@@ -1,0 +1,293 @@
+/**
+ * The `sequential` judge (the default): compares the canary with the baseline serving at the same
+ * time after every interval, with anytime-valid tests, so looking after every interval does not
+ * inflate false failures. Pure, no I/O; its state is plain JSON so a run can resume.
+ *
+ * - Error rate: the 2×2 table of errors among requests per interval, tested on the odds ratio
+ *   (see odds-ratio-test.ts). "Fail" needs an e-value against "canary no worse than baseline" of
+ *   at least (number of tests)/falseFailureRate, with alternatives at or beyond the minimum effect
+ *   (ratio ≥ minRatio and difference ≥ minAbsolute, from the pooled rate), so differences well inside
+ *   the minimum effect drift towards "pass", not "fail". "Pass" needs an e-value against "regression
+ *   of at least minRatio" of 2/falsePassRate, or anytime-valid bounds showing the rates differ by less
+ *   than minAbsolute.
+ * - Latency, per quantile q: each interval, the pooled q-quantile τ of both versions' samples (a
+ *   threshold blind to which version a sample came from) splits samples into "above τ" events; the
+ *   same odds-ratio test runs on those counts (a sign test per quantile). For "pass", canary samples
+ *   are first divided by (1 + minRelative): evidence that even the shrunk canary is not slower than
+ *   the baseline rules out a regression of minRelative.
+ * - Direction `decrease` swaps the roles of the versions; `either` runs both, splitting the error budget.
+ */
+import type { IntervalInput } from './interval-input';
+import { emptyOddsRatioTest, failLogEValue, logMean, oddsRatioInterval, rateRatioToOddsRatio, updateOddsRatioTest, type OddsRatioTestState, type OddsRatioUpdate, type Table } from './odds-ratio-test';
+import { proportionLowerBound, proportionUpperBound } from './proportion-bound';
+import type { SequentialSettings } from './sequential-settings';
+
+export type SequentialVerdict = 'pass' | 'fail' | 'continue';
+
+/** Serialisable state between intervals. */
+export interface SequentialState {
+  intervals: number;
+  canaryRequests: number;
+  baselineRequests: number;
+  tests: Record<string, OddsRatioTestState>;
+}
+
+/** Everything one test says after an interval, for the report. */
+export interface SequentialTestReport {
+  /** e.g. `error-rate` or `latency-p90`. */
+  metric: string;
+  /** Which change counts as a regression. */
+  direction: 'increase' | 'decrease';
+  verdict: SequentialVerdict | 'nodata';
+  /** This interval's table (events: errors, or samples above the threshold). */
+  interval: Table & { thresholdMs?: number; baselineQuantileMs?: number; canaryQuantileMs?: number };
+  cumulative: Table & { canaryRate: number; baselineRate: number };
+  /** Largest odds ratio counted as harmless in this interval (null of "fail"; 1 for latency, whose canary is shrunk instead). */
+  harmlessOddsRatio: number;
+  /** Smallest odds ratio counted as a regression in this interval. */
+  minEffectOddsRatio: number;
+  /** Anytime-valid interval for the common odds ratio (regressing side / reference side) and its grid estimate. */
+  oddsRatio: { lower: number; upper: number; estimate: number; confidence: number };
+  /** e-value against "no regression" and the value that fails. */
+  failEValue: number;
+  failThreshold: number;
+  /** e-value against "regression of at least the minimum effect" and the value that passes. */
+  passEValue: number;
+  passThreshold: number;
+  /** Error rate only: anytime-valid bound on the rate difference, and whether it alone passes. */
+  rateDifferenceUpper?: number;
+}
+
+export interface SequentialStepResult {
+  state: SequentialState;
+  verdict: SequentialVerdict;
+  reason: string;
+  needMoreData: boolean;
+  tests: SequentialTestReport[];
+}
+
+export function emptySequentialState(): SequentialState {
+  return { intervals: 0, canaryRequests: 0, baselineRequests: 0, tests: {} };
+}
+
+interface TestSpec {
+  id: string;
+  metric: string;
+  kind: 'errors' | 'latency';
+  quantile?: number;
+  direction: 'increase' | 'decrease';
+}
+
+function directions(d: 'increase' | 'decrease' | 'either'): ('increase' | 'decrease')[] {
+  return d === 'either' ? ['increase', 'decrease'] : [d];
+}
+
+/** The tests a settings object runs, in report order. */
+export function sequentialTests(s: SequentialSettings): TestSpec[] {
+  const out: TestSpec[] = [];
+  if (s.errorRate.enabled) for (const d of directions(s.errorRate.direction)) out.push({ id: `error-rate:${d}`, metric: 'error-rate', kind: 'errors', direction: d });
+  if (s.latency.enabled) {
+    for (const q of s.latency.quantiles) {
+      const metric = `latency-p${Math.round(q * 1000) / 10}`;
+      for (const d of directions(s.latency.direction)) out.push({ id: `${metric}:${d}`, metric, kind: 'latency', quantile: q, direction: d });
+    }
+  }
+  return out;
+}
+
+/** Values above tau in an ascending array (binary search). */
+function countAbove(sorted: readonly number[], tau: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] > tau) hi = mid;
+    else lo = mid + 1;
+  }
+  return sorted.length - lo;
+}
+
+/** NumPy-style percentile of the union of two ascending arrays (the second scaled by 1/shrinkB), without merging. */
+function pooledPercentile(a: readonly number[], b: readonly number[], shrinkB: number, pct: number): number {
+  const n = a.length + b.length;
+  if (n === 0) return NaN;
+  const at = (k: number): number => {
+    // k-th smallest (0-based) of the union, by binary search on the value rank in a.
+    // Find the number i of elements taken from a among the k + 1 smallest.
+    let left = Math.max(0, k + 1 - b.length);
+    let right = Math.min(k + 1, a.length);
+    while (left < right) {
+      const i = (left + right) >>> 1;
+      const j = k + 1 - i;
+      if (j > 0 && i < a.length && b[j - 1] / shrinkB > a[i]) left = i + 1;
+      else right = i;
+    }
+    const i = left;
+    const j = k + 1 - i;
+    const fromA = i > 0 ? a[i - 1] : -Infinity;
+    const fromB = j > 0 ? b[j - 1] / shrinkB : -Infinity;
+    return Math.max(fromA, fromB);
+  };
+  if (n === 1) return at(0);
+  const pos = (pct / 100) * (n - 1) + 1;
+  const k = Math.floor(pos);
+  const d = pos - k;
+  if (k <= 0) return at(0);
+  if (k >= n) return at(n - 1);
+  const lo = at(k - 1);
+  return lo + d * (at(k) - lo);
+}
+
+function sortedPercentile(sorted: readonly number[], pct: number): number {
+  return pooledPercentile(sorted, [], 1, pct);
+}
+
+function oddsRatio(p1: number, p0: number): number {
+  if (p1 >= 1 || p0 <= 0) return Infinity;
+  return (p1 / (1 - p1)) / (p0 / (1 - p0));
+}
+
+interface Tables extends OddsRatioUpdate {
+  extra: { thresholdMs?: number; baselineQuantileMs?: number; canaryQuantileMs?: number };
+}
+
+function errorTables(spec: TestSpec, s: SequentialSettings, iv: IntervalInput, prev: OddsRatioTestState): Tables {
+  const [r, f] = spec.direction === 'increase' ? [iv.canary, iv.baseline] : [iv.baseline, iv.canary];
+  const table: Table = { canaryEvents: r.errors, canaryTotal: r.requests, baselineEvents: f.errors, baselineTotal: f.requests };
+  // Pooled rate up to and including this interval: symmetric in the versions, so using it keeps the test valid.
+  const events = prev.totals.canaryEvents + prev.totals.baselineEvents + r.errors + f.errors;
+  const total = prev.totals.canaryTotal + prev.totals.baselineTotal + r.requests + f.requests;
+  const pooled = total > 0 ? events / total : 0;
+  const ratio = pooled > 0 ? Math.max(s.errorRate.minRatio, 1 + s.errorRate.minAbsolute / pooled) : s.errorRate.minRatio;
+  const harmless = ratio ** s.errorRate.harmlessShare;
+  return {
+    raw: table, fail: table, pass: table,
+    failNull: rateRatioToOddsRatio(harmless, pooled),
+    failMin: Math.max(rateRatioToOddsRatio(ratio, pooled), rateRatioToOddsRatio(harmless, pooled) * 1.01),
+    passBoundary: s.errorRate.minRatio,
+    extra: {},
+  };
+}
+
+function sortedCopy(v: readonly number[]): number[] {
+  return Array.from(Float64Array.from(v).sort());
+}
+
+interface SortedInterval {
+  canary: number[];
+  baseline: number[];
+}
+
+function latencyTables(spec: TestSpec, s: SequentialSettings, sorted: SortedInterval): Tables {
+  const pct = spec.quantile! * 100;
+  const m = s.latency.minRelative;
+  // r regresses when it is larger than f by the factor.
+  const [r, f, factor] = spec.direction === 'increase' ? [sorted.canary, sorted.baseline, 1 + m] : [sorted.baseline, sorted.canary, 1 / (1 - m)];
+  const harmless = factor ** s.latency.harmlessShare;
+  const table = (shrink: number): { t: Table; tau: number } => {
+    const tau = pooledPercentile(f, r, shrink, pct);
+    return { t: { canaryEvents: countAbove(r, tau * shrink), canaryTotal: r.length, baselineEvents: countAbove(f, tau), baselineTotal: f.length }, tau };
+  };
+  const raw = table(1);
+  const fail = harmless === 1 ? raw : table(harmless);
+  const pass = table(factor);
+  // Odds ratio of exceeding the threshold if r were larger than f by `factor / harmless`, from both versions' samples.
+  const n = r.length + f.length;
+  const p0 = n ? (countAbove(r, fail.tau * harmless) + countAbove(f, fail.tau)) / n : 0;
+  const lower = fail.tau / (factor / harmless);
+  const p1 = n ? (countAbove(r, lower * harmless) + countAbove(f, lower)) / n : 0;
+  const failMin = Math.max(oddsRatio(p1, p0), factor / harmless);
+  return {
+    raw: raw.t, fail: fail.t, pass: pass.t,
+    failNull: 1,
+    failMin: Number.isFinite(failMin) ? failMin : 1e4,
+    passBoundary: 1,
+    extra: { thresholdMs: raw.tau, baselineQuantileMs: sortedPercentile(sorted.baseline, pct), canaryQuantileMs: sortedPercentile(sorted.canary, pct) },
+  };
+}
+
+const fmt = (v: number) => (v >= 1e6 ? v.toExponential(2) : v >= 100 ? v.toFixed(0) : v.toPrecision(3));
+
+/** Judges one more interval. Pass the returned state to the next call. */
+export function sequentialStep(s: SequentialSettings, state: SequentialState | null, iv: IntervalInput): SequentialStepResult {
+  const specs = sequentialTests(s);
+  const prev = state ?? emptySequentialState();
+  const next: SequentialState = {
+    intervals: prev.intervals + 1,
+    canaryRequests: prev.canaryRequests + iv.canary.requests,
+    baselineRequests: prev.baselineRequests + iv.baseline.requests,
+    tests: { ...prev.tests },
+  };
+  const errorTests = specs.filter((x) => x.kind === 'errors').length;
+  const latencyTests = specs.length - errorTests;
+  // Split of the false-failure budget (Bonferroni): errorRateShare to the error-rate tests when both kinds run.
+  const budget = (spec: TestSpec): number => {
+    if (errorTests === 0 || latencyTests === 0) return s.falseFailureRate / specs.length;
+    return spec.kind === 'errors' ? (s.falseFailureRate * s.errorRateShare) / errorTests : (s.falseFailureRate * (1 - s.errorRateShare)) / latencyTests;
+  };
+  const sorted: SortedInterval = { canary: sortedCopy(iv.canary.latencyMs), baseline: sortedCopy(iv.baseline.latencyMs) };
+  const reports: SequentialTestReport[] = specs.map((spec) => {
+    const before = prev.tests[spec.id] ?? emptyOddsRatioTest();
+    const t = spec.kind === 'errors' ? errorTables(spec, s, iv, before) : latencyTables(spec, s, sorted);
+    const after = updateOddsRatioTest(before, t);
+    next.tests[spec.id] = after;
+    const c = after.totals;
+    const failE = Math.exp(failLogEValue(after));
+    const passE = Math.exp(logMean(after.passLog));
+    let passThreshold = 1 / s.falsePassRate;
+    let passed: boolean;
+    let rateDifferenceUpper: number | undefined;
+    if (spec.kind === 'errors') {
+      // Two ways to rule out a regression, each at half the false-pass budget.
+      passThreshold = 2 / s.falsePassRate;
+      const a = s.falsePassRate / 4;
+      rateDifferenceUpper = proportionUpperBound(c.canaryEvents, c.canaryTotal, a) - proportionLowerBound(c.baselineEvents, c.baselineTotal, a);
+      passed = passE >= passThreshold || rateDifferenceUpper < s.errorRate.minAbsolute;
+    } else {
+      passed = passE >= passThreshold;
+    }
+    const noData = c.canaryTotal === 0 && c.baselineTotal === 0;
+    const enough = spec.kind === 'errors' || (spec.direction === 'increase' ? c.canaryTotal : c.baselineTotal) >= s.minCanaryLatencySamples;
+    const failThreshold = 1 / budget(spec);
+    const verdict: SequentialTestReport['verdict'] = noData ? 'nodata' : !enough ? 'continue' : failE >= failThreshold ? 'fail' : passed ? 'pass' : 'continue';
+    return {
+      metric: spec.metric,
+      direction: spec.direction,
+      verdict,
+      interval: { ...t.raw, ...t.extra },
+      cumulative: { ...c, canaryRate: c.canaryTotal ? c.canaryEvents / c.canaryTotal : NaN, baselineRate: c.baselineTotal ? c.baselineEvents / c.baselineTotal : NaN },
+      harmlessOddsRatio: t.failNull,
+      minEffectOddsRatio: t.failMin,
+      oddsRatio: { ...oddsRatioInterval(after, s.falseFailureRate), confidence: 1 - s.falseFailureRate },
+      failEValue: failE,
+      failThreshold,
+      passEValue: passE,
+      passThreshold,
+      ...(rateDifferenceUpper === undefined ? {} : { rateDifferenceUpper }),
+    };
+  });
+  const name = (r: SequentialTestReport) => `${r.metric}${r.direction === 'decrease' ? ' (decrease)' : ''}`;
+  const needMoreData = next.canaryRequests < s.minCanaryRequests || next.baselineRequests < s.minBaselineRequests;
+  if (needMoreData) {
+    return {
+      state: next, verdict: 'continue', needMoreData, tests: reports,
+      reason: `need more data: canary ${next.canaryRequests} of ${s.minCanaryRequests} requests, baseline ${next.baselineRequests} of ${s.minBaselineRequests}`,
+    };
+  }
+  const failed = reports.filter((r) => r.verdict === 'fail');
+  if (failed.length) {
+    return {
+      state: next, verdict: 'fail', needMoreData, tests: reports,
+      reason: `regression: ${failed.map((r) => `${name(r)} e-value ${fmt(r.failEValue)} ≥ ${fmt(r.failThreshold)}`).join('; ')}`,
+    };
+  }
+  const judged = reports.filter((r) => r.verdict !== 'nodata');
+  const open = judged.filter((r) => r.verdict !== 'pass');
+  if (judged.length > 0 && open.length === 0) {
+    return { state: next, verdict: 'pass', needMoreData, tests: reports, reason: `no regression beyond the minimum effect in ${judged.map(name).join(', ')}` };
+  }
+  return {
+    state: next, verdict: 'continue', needMoreData, tests: reports,
+    reason: judged.length === 0 ? 'need more data: no metric has data yet' : `undecided: ${open.map((r) => `${name(r)} (fail e-value ${fmt(r.failEValue)}, pass e-value ${fmt(r.passEValue)})`).join('; ')}`,
+  };
+}

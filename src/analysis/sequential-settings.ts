@@ -1,0 +1,61 @@
+/** Settings of the `sequential` judge, validated with zod; every field has a default. */
+import { z } from 'zod';
+
+export const directionSchema = z.enum(['increase', 'decrease', 'either']);
+export type Direction = z.infer<typeof directionSchema>;
+
+export const sequentialSettingsSchema = z.object({
+  /**
+   * Bound on the probability that a run fails a canary whose change is harmless (within each
+   * metric's harmless share of the minimum effect), over the whole run however long (Ville's
+   * inequality; split across the tests). Canaries no worse than the baseline fail far less often.
+   */
+  falseFailureRate: z.number().gt(0).lt(0.5).default(0.05),
+  /**
+   * Share of falseFailureRate given to the error-rate test when latency is judged too; the latency
+   * tests split the rest. Latency tests see every sample and need little of it.
+   */
+  errorRateShare: z.number().gt(0).lt(1).default(0.8),
+  /** Bound on the probability of passing a canary that regresses by at least the minimum effect. */
+  falsePassRate: z.number().gt(0).lt(0.5).default(0.05),
+  /** Below these cumulative counts the verdict is `continue` ("need more data"). */
+  minCanaryRequests: z.number().int().nonnegative().default(100),
+  minBaselineRequests: z.number().int().nonnegative().default(100),
+  /** Minimum canary latency samples before latency can decide. */
+  minCanaryLatencySamples: z.number().int().nonnegative().default(50),
+  errorRate: z
+    .object({
+      enabled: z.boolean().default(true),
+      direction: directionSchema.default('increase'),
+      /** A regression is at least this ratio canary/baseline … */
+      minRatio: z.number().gt(1).default(1.5),
+      /** … and at least this absolute difference of rates (0.001 = 0.1 percentage points). */
+      minAbsolute: z.number().nonnegative().lt(1).default(0.001),
+      /**
+       * Share of the minimum effect, on a log scale, that is certainly harmless: "fail" needs
+       * evidence against a change this large, not merely against "no change" (0.15: ratio 1.5 → 1.063).
+       */
+      harmlessShare: z.number().min(0).lt(1).default(0.15),
+    })
+    .prefault({}),
+  latency: z
+    .object({
+      enabled: z.boolean().default(true),
+      direction: directionSchema.default('increase'),
+      /** A regression is at least this relative change of latency (0.1 = +10%, or −10% for `decrease`). */
+      minRelative: z.number().gt(0).lt(1).default(0.1),
+      /** Quantiles compared (0..1), each with its own test. */
+      quantiles: z.array(z.number().gt(0).lt(1)).min(1).default([0.5, 0.9]),
+      /** As for the error rate (0.5: +10% → +4.9%, so +3% never counts against the canary). */
+      harmlessShare: z.number().min(0).lt(1).default(0.5),
+    })
+    .prefault({}),
+});
+
+export type SequentialSettings = z.infer<typeof sequentialSettingsSchema>;
+export type SequentialSettingsInput = z.input<typeof sequentialSettingsSchema>;
+
+/** Settings with defaults filled in. */
+export function sequentialSettings(input: SequentialSettingsInput = {}): SequentialSettings {
+  return sequentialSettingsSchema.parse(input);
+}

@@ -1,0 +1,175 @@
+import { newId } from '../core/ids';
+import { SHIPGATE_API_VERSION } from '../core/kinds';
+import { ConflictError, InputError } from '../core/errors';
+import { HOOKS } from '../core/hooks';
+import type { ServerContext } from '../core/capability';
+import type { MetricsService } from '../metrics/types';
+import { lockKey, transaction } from '../store/db';
+import { analysisTemplateSpecSchema } from '../analysis/analysis-template';
+import { sequentialStep, type SequentialState } from '../analysis/sequential-judge';
+import type { FlagService } from './flag-service';
+import { FlagRolloutStore } from './flag-rollout-store';
+import { nextRolloutAction, type FlagRolloutRun } from './flag-rollout-plan';
+import type { FeatureFlagSpec } from './flag-model';
+
+/**
+ * Pushed series a guarded rollout reads, labelled `flag`, `environment` and `variant`: requests
+ * and failed requests of users served each variant (counters, `POST /api/v1/series`).
+ */
+export const FLAG_REQUESTS_SERIES = 'flag_requests';
+export const FLAG_ERRORS_SERIES = 'flag_errors';
+
+const ROLLOUT_LOCK = 0x5347_0f1b;
+/** Transitions one tick may take for one run (a clock jump can make several due at once). */
+const MAX_STEPS_PER_TICK = 16;
+
+/**
+ * Guarded flag rollouts: raise the rollout percentage step by step while the sequential judge
+ * compares users served the flag's treatment variants with users served its default variant, and
+ * kill the flag on a regression. Each action is idempotent and recorded after it is taken, so a
+ * restarted server repeats at most the last action.
+ */
+export class FlagRolloutService {
+  readonly store: FlagRolloutStore;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly flags: FlagService,
+  ) {
+    this.store = new FlagRolloutStore(ctx.db);
+  }
+
+  private async template(name: string) {
+    const stored = await this.ctx.resources.get(SHIPGATE_API_VERSION, 'AnalysisTemplate', name);
+    if (!stored) return undefined;
+    const r = analysisTemplateSpecSchema.safeParse(stored.manifest.spec);
+    return r.success ? r.data : undefined;
+  }
+
+  async start(ref: string, environment: string, o: { steps: number[]; intervalMs: number; template: string }, actor: string): Promise<FlagRolloutRun> {
+    const flag = await this.flags.find(ref);
+    const name = flag.manifest.metadata.name;
+    await this.flags.assertEnvironment(flag.manifest.spec, environment);
+    if (!(await this.template(o.template))) {
+      throw new InputError(`analysis template "${o.template}" not found or invalid`, [{ path: 'analysis', message: `no AnalysisTemplate "${o.template}"` }]);
+    }
+    const now = this.ctx.clock.now();
+    const run: FlagRolloutRun = {
+      id: newId('fr', now),
+      flag: name,
+      key: (flag.manifest.spec as FeatureFlagSpec).key ?? name,
+      environment,
+      steps: o.steps,
+      stepIndex: 0,
+      intervalMs: o.intervalMs,
+      template: o.template,
+      status: 'running',
+      stepStartedMs: now,
+      judgedUntilMs: now,
+      judgeState: null,
+      reason: `step 1 of ${o.steps.length}: ${o.steps[0]}%`,
+      createdBy: actor,
+      createdMs: now,
+      updatedMs: now,
+    };
+    await transaction(this.ctx.db, async (trx) => {
+      await lockKey(trx, ROLLOUT_LOCK);
+      const running = await this.store.list({ flag: name, environment, status: 'running' }, trx);
+      if (running.length > 0) throw new ConflictError(`flag "${name}" already has a guarded rollout running in ${environment} (${running[0].id})`);
+      await this.store.insert(trx, run);
+      await this.ctx.audit.append(trx, { actor, action: 'flag.rollout.start', kind: 'FeatureFlag', name, after: run, details: { environment } });
+    });
+    await this.flags.setState(name, environment, { action: 'percentage', percentage: o.steps[0], reason: `guarded rollout ${run.id}` }, `rollout:${run.id}`);
+    await this.flags.setState(name, environment, { action: 'enable', reason: `guarded rollout ${run.id}` }, `rollout:${run.id}`);
+    return run;
+  }
+
+  /** Moves every running rollout forward as far as the clock allows. */
+  async tick(): Promise<void> {
+    for (const run of await this.store.list({ status: 'running' })) {
+      try {
+        await this.advance(run);
+      } catch (e) {
+        this.ctx.log.warn({ err: e, rollout: run.id }, 'guarded flag rollout tick failed');
+      }
+    }
+  }
+
+  private async advance(initial: FlagRolloutRun): Promise<void> {
+    let run = initial;
+    const spec = await this.template(run.template);
+    if (!spec) {
+      await this.record(run, { ...run, status: 'aborted', reason: `analysis template "${run.template}" is gone or invalid` }, 'flag.rollout.abort');
+      return;
+    }
+    for (let i = 0; i < MAX_STEPS_PER_TICK && run.status === 'running'; i++) {
+      const now = this.ctx.clock.now();
+      const d = nextRolloutAction(run, now, spec.interval);
+      if (d.action === 'wait') return;
+      if (d.action === 'judge') {
+        const iv = await this.interval(run, d.fromMs, d.toMs);
+        const settings = { ...spec.sequential, latency: { ...spec.sequential.latency, enabled: false } };
+        const r = sequentialStep(settings, (run.judgeState as SequentialState | null) ?? null, iv);
+        if (r.verdict === 'fail') {
+          const reason = `regression at ${run.steps[run.stepIndex]}%: ${r.reason}`;
+          await this.flags.setState(run.flag, run.environment, { action: 'kill', reason: `guarded rollout ${run.id}: ${reason}` }, `rollout:${run.id}`);
+          run = await this.record(run, { ...run, status: 'rolled-back', judgeState: r.state, judgedUntilMs: d.toMs, reason }, 'flag.rollout.rollback');
+        } else {
+          run = await this.record(run, { ...run, judgeState: r.state, judgedUntilMs: d.toMs, reason: `step ${run.stepIndex + 1} of ${run.steps.length} (${run.steps[run.stepIndex]}%): ${r.reason}` });
+        }
+      } else if (d.action === 'advance') {
+        await this.flags.setState(run.flag, run.environment, { action: 'percentage', percentage: d.percentage, reason: `guarded rollout ${run.id}` }, `rollout:${run.id}`);
+        const stepIndex = run.stepIndex + 1;
+        run = await this.record(
+          run,
+          { ...run, stepIndex, stepStartedMs: now, judgedUntilMs: now, judgeState: null, reason: `step ${stepIndex + 1} of ${run.steps.length}: ${d.percentage}%` },
+          'flag.rollout.step',
+        );
+      } else {
+        run = await this.record(run, { ...run, status: 'succeeded', reason: `rolled out to ${run.steps[run.steps.length - 1]}%` }, 'flag.rollout.succeeded');
+      }
+    }
+  }
+
+  /** Requests and errors of the control (default variant) and treatment (every other variant) users. */
+  private async interval(run: FlagRolloutRun, fromMs: number, toMs: number) {
+    const metrics = this.ctx.services.get<MetricsService>(HOOKS.metrics);
+    const def = (await this.flags.engine(run.environment)).engine.definition(run.key);
+    const variants = def ? Object.keys(def.variants) : [];
+    const control = def?.defaultVariant ?? 'off';
+    const sum = async (series: string, variant: string) =>
+      metrics ? metrics.sumSeries({ series, labels: { flag: run.key, environment: run.environment, variant }, fromMs, toMs }) : 0;
+    const sample = async (vs: string[]) => {
+      let requests = 0;
+      let errors = 0;
+      for (const v of vs) {
+        requests += await sum(FLAG_REQUESTS_SERIES, v);
+        errors += await sum(FLAG_ERRORS_SERIES, v);
+      }
+      requests = Math.max(0, Math.round(requests));
+      return { requests, errors: Math.min(requests, Math.max(0, Math.round(errors))), latencyMs: [] as number[] };
+    };
+    return { baseline: await sample([control]), canary: await sample(variants.filter((v) => v !== control)) };
+  }
+
+  /** Persists a transition (and audits status changes) if no other replica moved the run meanwhile. */
+  private async record(before: FlagRolloutRun, next: FlagRolloutRun, action?: string): Promise<FlagRolloutRun> {
+    const run = { ...next, updatedMs: Math.max(this.ctx.clock.now(), before.updatedMs + 1) };
+    await transaction(this.ctx.db, async (trx) => {
+      await lockKey(trx, ROLLOUT_LOCK);
+      if (!(await this.store.update(trx, run, before.updatedMs))) throw new ConflictError(`guarded rollout ${run.id} changed meanwhile`);
+      if (action) {
+        await this.ctx.audit.append(trx, {
+          actor: `rollout:${run.id}`,
+          action,
+          kind: 'FeatureFlag',
+          name: run.flag,
+          before: { status: before.status, stepIndex: before.stepIndex },
+          after: { status: run.status, stepIndex: run.stepIndex },
+          details: { environment: run.environment, reason: run.reason, percentage: run.steps[run.stepIndex] },
+        });
+      }
+    });
+    return run;
+  }
+}

@@ -1,0 +1,349 @@
+import { canonicalJson, newId, sha256 } from '../core/ids';
+import { SHIPGATE_API_VERSION } from '../core/kinds';
+import { InputError, NotFoundError } from '../core/errors';
+import type { ServerContext } from '../core/capability';
+import type { StoredResource } from '../resources/resource-store';
+import { lockKey, transaction } from '../store/db';
+import { toFlagDefinition, featureFlagSpecSchema, type FeatureFlagSpec, type FlagConfig, type SegmentSpec } from './flag-model';
+import { applyStateOverride } from './flag-state';
+import { FlagStateStore, type FlagSchedule, type FlagState, type ScheduleAction } from './flag-state-store';
+import { staleFlags, type StaleEntry } from './stale-report';
+import { FlagEngine } from './flag-engine';
+import { changedFlagKeys } from './changed-flags';
+
+/** A configuration as delivered to SDKs, with its entity tag. */
+export interface VersionedConfig {
+  config: FlagConfig;
+  /** Quoted entity tag (`"…"`), the same on every replica for the same configuration. */
+  etag: string;
+}
+
+/** What changed since the previous configuration of the environment. */
+export interface ConfigChange {
+  /** Entity tag of the configuration this one replaces. */
+  fromEtag: string;
+  flagsChanged: string[];
+}
+
+export type ConfigListener = (v: VersionedConfig, change?: ConfigChange) => void;
+
+/** A flag as `flag list/show` print it. */
+export interface FlagSummary {
+  name: string;
+  key: string;
+  type: string;
+  valueType: string;
+  environment: string;
+  /** Effective: the state override, else the manifest. */
+  enabled: boolean;
+  killed: boolean;
+  killedAtMs: number | null;
+  percentage: number | null;
+  rules: number;
+  evaluations: number;
+  updatedAtMs: number;
+}
+
+const EVAL_LOCK = 0x5347_0f1a;
+
+/** Flag state changes, scheduled changes, configuration delivery and evaluation counts. */
+export class FlagService {
+  readonly store: FlagStateStore;
+  private readonly cache = new Map<string, VersionedConfig>();
+  private readonly listeners = new Map<string, Set<ConfigListener>>();
+  private readonly pending = new Map<string, number>();
+  private readonly engines = new Map<string, { etag: string; engine: FlagEngine }>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly ctx: ServerContext) {
+    this.store = new FlagStateStore(ctx.db);
+  }
+
+  /** The stored flag named `ref` (resource name first, then key). */
+  async find(ref: string): Promise<StoredResource<FeatureFlagSpec>> {
+    const direct = await this.ctx.resources.get<FeatureFlagSpec>(SHIPGATE_API_VERSION, 'FeatureFlag', ref);
+    if (direct) return direct;
+    const all = await this.ctx.resources.list<FeatureFlagSpec>(SHIPGATE_API_VERSION, 'FeatureFlag');
+    const byKey = all.find((r) => r.manifest.spec.key === ref);
+    if (!byKey) throw new NotFoundError(`flag "${ref}" not found`);
+    return byKey;
+  }
+
+  /** Builds (or returns the cached) configuration of one environment. */
+  async config(environment: string): Promise<VersionedConfig> {
+    const hit = this.cache.get(environment);
+    if (hit) return hit;
+    return this.serial(environment, async () => {
+      const again = this.cache.get(environment);
+      if (again) return again;
+      const v = await this.build(environment);
+      this.cache.set(environment, v);
+      return v;
+    });
+  }
+
+  /**
+   * Runs builds of one environment one after another, so a slow build that read older state can
+   * never overwrite (and push) a newer configuration, e.g. a kill.
+   */
+  private serial<T>(environment: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(environment) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.queues.set(environment, tail);
+    void tail.then(() => {
+      if (this.queues.get(environment) === tail) this.queues.delete(environment);
+    });
+    return next;
+  }
+
+  /** A compiled engine for the current configuration of one environment. */
+  async engine(environment: string): Promise<{ engine: FlagEngine; etag: string }> {
+    const v = await this.config(environment);
+    const hit = this.engines.get(environment);
+    if (hit && hit.etag === v.etag) return hit;
+    const fresh = { etag: v.etag, engine: new FlagEngine(v.config, { nowMs: () => this.ctx.clock.now() }) };
+    this.engines.set(environment, fresh);
+    return fresh;
+  }
+
+  /** Forgets cached configurations (after a manifest changed) and pushes what changed. */
+  async invalidate(): Promise<void> {
+    await this.refresh();
+  }
+
+  private async build(environment: string): Promise<VersionedConfig> {
+    const [flags, segments, states] = await Promise.all([
+      this.ctx.resources.list<FeatureFlagSpec>(SHIPGATE_API_VERSION, 'FeatureFlag'),
+      this.ctx.resources.list<SegmentSpec>(SHIPGATE_API_VERSION, 'Segment'),
+      this.store.states(environment),
+    ]);
+    const byFlag = new Map(states.map((s) => [s.flag, s]));
+    const config: FlagConfig = {
+      environment,
+      flags: flags.map((r) => applyStateOverride(toFlagDefinition(r.manifest.metadata.name, parseSpec(r.manifest.spec), environment), byFlag.get(r.manifest.metadata.name))),
+      segments: Object.fromEntries(segments.map((s) => [s.manifest.metadata.name, { constraints: s.manifest.spec.constraints }])),
+    };
+    return { config, etag: `"${sha256(canonicalJson(config)).slice(0, 32)}"` };
+  }
+
+  /** Subscribes to configuration changes of one environment; returns the unsubscribe function. */
+  subscribe(environment: string, listener: ConfigListener): () => void {
+    let set = this.listeners.get(environment);
+    if (!set) this.listeners.set(environment, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(environment);
+    };
+  }
+
+  subscriberCount(): number {
+    let n = 0;
+    for (const s of this.listeners.values()) n += s.size;
+    return n;
+  }
+
+  /**
+   * Rebuilds configurations (of `environment`, or all cached and watched ones) and pushes those
+   * whose entity tag changed to subscribers. Also picks up changes made by other replicas.
+   */
+  async refresh(environment?: string): Promise<void> {
+    const envs = environment ? [environment] : [...new Set([...this.cache.keys(), ...this.listeners.keys()])];
+    await Promise.all(
+      envs.map((env) =>
+        this.serial(env, async () => {
+          const before = this.cache.get(env);
+          const v = await this.build(env);
+          this.cache.set(env, v);
+          if (v.etag === before?.etag) return;
+          // Computed once here rather than by every subscriber.
+          const change = before ? { fromEtag: before.etag, flagsChanged: changedFlagKeys(before.config, v.config) } : undefined;
+          for (const l of this.listeners.get(env) ?? []) {
+            try {
+              l(v, change);
+            } catch (e) {
+              this.ctx.log.warn({ err: e }, 'flag config listener failed');
+            }
+          }
+        }),
+      ),
+    );
+  }
+
+  async assertEnvironment(spec: FeatureFlagSpec, environment: string): Promise<void> {
+    if (spec.environments[environment]) return;
+    if (await this.ctx.resources.get(SHIPGATE_API_VERSION, 'Environment', environment)) return;
+    throw new InputError(`unknown environment "${environment}": the flag has no such environment and no Environment resource has that name`, [
+      { path: 'env', message: `unknown environment "${environment}"` },
+    ]);
+  }
+
+  /**
+   * Changes the state of a flag in one environment, audited in the same transaction, then pushes
+   * the new configuration. `kill` is `disable` recorded as an emergency.
+   */
+  async setState(
+    ref: string,
+    environment: string,
+    change: { action: 'kill' | 'enable' | 'disable' | 'percentage'; percentage?: number; reason?: string },
+    actor: string,
+  ): Promise<FlagState> {
+    const flag = await this.find(ref);
+    const name = flag.manifest.metadata.name;
+    await this.assertEnvironment(flag.manifest.spec, environment);
+    const now = this.ctx.clock.now();
+    const next = await transaction(this.ctx.db, async (trx) => {
+      const before = await this.store.state(name, environment, trx);
+      const base: FlagState = before ?? { flag: name, environment, enabled: null, percentage: null, killedAtMs: null, updatedAtMs: now, updatedBy: actor };
+      const after: FlagState = { ...base, updatedAtMs: now, updatedBy: actor };
+      if (change.action === 'kill') {
+        after.enabled = false;
+        after.killedAtMs = now;
+      } else if (change.action === 'disable') {
+        after.enabled = false;
+      } else if (change.action === 'enable') {
+        after.enabled = true;
+        after.killedAtMs = null;
+      } else {
+        after.percentage = change.percentage ?? null;
+      }
+      await this.store.putState(trx, after);
+      await this.ctx.audit.append(trx, {
+        actor,
+        action: `flag.${change.action}`,
+        kind: 'FeatureFlag',
+        name,
+        before: before ?? null,
+        after,
+        details: { environment, ...(change.reason ? { reason: change.reason } : {}), ...(change.percentage !== undefined ? { percentage: change.percentage } : {}) },
+      });
+      return after;
+    });
+    await this.refresh(environment);
+    return next;
+  }
+
+  async schedule(ref: string, environment: string, s: { atMs: number; action: ScheduleAction; percentage?: number }, actor: string): Promise<FlagSchedule> {
+    const flag = await this.find(ref);
+    const name = flag.manifest.metadata.name;
+    await this.assertEnvironment(flag.manifest.spec, environment);
+    const now = this.ctx.clock.now();
+    const schedule: FlagSchedule = {
+      id: newId('fs', now),
+      flag: name,
+      environment,
+      atMs: s.atMs,
+      action: s.action,
+      percentage: s.percentage ?? null,
+      status: 'pending',
+      createdBy: actor,
+      createdAtMs: now,
+      doneAtMs: null,
+    };
+    await transaction(this.ctx.db, async (trx) => {
+      await this.store.addSchedule(trx, schedule);
+      await this.ctx.audit.append(trx, { actor, action: 'flag.schedule', kind: 'FeatureFlag', name, after: schedule, details: { environment } });
+    });
+    return schedule;
+  }
+
+  /** Applies every due schedule once (a schedule another replica finished is skipped). */
+  async runDueSchedules(): Promise<number> {
+    const now = this.ctx.clock.now();
+    let n = 0;
+    for (const s of await this.store.dueSchedules(now)) {
+      const claimed = await transaction(this.ctx.db, (trx) => this.store.finishSchedule(trx, s.id, now));
+      if (!claimed) continue;
+      try {
+        await this.setState(s.flag, s.environment, { action: s.action, percentage: s.percentage ?? undefined, reason: `schedule ${s.id}` }, `schedule:${s.createdBy}`);
+        n++;
+      } catch (e) {
+        this.ctx.log.warn({ err: e, schedule: s.id }, 'scheduled flag change failed');
+      }
+    }
+    return n;
+  }
+
+  /** Counts evaluations in memory; `flushCounts` writes them in one batch. */
+  countLocal(flag: string, environment: string, variant: string): void {
+    const k = `${environment}\u0000${flag}\u0000${variant}`;
+    this.pending.set(k, (this.pending.get(k) ?? 0) + 1);
+  }
+
+  async flushCounts(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.entries()].map(([k, count]) => {
+      const [environment, flag, variant] = k.split('\u0000');
+      return { flag, environment, variant, count };
+    });
+    this.pending.clear();
+    await this.recordCounts(batch);
+  }
+
+  async recordCounts(counts: Array<{ flag: string; environment: string; variant: string; count: number }>): Promise<void> {
+    if (counts.length === 0) return;
+    await transaction(this.ctx.db, async (trx) => {
+      await lockKey(trx, EVAL_LOCK);
+      await this.store.addCounts(trx, counts, this.ctx.clock.now());
+    });
+  }
+
+  async list(environment: string): Promise<FlagSummary[]> {
+    const [flags, states, counts] = await Promise.all([
+      this.ctx.resources.list<FeatureFlagSpec>(SHIPGATE_API_VERSION, 'FeatureFlag'),
+      this.store.states(environment),
+      this.store.counts({ environment }),
+    ]);
+    const byFlag = new Map(states.map((s) => [s.flag, s]));
+    const evals = new Map<string, number>();
+    for (const c of counts) evals.set(c.flag, (evals.get(c.flag) ?? 0) + c.count);
+    return flags.map((r) => {
+      const spec = parseSpec(r.manifest.spec);
+      const name = r.manifest.metadata.name;
+      const key = spec.key ?? name;
+      const st = byFlag.get(name);
+      const env = spec.environments[environment];
+      return {
+        name,
+        key,
+        type: spec.type,
+        valueType: spec.valueType,
+        environment,
+        enabled: st?.enabled ?? env?.enabled ?? false,
+        killed: st?.killedAtMs !== null && st?.killedAtMs !== undefined && st.enabled === false,
+        killedAtMs: st?.killedAtMs ?? null,
+        percentage: st?.percentage ?? null,
+        rules: env?.rules.length ?? 0,
+        evaluations: (evals.get(name) ?? 0) + (key !== name ? evals.get(key) ?? 0 : 0),
+        updatedAtMs: Math.max(Date.parse(r.updatedAt), st?.updatedAtMs ?? 0),
+      };
+    });
+  }
+
+  async stale(environment: string, o: { unchangedForMs?: number; evaluationGraceMs?: number } = {}): Promise<StaleEntry[]> {
+    const [flags, summaries] = await Promise.all([this.ctx.resources.list<FeatureFlagSpec>(SHIPGATE_API_VERSION, 'FeatureFlag'), this.list(environment)]);
+    const byName = new Map(summaries.map((s) => [s.name, s]));
+    return staleFlags(
+      flags.map((r) => {
+        const s = byName.get(r.manifest.metadata.name)!;
+        return {
+          name: s.name,
+          spec: parseSpec(r.manifest.spec),
+          createdAtMs: Date.parse(r.createdAt),
+          changedAtMs: s.updatedAtMs,
+          enabled: s.enabled,
+          percentage: s.percentage,
+          evaluations: s.evaluations,
+        };
+      }),
+      { nowMs: this.ctx.clock.now(), environment, ...o },
+    );
+  }
+}
+
+/** Stored specs were validated on apply; parsing again fills defaults added since. */
+function parseSpec(spec: FeatureFlagSpec): FeatureFlagSpec {
+  const r = featureFlagSpecSchema.safeParse(spec);
+  return r.success ? r.data : spec;
+}
