@@ -60,7 +60,10 @@ export function resourceCommands(program: Command, cli: CliContext): void {
         cli.out(name ? stringify(data) : items.map((m) => stringify(m)).join('---\n'));
         return;
       }
-      const cols = def.columns ?? [{ header: 'name', value: (m: Manifest) => m.metadata.name }];
+      const nameCol = { header: 'name', value: (m: Manifest) => m.metadata.name };
+      const own = def.columns ?? [];
+      // Every table starts with the name, whether or not the kind lists it.
+      const cols = own.some((c) => c.header.toLowerCase() === 'name') ? own : [nameCol, ...own];
       cli.print(data, opts.output, () => ({ headers: cols.map((c) => c.header), rows: items.map((m) => cols.map((c) => c.value(m))) }));
     });
 
