@@ -3,7 +3,9 @@ import { coreCapability } from './resources/capability';
 import { metricsCapability } from './metrics/capability';
 import { catalogCapability } from './catalog/capability';
 import { flagsCapability } from './flags/capability';
+import { rolloutCapability } from './rollout/capability';
 import { changeCapability } from './change/capability';
+import { routerCapability } from './router/capability';
 import { sloCapability } from './slo/capability';
 import { analysisCapability } from './analysis/capability';
 
@@ -13,7 +15,9 @@ export const capabilities: Capability[] = [
   metricsCapability,
   catalogCapability,
   flagsCapability,
+  rolloutCapability,
   changeCapability,
+  routerCapability,
   sloCapability,
   analysisCapability,
 ];

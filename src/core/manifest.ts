@@ -1,3 +1,4 @@
+import jsYaml from 'js-yaml';
 import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
 import { InputError, type Issue } from './errors';
 
@@ -34,8 +35,50 @@ export interface SourceDocument {
 /**
  * Parses YAML (multi-document) or JSON text into documents that remember source positions.
  * Syntax errors throw an InputError naming file, line and column. Empty documents are skipped.
+ *
+ * Speed: values come from a fast parser (JSON.parse, js-yaml); the position-keeping parser runs
+ * only when a position is asked for (an error to report) or the fast parser refuses the text.
  */
 export function parseDocuments(text: string, file: string): SourceDocument[] {
+  const fast = fastParse(text);
+  if (!fast) return parseWithPositions(text, file);
+  let positioned: SourceDocument[] | undefined;
+  const out: SourceDocument[] = [];
+  fast.forEach((value, index) => {
+    if (value === null || value === undefined) return;
+    out.push({
+      value,
+      file,
+      index,
+      locate(path) {
+        positioned ??= parseWithPositions(text, file);
+        const doc = positioned.find((d) => d.index === index) ?? positioned[0];
+        return doc ? doc.locate(path) : { line: 1, column: 1 };
+      },
+    });
+  });
+  return out;
+}
+
+/** Values of every document, or undefined when the fast parsers refuse the text. */
+function fastParse(text: string): unknown[] | undefined {
+  const head = text.trimStart()[0];
+  if (head === '{') {
+    try {
+      return [JSON.parse(text)];
+    } catch {
+      /* not plain JSON: fall through to YAML */
+    }
+  }
+  try {
+    // CORE_SCHEMA: YAML 1.2 core types, as the position-keeping parser reads them (no timestamps).
+    return jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA });
+  } catch {
+    return undefined;
+  }
+}
+
+function parseWithPositions(text: string, file: string): SourceDocument[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const list: Document[] = Array.isArray(docs) ? docs : [docs as unknown as Document];

@@ -69,13 +69,15 @@ export class ApplyService {
         if (r.manifest && r.def) checked.push({ def: r.def, manifest: r.manifest, file: d.file, locate: d.locate });
       }
     }
-    const seen = new Map<string, string>();
+    // Positions are computed only for the duplicates found (locating re-parses the file).
+    const seen = new Map<string, (typeof checked)[number]>();
     for (const c of checked) {
       const key = `${c.manifest.apiVersion}/${c.manifest.kind}/${c.manifest.metadata.name}`;
-      const where = `${c.file}:${c.locate(['metadata', 'name']).line}`;
-      if (seen.has(key)) {
-        issues.push({ file: c.file, ...c.locate(['metadata', 'name']), path: 'metadata.name', message: `${c.manifest.kind} "${c.manifest.metadata.name}" is also defined at ${seen.get(key)}` });
-      } else seen.set(key, where);
+      const first = seen.get(key);
+      if (first) {
+        const where = `${first.file}:${first.locate(['metadata', 'name']).line}`;
+        issues.push({ file: c.file, ...c.locate(['metadata', 'name']), path: 'metadata.name', message: `${c.manifest.kind} "${c.manifest.metadata.name}" is also defined at ${where}` });
+      } else seen.set(key, c);
     }
     if (issues.length === 0) {
       const batch = new Map(checked.map((c) => [`${c.def.kind}/${c.manifest.metadata.name}`, c.manifest]));

@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planRelease, replicasForWeight, type PlanStep } from './plan';
+import { strategySpec, type StrategySpec } from './rollout-spec';
+
+const s = (v: unknown): StrategySpec => strategySpec.parse(v);
+const row = (p: PlanStep) =>
+  `${p.kind}:${p.label}|c${p.desired.canaryReplicas}s${p.desired.stableReplicas}w${p.desired.canaryWeightPercent}` +
+  `${p.desired.headerRoutes.length ? 'h' + p.desired.headerRoutes.length : ''}${p.desired.mirrorPercent ? 'm' + p.desired.mirrorPercent : ''}${p.promotion ? '*' : ''}`;
+
+test('replica count follows the weight', () => {
+  const cases: [number, number, number][] = [
+    [3, 0, 0],
+    [3, 10, 1],
+    [3, 34, 2],
+    [3, 50, 2],
+    [3, 100, 3],
+    [10, 25, 3],
+    [1, 1, 1],
+  ];
+  for (const [r, w, want] of cases) assert.equal(replicasForWeight(r, w), want, `${w}% of ${r}`);
+});
+
+test('plans per strategy', () => {
+  const cases: [string, StrategySpec, number, boolean, string[]][] = [
+    ['first release goes straight to full traffic', s({ canary: { steps: [{ setWeight: 10 }] } }), 3, false, ['converge:deploy (first release)|c3s0w100*']],
+    [
+      'canary steps, then promote, drain, scale down',
+      s({ canary: { steps: [{ setWeight: 10 }, { analysis: { metrics: [{ name: 'error-rate', max: 0.02 }] } }, { setWeight: 50 }, { pause: { duration: '20s' } }] } }),
+      3,
+      true,
+      [
+        'converge:setWeight 10|c1s3w10',
+        'analysis:analysis|c1s3w10',
+        'converge:setWeight 50|c2s3w50',
+        'pause:pause 20s|c2s3w50',
+        'converge:promote|c3s3w100*',
+        'drain:drain stable|c3s3w100',
+        'converge:scale down stable|c3s0w100',
+      ],
+    ],
+    [
+      'header route and mirror need a canary instance at 0%; setCanaryScale fixes the count',
+      s({ canary: { steps: [{ setHeaderRoute: { header: 'x-canary', value: '1' } }, { setMirror: { percent: 20 } }, { pause: {} }, { setCanaryScale: { replicas: 2 } }, { setWeight: 5 }, { setCanaryScale: { matchTrafficWeight: true } }] } }),
+      4,
+      true,
+      [
+        'converge:setHeaderRoute x-canary: 1|c1s4w0h1',
+        'converge:setMirror 20%|c1s4w0h1m20',
+        'pause:pause (until promote)|c1s4w0h1m20',
+        'converge:setCanaryScale 2|c2s4w0h1m20',
+        'converge:setWeight 5|c2s4w5h1m20',
+        'converge:setCanaryScale matchTrafficWeight|c1s4w5h1m20',
+        'converge:promote|c4s4w100*',
+        'drain:drain stable|c4s4w100',
+        'converge:scale down stable|c4s0w100',
+      ],
+    ],
+    [
+      'blue-green: preview by header, analysis, manual switch, warm window',
+      s({ blueGreen: { prePromotionAnalysis: { metrics: [{ name: 'error-rate', max: 0.01 }] }, autoPromotion: false, postPromotionAnalysis: { templateRef: 'sequential' }, scaleDownDelay: '10s' } }),
+      2,
+      true,
+      [
+        'converge:deploy preview|c2s2w0h1',
+        'analysis:pre-promotion analysis|c2s2w0h1',
+        'pause:pause (until promote)|c2s2w0h1',
+        'converge:switch|c2s2w100*',
+        'analysis:post-promotion analysis|c2s2w100',
+        'pause:keep stable warm 10s|c2s2w100',
+        'drain:drain stable|c2s2w100',
+        'converge:scale down stable|c2s0w100',
+      ],
+    ],
+    [
+      'rolling: traffic follows the instances; the last old ones drain first',
+      s({ rolling: { maxSurge: 1, maxUnavailable: 0 } }),
+      2,
+      true,
+      ['converge:batch 1: 1 new, 2 old|c1s2w33', 'converge:batch 2: 1 new, 1 old|c1s1w50', 'converge:batch 3: 2 new, all traffic|c2s1w100*', 'drain:drain stable|c2s1w100', 'converge:scale down stable|c2s0w100'],
+    ],
+    [
+      'rolling with maxUnavailable: scale up to the full count at the end',
+      s({ rolling: { maxSurge: 0, maxUnavailable: 1 } }),
+      2,
+      true,
+      ['converge:batch 1: 0 new, 1 old|c0s1w0', 'converge:batch 2: 1 new, all traffic|c1s1w100*', 'drain:drain stable|c1s1w100', 'converge:scale down stable|c1s0w100', 'converge:scale up to 2|c2s0w100'],
+    ],
+  ];
+  for (const [name, strategy, replicas, hasStable, want] of cases) {
+    assert.deepEqual(planRelease(strategy, replicas, hasStable).map(row), want, name);
+  }
+});
+
+test('strategy validation names the field at fault', () => {
+  const bad: [unknown, RegExp][] = [
+    [{ canary: { steps: [{ setWeight: 120 }] } }, /setWeight/],
+    [{ canary: { steps: [{ pause: { duration: 'soon' } }] } }, /duration/],
+    [{ rolling: { maxSurge: 0, maxUnavailable: 0 } }, /both be 0/],
+    [{ canary: { steps: [{ setCanaryScale: { replicas: 1, weight: 10 } }] } }, /exactly one/],
+  ];
+  for (const [v, re] of bad) {
+    const r = strategySpec.safeParse(v);
+    assert.equal(r.success, false);
+    assert.match(JSON.stringify(r.error?.issues), re);
+  }
+});

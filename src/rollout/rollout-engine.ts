@@ -1,0 +1,345 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock';
+import { isDomainError } from '../core/errors';
+import type { AnalysisStep, BurnSignal, ChangeAuthorization } from '../core/hooks';
+import type { MetricsService } from '../metrics/types';
+import { isTargetError, type DeployTarget } from '../targets/deploy-target';
+import type { TrafficRouter } from '../traffic/traffic-router';
+import type { DesiredState } from './plan';
+import type { Revision } from './revision';
+import { rollbackTriggers, type InlineAnalysisSpec, type RollbackTrigger } from './rollout-spec';
+import type { RolloutStore } from './rollout-store';
+import type { RunJournal } from './run-journal';
+import * as sm from './run-state';
+import type { RunState, StepRecord, TemplateVerdict } from './run-state';
+import { analysisOutcome, judgeWindow, type Measurement } from './threshold-judge';
+import { backendNames, trafficFor } from './traffic-plan';
+
+export const SYSTEM_ACTOR = 'shipgate';
+
+export interface EngineDeps {
+  store: RolloutStore;
+  journal: RunJournal;
+  clock: Clock;
+  traffic: TrafficRouter;
+  target: (run: RunState) => DeployTarget;
+  metrics: () => MetricsService | undefined;
+  /** Requests a version of a route has served so far, live from the in-process router; undefined when not available. */
+  liveRequests: (route: string, version: string) => number | undefined;
+  analysisStep: () => AnalysisStep | undefined;
+  burnSignal: () => BurnSignal | undefined;
+  changeAuthorization: () => ChangeAuthorization | undefined;
+  log: Logger;
+  /** Consecutive infrastructure failures of one action before the run rolls back. */
+  maxErrors?: number;
+}
+
+/** What one reconcile did: `again` = it moved the run on, look again now; `idle` = wait for time or a command. */
+export type Tick = 'again' | 'idle';
+
+/**
+ * Moves one run forward by one transition. Every transition is stored (RunJournal) before the
+ * action it leads to; every action names an absolute state (instances, traffic), so repeating
+ * it after a restart has the effect of doing it once.
+ */
+export class RolloutEngine {
+  /** Steps whose state this process has converged; emptied by a restart, so the first tick re-applies (idempotently). */
+  private readonly converged = new Set<string>();
+  private readonly burnCheckedAt = new Map<string, number>();
+
+  constructor(private readonly d: EngineDeps) {}
+
+  async reconcile(run: RunState): Promise<Tick> {
+    const to = (await this.d.store.revision(run.toRevision))!;
+    const from = run.fromRevision ? ((await this.d.store.revision(run.fromRevision)) ?? null) : null;
+    const target = this.d.target(run);
+    const now = this.d.clock.now();
+    try {
+      if (run.phase === 'rollingBack') return await this.rollBack(run, from, to, target);
+      if (sm.isTerminal(run)) return 'idle';
+      const trigger = await this.trigger(run, to, target, now);
+      if (trigger) {
+        await this.d.journal.commit(run, sm.decideRollback(run, trigger.reason, trigger.message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: trigger.reason, message: trigger.message });
+        return 'again';
+      }
+      if (run.phase === 'paused') return 'idle';
+      const step = sm.currentStep(run)!;
+      if (step.status === 'pending') {
+        await this.d.journal.commit(run, sm.startStep(run, now), 'step.started', SYSTEM_ACTOR, { step: step.label });
+        return 'again';
+      }
+      const key = `${run.id}#${step.index}`;
+      if (!this.converged.has(key)) {
+        await this.converge(run, step.desired, from, to, target);
+        this.converged.add(key);
+      }
+      return await this.advance(run, step, from, to);
+    } catch (e) {
+      if (isDomainError(e) && e.code === 'CONFLICT') return 'again';
+      return this.failed(run, e, now);
+    }
+  }
+
+  private async failed(run: RunState, e: unknown, now: number): Promise<Tick> {
+    const message = (e as Error).message ?? String(e);
+    const fresh = await this.d.store.run(run.id);
+    if (!fresh || sm.isTerminal(fresh)) return 'idle';
+    if (isTargetError(e) && fresh.phase !== 'rollingBack' && rollbackTriggers(fresh.spec.strategy).includes('healthFailed')) {
+      await this.d.journal.commit(fresh, sm.decideRollback(fresh, 'healthFailed', message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'healthFailed', message });
+      return 'again';
+    }
+    this.d.log.warn({ err: e, run: run.id }, 'rollout action failed; will retry');
+    const next = sm.recordError(fresh, message, now);
+    if (next.errors >= (this.d.maxErrors ?? 10) && fresh.phase !== 'rollingBack') {
+      await this.d.journal.commit(fresh, sm.decideRollback(next, 'error', `gave up after ${next.errors} failed attempts: ${message}`, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'error', message });
+      return 'again';
+    }
+    await this.d.journal.note(fresh, next);
+    return 'idle';
+  }
+
+  /** Rollback triggers that fire now: instance health first, then SLO burn. */
+  private async trigger(run: RunState, to: Revision, target: DeployTarget, now: number): Promise<{ reason: RollbackTrigger; message: string } | undefined> {
+    const on = rollbackTriggers(run.spec.strategy);
+    if (on.includes('healthFailed')) {
+      const h = await target.health(to);
+      if (h.failed) return { reason: 'healthFailed', message: `${to.id} unhealthy: ${h.reason ?? 'instances failed'}` };
+    }
+    const burn = this.d.burnSignal();
+    if (burn && on.includes('sloBurn') && now - (this.burnCheckedAt.get(run.id) ?? 0) >= 5000) {
+      this.burnCheckedAt.set(run.id, now);
+      const b = await withTimeout(burn.pageBurning({ service: run.service, environment: run.environment, atMs: now }), 3000, { burning: false, reason: 'SLO burn check timed out' });
+      if (b.burning) return { reason: 'sloBurn', message: b.reason };
+    }
+    return undefined;
+  }
+
+  private names(from: Revision | null, to: Revision) {
+    return backendNames(from, to);
+  }
+
+  /** Brings instances and traffic to `desired`: scale up, move traffic, then scale down. */
+  private async converge(run: RunState, desired: DesiredState, from: Revision | null, to: Revision, target: DeployTarget): Promise<void> {
+    const names = this.names(from, to);
+    const stableNow = from ? await target.instances(from) : [];
+    const canaryNow = await target.instances(to);
+    if (desired.canaryReplicas > canaryNow.length) await target.deploy(to, desired.canaryReplicas);
+    if (from && desired.stableReplicas > stableNow.length) await target.deploy(from, desired.stableReplicas);
+    const canary = (await target.instances(to)).filter((i) => i.ready).slice(0, Math.max(desired.canaryReplicas, 0));
+    const stable = from ? (await target.instances(from)).filter((i) => i.ready).slice(0, desired.stableReplicas) : [];
+    const state = trafficFor(desired, from ? { name: names.stable!, instances: stable.map((i) => i.url) } : null, { name: names.canary, instances: canary.map((i) => i.url) });
+    if (state.backends.length) await this.d.traffic.apply(run.spec.route, state, SYSTEM_ACTOR);
+    if (desired.canaryReplicas < canaryNow.length) {
+      if (desired.canaryReplicas === 0) await target.teardown(to);
+      else await target.deploy(to, desired.canaryReplicas);
+    }
+    if (from && desired.stableReplicas < stableNow.length) {
+      if (desired.stableReplicas === 0) await target.teardown(from);
+      else await target.deploy(from, desired.stableReplicas);
+    }
+  }
+
+  private async advance(run: RunState, step: StepRecord, from: Revision | null, to: Revision): Promise<Tick> {
+    const now = this.d.clock.now();
+    const complete = async (message?: string): Promise<Tick> => {
+      let next = sm.completeStep(run, now);
+      if (message) next.steps[step.index].message = message;
+      if (next.canaryTrafficAtMs === null && from && step.desired.canaryWeightPercent > 0) next = { ...next, canaryTrafficAtMs: now };
+      const done = next.phase === 'completed';
+      await this.d.journal.commit(run, next, 'step.completed', SYSTEM_ACTOR, { step: step.label, ...(message ? { message } : {}) });
+      if (done) await this.finished(next, 'successful');
+      return 'again';
+    };
+    switch (step.kind) {
+      case 'converge':
+        return complete();
+      case 'pause': {
+        if (step.pauseMs === null || step.pauseMs === undefined) {
+          await this.d.journal.commit(run, sm.pauseRun(run, 'step', now), 'paused', SYSTEM_ACTOR, { step: step.label, by: 'step' });
+          return 'idle';
+        }
+        return now >= step.startedAtMs! + step.pauseMs ? complete() : 'idle';
+      }
+      case 'analysis':
+        return 'templateRef' in step.analysis! ? this.templateAnalysis(run, step, from, to, now) : this.inlineAnalysis(run, step, step.analysis as InlineAnalysisSpec, from, to, now, complete);
+      case 'drain':
+        return this.drain(run, step, from, to, now, complete);
+    }
+  }
+
+  private async inlineAnalysis(run: RunState, step: StepRecord, spec: InlineAnalysisSpec, from: Revision | null, to: Revision, now: number, complete: () => Promise<Tick>): Promise<Tick> {
+    const last = (step.measurements.at(-1)?.atMs ?? step.startedAtMs)!;
+    if (now < last + spec.interval) return 'idle';
+    const metrics = this.d.metrics();
+    const version = this.names(from, to).canary;
+    // The window grows from the start of the step: more data per verdict at low traffic.
+    const w = metrics
+      ? await metrics.routerWindow({ route: run.spec.route, version, fromMs: step.startedAtMs!, toMs: now + 1 })
+      : { requests: 0, errors: 0, counts: {}, latency: {} };
+    const names = this.names(from, to);
+    const stable =
+      metrics && names.stable && spec.metrics.some((x) => x.maxOverStable !== undefined)
+        ? await metrics.routerWindow({ route: run.spec.route, version: names.stable, fromMs: step.startedAtMs!, toMs: now + 1 })
+        : undefined;
+    const m = judgeWindow(w, now - step.startedAtMs!, spec.metrics, spec.minRequests, now, stable);
+    const measurements = [...(step.measurements as Measurement[]), m];
+    const outcome = analysisOutcome(measurements, spec);
+    const next = { ...run, updatedAtMs: now, steps: run.steps.map((s) => (s.index === step.index ? { ...s, measurements, message: summarise(m) } : s)) };
+    if (outcome === 'failed') {
+      const message = `analysis failed: ${m.reasons.join('; ')}`;
+      await this.d.journal.commit(run, sm.decideRollback(next, 'analysisFailed', message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'analysisFailed', message, step: step.label });
+      return 'again';
+    }
+    if (outcome === 'passed') {
+      const stored = await this.d.journal.note(run, next);
+      return this.advanceAfterNote(stored, step, from);
+    }
+    if (outcome === 'inconclusive') {
+      await this.d.journal.commit(run, sm.pauseRun(next, 'inconclusive', now), 'paused', SYSTEM_ACTOR, { step: step.label, by: 'inconclusive' });
+      return 'idle';
+    }
+    await this.d.journal.note(run, next);
+    return 'idle';
+  }
+
+  /** Completes the step on the freshly stored run (its version moved with the note). */
+  private async advanceAfterNote(stored: RunState, step: StepRecord, from: Revision | null): Promise<Tick> {
+    const now = this.d.clock.now();
+    let next = sm.completeStep(stored, now);
+    if (next.canaryTrafficAtMs === null && from && step.desired.canaryWeightPercent > 0) next = { ...next, canaryTrafficAtMs: now };
+    await this.d.journal.commit(stored, next, 'step.completed', SYSTEM_ACTOR, { step: step.label, message: 'analysis passed' });
+    if (next.phase === 'completed') await this.finished(next, 'successful');
+    return 'again';
+  }
+
+  private async templateAnalysis(run: RunState, step: StepRecord, from: Revision | null, to: Revision, now: number): Promise<Tick> {
+    const spec = step.analysis as { templateRef: string; maxDuration: number };
+    const verdicts = step.measurements as (TemplateVerdict & { nextAtMs?: number })[];
+    const last = verdicts.at(-1);
+    if (last?.nextAtMs && now < last.nextAtMs) return 'idle';
+    const judge = this.d.analysisStep();
+    let v: TemplateVerdict & { nextAtMs?: number };
+    if (!judge) v = { atMs: now, verdict: 'inconclusive', summary: `no analysis provider is installed to run template "${spec.templateRef}"` };
+    else {
+      const names = this.names(from, to);
+      const r = await withTimeout(judge.evaluate({
+        runId: `${run.id}.${step.index}`,
+        template: spec.templateRef,
+        service: run.service,
+        environment: run.environment,
+        route: run.spec.route,
+        baselineVersion: names.stable ?? names.canary,
+        canaryVersion: names.canary,
+        startedAtMs: step.startedAtMs!,
+        nowMs: now,
+      }), 15_000, { verdict: 'error' as const, summary: 'the analysis provider did not answer within 15 s', nextIntervalMs: 1000 });
+      v = { atMs: now, verdict: r.verdict, summary: r.summary, nextAtMs: now + Math.max(100, r.nextIntervalMs) };
+    }
+    if (v.verdict === 'continue' && now - step.startedAtMs! >= spec.maxDuration) v = { ...v, verdict: 'inconclusive', summary: `${v.summary} (no verdict within ${spec.maxDuration} ms)` };
+    const next = { ...run, updatedAtMs: now, steps: run.steps.map((s) => (s.index === step.index ? { ...s, measurements: [...verdicts, v], message: v.summary } : s)) };
+    if (v.verdict === 'fail') {
+      await this.d.journal.commit(run, sm.decideRollback(next, 'analysisFailed', `analysis ${spec.templateRef} failed: ${v.summary}`, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'analysisFailed', step: step.label });
+      return 'again';
+    }
+    if (v.verdict === 'pass') return this.advanceAfterNote(await this.d.journal.note(run, next), step, from);
+    if (v.verdict === 'inconclusive') {
+      await this.d.journal.commit(run, sm.pauseRun(next, 'inconclusive', now), 'paused', SYSTEM_ACTOR, { step: step.label, by: 'inconclusive' });
+      return 'idle';
+    }
+    if (v.verdict === 'error' && verdicts.filter((x) => x.verdict === 'error').length + 1 >= 5) {
+      await this.d.journal.commit(run, sm.pauseRun(next, 'inconclusive', now), 'paused', SYSTEM_ACTOR, { step: step.label, by: 'analysis errors' });
+      return 'idle';
+    }
+    await this.d.journal.note(run, next);
+    return 'idle';
+  }
+
+  /** Waits until the stable version got no request for the quiet period, at most `maxWait`. */
+  private async drain(run: RunState, step: StepRecord, from: Revision | null, to: Revision, now: number, complete: (m?: string) => Promise<Tick>): Promise<Tick> {
+    if (!from) return complete('nothing to drain');
+    const { quietPeriod, maxWait } = run.spec.drain;
+    const version = this.names(from, to).stable!;
+    const requests = await this.requestsSoFar(run.spec.route, version, step.startedAtMs!, now);
+    const d = step.drain;
+    if (!d || requests !== d.requests) {
+      const next = { ...run, updatedAtMs: now, steps: run.steps.map((s) => (s.index === step.index ? { ...s, drain: { requests, lastChangeAtMs: now }, message: `waiting for ${version} to go quiet (${requests} requests since the switch)` } : s)) };
+      await this.d.journal.note(run, next);
+      return 'idle';
+    }
+    if (now - d.lastChangeAtMs >= quietPeriod) return complete(`${version} quiet for ${Math.round((now - d.lastChangeAtMs) / 1000)}s`);
+    if (now - step.startedAtMs! >= maxWait) return complete(`gave up waiting after ${Math.round(maxWait / 1000)}s: ${version} still received requests`);
+    return 'idle';
+  }
+
+  private async requestsSoFar(route: string, version: string, sinceMs: number, now: number): Promise<number> {
+    const live = this.d.liveRequests(route, version);
+    if (live !== undefined) return live;
+    const m = this.d.metrics();
+    if (!m) return 0;
+    return (await m.routerWindow({ route, version, fromMs: sinceMs, toMs: now + 1 })).requests;
+  }
+
+  /** Restores all traffic to stable first (the 1-second promise), then tears the new revision down. */
+  private async rollBack(run: RunState, from: Revision | null, to: Revision, target: DeployTarget): Promise<Tick> {
+    const rb = run.rollback!;
+    if (rb.stage === 'restoreTraffic') {
+      if (from) {
+        const names = this.names(from, to);
+        let stable = (await target.instances(from)).filter((i) => i.ready);
+        if (stable.length < run.replicas) stable = (await target.deploy(from, run.replicas)).filter((i) => i.ready);
+        const state = trafficFor({ canaryReplicas: 0, stableReplicas: run.replicas, canaryWeightPercent: 0, headerRoutes: [], mirrorPercent: null }, { name: names.stable!, instances: stable.map((i) => i.url) }, { name: names.canary, instances: [] });
+        await this.d.traffic.apply(run.spec.route, state, SYSTEM_ACTOR);
+        // Where the data plane can tell, wait (at most 1 s) until it serves the restored split.
+        for (let i = 0; i < 50 && (await this.d.traffic.verifyWeight(run.spec.route, state)) === false; i++) await new Promise((r) => setTimeout(r, 20));
+      } else {
+        await this.d.traffic.removeManagedRoutes(run.spec.route, SYSTEM_ACTOR);
+      }
+      const now = this.d.clock.now();
+      await this.d.journal.commit(run, sm.trafficRestored(run, now), 'rollback.trafficRestored', SYSTEM_ACTOR, { msFromDecision: now - rb.decidedAtMs });
+      return 'again';
+    }
+    if (rb.stage === 'teardown') {
+      await target.teardown(to);
+      const next = sm.rolledBack(run, this.d.clock.now());
+      await this.d.journal.commit(run, next, 'rolledBack', SYSTEM_ACTOR, { reason: rb.reason });
+      await this.finished(next, rb.reason === 'aborted' ? 'failed' : 'rolled-back');
+      return 'idle';
+    }
+    return 'idle';
+  }
+
+  private async finished(run: RunState, outcome: 'successful' | 'failed' | 'rolled-back'): Promise<void> {
+    const auth = this.d.changeAuthorization();
+    if (!auth || !run.changeId) return;
+    try {
+      await withTimeout(auth.releaseFinished({ changeId: run.changeId, outcome, atMs: this.d.clock.now(), actor: SYSTEM_ACTOR }), 10_000, undefined);
+    } catch (e) {
+      this.d.log.warn({ err: e, run: run.id }, 'could not record the release outcome on its change request');
+    }
+  }
+}
+
+function summarise(m: Measurement): string {
+  const vals = Object.entries(m.values)
+    .map(([k, v]) => `${k}=${Number.isFinite(v) ? Math.round((v as number) * 10_000) / 10_000 : '-'}`)
+    .join(' ');
+  return `${m.verdict}: ${m.requests} requests, ${vals}${m.reasons.length ? ` (${m.reasons.join('; ')})` : ''}`;
+}
+
+/** A hook that does not answer in time must not stall every run: its fallback answer is used. */
+export function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => resolve(fallback), ms);
+    t.unref();
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

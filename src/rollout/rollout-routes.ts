@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../core/capability';
+import { HOOKS } from '../core/hooks';
+import { NotFoundError } from '../core/errors';
+import type { MetricsService } from '../metrics/types';
+import type { RolloutRuntime } from './rollout-runtime';
+import { RolloutService } from './rollout-service';
+import { buildStatus, runView } from './rollout-status';
+
+const tags = ['rollout'];
+const name = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a lowercase service name');
+const serviceParams = z.object({ service: name });
+const envQuery = z.object({ environment: name.default('production') });
+const releaseBody = z.strictObject({
+  service: name,
+  environment: name.default('production'),
+  version: z.string().min(1).max(50),
+  set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string().max(10_000)).default({}),
+  artifact: z.string().min(1).max(10_000).optional(),
+  changeId: z.string().min(1).max(200).optional(),
+});
+const commandParams = serviceParams.extend({ command: z.enum(['promote', 'pause', 'resume', 'abort', 'retry', 'undo']) });
+const commandBody = z.strictObject({
+  environment: name.default('production'),
+  full: z.boolean().default(false),
+  toRevision: z.number().int().min(1).optional(),
+});
+const markersQuery = z.object({ service: name.optional(), environment: name.optional(), since: z.coerce.number().int().nonnegative().optional() });
+
+/** Release, status, history, commands and deploy markers. */
+export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () => RolloutRuntime): void {
+  const status = async (service: string, environment: string) => {
+    const r = rt();
+    const { spec } = await r.service.rolloutFor(service, environment);
+    const run = (await r.store.runs(service, environment, 1))[0];
+    return buildStatus({
+      store: r.store,
+      run,
+      stable: await r.store.stableRevision(service, environment),
+      target: r.targetFor(service, environment, run?.spec ?? spec),
+      traffic: r.traffic,
+      metrics: ctx.services.get<MetricsService>(HOOKS.metrics),
+      route: (run?.spec ?? spec).route,
+      nowMs: ctx.clock.now(),
+    });
+  };
+
+  app.post('/api/v1/releases', { schema: { body: releaseBody, tags }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
+    const b = req.body as z.infer<typeof releaseBody>;
+    RolloutService.checkVersion(b.version);
+    const run = await rt().service.release({ service: b.service, environment: b.environment, version: b.version, set: b.set, artifact: b.artifact, changeId: b.changeId }, req.principal!);
+    reply.status(201);
+    return { run: runView(run) };
+  });
+
+  app.get('/api/v1/rollouts/:service/status', { schema: { params: serviceParams, querystring: envQuery, tags } }, async (req) => {
+    const { service } = req.params as z.infer<typeof serviceParams>;
+    return status(service, (req.query as z.infer<typeof envQuery>).environment);
+  });
+
+  app.get('/api/v1/rollouts/:service/history', { schema: { params: serviceParams, querystring: envQuery, tags } }, async (req) => {
+    const { service } = req.params as z.infer<typeof serviceParams>;
+    const { environment } = req.query as z.infer<typeof envQuery>;
+    const r = rt();
+    const runs = await r.store.runs(service, environment, 100);
+    const revisions = await r.store.revisions(service, environment);
+    if (!runs.length && !revisions.length) await r.service.rolloutFor(service, environment);
+    const stable = await r.store.stableRevision(service, environment);
+    return {
+      stableRevision: stable?.id ?? null,
+      runs: runs.map(runView),
+      revisions: revisions.map((v) => ({ id: v.id, number: v.number, version: v.version, artifact: v.artifact, config: v.config, digest: v.digest, createdAt: v.createdAt })),
+    };
+  });
+
+  app.get('/api/v1/rollout-runs/:id', { schema: { params: z.object({ id: z.string().min(1).max(100) }), tags } }, async (req) => {
+    const run = await rt().store.run((req.params as { id: string }).id);
+    if (!run) throw new NotFoundError(`no rollout run "${(req.params as { id: string }).id}"`);
+    return { run: runView(run), steps: run.steps };
+  });
+
+  app.post(
+    '/api/v1/rollouts/:service/:command',
+    { schema: { params: commandParams, body: commandBody, tags }, config: { access: { roles: ['deployer', 'oncall'] } } },
+    async (req) => {
+      const { service, command } = req.params as z.infer<typeof commandParams>;
+      const b = req.body as z.infer<typeof commandBody>;
+      const s = rt().service;
+      const p = req.principal!;
+      let run;
+      if (command === 'retry') run = await s.retry(service, b.environment, p);
+      else if (command === 'undo') run = await s.undo(service, b.environment, b.toRevision, p);
+      else run = await s.command(service, b.environment, command === 'promote' && b.full ? 'promoteFull' : command, p);
+      return { run: runView(run) };
+    },
+  );
+
+  app.get('/api/v1/deploy-markers', { schema: { querystring: markersQuery, tags } }, async (req) => {
+    const q = req.query as z.infer<typeof markersQuery>;
+    return { markers: await rt().store.markers({ service: q.service, environment: q.environment, sinceMs: q.since }) };
+  });
+}

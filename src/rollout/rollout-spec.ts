@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { durationMs } from './duration';
+import { targetSpec } from '../targets/target-spec';
+
+/** Metrics the inline analysis judges from the router's per-version windows. */
+export const INLINE_METRICS = ['error-rate', 'p50-latency-ms', 'p95-latency-ms', 'p99-latency-ms', 'mean-latency-ms', 'request-rate'] as const;
+export type InlineMetricName = (typeof INLINE_METRICS)[number];
+
+export const thresholdSpec = z
+  .strictObject({
+    name: z.enum(INLINE_METRICS),
+    /** Fails when the measured value is above. */
+    max: z.number().optional(),
+    /** Fails when the measured value is below. */
+    min: z.number().optional(),
+    /**
+     * Fails when the value exceeds the stable version's over the same window by more than this
+     * (ms for latencies, a fraction for the error rate): a comparison with the baseline that a busy
+     * machine slowing every version alike does not trip.
+     */
+    maxOverStable: z.number().min(0).optional(),
+  })
+  .refine((m) => m.max !== undefined || m.min !== undefined || m.maxOverStable !== undefined, { message: 'set max, min or maxOverStable' });
+export type ThresholdSpec = z.output<typeof thresholdSpec>;
+
+/** Inline thresholds on the canary's router metrics, judged every interval. */
+export const inlineAnalysisSpec = z.strictObject({
+  metrics: z.array(thresholdSpec).min(1).max(20),
+  /** Time between measurements, ms. */
+  interval: durationMs.default(10_000),
+  /** Passing measurements needed. */
+  count: z.number().int().min(1).max(1000).default(3),
+  /** Failing measurements tolerated; one more fails the analysis. */
+  failureLimit: z.number().int().min(0).max(1000).default(0),
+  /** Fewer canary requests than this in the window: the measurement is inconclusive (need more data). */
+  minRequests: z.number().int().min(1).default(20),
+  /** Inconclusive measurements tolerated before the rollout pauses for a person. */
+  inconclusiveLimit: z.number().int().min(0).max(10_000).default(30),
+});
+
+/** An AnalysisTemplate run by the analysis capability, one interval at a time. */
+export const templateAnalysisSpec = z.strictObject({
+  templateRef: z.string().min(1),
+  /** Longest the step may take before it counts as inconclusive, ms. */
+  maxDuration: durationMs.default(600_000),
+});
+
+export const analysisSpec = z.union([inlineAnalysisSpec, templateAnalysisSpec]);
+export type AnalysisSpec = z.output<typeof analysisSpec>;
+export type InlineAnalysisSpec = z.output<typeof inlineAnalysisSpec>;
+
+export const headerRouteSpec = z.strictObject({
+  header: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name'),
+  value: z.string().min(1),
+});
+
+export const canaryStepSpec = z.union([
+  z.strictObject({ setWeight: z.number().min(0).max(100) }),
+  /** `pause: {}` waits for `promote`; with a duration it resumes by itself. */
+  z.strictObject({ pause: z.strictObject({ duration: durationMs.optional() }).default({}) }),
+  z.strictObject({ analysis: analysisSpec }),
+  z.strictObject({ setHeaderRoute: headerRouteSpec }),
+  z.strictObject({ setMirror: z.strictObject({ percent: z.number().min(0).max(100) }) }),
+  z.strictObject({
+    setCanaryScale: z
+      .strictObject({
+        replicas: z.number().int().min(0).max(50).optional(),
+        weight: z.number().min(0).max(100).optional(),
+        matchTrafficWeight: z.literal(true).optional(),
+      })
+      .refine((s) => [s.replicas, s.weight, s.matchTrafficWeight].filter((x) => x !== undefined).length === 1, {
+        message: 'set exactly one of replicas, weight or matchTrafficWeight',
+      }),
+  }),
+]);
+export type CanaryStepSpec = z.output<typeof canaryStepSpec>;
+
+export const ROLLBACK_TRIGGERS = ['analysisFailed', 'healthFailed', 'sloBurn'] as const;
+export type RollbackTrigger = (typeof ROLLBACK_TRIGGERS)[number];
+const rollbackOn = z.array(z.enum(ROLLBACK_TRIGGERS)).default([...ROLLBACK_TRIGGERS]);
+
+export const canaryStrategySpec = z.strictObject({
+  steps: z.array(canaryStepSpec).max(100).default([]),
+  rollbackOn,
+});
+
+export const blueGreenStrategySpec = z.strictObject({
+  /** Header that reaches the new revision before the switch. */
+  previewHeader: headerRouteSpec.default({ header: 'x-shipgate-preview', value: 'true' }),
+  prePromotionAnalysis: analysisSpec.optional(),
+  /** false: wait for `promote` before switching. */
+  autoPromotion: z.boolean().default(true),
+  postPromotionAnalysis: analysisSpec.optional(),
+  /** How long the old revision stays warm after the switch, ms; a rollback inside it is a switch back. */
+  scaleDownDelay: durationMs.default(30_000),
+  rollbackOn,
+});
+
+const countOrPercent = z.union([z.number().int().min(0), z.string().regex(/^\d{1,3}%$/, 'expected a count or a percentage like "25%"')]);
+export const rollingStrategySpec = z
+  .strictObject({
+    maxSurge: countOrPercent.default(1),
+    maxUnavailable: countOrPercent.default(0),
+    rollbackOn,
+  })
+  .refine((s) => !(s.maxSurge === 0 && s.maxUnavailable === 0) && !(s.maxSurge === '0%' && s.maxUnavailable === '0%'), {
+    message: 'maxSurge and maxUnavailable cannot both be 0',
+  });
+
+export const strategySpec = z.union([
+  z.strictObject({ canary: canaryStrategySpec }),
+  z.strictObject({ blueGreen: blueGreenStrategySpec }),
+  z.strictObject({ rolling: rollingStrategySpec }),
+]);
+export type StrategySpec = z.output<typeof strategySpec>;
+
+export const rolloutSpec = z.strictObject({
+  service: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a lowercase service name'),
+  environment: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a lowercase environment name').default('production'),
+  /** Route of the built-in router (RouteTable) whose backends this rollout manages. */
+  route: z.string().min(1),
+  target: targetSpec,
+  strategy: strategySpec,
+  /** Old versions are scaled down only after no request reached them for `quietPeriod` (at most `maxWait`). */
+  drain: z
+    .strictObject({ quietPeriod: durationMs.default(5000), maxWait: durationMs.default(60_000) })
+    .default({ quietPeriod: 5000, maxWait: 60_000 }),
+});
+export type RolloutSpec = z.output<typeof rolloutSpec>;
+/** What a manifest author writes (durations as text, defaults omitted). */
+export type RolloutSpecInput = z.input<typeof rolloutSpec>;
+
+/** Name of the strategy a spec uses. */
+export function strategyName(s: StrategySpec): 'canary' | 'blueGreen' | 'rolling' {
+  return 'canary' in s ? 'canary' : 'blueGreen' in s ? 'blueGreen' : 'rolling';
+}
+
+export function rollbackTriggers(s: StrategySpec): RollbackTrigger[] {
+  if ('canary' in s) return s.canary.rollbackOn;
+  if ('blueGreen' in s) return s.blueGreen.rollbackOn;
+  return s.rolling.rollbackOn;
+}

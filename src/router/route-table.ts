@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { KindRegistry, SHIPGATE_API_VERSION, type KindDefinition } from '../core/kinds';
+import { parseDocuments, type Manifest } from '../core/manifest';
+import { InputError, formatIssue, type Issue } from '../core/errors';
+
+/** Fault injection for chaos experiments: added latency and aborts, each to a share of requests. */
+export const faultSchema = z.strictObject({
+  delay: z.strictObject({ percent: z.number().min(0).max(100), delayMs: z.number().int().min(0).max(600_000) }).optional(),
+  abort: z.strictObject({ percent: z.number().min(0).max(100), status: z.number().int().min(400).max(599).default(503) }).optional(),
+});
+export type FaultSpec = z.infer<typeof faultSchema>;
+
+const instanceUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:') && u.hostname !== '' && (u.pathname === '/' || u.pathname === '');
+  } catch {
+    return false;
+  }
+}, 'expected an http:// URL with host and port and no path, e.g. "http://127.0.0.1:9001"');
+
+export const backendSchema = z.strictObject({
+  version: z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9._]{0,62}$/, 'expected a version name of letters, digits, "-", "." or "_"'),
+  /** Relative weight; versions split 10,000 buckets in proportion. */
+  weight: z.number().min(0).max(1_000_000).default(0),
+  instances: z.array(instanceUrl).min(1).max(1000),
+  fault: faultSchema.optional(),
+});
+export type BackendSpec = z.infer<typeof backendSchema>;
+
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name').transform((s) => s.toLowerCase());
+
+export const routeSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9._]{0,61}[a-z0-9])?$/, 'expected a lowercase route name'),
+  match: z
+    .strictObject({
+      /** Host without port; "*" for any, "*.example.com" for subdomains. */
+      host: z.string().min(1).default('*'),
+      pathPrefix: z.string().startsWith('/', 'must start with "/"').default('/'),
+    })
+    .default({ host: '*', pathPrefix: '/' }),
+  stickiness: z
+    .strictObject({
+      header: headerName.optional(),
+      cookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a cookie name').default('sg-bucket'),
+    })
+    .default({ cookie: 'sg-bucket' }),
+  /** Keep an existing session on the version it started on until that version is removed. */
+  sessionPinning: z.boolean().default(false),
+  pinCookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a cookie name').default('sg-version'),
+  /** Honour `x-shipgate-version: <version>` from clients (testers). */
+  versionHeader: z.boolean().default(true),
+  headerRoutes: z.array(z.strictObject({ header: headerName, value: z.string(), version: z.string() })).max(100).default([]),
+  mirror: z.strictObject({ version: z.string(), percent: z.number().min(0).max(100) }).optional(),
+  balancer: z.enum(['round-robin', 'least-outstanding']).default('round-robin'),
+  timeouts: z
+    .strictObject({
+      connectMs: z.number().int().min(1).max(600_000).default(2_000),
+      headersMs: z.number().int().min(1).max(600_000).default(15_000),
+      requestMs: z.number().int().min(1).max(3_600_000).default(60_000),
+    })
+    .default({ connectMs: 2_000, headersMs: 15_000, requestMs: 60_000 }),
+  retries: z
+    .strictObject({
+      attempts: z.number().int().min(0).max(5).default(2),
+      /** Retries may add at most this share of the route's requests. */
+      budgetPercent: z.number().min(0).max(100).default(20),
+      /** Retries always allowed per second, so low traffic still gets some. */
+      minPerSecond: z.number().min(0).max(1000).default(3),
+      methods: z.array(z.string().regex(/^[A-Z]+$/)).default(['GET', 'HEAD', 'OPTIONS']),
+    })
+    .default({ attempts: 2, budgetPercent: 20, minPerSecond: 3, methods: ['GET', 'HEAD', 'OPTIONS'] }),
+  rateLimit: z.strictObject({ requestsPerSecond: z.number().positive().max(10_000_000), burst: z.number().int().min(1).optional() }).optional(),
+  concurrency: z
+    .strictObject({
+      max: z.number().int().min(1).max(1_000_000),
+      queue: z.number().int().min(0).max(1_000_000).default(0),
+      queueTimeoutMs: z.number().int().min(1).max(600_000).default(1_000),
+    })
+    .optional(),
+  healthCheck: z
+    .strictObject({
+      path: z.string().startsWith('/').default('/healthz'),
+      intervalMs: z.number().int().min(50).max(3_600_000).default(5_000),
+      timeoutMs: z.number().int().min(10).max(60_000).default(1_000),
+      unhealthyThreshold: z.number().int().min(1).max(100).default(2),
+      healthyThreshold: z.number().int().min(1).max(100).default(1),
+    })
+    .optional(),
+  outlier: z
+    .strictObject({
+      consecutiveFailures: z.number().int().min(1).max(1000).default(5),
+      baseEjectionMs: z.number().int().min(1).max(3_600_000).default(10_000),
+      maxEjectionMs: z.number().int().min(1).max(3_600_000).default(300_000),
+    })
+    .default({ consecutiveFailures: 5, baseEjectionMs: 10_000, maxEjectionMs: 300_000 }),
+  /** How long a removed instance may finish its in-flight requests. */
+  drainMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  fault: faultSchema.optional(),
+  backends: z.array(backendSchema).min(1).max(16),
+});
+export type RouteSpec = z.infer<typeof routeSchema>;
+
+export const routeTableSpecSchema = z
+  .strictObject({ routes: z.array(routeSchema).max(1000) })
+  .superRefine((spec, ctx) => {
+    const seen = new Map<string, number>();
+    spec.routes.forEach((r, i) => {
+      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name "${r.name}" (also routes[${seen.get(r.name)}])` });
+      else seen.set(r.name, i);
+      const versions = new Set<string>();
+      r.backends.forEach((b, j) => {
+        if (versions.has(b.version)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'backends', j, 'version'], message: `duplicate version "${b.version}"` });
+        versions.add(b.version);
+      });
+      if (!r.backends.some((b) => b.weight > 0)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'backends'], message: 'at least one backend needs a weight > 0' });
+      }
+      r.headerRoutes.forEach((h, j) => {
+        if (!versions.has(h.version)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'headerRoutes', j, 'version'], message: `unknown version "${h.version}"; known: ${[...versions].join(', ')}` });
+      });
+      if (r.mirror && !versions.has(r.mirror.version)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'mirror', 'version'], message: `unknown version "${r.mirror.version}"; known: ${[...versions].join(', ')}` });
+      }
+      if (r.outlier.maxEjectionMs < r.outlier.baseEjectionMs) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'outlier', 'maxEjectionMs'], message: 'must be >= baseEjectionMs' });
+      }
+    });
+  });
+export type RouteTableSpec = z.infer<typeof routeTableSpecSchema>;
+
+export const ROUTE_TABLE_KIND = 'RouteTable';
+
+/** RouteTable as a Shipgate manifest kind: routes, backends with weights, protection settings. */
+export const routeTableKind: KindDefinition<RouteTableSpec> = {
+  apiVersion: SHIPGATE_API_VERSION,
+  kind: ROUTE_TABLE_KIND,
+  names: ['routetable', 'routetables', 'rt'],
+  spec: routeTableSpecSchema as unknown as z.ZodType<RouteTableSpec>,
+  writeRoles: ['deployer'],
+  description: 'Routes of the built-in router: weighted, sticky split between versions of a service',
+  columns: [
+    { header: 'ROUTES', value: (m) => m.spec.routes.length },
+    {
+      header: 'WEIGHTS',
+      value: (m) => m.spec.routes.map((r) => `${r.name}:${r.backends.map((b) => `${b.version}=${b.weight}`).join('/')}`).join(' '),
+    },
+  ],
+};
+
+const registry = new KindRegistry();
+registry.register(routeTableKind);
+
+/**
+ * Parses route table text (YAML or JSON, one or more RouteTable documents) into manifests.
+ * Throws an InputError whose issues are located (`file:line:col path: message`).
+ */
+export function parseRouteTables(text: string, file: string): Manifest<RouteTableSpec>[] {
+  const docs = parseDocuments(text, file);
+  if (docs.length === 0) throw new InputError(`${file}: no RouteTable document`, [{ file, path: '', message: 'empty document' }]);
+  const out: Manifest<RouteTableSpec>[] = [];
+  const issues: Issue[] = [];
+  for (const doc of docs) {
+    const r = registry.check(doc);
+    if (r.manifest) out.push(r.manifest as Manifest<RouteTableSpec>);
+    issues.push(...r.issues);
+  }
+  if (issues.length) throw new InputError(`invalid route table: ${issues.map(formatIssue).join('; ')}`, issues);
+  return out;
+}
+
+/** Validates a manifest object (already parsed, e.g. from the store) and fills defaults. */
+export function checkRouteTable(value: unknown, file = 'route table'): Manifest<RouteTableSpec> {
+  const r = registry.check({ value, file, index: 0, locate: () => ({ line: 0, column: 0 }) });
+  if (!r.manifest) {
+    const issues = r.issues.map(({ line: _l, column: _c, ...i }) => i);
+    throw new InputError(`invalid route table: ${issues.map(formatIssue).join('; ')}`, issues);
+  }
+  return r.manifest as Manifest<RouteTableSpec>;
+}
+
+/** Merges several RouteTable resources (sorted by name) into one spec; a route name taken twice keeps the first. */
+export function mergeRouteTables(tables: Manifest<RouteTableSpec>[]): { spec: RouteTableSpec; conflicts: string[] } {
+  const sorted = [...tables].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  const routes: RouteTableSpec['routes'] = [];
+  const names = new Set<string>();
+  const conflicts: string[] = [];
+  for (const t of sorted) {
+    for (const r of t.spec.routes) {
+      if (names.has(r.name)) {
+        conflicts.push(`route "${r.name}" in RouteTable "${t.metadata.name}" ignored: defined by an earlier table`);
+        continue;
+      }
+      names.add(r.name);
+      routes.push(r);
+    }
+  }
+  return { spec: { routes }, conflicts };
+}

@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ServerContext } from '../core/capability';
+import { HOOKS } from '../core/hooks';
+import { parseInput } from '../core/kinds';
+import { CODE_CLASSES, BUCKET_MS, type MetricsService, type RouterBucket } from '../metrics/types';
+import { HISTOGRAM_BUCKETS } from '../metrics/latency-histogram';
+import { ConflictError } from '../core/errors';
+import { checkRouteTable, mergeRouteTables } from './route-table';
+import type { RouteTableHub, RouteTableSnapshot } from './route-table-hub';
+
+const bucketSchema = z.strictObject({
+  route: z.string().min(1).max(253),
+  version: z.string().min(1).max(253),
+  startMs: z.number().int().nonnegative().refine((n) => n % BUCKET_MS === 0, `must be a multiple of ${BUCKET_MS}`),
+  counts: z.partialRecord(z.enum(CODE_CLASSES), z.number().int().nonnegative()),
+  latency: z.record(
+    z.string().regex(/^\d+$/).refine((k) => Number(k) < HISTOGRAM_BUCKETS, `histogram bucket index must be < ${HISTOGRAM_BUCKETS}`),
+    z.number().int().nonnegative(),
+  ),
+  mirror: z.boolean().optional(),
+});
+const statsBody = z.strictObject({ buckets: z.array(bucketSchema).max(100_000) });
+
+/** One server-sent event carrying a snapshot. */
+export function sseMessage(s: RouteTableSnapshot): string {
+  return `id: ${s.etag}\nevent: table\ndata: ${JSON.stringify(s)}\n\n`;
+}
+
+/** Options read from `ctx.config.options.router`. */
+export interface RouterServerOptions {
+  /** Comment line sent on idle watch streams, ms. */
+  heartbeatMs?: number;
+}
+
+/** The router's API: the table routers load, the watch stream, and stats pushed by routers. */
+export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () => RouteTableHub, streams: Set<() => void>): void {
+  const opts = (ctx.config.options.router ?? {}) as RouterServerOptions;
+
+  app.get('/api/v1/router/table', { schema: { tags: ['router'] } }, async () => {
+    const s = await hub().snapshot();
+    const checked = [];
+    const problems: string[] = [];
+    for (const t of s.tables) {
+      try {
+        checked.push(checkRouteTable(t, `RouteTable ${t.metadata.name}`));
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }
+    const merged = mergeRouteTables(checked);
+    return { ...s, spec: merged.spec, problems: [...problems, ...merged.conflicts] };
+  });
+
+  app.get('/api/v1/router/watch', { schema: { tags: ['router'] } }, async (req, reply) => {
+    const raw = reply.raw;
+    let open = true;
+    let last = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : undefined;
+    const send = (s: RouteTableSnapshot) => {
+      if (!open || s.etag === last) return;
+      last = s.etag;
+      raw.write(sseMessage(s));
+    };
+    const unsubscribe = hub().subscribe(send);
+    let current: RouteTableSnapshot;
+    try {
+      current = await hub().snapshot();
+    } catch (e) {
+      unsubscribe();
+      throw e;
+    }
+    reply.hijack();
+    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    raw.write('retry: 1000\n\n');
+    // A reconnecting router that already has this table gets no repeat; everyone else gets it now.
+    send(current);
+    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
+    heartbeat.unref();
+    const end = () => {
+      if (!open) return;
+      open = false;
+      unsubscribe();
+      clearInterval(heartbeat);
+      streams.delete(end);
+      raw.end();
+    };
+    streams.add(end);
+    req.raw.on('close', end);
+  });
+
+  app.post('/api/v1/router/stats', { schema: { tags: ['router'] }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
+    const body = parseInput(statsBody, req.body);
+    const metrics = ctx.services.get<MetricsService>(HOOKS.metrics);
+    if (!metrics) throw new ConflictError('this server has no metrics service to store router stats');
+    await metrics.ingestRouterBuckets(body.buckets as RouterBucket[]);
+    return reply.status(202).send({ accepted: body.buckets.length });
+  });
+}

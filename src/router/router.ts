@@ -1,0 +1,194 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Manifest } from '../core/manifest';
+import { InputError } from '../core/errors';
+import { compileTable, CompiledTable } from './compiled-table';
+import { HealthChecker } from './health-checker';
+import { ProxyHandler } from './proxy-handler';
+import { checkRouteTable, mergeRouteTables, type RouteTableSpec } from './route-table';
+import { StatsRecorder, type StatsSink } from './stats-recorder';
+import { UpstreamPool } from './upstream-pool';
+import { handleUpgrade } from './websocket-proxy';
+import { createAdminServer } from './admin-server';
+
+export interface RouterOptions {
+  /** Where stats go besides memory (server push, metrics service). */
+  sink?: StatsSink;
+  /** How often stats are flushed to the sink, ms. */
+  flushMs?: number;
+  /** A client must send its request headers within this, ms (slowloris guard). */
+  headersTimeoutMs?: number;
+  /** Idle keep-alive connections from clients close after this, ms. */
+  keepAliveTimeoutMs?: number;
+  /** Largest request head, bytes; larger ones get 431. */
+  maxHeaderSize?: number;
+  /** Most sockets per upstream instance. */
+  maxSocketsPerInstance?: number;
+  log?: (message: string, err?: unknown) => void;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Parses `HOST:PORT` (port 0 = any free port). */
+export function parseListen(s: string): ListenAddress {
+  const m = /^(.*):(\d+)$/.exec(s);
+  if (!m || Number(m[2]) > 65535) throw new InputError(`expected HOST:PORT, got "${s}"`, [{ path: 'listen', message: 'expected HOST:PORT' }]);
+  return { host: m[1].replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) };
+}
+
+const EMPTY: RouteTableSpec = { routes: [] };
+
+/**
+ * Shipgate's HTTP data plane. Runs from a route table it is given (file, admin API, control plane
+ * watch); swaps tables atomically (a request finishes on the table it started with).
+ */
+export class Router {
+  private table: CompiledTable;
+  private manifests: Manifest<RouteTableSpec>[] = [];
+  private generation = 0;
+  private readonly pool: UpstreamPool;
+  private readonly recorder: StatsRecorder;
+  private readonly health: HealthChecker;
+  private readonly handler: ProxyHandler;
+  private readonly shed = new Map<string, number>();
+  private server?: http.Server;
+  private admin?: http.Server;
+  private readonly log: (message: string, err?: unknown) => void;
+
+  constructor(private readonly options: RouterOptions = {}) {
+    this.log = options.log ?? (() => {});
+    this.pool = new UpstreamPool(options.maxSocketsPerInstance ?? 1024);
+    this.recorder = new StatsRecorder(options.sink, (e) => this.log('stats sink failed', e));
+    this.health = new HealthChecker((u, healthy) => this.log(`instance ${u.url} is now ${healthy ? 'healthy' : 'unhealthy'}`));
+    this.table = new CompiledTable(0, EMPTY, []);
+    this.handler = new ProxyHandler({
+      table: () => this.table,
+      onShed: (route) => this.shed.set(route, (this.shed.get(route) ?? 0) + 1),
+      log: this.log,
+    });
+  }
+
+  /**
+   * Validates and applies one or several RouteTable manifests (merged by name), atomically.
+   * Throws an InputError with field paths and keeps the current table when any is invalid.
+   * Returns the new generation.
+   */
+  applyTable(manifest: Manifest | Manifest[] | unknown): number {
+    const list = (Array.isArray(manifest) ? manifest : [manifest]).map((m, i) => checkRouteTable(m, Array.isArray(manifest) ? `tables[${i}]` : 'route table'));
+    const { spec, conflicts } = mergeRouteTables(list);
+    for (const c of conflicts) this.log(c);
+    const nowMs = Date.now();
+    const next = compileTable(spec, this.generation + 1, this.pool, this.recorder, this.table, nowMs);
+    this.generation = next.generation;
+    this.manifests = list;
+    this.table = next;
+    const keep = new Set(next.routes.flatMap((r) => r.versions.flatMap((v) => v.upstreams)));
+    const drainMs = Math.max(0, ...spec.routes.map((r) => r.drainMs));
+    this.pool.retainOnly(keep, drainMs, nowMs);
+    this.health.configure(next);
+    return this.generation;
+  }
+
+  /** The manifests in force and their generation. */
+  current(): { generation: number; tables: Manifest<RouteTableSpec>[]; spec: RouteTableSpec } {
+    return { generation: this.generation, tables: this.manifests, spec: this.table.spec };
+  }
+
+  /** Stats per route and version: totals and recent 10-second buckets, plus instance state. */
+  stats() {
+    return {
+      generation: this.generation,
+      series: this.recorder.all().map((s) => ({ route: s.route, version: s.version, mirror: s.mirror, totals: { ...s.totals }, requests: s.requests(), buckets: s.buckets() })),
+      shed: Object.fromEntries(this.shed),
+      retries: Object.fromEntries(this.table.routes.map((r) => [r.name, r.guards.retried])),
+      instances: this.pool.all().map((u) => u.toJSON()),
+    };
+  }
+
+  /** The recorder (for /metrics). */
+  statsRecorder(): StatsRecorder {
+    return this.recorder;
+  }
+
+  shedCounts(): Map<string, number> {
+    return this.shed;
+  }
+
+  /** Starts the proxy (and the admin API if asked). Returns the bound addresses. */
+  async start(opts: { listen: string | ListenAddress; admin?: string | ListenAddress }): Promise<{ listen: AddressInfo; admin?: AddressInfo }> {
+    const o = this.options;
+    const server = http.createServer({
+      maxHeaderSize: o.maxHeaderSize ?? 16 * 1024,
+      headersTimeout: o.headersTimeoutMs ?? 10_000,
+      requestTimeout: 0,
+      keepAliveTimeout: o.keepAliveTimeoutMs ?? 30_000,
+      noDelay: true,
+      // Checks header and request timeouts this often (Node's default, 30 s, lets slow clients linger).
+      connectionsCheckingInterval: Math.min(1_000, o.headersTimeoutMs ?? 10_000),
+    });
+    server.on('request', this.handler.handle);
+    server.on('upgrade', (req, socket, head) => {
+      try {
+        handleUpgrade(this.table, req, socket, head);
+      } catch (e) {
+        this.log('upgrade refused', e);
+        socket.destroy();
+      }
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
+      } else socket.destroy();
+    });
+    this.server = server;
+    const listen = typeof opts.listen === 'string' ? parseListen(opts.listen) : opts.listen;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port, listen.host, () => resolve());
+    });
+    this.recorder.startFlushing(o.flushMs ?? 5_000);
+    let adminAddr: AddressInfo | undefined;
+    if (opts.admin) {
+      const a = typeof opts.admin === 'string' ? parseListen(opts.admin) : opts.admin;
+      this.admin = createAdminServer(this);
+      await new Promise<void>((resolve, reject) => {
+        this.admin!.once('error', reject);
+        this.admin!.listen(a.port, a.host, () => resolve());
+      });
+      adminAddr = this.admin.address() as AddressInfo;
+    }
+    return { listen: server.address() as AddressInfo, admin: adminAddr };
+  }
+
+  /** Base URL of the proxy once started, e.g. http://127.0.0.1:8080. */
+  url(): string | undefined {
+    const a = this.server?.address() as AddressInfo | null | undefined;
+    if (!a) return undefined;
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /** Base URL of the admin API once started. */
+  adminUrl(): string | undefined {
+    const a = this.admin?.address() as AddressInfo | null | undefined;
+    return a ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : undefined;
+  }
+
+  /** Stops listening, closes upstream connections and flushes stats. */
+  async close(): Promise<void> {
+    this.health.close();
+    const closeServer = (s?: http.Server) =>
+      new Promise<void>((resolve) => {
+        if (!s) return resolve();
+        s.close(() => resolve());
+        s.closeIdleConnections();
+        setTimeout(() => s.closeAllConnections(), 1_000).unref();
+      });
+    await Promise.all([closeServer(this.server), closeServer(this.admin)]);
+    this.pool.close();
+    await this.recorder.close();
+  }
+}
