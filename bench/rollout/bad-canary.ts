@@ -6,7 +6,7 @@
  *   node --import tsx bench/rollout/bad-canary.ts [runs]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../../src/server';
 import { ApiClient } from '../../src/cli/api-client';
@@ -84,9 +84,8 @@ const total = stat(rows.map((r) => r.totalMs));
 const errs = stat(rows.map((r) => r.badErrors));
 const md = `# Rollout: the demo's bad release, ${rows.length} runs
 
-Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${cpus().length} cores, Node ${process.versions.node}; other
-engineers' test suites ran on the machine at the same time (load average well above the core
-count), so absolute times are pessimistic.
+Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${cpus().length} cores, Node ${process.versions.node}; 1-minute
+load average at the end of the run ${loadavg()[0].toFixed(1)} (a loaded machine makes the times pessimistic).
 
 Setup: \`examples/shop/shop.yaml\` (canary: setWeight 20, analysis every 3 s on error rate ≤ 2% and
 p50 latency at most 100 ms above stable's over the same window, with at least 20 canary requests),

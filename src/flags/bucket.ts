@@ -1,7 +1,7 @@
 /**
  * Unleash-compatible normalisation of a stickiness value into a bucket. Pure, no I/O.
  */
-import { murmurHash3 } from './murmur-hash3';
+import { murmurHash3 } from '../core/murmur-hash3';
 
 /** Seed Unleash uses for percentage rollouts. */
 export const ROLLOUT_SEED = 0;

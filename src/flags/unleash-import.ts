@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseInput, SHIPGATE_API_VERSION } from '../core/kinds';
 import type { Manifest } from '../core/manifest';
-import { murmurHash3 } from './murmur-hash3';
+import { murmurHash3 } from '../core/murmur-hash3';
 import {
   OPERATORS,
   flagTypeSchema,

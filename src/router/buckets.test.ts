@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUCKET_COUNT, assignRanges, bucketOf, bucketTable, hitsPercent, murmur3, versionForBucket } from './buckets';
+import { BUCKET_COUNT, assignRanges, bucketOf, bucketTable, hitsPercent, versionForBucket } from './buckets';
+import { murmurHash3 as murmur3 } from '../core/murmur-hash3';
 
 describe('murmur3', () => {
   const cases: [string, number, number][] = [

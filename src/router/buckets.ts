@@ -4,69 +4,13 @@
  * raising a later version's weight only moves keys from earlier versions to it, never back.
  */
 
+import { murmurHash3 } from '../core/murmur-hash3';
+
 export const BUCKET_COUNT = 10_000;
-
-/** MurmurHash3 (x86, 32-bit) of the UTF-8 bytes of `key`. */
-export function murmur3(key: string, seed = 0): number {
-  const bytes = utf8(key);
-  const len = bytes.length;
-  const nblocks = len >>> 2;
-  let h = seed >>> 0;
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
-  for (let i = 0; i < nblocks; i++) {
-    const o = i << 2;
-    let k = bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  let k = 0;
-  const tail = nblocks << 2;
-  switch (len & 3) {
-    case 3:
-      k ^= bytes[tail + 2] << 16;
-    // falls through
-    case 2:
-      k ^= bytes[tail + 1] << 8;
-    // falls through
-    case 1:
-      k ^= bytes[tail];
-      k = Math.imul(k, c1);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, c2);
-      h ^= k;
-  }
-  h ^= len;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-function utf8(s: string): Uint8Array | number[] {
-  // ASCII fast path: most keys (user ids, cookies) are ASCII.
-  let ascii = true;
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (!ascii) return new TextEncoder().encode(s);
-  const out = new Array<number>(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 /** The bucket (0..9,999) of a stickiness key. */
 export function bucketOf(key: string): number {
-  return murmur3(key) % BUCKET_COUNT;
+  return murmurHash3(key) % BUCKET_COUNT;
 }
 
 /** A version's share of the buckets: [start, end). */

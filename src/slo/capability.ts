@@ -11,15 +11,7 @@ import { sloCommands } from './slo-cli';
 import { sloRoutes } from './slo-routes';
 import { SloService } from './slo-service';
 import { SloStore, sloMigrations } from './slo-store';
-import {
-  openSloAlertConditionKind,
-  openSloAlertNotificationTargetKind,
-  openSloAlertPolicyKind,
-  openSloDataSourceKind,
-  openSloSliKind,
-  openSloSloKind,
-  openSloServiceKind,
-} from './openslo/openslo-kinds';
+import { OPENSLO_KINDS } from './openslo/openslo-kinds';
 
 /** Settings under `options.slo` of the server. */
 interface SloOptions {
@@ -58,16 +50,7 @@ function runtime(ctx: Parameters<NonNullable<Capability['init']>>[0]): Runtime {
  */
 export const sloCapability: Capability = {
   name: 'slo',
-  kinds: [
-    openSloSloKind,
-    openSloSliKind,
-    openSloServiceKind,
-    openSloDataSourceKind,
-    openSloAlertPolicyKind,
-    openSloAlertConditionKind,
-    openSloAlertNotificationTargetKind,
-    errorBudgetPolicyKind,
-  ],
+  kinds: [...OPENSLO_KINDS, errorBudgetPolicyKind],
   migrations: sloMigrations,
   init(ctx) {
     const { slos } = runtime(ctx);

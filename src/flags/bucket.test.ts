@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { murmurHash3, murmurHash3Bytes } from './murmur-hash3';
+import { murmurHash3, murmurHash3Bytes } from '../core/murmur-hash3';
 import { rolloutBucket, variantBucket } from './bucket';
 
 // Reference values of MurmurHash3_x86_32 (Appleby's SMHasher verification vectors and common test sets).
