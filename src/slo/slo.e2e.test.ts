@@ -173,6 +173,16 @@ for (const store of await testStores()) {
       assert.match(both.stderr, /treat-low-traffic-timeslices-slo\.yaml:4:\d+ metadata\.name: SLO "service-availability" is also defined at .*timeslices-slo\.yaml:5/);
     });
 
+    test('the OpenSLO SDK files (top-level lists of objects) apply through the CLI, or are refused precisely', async () => {
+      for (const f of ['alert_conditions.yaml', 'alert_policies.yaml', 'data_sources.yaml', 'inline-input-v1_slo.yaml', 'slis.yaml', 'slos.yaml']) {
+        const r = await s.cli(['apply', '-f', `${FIXTURES}/openslo-sdk/${f}`]);
+        assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+      }
+      const dup = await s.cli(['apply', '-f', `${FIXTURES}/openslo-sdk/services.yaml`]);
+      assert.equal(dup.code, 2);
+      assert.match(dup.stderr, /services\.yaml:24:\d+ metadata\.name: Service "[^"]+" is also defined at .*services\.yaml:\d+/);
+    });
+
     test('an ErrorBudgetPolicy asks for approval on a dependent user-facing SLO; gate errors exit 2', async () => {
       const policy = `apiVersion: shipgate.dev/v1
 kind: ErrorBudgetPolicy
