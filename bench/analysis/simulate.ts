@@ -3,18 +3,10 @@
  * baseline requests by default), judged after every interval until a verdict or the maximum.
  */
 import type { IntervalInput, VersionSample } from '../../src/analysis/interval-input';
+import { seededRandom } from '../../src/core/seeded-random';
 
-/** A seeded uniform source (mulberry32). */
-export function uniformSource(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform source. */
+export const uniformSource = seededRandom;
 
 export interface Scenario {
   name: string;

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { DependencyRef, EnvironmentNode, ServiceNode } from '../../src/catalog/graph';
+import { seededRandom } from '../../src/core/seeded-random';
 
 export interface GeneratedCatalog {
   services: ServiceNode[];
@@ -16,17 +17,6 @@ export interface GeneratedCatalog {
   edges: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LAYERS = [
   { prefix: 'ext', share: 0.03, tier: 1 },
@@ -43,7 +33,7 @@ const SLAS = [0.99, 0.995, 0.999, 0.9995, 0.9999];
  * otherwise on any; `backEdges` soft edges point the other way and make cycles.
  */
 export function generateCatalog(serviceCount = 1000, edgeCount = 5000, seed = 7, backEdges = 10): GeneratedCatalog {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const names: string[] = [];
   const layerOf: number[] = [];
   LAYERS.forEach((layer, l) => {

@@ -6,6 +6,7 @@
  */
 import { mannWhitneyShift } from './mann-whitney';
 import { averageRanks, meanOf, percentile } from './special';
+import { seededRandom } from '../core/seeded-random';
 
 /** Hard-coded in Kayenta's NetflixACAJudge. */
 export const KAYENTA_CONFIDENCE_LEVEL = 0.98;
@@ -93,14 +94,7 @@ export type NormalSource = () => number;
 
 /** A seeded standard normal source (mulberry32 + Box-Muller), so verdicts are reproducible. */
 export function seededNormal(seed = 1): NormalSource {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededRandom(seed);
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

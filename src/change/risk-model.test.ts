@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blendedRisk, evaluateTimeOrdered, learnedWeight, riskFeatures, RISK_FEATURES, trainRiskModel, FULL_OUTCOMES, MIN_OUTCOMES } from './risk-model';
-import { generateHistory, seededRandom } from './synthetic-history';
+import { generateHistory } from './synthetic-history';
+import { seededRandom } from '../core/seeded-random';
 
 describe('risk model', () => {
   const history = generateHistory({ count: 1500, seed: 3 });

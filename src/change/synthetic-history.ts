@@ -8,18 +8,8 @@ import { sigmoid } from './logistic-regression';
 import type { RiskSample } from './risk-model';
 import type { ChangeKind, RiskInput } from './risk-points';
 import type { ChangeType } from './change-state-machine';
+import { seededRandom } from '../core/seeded-random';
 
-/** A small seeded generator (mulberry32): uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rnd: () => number): number {
   const u = Math.max(rnd(), 1e-12);
