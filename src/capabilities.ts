@@ -1,4 +1,5 @@
 import type { Capability } from './core/capability';
+import { webCapability } from './web/capability';
 import { coreCapability } from './resources/capability';
 import { metricsCapability } from './metrics/capability';
 import { catalogCapability } from './catalog/capability';
@@ -20,4 +21,5 @@ export const capabilities: Capability[] = [
   routerCapability,
   sloCapability,
   analysisCapability,
+  webCapability,
 ];

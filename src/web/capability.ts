@@ -1,0 +1,13 @@
+import type { Capability } from '../core/capability';
+import { DASHBOARD_HTML } from './dashboard-page';
+
+/** The web dashboard at `/` and `/ui`: a page for people; it reads the API with their token. */
+export const webCapability: Capability = {
+  name: 'web',
+  routes(app) {
+    const page = { config: { access: 'public' as const }, schema: { hide: true } };
+    const send = async (_req: unknown, reply: { type(t: string): { send(b: string): unknown } }) => reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML);
+    app.get('/', page, send);
+    app.get('/ui', page, send);
+  },
+};
