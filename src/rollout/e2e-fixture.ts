@@ -27,6 +27,24 @@ export interface RolloutFixture {
   close(): Promise<void>;
 }
 
+/** An availability SLO of the shop on pushed series, as a team would declare it in OpenSLO. */
+export const SHOP_SLO = `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: shop-availability}
+spec:
+  service: shop
+  indicator:
+    metadata: {name: shop-requests}
+    spec:
+      ratioMetric:
+        counter: false
+        good: {metricSource: {type: shipgate, spec: {series: shop.good}}}
+        total: {metricSource: {type: shipgate, spec: {series: shop.total}}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+`;
+
 export const TEST_ROLLOUT_OPTIONS = { tickMs: 50, leaseMs: 1500, stopInstancesOnShutdown: true, baseDir: REPO_ROOT, superviseEveryMs: 100 };
 
 export function baseSpec(over: Partial<RolloutSpecInput> = {}): RolloutSpecInput {

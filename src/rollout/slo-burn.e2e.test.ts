@@ -3,25 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRolloutFixture, type RolloutFixture } from './e2e-fixture';
+import { SHOP_SLO, startRolloutFixture, type RolloutFixture } from './e2e-fixture';
 
-/** An availability SLO of the shop on pushed series, as a team would declare it in OpenSLO. */
-const SLO = `apiVersion: openslo/v1
-kind: SLO
-metadata: {name: shop-availability}
-spec:
-  service: shop
-  indicator:
-    metadata: {name: shop-requests}
-    spec:
-      ratioMetric:
-        counter: false
-        good: {metricSource: {type: shipgate, spec: {series: shop.good}}}
-        total: {metricSource: {type: shipgate, spec: {series: shop.total}}}
-  timeWindow: [{duration: 30d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{target: 0.99}]
-`;
 
 describe('rollback on SLO burn, through the CLI', () => {
   let f: RolloutFixture;
@@ -29,7 +12,7 @@ describe('rollback on SLO burn, through the CLI', () => {
   before(async () => {
     f = await startRolloutFixture('sqlite', { ratePerSecond: 20 });
     dir = mkdtempSync(join(tmpdir(), 'sg-slo-burn-'));
-    writeFileSync(join(dir, 'slo.yaml'), SLO);
+    writeFileSync(join(dir, 'slo.yaml'), SHOP_SLO);
     const a = await f.s.cli(['apply', '-f', join(dir, 'slo.yaml')]);
     assert.equal(a.code, 0, a.stderr);
     await f.apply({ strategy: { canary: { steps: [{ setWeight: 30 }, { pause: { duration: '60s' } }] } } });

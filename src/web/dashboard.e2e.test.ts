@@ -4,27 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startRolloutFixture, type RolloutFixture } from '../rollout/e2e-fixture';
+import { SHOP_SLO, startRolloutFixture, type RolloutFixture } from '../rollout/e2e-fixture';
 
 // Functions passed to waitForFunction run in the page, where `document` exists.
 declare const document: { getElementById(id: string): { textContent: string | null } | null };
 
-const SLO = `apiVersion: openslo/v1
-kind: SLO
-metadata: {name: shop-availability}
-spec:
-  service: shop
-  indicator:
-    metadata: {name: shop-requests}
-    spec:
-      ratioMetric:
-        counter: false
-        good: {metricSource: {type: shipgate, spec: {series: shop.good}}}
-        total: {metricSource: {type: shipgate, spec: {series: shop.total}}}
-  timeWindow: [{duration: 30d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{target: 0.99}]
-`;
 
 /** The dashboard in a real browser (Debian's Chromium) against a real server with a real release. */
 describe('web dashboard', () => {
@@ -37,7 +21,7 @@ describe('web dashboard', () => {
     const r = await f.s.cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '150s']);
     assert.equal(r.code, 0, r.stderr);
     const dir = mkdtempSync(join(tmpdir(), 'sg-web-'));
-    writeFileSync(join(dir, 'slo.yaml'), SLO);
+    writeFileSync(join(dir, 'slo.yaml'), SHOP_SLO);
     writeFileSync(join(dir, 'points.jsonl'), [{ series: 'shop.total', t: Date.now() / 1000 - 180, value: 1000 }, { series: 'shop.good', t: Date.now() / 1000 - 180, value: 998 }].map((p) => JSON.stringify(p)).join('\n'));
     assert.equal((await f.s.cli(['apply', '-f', join(dir, 'slo.yaml')])).code, 0);
     assert.equal((await f.s.cli(['push', join(dir, 'points.jsonl')])).code, 0);
