@@ -3,7 +3,7 @@ import type { CodeClass } from '../metrics/types';
 import { hitsPercent } from './buckets';
 import type { CompiledRoute, CompiledTable, CompiledVersion } from './compiled-table';
 import type { Upstream } from './upstream-pool';
-import { chooseVersion } from './version-choice';
+import { chooseVersion, headersOf } from './version-choice';
 
 /** What the handler needs from the router. */
 export interface ProxyEnv {
@@ -81,7 +81,7 @@ export function responseHeaders(raw: string[], version: string, cookies: string[
   return out;
 }
 
-function isConnectFailure(err: NodeJS.ErrnoException, gotResponse: boolean): boolean {
+export function isConnectFailure(err: NodeJS.ErrnoException, gotResponse: boolean): boolean {
   if (gotResponse) return false;
   // A reused keep-alive socket the upstream closed (or an instance killed) looks like a reset
   // before any response: the request was not processed to completion, so an idempotent one may go again.
@@ -146,7 +146,7 @@ export class ProxyHandler {
   };
 
   private route(req: http.IncomingMessage, res: http.ServerResponse, route: CompiledRoute, t0: number): void {
-    const choice = chooseVersion(route, req.headers);
+    const choice = chooseVersion(route, headersOf(req.headers));
     const version = choice.version;
     const fault = version.fault;
     if (fault?.abort && hitsPercent(Math.random(), fault.abort.percent)) {

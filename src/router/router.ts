@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Manifest } from '../core/manifest';
 import { InputError } from '../core/errors';
 import { compileTable, CompiledTable } from './compiled-table';
@@ -10,6 +10,8 @@ import { StatsRecorder, type StatsSink } from './stats-recorder';
 import { UpstreamPool } from './upstream-pool';
 import { handleUpgrade } from './websocket-proxy';
 import { createAdminServer } from './admin-server';
+import { ClientConnection } from './http1/client-connection';
+import { Deadlines } from './http1/deadlines';
 
 export interface RouterOptions {
   /** Where stats go besides memory (server push, metrics service). */
@@ -24,6 +26,11 @@ export interface RouterOptions {
   maxHeaderSize?: number;
   /** Most sockets per upstream instance. */
   maxSocketsPerInstance?: number;
+  /**
+   * Serve plain HTTP/1.1 requests on raw sockets (default true). Requests it does not take
+   * (upgrades, chunked uploads, HTTP/1.0, malformed heads) go to node:http either way.
+   */
+  fastPath?: boolean;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -54,6 +61,10 @@ export class Router {
   private readonly health: HealthChecker;
   private readonly handler: ProxyHandler;
   private readonly shed = new Map<string, number>();
+  /** Connections given to node:http, by reason. */
+  private readonly handoffs = new Map<string, number>();
+  private readonly clients = new Set<ClientConnection>();
+  private readonly deadlines = new Deadlines();
   private server?: http.Server;
   private admin?: http.Server;
   private readonly log: (message: string, err?: unknown) => void;
@@ -103,6 +114,7 @@ export class Router {
       generation: this.generation,
       series: this.recorder.all().map((s) => ({ route: s.route, version: s.version, mirror: s.mirror, totals: { ...s.totals }, requests: s.requests(), buckets: s.buckets() })),
       shed: Object.fromEntries(this.shed),
+      handoffs: Object.fromEntries(this.handoffs),
       retries: Object.fromEntries(this.table.routes.map((r) => [r.name, r.guards.retried])),
       instances: this.pool.all().map((u) => u.toJSON()),
     };
@@ -144,6 +156,7 @@ export class Router {
         socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
       } else socket.destroy();
     });
+    if (o.fastPath ?? true) this.takeConnections(server);
     this.server = server;
     const listen = typeof opts.listen === 'string' ? parseListen(opts.listen) : opts.listen;
     await new Promise<void>((resolve, reject) => {
@@ -162,6 +175,32 @@ export class Router {
       adminAddr = this.admin.address() as AddressInfo;
     }
     return { listen: server.address() as AddressInfo, admin: adminAddr };
+  }
+
+  /**
+   * Puts the fast path in front of node:http: each connection starts on raw sockets and is handed
+   * to node's own connection listener (with the bytes read so far put back) at the first request
+   * the fast path does not take. The server stays node's, so its timeouts and close() still apply.
+   */
+  private takeConnections(server: http.Server): void {
+    const [nodeListener] = server.listeners('connection') as ((socket: Socket) => void)[];
+    server.removeListener('connection', nodeListener);
+    const o = this.options;
+    const env = {
+      table: () => this.table,
+      onShed: (route: string) => this.shed.set(route, (this.shed.get(route) ?? 0) + 1),
+      handoff: (socket: Socket, pending: Buffer, reason: string) => {
+        this.handoffs.set(reason, (this.handoffs.get(reason) ?? 0) + 1);
+        if (pending.length) socket.unshift(pending);
+        nodeListener.call(server, socket);
+        socket.resume();
+      },
+      maxHeaderSize: o.maxHeaderSize ?? 16 * 1024,
+      headersTimeoutMs: o.headersTimeoutMs ?? 10_000,
+      keepAliveTimeoutMs: o.keepAliveTimeoutMs ?? 30_000,
+      deadlines: this.deadlines,
+    };
+    server.on('connection', (socket: Socket) => new ClientConnection(socket, env, this.clients));
   }
 
   /** Base URL of the proxy once started, e.g. http://127.0.0.1:8080. */
@@ -187,7 +226,13 @@ export class Router {
         s.closeIdleConnections();
         setTimeout(() => s.closeAllConnections(), 1_000).unref();
       });
+    for (const c of this.clients) if (c.idle) c.close();
+    const stragglers = setTimeout(() => {
+      for (const c of this.clients) c.close();
+    }, 1_000).unref();
     await Promise.all([closeServer(this.server), closeServer(this.admin)]);
+    clearTimeout(stragglers);
+    this.deadlines.close();
     this.pool.close();
     await this.recorder.close();
   }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { UpstreamConnections } from './http1/upstream-connection';
 import { OutlierDetector, type OutlierSettings } from './outlier-detector';
 
 /** One upstream instance (a URL) with its keep-alive connection pool and health state, shared by every table that names it. */
@@ -6,7 +7,10 @@ export class Upstream {
   readonly hostname: string;
   readonly port: number;
   readonly hostHeader: string;
+  /** Keep-alive pool for node:http (handed-off requests, WebSocket handshakes use their own). */
   readonly agent: http.Agent;
+  /** Keep-alive connections of the fast path. */
+  readonly connections: UpstreamConnections;
   /** Requests in flight. */
   outstanding = 0;
   /** Result of active health checks (true until a check says otherwise). */
@@ -25,7 +29,14 @@ export class Upstream {
     this.port = Number(u.port || 80);
     this.hostHeader = u.host;
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: 256, scheduling: 'lifo', keepAliveMsecs: 1_000, noDelay: true } as http.AgentOptions);
+    this.connections = new UpstreamConnections(this.hostname, this.port, maxSockets);
     this.outlier = new OutlierDetector(outlier);
+  }
+
+  /** Closes every connection to the instance. */
+  destroy(): void {
+    this.agent.destroy();
+    this.connections.close();
   }
 
   /** May take new requests: passing health checks and not ejected. */
@@ -86,7 +97,7 @@ export class UpstreamPool {
     for (const u of this.draining) {
       const deadline = u.drainingSinceMs + ((u as { drainMs?: number }).drainMs ?? 0);
       if (u.outstanding === 0 || nowMs >= deadline) {
-        u.agent.destroy();
+        u.destroy();
         this.draining.delete(u);
       }
     }
@@ -99,7 +110,7 @@ export class UpstreamPool {
   close(): void {
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = undefined;
-    for (const u of [...this.byUrl.values(), ...this.draining]) u.agent.destroy();
+    for (const u of [...this.byUrl.values(), ...this.draining]) u.destroy();
     this.byUrl.clear();
     this.draining.clear();
   }

@@ -5,7 +5,7 @@ import { checkRouteTable } from './route-table';
 import { StatsRecorder } from './stats-recorder';
 import { UpstreamPool } from './upstream-pool';
 import { routeTable } from './testing/route-table-builder';
-import { chooseVersion, readCookie } from './version-choice';
+import { chooseVersion, readCookie, headersOf } from './version-choice';
 import { bucketOf } from './buckets';
 
 describe('readCookie', () => {
@@ -43,35 +43,35 @@ describe('chooseVersion', () => {
   test('sticky by header, matching the bucket ranges', () => {
     for (let i = 0; i < 200; i++) {
       const key = `user-${i}`;
-      const c = chooseVersion(route, { 'x-user-id': key });
+      const c = chooseVersion(route, headersOf({ 'x-user-id': key }));
       assert.equal(c.version.name, bucketOf(key) < 9000 ? 'stable' : 'canary');
       assert.equal(c.reason, 'sticky');
       assert.equal(c.cookies, undefined);
     }
   });
   test('cookie when there is no header; a new cookie when neither', () => {
-    const a = chooseVersion(route, { cookie: 'sg-bucket=abc' });
+    const a = chooseVersion(route, headersOf({ cookie: 'sg-bucket=abc' }));
     assert.equal(a.version.name, bucketOf('abc') < 9000 ? 'stable' : 'canary');
-    const b = chooseVersion(route, {});
+    const b = chooseVersion(route, headersOf({}));
     assert.equal(b.reason, 'assigned');
     assert.match(b.cookies![0], /^sg-bucket=[a-z0-9]{12}; Path=\/; Max-Age=31536000; HttpOnly; SameSite=Lax$/);
     const key = /^sg-bucket=([a-z0-9]+)/.exec(b.cookies![0])![1];
-    assert.equal(chooseVersion(route, { cookie: `sg-bucket=${key}` }).version, b.version);
+    assert.equal(chooseVersion(route, headersOf({ cookie: `sg-bucket=${key}` })).version, b.version);
   });
   test('tester headers win over stickiness', () => {
-    assert.equal(chooseVersion(route, { 'x-user-id': 'u', 'x-shipgate-version': 'canary' }).version.name, 'canary');
-    assert.equal(chooseVersion(route, { 'x-user-id': 'u', 'x-tester': '1' }).reason, 'header');
-    assert.equal(chooseVersion(compile({ versionHeader: false }, [100, 0]), { 'x-shipgate-version': 'canary' }).version.name, 'stable');
+    assert.equal(chooseVersion(route, headersOf({ 'x-user-id': 'u', 'x-shipgate-version': 'canary' })).version.name, 'canary');
+    assert.equal(chooseVersion(route, headersOf({ 'x-user-id': 'u', 'x-tester': '1' })).reason, 'header');
+    assert.equal(chooseVersion(compile({ versionHeader: false }, [100, 0]), headersOf({ 'x-shipgate-version': 'canary' })).version.name, 'stable');
   });
   test('session pinning sets and honours the pin cookie', () => {
     const pinned = compile({ sessionPinning: true }, [0, 100]);
-    const first = chooseVersion(pinned, { cookie: 'sg-bucket=k' });
+    const first = chooseVersion(pinned, headersOf({ cookie: 'sg-bucket=k' }));
     assert.equal(first.version.name, 'canary');
     assert.deepEqual(first.cookies, ['sg-version=canary; Path=/; HttpOnly; SameSite=Lax']);
-    const again = chooseVersion(pinned, { cookie: 'sg-bucket=k; sg-version=stable' });
+    const again = chooseVersion(pinned, headersOf({ cookie: 'sg-bucket=k; sg-version=stable' }));
     assert.equal(again.version.name, 'stable');
     assert.equal(again.reason, 'pinned');
-    assert.equal(chooseVersion(pinned, { cookie: 'sg-version=gone' }).version.name, 'canary');
+    assert.equal(chooseVersion(pinned, headersOf({ cookie: 'sg-version=gone' })).version.name, 'canary');
   });
 });
 

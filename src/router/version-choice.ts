@@ -34,11 +34,15 @@ export interface VersionChoice {
   reason: 'header' | 'pinned' | 'sticky' | 'assigned';
 }
 
-type Headers = Record<string, string | string[] | undefined>;
+/** First value of a request header by lower-case name. */
+export type HeaderLookup = (name: string) => string | undefined;
 
-function headerValue(h: Headers, name: string): string | undefined {
-  const v = h[name];
-  return Array.isArray(v) ? v[0] : v;
+/** A lookup over node:http's header object. */
+export function headersOf(h: Record<string, string | string[] | undefined>): HeaderLookup {
+  return (name) => {
+    const v = h[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
 }
 
 /**
@@ -46,20 +50,20 @@ function headerValue(h: Headers, name: string): string | undefined {
  * its version is still in the table), then the sticky bucket of the key (header, else cookie, else
  * a new random key set as a cookie).
  */
-export function chooseVersion(route: CompiledRoute, headers: Headers): VersionChoice {
+export function chooseVersion(route: CompiledRoute, header: HeaderLookup): VersionChoice {
   const spec = route.spec;
   if (spec.versionHeader) {
-    const v = headerValue(headers, 'x-shipgate-version');
+    const v = header('x-shipgate-version');
     const hit = v !== undefined ? route.byName.get(v) : undefined;
     if (hit) return { version: hit, reason: 'header' };
   }
   for (const h of spec.headerRoutes) {
-    if (headerValue(headers, h.header) === h.value) {
+    if (header(h.header) === h.value) {
       const hit = route.byName.get(h.version);
       if (hit) return { version: hit, reason: 'header' };
     }
   }
-  const cookieHeader = headerValue(headers, 'cookie');
+  const cookieHeader = header('cookie');
   let pinned: string | undefined;
   if (spec.sessionPinning) {
     pinned = readCookie(cookieHeader, spec.pinCookie);
@@ -67,7 +71,7 @@ export function chooseVersion(route: CompiledRoute, headers: Headers): VersionCh
     if (hit) return { version: hit, reason: 'pinned' };
   }
   let cookies: string[] | undefined;
-  let key = spec.stickiness.header ? headerValue(headers, spec.stickiness.header) : undefined;
+  let key = spec.stickiness.header ? header(spec.stickiness.header) : undefined;
   let reason: VersionChoice['reason'] = 'sticky';
   if (!key) key = readCookie(cookieHeader, spec.stickiness.cookie);
   if (!key) {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { CompiledTable } from './compiled-table';
 import { forwardHeaders, hostOf } from './proxy-handler';
-import { chooseVersion } from './version-choice';
+import { chooseVersion, headersOf } from './version-choice';
 
 function reject(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ code: 'UPGRADE_FAILED', message });
@@ -24,7 +24,7 @@ export function handleUpgrade(table: CompiledTable, req: http.IncomingMessage, s
   socket.on('error', () => socket.destroy());
   const route = table.match(hostOf(req.headers.host), req.url ?? '/');
   if (!route) return reject(socket, 404, 'no route matches');
-  const choice = chooseVersion(route, req.headers);
+  const choice = chooseVersion(route, headersOf(req.headers));
   const version = choice.version;
   const nowMs = Date.now();
   const up = version.balancer.pick(version.upstreams, (u) => u.available(nowMs));

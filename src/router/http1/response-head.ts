@@ -1,0 +1,103 @@
+/** Strict HTTP/1.1 response heads from upstreams for the router's fast path (RFC 9112), pure over bytes. */
+import { CRLFCRLF, isDigits, isFieldValue, isToken, listTokens, nameIs, unsupported, type Unsupported } from './syntax';
+
+/** How a response body ends. */
+export type Framing = 'none' | 'length' | 'chunked' | 'close';
+
+export interface ResponseHead {
+  status: number;
+  headEnd: number;
+  framing: Framing;
+  /** Body length when framing is 'length'. */
+  length: number;
+  /** The upstream connection may carry another request after this response. */
+  reusable: boolean;
+  /**
+   * The head for the client without its final CRLF: an HTTP/1.1 status line and the upstream's
+   * fields minus hop-by-hop ones (Transfer-Encoding stays: bodies pass through as framed).
+   */
+  forClient: string;
+}
+
+/** Whether a response field with this name (at `head[from, from + len)`) is dropped on the way to the client. */
+function hopByHopResponse(head: string, from: number, len: number): boolean {
+  switch (len) {
+    case 2:
+      return nameIs(head, from, 'te');
+    case 7:
+      return nameIs(head, from, 'upgrade');
+    case 10:
+      return nameIs(head, from, 'connection') || nameIs(head, from, 'keep-alive');
+    case 16:
+      return nameIs(head, from, 'proxy-connection');
+    case 18:
+      return nameIs(head, from, 'x-shipgate-version');
+    default:
+      return false;
+  }
+}
+
+/**
+ * Parses a response head at the start of `buf` (for a request with `method`) in one pass, building
+ * the client's head as it goes. Returns 'incomplete', the head, or `{unsupported}` for a malformed
+ * one (the caller answers 502).
+ */
+export function parseResponseHead(buf: Buffer, method: string, maxHeaderSize: number): ResponseHead | 'incomplete' | Unsupported {
+  const end = buf.indexOf(CRLFCRLF);
+  if (end < 0) return buf.length > maxHeaderSize ? unsupported('response head too large') : 'incomplete';
+  const head = buf.toString('latin1', 0, end);
+  // HTTP/1.x SP 3DIGIT [SP reason]
+  const minor = head.charCodeAt(7);
+  if (!head.startsWith('HTTP/1.') || (minor !== 0x30 && minor !== 0x31) || head.charCodeAt(8) !== 0x20) return unsupported('status line');
+  const status = Number(head.slice(9, 12));
+  let lineEnd = head.indexOf('\r\n');
+  if (lineEnd < 0) lineEnd = head.length;
+  if (!(status >= 100 && status <= 999) || (lineEnd > 12 && head.charCodeAt(12) !== 0x20) || !isFieldValue(head, 0, lineEnd)) return unsupported('status line');
+  const http10 = minor === 0x30;
+  let length = -1;
+  let chunked = false;
+  let te = false;
+  let reusable = !http10;
+  let forClient = 'HTTP/1.1';
+  let keepFrom = 8;
+  let i = lineEnd + 2;
+  while (i < head.length) {
+    let e = head.indexOf('\r\n', i);
+    if (e < 0) e = head.length;
+    const colon = head.indexOf(':', i);
+    if (colon < 0 || colon > e || !isToken(head, i, colon) || !isFieldValue(head, colon + 1, e)) return unsupported('response header field');
+    const len = colon - i;
+    if (len === 14 && nameIs(head, i, 'content-length')) {
+      const v = head.slice(colon + 1, e).trim();
+      if ((length >= 0 && Number(v) !== length) || !isDigits(v)) return unsupported('response content-length');
+      length = Number(v);
+    } else if (len === 17 && nameIs(head, i, 'transfer-encoding')) {
+      te = true;
+      const codings = listTokens(head.slice(colon + 1, e));
+      chunked = codings[codings.length - 1] === 'chunked';
+    } else if (len === 10 && nameIs(head, i, 'connection')) {
+      for (const t of listTokens(head.slice(colon + 1, e))) {
+        if (t === 'close') reusable = false;
+        else if (t === 'keep-alive' && http10) reusable = true;
+      }
+    }
+    if (hopByHopResponse(head, i, len)) {
+      forClient += head.slice(keepFrom, i);
+      keepFrom = e + 2;
+    }
+    i = e + 2;
+  }
+  forClient += keepFrom < head.length ? head.slice(keepFrom) + '\r\n' : '';
+  let framing: Framing;
+  if (method === 'HEAD' || status === 204 || status === 304 || status < 200) framing = 'none';
+  else if (te) framing = chunked ? 'chunked' : 'close';
+  else if (length >= 0) framing = 'length';
+  else framing = 'close';
+  if (framing === 'close') reusable = false;
+  return { status, headEnd: end + 4, framing, length: Math.max(0, length), reusable, forClient };
+}
+
+/** The head sent to the client: the upstream's fields minus hop-by-hop ones, plus `extra` lines (each ending in CRLF). */
+export function clientResponseHead(r: ResponseHead, extra: string): string {
+  return r.forClient + extra + '\r\n';
+}
