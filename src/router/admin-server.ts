@@ -59,6 +59,8 @@ export function createAdminServer(router: Router): http.Server {
           let text = renderPrometheus(router.statsRecorder().all());
           text += '# HELP shipgate_router_shed_total Requests refused by rate or concurrency limits.\n# TYPE shipgate_router_shed_total counter\n';
           for (const [r, n] of router.shedCounts()) text += `shipgate_router_shed_total{route="${r.replace(/["\\\n]/g, '_')}"} ${n}\n`;
+          text += '# HELP shipgate_router_handoffs_total Connections the fast path left to node:http, by the first request it did not take.\n# TYPE shipgate_router_handoffs_total counter\n';
+          for (const [why, n] of router.handoffCounts()) text += `shipgate_router_handoffs_total{reason="${why}"} ${n}\n`;
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
           return res.end(text);
         }

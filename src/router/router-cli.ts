@@ -15,6 +15,7 @@ interface RouterFlags {
   admin?: string;
   lastGood?: string;
   pushMs: string;
+  fastPath: boolean;
 }
 
 /**
@@ -30,6 +31,7 @@ export function routerCommand(program: Command, cli: CliContext): void {
     .option('--admin <host:port>', 'address of the admin API (GET/PUT /routes, /stats, /metrics, /healthz)')
     .option('--last-good <file>', 'server mode: where the last table applied is kept (default .shipgate/router-last-good.json)')
     .option('--push-ms <ms>', 'server mode: how often stats are pushed to the server, ms', '5000')
+    .option('--no-fast-path', 'serve every request through node:http instead of the raw-socket HTTP/1.1 path')
     .action(async (o: RouterFlags) => {
       const g = program.opts<{ server?: string; token?: string }>();
       const serverUrl = g.server ?? cli.io.env.SHIPGATE_SERVER;
@@ -41,7 +43,7 @@ export function routerCommand(program: Command, cli: CliContext): void {
       let stopSource: () => void;
       let router: Router;
       if (o.config) {
-        router = new Router({ log: report });
+        router = new Router({ log: report, fastPath: o.fastPath });
         const source = new FileRouteSource(cli.path(o.config), router, report);
         try {
           source.load();
@@ -53,7 +55,7 @@ export function routerCommand(program: Command, cli: CliContext): void {
         stopSource = () => source.close();
       } else {
         const token = g.token ?? cli.io.env.SHIPGATE_TOKEN ?? readTokenFile(cli);
-        router = new Router({ log: report, sink: new HttpPushSink(serverUrl!, token), flushMs: pushMs });
+        router = new Router({ log: report, fastPath: o.fastPath, sink: new HttpPushSink(serverUrl!, token), flushMs: pushMs });
         const source = new ServerRouteSource(router, {
           serverUrl: serverUrl!,
           token,

@@ -129,6 +129,11 @@ export class Router {
     return this.shed;
   }
 
+  /** Connections the fast path gave to node:http, by the reason of the first request it did not take. */
+  handoffCounts(): Map<string, number> {
+    return this.handoffs;
+  }
+
   /** Starts the proxy (and the admin API if asked). Returns the bound addresses. */
   async start(opts: { listen: string | ListenAddress; admin?: string | ListenAddress }): Promise<{ listen: AddressInfo; admin?: AddressInfo }> {
     const o = this.options;
