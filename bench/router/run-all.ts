@@ -10,18 +10,25 @@ const [wrkSeconds, pacedSeconds, pacedRuns] = [Number(process.argv[2] ?? 10), Nu
 const t = await throughput(wrkSeconds, pacedRuns);
 console.log(throughputTable(t));
 const l = await pacedLatency(pacedSeconds, pacedRuns);
-console.log(latencyTable(l));
+console.log(latencyTable(l.wrk));
+console.log(latencyTable(l.openLoop));
+const added = (rs: typeof l.wrk, n: string) => {
+  const d = rs.find((r) => r.target === 'direct')!;
+  const r = rs.find((x) => x.target === n)!;
+  return { p50: r.p50Ms - d.p50Ms, p99: r.p99Ms - d.p99Ms };
+};
 const rps = (n: string) => t.find((r) => r.target === n)?.requestsPerSecond ?? NaN;
 const router = rps('shipgate router');
 const md = `# Router benchmark
 
 Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.
-Other work (test suites of other parts of the code) ran on the machine during the run, so absolute
-figures are low and noisy; the ratios within one run are what to compare.
+The load generator, the upstream and the proxy share the machine's ${cpus().length} cores, so the whole system is
+CPU-bound and absolute figures move by a quarter between runs (the host is shared too); the ratios
+within one run, where every target sees the same conditions, are what to compare.
 
 Upstream: a trivial Node HTTP server (\`src/router/testing/upstream-server.mjs\`, path \`/plain\`).
 Router (\`bench/router/router-server.ts\`): one route, two versions (90/10, both on the upstream),
-stickiness by \`x-user-id\`, stats on. http-proxy-3 with keep-alive connections to the upstream. nginx (Debian package),
+stickiness by \`x-user-id\`, stats on, fast path on (the default). http-proxy-3 with keep-alive connections to the upstream. nginx (Debian package),
 one worker, keep-alive to the upstream, access log off. Each target is its own process.
 
 ## Throughput: wrk, 2 threads, 32 connections, keep-alive (\`bench/router/wrk-throughput.ts\`)
@@ -35,11 +42,22 @@ ${throughputTable(t)}
 
 ## Latency at a paced 1,000 requests/s (\`bench/router/paced-latency.ts\`)
 
-wrk2 is not packaged, so \`bench/router/paced-client.ts\` sends on a fixed schedule and measures
-from each request's scheduled start. ${pacedSeconds} s per round, ${pacedRuns} rounds interleaved
-across targets, median round reported.
+${pacedSeconds} s per round, ${pacedRuns} rounds interleaved across targets, median round reported.
 
-${latencyTable(l)}
+wrk (same tool as above), 10 connections each waiting 9 ms before every request
+(\`bench/router/paced.lua\`; wrk2 is not packaged):
+
+${latencyTable(l.wrk)}
+
+- p99 added by the router: **${added(l.wrk, 'shipgate router').p99.toFixed(2)} ms** (target < 1 ms); nginx adds ${added(l.wrk, 'nginx').p99.toFixed(2)} ms, http-proxy-3 ${added(l.wrk, 'http-proxy-3').p99.toFixed(2)} ms.
+
+Open-loop Node client (\`bench/router/paced-client.ts\`), sending on a fixed schedule and measuring
+from each request's scheduled start, so a stall counts for every request it delays; its own event
+loop adds jitter to every target alike:
+
+${latencyTable(l.openLoop)}
+
+- p99 added by the router: **${added(l.openLoop, 'shipgate router').p99.toFixed(2)} ms**; nginx adds ${added(l.openLoop, 'nginx').p99.toFixed(2)} ms, http-proxy-3 ${added(l.openLoop, 'http-proxy-3').p99.toFixed(2)} ms.
 
 Reproduce: \`node --import tsx bench/router/run-all.ts ${wrkSeconds} ${pacedSeconds} ${pacedRuns}\` (needs \`apt-get install -y wrk nginx\`).
 `;

@@ -21,7 +21,11 @@ function ms(s: string): number {
 }
 
 export function runWrk(url: string, seconds: number): Omit<WrkResult, 'target'> {
-  const out = execFileSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', '-H', 'x-user-id: bench-user-42', `${url}/plain`], { encoding: 'utf8' });
+  return runWrkOutput(execFileSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', '-H', 'x-user-id: bench-user-42', `${url}/plain`], { encoding: 'utf8' }));
+}
+
+/** Requests/s, p50, p99 and errors from wrk's output (run with --latency). */
+export function runWrkOutput(out: string): Omit<WrkResult, 'target'> {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
   const p99 = ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');

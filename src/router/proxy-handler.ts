@@ -3,6 +3,7 @@ import type { CodeClass } from '../metrics/types';
 import { hitsPercent } from './buckets';
 import type { CompiledRoute, CompiledTable, CompiledVersion } from './compiled-table';
 import type { Upstream } from './upstream-pool';
+import { refuse, type Refusal } from './refusals';
 import { chooseVersion, headersOf } from './version-choice';
 
 /** What the handler needs from the router. */
@@ -25,13 +26,13 @@ export function classOf(status: number): CodeClass {
   return status >= 500 ? '5xx' : status >= 400 ? '4xx' : status >= 300 ? '3xx' : '2xx';
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, extra?: Record<string, string | string[]>): void {
+function send(res: http.ServerResponse, r: Refusal): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...extra });
+  const text = JSON.stringify({ code: r.code, message: r.message });
+  res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...r.headers });
   res.end(text);
 }
 
@@ -101,14 +102,14 @@ export class ProxyHandler {
     const path = req.url ?? '/';
     const route = table.match(hostOf(req.headers.host), path);
     if (!route) {
-      sendJson(res, 404, { code: 'NO_ROUTE', message: `no route matches host "${hostOf(req.headers.host)}" and path "${path.split('?')[0]}"` });
+      send(res, refuse.noRoute(hostOf(req.headers.host), path));
       req.resume();
       return;
     }
     const g = route.guards;
     if (g.rate && !g.rate.tryTake(Date.now())) {
       this.env.onShed(route.name);
-      sendJson(res, 503, { code: 'RATE_LIMITED', message: `route "${route.name}" is over its rate limit` }, { 'retry-after': String(Math.max(1, Math.ceil(g.rate.waitMs(Date.now()) / 1000))) });
+      send(res, refuse.rateLimited(route.name, g.rate.waitMs(Date.now())));
       req.resume();
       return;
     }
@@ -132,12 +133,12 @@ export class ProxyHandler {
         },
         () => {
           this.env.onShed(route.name);
-          sendJson(res, 503, { code: 'OVERLOADED', message: `route "${route.name}" waited too long for a free slot` }, { 'retry-after': '1' });
+          send(res, refuse.queueTimeout(route.name));
         },
       );
       if (!admitted) {
         this.env.onShed(route.name);
-        sendJson(res, 503, { code: 'OVERLOADED', message: `route "${route.name}" is at its concurrency limit and its queue is full` }, { 'retry-after': '1' });
+        send(res, refuse.queueFull(route.name));
         req.resume();
       }
       return;
@@ -152,7 +153,7 @@ export class ProxyHandler {
     if (fault?.abort && hitsPercent(Math.random(), fault.abort.percent)) {
       const status = fault.abort.status;
       res.once('close', () => version.stats.record(classOf(status), performance.now() - t0, Date.now()));
-      sendJson(res, status, { code: 'FAULT_INJECTED', message: `fault injection aborted this request with ${status}` }, { 'x-shipgate-version': version.name, 'x-shipgate-fault': 'abort' });
+      send(res, refuse.faultAbort(status, version.name));
       req.resume();
       return;
     }
@@ -184,7 +185,7 @@ export class ProxyHandler {
     const deadline = setTimeout(() => {
       cls = 'timeout';
       current?.destroy();
-      if (!res.headersSent) sendJson(res, 504, { code: 'UPSTREAM_TIMEOUT', message: `no complete answer from version "${version.name}" within ${timeouts.requestMs} ms` });
+      if (!res.headersSent) send(res, refuse.requestTimeout(version.name, timeouts.requestMs));
       else res.destroy();
     }, timeouts.requestMs);
     res.once('close', () => {
@@ -200,7 +201,7 @@ export class ProxyHandler {
       const up = version.balancer.pick(version.upstreams, (u) => u.available(nowMs), exclude);
       if (!up) {
         cls = 'connect_error';
-        sendJson(res, 502, { code: 'NO_UPSTREAM', message: `version "${version.name}" has no instance to try` });
+        send(res, refuse.noUpstream(version.name));
         return;
       }
       up.outstanding++;
@@ -225,7 +226,7 @@ export class ProxyHandler {
         // Node refuses to send some paths and header values its parser accepted.
         settle(undefined);
         cls = undefined;
-        sendJson(res, 400, { code: 'BAD_REQUEST', message: `request cannot be forwarded: ${(e as Error).message}` });
+        send(res, refuse.badRequest((e as Error).message));
         req.resume();
         return;
       }
@@ -261,7 +262,7 @@ export class ProxyHandler {
           upRes.resume();
           settle(false);
           cls = '5xx';
-          sendJson(res, 502, { code: 'UPSTREAM_BAD_RESPONSE', message: `version "${version.name}" answered headers that cannot be passed on: ${(e as Error).message}` });
+          send(res, refuse.badResponse(version.name, (e as Error).message));
           return;
         }
         upRes.pipe(res);
@@ -287,10 +288,7 @@ export class ProxyHandler {
         }
         const timedOut = err.code === 'ETIMEDOUT_HEADERS' || err.code === 'ETIMEDOUT_CONNECT';
         cls = timedOut ? 'timeout' : 'connect_error';
-        sendJson(res, timedOut ? 504 : 502, {
-          code: timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE',
-          message: `version "${version.name}" instance ${up.url}: ${err.message}`,
-        }, { 'x-shipgate-version': version.name });
+        send(res, refuse.upstreamFailed(version.name, up.url, err, timedOut));
       });
       if (bodyless) upReq.end();
       else {

@@ -252,6 +252,29 @@ describe('router: HTTP/1.1 fast path', () => {
   });
 });
 
+describe('router: kept-alive upstream connections', () => {
+  test('an instance that closes a reused connection instead of answering gets the GET again on a fresh one', async () => {
+    // Answers the first request of each connection and drops the connection at the second, as an
+    // upstream does when its keep-alive timeout races a new request.
+    const server = net.createServer((sock) => {
+      let n = 0;
+      sock.on('data', () => (++n === 1 ? sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') : sock.destroy()));
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const router = new Router();
+    router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: [`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`] }]));
+    const { port } = (await router.start({ listen: '127.0.0.1:0' })).listen;
+    try {
+      for (let i = 0; i < 5; i++) assert.match(await exchange(port, 'GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200[\s\S]*ok$/, `request ${i}`);
+      assert.ok(router.stats().retries.shop >= 4);
+    } finally {
+      await router.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe('router: fastPath off', () => {
   test('`shipgate router --no-fast-path` leaves every request to node:http; by default only the odd ones', async () => {
     const up = await scriptedUpstream(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');

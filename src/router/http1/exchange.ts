@@ -50,6 +50,10 @@ export class Exchange implements ResponseSink, Expiring {
   private up?: Upstream;
   private upSettled = true;
   private upConn?: UpstreamConnection;
+  /** The current attempt went out on a kept-alive connection that had served requests before. */
+  private reusedConn = false;
+  private waitingClient = false;
+  private waitingUpstream = false;
   private cancelWait?: () => void;
   /** The nearer of the two deadlines below, for the sweep. */
   deadline = Infinity;
@@ -167,6 +171,7 @@ export class Exchange implements ResponseSink, Expiring {
     this.cancelWait = up.connections.acquire(timeouts.connectMs, (c) => {
       this.cancelWait = undefined;
       this.upConn = c;
+      this.reusedConn = c.served > 0;
       const body = this.held.length ? Buffer.concat(this.held) : undefined;
       if (this.heldBytes > MAX_HELD_BODY) this.conn.socket.resume();
       this.held = [];
@@ -244,7 +249,9 @@ export class Exchange implements ResponseSink, Expiring {
     const spec = route.spec;
     if (this.retryable && this.attempts <= spec.retries.attempts && isConnectFailure(err, false) && route.guards.retryBudget.tryRetry(Date.now())) {
       route.guards.retried++;
-      return this.attempt(route, v, this.up);
+      // A kept-alive connection the instance closed as it was reused says nothing about the
+      // instance: try it again on a fresh connection. Otherwise try another instance.
+      return this.attempt(route, v, this.reusedConn && err.code === 'ECONNRESET' ? undefined : this.up);
     }
     if (err.code === 'EBADRESPONSE') {
       this.cls = '5xx';
@@ -319,17 +326,28 @@ export class Exchange implements ResponseSink, Expiring {
     if (!gone) this.conn.exchangeDone(this.closeAfter);
   }
 
+  /** The client reads slower than the upstream sends: pause the upstream until the client drains. */
   private waitClientDrain(): void {
     const c = this.upConn;
-    if (!c) return;
+    if (!c || this.waitingClient) return;
+    this.waitingClient = true;
     c.pause();
-    this.conn.socket.once('drain', () => c.resume());
+    this.conn.socket.once('drain', () => {
+      this.waitingClient = false;
+      if (this.upConn === c) c.resume();
+    });
   }
 
+  /** The upstream reads the request body slower than the client sends it: pause the client. */
   private waitUpstreamDrain(c: UpstreamConnection): void {
+    if (this.waitingUpstream) return;
+    this.waitingUpstream = true;
     const client = this.conn.socket;
     client.pause();
-    c.socket.once('drain', () => client.resume());
+    c.socket.once('drain', () => {
+      this.waitingUpstream = false;
+      client.resume();
+    });
   }
 }
 

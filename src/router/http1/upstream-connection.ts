@@ -41,6 +41,8 @@ export class UpstreamConnection {
   private scanner?: ChunkedScanner;
   private connectTimer?: NodeJS.Timeout;
   private dead = false;
+  /** Exchanges this connection has completed. */
+  served = 0;
 
   constructor(
     private readonly pool: UpstreamConnections,
@@ -69,6 +71,7 @@ export class UpstreamConnection {
     this.method = method;
     this.res = undefined;
     this.pending = EMPTY;
+    if (this.socket.isPaused()) this.socket.resume();
     if (body && body.length) this.socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
     else this.socket.write(head, 'latin1');
   }
@@ -176,6 +179,7 @@ export class UpstreamConnection {
     if (end < 0 || this.sink !== sink) return;
     this.sink = undefined;
     this.scanner = undefined;
+    this.served++;
     // Extra bytes after a complete response, or an upstream that will close: do not reuse.
     if (res.reusable && end === d.length) this.pool.release(this);
     else this.kill();
