@@ -29,7 +29,9 @@ within one run, where every target sees the same conditions, are what to compare
 Upstream: a trivial Node HTTP server (\`src/router/testing/upstream-server.mjs\`, path \`/plain\`).
 Router (\`bench/router/router-server.ts\`): one route, two versions (90/10, both on the upstream),
 stickiness by \`x-user-id\`, stats on, fast path on (the default). http-proxy-3 with keep-alive connections to the upstream. nginx (Debian package),
-one worker, keep-alive to the upstream, access log off. Each target is its own process.
+one worker, keep-alive to the upstream, access log off. \`node pipe (floor)\` (\`bench/router/node-pipe.mjs\`)
+pipes bytes between a client connection and its own upstream connection through node:net streams,
+with no HTTP at all: the most any Node proxy can do on this machine. Each target is its own process.
 
 ## Throughput: wrk, 2 threads, 32 connections, keep-alive (\`bench/router/wrk-throughput.ts\`)
 
@@ -39,6 +41,7 @@ ${throughputTable(t)}
 
 - router ÷ http-proxy-3: **${(router / rps('http-proxy-3')).toFixed(2)}×** (target ≥ 2×)
 - router ÷ nginx: **${(router / rps('nginx')).toFixed(2)}×** (target ≥ 0.5×)
+- router ÷ node pipe (floor): ${(router / rps('node pipe (floor)')).toFixed(2)}×
 
 ## Latency at a paced 1,000 requests/s (\`bench/router/paced-latency.ts\`)
 
@@ -49,7 +52,7 @@ wrk (same tool as above), 10 connections each waiting 9 ms before every request
 
 ${latencyTable(l.wrk)}
 
-- p99 added by the router: **${added(l.wrk, 'shipgate router').p99.toFixed(2)} ms** (target < 1 ms); nginx adds ${added(l.wrk, 'nginx').p99.toFixed(2)} ms, http-proxy-3 ${added(l.wrk, 'http-proxy-3').p99.toFixed(2)} ms.
+- p99 added by the router: **${added(l.wrk, 'shipgate router').p99.toFixed(2)} ms** (target < 1 ms); nginx adds ${added(l.wrk, 'nginx').p99.toFixed(2)} ms, http-proxy-3 ${added(l.wrk, 'http-proxy-3').p99.toFixed(2)} ms, the bare node pipe ${added(l.wrk, 'node pipe (floor)').p99.toFixed(2)} ms.
 
 Open-loop Node client (\`bench/router/paced-client.ts\`), sending on a fixed schedule and measuring
 from each request's scheduled start, so a stall counts for every request it delays; its own event
@@ -57,7 +60,7 @@ loop adds jitter to every target alike:
 
 ${latencyTable(l.openLoop)}
 
-- p99 added by the router: **${added(l.openLoop, 'shipgate router').p99.toFixed(2)} ms**; nginx adds ${added(l.openLoop, 'nginx').p99.toFixed(2)} ms, http-proxy-3 ${added(l.openLoop, 'http-proxy-3').p99.toFixed(2)} ms.
+- p99 added by the router: **${added(l.openLoop, 'shipgate router').p99.toFixed(2)} ms**; nginx adds ${added(l.openLoop, 'nginx').p99.toFixed(2)} ms, http-proxy-3 ${added(l.openLoop, 'http-proxy-3').p99.toFixed(2)} ms, the bare node pipe ${added(l.openLoop, 'node pipe (floor)').p99.toFixed(2)} ms.
 
 Reproduce: \`node --import tsx bench/router/run-all.ts ${wrkSeconds} ${pacedSeconds} ${pacedRuns}\` (needs \`apt-get install -y wrk nginx\`).
 `;

@@ -44,7 +44,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts the upstream and the three proxies in front of it (router, http-proxy-3, nginx). */
+/** Starts the upstream and the proxies in front of it (router, http-proxy-3, a bare Node pipe, nginx). */
 export async function startTargets(): Promise<{ targets: Target[]; stop(): Promise<void> }> {
   const upPort = await freePort();
   const upstream = spawn(process.execPath, [upstreamScript, 'v1', String(upPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -61,6 +61,11 @@ export async function startTargets(): Promise<{ targets: Target[]; stop(): Promi
   const hp = spawn(process.execPath, ['--import', 'tsx', join(here, 'http-proxy-server.ts'), upUrl, String(hPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await waitLine(hp, 'http-proxy-3');
   targets.push({ name: 'http-proxy-3', url: `http://127.0.0.1:${hPort}`, stop: () => stopChild(hp) });
+
+  const pPort = await freePort();
+  const pipe = spawn(process.execPath, [join(here, 'node-pipe.mjs'), String(upPort), String(pPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await waitLine(pipe, 'node pipe');
+  targets.push({ name: 'node pipe (floor)', url: `http://127.0.0.1:${pPort}`, stop: () => stopChild(pipe) });
 
   const nPort = await freePort();
   const prefix = mkdtempSync(join(tmpdir(), 'shipgate-bench-nginx-'));

@@ -77,6 +77,8 @@ export class ClientConnection {
   }
 
   private read(d: Buffer): void {
+    // Closing (after an answer that left a request body unread): what else comes is dropped.
+    if (this.closed) return;
     this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
     const x = this.exchange;
     if (x) {
@@ -117,6 +119,8 @@ export class ClientConnection {
     if (closeAfter) {
       this.closed = true;
       this.socket.end();
+      // A client still sending a body it was told not to send gets a few seconds, then the socket goes.
+      setTimeout(() => this.socket.destroy(), 5_000).unref();
       return;
     }
     this.idleTimer.refresh();
