@@ -1,13 +1,14 @@
 // Runs both figures in one go and writes bench/results/router.md.
-//   node --import tsx bench/router/run-all.ts [wrkSeconds] [pacedSeconds] [rounds]
+//   node --import tsx bench/router/run-all.ts [wrkSeconds] [pacedSeconds] [pacedRounds] [wrkRounds]
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { throughput, throughputTable } from './wrk-throughput';
+import { medianRatio, throughput, throughputTable } from './wrk-throughput';
 import { pacedLatency, latencyTable } from './paced-latency';
 
 const [wrkSeconds, pacedSeconds, pacedRuns] = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 3)];
-const t = await throughput(wrkSeconds, pacedRuns);
+const wrkRounds = Number(process.argv[5] ?? 5);
+const t = await throughput(wrkSeconds, wrkRounds);
 console.log(throughputTable(t));
 const l = await pacedLatency(pacedSeconds, pacedRuns);
 console.log(latencyTable(l.wrk));
@@ -17,8 +18,6 @@ const added = (rs: typeof l.wrk, n: string) => {
   const r = rs.find((x) => x.target === n)!;
   return { p50: r.p50Ms - d.p50Ms, p99: r.p99Ms - d.p99Ms };
 };
-const rps = (n: string) => t.find((r) => r.target === n)?.requestsPerSecond ?? NaN;
-const router = rps('shipgate router');
 const md = `# Router benchmark
 
 Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.
@@ -35,13 +34,15 @@ with no HTTP at all: the most any Node proxy can do on this machine. Each target
 
 ## Throughput: wrk, 2 threads, 32 connections, keep-alive (\`bench/router/wrk-throughput.ts\`)
 
-${pacedRuns} rounds of ${wrkSeconds} s per target, interleaved across targets; the median round is reported.
+${wrkRounds} rounds of ${wrkSeconds} s per target, interleaved across targets. Requests/s and latencies are
+each target's median round; ratios are taken within each round (targets measured one after the
+other share the machine's conditions) and their median is the figure.
 
 ${throughputTable(t)}
 
-- router ÷ http-proxy-3: **${(router / rps('http-proxy-3')).toFixed(2)}×** (target ≥ 2×)
-- router ÷ nginx: **${(router / rps('nginx')).toFixed(2)}×** (target ≥ 0.5×)
-- router ÷ node pipe (floor): ${(router / rps('node pipe (floor)')).toFixed(2)}×
+- router ÷ http-proxy-3: **${medianRatio(t, 'http-proxy-3').toFixed(2)}×** (target ≥ 2×)
+- router ÷ nginx: **${medianRatio(t, 'nginx').toFixed(2)}×** (target ≥ 0.5×)
+- router ÷ node pipe (floor): ${medianRatio(t, 'node pipe (floor)').toFixed(2)}×
 
 ## Latency at a paced 1,000 requests/s (\`bench/router/paced-latency.ts\`)
 
@@ -62,7 +63,7 @@ ${latencyTable(l.openLoop)}
 
 - p99 added by the router: **${added(l.openLoop, 'shipgate router').p99.toFixed(2)} ms**; nginx adds ${added(l.openLoop, 'nginx').p99.toFixed(2)} ms, http-proxy-3 ${added(l.openLoop, 'http-proxy-3').p99.toFixed(2)} ms, the bare node pipe ${added(l.openLoop, 'node pipe (floor)').p99.toFixed(2)} ms.
 
-Reproduce: \`node --import tsx bench/router/run-all.ts ${wrkSeconds} ${pacedSeconds} ${pacedRuns}\` (needs \`apt-get install -y wrk nginx\`).
+Reproduce: \`node --import tsx bench/router/run-all.ts ${wrkSeconds} ${pacedSeconds} ${pacedRuns} ${wrkRounds}\` (needs \`apt-get install -y wrk nginx\`).
 `;
 const out = fileURLToPath(new URL('../results/router.md', import.meta.url));
 mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });

@@ -11,6 +11,8 @@ export interface WrkResult {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** Router ÷ this target within each round (adjacent runs share the machine's conditions). */
+  roundRatios?: number[];
 }
 
 function ms(s: string): number {
@@ -50,19 +52,28 @@ export async function throughput(seconds: number, rounds = 3): Promise<WrkResult
   } finally {
     await stop();
   }
+  const router = samples.get('shipgate router') ?? [];
   return [...samples].map(([target, s]) => {
     const sorted = [...s].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
-    return { target, ...sorted[Math.floor(sorted.length / 2)], errors: s.reduce((n, x) => n + x.errors, 0) };
+    const roundRatios = s.map((x, i) => router[i].requestsPerSecond / x.requestsPerSecond);
+    return { target, ...sorted[Math.floor(sorted.length / 2)], errors: s.reduce((n, x) => n + x.errors, 0), roundRatios };
   });
 }
 
+/** Median of the per-round ratios router ÷ `target`. */
+export function medianRatio(results: WrkResult[], target: string): number {
+  const xs = [...(results.find((r) => r.target === target)?.roundRatios ?? [])].sort((a, b) => a - b);
+  return xs.length ? xs[Math.floor(xs.length / 2)] : NaN;
+}
+
 export function throughputTable(results: WrkResult[]): string {
-  const get = (n: string) => results.find((r) => r.target === n)?.requestsPerSecond ?? NaN;
-  const router = get('shipgate router');
   const lines = [
-    '| target | requests/s | p50 ms | p99 ms | errors | router ÷ target |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.target} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.errors} | ${(router / r.requestsPerSecond).toFixed(2)} |`),
+    '| target | requests/s (median round) | p50 ms | p99 ms | errors | router ÷ target, per round | median |',
+    '|---|---:|---:|---:|---:|---|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.target} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.errors} | ${(r.roundRatios ?? []).map((x) => x.toFixed(2)).join(', ')} | ${medianRatio(results, r.target).toFixed(2)} |`,
+    ),
   ];
   return lines.join('\n');
 }
