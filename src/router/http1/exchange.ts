@@ -8,6 +8,7 @@ import { chooseVersion } from '../version-choice';
 import type { ClientConnection } from './client-connection';
 import type { Expiring } from './deadlines';
 import { field, upstreamRequestHead, type RequestHead } from './request-head';
+import { mirror } from './mirror';
 import { clientResponseHead, type ResponseHead } from './response-head';
 import type { ResponseSink, UpstreamConnection } from './upstream-connection';
 
@@ -349,39 +350,4 @@ export class Exchange implements ResponseSink, Expiring {
       client.resume();
     });
   }
-}
-
-/** Sends a copy to another version; its response is discarded, its outcome counted as mirror stats. */
-function mirror(version: CompiledVersion, head: string, method: string, timeouts: { connectMs: number; requestMs: number }): void {
-  const t0 = performance.now();
-  const nowMs = Date.now();
-  const up = version.balancer.pick(version.upstreams, (u) => u.available(nowMs));
-  if (!up) return;
-  let status = 0;
-  let conn: UpstreamConnection | undefined;
-  let done = false;
-  const record = (cls: CodeClass) => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    version.mirrorStats.record(cls, performance.now() - t0, Date.now());
-  };
-  const sink: ResponseSink = {
-    onInterim() {},
-    onHead(res) {
-      status = res.status;
-    },
-    onBody() {},
-    onEnd: () => record(classOf(status)),
-    onError: () => record('connect_error'),
-  };
-  const timer = setTimeout(() => {
-    cancel?.();
-    conn?.abandon();
-    record('timeout');
-  }, timeouts.requestMs);
-  const cancel = up.connections.acquire(timeouts.connectMs, (c) => {
-    conn = c;
-    c.send(head, undefined, method, sink);
-  });
 }
