@@ -102,8 +102,7 @@ export class ClientConnection {
         this.giveAway(r.unsupported);
         return;
       }
-      const rest = this.buf.subarray(r.headEnd);
-      this.buf = rest;
+      this.buf = r.headEnd === this.buf.length ? EMPTY : this.buf.subarray(r.headEnd);
       const x = new Exchange(this, r);
       this.exchange = x;
       if (r.contentLength > 0) this.buf = x.takeBody(this.buf);

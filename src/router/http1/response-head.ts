@@ -113,10 +113,16 @@ export function parseResponseHead(buf: Buffer, method: string, maxHeaderSize: nu
       const codings = listTokens(head.slice(colon + 1, e));
       chunked = codings[codings.length - 1] === 'chunked';
     } else if (len === 10 && nameIs(head, i, 'connection')) {
-      for (const t of listTokens(head.slice(colon + 1, e))) {
-        if (t === 'close') close = true;
-        else if (t === 'keep-alive') keepAlive = true;
-        else (listed ??= []).push(t);
+      // Nearly always a single keep-alive or close: no list to build.
+      const v = trimOws(head, colon + 1, e);
+      if (v.length === 10 && nameIs(v, 0, 'keep-alive')) keepAlive = true;
+      else if (v.length === 5 && nameIs(v, 0, 'close')) close = true;
+      else {
+        for (const t of listTokens(v)) {
+          if (t === 'close') close = true;
+          else if (t === 'keep-alive') keepAlive = true;
+          else (listed ??= []).push(t);
+        }
       }
     }
     if (hopByHopResponse(head, i, len)) {

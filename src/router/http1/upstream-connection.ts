@@ -9,7 +9,7 @@ const MAX_RESPONSE_HEAD = 64 * 1024;
 export interface ResponseSink {
   /** A 1xx interim response (never 101: upgrades do not take this path), bytes as they came. */
   onInterim(head: Buffer): void;
-  /** The final head, and the body bytes that arrived with it (may be empty). */
+  /** The final head, and the body bytes that arrived with it (may be empty; valid only during the call). */
   onHead(res: ResponseHead, body: Buffer): void;
   /** More body bytes, framed as the upstream framed them. */
   onBody(chunk: Buffer): void;
@@ -26,6 +26,14 @@ function fail(code: string, message: string): NodeJS.ErrnoException {
 }
 
 const EMPTY: Buffer = Buffer.alloc(0);
+
+/**
+ * Every upstream socket reads into this one buffer (node:net's `onread`): no buffer is allocated
+ * per read, and each read is handled before the next, so sharing is safe as long as nothing keeps
+ * a view of it. Bytes that outlive the callback (a partial head, body chunks handed to the client)
+ * are copied.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /**
  * One keep-alive connection to an upstream instance, carrying one exchange at a time. Its
@@ -48,14 +56,18 @@ export class UpstreamConnection {
     private readonly pool: UpstreamConnections,
     connectMs: number,
   ) {
-    const s = net.connect({ host: pool.hostname, port: pool.port, noDelay: true });
+    const s = net.connect({
+      host: pool.hostname,
+      port: pool.port,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onData(Buffer.from(buf.buffer, buf.byteOffset, n)) },
+    });
     this.socket = s;
     this.connectTimer = setTimeout(() => this.kill(fail('ETIMEDOUT_CONNECT', `no connection within ${connectMs} ms`)), connectMs);
     s.once('connect', () => {
       clearTimeout(this.connectTimer);
       s.setKeepAlive(true, 1_000);
     });
-    s.on('data', (d: Buffer) => this.onData(d));
     s.on('end', () => this.onEnd());
     s.on('error', (e: NodeJS.ErrnoException) => this.kill(e));
     s.on('close', () => this.kill(fail('ECONNRESET', 'socket hang up')));
@@ -107,15 +119,17 @@ export class UpstreamConnection {
     this.kill();
   }
 
-  private onData(d: Buffer): void {
+  /** `d` is a view of the shared read buffer, valid only during this call. */
+  private onData(d: Buffer): boolean {
     const sink = this.sink;
     if (!sink) {
       // Bytes nobody asked for: the connection's framing can no longer be trusted.
       this.kill();
-      return;
+      return false;
     }
     if (this.res === undefined) this.readHead(sink, d);
     else this.readBody(sink, d, 0);
+    return true;
   }
 
   private readHead(sink: ResponseSink, d: Buffer): void {
@@ -123,7 +137,7 @@ export class UpstreamConnection {
     for (;;) {
       const r = parseResponseHead(buf, this.method, MAX_RESPONSE_HEAD);
       if (r === 'incomplete') {
-        this.pending = buf;
+        this.pending = Buffer.from(buf);
         return;
       }
       if ('unsupported' in r) {
@@ -135,7 +149,7 @@ export class UpstreamConnection {
           this.kill(fail('EBADRESPONSE', 'unexpected 101 Switching Protocols'));
           return;
         }
-        sink.onInterim(buf.subarray(0, r.headEnd));
+        sink.onInterim(Buffer.from(buf.subarray(0, r.headEnd)));
         buf = buf.subarray(r.headEnd);
         if (this.sink !== sink) return;
         continue;
@@ -174,8 +188,9 @@ export class UpstreamConnection {
         end = -1;
     }
     const body = end < 0 ? (from === 0 ? d : d.subarray(from)) : d.subarray(from, end);
+    // onHead copies what it keeps; body chunks go to a socket write that may outlive this call.
     if (first) sink.onHead(res, body);
-    else if (body.length) sink.onBody(body);
+    else if (body.length) sink.onBody(Buffer.from(body));
     if (end < 0 || this.sink !== sink) return;
     this.sink = undefined;
     this.scanner = undefined;
