@@ -275,6 +275,24 @@ describe('router: kept-alive upstream connections', () => {
   });
 });
 
+describe('router: pipelining', () => {
+  test('thousands of pipelined requests refused at once are answered in order, without deep recursion', async () => {
+    const up = await scriptedUpstream(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    const router = new Router();
+    router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: [up.url] }], { match: { host: '*', pathPrefix: '/api' } }));
+    const { port } = (await router.start({ listen: '127.0.0.1:0' })).listen;
+    try {
+      const n = 20_000;
+      const out = await exchange(port, 'GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(n) + 'GET /api HTTP/1.1\r\nHost: a\r\n\r\n', n + 1);
+      assert.equal(out.match(/HTTP\/1\.1 404 /g)?.length, n);
+      assert.ok(out.endsWith('\r\n\r\nok'), out.slice(-200));
+    } finally {
+      await router.close();
+      await up.close();
+    }
+  });
+});
+
 describe('router: fastPath off', () => {
   test('`shipgate router --no-fast-path` leaves every request to node:http; by default only the odd ones', async () => {
     const up = await scriptedUpstream(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');

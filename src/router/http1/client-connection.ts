@@ -33,6 +33,7 @@ export class ClientConnection {
   private buf: Buffer = EMPTY;
   private exchange?: Exchange;
   private ended = false;
+  private serving = false;
   private closed = false;
   private idleTimer: NodeJS.Timeout;
   private headTimer?: NodeJS.Timeout;
@@ -89,8 +90,23 @@ export class ClientConnection {
     this.next();
   }
 
-  /** Serves the requests in the buffer, one at a time. */
+  /**
+   * Serves the requests in the buffer, one at a time. An exchange that ends at once (a refusal)
+   * calls back into here; the flag keeps that a loop rather than a recursion as deep as the
+   * number of pipelined requests.
+   */
   private next(): void {
+    if (this.serving) return;
+    this.serving = true;
+    try {
+      this.serveBuffered();
+    } finally {
+      this.serving = false;
+    }
+    if (this.ended && this.idle) this.socket.end();
+  }
+
+  private serveBuffered(): void {
     while (!this.exchange && !this.closed && this.buf.length) {
       const r = parseRequestHead(this.buf, this.env.maxHeaderSize);
       if (r === 'incomplete') {
@@ -108,7 +124,6 @@ export class ClientConnection {
       if (r.contentLength > 0) this.buf = x.takeBody(this.buf);
       x.start();
     }
-    if (this.ended && this.idle) this.socket.end();
   }
 
   /** Called by the exchange once its response is complete (or refused). */
