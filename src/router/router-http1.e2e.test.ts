@@ -243,6 +243,27 @@ describe('router: HTTP/1.1 fast path', () => {
     assert.equal(count('header field'), 1);
   });
 
+  test('after a handoff, node:http reads what arrives later on the same connection', async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      const sock = net.connect(port, '127.0.0.1', async () => {
+        sock.write('POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
+        await new Promise((r) => setTimeout(r, 50));
+        sock.write('4\r\nabcd\r\n');
+        await new Promise((r) => setTimeout(r, 50));
+        sock.write('0\r\n\r\nGET /echo/again HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      });
+      let text = '';
+      sock.on('data', (d) => (text += d.toString('latin1')));
+      sock.on('close', () => resolve(text));
+      sock.on('error', reject);
+      sock.setTimeout(5_000, () => sock.destroy());
+    });
+    const bodies = out.split(/HTTP\/1\.1 200 OK\r\n/).slice(1);
+    assert.equal(bodies.length, 2, out);
+    assert.match(bodies[0], /"length":4/);
+    assert.match(bodies[1], /"length":0/);
+  });
+
   test('a client that leaves mid-response does not disturb the next one', async () => {
     const sock = net.connect(port, '127.0.0.1', () => sock.write('GET /chunked HTTP/1.1\r\nHost: a\r\n\r\n'));
     sock.on('error', () => {});

@@ -65,6 +65,7 @@ export class Router {
   private readonly handoffs = new Map<string, number>();
   private readonly clients = new Set<ClientConnection>();
   private readonly deadlines = new Deadlines();
+  private readonly countShed = (route: string) => void this.shed.set(route, (this.shed.get(route) ?? 0) + 1);
   private server?: http.Server;
   private admin?: http.Server;
   private readonly log: (message: string, err?: unknown) => void;
@@ -77,7 +78,7 @@ export class Router {
     this.table = new CompiledTable(0, EMPTY, []);
     this.handler = new ProxyHandler({
       table: () => this.table,
-      onShed: (route) => this.shed.set(route, (this.shed.get(route) ?? 0) + 1),
+      onShed: this.countShed,
       log: this.log,
     });
   }
@@ -193,7 +194,7 @@ export class Router {
     const o = this.options;
     const env = {
       table: () => this.table,
-      onShed: (route: string) => this.shed.set(route, (this.shed.get(route) ?? 0) + 1),
+      onShed: this.countShed,
       handoff: (socket: Socket, pending: Buffer, reason: string) => {
         this.handoffs.set(reason, (this.handoffs.get(reason) ?? 0) + 1);
         if (pending.length) socket.unshift(pending);
