@@ -36,6 +36,8 @@ export class ClientConnection {
   private serving = false;
   private closed = false;
   private idleTimer: NodeJS.Timeout;
+  /** When the last exchange ended (Date.now()); the idle timer checks it instead of being re-armed per request. */
+  private lastDoneMs = Date.now();
   private headTimer?: NodeJS.Timeout;
   private readonly onData = (d: Buffer) => this.read(d);
   private readonly onEnd = () => this.clientEnded();
@@ -137,7 +139,7 @@ export class ClientConnection {
       setTimeout(() => this.socket.destroy(), 5_000).unref();
       return;
     }
-    this.idleTimer.refresh();
+    this.lastDoneMs = Date.now();
     if (this.socket.isPaused()) this.socket.resume();
     this.next();
   }
@@ -173,8 +175,15 @@ export class ClientConnection {
   }
 
   private idleTimeout(): void {
-    if (this.idle && !this.closed) this.socket.destroy();
-    else this.idleTimer.refresh();
+    if (this.closed) return;
+    const idleFor = Date.now() - this.lastDoneMs;
+    if (this.idle && idleFor >= this.env.keepAliveTimeoutMs) {
+      this.socket.destroy();
+      return;
+    }
+    const wait = this.idle ? this.env.keepAliveTimeoutMs - idleFor : this.env.keepAliveTimeoutMs;
+    this.idleTimer = setTimeout(() => this.idleTimeout(), Math.max(1, wait));
+    this.idleTimer.unref();
   }
 
   private clientEnded(): void {

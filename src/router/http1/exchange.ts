@@ -58,6 +58,9 @@ export class Exchange implements ResponseSink, Expiring {
   private cancelWait?: () => void;
   /** The nearer of the two deadlines below, for the sweep. */
   deadline = Infinity;
+  dlPrev?: Expiring = undefined;
+  dlNext?: Expiring = undefined;
+  dlLinked = false;
   /** Whole request (performance.now() ms). */
   private requestDeadline = Infinity;
   /** Upstream response head of the current attempt. */
