@@ -296,6 +296,38 @@ describe('router: kept-alive upstream connections', () => {
   });
 });
 
+describe('router: idle client connections', () => {
+  test('close after keepAliveTimeoutMs without a request, and stay open while in use', async () => {
+    const up = await scriptedUpstream(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    const router = new Router({ keepAliveTimeoutMs: 300 });
+    router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: [up.url] }]));
+    const { port } = (await router.start({ listen: '127.0.0.1:0' })).listen;
+    try {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.on('error', () => {});
+      let closedAt = 0;
+      let answers = 0;
+      sock.on('data', (d) => (answers += (d.toString().match(/HTTP\/1\.1 200/g) ?? []).length));
+      sock.on('close', () => (closedAt = Date.now()));
+      await new Promise((r) => sock.once('connect', r));
+      // In use: a request every 100 ms for 900 ms, three times the idle timeout.
+      for (let i = 0; i < 9; i++) {
+        sock.write('GET /x HTTP/1.1\r\nHost: a\r\n\r\n');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(closedAt, 0, 'closed while in use');
+      assert.equal(answers, 9);
+      const idleSince = Date.now();
+      while (!closedAt && Date.now() - idleSince < 3_000) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(closedAt > 0, 'an idle connection is closed');
+      assert.ok(closedAt - idleSince >= 150 && closedAt - idleSince < 1_000, `closed ${closedAt - idleSince} ms after the last answer`);
+    } finally {
+      await router.close();
+      await up.close();
+    }
+  });
+});
+
 describe('router: pipelining', () => {
   test('thousands of pipelined requests refused at once are answered in order, without deep recursion', async () => {
     const up = await scriptedUpstream(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
