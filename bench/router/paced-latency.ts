@@ -38,6 +38,8 @@ export async function pacedLatency(seconds: number, runs: number, rate = 1000): 
   const open = new Map<string, PacedResult[]>();
   const add = (m: Map<string, PacedResult[]>, k: string, r: PacedResult) => m.set(k, [...(m.get(k) ?? []), r]);
   try {
+    // Warm-up, as for the throughput figure: a just-started Node target runs cold code at first.
+    for (const t of targets) execFileSync('wrk', ['-t2', '-c32', '-d2s', `${t.url}/plain`], { stdio: 'ignore' });
     for (let run = 0; run < runs; run++) {
       for (const t of targets) {
         add(wrk, t.name, wrkPaced(t.url, seconds));
