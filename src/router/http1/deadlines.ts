@@ -5,7 +5,6 @@ export interface Expiring {
   /** List links, owned by Deadlines. */
   dlPrev?: Expiring;
   dlNext?: Expiring;
-  dlLinked?: boolean;
 }
 
 /**
@@ -15,19 +14,20 @@ export interface Expiring {
  */
 export class Deadlines {
   private head?: Expiring;
-  private count = 0;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly tickMs = 10) {}
 
+  private linked(x: Expiring): boolean {
+    return x === this.head || x.dlPrev !== undefined;
+  }
+
   add(x: Expiring): void {
-    if (x.dlLinked) return;
-    x.dlLinked = true;
+    if (this.linked(x)) return;
     x.dlPrev = undefined;
     x.dlNext = this.head;
     if (this.head) this.head.dlPrev = x;
     this.head = x;
-    this.count++;
     if (!this.timer) {
       this.timer = setInterval(() => this.sweep(performance.now()), this.tickMs);
       this.timer.unref();
@@ -35,17 +35,11 @@ export class Deadlines {
   }
 
   delete(x: Expiring): void {
-    if (!x.dlLinked) return;
-    x.dlLinked = false;
+    if (!this.linked(x)) return;
     if (x.dlPrev) x.dlPrev.dlNext = x.dlNext;
     else this.head = x.dlNext;
     if (x.dlNext) x.dlNext.dlPrev = x.dlPrev;
     x.dlPrev = x.dlNext = undefined;
-    this.count--;
-  }
-
-  get size(): number {
-    return this.count;
   }
 
   sweep(nowMs: number): void {
@@ -58,7 +52,7 @@ export class Deadlines {
       }
       x = next;
     }
-    if (this.count === 0 && this.timer) {
+    if (!this.head && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
     }

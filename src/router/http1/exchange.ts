@@ -60,7 +60,6 @@ export class Exchange implements ResponseSink, Expiring {
   deadline = Infinity;
   dlPrev?: Expiring = undefined;
   dlNext?: Expiring = undefined;
-  dlLinked = false;
   /** Whole request (performance.now() ms). */
   private requestDeadline = Infinity;
   /** Upstream response head of the current attempt. */

@@ -8,8 +8,6 @@
  */
 import { CRLFCRLF, isDigits, isFieldValue, isToken, listTokens, nameIs, unsupported, type Unsupported } from './syntax';
 
-export type { Unsupported };
-
 /** Per field, offsets into `head`: name start, colon, value start, value end (trimmed), line end. */
 const F = 5;
 

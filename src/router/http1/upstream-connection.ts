@@ -73,10 +73,6 @@ export class UpstreamConnection {
     s.on('close', () => this.kill(fail('ECONNRESET', 'socket hang up')));
   }
 
-  get busy(): boolean {
-    return this.sink !== undefined;
-  }
-
   /** Sends a request head (and the start of its body) and routes the response to `sink`. */
   send(head: string, body: Buffer | undefined, method: string, sink: ResponseSink): void {
     this.sink = sink;
@@ -225,11 +221,6 @@ export class UpstreamConnections {
     readonly port: number,
     private readonly max: number,
   ) {}
-
-  /** Connections open (busy and idle). */
-  get size(): number {
-    return this.all.size;
-  }
 
   /**
    * Gives `take` a connection now (an idle one, else a new one) or once one is free. Returns a
