@@ -1,79 +1,133 @@
-// Latency (p50/p99) added by each proxy at a paced 1,000 requests/s, RUNS rounds of SECONDS each
-// per target, interleaved; the median round is reported. Two load generators: wrk paced by a Lua
-// delay (10 connections, 9 ms apart: the same tool as the throughput figure) and an open-loop Node
-// client that measures from each request's scheduled start (no coordinated omission, but its own
-// event loop adds jitter to every target alike).
-//   node --import tsx bench/router/paced-latency.ts [seconds] [runs]
+// Latency (p50/p99) added by each proxy at an evenly paced 1,000 requests/s: wrk (the same tool as
+// the throughput figure) with `paced.lua`, one thread, 10 connections, rounds of SECONDS per
+// target, interleaved. The CPU time stolen by the hypervisor is measured during every round; a round
+// is quiet when less than 0.5% of the CPU time was stolen. The figures are the median over each
+// target's quiet rounds; rounds continue until every target has QUIET of them, or MAX rounds.
+//   node --import tsx bench/router/paced-latency.ts [seconds] [quiet] [max]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cpuTicks, stolenShare } from './steal';
 import { startTargets } from './targets';
 import { runWrkOutput } from './wrk-throughput';
 
-export interface PacedResult {
+/** Rounds with a larger share of stolen CPU time are not used for the figures. */
+export const QUIET_STEAL = 0.005;
+
+export interface PacedRound {
   target: string;
+  round: number;
   p50Ms: number;
   p99Ms: number;
+  rate: number;
   errors: number;
-  /** Requests per second achieved. */
-  rate?: number;
+  /** Share of CPU time stolen by the hypervisor during the round. */
+  stolen: number;
 }
 
-const client = fileURLToPath(new URL('./paced-client.ts', import.meta.url));
+export interface PacedSummary {
+  target: string;
+  /** Medians over the quiet rounds (over all rounds when none was quiet). */
+  p50Ms: number;
+  p99Ms: number;
+  rate: number;
+  quietRounds: number;
+  rounds: number;
+  /** Median p99 over all rounds, quiet or not. */
+  p99AllMs: number;
+  errors: number;
+}
+
 const paceScript = fileURLToPath(new URL('./paced.lua', import.meta.url));
 
-function wrkPaced(url: string, seconds: number): PacedResult & { rate: number } {
-  const out = execFileSync('wrk', ['-t2', '-c10', `-d${seconds}s`, '--latency', '-s', paceScript, `${url}/plain`], { encoding: 'utf8' });
+function wrkPaced(url: string, seconds: number, rate: number): Omit<PacedRound, 'target' | 'round' | 'stolen'> {
+  const out = execFileSync('wrk', ['-t1', '-c10', `-d${seconds}s`, '--latency', '-s', paceScript, `${url}/plain`], {
+    encoding: 'utf8',
+    env: { ...process.env, RATE: String(rate) },
+  });
   const r = runWrkOutput(out);
-  return { target: url, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rate: r.requestsPerSecond };
+  return { p50Ms: r.p50Ms, p99Ms: r.p99Ms, rate: r.requestsPerSecond, errors: r.errors };
 }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
 }
 
-export async function pacedLatency(seconds: number, runs: number, rate = 1000): Promise<{ wrk: PacedResult[]; openLoop: PacedResult[] }> {
+export async function pacedLatency(seconds: number, quiet: number, maxRounds: number, rate = 1000): Promise<{ rounds: PacedRound[]; summary: PacedSummary[] }> {
   const { targets, stop } = await startTargets();
-  const wrk = new Map<string, PacedResult[]>();
-  const open = new Map<string, PacedResult[]>();
-  const add = (m: Map<string, PacedResult[]>, k: string, r: PacedResult) => m.set(k, [...(m.get(k) ?? []), r]);
+  const rounds: PacedRound[] = [];
+  const quietCount = (name: string) => rounds.filter((r) => r.target === name && r.stolen < QUIET_STEAL).length;
   try {
-    // Warm-up, as for the throughput figure: a just-started Node target runs cold code at first.
+    // Warm-up: a just-started Node target runs cold code at first.
     for (const t of targets) execFileSync('wrk', ['-t2', '-c32', '-d2s', `${t.url}/plain`], { stdio: 'ignore' });
-    for (let run = 0; run < runs; run++) {
+    for (let round = 1; round <= maxRounds && targets.some((t) => quietCount(t.name) < quiet); round++) {
       for (const t of targets) {
-        add(wrk, t.name, wrkPaced(t.url, seconds));
-        const out = execFileSync(process.execPath, ['--import', 'tsx', client, t.url, String(rate), String(seconds)], { encoding: 'utf8' });
-        add(open, t.name, JSON.parse(out.trim().split('\n').pop()!));
+        const before = cpuTicks();
+        const r = wrkPaced(t.url, seconds, rate);
+        rounds.push({ target: t.name, round, ...r, stolen: stolenShare(before, cpuTicks()) });
       }
+      process.stderr.write(`paced round ${round}: ${targets.map((t) => `${t.name} ${quietCount(t.name)} quiet`).join(', ')}\n`);
     }
   } finally {
     await stop();
   }
-  const summarize = (m: Map<string, PacedResult[]>) =>
-    [...m].map(([target, s]) => ({
-      target,
-      p50Ms: median(s.map((x) => x.p50Ms)),
-      p99Ms: median(s.map((x) => x.p99Ms)),
-      errors: s.reduce((n, x) => n + x.errors, 0),
-      rate: s[0].rate === undefined ? undefined : median(s.map((x) => x.rate!)),
-    }));
-  return { wrk: summarize(wrk), openLoop: summarize(open) };
+  const summary = targets.map((t) => {
+    const all = rounds.filter((r) => r.target === t.name);
+    const q = all.filter((r) => r.stolen < QUIET_STEAL);
+    const use = q.length ? q : all;
+    return {
+      target: t.name,
+      p50Ms: median(use.map((r) => r.p50Ms)),
+      p99Ms: median(use.map((r) => r.p99Ms)),
+      rate: median(use.map((r) => r.rate)),
+      quietRounds: q.length,
+      rounds: all.length,
+      p99AllMs: median(all.map((r) => r.p99Ms)),
+      errors: all.reduce((n, r) => n + r.errors, 0),
+    };
+  });
+  return { rounds, summary };
 }
 
-export function latencyTable(results: PacedResult[]): string {
-  const direct = results.find((r) => r.target === 'direct');
+/** p50 and p99 added by `target` over direct, from the quiet rounds' medians. */
+export function added(summary: PacedSummary[], target: string): { p50: number; p99: number; p99All: number } {
+  const d = summary.find((r) => r.target === 'direct');
+  const r = summary.find((x) => x.target === target);
+  if (!d || !r) return { p50: NaN, p99: NaN, p99All: NaN };
+  return { p50: r.p50Ms - d.p50Ms, p99: r.p99Ms - d.p99Ms, p99All: r.p99AllMs - d.p99AllMs };
+}
+
+export function latencyTable(summary: PacedSummary[]): string {
   return [
-    '| target | requests/s | p50 ms | p99 ms | p50 added vs direct, ms | p99 added vs direct, ms | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...results.map(
-      (r) =>
-        `| ${r.target} | ${r.rate === undefined ? '≈1000' : Math.round(r.rate)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${direct ? (r.p50Ms - direct.p50Ms).toFixed(2) : '–'} | ${direct ? (r.p99Ms - direct.p99Ms).toFixed(2) : '–'} | ${r.errors} |`,
-    ),
+    '| target | requests/s | quiet rounds | p50 ms | p99 ms | p50 added, ms | p99 added, ms | p99 added, all rounds, ms | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...summary.map((r) => {
+      const a = added(summary, r.target);
+      return `| ${r.target} | ${Math.round(r.rate)} | ${r.quietRounds} of ${r.rounds} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${a.p50.toFixed(2)} | ${a.p99.toFixed(2)} | ${a.p99All.toFixed(2)} | ${r.errors} |`;
+    }),
+  ].join('\n');
+}
+
+/** Every round: p99 and the share of CPU time stolen, per target. */
+export function roundsTable(rounds: PacedRound[]): string {
+  const names = [...new Set(rounds.map((r) => r.target))];
+  const ids = [...new Set(rounds.map((r) => r.round))];
+  return [
+    `| round | ${names.map((n) => `${n}: p99 ms (stolen)`).join(' | ')} |`,
+    `|---:|${names.map(() => '---:').join('|')}|`,
+    ...ids.map((id) => {
+      const cells = names.map((n) => {
+        const r = rounds.find((x) => x.round === id && x.target === n);
+        if (!r) return '–';
+        const cell = `${r.p99Ms.toFixed(2)} (${(r.stolen * 100).toFixed(1)}%)`;
+        return r.stolen < QUIET_STEAL ? `**${cell}**` : cell;
+      });
+      return `| ${id} | ${cells.join(' | ')} |`;
+    }),
   ].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await pacedLatency(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 3));
-  console.log(`wrk, paced\n${latencyTable(r.wrk)}\n\nopen-loop client\n${latencyTable(r.openLoop)}`);
+  const r = await pacedLatency(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 5), Number(process.argv[4] ?? 20));
+  console.log(`${latencyTable(r.summary)}\n\n${roundsTable(r.rounds)}`);
 }

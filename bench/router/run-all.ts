@@ -1,23 +1,19 @@
 // Runs both figures in one go and writes bench/results/router.md.
-//   node --import tsx bench/router/run-all.ts [wrkSeconds] [pacedSeconds] [pacedRounds] [wrkRounds]
+//   node --import tsx bench/router/run-all.ts [wrkSeconds] [pacedSeconds] [quietRounds] [wrkRounds] [maxPacedRounds]
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { medianRatio, throughput, throughputTable } from './wrk-throughput';
-import { pacedLatency, latencyTable } from './paced-latency';
+import { added, pacedLatency, latencyTable, roundsTable, QUIET_STEAL } from './paced-latency';
 
-const [wrkSeconds, pacedSeconds, pacedRuns] = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 3)];
+const [wrkSeconds, pacedSeconds, quietRounds] = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 5)];
 const wrkRounds = Number(process.argv[5] ?? 5);
+const maxPacedRounds = Number(process.argv[6] ?? 4 * quietRounds);
 const t = await throughput(wrkSeconds, wrkRounds);
 console.log(throughputTable(t));
-const l = await pacedLatency(pacedSeconds, pacedRuns);
-console.log(latencyTable(l.wrk));
-console.log(latencyTable(l.openLoop));
-const added = (rs: typeof l.wrk, n: string) => {
-  const d = rs.find((r) => r.target === 'direct')!;
-  const r = rs.find((x) => x.target === n)!;
-  return { p50: r.p50Ms - d.p50Ms, p99: r.p99Ms - d.p99Ms };
-};
+const l = await pacedLatency(pacedSeconds, quietRounds, maxPacedRounds);
+console.log(latencyTable(l.summary));
+const p99 = (n: string) => added(l.summary, n).p99.toFixed(2);
 const md = `# Router benchmark
 
 Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.
@@ -44,30 +40,29 @@ ${throughputTable(t)}
 - router ÷ nginx: **${medianRatio(t, 'nginx').toFixed(2)}×** (target ≥ 0.5×)
 - router ÷ node pipe (floor): ${medianRatio(t, 'node pipe (floor)').toFixed(2)}×
 
-## Latency at a paced 1,000 requests/s (\`bench/router/paced-latency.ts\`)
+## Latency at an evenly paced 1,000 requests/s (\`bench/router/paced-latency.ts\`)
 
-${pacedSeconds} s per round, ${pacedRuns} rounds interleaved across targets, median round reported.
+wrk (same tool as above), one thread, 10 connections, paced by \`bench/router/paced.lua\`: each
+request takes the next 1 ms slot of one schedule, so requests leave one at a time (wrk2 is not
+packaged). Rounds of ${pacedSeconds} s per target, interleaved across targets. During every round the share
+of CPU time the hypervisor gave to other guests ("steal" in /proc/stat) is measured; a round is
+quiet when it is under ${(QUIET_STEAL * 100).toFixed(1)}%. Rounds went on until every target had ${quietRounds} quiet rounds (at most
+${maxPacedRounds} rounds). The figures are medians over each target's quiet rounds; the last column uses every round.
 
-wrk (same tool as above), 10 connections each waiting 9 ms before every request
-(\`bench/router/paced.lua\`; wrk2 is not packaged):
+${latencyTable(l.summary)}
 
-${latencyTable(l.wrk)}
+- p99 added by the router: **${p99('shipgate router')} ms** (target < 1 ms); nginx adds ${p99('nginx')} ms, http-proxy-3 ${p99('http-proxy-3')} ms, the bare node pipe ${p99('node pipe (floor)')} ms.
 
-- p99 added by the router: **${added(l.wrk, 'shipgate router').p99.toFixed(2)} ms** (target < 1 ms); nginx adds ${added(l.wrk, 'nginx').p99.toFixed(2)} ms, http-proxy-3 ${added(l.wrk, 'http-proxy-3').p99.toFixed(2)} ms, the bare node pipe ${added(l.wrk, 'node pipe (floor)').p99.toFixed(2)} ms.
+Every round (quiet ones in bold):
 
-Open-loop Node client (\`bench/router/paced-client.ts\`), sending on a fixed schedule and measuring
-from each request's scheduled start, so a stall counts for every request it delays; its own event
-loop adds jitter to every target alike:
+${roundsTable(l.rounds)}
 
-${latencyTable(l.openLoop)}
+A vCPU the hypervisor holds back for a few milliseconds delays every request that needs it, so
+rounds with stolen time have a p99 several milliseconds higher for every target; a proxy, with one
+more process on the path of each request, is hit more often than direct. Quiet rounds show what the
+proxies themselves add.
 
-- p99 added by the router: **${added(l.openLoop, 'shipgate router').p99.toFixed(2)} ms**; nginx adds ${added(l.openLoop, 'nginx').p99.toFixed(2)} ms, http-proxy-3 ${added(l.openLoop, 'http-proxy-3').p99.toFixed(2)} ms, the bare node pipe ${added(l.openLoop, 'node pipe (floor)').p99.toFixed(2)} ms.
-
-p99 at 1,000 requests/s over ${pacedSeconds} s rests on about ${pacedSeconds * 10} requests per round; on this machine it moves by
-about 2 ms between rounds for every target, nginx and the bare pipe included (an "added" p99 below
-zero is that noise). p50 is the steadier figure; compare p99 across several runs.
-
-Reproduce: \`node --import tsx bench/router/run-all.ts ${wrkSeconds} ${pacedSeconds} ${pacedRuns} ${wrkRounds}\` (needs \`apt-get install -y wrk nginx\`).
+Reproduce: \`node --import tsx bench/router/run-all.ts ${wrkSeconds} ${pacedSeconds} ${quietRounds} ${wrkRounds} ${maxPacedRounds}\` (needs \`apt-get install -y wrk nginx\`).
 `;
 const out = fileURLToPath(new URL('../results/router.md', import.meta.url));
 mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
