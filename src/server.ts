@@ -62,7 +62,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const log: Logger = pino({ level: opts.logLevel ?? process.env.SHIPGATE_LOG_LEVEL ?? 'info' });
   const clock = opts.clock ?? systemClock;
   mkdirSync(config.dataDir, { recursive: true });
-  const { db, dialect, close: closeDb } = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const { db, dialect, close: closeDb } = openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    onIdleConnectionLost: (e) => log.warn({ err: e }, 'a PostgreSQL connection was lost while idle; the next query opens a new one'),
+  });
   const { kinds, migrations } = assemble(capabilities);
   try {
     await migrateToLatest(db, migrations);

@@ -31,10 +31,14 @@ export interface OpenedDatabase {
 
 /**
  * Opens the store: PostgreSQL when `url` starts with postgres://, else SQLite (WAL) in `dataDir`.
+ * `onIdleConnectionLost` hears of pooled PostgreSQL connections that broke while idle (a restart,
+ * a failover, an administrator ending them): the pool drops them and opens new ones when needed.
  */
-export function openDatabase(opts: { url?: string; dataDir: string }): OpenedDatabase {
+export function openDatabase(opts: { url?: string; dataDir: string; onIdleConnectionLost?: (e: Error) => void }): OpenedDatabase {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new (loadPg().Pool)({ connectionString: opts.url, max: 10 });
+    // Without a listener, an idle connection's error would end the process.
+    pool.on('error', (e) => opts.onIdleConnectionLost?.(e));
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
