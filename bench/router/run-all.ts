@@ -62,6 +62,20 @@ rounds with stolen time have a p99 several milliseconds higher for every target;
 more process on the path of each request, is hit more often than direct. Quiet rounds show what the
 proxies themselves add.
 
+## Why the earlier latency figures were higher
+
+Runs with the earlier method (2026-11-27) measured +1.3 to +2.5 ms at p99 for the router and +0.7 to +2.1 ms for
+nginx. Two things in the method, not in the proxies, made those figures:
+
+- **Bursts.** The earlier \`paced.lua\` made each connection wait 9 ms after its response. The 10
+  connections lined up and sent their requests together, 10 at a time every 10 ms (seen in
+  \`perf sched timehist\`). p99 then measured how long a proxy takes to work through a burst of 10.
+  Each request now takes the next 1 ms slot of one schedule.
+- **Steal.** With requests evenly paced, p99 still moved from 0.5 to 12 ms between rounds. It
+  followed the CPU time stolen by the hypervisor during the round. For example, nginx had a p99 of
+  11.07 ms in a round with 3.5% stolen and 0.53 ms in a round with 0.1% stolen, and the router
+  likewise. Rounds are now classed by steal.
+
 Reproduce: \`node --import tsx bench/router/run-all.ts ${wrkSeconds} ${pacedSeconds} ${quietRounds} ${wrkRounds} ${maxPacedRounds}\` (needs \`apt-get install -y wrk nginx\`).
 `;
 const out = fileURLToPath(new URL('../results/router.md', import.meta.url));
