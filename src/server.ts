@@ -65,7 +65,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const { db, dialect, close: closeDb } = openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
-    onIdleConnectionLost: (e) => log.warn({ err: e }, 'a PostgreSQL connection was lost while idle; the next query opens a new one'),
+    onConnectionLost: (e) => log.warn({ err: e }, 'a PostgreSQL connection was lost; new queries open a new one'),
   });
   const { kinds, migrations } = assemble(capabilities);
   try {

@@ -31,14 +31,16 @@ export interface OpenedDatabase {
 
 /**
  * Opens the store: PostgreSQL when `url` starts with postgres://, else SQLite (WAL) in `dataDir`.
- * `onIdleConnectionLost` hears of pooled PostgreSQL connections that broke while idle (a restart,
- * a failover, an administrator ending them): the pool drops them and opens new ones when needed.
+ * `onConnectionLost` hears of pooled PostgreSQL connections that broke (a restart, a failover, an
+ * administrator ending them): a query running on one fails, and the pool opens new ones as needed.
  */
-export function openDatabase(opts: { url?: string; dataDir: string; onIdleConnectionLost?: (e: Error) => void }): OpenedDatabase {
+export function openDatabase(opts: { url?: string; dataDir: string; onConnectionLost?: (e: Error) => void }): OpenedDatabase {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new (loadPg().Pool)({ connectionString: opts.url, max: 10 });
-    // Without a listener, an idle connection's error would end the process.
-    pool.on('error', (e) => opts.onIdleConnectionLost?.(e));
+    // A connection that breaks emits 'error': the pool re-emits it for idle ones, and nobody
+    // listens on one in use (its query fails on its own). Unheard, either would end the process.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', (e) => opts.onConnectionLost?.(e)));
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }

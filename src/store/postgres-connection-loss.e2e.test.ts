@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { startTestServer } from '../testing/harness';
 import { PG_ADMIN_URL, testStores } from '../testing/postgres';
 
@@ -31,6 +32,24 @@ if ((await testStores()).includes('postgres')) {
       assert.equal(after.status, 200);
       const r = await s.cli(['get', 'services', '-o', 'json']);
       assert.equal(r.code, 0, r.stderr);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a connection ended in the middle of a query fails that query only; the server goes on', async () => {
+    const s = await startTestServer({ store: 'postgres' });
+    try {
+      const database = new URL(s.server.ctx.config.databaseUrl!).pathname.slice(1);
+      const running = sql`select pg_sleep(5)`.execute(s.server.ctx.db).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok((await terminateConnections(database)) >= 1);
+      assert.match(String(await running), /terminating connection/);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await s.fetch('/readyz')).status, 200);
     } finally {
       await s.close();
     }
