@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,22 @@ test('a crash loop past maxRestarts marks the revision failed', async () => {
   const h = await t.health(r);
   assert.equal(h.restarts, 2);
   assert.match(h.reason ?? '', /restarted 2/);
+  await t.teardown(r);
+});
+
+test('a restart that cannot be recorded is reported on the revision and does not stop the process', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-ledger-'));
+  dirs.push(dir);
+  const t = target({}, dir);
+  const r = rev('v1');
+  const [i] = await t.deploy(r, 1);
+  // The ledger's folder is replaced by a file: recording the restarted instance throws ENOTDIR.
+  rmSync(dir, { recursive: true });
+  writeFileSync(dir, 'not a folder');
+  process.kill(i.pid!, 'SIGKILL');
+  await until(async () => /restarting instance 0 failed: .*ENOTDIR/.test((await t.health(r)).reason ?? ''), 5000);
+  assert.ok((await t.health(r)).restarts >= 1);
+  rmSync(dir);
   await t.teardown(r);
 });
 

@@ -244,8 +244,16 @@ export class ProcessTarget implements DeployTarget {
           if (now < s.nextRestartAtMs) continue;
           u.restarts++;
           if (u.slots.get(s.slot) !== s) continue;
-          await this.spawnSlot(u, s.slot, s);
-          this.persist(u);
+          try {
+            await this.spawnSlot(u, s.slot, s);
+            this.persist(u);
+          } catch (e) {
+            // No file descriptors, a full disk, a data folder gone: the restart counts, and the
+            // back-off (then the restart limit) applies as for a crash.
+            u.reason = `restarting instance ${s.slot} failed: ${(e as Error).message}`;
+            if (u.slots.get(s.slot) === s) s.nextRestartAtMs = 0;
+            continue;
+          }
           const fresh = u.slots.get(s.slot)!;
           void this.readyLater(fresh);
         }
