@@ -39,6 +39,14 @@ for (const store of await testStores()) {
       assert.equal(lines[3].after.metadata.name, 'svc-2');
     });
 
+    test('export to a path that cannot be written is a usage error naming the path', async () => {
+      const out = join(s.dataDir, 'no-such-folder', 'audit.jsonl');
+      const e = await s.cli(['audit', 'export', '--out', out]);
+      assert.equal(e.code, 2);
+      assert.match(e.stderr, /^error: cannot write .*no-such-folder\/audit\.jsonl: ENOENT/);
+      assert.doesNotMatch(e.stderr, /\n\s+at /, 'no stack trace');
+    });
+
     const tamper: [string, (t: TestServer) => Promise<void>, number, RegExp][] = [
       ['an edited actor', (t) => sql`update audit_events set actor = 'mallory' where seq = 3`.execute(t.server.ctx.db).then(() => {}), 3, /modified/],
       ['an edited stored state', (t) => sql`update audit_events set after_json = replace(after_json, 'svc-3', 'svc-x') where seq = 5`.execute(t.server.ctx.db).then(() => {}), 5, /"after" state/],

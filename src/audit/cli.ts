@@ -1,7 +1,7 @@
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
-import { EXIT } from '../cli/exit-codes';
+import { CliError, EXIT } from '../cli/exit-codes';
 import type { AuditEvent } from './audit-log';
 
 export function auditCommands(program: Command, cli: CliContext): void {
@@ -24,20 +24,39 @@ export function auditCommands(program: Command, cli: CliContext): void {
     .option('--kind <kind>', 'only events about this kind')
     .option('--name <name>', 'only events about this name')
     .action(async (o: { out?: string; kind?: string; name?: string }) => {
-      const stream = o.out ? createWriteStream(cli.path(o.out)) : undefined;
-      const write = (s: string) => (stream ? stream.write(s) : cli.io.stdout(s));
+      // The file is opened before anything is fetched, so a bad path fails at once as a usage error.
+      const fd = o.out ? openOut(cli.path(o.out)) : undefined;
       let after = 0;
       let n = 0;
-      for (;;) {
-        const { items } = await cli.api().get<{ items: AuditEvent[] }>('/api/v1/audit/events', { after, limit: 5000, kind: o.kind, name: o.name });
-        for (const e of items) write(JSON.stringify(e) + '\n');
-        n += items.length;
-        if (items.length < 5000) break;
-        after = items[items.length - 1].seq;
+      try {
+        for (;;) {
+          const { items } = await cli.api().get<{ items: AuditEvent[] }>('/api/v1/audit/events', { after, limit: 5000, kind: o.kind, name: o.name });
+          const text = items.map((e) => JSON.stringify(e) + '\n').join('');
+          if (fd === undefined) cli.io.stdout(text);
+          else writeOut(fd, text, o.out!);
+          n += items.length;
+          if (items.length < 5000) break;
+          after = items[items.length - 1].seq;
+        }
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
-      if (stream) {
-        await new Promise<void>((res, rej) => stream.end((e?: Error | null) => (e ? rej(e) : res())));
-        cli.err(`${n} events written to ${o.out}`);
-      }
+      if (o.out) cli.err(`${n} events written to ${o.out}`);
     });
+}
+
+function openOut(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    throw new CliError(EXIT.USAGE, `cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+function writeOut(fd: number, text: string, path: string): void {
+  try {
+    writeSync(fd, text);
+  } catch (e) {
+    throw new CliError(EXIT.USAGE, `writing ${path} failed: ${(e as Error).message}`);
+  }
 }
