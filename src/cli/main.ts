@@ -5,6 +5,7 @@ import { isDomainError, formatIssue, InputError } from '../core/errors';
 import { assemble } from '../core/assemble';
 import { capabilities } from '../capabilities';
 import { serverCommand } from './server-command';
+import { guardStdio } from './stdio';
 
 export const EXIT_CODES_HELP = `
 Exit codes (every command):
@@ -19,13 +20,16 @@ SHIPGATE_DATA (server data folder; its admin.token is used when no token is give
 SHIPGATE_LISTEN, DATABASE_URL (postgres://… to use PostgreSQL).
 `;
 
-const defaultIo = (): CliIo => ({
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-  env: process.env,
-  cwd: process.cwd(),
-  isTTY: Boolean(process.stdout.isTTY),
-});
+const defaultIo = (): CliIo => {
+  guardStdio();
+  return {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+};
 
 /** Builds the `shipgate` program with every capability's commands. */
 export function buildProgram(io: CliIo): { program: Command; cli: CliContext } {

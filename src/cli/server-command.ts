@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context';
+import { keepServingWithoutOutput } from './stdio';
 
 /** `shipgate server`: runs the control plane until SIGINT or SIGTERM. */
 export function serverCommand(program: Command, cli: CliContext): void {
@@ -10,6 +11,7 @@ export function serverCommand(program: Command, cli: CliContext): void {
     .option('--data <dir>', 'data folder (SHIPGATE_DATA)', undefined)
     .option('--router <host:port>', 'also run the built-in router in this process, serving the managed route table')
     .action(async (o: { listen?: string; data?: string; router?: string }) => {
+      keepServingWithoutOutput();
       const { startServer } = await import('../server');
       const s = await startServer({
         listen: o.listen ?? cli.io.env.SHIPGATE_LISTEN,

@@ -46,6 +46,8 @@ export class FileRouteSource {
       clearTimeout(this.debounce);
       this.debounce = setTimeout(() => this.reload('file changed'), debounceMs);
     });
+    // The folder removed or made unreadable: the table in force stays; SIGHUP still reloads.
+    this.watcher.on('error', (e) => this.report(`stopped watching ${this.file} (${e.message}); SIGHUP still reloads it`));
     process.on('SIGHUP', this.onHup);
   }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { CliError, EXIT } from '../cli/exit-codes';
+import { keepServingWithoutOutput } from '../cli/stdio';
 import { formatIssue, isDomainError, type InputError } from '../core/errors';
 import { FileRouteSource } from './file-route-source';
 import { Router } from './router';
@@ -36,6 +37,7 @@ export function routerCommand(program: Command, cli: CliContext): void {
       const g = program.opts<{ server?: string; token?: string }>();
       const serverUrl = g.server ?? cli.io.env.SHIPGATE_SERVER;
       if (!o.config && !serverUrl) throw new CliError(EXIT.USAGE, 'give --config FILE (file mode) or --server URL (follow the control plane)');
+      keepServingWithoutOutput();
       const report = (m: string) => cli.err(`${new Date().toISOString()} ${m}`);
       const pushMs = Number(o.pushMs);
       if (!Number.isInteger(pushMs) || pushMs < 100) throw new CliError(EXIT.USAGE, '--push-ms must be an integer >= 100');

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from '../testing/harness';
+import { routeTable } from '../router/testing/route-table-builder';
+
+const bin = join(REPO_ROOT, 'bin', 'shipgate.js');
+
+test('a command whose output reader has gone (EPIPE) exits quietly with its own code', async () => {
+  const child = spawn(process.execPath, [bin, 'help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Closed before the process has started, so its first write meets a pipe with no reader.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Error/);
+});
+
+test('`shipgate router` goes on serving when its log pipe closes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shipgate-stdio-'));
+  const file = join(dir, 'routes.json');
+  writeFileSync(file, JSON.stringify(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }])));
+  const child = spawn(process.execPath, [bin, 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (c) => reject(new Error(`router exited ${c}`)));
+      createInterface({ input: child.stderr }).on('line', (l) => /router listening on/.test(l) && resolve(l));
+    });
+    const admin = /admin on (http:\/\/\S+)/.exec(line)![1];
+    child.stdout.destroy();
+    child.stderr.destroy();
+    // A reload writes a log line to the closed pipe.
+    child.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(child.exitCode, null, 'the router is still running');
+    const routes = (await (await fetch(`${admin}/routes`)).json()) as { generation: number };
+    assert.equal(routes.generation, 2, 'the SIGHUP reload was applied');
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
