@@ -144,3 +144,22 @@ function rawRequest(port: number, text: string | Buffer): Promise<string> {
     sock.setTimeout(5_000, () => sock.destroy());
   });
 }
+
+test('errors of the listening sockets after start (failed accepts) are logged and the router goes on', async () => {
+  const logged: string[] = [];
+  const router = new Router({ log: (m, e) => logged.push(`${m}: ${(e as Error)?.message}`) });
+  router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }]));
+  const { admin } = await router.start({ listen: '127.0.0.1:0', admin: '127.0.0.1:0' });
+  try {
+    // What libuv reports when accept() fails, e.g. out of file descriptors; more than once.
+    const emfile = () => Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' });
+    for (const server of [router['server']!, router['admin']!]) {
+      server.emit('error', emfile());
+      server.emit('error', emfile());
+    }
+    assert.equal(logged.filter((l) => l === 'listener error: accept EMFILE').length, 4);
+    assert.equal((await fetch(`http://127.0.0.1:${admin!.port}/healthz`)).status, 200);
+  } finally {
+    await router.close();
+  }
+});

@@ -165,19 +165,13 @@ export class Router {
     if (o.fastPath ?? true) this.takeConnections(server);
     this.server = server;
     const listen = typeof opts.listen === 'string' ? parseListen(opts.listen) : opts.listen;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(listen.port, listen.host, () => resolve());
-    });
+    await this.listenOn(server, listen.port, listen.host);
     this.recorder.startFlushing(o.flushMs ?? 5_000);
     let adminAddr: AddressInfo | undefined;
     if (opts.admin) {
       const a = typeof opts.admin === 'string' ? parseListen(opts.admin) : opts.admin;
       this.admin = createAdminServer(this);
-      await new Promise<void>((resolve, reject) => {
-        this.admin!.once('error', reject);
-        this.admin!.listen(a.port, a.host, () => resolve());
-      });
+      await this.listenOn(this.admin, a.port, a.host);
       adminAddr = this.admin.address() as AddressInfo;
     }
     return { listen: server.address() as AddressInfo, admin: adminAddr };
@@ -223,6 +217,18 @@ export class Router {
   }
 
   /** Stops listening, closes upstream connections and flushes stats. */
+  /** Listens; later errors of the listener (failed accepts such as EMFILE) are logged, never thrown. */
+  private listenOn(server: http.Server, port: number, host: string | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.log('listener error', e));
+        resolve();
+      });
+    });
+  }
+
   async close(): Promise<void> {
     this.health.close();
     const closeServer = (s?: http.Server) =>
