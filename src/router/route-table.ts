@@ -80,7 +80,11 @@ export const routeSchema = z.strictObject({
     .optional(),
   healthCheck: z
     .strictObject({
-      path: z.string().startsWith('/').default('/healthz'),
+      // What http.request accepts as a path: visible ASCII, no spaces (percent-encode the rest).
+      path: z
+        .string()
+        .regex(/^\/[\x21-\x7e]*$/, 'a path starting with "/", in visible ASCII without spaces (percent-encode the rest)')
+        .default('/healthz'),
       intervalMs: z.number().int().min(50).max(3_600_000).default(5_000),
       timeoutMs: z.number().int().min(10).max(60_000).default(1_000),
       unhealthyThreshold: z.number().int().min(1).max(100).default(2),

@@ -95,6 +95,14 @@ describe('router: resilience', () => {
       },
     );
     assert.equal(router.current().generation, before);
+    for (const path of ['/health check', '/santé', 'healthz']) {
+      assert.throws(
+        () => router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: [ups[0].url] }], { healthCheck: { path } })),
+        (e: Error & { issues?: { path: string }[] }) => (e.issues ?? []).some((i) => i.path === 'spec.routes[0].healthCheck.path'),
+        path,
+      );
+    }
+    assert.equal(router.current().generation, before);
   });
 
   test('huge headers get 431, bad requests 400, and the router keeps serving', async () => {
