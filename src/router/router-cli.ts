@@ -68,7 +68,15 @@ export function routerCommand(program: Command, cli: CliContext): void {
         source.start();
         stopSource = () => source.close();
       }
-      const addr = await router.start({ listen: o.listen, admin: o.admin });
+      let addr: Awaited<ReturnType<Router['start']>>;
+      try {
+        addr = await router.start({ listen: o.listen, admin: o.admin });
+      } catch (e) {
+        // Nothing may keep the process alive after the error: stop watching, close what opened.
+        stopSource();
+        await router.close();
+        throw new CliError(EXIT.USAGE, `cannot listen (--listen ${o.listen}${o.admin ? `, --admin ${o.admin}` : ''}): ${(e as Error).message}`);
+      }
       report(`router listening on ${router.url()}${addr.admin ? `, admin on ${router.adminUrl()}` : ''}`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,28 @@ test('`shipgate router` goes on serving when its log pipe closes', async () => {
     assert.equal(routes.generation, 2, 'the SIGHUP reload was applied');
   } finally {
     child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('`shipgate router` on an address in use exits with a usage error instead of hanging', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shipgate-stdio-'));
+  const file = join(dir, 'routes.json');
+  writeFileSync(file, JSON.stringify(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }])));
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+  const port = (taken.address() as net.AddressInfo).port;
+  const child = spawn(process.execPath, [bin, 'router', '--config', file, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  try {
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, new RegExp(`cannot listen \\(--listen 127\\.0\\.0\\.1:${port}\\): .*EADDRINUSE`));
+  } finally {
+    clearTimeout(timer);
+    taken.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
