@@ -344,6 +344,56 @@ describe('router: pipelining', () => {
       await up.close();
     }
   });
+  test('a client that pipelines without reading gets no more answers buffered than the socket holds', async () => {
+    const router = new Router();
+    router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }], { match: { host: '*', pathPrefix: '/api' } }));
+    const { port } = (await router.start({ listen: '127.0.0.1:0' })).listen;
+    const n = 100_000;
+    const sock = net.connect(port, '127.0.0.1');
+    try {
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      sock.pause(); // reads nothing for now
+      sock.write('GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(n));
+      await new Promise((r) => setTimeout(r, 1_500));
+      // Unbounded, about 20 MB of 404s would wait in the router for this client.
+      const buffered = Math.max(...[...router['clients']].map((c) => c.socket.writableLength));
+      assert.ok(buffered < 1024 * 1024, `${buffered} bytes of answers held for a client that does not read`);
+      // Once the client reads, every request is answered, in order, none lost.
+      let seen = 0;
+      let carry = ''; // the end of the last chunk, for a status line cut in two
+      await new Promise<void>((resolve, reject) => {
+        sock.on('data', (d: Buffer) => {
+          const text = carry + d.toString('latin1');
+          for (const m of text.matchAll(/HTTP\/1\.1 404 /g)) if (m.index + m[0].length > carry.length) seen++;
+          carry = text.slice(-13);
+          if (seen >= n) resolve();
+        });
+        sock.on('error', reject);
+        setTimeout(() => reject(new Error(`only ${seen} answers`)), 20_000).unref();
+        sock.resume();
+      });
+      assert.equal(seen, n);
+    } finally {
+      sock.destroy();
+      await router.close();
+    }
+  });
+  test('a client that stops reading its answers is closed after the keep-alive timeout', async () => {
+    const router = new Router({ keepAliveTimeoutMs: 300 });
+    router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }], { match: { host: '*', pathPrefix: '/api' } }));
+    const { port } = (await router.start({ listen: '127.0.0.1:0' })).listen;
+    const sock = net.connect(port, '127.0.0.1');
+    try {
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      sock.pause();
+      sock.write('GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(100_000));
+      await new Promise((r) => setTimeout(r, 2_000));
+      assert.equal(router['clients'].size, 0, 'the connection was closed');
+    } finally {
+      sock.destroy();
+      await router.close();
+    }
+  });
 });
 
 describe('router: fastPath off', () => {

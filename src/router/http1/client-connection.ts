@@ -34,6 +34,8 @@ export class ClientConnection {
   private exchange?: Exchange;
   private ended = false;
   private serving = false;
+  /** Answers are waiting in the socket for a client that does not read: serve no more until it drains. */
+  private waitingDrain = false;
   private closed = false;
   private idleTimer: NodeJS.Timeout;
   /** When the last exchange ended (Date.now()); the idle timer checks it instead of being re-armed per request. */
@@ -43,6 +45,19 @@ export class ClientConnection {
   private readonly onEnd = () => this.clientEnded();
   private readonly onClose = () => this.clientClosed();
   private readonly onError = () => this.socket.destroy();
+  private readonly onDrain = () => {
+    this.waitingDrain = false;
+    this.lastDoneMs = Date.now();
+    // A client that pipelines requests without reading the answers must not fill memory with them.
+    if (this.socket.writableNeedDrain) {
+      this.waitingDrain = true;
+      this.socket.pause();
+      this.socket.once('drain', this.onDrain);
+      return;
+    }
+    if (this.socket.isPaused()) this.socket.resume();
+    this.next();
+  };
 
   constructor(
     readonly socket: net.Socket,
@@ -98,7 +113,7 @@ export class ClientConnection {
    * number of pipelined requests.
    */
   private next(): void {
-    if (this.serving) return;
+    if (this.serving || this.waitingDrain) return;
     this.serving = true;
     try {
       this.serveBuffered();
@@ -109,7 +124,7 @@ export class ClientConnection {
   }
 
   private serveBuffered(): void {
-    while (!this.exchange && !this.closed && this.buf.length) {
+    while (!this.exchange && !this.closed && !this.waitingDrain && this.buf.length) {
       const r = parseRequestHead(this.buf, this.env.maxHeaderSize);
       if (r === 'incomplete') {
         this.headTimer ??= setTimeout(() => this.headTimeout(), this.env.headersTimeoutMs);
@@ -140,6 +155,13 @@ export class ClientConnection {
       return;
     }
     this.lastDoneMs = Date.now();
+    // A client that pipelines requests without reading the answers must not fill memory with them.
+    if (this.socket.writableNeedDrain) {
+      this.waitingDrain = true;
+      this.socket.pause();
+      this.socket.once('drain', this.onDrain);
+      return;
+    }
     if (this.socket.isPaused()) this.socket.resume();
     this.next();
   }
@@ -177,11 +199,12 @@ export class ClientConnection {
   private idleTimeout(): void {
     if (this.closed) return;
     const idleFor = Date.now() - this.lastDoneMs;
-    if (this.idle && idleFor >= this.env.keepAliveTimeoutMs) {
+    // Idle, or not reading its answers for as long: either way the connection goes.
+    if ((this.idle || this.waitingDrain) && idleFor >= this.env.keepAliveTimeoutMs) {
       this.socket.destroy();
       return;
     }
-    const wait = this.idle ? this.env.keepAliveTimeoutMs - idleFor : this.env.keepAliveTimeoutMs;
+    const wait = this.idle || this.waitingDrain ? this.env.keepAliveTimeoutMs - idleFor : this.env.keepAliveTimeoutMs;
     this.idleTimer = setTimeout(() => this.idleTimeout(), Math.max(1, wait));
     this.idleTimer.unref();
   }
