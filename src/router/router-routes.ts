@@ -61,21 +61,8 @@ export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () =
       last = s.etag;
       raw.write(sseMessage(s));
     };
+    let heartbeat: NodeJS.Timeout | undefined;
     const unsubscribe = hub().subscribe(send);
-    let current: RouteTableSnapshot;
-    try {
-      current = await hub().snapshot();
-    } catch (e) {
-      unsubscribe();
-      throw e;
-    }
-    reply.hijack();
-    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    raw.write('retry: 1000\n\n');
-    // A reconnecting router that already has this table gets no repeat; everyone else gets it now.
-    send(current);
-    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
-    heartbeat.unref();
     const end = () => {
       if (!open) return;
       open = false;
@@ -84,8 +71,26 @@ export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () =
       streams.delete(end);
       raw.end();
     };
+    // Listened for before the snapshot is read: a client gone by then must not leave a subscriber.
+    raw.on('close', end);
+    let current: RouteTableSnapshot;
+    try {
+      current = await hub().snapshot();
+    } catch (e) {
+      open = false;
+      unsubscribe();
+      raw.off('close', end);
+      throw e;
+    }
+    reply.hijack();
+    if (!open) return;
+    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    raw.write('retry: 1000\n\n');
+    // A reconnecting router that already has this table gets no repeat; everyone else gets it now.
+    send(current);
+    heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
+    heartbeat.unref();
     streams.add(end);
-    req.raw.on('close', end);
   });
 
   app.post('/api/v1/router/stats', { schema: { tags: ['router'] }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
