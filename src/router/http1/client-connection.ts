@@ -47,16 +47,7 @@ export class ClientConnection {
   private readonly onError = () => this.socket.destroy();
   private readonly onDrain = () => {
     this.waitingDrain = false;
-    this.lastDoneMs = Date.now();
-    // A client that pipelines requests without reading the answers must not fill memory with them.
-    if (this.socket.writableNeedDrain) {
-      this.waitingDrain = true;
-      this.socket.pause();
-      this.socket.once('drain', this.onDrain);
-      return;
-    }
-    if (this.socket.isPaused()) this.socket.resume();
-    this.next();
+    this.serveNextOnceRead();
   };
 
   constructor(
@@ -154,6 +145,11 @@ export class ClientConnection {
       setTimeout(() => this.socket.destroy(), 5_000).unref();
       return;
     }
+    this.serveNextOnceRead();
+  }
+
+  /** Serves the next request once the client has read the answers sent so far. */
+  private serveNextOnceRead(): void {
     this.lastDoneMs = Date.now();
     // A client that pipelines requests without reading the answers must not fill memory with them.
     if (this.socket.writableNeedDrain) {
