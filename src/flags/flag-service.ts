@@ -46,6 +46,13 @@ export interface FlagSummary {
 
 const EVAL_LOCK = 0x5347_0f1a;
 
+/**
+ * Configurations kept per environment name. Readers name the environment, so without a bound any
+ * read token could fill memory (and the per-second refresh) with made-up names; past this many,
+ * the least recently read environment nobody is subscribed to is dropped (and rebuilt if read again).
+ */
+export const MAX_CACHED_ENVIRONMENTS = 256;
+
 /** Flag state changes, scheduled changes, configuration delivery and evaluation counts. */
 export class FlagService {
   readonly store: FlagStateStore;
@@ -72,14 +79,34 @@ export class FlagService {
   /** Builds (or returns the cached) configuration of one environment. */
   async config(environment: string): Promise<VersionedConfig> {
     const hit = this.cache.get(environment);
-    if (hit) return hit;
+    if (hit) {
+      // Most recently read last, so eviction drops the least recently read.
+      this.cache.delete(environment);
+      this.cache.set(environment, hit);
+      return hit;
+    }
     return this.serial(environment, async () => {
       const again = this.cache.get(environment);
       if (again) return again;
       const v = await this.build(environment);
       this.cache.set(environment, v);
+      this.evict();
       return v;
     });
+  }
+
+  /** Number of environments whose configuration is cached. */
+  cachedEnvironments(): number {
+    return this.cache.size;
+  }
+
+  private evict(): void {
+    for (const env of this.cache.keys()) {
+      if (this.cache.size <= MAX_CACHED_ENVIRONMENTS) return;
+      if (this.listeners.has(env)) continue;
+      this.cache.delete(env);
+      this.engines.delete(env);
+    }
   }
 
   /**
