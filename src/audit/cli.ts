@@ -25,7 +25,8 @@ export function auditCommands(program: Command, cli: CliContext): void {
     .option('--name <name>', 'only events about this name')
     .action(async (o: { out?: string; kind?: string; name?: string }) => {
       // The file is opened before anything is fetched, so a bad path fails at once as a usage error.
-      const fd = o.out ? openOut(cli.path(o.out)) : undefined;
+      const out = o.out ? cli.path(o.out) : undefined;
+      const fd = out ? asUsageError(`cannot write ${out}`, () => openSync(out, 'w')) : undefined;
       let after = 0;
       let n = 0;
       try {
@@ -33,7 +34,7 @@ export function auditCommands(program: Command, cli: CliContext): void {
           const { items } = await cli.api().get<{ items: AuditEvent[] }>('/api/v1/audit/events', { after, limit: 5000, kind: o.kind, name: o.name });
           const text = items.map((e) => JSON.stringify(e) + '\n').join('');
           if (fd === undefined) cli.io.stdout(text);
-          else writeOut(fd, text, o.out!);
+          else asUsageError(`writing ${out} failed`, () => writeSync(fd, text));
           n += items.length;
           if (items.length < 5000) break;
           after = items[items.length - 1].seq;
@@ -45,18 +46,11 @@ export function auditCommands(program: Command, cli: CliContext): void {
     });
 }
 
-function openOut(path: string): number {
+/** File errors (a missing folder, no permission, a full disk) are the user's to fix: exit 2, not a stack trace. */
+function asUsageError<T>(what: string, fn: () => T): T {
   try {
-    return openSync(path, 'w');
+    return fn();
   } catch (e) {
-    throw new CliError(EXIT.USAGE, `cannot write ${path}: ${(e as Error).message}`);
-  }
-}
-
-function writeOut(fd: number, text: string, path: string): void {
-  try {
-    writeSync(fd, text);
-  } catch (e) {
-    throw new CliError(EXIT.USAGE, `writing ${path} failed: ${(e as Error).message}`);
+    throw new CliError(EXIT.USAGE, `${what}: ${(e as Error).message}`);
   }
 }

@@ -11,6 +11,14 @@ import { routeTable } from '../router/testing/route-table-builder';
 
 const bin = join(REPO_ROOT, 'bin', 'shipgate.js');
 
+/** A route table file in a fresh folder (remove `dir` afterwards). */
+function routesFile(): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'shipgate-cli-'));
+  const file = join(dir, 'routes.json');
+  writeFileSync(file, JSON.stringify(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }])));
+  return { dir, file };
+}
+
 test('a command whose output reader has gone (EPIPE) exits quietly with its own code', async () => {
   const child = spawn(process.execPath, [bin, 'help'], { stdio: ['ignore', 'pipe', 'pipe'] });
   // Closed before the process has started, so its first write meets a pipe with no reader.
@@ -23,9 +31,7 @@ test('a command whose output reader has gone (EPIPE) exits quietly with its own 
 });
 
 test('`shipgate router` goes on serving when its log pipe closes', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'shipgate-stdio-'));
-  const file = join(dir, 'routes.json');
-  writeFileSync(file, JSON.stringify(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }])));
+  const { dir, file } = routesFile();
   const child = spawn(process.execPath, [bin, 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const line = await new Promise<string>((resolve, reject) => {
@@ -48,9 +54,7 @@ test('`shipgate router` goes on serving when its log pipe closes', async () => {
 });
 
 test('`shipgate router` on an address in use exits with a usage error instead of hanging', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'shipgate-stdio-'));
-  const file = join(dir, 'routes.json');
-  writeFileSync(file, JSON.stringify(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }])));
+  const { dir, file } = routesFile();
   const taken = net.createServer();
   await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
   const port = (taken.address() as net.AddressInfo).port;

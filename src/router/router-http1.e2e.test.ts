@@ -344,16 +344,22 @@ describe('router: pipelining', () => {
       await up.close();
     }
   });
-  test('a client that pipelines without reading gets no more answers buffered than the socket holds', async () => {
-    const router = new Router();
+  /** A router, and a client that has pipelined `n` requests it gets 404s for and reads nothing yet. */
+  async function clientNotReading(n: number, options: ConstructorParameters<typeof Router>[0] = {}) {
+    const router = new Router(options);
     router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }], { match: { host: '*', pathPrefix: '/api' } }));
     const { port } = (await router.start({ listen: '127.0.0.1:0' })).listen;
-    const n = 100_000;
     const sock = net.connect(port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.pause();
+    sock.write('GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(n));
+    return { router, sock };
+  }
+
+  test('a client that pipelines without reading gets no more answers buffered than the socket holds', async () => {
+    const n = 100_000;
+    const { router, sock } = await clientNotReading(n);
     try {
-      await new Promise<void>((r) => sock.once('connect', () => r()));
-      sock.pause(); // reads nothing for now
-      sock.write('GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(n));
       await new Promise((r) => setTimeout(r, 1_500));
       // Unbounded, about 20 MB of 404s would wait in the router for this client.
       const buffered = Math.max(...[...router['clients']].map((c) => c.socket.writableLength));
@@ -379,14 +385,8 @@ describe('router: pipelining', () => {
     }
   });
   test('a client that stops reading its answers is closed after the keep-alive timeout', async () => {
-    const router = new Router({ keepAliveTimeoutMs: 300 });
-    router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: ['http://127.0.0.1:9'] }], { match: { host: '*', pathPrefix: '/api' } }));
-    const { port } = (await router.start({ listen: '127.0.0.1:0' })).listen;
-    const sock = net.connect(port, '127.0.0.1');
+    const { router, sock } = await clientNotReading(100_000, { keepAliveTimeoutMs: 300 });
     try {
-      await new Promise<void>((r) => sock.once('connect', () => r()));
-      sock.pause();
-      sock.write('GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(100_000));
       await new Promise((r) => setTimeout(r, 2_000));
       assert.equal(router['clients'].size, 0, 'the connection was closed');
     } finally {
