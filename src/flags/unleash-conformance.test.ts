@@ -6,12 +6,12 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { importUnleash, toUnleashVariant } from './unleash-import';
 import { FlagEngine } from './flag-engine';
 import { toFlagDefinition, type FlagConfig } from './flag-model';
+import { FIXTURES } from '../testing/fixtures';
 
-const SPEC_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/fixtures/unleash-spec');
+const SPEC_DIR = join(FIXTURES, 'unleash-spec');
 const ENV = 'spec';
 
 interface SpecFile {

@@ -9,7 +9,7 @@ import { testStores } from '../testing/postgres';
 import { ManualClock } from '../core/clock';
 import { startReceiver } from './testdata/webhook-receiver';
 import { manifests, points } from './testdata/manifests';
-import { FIXTURES } from './testdata/fixtures-dir';
+import { FIXTURES } from '../testing/fixtures';
 
 const T = Date.parse('2026-03-02T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -7,7 +7,7 @@ import { goFloat, importSloth, slothConditions, slothErrorBudget } from './sloth
 import { OPENSLO_KINDS } from './openslo/openslo-kinds';
 import { toSloModel } from './openslo/openslo-resolve';
 import { toOpenSloYaml, parseOpenSloFile } from './openslo/openslo-documents';
-import { FIXTURES } from './testdata/fixtures-dir';
+import { FIXTURES } from '../testing/fixtures';
 
 const DIR = `${FIXTURES}/sloth`;
 const registry = new KindRegistry();

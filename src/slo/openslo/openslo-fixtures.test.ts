@@ -10,7 +10,7 @@ import { OPENSLO_KINDS } from './openslo-kinds';
 import { parseOpenSloFile, toOpenSloYaml } from './openslo-documents';
 import { inlineReferences, toSloModel } from './openslo-resolve';
 import type { SloSpec } from './openslo-schema';
-import { FIXTURES } from '../testdata/fixtures-dir';
+import { FIXTURES } from '../../testing/fixtures';
 
 const registry = new KindRegistry();
 for (const k of OPENSLO_KINDS) registry.register(k);
