@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { isDomainError, type Issue } from '../core/errors';
+import { isDomainError, REFUSAL_CODES, type Issue } from '../core/errors';
 
 /** HTTP status per domain error code; the one place this mapping lives. */
 export const STATUS_BY_CODE: Record<string, number> = {
@@ -12,6 +12,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  ...Object.fromEntries(REFUSAL_CODES.map((c) => [c, 403])),
 };
 
 /** Maps every error to `{code, message, details}`; 5xx never reveal internals. */

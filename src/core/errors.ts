@@ -55,6 +55,50 @@ export class NotAllowedError extends DomainError {
   }
 }
 
+/**
+ * Stable codes of refusals by a rule (the one authorisation path, egress policy, identity rules),
+ * each a 403 whose `details.rule` repeats the code. docs/errors.md lists what each means.
+ */
+export const REFUSAL_CODES = [
+  /** The error budget policy halts releases of the service in the environment. */
+  'BUDGET_FROZEN',
+  /** The error budget policy asks for an approved change before this may ship. */
+  'BUDGET_REQUIRES_APPROVAL',
+  /** A freeze, blackout or outside a maintenance window. */
+  'OUTSIDE_WINDOW',
+  /** No approved change request authorises this action. */
+  'CHANGE_NOT_APPROVED',
+  /** The change request authorises another revision (version, artifact, config) or target. */
+  'CHANGE_MISMATCH',
+  /** The actor's role may not take this action. */
+  'ROLE_NOT_ALLOWED',
+  /** An emergency change was asked for without what it needs (oncall role, a reason). */
+  'EMERGENCY_NOT_ALLOWED',
+  /** A standard change names no template, or one that does not cover it. */
+  'STANDARD_TEMPLATE_REQUIRED',
+  /** An outbound address is not allowed by the egress policy. */
+  'EGRESS_DENIED',
+  /** Segregation of duties: the same person may not take both parts. */
+  'SOD_VIOLATION',
+  /** A name reserved for the system, or a user that does not exist. */
+  'IDENTITY_REFUSED',
+] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+/** A rule refused the action: 403 with a stable code naming the rule (see REFUSAL_CODES). */
+export class RefusedError extends DomainError {
+  constructor(code: RefusalCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, { rule: code, ...details });
+  }
+}
+
+/** Too many requests from one client or token: 429. */
+export class RateLimitedError extends DomainError {
+  constructor(message: string, readonly retryAfterSeconds?: number) {
+    super('RATE_LIMITED', message, retryAfterSeconds !== undefined ? { retryAfterSeconds } : undefined);
+  }
+}
+
 /** No or invalid credentials: 401. */
 export class UnauthenticatedError extends DomainError {
   constructor(message = 'a valid bearer token is required (Authorization: Bearer …)') {
