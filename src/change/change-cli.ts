@@ -1,3 +1,4 @@
+import { parseSets } from '../rollout/revision';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { parseFormat } from '../cli/context';
@@ -83,7 +84,11 @@ export function changeCommands(program: Command, cli: CliContext): void {
     .option('--oncall <user>', 'on-call engineer for the change (required to approve high and critical changes)')
     .option('--irreversible', 'cannot be rolled back (e.g. a destructive data migration): needs two approvers')
     .option('--lines <n>', 'lines changed')
-    .option('--version <revision>', 'revision the change ships')
+    .option('--version <revision>', 'version the change ships: the approval covers exactly this version, artifact and config')
+    .option('--artifact <ref>', 'artifact reference the release will name (default: the target\'s own)')
+    .option('--set <KEY=VALUE...>', 'config changes the release will make (the approval covers the resulting config)')
+    .option('--template <name>', 'StandardChangeTemplate a standard change comes from (required with --type standard)')
+    .option('--reason <text>', 'why an emergency change cannot wait (required with --type emergency; on-call only)')
     .option('--scheduled-for <time>', 'planned start: ISO-8601 with a zone, a date, or +2h')
     .option('--scheduled-until <time>', 'planned end (default: one hour after the start)')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
@@ -106,6 +111,10 @@ export function changeCommands(program: Command, cli: CliContext): void {
         irreversible: o.irreversible === true ? true : undefined,
         linesChanged: lines,
         version: o.version,
+        artifact: o.artifact,
+        set: setsOf(o.set as unknown as string[] | undefined),
+        template: o.template,
+        emergencyReason: o.reason,
         scheduledStart: o.scheduledFor,
         scheduledEnd: o.scheduledUntil,
       });
@@ -160,4 +169,12 @@ export function changeCommands(program: Command, cli: CliContext): void {
     (o) => ({ summary: o.summary, compensating: o.compensating === true ? true : undefined }),
   );
   act('cancel', 'cancel a change request not yet implemented', (c) => c.option('--reason <text>', 'why'), (o) => ({ reason: o.reason }));
+}
+
+/** `--set KEY=VALUE` pairs as a map; a malformed pair is a usage error naming it. */
+function setsOf(args: string[] | undefined): Record<string, string> | undefined {
+  if (!args?.length) return undefined;
+  const r = parseSets(args);
+  if ('bad' in r) throw new CliError(EXIT.USAGE, `--set expects KEY=VALUE with KEY an environment variable name; got "${r.bad}"`);
+  return r.sets;
 }

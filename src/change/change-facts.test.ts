@@ -21,6 +21,7 @@ const facts: FactsSnapshot = {
     { name: 'lunch', spec: changeWindowSpecSchema.parse({ type: 'peak', start: '2026-03-02T12:00', durationMinutes: 120, rrule: 'FREQ=DAILY' }) },
   ],
   policies: [],
+  templates: [],
 };
 
 const T = Date.parse('2026-03-02T09:00:00Z');
@@ -29,7 +30,7 @@ const base = {
   rollbackPlan: 'revert', oncall: null, irreversible: false, linesChanged: 120, version: null, state: 'new', author: 'alice', cycle: 1,
   createdAtMs: T, updatedAtMs: T, submittedAtMs: null, authorizedAtMs: null, scheduledStartMs: null, scheduledEndMs: null, implementedAtMs: null,
   implementer: null, completedAtMs: null, outcome: null, closedAtMs: null, risk: null, riskInput: null, requirements: null, reviewReasons: [],
-  budgetRemainingAtImplement: null,
+  budgetRemainingAtImplement: null, artifact: null, configHash: null, template: null, runId: null, emergencyReason: null, rowVersion: 0,
 } as ChangeRequest;
 
 describe('risk facts', () => {

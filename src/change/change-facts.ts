@@ -3,6 +3,7 @@
  * Environment resources), ChangeWindow and ApprovalPolicy resources, the SLO release gate when
  * installed, and this service's change history.
  */
+import type { StandardChangeTemplateSpec } from './standard-template';
 import type { ServerContext } from '../core/capability';
 import { HOOKS, type ReleaseGate } from '../core/hooks';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
@@ -30,17 +31,19 @@ export interface FactsSnapshot {
   edges: DependencyEdge[];
   windows: { name: string; spec: ChangeWindowSpec }[];
   policies: { name: string; spec: ApprovalPolicySpec }[];
+  templates: { name: string; spec: StandardChangeTemplateSpec }[];
 }
 
 /** Default length of a change's slot when only a start is given, ms. */
 export const DEFAULT_SLOT_MS = 60 * 60_000;
 
 export async function loadFacts(ctx: ServerContext): Promise<FactsSnapshot> {
-  const [services, envs, windows, policies] = await Promise.all([
+  const [services, envs, windows, policies, templates] = await Promise.all([
     ctx.resources.list<ServiceSpecLite>(SHIPGATE_API_VERSION, 'Service'),
     ctx.resources.list<EnvironmentSpecLite>(SHIPGATE_API_VERSION, 'Environment'),
     ctx.resources.list<ChangeWindowSpec>(SHIPGATE_API_VERSION, 'ChangeWindow'),
     ctx.resources.list<ApprovalPolicySpec>(SHIPGATE_API_VERSION, 'ApprovalPolicy'),
+    ctx.resources.list<StandardChangeTemplateSpec>(SHIPGATE_API_VERSION, 'StandardChangeTemplate'),
   ]);
   const edges: DependencyEdge[] = [];
   for (const s of services) for (const d of s.manifest.spec.dependencies ?? []) edges.push({ from: s.manifest.metadata.name, to: d.service, kind: d.kind });
@@ -50,6 +53,7 @@ export async function loadFacts(ctx: ServerContext): Promise<FactsSnapshot> {
     edges,
     windows: windows.map((w) => ({ name: w.manifest.metadata.name, spec: w.manifest.spec })),
     policies: policies.map((p) => ({ name: p.manifest.metadata.name, spec: p.manifest.spec })),
+    templates: templates.map((t) => ({ name: t.manifest.metadata.name, spec: t.manifest.spec })),
   };
 }
 

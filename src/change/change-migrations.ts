@@ -75,4 +75,24 @@ export const changeMigrations: Record<string, Migration> = {
       await db.schema.dropTable('change_requests').execute();
     },
   },
+  /**
+   * What an approval is bound to (artifact, config hash), the template a standard change comes
+   * from, the one run a change authorises, the emergency reason, and a row version so that two
+   * concurrent updates (approve and reject) cannot both win.
+   */
+  '202612031350_change_binding': {
+    async up(db) {
+      await db.schema.alterTable('change_requests').addColumn('row_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('change_requests').addColumn('artifact', 'text').execute();
+      await db.schema.alterTable('change_requests').addColumn('config_hash', 'text').execute();
+      await db.schema.alterTable('change_requests').addColumn('template', 'text').execute();
+      await db.schema.alterTable('change_requests').addColumn('run_id', 'text').execute();
+      await db.schema.alterTable('change_requests').addColumn('emergency_reason', 'text').execute();
+    },
+    async down(db) {
+      for (const c of ['emergency_reason', 'run_id', 'template', 'config_hash', 'artifact', 'row_version']) {
+        await db.schema.alterTable('change_requests').dropColumn(c).execute();
+      }
+    },
+  },
 };

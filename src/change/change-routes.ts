@@ -24,6 +24,10 @@ const createBody = z.strictObject({
   irreversible: z.boolean().optional(),
   linesChanged: z.number().int().min(0).max(10_000_000).optional(),
   version: z.string().min(1).max(200).optional(),
+  artifact: z.string().min(1).max(1000).optional(),
+  set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string().max(10_000)).optional(),
+  template: resourceName.optional(),
+  emergencyReason: z.string().min(1).max(5000).optional(),
   scheduledStart: z.string().min(1).max(100).optional(),
   scheduledEnd: z.string().min(1).max(100).optional(),
 });

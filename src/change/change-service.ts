@@ -5,7 +5,9 @@
  */
 import type { ServerContext } from '../core/capability';
 import type { Principal } from '../auth/roles';
-import { ConflictError, InputError, NotAllowedError } from '../core/errors';
+import { ConflictError, InputError, NotAllowedError, RefusedError } from '../core/errors';
+import { HOOKS, type RevisionBinding, type RevisionPreview } from '../core/hooks';
+import { templateMismatch } from './standard-template';
 import { transaction, type Tx } from '../store/db';
 import { isReviewOverdue, isTerminal, transition, reviewReasons, type ChangeEvent, type ChangeOutcome, type ChangeType } from './change-state-machine';
 import { ChangeStore, type ChangeRequest, type ChangeFilter } from './change-store';
@@ -35,6 +37,15 @@ export interface CreateChangeInput {
   version?: string;
   scheduledStartMs?: number;
   scheduledEndMs?: number;
+  /** StandardChangeTemplate a standard change comes from (required for `standard`). */
+  template?: string;
+  /** Why an emergency change cannot wait (required for `emergency`). */
+  emergencyReason?: string;
+  /** The exact revision an approval of this change covers (computed from `version` when absent). */
+  binding?: RevisionBinding;
+  /** Artifact reference and config changes the release would ship, to compute the binding. */
+  artifact?: string;
+  set?: Record<string, string>;
 }
 
 export class ChangeService {
@@ -62,8 +73,11 @@ export class ChangeService {
       throw new InputError('an irreversible change cannot be standard (pre-approved); use --type normal', [{ path: 'type', message: 'standard changes must be reversible' }]);
     }
     checkSlot(input.scheduledStartMs, input.scheduledEndMs);
-    const draft = this.draft(input, actor, facts);
+    if (input.type === 'emergency') assertMayDeclareEmergency(actor, input.emergencyReason);
+    const binding = input.binding ?? (input.version ? await this.preview(input) : undefined);
+    const draft = { ...this.draft(input, actor, facts), ...(binding ? { version: binding.version, artifact: binding.artifact, configHash: binding.configHash } : {}) };
     const assessed = await this.assess({ ...draft, id: '' }, facts);
+    if (draft.type === 'standard') this.assertTemplate({ ...draft, ...assessed }, facts);
     if (draft.type !== 'emergency' && draft.scheduledStartMs !== null && assessed.riskInput?.insideFreeze) {
       const freeze = conflictsOf({ ...draft, id: '(new)' }, facts, [], this.now()).find((x) => x.kind === 'freeze');
       throw new NotAllowedError(`a ${draft.type} change cannot be scheduled ${freeze?.message ?? 'inside a freeze window'}; only an emergency change may cross a freeze`, {
@@ -95,6 +109,12 @@ export class ChangeService {
       irreversible: input.irreversible ?? false,
       linesChanged: input.linesChanged ?? null,
       version: input.version ?? null,
+      artifact: null,
+      configHash: null,
+      template: input.template ?? null,
+      runId: null,
+      emergencyReason: input.emergencyReason?.trim() || null,
+      rowVersion: 0,
       state: 'new',
       author: actor.user,
       cycle: 1,
@@ -147,7 +167,7 @@ export class ChangeService {
       const before = await this.store.get(id, trx);
       const { next, details } = await fn(before, trx);
       next.updatedAtMs = this.now();
-      await this.store.update(trx, next);
+      const stored = await this.store.update(trx, next);
       await this.ctx.audit.append(trx, {
         actor: actor.user,
         action: `change.${action}`,
@@ -157,7 +177,7 @@ export class ChangeService {
         after: next,
         details: { from: before.state, to: next.state, ...details },
       });
-      return next;
+      return stored;
     });
   }
 
@@ -175,6 +195,7 @@ export class ChangeService {
     const facts = await loadFacts(this.ctx);
     const current = await this.store.get(id);
     const assessed = await this.assess(current, facts);
+    if (current.type === 'standard') this.assertTemplate({ ...current, ...assessed }, facts);
     const c = await this.mutate(id, actor, 'submit', async (c) => {
       let next = this.step({ ...c, ...assessed }, { type: 'submit' });
       next.submittedAtMs = this.now();
@@ -316,6 +337,84 @@ export class ChangeService {
     return this.view(c.id);
   }
 
+  /** The revision a release of `input.version` would run, from the rollout capability. */
+  private async preview(input: CreateChangeInput): Promise<RevisionBinding | undefined> {
+    const p = this.ctx.services.get<RevisionPreview>(HOOKS.revisionPreview);
+    if (!p || !input.version) return undefined;
+    return p.preview({ service: input.service, environment: input.environment, version: input.version, artifact: input.artifact, set: input.set });
+  }
+
+  /** A standard change must name a StandardChangeTemplate that covers it, risk included. */
+  private assertTemplate(c: Omit<ChangeRequest, 'id'>, facts: FactsSnapshot): void {
+    const names = facts.templates.map((t) => t.name);
+    const hint = names.length ? `templates: ${names.join(', ')}` : 'no StandardChangeTemplate is applied';
+    if (!c.template) {
+      throw new RefusedError('STANDARD_TEMPLATE_REQUIRED', `a standard change must name the StandardChangeTemplate it comes from (--template; ${hint}); otherwise create it as normal`, { templates: names });
+    }
+    const t = facts.templates.find((x) => x.name === c.template);
+    if (!t) throw new RefusedError('STANDARD_TEMPLATE_REQUIRED', `no StandardChangeTemplate "${c.template}" (${hint})`, { template: c.template });
+    const why = templateMismatch(t.spec, { service: c.service, environment: c.environment, kind: c.kind, irreversible: c.irreversible, level: c.risk?.level });
+    if (why) throw new RefusedError('STANDARD_TEMPLATE_REQUIRED', `StandardChangeTemplate ${t.name} does not cover this change: ${why}; create it as a normal change`, { template: t.name });
+  }
+
+  /**
+   * Starts implementing a scheduled change for run `runId` inside the caller's transaction (the
+   * run insert's), with the same checks as `implement`. Facts that need I/O come in `facts`.
+   */
+  async claimIn(trx: Tx, id: string, actor: Principal, runId: string, facts: { frozen?: string; budgetRemaining?: number; rowVersion: number }): Promise<ChangeRequest> {
+    const c = await this.store.get(id, trx);
+    if (c.rowVersion !== facts.rowVersion) throw new ConflictError(`change request ${c.id} changed while the action was being authorised; try again`, { rule: 'stale-update' });
+    const approvers = (await this.store.approvals(c.id, c.cycle, trx)).filter((a) => a.decision === 'approve').map((a) => a.user);
+    const reviewers = (await this.store.reviews(c.id, trx)).filter((r) => r.kind === 'compensating').map((r) => r.user);
+    if (c.irreversible) assertIrreversibleApprovals(this.sodSubject(c, approvers, reviewers));
+    const stepped = this.step(c, { type: 'implement', insideFreeze: facts.frozen !== undefined });
+    assertMayImplement(actor, this.sodSubject(c, approvers, reviewers));
+    const now = this.now();
+    const next: ChangeRequest = { ...stepped, implementer: actor.user, implementedAtMs: now, runId, budgetRemainingAtImplement: facts.budgetRemaining ?? null, updatedAtMs: now };
+    const stored = await this.store.update(trx, next);
+    await this.ctx.audit.append(trx, {
+      actor: actor.user,
+      action: 'change.implement',
+      kind: 'ChangeRequest',
+      name: c.id,
+      before: c,
+      after: stored,
+      details: { from: c.state, to: stored.state, run: runId, ...(facts.frozen ? { crossedFreeze: facts.frozen } : {}) },
+    });
+    return stored;
+  }
+
+  /**
+   * The budget consumed by a change since it was implemented, read before the transaction that
+   * records its outcome (the SLO gate may ask a metric source over the network).
+   */
+  async consumedSince(c: ChangeRequest): Promise<number | undefined> {
+    if (c.budgetRemainingAtImplement === null) return undefined;
+    const now = await budgetFor(this.ctx, c.service, c.environment, this.now());
+    return now.budgetRemainingFraction === undefined ? undefined : Math.max(0, c.budgetRemainingAtImplement - now.budgetRemainingFraction);
+  }
+
+  /** Records a change's outcome inside the caller's transaction (the run's terminal one). */
+  async completeIn(trx: Tx, id: string, actor: string, outcome: ChangeOutcome, consumed: number | undefined): Promise<void> {
+    const c = await this.store.get(id, trx);
+    // Completed by hand meanwhile: the run's end does not move it again.
+    if (c.state !== 'implement') return;
+    const reasons = reviewReasons({ type: c.type, outcome, budgetConsumedFraction: consumed });
+    const stepped = this.step(c, { type: 'complete', outcome, reviewRequired: reasons.length > 0 });
+    const t = this.now();
+    const next = { ...stepped, outcome, completedAtMs: t, closedAtMs: stepped.state === 'closed' ? t : null, reviewReasons: reasons, updatedAtMs: t };
+    const stored = await this.store.update(trx, next);
+    await this.ctx.audit.append(trx, {
+      actor,
+      action: 'change.complete',
+      kind: 'ChangeRequest',
+      name: c.id,
+      before: c,
+      after: stored,
+      details: { from: c.state, to: stored.state, outcome, budgetConsumedFraction: consumed, reviewReasons: reasons },
+    });
+  }
+
   private sodSubject(c: ChangeRequest, approvers: string[], compensatingReviewers: string[]): SodSubject {
     return { author: c.author, irreversible: c.irreversible, approvers, compensatingReviewers };
   }
@@ -336,4 +435,12 @@ export class ChangeService {
 function checkSlot(startMs: number | undefined, endMs: number | undefined): void {
   if (endMs !== undefined && startMs === undefined) throw new InputError('an end needs a start', [{ path: 'scheduledEnd', message: 'give scheduledStart too' }]);
   if (endMs !== undefined && startMs !== undefined && endMs <= startMs) throw new InputError('the end must be after the start', [{ path: 'scheduledEnd', message: 'must be after scheduledStart' }]);
+}
+
+/** An emergency change is declared by on-call, with a reason: it is the one way past a freeze. */
+export function assertMayDeclareEmergency(actor: Principal, reason: string | undefined): void {
+  if (actor.role !== 'oncall') {
+    throw new RefusedError('EMERGENCY_NOT_ALLOWED', `only an on-call engineer (role oncall) may declare an emergency change; ${actor.user} has role ${actor.role}`, { role: actor.role });
+  }
+  if (!reason?.trim()) throw new RefusedError('EMERGENCY_NOT_ALLOWED', 'an emergency change needs a reason (--reason "what cannot wait")');
 }

@@ -4,7 +4,7 @@
  */
 import { fromJson, lockKey, toJson, type Db, type Tx } from '../store/db';
 import { newId } from '../core/ids';
-import { NotFoundError } from '../core/errors';
+import { ConflictError, NotFoundError } from '../core/errors';
 import type { ChangeOutcome, ChangeState, ChangeType } from './change-state-machine';
 import type { ChangeKind, PointsAssessment, RiskInput } from './risk-points';
 import type { RequiredApprovals } from './approval-policy';
@@ -26,6 +26,18 @@ export interface ChangeRequest {
   linesChanged: number | null;
   /** The revision a release ships, when the change request belongs to a release. */
   version: string | null;
+  /** The artifact reference the approval covers ('' = the target's default); null = not bound. */
+  artifact: string | null;
+  /** SHA-256 of the revision's whole config the approval covers; null = not bound. */
+  configHash: string | null;
+  /** StandardChangeTemplate a standard change comes from. */
+  template: string | null;
+  /** The one rollout run (or flag rollout) this change authorised, once claimed. */
+  runId: string | null;
+  /** Why an emergency change could not wait. */
+  emergencyReason: string | null;
+  /** Bumped on every update; an update from a stale read is refused (409). */
+  rowVersion: number;
   state: ChangeState;
   author: string;
   /** Submission round: a rejection sends the change back to New and starts a new round. */
@@ -90,6 +102,12 @@ function toChange(r: Record<string, any>): ChangeRequest {
     irreversible: Number(r.irreversible) === 1,
     linesChanged: n(r.lines_changed),
     version: r.version ?? null,
+    artifact: r.artifact ?? null,
+    configHash: r.config_hash ?? null,
+    template: r.template ?? null,
+    runId: r.run_id ?? null,
+    emergencyReason: r.emergency_reason ?? null,
+    rowVersion: Number(r.row_version ?? 0),
     state: r.state,
     author: r.author,
     cycle: Number(r.cycle),
@@ -127,6 +145,12 @@ function toRow(c: ChangeRequest): Record<string, unknown> {
     irreversible: c.irreversible ? 1 : 0,
     lines_changed: c.linesChanged,
     version: c.version,
+    artifact: c.artifact,
+    config_hash: c.configHash,
+    template: c.template,
+    run_id: c.runId,
+    emergency_reason: c.emergencyReason,
+    row_version: c.rowVersion,
     state: c.state,
     author: c.author,
     cycle: c.cycle,
@@ -174,9 +198,18 @@ export class ChangeStore {
     return full;
   }
 
-  async update(trx: Tx, c: ChangeRequest): Promise<void> {
-    const { id, ...rest } = toRow(c);
-    await trx.updateTable('change_requests').set(rest).where('id', '=', id).execute();
+  /**
+   * Stores `c` if nobody updated the change since `c.rowVersion` was read; returns it with the
+   * version bumped. A lost race (two approvers, approve against reject) is a ConflictError (409).
+   */
+  async update(trx: Tx, c: ChangeRequest): Promise<ChangeRequest> {
+    const next = { ...c, rowVersion: c.rowVersion + 1 };
+    const { id, ...rest } = toRow(next);
+    const r = await trx.updateTable('change_requests').set(rest).where('id', '=', id).where('row_version', '=', c.rowVersion).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) {
+      throw new ConflictError(`change request ${c.id} was changed by someone else meanwhile; look at it again (shipgate change show ${c.id}) and retry`, { rule: 'stale-update' });
+    }
+    return next;
   }
 
   async find(id: string, q: Db | Tx = this.db): Promise<ChangeRequest | undefined> {

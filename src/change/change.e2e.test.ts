@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
 import { ManualClock } from '../core/clock';
-import { HOOKS, type ChangeAuthorization, type ReleaseGate } from '../core/hooks';
+import { HOOKS, type Authorizer, type ReleaseGate } from '../core/hooks';
+import { transaction } from '../store/db';
 import type { ChangeView } from './change-view';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
@@ -45,7 +46,7 @@ for (const store of await testStores()) {
     after(() => s.close());
 
     test('a standard change flows straight to scheduled and closes', async () => {
-      const c = await json(['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--title', 'bump cache size', '--kind', 'config', '--rollback-plan', 'revert config'], 'alice');
+      const c = await json(['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--template', 'search-routine', '--title', 'bump cache size', '--kind', 'config', '--rollback-plan', 'revert config'], 'alice');
       assert.equal(c.state, 'new');
       assert.match(c.id, /^CHG-\d{6}$/);
       assert.equal((await json(['change', 'submit', c.id.replace(/^CHG-0+/, 'chg-')], 'alice')).state, 'scheduled');
@@ -132,12 +133,15 @@ for (const store of await testStores()) {
       const normal = await json(['change', 'create', '--service', 'web', '--env', 'production', '--type', 'normal', '--title', 'copy fix', '--rollback-plan', 'revert'], 'alice');
       await refused(['change', 'schedule', normal.id, '--start', '+1h'], 'alice', /quarter-end reporting.*only an emergency change/);
       await refused(['change', 'create', '--service', 'web', '--env', 'production', '--type', 'normal', '--title', 'x', '--scheduled-for', '+2h'], 'alice', /freeze window quarter-end/);
-      const std = await json(['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--title', 'reindex'], 'alice');
+      const std = await json(['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--template', 'search-routine', '--title', 'reindex'], 'alice');
       await ok(['change', 'submit', std.id], 'alice');
       await refused(['change', 'implement', std.id], 'alice', /freeze window is in force/);
 
-      const e = await json(['change', 'create', '--service', 'shop', '--env', 'production', '--type', 'emergency', '--title', 'hotfix payment timeout', '--rollback-plan', 'revert', '--oncall', 'olga', '--scheduled-for', 'now'], 'alice');
-      assert.equal((await json(['change', 'submit', e.id], 'alice')).state, 'authorize');
+      const emergency = ['change', 'create', '--service', 'shop', '--env', 'production', '--type', 'emergency', '--title', 'hotfix payment timeout', '--rollback-plan', 'revert', '--oncall', 'olga', '--scheduled-for', 'now'];
+      await refused([...emergency, '--reason', 'payments time out'], 'alice', /only an on-call engineer/);
+      await refused(emergency, 'olga', /needs a reason/);
+      const e = await json([...emergency, '--reason', 'payments time out'], 'olga');
+      assert.equal((await json(['change', 'submit', e.id], 'olga')).state, 'authorize');
       await refused(['change', 'approve', e.id], 'bob', /cab.*policy\.no-open-requirement/);
       const agenda = await ok(['cab', 'agenda'], 'alice');
       assert.match(agenda.split('\n')[1], new RegExp(`^1\\s+${e.id}\\s+emergency`));
@@ -191,7 +195,7 @@ for (const store of await testStores()) {
       const gate: ReleaseGate = { evaluate: async () => ({ decision: 'allow', reason: 'ok', details: { objectives: [{ budgetRemaining: remaining, burnRate: 2.5 }] } }) };
       s.server.ctx.services.provide(HOOKS.releaseGate, gate);
       try {
-        const c = await json(['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--title', 'tune ranking', '--rollback-plan', 'revert'], 'alice');
+        const c = await json(['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--template', 'search-routine', '--title', 'tune ranking', '--rollback-plan', 'revert'], 'alice');
         const factor = (id: string) => c.risk!.factors.find((f) => f.id === id)!;
         assert.deepEqual([factor('error-budget').points, factor('burn-rate').points], [0, 6]);
         await ok(['change', 'submit', c.id], 'alice');
@@ -205,22 +209,36 @@ for (const store of await testStores()) {
       }
     });
 
-    test('releases wait for authorisation through the hook', async () => {
-      const hook = s.server.ctx.services.get<ChangeAuthorization>(HOOKS.changeAuthorization)!;
+    test('releases wait for authorisation through the one authorisation path', async () => {
+      assert.equal(new Date(clock.now()).toISOString(), '2026-04-02T09:00:00.000Z', 'after the quarter-end freeze');
+      const hook = s.server.ctx.services.get<Authorizer>(HOOKS.authorizer)!;
       const actor = { tokenId: 't', role: 'deployer' as const, user: 'erin' };
-      const free = await hook.authorizeRelease({ service: 'search', environment: 'staging', version: '1.2.0', actor, atMs: clock.now() });
-      assert.equal(free.allowed, true, free.reason);
-      const gated = await hook.authorizeRelease({ service: 'web', environment: 'production', version: '3.0.0', actor, atMs: clock.now() });
-      assert.equal(gated.allowed, false);
-      assert.match(gated.reason, /awaiting approval: 1 from peers/);
-      assert.match(await ok(['cab', 'agenda'], 'alice'), new RegExp(`${gated.changeId}\\s+normal`));
-      assert.doesNotMatch(await ok(['cab', 'agenda', '--date', '2026-04-02'], 'alice'), new RegExp(gated.changeId!));
-      await ok(['change', 'approve', gated.changeId!], 'bob');
-      const again = await hook.authorizeRelease({ service: 'web', environment: 'production', version: '3.0.0', actor, atMs: clock.now() });
-      assert.deepEqual([again.allowed, again.changeId], [true, gated.changeId]);
-      await hook.releaseFinished({ changeId: gated.changeId!, outcome: 'rolled-back', atMs: clock.now(), actor: 'erin' });
-      const v = await json(['change', 'show', gated.changeId!], 'alice');
+      const rev = (version: string) => ({ version, artifact: '', configHash: 'c'.repeat(64) });
+      const free = await hook.authorize('release', { service: 'search', environment: 'staging', revision: rev('1.2.0') }, actor);
+      assert.ok(free.changeId);
+      assert.equal((await json(['change', 'show', free.changeId], 'alice')).type, 'standard', 'covered by the search-routine template');
+      const gated = await hook.authorize('release', { service: 'web', environment: 'production', revision: rev('3.0.0') }, actor).catch((e) => e);
+      assert.equal(gated.code, 'CHANGE_NOT_APPROVED');
+      assert.match(gated.message, /awaiting approval: 1 from peers/);
+      const changeId = gated.details.changeId as string;
+      assert.match(await ok(['cab', 'agenda'], 'alice'), new RegExp(`${changeId}\\s+normal`));
+      assert.doesNotMatch(await ok(['cab', 'agenda', '--date', '2026-04-03'], 'alice'), new RegExp(changeId));
+      await ok(['change', 'approve', changeId], 'bob');
+      const other = await hook.authorize('release', { service: 'web', environment: 'production', revision: rev('3.0.1'), changeId }, actor).catch((e) => e);
+      assert.equal(other.code, 'CHANGE_MISMATCH');
+      assert.match(other.message, /version: approved 3\.0\.0, requested 3\.0\.1/);
+      const again = await hook.authorize('release', { service: 'web', environment: 'production', revision: rev('3.0.0') }, actor);
+      assert.equal(again.changeId, changeId);
+      await transaction(s.server.ctx.db, (trx) => again.claim(trx, 'run-test'));
+      const used = await hook.authorize('release', { service: 'web', environment: 'production', revision: rev('3.0.0'), changeId }, actor).catch((e) => e);
+      assert.equal(used.code, 'CHANGE_NOT_APPROVED');
+      assert.match(used.message, /already authorised run run-test/);
+      const finish = await hook.prepareFinish(changeId, 'rolled-back');
+      await transaction(s.server.ctx.db, (trx) => finish(trx));
+      const v = await json(['change', 'show', changeId], 'alice');
       assert.deepEqual([v.state, v.outcome], ['review', 'rolled-back']);
+      const audit = (await (await s.fetch(`/api/v1/audit/events?kind=Gate`)).json()) as { items: { action: string; details: { code?: string } }[] };
+      assert.deepEqual(audit.items.filter((e) => e.action === 'gate.refuse').map((e) => e.details.code), ['CHANGE_NOT_APPROVED', 'CHANGE_MISMATCH', 'CHANGE_NOT_APPROVED']);
     });
   });
 }

@@ -2,6 +2,7 @@ import { SHIPGATE_API_VERSION, type KindDefinition } from '../core/kinds';
 import type { Issue } from '../core/errors';
 import { approvalPolicySpecSchema, type ApprovalPolicySpec } from './approval-policy';
 import { changeWindowSpecSchema, type ChangeWindowSpec } from './change-window';
+import { standardChangeTemplateSpecSchema, type StandardChangeTemplateSpec } from './standard-template';
 
 export const approvalPolicyKind: KindDefinition<ApprovalPolicySpec> = {
   apiVersion: SHIPGATE_API_VERSION,
@@ -46,5 +47,22 @@ export const changeWindowKind: KindDefinition<ChangeWindowSpec> = {
     { header: 'start', value: (m) => `${m.spec.start} ${m.spec.timeZone}` },
     { header: 'recurrence', value: (m) => m.spec.rrule ?? 'once' },
     { header: 'reason', value: (m) => m.spec.reason },
+  ],
+};
+
+export const standardChangeTemplateKind: KindDefinition<StandardChangeTemplateSpec> = {
+  apiVersion: SHIPGATE_API_VERSION,
+  kind: 'StandardChangeTemplate',
+  names: ['standardchangetemplate', 'standardchangetemplates', 'sct'],
+  spec: standardChangeTemplateSpecSchema as unknown as KindDefinition<StandardChangeTemplateSpec>['spec'],
+  // Pre-approving a class of changes is itself a policy decision: admins only.
+  writeRoles: ['admin'],
+  description: 'A pre-approved class of changes (services, environments, kinds, maximum risk) that standard change requests must name',
+  columns: [
+    { header: 'name', value: (m) => m.metadata.name },
+    { header: 'services', value: (m) => m.spec.services.join(',') },
+    { header: 'environments', value: (m) => m.spec.environments.join(',') },
+    { header: 'kinds', value: (m) => m.spec.kinds.join(',') },
+    { header: 'max risk', value: (m) => m.spec.maxRisk },
   ],
 };

@@ -15,8 +15,13 @@ export const HOOKS = {
   releaseGate: 'slo.gate',
   /** Page-level burn on a service's SLOs, checked by a running rollout as a rollback trigger. Provider: slo. */
   burnSignal: 'slo.burn',
-  /** Whether a release may start, from change requests and approvals. Provider: change. */
-  changeAuthorization: 'change.authorization',
+  /**
+   * The one authorisation path: every way to change what users get asks here first (role, error
+   * budget policy, windows, change request). Provider: change.
+   */
+  authorizer: 'change.authorizer',
+  /** What a release of a version would run: the binding an approval covers. Provider: rollout. */
+  revisionPreview: 'rollout.revisionPreview',
   /** Recent deploy markers (time, service, environment, from/to revision). Provider: rollout. */
   deployMarkers: 'rollout.markers',
 } as const;
@@ -37,21 +42,64 @@ export interface BurnSignal {
   pageBurning(input: { service: string; environment: string; atMs: number }): Promise<{ burning: boolean; reason: string }>;
 }
 
-export interface ChangeAuthorization {
+/** Everything that changes what users get, as the one authorisation path names it. */
+export const GATE_ACTIONS = ['release', 'retry', 'undo', 'promote', 'flag.enable', 'flag.rollout', 'flag.step', 'route.apply'] as const;
+export type GateAction = (typeof GATE_ACTIONS)[number];
+
+/** The revision an approval covers: version, artifact reference and a hash of the whole config. */
+export interface RevisionBinding {
+  version: string;
+  /** Artifact reference; '' when the target's default runs. */
+  artifact: string;
+  /** SHA-256 (hex) of the revision's config, canonical JSON. */
+  configHash: string;
+}
+
+/** What an action changes. */
+export interface GateSubject {
+  service: string;
+  environment: string;
+  /** For releases, retries and undos: the exact revision that would ship. */
+  revision?: RevisionBinding;
+  /** A change request the caller names; otherwise one is found or created. */
+  changeId?: string;
+  /** Asks for an emergency change: the only way past a budget freeze or a freeze window. */
+  emergency?: { reason: string };
+  /** Words for the change request created for it, e.g. "release shop v2". */
+  title?: string;
+  /** What kind of change it is, for templates and risk (flags and routes are `config`). */
+  kind?: 'code' | 'config' | 'schema' | 'data-migration';
+}
+
+/** A granted authorisation: `claim` must run in the transaction that starts the action. */
+export interface Authorization {
+  changeId: string | null;
+  /** Why it was allowed, for people (and the audit event). */
+  reasons: string[];
   /**
-   * Called by `shipgate release` before a rollout starts. Returns the change request linked or
-   * created for it and whether the rollout may start now.
+   * Marks the change request as implemented by `runId` and writes the `gate.allow` audit event,
+   * inside the caller's transaction, so the change and the action it authorises commit together.
    */
-  authorizeRelease(input: {
-    service: string;
-    environment: string;
-    version: string;
-    actor: Principal;
-    changeId?: string;
-    atMs: number;
-  }): Promise<{ allowed: boolean; changeId?: string; reason: string }>;
-  /** Called when a release ends, so the change request records its outcome. */
-  releaseFinished(input: { changeId: string; outcome: 'successful' | 'failed' | 'rolled-back'; atMs: number; actor: string }): Promise<void>;
+  claim(trx: import('../store/db').Tx, runId: string): Promise<void>;
+}
+
+export interface Authorizer {
+  /**
+   * Checks, in order: the actor's role, the error budget policy decision, freeze and maintenance
+   * windows, and the change request. Throws RefusedError (code naming the rule) after writing a
+   * `gate.refuse` audit event; no network I/O happens inside a transaction.
+   */
+  authorize(action: GateAction, subject: GateSubject, actor: Principal): Promise<Authorization>;
+  /**
+   * Prepares the outcome of the change that authorised a run; the returned function runs in the
+   * transaction that stores the run's terminal state (reads the error budget before, not inside).
+   */
+  prepareFinish(changeId: string, outcome: 'successful' | 'failed' | 'rolled-back'): Promise<(trx: import('../store/db').Tx) => Promise<void>>;
+}
+
+/** What a release would run, computed by the rollout capability (no I/O beyond the store). */
+export interface RevisionPreview {
+  preview(input: { service: string; environment: string; version: string; artifact?: string; set?: Record<string, string> }): Promise<RevisionBinding>;
 }
 
 export interface AnalysisStepInput {

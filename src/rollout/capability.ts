@@ -1,5 +1,6 @@
 import type { Capability, ServerContext } from '../core/capability';
-import { HOOKS } from '../core/hooks';
+import { HOOKS, type RevisionPreview } from '../core/hooks';
+import { bindingOf, mergeConfig } from './revision';
 import { rolloutCommands } from './rollout-cli';
 import { demoCommand } from '../demo/demo-command';
 import { rolloutKind } from './rollout-kind';
@@ -25,7 +26,15 @@ export const rolloutCapability: Capability = {
   kinds: [rolloutKind],
   migrations: rolloutMigrations,
   init(ctx) {
-    ctx.services.provide(HOOKS.deployMarkers, rolloutRuntime(ctx).markers());
+    const rt = rolloutRuntime(ctx);
+    ctx.services.provide(HOOKS.deployMarkers, rt.markers());
+    const preview: RevisionPreview = {
+      async preview(i) {
+        const stable = await rt.store.stableRevision(i.service, i.environment);
+        return bindingOf({ version: i.version, artifact: i.artifact ?? '', config: mergeConfig(stable?.config ?? {}, i.set ?? {}) });
+      },
+    };
+    ctx.services.provide(HOOKS.revisionPreview, preview);
   },
   routes(app, ctx) {
     rolloutRoutes(app, ctx, () => rolloutRuntime(ctx));

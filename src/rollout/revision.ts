@@ -28,6 +28,16 @@ export function revisionDigest(input: { version: string; artifact: string; confi
   return sha256(canonicalJson({ version: input.version, artifact: input.artifact, config: input.config }));
 }
 
+/** SHA-256 of a revision's whole config (canonical JSON): what an approval's config hash covers. */
+export function configHash(config: Record<string, string>): string {
+  return sha256(canonicalJson(config));
+}
+
+/** What an approval of this revision covers: version, artifact reference, config hash. */
+export function bindingOf(r: { version: string; artifact: string; config: Record<string, string> }): { version: string; artifact: string; configHash: string } {
+  return { version: r.version, artifact: r.artifact, configHash: configHash(r.config) };
+}
+
 /** Builds a frozen revision. */
 export function makeRevision(input: Omit<Revision, 'id' | 'digest'>): Revision {
   const rev: Revision = {

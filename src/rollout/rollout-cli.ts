@@ -98,15 +98,16 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
     .option('--env <environment>', 'environment', 'production')
     .option('--set <KEY=VALUE>', 'config change for the new revision (repeatable; KEY= removes)', collect, [])
     .option('--artifact <ref>', 'command, image or URL (default: the target command)')
-    .option('--change <id>', 'change request to link')
+    .option('--change <id>', 'change request that authorises this exact revision (default: an open one with the same version, artifact and config, else a new one)')
+    .option('--emergency <reason>', 'declare an emergency change (role oncall): passes a budget freeze or a freeze window, pages, and a review is due at once')
     .option('--wait', 'follow the release until it completes or rolls back')
     .option('--timeout <duration>', 'with --wait: give up waiting after this long', '30m')
     .option('-o, --output <format>', 'table | json')
-    .action(async (service: string, o: { version: string; env: string; set: string[]; artifact?: string; change?: string; wait?: boolean; timeout: string; output?: string }) => {
+    .action(async (service: string, o: { version: string; env: string; set: string[]; artifact?: string; change?: string; emergency?: string; wait?: boolean; timeout: string; output?: string }) => {
       const sets = parseSets(o.set);
       if ('bad' in sets) throw new CliError(EXIT.USAGE, `--set "${sets.bad}": expected KEY=VALUE with KEY a variable name`);
       const timeoutMs = parseTimeout(o.timeout);
-      const res = await cli.api().post<{ run: RunView }>('/api/v1/releases', { service, environment: o.env, version: o.version, set: sets.sets, artifact: o.artifact, changeId: o.change });
+      const res = await cli.api().post<{ run: RunView }>('/api/v1/releases', { service, environment: o.env, version: o.version, set: sets.sets, artifact: o.artifact, changeId: o.change, emergency: o.emergency });
       const json = o.output === 'json';
       if (!o.wait) {
         if (json) cli.out(JSON.stringify(res, null, 2));
@@ -176,15 +177,19 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
       .option('--env <environment>', 'environment', 'production')
       .option('--wait', 'follow it until it completes or rolls back')
       .option('--timeout <duration>', 'with --wait: give up waiting after this long', '30m');
-    if (cmd === 'undo') c.option('--to-revision <n>', 'revision number to go back to (default: the one before the serving revision)');
-    c.action(async (service: string, o: { env: string; wait?: boolean; timeout: string; toRevision?: string }) => {
+    if (cmd === 'undo') c.option('--to-revision <n>', 'revision number to go back to, one that served (default: the one before the serving revision)');
+    if (cmd === 'undo' || cmd === 'retry') {
+      c.option('--change <id>', 'change request that authorises it (default: an open one for that revision, else a new one)');
+      c.option('--emergency <reason>', 'declare an emergency change (role oncall): passes a budget freeze or a freeze window');
+    }
+    c.action(async (service: string, o: { env: string; wait?: boolean; timeout: string; toRevision?: string; change?: string; emergency?: string }) => {
       let toRevision: number | undefined;
       if (o.toRevision !== undefined) {
         toRevision = Number(o.toRevision);
         if (!Number.isInteger(toRevision) || toRevision < 1) throw new CliError(EXIT.USAGE, `--to-revision: expected a revision number, got "${o.toRevision}"`);
       }
       const timeoutMs = parseTimeout(o.timeout);
-      const r = await cli.api().post<{ run: RunView }>(`/api/v1/rollouts/${service}/${cmd}`, { environment: o.env, ...(toRevision ? { toRevision } : {}) });
+      const r = await cli.api().post<{ run: RunView }>(`/api/v1/rollouts/${service}/${cmd}`, { environment: o.env, ...(toRevision ? { toRevision } : {}), ...(o.change ? { changeId: o.change } : {}), ...(o.emergency ? { emergency: o.emergency } : {}) });
       cli.out(`${cmd} of ${service} in ${o.env}: run ${r.run.id} → ${r.run.toVersion} (${r.run.toRevision})`);
       if (o.wait) await waitForRun(cli, service, o.env, r.run.id, timeoutMs, false);
     });

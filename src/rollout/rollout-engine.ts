@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock';
 import { isDomainError } from '../core/errors';
-import type { AnalysisStep, BurnSignal, ChangeAuthorization } from '../core/hooks';
+import type { AnalysisStep, Authorizer, BurnSignal } from '../core/hooks';
+import type { Tx } from '../store/db';
 import type { MetricsService } from '../metrics/types';
 import { isTargetError, type DeployTarget } from '../targets/deploy-target';
 import type { TrafficRouter } from '../traffic/traffic-router';
@@ -28,7 +29,7 @@ export interface EngineDeps {
   liveRequests: (route: string, version: string) => number | undefined;
   analysisStep: () => AnalysisStep | undefined;
   burnSignal: () => BurnSignal | undefined;
-  changeAuthorization: () => ChangeAuthorization | undefined;
+  authorizer: () => Authorizer | undefined;
   log: Logger;
   /** Consecutive infrastructure failures of one action before the run rolls back. */
   maxErrors?: number;
@@ -145,9 +146,8 @@ export class RolloutEngine {
       let next = sm.completeStep(run, now);
       if (message) next.steps[step.index].message = message;
       if (next.canaryTrafficAtMs === null && from && step.desired.canaryWeightPercent > 0) next = { ...next, canaryTrafficAtMs: now };
-      const done = next.phase === 'completed';
-      await this.d.journal.commit(run, next, 'step.completed', SYSTEM_ACTOR, { step: step.label, ...(message ? { message } : {}) });
-      if (done) await this.finished(next, 'successful');
+      const finish = next.phase === 'completed' ? await this.finish(run, 'successful') : undefined;
+      await this.d.journal.commit(run, next, 'step.completed', SYSTEM_ACTOR, { step: step.label, ...(message ? { message } : {}) }, finish);
       return 'again';
     };
     switch (step.kind) {
@@ -207,8 +207,8 @@ export class RolloutEngine {
     const now = this.d.clock.now();
     let next = sm.completeStep(stored, now);
     if (next.canaryTrafficAtMs === null && from && step.desired.canaryWeightPercent > 0) next = { ...next, canaryTrafficAtMs: now };
-    await this.d.journal.commit(stored, next, 'step.completed', SYSTEM_ACTOR, { step: step.label, message: 'analysis passed' });
-    if (next.phase === 'completed') await this.finished(next, 'successful');
+    const finish = next.phase === 'completed' ? await this.finish(stored, 'successful') : undefined;
+    await this.d.journal.commit(stored, next, 'step.completed', SYSTEM_ACTOR, { step: step.label, message: 'analysis passed' }, finish);
     return 'again';
   }
 
@@ -301,20 +301,26 @@ export class RolloutEngine {
     if (rb.stage === 'teardown') {
       await target.teardown(to);
       const next = sm.rolledBack(run, this.d.clock.now());
-      await this.d.journal.commit(run, next, 'rolledBack', SYSTEM_ACTOR, { reason: rb.reason });
-      await this.finished(next, rb.reason === 'aborted' ? 'failed' : 'rolled-back');
+      const finish = await this.finish(run, rb.reason === 'aborted' ? 'failed' : 'rolled-back');
+      await this.d.journal.commit(run, next, 'rolledBack', SYSTEM_ACTOR, { reason: rb.reason }, finish);
       return 'idle';
     }
     return 'idle';
   }
 
-  private async finished(run: RunState, outcome: 'successful' | 'failed' | 'rolled-back'): Promise<void> {
-    const auth = this.d.changeAuthorization();
-    if (!auth || !run.changeId) return;
+  /**
+   * The change request's outcome, recorded in the transaction of the run's terminal state (so a
+   * crash cannot leave a finished run with a change still "implementing"). What needs I/O (the
+   * error budget consumed) is read here, before that transaction.
+   */
+  private async finish(run: RunState, outcome: 'successful' | 'failed' | 'rolled-back'): Promise<((trx: Tx) => Promise<void>) | undefined> {
+    const auth = this.d.authorizer();
+    if (!auth || !run.changeId) return undefined;
     try {
-      await withTimeout(auth.releaseFinished({ changeId: run.changeId, outcome, atMs: this.d.clock.now(), actor: SYSTEM_ACTOR }), 10_000, undefined);
+      return await auth.prepareFinish(run.changeId, outcome);
     } catch (e) {
-      this.d.log.warn({ err: e, run: run.id }, 'could not record the release outcome on its change request');
+      this.d.log.warn({ err: e, run: run.id }, 'could not prepare the release outcome for its change request');
+      return undefined;
     }
   }
 }

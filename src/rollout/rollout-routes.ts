@@ -19,12 +19,18 @@ const releaseBody = z.strictObject({
   set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string().max(10_000)).default({}),
   artifact: z.string().min(1).max(10_000).optional(),
   changeId: z.string().min(1).max(200).optional(),
+  /** Reason for an emergency change (role oncall): the one way past a budget freeze or a freeze window. */
+  emergency: z.string().trim().min(1).max(5000).optional(),
 });
 const commandParams = serviceParams.extend({ command: z.enum(['promote', 'pause', 'resume', 'abort', 'retry', 'undo']) });
 const commandBody = z.strictObject({
   environment: name.default('production'),
   full: z.boolean().default(false),
   toRevision: z.number().int().min(1).optional(),
+  /** For retry and undo: the change request that authorises it (else one is found or created). */
+  changeId: z.string().min(1).max(200).optional(),
+  /** For retry and undo: reason for an emergency change (role oncall). */
+  emergency: z.string().trim().min(1).max(5000).optional(),
 });
 const markersQuery = z.object({ service: name.optional(), environment: name.optional(), since: z.coerce.number().int().nonnegative().optional() });
 
@@ -46,10 +52,11 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
     });
   };
 
-  app.post('/api/v1/releases', { schema: { body: releaseBody, tags }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
+  // On-call may release too, which is how an emergency change ships; the authorisation path decides.
+  app.post('/api/v1/releases', { schema: { body: releaseBody, tags }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req, reply) => {
     const b = req.body as z.infer<typeof releaseBody>;
     RolloutService.checkVersion(b.version);
-    const run = await rt().service.release({ service: b.service, environment: b.environment, version: b.version, set: b.set, artifact: b.artifact, changeId: b.changeId }, req.principal!);
+    const run = await rt().service.release({ service: b.service, environment: b.environment, version: b.version, set: b.set, artifact: b.artifact, changeId: b.changeId, emergency: b.emergency }, req.principal!);
     reply.status(201);
     return { run: runView(run) };
   });
@@ -89,8 +96,9 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
       const s = rt().service;
       const p = req.principal!;
       let run;
-      if (command === 'retry') run = await s.retry(service, b.environment, p);
-      else if (command === 'undo') run = await s.undo(service, b.environment, b.toRevision, p);
+      const gate = { changeId: b.changeId, emergency: b.emergency };
+      if (command === 'retry') run = await s.retry(service, b.environment, p, gate);
+      else if (command === 'undo') run = await s.undo(service, b.environment, b.toRevision, p, gate);
       else run = await s.command(service, b.environment, command === 'promote' && b.full ? 'promoteFull' : command, p);
       return { run: runView(run) };
     },

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ServerContext } from '../core/capability';
-import { HOOKS, type AnalysisStep, type BurnSignal, type ChangeAuthorization, type DeployMarkers } from '../core/hooks';
+import { HOOKS, type AnalysisStep, type BurnSignal, type Authorizer, type DeployMarkers } from '../core/hooks';
 import { canonicalJson, sha256 } from '../core/ids';
 import type { MetricsService } from '../metrics/types';
 import type { DeployTarget } from '../targets/deploy-target';
@@ -70,11 +70,11 @@ export class RolloutRuntime {
       },
       analysisStep: () => ctx.services.get<AnalysisStep>(HOOKS.analysisStep),
       burnSignal: () => ctx.services.get<BurnSignal>(HOOKS.burnSignal),
-      changeAuthorization: () => ctx.services.get<ChangeAuthorization>(HOOKS.changeAuthorization),
+      authorizer: () => ctx.services.get<Authorizer>(HOOKS.authorizer),
       log: ctx.log,
     });
     this.executor = new RolloutExecutor(this.store, this.engine, ctx.clock, ctx.log, { tickMs: this.options.tickMs, leaseMs: this.options.leaseMs });
-    this.service = new RolloutService(this.store, this.journal, ctx.resources, ctx.clock, () => ctx.services.get<ChangeAuthorization>(HOOKS.changeAuthorization));
+    this.service = new RolloutService(this.store, this.journal, ctx.resources, ctx.clock, () => ctx.services.get<Authorizer>(HOOKS.authorizer));
   }
 
   /** The deploy target of a service and environment (one per target spec, kept for supervision). */

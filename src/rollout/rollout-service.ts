@@ -1,13 +1,13 @@
 import type { Principal } from '../auth/roles';
 import type { Clock } from '../core/clock';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../core/errors';
-import type { ChangeAuthorization } from '../core/hooks';
+import type { Authorization, Authorizer, GateAction, RevisionBinding } from '../core/hooks';
 import { newId } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { ResourceStore } from '../resources/resource-store';
 import type { Tx } from '../store/db';
 import { planRelease } from './plan';
-import { makeRevision, mergeConfig, type Revision } from './revision';
+import { bindingOf, makeRevision, mergeConfig, type Revision } from './revision';
 import { strategyName, type RolloutSpec } from './rollout-spec';
 import type { RolloutStore } from './rollout-store';
 import type { RunJournal } from './run-journal';
@@ -23,6 +23,14 @@ export interface ReleaseInput {
   /** Command, image or URL; default: the target's command. */
   artifact?: string;
   changeId?: string;
+  /** Reason for an emergency change (on-call only): the one way past a budget freeze or a freeze window. */
+  emergency?: string;
+}
+
+/** Options of retry and undo that reach the authorisation path. */
+export interface GateOptions {
+  changeId?: string;
+  emergency?: string;
 }
 
 /** Releases, commands on runs (promote, pause, resume, abort), retry and undo. */
@@ -32,7 +40,7 @@ export class RolloutService {
     private readonly journal: RunJournal,
     private readonly resources: ResourceStore,
     private readonly clock: Clock,
-    private readonly changeAuthorization: () => ChangeAuthorization | undefined,
+    private readonly authorizer: () => Authorizer | undefined,
   ) {}
 
   /** The Rollout manifest for a service and environment. */
@@ -49,52 +57,60 @@ export class RolloutService {
   async release(input: ReleaseInput, actor: Principal): Promise<RunState> {
     const { name, spec } = await this.rolloutFor(input.service, input.environment);
     const stable = await this.store.stableRevision(input.service, input.environment);
-    const changeId = await this.authorize(input, actor);
-    const now = this.clock.now();
-    const number = await this.store.nextRevisionNumber(input.service, input.environment);
-    const revision = makeRevision({
-      service: input.service,
-      environment: input.environment,
-      number,
+    const draft = {
       version: input.version,
-      artifact: input.artifact ?? (spec.target.type === 'process' ? spec.target.command : ''),
+      // A reference the target's command template places; '' runs the template as it is.
+      artifact: input.artifact ?? '',
       config: mergeConfig(stable?.config ?? {}, input.set),
-      createdAt: new Date(now).toISOString(),
-    });
-    if (stable && stable.digest === revision.digest) {
+    };
+    const binding = bindingOf(draft);
+    if (stable && stable.digest === makeRevision({ ...draft, service: input.service, environment: input.environment, number: 0, createdAt: '' }).digest) {
       throw new ConflictError(`${input.service} in ${input.environment} already runs this exact revision (${stable.id}, version ${stable.version}); change the version or the config`);
     }
-    return this.startRun({ name, spec }, stable ?? null, revision, actor.user, changeId ?? null, async (trx) => this.store.insertRevision(trx, revision), 'release');
+    const auth = await this.authorize('release', input.service, input.environment, binding, { changeId: input.changeId, emergency: input.emergency }, actor);
+    const number = await this.store.nextRevisionNumber(input.service, input.environment);
+    const revision = makeRevision({ ...draft, service: input.service, environment: input.environment, number, createdAt: new Date(this.clock.now()).toISOString() });
+    return this.startRun({ name, spec }, stable ?? null, revision, actor.user, auth, async (trx) => this.store.insertRevision(trx, revision), 'release');
   }
 
-  /** Starts the last rolled-back release again, same revision. */
-  async retry(service: string, environment: string, actor: Principal): Promise<RunState> {
+  /** Starts the last rolled-back release again, same revision, through the authorisation path. */
+  async retry(service: string, environment: string, actor: Principal, opts: GateOptions = {}): Promise<RunState> {
     const last = (await this.store.runs(service, environment, 1))[0];
     if (!last) throw new NotFoundError(`no release of ${service} in ${environment} yet`);
     if (last.phase !== 'rolledBack') throw new ConflictError(`the last release of ${service} in ${environment} is ${last.phase}; only a rolled-back release can be retried`);
     const rollout = await this.rolloutFor(service, environment);
     const stable = await this.store.stableRevision(service, environment);
     const to = (await this.store.revision(last.toRevision))!;
-    return this.startRun(rollout, stable ?? null, to, actor.user, last.changeId, undefined, 'retry');
+    const auth = await this.authorize('retry', service, environment, bindingOf(to), opts, actor);
+    return this.startRun(rollout, stable ?? null, to, actor.user, auth, undefined, 'retry');
   }
 
-  /** Releases an earlier revision again (default: the one before the serving revision), whole: version, artifact and config. */
-  async undo(service: string, environment: string, toRevision: number | undefined, actor: Principal): Promise<RunState> {
+  /**
+   * Releases an earlier revision again (default: the one before the serving revision), whole:
+   * version, artifact and config. Only a revision that once served (its release completed) can be
+   * gone back to; a rolled-back revision never proved itself.
+   */
+  async undo(service: string, environment: string, toRevision: number | undefined, actor: Principal, opts: GateOptions = {}): Promise<RunState> {
     const rollout = await this.rolloutFor(service, environment);
     const stable = await this.store.stableRevision(service, environment);
     if (!stable) throw new ConflictError(`${service} in ${environment} has no serving revision to undo`);
+    const completed = (await this.store.runs(service, environment, 1000)).filter((r) => r.phase === 'completed');
     let target: Revision | undefined;
     if (toRevision !== undefined) {
       target = (await this.store.revisions(service, environment)).find((r) => r.number === toRevision);
       if (!target) throw new NotFoundError(`${service} in ${environment} has no revision ${toRevision}`);
+      if (!completed.some((r) => r.toRevision === target!.id)) {
+        const served = [...new Set(completed.map((r) => r.toRevision))].map((id) => id.split('.').pop()).join(', ') || 'none';
+        throw new ConflictError(`revision ${toRevision} (version ${target.version}) never served ${service} in ${environment}: its release did not complete; undo goes back to revisions that served (${served})`, { rule: 'undo-to-served' });
+      }
     } else {
-      const completed = (await this.store.runs(service, environment, 200)).filter((r) => r.phase === 'completed');
       const prev = completed.find((r) => r.toRevision === stable.id && r.fromRevision)?.fromRevision;
       target = prev ? await this.store.revision(prev) : undefined;
       if (!target) throw new ConflictError(`${service} in ${environment} has no earlier revision to go back to`);
     }
     if (target.id === stable.id) throw new ConflictError(`revision ${target.number} is already serving`);
-    return this.startRun(rollout, stable, target, actor.user, null, undefined, 'undo');
+    const auth = await this.authorize('undo', service, environment, bindingOf(target), opts, actor);
+    return this.startRun(rollout, stable, target, actor.user, auth, undefined, 'undo');
   }
 
   private async startRun(
@@ -102,10 +118,11 @@ export class RolloutService {
     stable: Revision | null,
     to: Revision,
     actor: string,
-    changeId: string | null,
+    auth: Authorization | undefined,
     extra: ((trx: Tx) => Promise<void>) | undefined,
     why: string,
   ): Promise<RunState> {
+    const changeId = auth?.changeId ?? null;
     const { spec } = rollout;
     const active = await this.store.activeRun(to.service, to.environment);
     if (active) throw new ConflictError(`a rollout of ${to.service} in ${to.environment} is already ${active.phase} (run ${active.id}); promote, abort or wait for it`, { run: active.id });
@@ -128,7 +145,11 @@ export class RolloutService {
       plan: planRelease(spec.strategy, spec.target.replicas, stable !== null),
     });
     try {
-      return await this.journal.start(run, actor, extra);
+      // The change request moves to implement in the transaction that inserts its run.
+      return await this.journal.start(run, actor, async (trx) => {
+        await extra?.(trx);
+        await auth?.claim(trx, run.id);
+      });
     } catch (e) {
       // Two releases racing: the second insert of the same revision number or active run loses.
       if (/unique|duplicate/i.test(String((e as Error).message))) throw new ConflictError(`another ${why} of ${to.service} in ${to.environment} started at the same time; try again`);
@@ -136,12 +157,23 @@ export class RolloutService {
     }
   }
 
-  private async authorize(input: ReleaseInput, actor: Principal): Promise<string | undefined> {
-    const auth = this.changeAuthorization();
-    if (!auth) return input.changeId;
-    const r = await auth.authorizeRelease({ service: input.service, environment: input.environment, version: input.version, actor, changeId: input.changeId, atMs: this.clock.now() });
-    if (!r.allowed) throw new NotAllowedError(`release of ${input.service} ${input.version} to ${input.environment} not authorised: ${r.reason}`, { changeId: r.changeId });
-    return r.changeId;
+  /** Asks the one authorisation path; without the change capability nothing is gated. */
+  private async authorize(action: GateAction, service: string, environment: string, revision: RevisionBinding | undefined, opts: GateOptions, actor: Principal): Promise<Authorization | undefined> {
+    const auth = this.authorizer();
+    if (!auth) return undefined;
+    return auth.authorize(
+      action,
+      {
+        service,
+        environment,
+        revision,
+        changeId: opts.changeId,
+        emergency: opts.emergency !== undefined ? { reason: opts.emergency } : undefined,
+        title: `${action} ${service} ${revision?.version ?? ''}`.trim(),
+        kind: 'code',
+      },
+      actor,
+    );
   }
 
   async activeOrThrow(service: string, environment: string): Promise<RunState> {
@@ -152,6 +184,10 @@ export class RolloutService {
 
   async command(service: string, environment: string, cmd: 'promote' | 'promoteFull' | 'pause' | 'resume' | 'abort', actor: Principal): Promise<RunState> {
     const run = await this.activeOrThrow(service, environment);
+    // Promoting and resuming put more users on the new revision: the same gate as a release.
+    // Pausing and aborting only reduce exposure and are never held back.
+    const gated = cmd === 'promote' || cmd === 'promoteFull' || cmd === 'resume';
+    const auth = gated ? await this.authorizer()?.authorize('promote', { service, environment, changeId: run.changeId ?? undefined }, actor) : undefined;
     const now = this.clock.now();
     let next: RunState;
     switch (cmd) {
@@ -173,7 +209,7 @@ export class RolloutService {
         break;
     }
     const event = cmd === 'abort' ? 'rollback.decided' : cmd === 'promoteFull' ? 'promoted.full' : cmd === 'promote' ? 'promoted' : cmd === 'pause' ? 'paused' : 'resumed';
-    return this.journal.commit(run, next, event, actor.user, { command: cmd, ...(cmd === 'abort' ? { reason: 'aborted' } : {}) });
+    return this.journal.commit(run, next, event, actor.user, { command: cmd, ...(cmd === 'abort' ? { reason: 'aborted' } : {}) }, auth ? (trx) => auth.claim(trx, run.id) : undefined);
   }
 
   /** Checks a version string given on the command line or in a body. */

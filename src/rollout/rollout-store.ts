@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Migration } from 'kysely';
 import { ConflictError } from '../core/errors';
 import type { DeployMarker } from '../core/hooks';
@@ -72,6 +73,15 @@ export const rolloutMigrations: Record<string, Migration> = {
     },
     async down(db) {
       for (const t of ['rollout_leases', 'rollout_markers', 'rollout_steps', 'rollout_runs', 'rollout_revisions']) await db.schema.dropTable(t).execute();
+    },
+  },
+  /** At most one active run per service and environment, enforced by the database (two racing releases: one wins). */
+  '202612031351_rollout_one_active_run': {
+    async up(db) {
+      await sql`create unique index rollout_runs_one_active on rollout_runs (service, environment) where active = 1`.execute(db);
+    },
+    async down(db) {
+      await db.schema.dropIndex('rollout_runs_one_active').execute();
     },
   },
 };

@@ -40,11 +40,15 @@ export class RunJournal {
     return run;
   }
 
-  /** Stores `next` if `prev` is still current (ConflictError otherwise) and records the event. */
-  async commit(prev: RunState, next: RunState, event: string, actor: string, details: Record<string, unknown> = {}): Promise<RunState> {
+  /**
+   * Stores `next` if `prev` is still current (ConflictError otherwise) and records the event;
+   * `extra` runs in the same transaction (the change request's outcome on a terminal state).
+   */
+  async commit(prev: RunState, next: RunState, event: string, actor: string, details: Record<string, unknown> = {}, extra?: (trx: Tx) => Promise<void>): Promise<RunState> {
     const stored = await transaction(this.db, async (trx) => {
       const s = await this.store.saveRun(trx, prev, next);
       await this.record(trx, prev, s, event, actor, details);
+      await extra?.(trx);
       return s;
     });
     this.onCommit(stored, event);

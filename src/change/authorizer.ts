@@ -1,0 +1,167 @@
+/**
+ * The one authorisation path (HOOKS.authorizer). Every way to change what users get — release,
+ * retry, undo, promote, a flag enabled or stepped in production, a route table applied — asks
+ * here before it acts. In order: the actor's role, the error budget policy decision for the
+ * service and environment, freeze windows, and the change request that authorises exactly this
+ * revision. Each refusal is a RefusedError whose code names the rule and a `gate.refuse` audit
+ * event; an allowed action writes `gate.allow` in the transaction that starts it.
+ *
+ * The emergency change (on-call only, with a reason) is the only way past a budget freeze or a
+ * freeze window, and it is loud: a page-level notification and a review due at once.
+ */
+import type { Principal } from '../auth/roles';
+import { RefusedError, type RefusalCode } from '../core/errors';
+import type { Authorization, Authorizer, GateAction, GateSubject } from '../core/hooks';
+import { transaction, type Tx } from '../store/db';
+import type { ChangeService } from './change-service';
+import { budgetFor, loadFacts, tierOf, type FactsSnapshot } from './change-facts';
+import { insideFreeze } from './change-conflicts';
+import type { ChangeRequest } from './change-store';
+import { budgetDemand, bindingDifferences, continuesChange, describeDifferences, roleMayAct, slotRefusal, ACTION_ROLES, type BudgetDecision } from './gate-rules';
+import { matchingTemplate } from './standard-template';
+
+/** States in which a change request can still come to authorise an action. */
+const OPEN_STATES = ['new', 'assess', 'authorize', 'scheduled'] as const;
+
+/** Called once an emergency change is claimed: the page-level notification. */
+export type EmergencyNotice = (trx: Tx, change: ChangeRequest, action: GateAction, actor: Principal) => Promise<void>;
+
+export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotice = async () => {}): Authorizer {
+  const ctx = svc.ctx;
+
+  async function refuse(action: GateAction, subject: GateSubject, actor: Principal, code: RefusalCode, message: string, details: Record<string, unknown> = {}): Promise<never> {
+    await transaction(ctx.db, (trx) =>
+      ctx.audit.append(trx, {
+        actor: actor.user,
+        action: 'gate.refuse',
+        kind: 'Gate',
+        name: `${subject.service}/${subject.environment}`,
+        details: { action, code, message, role: actor.role, ...(subject.revision ? { revision: subject.revision } : {}), ...details },
+      }),
+    );
+    throw new RefusedError(code, message, { action, ...details });
+  }
+
+  /** An open change with this exact binding, or a new one (standard from a template, emergency on request, normal otherwise). */
+  async function findOrCreate(action: GateAction, subject: GateSubject, actor: Principal, facts: FactsSnapshot): Promise<ChangeRequest> {
+    const open = await svc.store.list({ service: subject.service, environment: subject.environment, states: [...OPEN_STATES] });
+    const same = open.find((c) => (subject.emergency ? c.type === 'emergency' : c.type !== 'emergency') && bindingDifferences(c, subject).length === 0 && (subject.revision || c.version === null));
+    if (same) return same.state === 'new' ? svc.store.get((await svc.submit(same.id, actor)).id) : same;
+
+    const kind = subject.kind ?? 'code';
+    const base = {
+      service: subject.service,
+      environment: subject.environment,
+      title: subject.title ?? `${action} ${subject.service}${subject.revision ? ` ${subject.revision.version}` : ''}`,
+      kind,
+      ...(subject.revision ? { version: subject.revision.version, binding: subject.revision } : {}),
+    };
+    let created;
+    if (subject.emergency) {
+      created = await svc.create({ ...base, type: 'emergency', emergencyReason: subject.emergency.reason, description: subject.emergency.reason }, actor);
+    } else {
+      const preview = await svc.assess({ ...svc.draft({ ...base, type: 'normal' }, actor, facts), id: '' }, facts);
+      const template = matchingTemplate(facts.templates, { service: subject.service, environment: subject.environment, kind, irreversible: false, level: preview.risk?.level });
+      created = await svc.create({ ...base, type: template ? 'standard' : 'normal', ...(template ? { template } : {}) }, actor);
+    }
+    await svc.submit(created.id, actor);
+    return svc.store.get(created.id);
+  }
+
+  async function waitingFor(c: ChangeRequest): Promise<string> {
+    const v = await svc.view(c.id);
+    const waiting = (v.approvalStatus?.requirements ?? []).filter((r) => !r.met).map((r) => `${r.count - r.approvers.length} from ${r.group ?? 'peers'}`);
+    return waiting.length ? `; awaiting approval: ${waiting.join(', ')} (shipgate change approve ${c.id})` : '';
+  }
+
+  return {
+    async authorize(action, subject, actor): Promise<Authorization> {
+      const now = ctx.clock.now();
+      const no = (code: RefusalCode, message: string, details?: Record<string, unknown>) => refuse(action, subject, actor, code, message, details);
+
+      // 1. The actor's role.
+      if (!roleMayAct(action, actor.role)) {
+        return no('ROLE_NOT_ALLOWED', `${actor.user} (role ${actor.role}) may not ${action} ${subject.service} in ${subject.environment}; roles that may: ${['admin', ...ACTION_ROLES[action]].join(', ')}`);
+      }
+      const named = subject.changeId ? await svc.store.get(subject.changeId) : undefined;
+      if (subject.emergency && named && named.type !== 'emergency') {
+        return no('EMERGENCY_NOT_ALLOWED', `change request ${named.id} is ${named.type}, not an emergency change; leave out --change to declare one`, { changeId: named.id });
+      }
+      if (subject.emergency && (actor.role !== 'oncall' || !subject.emergency.reason.trim())) {
+        return no('EMERGENCY_NOT_ALLOWED', actor.role !== 'oncall' ? `only an on-call engineer (role oncall) may declare an emergency change; ${actor.user} has role ${actor.role}` : 'an emergency change needs a reason');
+      }
+      const emergency = subject.emergency !== undefined || named?.type === 'emergency';
+
+      // 2. The error budget policy decision. 3. Freeze windows.
+      const [budget, facts] = await Promise.all([budgetFor(ctx, subject.service, subject.environment, now), loadFacts(ctx)]);
+      const demand = budgetDemand(budget.decision as BudgetDecision, emergency);
+      if (demand.refuse) {
+        return no(demand.refuse, `the error budget policy halts changes to ${subject.service} in ${subject.environment}: ${budget.reason ?? budget.decision}; only an emergency change (on-call, --emergency "reason") may pass`, { budgetDecision: budget.decision });
+      }
+      const frozen = insideFreeze(facts.windows, { service: subject.service, tier: tierOf(facts, subject.service), environment: subject.environment }, now);
+      if (frozen && !emergency) {
+        return no('OUTSIDE_WINDOW', `freeze window ${frozen} is in force for ${subject.service} in ${subject.environment}; only an emergency change (on-call, --emergency "reason") may pass`, { window: frozen });
+      }
+
+      // 4. The change request.
+      if (continuesChange(action)) {
+        const c = named;
+        if (!c || c.state !== 'implement') {
+          return no('CHANGE_NOT_APPROVED', c ? `change request ${c.id} is in ${c.state}, not being implemented; ${action} continues an authorised change only` : `no change request authorises this ${action}`, { changeId: c?.id ?? null });
+        }
+        if (demand.needsApproval && (await approvalsOf(c)) === 0) {
+          return no('BUDGET_REQUIRES_APPROVAL', `the error budget policy asks for an approved change (${budget.reason}); ${c.id} has no approval`, { changeId: c.id });
+        }
+        return grant(action, subject, actor, c, null, [`continues change request ${c.id}`]);
+      }
+
+      const c = named ?? (await findOrCreate(action, subject, actor, facts));
+      const diff = bindingDifferences(c, subject);
+      if (diff.length) {
+        return no('CHANGE_MISMATCH', `change request ${c.id} authorises another revision: ${describeDifferences(diff)}`, { changeId: c.id, differences: diff });
+      }
+      if (c.state === 'implement' || c.runId) {
+        return no('CHANGE_NOT_APPROVED', `change request ${c.id} already authorised ${c.runId ? `run ${c.runId}` : 'its implementation'}; a change authorises one run — create a new one`, { changeId: c.id });
+      }
+      if (c.state !== 'scheduled') {
+        return no('CHANGE_NOT_APPROVED', `change request ${c.id} is in ${c.state}${await waitingFor(c)}`, { changeId: c.id, state: c.state });
+      }
+      const slot = slotRefusal({ startMs: c.scheduledStartMs, endMs: c.scheduledEndMs }, now);
+      if (slot && !emergency) return no('OUTSIDE_WINDOW', `change request ${c.id} is not in its slot: ${slot}`, { changeId: c.id });
+      if (demand.needsApproval && (await approvalsOf(c)) === 0) {
+        return no('BUDGET_REQUIRES_APPROVAL', `the error budget policy asks for an approved change before ${subject.service} ships to ${subject.environment} (${budget.reason}); ${c.id} is ${c.type} with no approval — get one (shipgate change approve ${c.id}) or use a normal change`, { changeId: c.id });
+      }
+      const reasons = [`change request ${c.id} (${c.type}) authorises this revision`, `error budget: ${budget.decision ?? 'no SLO gate'}`, ...(frozen ? [`emergency change crosses freeze window ${frozen}`] : [])];
+      return grant(action, subject, actor, c, { frozen, budgetRemaining: budget.budgetRemainingFraction }, reasons);
+    },
+
+    async prepareFinish(changeId, outcome) {
+      const c = await svc.store.get(changeId);
+      // A slow metric source must not hold the run's end: the outcome is recorded without it.
+      const consumed = await Promise.race([svc.consumedSince(c), new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000).unref())]);
+      return (trx) => svc.completeIn(trx, changeId, 'system:rollout', outcome, consumed);
+    },
+  };
+
+  async function approvalsOf(c: ChangeRequest): Promise<number> {
+    return (await svc.store.approvals(c.id, c.cycle)).filter((a) => a.decision === 'approve').length;
+  }
+
+  function grant(action: GateAction, subject: GateSubject, actor: Principal, c: ChangeRequest, claim: { frozen?: string; budgetRemaining?: number } | null, reasons: string[]): Authorization {
+    return {
+      changeId: c.id,
+      reasons,
+      async claim(trx, runId) {
+        const stored = claim ? await svc.claimIn(trx, c.id, actor, runId, { ...claim, rowVersion: c.rowVersion }) : c;
+        await ctx.audit.append(trx, {
+          actor: actor.user,
+          action: 'gate.allow',
+          kind: 'Gate',
+          name: `${subject.service}/${subject.environment}`,
+          details: { action, changeId: c.id, changeType: c.type, run: runId, reasons, ...(subject.revision ? { revision: subject.revision } : {}) },
+        });
+        if (claim && stored.type === 'emergency') await onEmergency(trx, stored, action, actor);
+      },
+    };
+  }
+}
