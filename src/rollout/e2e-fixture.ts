@@ -59,6 +59,16 @@ export function baseSpec(over: Partial<RolloutSpecInput> = {}): RolloutSpecInput
   };
 }
 
+/** Releases in these tests are pre-approved standard changes; the change tests cover approvals. */
+export function releaseTemplate(service: string) {
+  return {
+    apiVersion: 'shipgate.dev/v1',
+    kind: 'StandardChangeTemplate',
+    metadata: { name: `${service}-releases` },
+    spec: { services: [service], environments: ['*'], kinds: ['code', 'config'], maxRisk: 'critical' },
+  };
+}
+
 export async function startRolloutFixture(store: StoreKind = 'sqlite', opts: { ratePerSecond?: number } = {}): Promise<RolloutFixture> {
   // The server's own in-process router (`--router`), on a port picked here so users know where to go.
   const routerAddr = `127.0.0.1:${await freePort()}`;
@@ -79,7 +89,7 @@ export async function startRolloutFixture(store: StoreKind = 'sqlite', opts: { r
       const full = baseSpec(spec);
       // The service must be in the catalog: releases are changes, and changes name catalogued services.
       const service = { apiVersion: 'shipgate.dev/v1', kind: 'Service', metadata: { name: full.service }, spec: { owner: 'team-shop', tier: 2 } };
-      writeFileSync(file, [stringify(service), stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name }, spec: full })].join('---\n'));
+      writeFileSync(file, [stringify(service), stringify(releaseTemplate(full.service)), stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name }, spec: full })].join('---\n'));
       const r = await s.cli(['apply', '-f', file]);
       if (r.code !== 0) throw new Error(`apply failed: ${r.stderr}`);
     },

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { REPO_ROOT } from '../testing/harness';
 import { main } from '../cli/main';
 import { freePort, sleep } from '../targets/http-probe';
-import { baseSpec, stopRecordedInstances } from './e2e-fixture';
+import { baseSpec, releaseTemplate, stopRecordedInstances } from './e2e-fixture';
 import type { StatusView } from './rollout-status';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-kill-'));
@@ -73,7 +73,7 @@ test('kill -9 of the server at random moments: the release resumes, no step skip
     drain: { quietPeriod: '200ms', maxWait: '2s' },
   });
   const file = join(dir, 'rollout.yaml');
-  writeFileSync(file, [stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Service', metadata: { name: 'shop' }, spec: {} }), stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name: 'shop-production' }, spec })].join('---\n'));
+  writeFileSync(file, [stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Service', metadata: { name: 'shop' }, spec: {} }), stringify(releaseTemplate('shop')), stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name: 'shop-production' }, spec })].join('---\n'));
   assert.equal((await cli(['apply', '-f', file])).code, 0);
   const first = await cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '150s']);
   assert.equal(first.code, 0, first.stderr);
