@@ -151,8 +151,10 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
     return {
       changeId: c.id,
       reasons,
-      async claim(trx, runId) {
+      async claim(trx, runId, opts = {}) {
         const stored = claim ? await svc.claimIn(trx, c.id, actor, runId, { ...claim, rowVersion: c.rowVersion }) : c;
+        // A one-shot action (a manifest applied, a flag switched) is done when it commits.
+        if (claim && opts.complete) await svc.completeIn(trx, c.id, actor.user, 'successful', undefined);
         await ctx.audit.append(trx, {
           actor: actor.user,
           action: 'gate.allow',

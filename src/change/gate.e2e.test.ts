@@ -177,6 +177,43 @@ for (const store of await testStores()) {
       }
     });
 
+    test('flags in production and applied route tables pass the same gate; taking exposure away never waits', async () => {
+      const flag = (enabled: boolean, labels = '{ service: shop }') =>
+        `apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: pay-v2, labels: ${labels} }\nspec:\n  environments:\n    production: { enabled: ${enabled} }\n`;
+      const apply = (name: string, content: string, who = 'dev') => post('/api/v1/apply', { files: [{ name, content }] }, who);
+      assert.equal((await apply('flag.yaml', flag(false))).status, 200);
+      const guard = 'apiVersion: shipgate.dev/v1\nkind: AnalysisTemplate\nmetadata: { name: pay-guard }\nspec: { judge: sequential, interval: 10s }\n';
+      const applied = await apply('guard.yaml', guard);
+      assert.equal(applied.status, 200, JSON.stringify(applied.body));
+      const unlabelled = await apply('flag.yaml', flag(true, '{ team: pay }'));
+      assert.equal(unlabelled.status, 400);
+      assert.match(unlabelled.body.message, /metadata\.labels\.service/);
+      budget = { decision: 'freeze', reason: 'budget spent' };
+      try {
+        await expectRefused(() => apply('flag.yaml', flag(true)), 'BUDGET_FROZEN');
+        const stored = (await (await f.s.fetch('/api/v1/resources/FeatureFlag/pay-v2')).json()) as { manifest: { spec: { environments: { production: { enabled: boolean } } } } };
+        assert.equal(stored.manifest.spec.environments.production.enabled, false, 'nothing applied');
+        await expectRefused(() => post('/api/v1/flags/pay-v2/enable', { env: 'production' }, 'dev'), 'BUDGET_FROZEN');
+        await expectRefused(() => post('/api/v1/flags/pay-v2/rollouts', { env: 'production', steps: [10, 100], interval: '1m', analysis: 'pay-guard' }, 'dev'), 'BUDGET_FROZEN');
+        // Off is always allowed, and the kill switch too.
+        assert.equal((await post('/api/v1/flags/pay-v2/disable', { env: 'production' }, 'dev')).status, 200);
+        assert.equal((await post('/api/v1/flags/pay-v2/kill', { env: 'production' }, 'pager')).status, 200);
+        // A route a Rollout manages: changing its weights by hand is a gated change of shop.
+        const tables = (await (await f.s.fetch('/api/v1/resources/RouteTable')).json()) as { items: { metadata: { name: string }; spec: { routes: { name: string; backends: { weight: number }[] }[] } }[] };
+        const table = tables.items.find((t) => t.spec.routes.some((r) => r.name === 'shop'))!;
+        const edited = structuredClone(table);
+        edited.spec.routes.find((r) => r.name === 'shop')!.backends[0].weight = 42;
+        await expectRefused(() => apply('route.yaml', JSON.stringify(edited)), 'BUDGET_FROZEN');
+      } finally {
+        budget = { decision: 'allow', reason: 'budget healthy' };
+      }
+      const on = await apply('flag.yaml', flag(true));
+      assert.equal(on.status, 200, JSON.stringify(on.body));
+      const audit = (await (await f.s.fetch('/api/v1/audit/events?kind=Gate&limit=5000')).json()) as { items: { action: string; details: { action: string; changeType?: string } }[] };
+      const allowed = audit.items.filter((e) => e.action === 'gate.allow' && e.details.action === 'flag.enable').at(-1);
+      assert.equal(allowed?.details.changeType, 'standard', 'covered by the shop-releases template (config)');
+    });
+
     test('undo goes back only to a revision that served', async () => {
       const history = (await (await f.s.fetch('/api/v1/rollouts/shop/history')).json()) as { revisions: { number: number; version: string }[]; runs: { toRevision: string; phase: string }[] };
       const rolledBack = history.runs.find((r) => r.phase === 'rolledBack')!;

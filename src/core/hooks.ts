@@ -80,7 +80,7 @@ export interface Authorization {
    * Marks the change request as implemented by `runId` and writes the `gate.allow` audit event,
    * inside the caller's transaction, so the change and the action it authorises commit together.
    */
-  claim(trx: import('../store/db').Tx, runId: string): Promise<void>;
+  claim(trx: import('../store/db').Tx, runId: string, opts?: { complete?: boolean }): Promise<void>;
 }
 
 export interface Authorizer {

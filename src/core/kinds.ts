@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { formatPath, type Manifest, type PathSegment, type SourceDocument } from './manifest';
 import { InputError, type Issue } from './errors';
 import type { Role } from '../auth/roles';
+import type { GateAction, GateSubject as Subject } from './hooks';
+
+/** A gated change one manifest makes. */
+export type GateSubject = Subject & { action: GateAction };
 
 export const SHIPGATE_API_VERSION = 'shipgate.dev/v1';
 
@@ -37,6 +41,17 @@ export interface KindDefinition<S = any> {
   document?: z.ZodType<Manifest<S>>;
   /** Short text for `shipgate help kinds`. */
   description?: string;
+  /**
+   * When applying this kind changes what users get (a route's weights, a flag on in production):
+   * what the one authorisation path must check, per service and environment. Applying asks it
+   * first and refuses the whole batch on any refusal.
+   */
+  gate?: (next: Manifest<S>, prev: Manifest<S> | undefined, ctx: GateContext) => GateSubject[] | Promise<GateSubject[]>;
+}
+
+/** What a kind's `gate` can read: stored resources of other kinds. */
+export interface GateContext {
+  list(kind: string): Promise<Manifest[]>;
 }
 
 const nameRe = /^[a-z0-9]([-a-z0-9._]{0,251}[a-z0-9])?$/;

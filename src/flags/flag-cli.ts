@@ -138,9 +138,10 @@ export function flagCommands(program: Command, cli: CliContext): void {
     .description('convert an Unleash client API feature export (GET /api/client/features) into FeatureFlag and Segment resources and apply them')
     .argument('<file>', 'JSON file (a client-specification file\'s "state" is accepted too)')
     .requiredOption('--env <environment>', 'Shipgate environment the Unleash export describes')
+    .option('--service <service>', 'catalog service the flags belong to (metadata.labels.service; required for flags on in production)')
     .option('--dry-run', 'print the manifests as YAML instead of applying them (no server needed)')
     .option('-o, --output <format>', 'table | json', 'table')
-    .action(async (file: string, o: { env: string; dryRun?: boolean; output: string }) => {
+    .action(async (file: string, o: { env: string; service?: string; dryRun?: boolean; output: string }) => {
       let doc: unknown;
       try {
         doc = JSON.parse(readFileSync(cli.path(file), 'utf8'));
@@ -149,6 +150,7 @@ export function flagCommands(program: Command, cli: CliContext): void {
       }
       const state = doc && typeof doc === 'object' && 'state' in doc && !('features' in doc) ? (doc as { state: unknown }).state : doc;
       const out = importUnleash(state, o.env);
+      if (o.service) for (const f of out.flags) f.metadata.labels = { ...f.metadata.labels, service: o.service };
       for (const w of out.warnings) cli.err(`warning: ${w}`);
       const yaml = [...out.segments, ...out.flags].map((m) => stringify(m)).join('---\n');
       if (o.dryRun) {

@@ -27,6 +27,8 @@ export interface FlagRolloutRun {
   createdBy: string;
   createdMs: number;
   updatedMs: number;
+  /** The change request it runs under (production), or null. */
+  changeId: string | null;
 }
 
 /** Parses `1,5,25,50,100`: ascending percentages in (0, 100]. Returns the steps or a message. */

@@ -1,7 +1,8 @@
 import { newId } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
-import { ConflictError, InputError } from '../core/errors';
-import { HOOKS } from '../core/hooks';
+import { ConflictError, InputError, isDomainError } from '../core/errors';
+import type { Principal } from '../auth/roles';
+import { HOOKS, type Authorizer } from '../core/hooks';
 import type { ServerContext } from '../core/capability';
 import type { MetricsService } from '../metrics/types';
 import { lockKey, transaction } from '../store/db';
@@ -46,13 +47,16 @@ export class FlagRolloutService {
     return r.success ? r.data : undefined;
   }
 
-  async start(ref: string, environment: string, o: { steps: number[]; intervalMs: number; template: string }, actor: string): Promise<FlagRolloutRun> {
+  async start(ref: string, environment: string, o: { steps: number[]; intervalMs: number; template: string }, principal: Principal): Promise<FlagRolloutRun> {
+    const actor = principal.user;
     const flag = await this.flags.find(ref);
     const name = flag.manifest.metadata.name;
     await this.flags.assertEnvironment(flag.manifest.spec, environment);
     if (!(await this.template(o.template))) {
       throw new InputError(`analysis template "${o.template}" not found or invalid`, [{ path: 'analysis', message: `no AnalysisTemplate "${o.template}"` }]);
     }
+    // In production the rollout runs under one change request, held in implement until it ends.
+    const auth = await this.flags.authorize(name, environment, 'flag.rollout', `guarded rollout ${o.steps.join(',')}% every ${o.intervalMs} ms`, principal);
     const now = this.ctx.clock.now();
     const run: FlagRolloutRun = {
       id: newId('fr', now),
@@ -71,6 +75,7 @@ export class FlagRolloutService {
       createdBy: actor,
       createdMs: now,
       updatedMs: now,
+      changeId: auth?.changeId ?? null,
     };
     await transaction(this.ctx.db, async (trx) => {
       await lockKey(trx, ROLLOUT_LOCK);
@@ -78,6 +83,7 @@ export class FlagRolloutService {
       if (running.length > 0) throw new ConflictError(`flag "${name}" already has a guarded rollout running in ${environment} (${running[0].id})`);
       await this.store.insert(trx, run);
       await this.ctx.audit.append(trx, { actor, action: 'flag.rollout.start', kind: 'FeatureFlag', name, after: run, details: { environment } });
+      await auth?.claim(trx, run.id);
     });
     await this.flags.setState(name, environment, { action: 'percentage', percentage: o.steps[0], reason: `guarded rollout ${run.id}` }, `rollout:${run.id}`);
     await this.flags.setState(name, environment, { action: 'enable', reason: `guarded rollout ${run.id}` }, `rollout:${run.id}`);
@@ -118,6 +124,7 @@ export class FlagRolloutService {
           run = await this.record(run, { ...run, judgeState: r.state, judgedUntilMs: d.toMs, reason: `step ${run.stepIndex + 1} of ${run.steps.length} (${run.steps[run.stepIndex]}%): ${r.reason}` });
         }
       } else if (d.action === 'advance') {
+        if (!(await this.mayStep(run, d.percentage, now))) return;
         await this.flags.setState(run.flag, run.environment, { action: 'percentage', percentage: d.percentage, reason: `guarded rollout ${run.id}` }, `rollout:${run.id}`);
         const stepIndex = run.stepIndex + 1;
         run = await this.record(
@@ -153,9 +160,30 @@ export class FlagRolloutService {
   }
 
   /** Persists a transition (and audits status changes) if no other replica moved the run meanwhile. */
+  /**
+   * Each step up asks the one authorisation path again (budget, freezes, the rollout's change):
+   * a refused step holds the rollout at its share, says why, and is asked again a minute later.
+   */
+  private async mayStep(run: FlagRolloutRun, percentage: number, now: number): Promise<boolean> {
+    if (!run.changeId) return true;
+    if (run.reason.startsWith('held:') && now - run.updatedMs < 60_000) return false;
+    try {
+      await this.flags.authorize(run.flag, run.environment, 'flag.step', `step to ${percentage}%`, { tokenId: 'system', role: 'admin', user: `system:flag-rollout:${run.id}` }, run.changeId);
+      return true;
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+      await this.record(run, { ...run, reason: `held: ${e.message}` });
+      return false;
+    }
+  }
+
   private async record(before: FlagRolloutRun, next: FlagRolloutRun, action?: string): Promise<FlagRolloutRun> {
     const run = { ...next, updatedMs: Math.max(this.ctx.clock.now(), before.updatedMs + 1) };
+    const ended = before.status === 'running' && run.status !== 'running' && run.changeId;
+    const authorizer = this.ctx.services.get<Authorizer>(HOOKS.authorizer);
+    const finish = ended && authorizer ? await authorizer.prepareFinish(run.changeId!, run.status === 'succeeded' ? 'successful' : 'rolled-back') : undefined;
     await transaction(this.ctx.db, async (trx) => {
+      await finish?.(trx);
       await lockKey(trx, ROLLOUT_LOCK);
       if (!(await this.store.update(trx, run, before.updatedMs))) throw new ConflictError(`guarded rollout ${run.id} changed meanwhile`);
       if (action) {

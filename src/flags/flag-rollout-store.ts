@@ -30,6 +30,15 @@ export const flagRolloutMigrations: Record<string, Migration> = {
       await db.schema.dropTable('flag_rollouts').execute();
     },
   },
+  /** The change request a guarded rollout in production runs under, completed when it ends. */
+  '202612031352_flags_rollout_change': {
+    async up(db) {
+      await db.schema.alterTable('flag_rollouts').addColumn('change_id', 'text').execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('flag_rollouts').dropColumn('change_id').execute();
+    },
+  },
 };
 
 const toRun = (r: any): FlagRolloutRun => ({
@@ -49,6 +58,7 @@ const toRun = (r: any): FlagRolloutRun => ({
   createdBy: r.created_by,
   createdMs: Number(r.created_ms),
   updatedMs: Number(r.updated_ms),
+  changeId: r.change_id ?? null,
 });
 
 const toRow = (run: FlagRolloutRun) => ({
@@ -67,6 +77,7 @@ const toRow = (run: FlagRolloutRun) => ({
   created_by: run.createdBy,
   created_ms: run.createdMs,
   updated_ms: run.updatedMs,
+  change_id: run.changeId,
 });
 
 /** Guarded flag rollouts, one row per run, rewritten on every transition. */

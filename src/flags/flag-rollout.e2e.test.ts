@@ -10,13 +10,14 @@ import { HOOKS } from '../core/hooks';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { transaction } from '../store/db';
 import type { MetricsService } from '../metrics/types';
+import { FLAG_TEST_CATALOG } from './flag-test-catalog';
 import { FLAG_ERRORS_SERIES, FLAG_REQUESTS_SERIES } from './flag-rollout-service';
 
 const T0 = Date.parse('2026-04-01T08:00:00Z');
 
 const flag = (name: string) => `apiVersion: shipgate.dev/v1
 kind: FeatureFlag
-metadata: { name: ${name} }
+metadata: { name: ${name}, labels: { service: shop } }
 spec:
   environments:
     production: { enabled: false }
@@ -31,7 +32,7 @@ for (const store of await testStores()) {
     before(async () => {
       s = await startTestServer({ store, clock, options: { flags: { tickMs: 20 } } });
       dir = mkdtempSync(join(tmpdir(), 'shipgate-flag-rollout-'));
-      writeFileSync(join(dir, 'flags.yaml'), `${flag('search-v2')}---\n${flag('cart-v3')}`);
+      writeFileSync(join(dir, 'flags.yaml'), `${FLAG_TEST_CATALOG}${flag('search-v2')}---\n${flag('cart-v3')}`);
       assert.equal((await s.cli(['apply', '-f', join(dir, 'flags.yaml')])).code, 0);
       // The template is stored directly: the flags capability reads its sequential settings only.
       const ctx = s.server.ctx;

@@ -60,7 +60,9 @@ export function flagRoutes(app: FastifyInstance, ctx: ServerContext, service: Fl
     app.post(`/api/v1/flags/:ref/${action}`, { schema: { params: refParams, tags }, config: { access: { roles } } }, async (req) => {
       const { ref } = req.params as z.infer<typeof refParams>;
       const body = parseInput(envBody, req.body);
-      const state = await service.setState(ref, body.env, { action, reason: body.reason }, req.principal!.user);
+      // Switching a flag on in production gives users something new: it asks the gate first.
+      const auth = action === 'enable' ? await service.authorize(ref, body.env, 'flag.enable', 'enable', req.principal!) : undefined;
+      const state = await service.setState(ref, body.env, { action, reason: body.reason }, req.principal!.user, auth);
       return { flag: state.flag, environment: state.environment, enabled: state.enabled, killedAtMs: state.killedAtMs, updatedAtMs: state.updatedAtMs };
     });
   // The kill switch is an emergency action: on-call may use it where other flag changes need a deployer.
@@ -104,7 +106,7 @@ export function flagRoutes(app: FastifyInstance, ctx: ServerContext, service: Fl
     const intervalMs = parseDurationMs(body.interval);
     if (!(intervalMs > 0)) issues.push({ path: 'interval', message: 'expected a positive duration such as "30s", "5m" or "1h"' });
     if (issues.length) throw new InputError(`invalid rollout: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
-    const run = await rollouts.start(ref, body.env, { steps: body.steps, intervalMs, template: body.analysis }, req.principal!.user);
+    const run = await rollouts.start(ref, body.env, { steps: body.steps, intervalMs, template: body.analysis }, req.principal!);
     return reply.status(201).send(run);
   });
 

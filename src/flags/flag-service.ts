@@ -1,3 +1,6 @@
+import type { Principal } from '../auth/roles';
+import { HOOKS, type Authorization, type Authorizer } from '../core/hooks';
+import { flagService, isProduction } from './flag-gate';
 import { canonicalJson, newId, sha256 } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { InputError, NotFoundError } from '../core/errors';
@@ -215,6 +218,8 @@ export class FlagService {
     environment: string,
     change: { action: 'kill' | 'enable' | 'disable' | 'percentage'; percentage?: number; reason?: string },
     actor: string,
+    /** The authorisation of this change (production), claimed in the same transaction. */
+    auth?: Authorization,
   ): Promise<FlagState> {
     const flag = await this.find(ref);
     const name = flag.manifest.metadata.name;
@@ -236,6 +241,7 @@ export class FlagService {
         after.percentage = change.percentage ?? null;
       }
       await this.store.putState(trx, after);
+      await auth?.claim(trx, `flag:${name}/${environment}@${now}`, { complete: true });
       await this.ctx.audit.append(trx, {
         actor,
         action: `flag.${change.action}`,
@@ -249,6 +255,32 @@ export class FlagService {
     });
     await this.refresh(environment);
     return next;
+  }
+
+  /**
+   * Asks the one authorisation path before a flag gives more users its treatment in a
+   * production environment (enable, a higher percentage, a guarded rollout). Undefined when the
+   * environment is not production or no authoriser is installed: nothing to gate.
+   */
+  async authorize(ref: string, environment: string, action: 'flag.enable' | 'flag.rollout' | 'flag.step', what: string, actor: Principal, changeId?: string): Promise<Authorization | undefined> {
+    const authorizer = this.ctx.services.get<Authorizer>(HOOKS.authorizer);
+    if (!authorizer) return undefined;
+    const flag = await this.find(ref);
+    const gateCtx = { list: async (kind: string) => (await this.ctx.resources.list(SHIPGATE_API_VERSION, kind)).map((r) => r.manifest) };
+    if (!(await isProduction(environment, gateCtx))) return undefined;
+    const name = flag.manifest.metadata.name;
+    return authorizer.authorize(
+      action,
+      {
+        service: flagService(flag.manifest, environment),
+        environment,
+        kind: 'config',
+        changeId,
+        title: `flag ${name} in ${environment}: ${what}`,
+        revision: { version: `flag/${name}`, artifact: what, configHash: sha256(canonicalJson(flag.manifest.spec.environments[environment] ?? null)) },
+      },
+      actor,
+    );
   }
 
   async schedule(ref: string, environment: string, s: { atMs: number; action: ScheduleAction; percentage?: number }, actor: string): Promise<FlagSchedule> {
@@ -283,7 +315,11 @@ export class FlagService {
       const claimed = await transaction(this.ctx.db, (trx) => this.store.finishSchedule(trx, s.id, now));
       if (!claimed) continue;
       try {
-        await this.setState(s.flag, s.environment, { action: s.action, percentage: s.percentage ?? undefined, reason: `schedule ${s.id}` }, `schedule:${s.createdBy}`);
+        // A schedule acts for whoever set it, through the same gate at the time it runs.
+        const more = s.action === 'enable' || s.action === 'percentage';
+        const by: Principal = { tokenId: `schedule:${s.id}`, role: 'deployer', user: s.createdBy };
+        const auth = more ? await this.authorize(s.flag, s.environment, 'flag.enable', `${s.action}${s.percentage !== null ? `=${s.percentage}` : ''} (schedule ${s.id})`, by) : undefined;
+        await this.setState(s.flag, s.environment, { action: s.action, percentage: s.percentage ?? undefined, reason: `schedule ${s.id}` }, `schedule:${s.createdBy}`, auth);
         n++;
       } catch (e) {
         this.ctx.log.warn({ err: e, schedule: s.id }, 'scheduled flag change failed');

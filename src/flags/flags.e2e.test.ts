@@ -7,12 +7,12 @@ import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
 import { ManualClock } from '../core/clock';
 import { rolloutBucket } from './bucket';
+import { applyFlagCatalog } from './flag-test-catalog';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const DAY = 86_400_000;
 
-const MANIFESTS = `
-apiVersion: shipgate.dev/v1
+const MANIFESTS = `apiVersion: shipgate.dev/v1
 kind: Segment
 metadata: { name: staff }
 spec:
@@ -21,7 +21,7 @@ spec:
 ---
 apiVersion: shipgate.dev/v1
 kind: FeatureFlag
-metadata: { name: new-checkout }
+metadata: { name: new-checkout, labels: { service: shop } }
 spec:
   type: release
   environments:
@@ -36,7 +36,7 @@ spec:
 ---
 apiVersion: shipgate.dev/v1
 kind: FeatureFlag
-metadata: { name: button-color }
+metadata: { name: button-color, labels: { service: shop } }
 spec:
   type: experiment
   valueType: string
@@ -58,6 +58,7 @@ for (const store of await testStores()) {
     before(async () => {
       s = await startTestServer({ store, clock, options: { flags: { tickMs: 20 } } });
       dir = mkdtempSync(join(tmpdir(), 'shipgate-flags-'));
+      await applyFlagCatalog(s, dir);
       writeFileSync(join(dir, 'flags.yaml'), MANIFESTS);
       const r = await s.cli(['apply', '-f', join(dir, 'flags.yaml')]);
       assert.equal(r.code, 0, r.stderr);
@@ -205,7 +206,7 @@ for (const store of await testStores()) {
       assert.match(((await bad.json()) as { message: string }).message, /counts\.0\.count|counts\[0\]\.count/);
       writeFileSync(
         join(dir, 'unused.yaml'),
-        'apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: unused }\nspec:\n  type: operational\n  environments:\n    production: { enabled: true }\n',
+        'apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: unused, labels: { service: shop } }\nspec:\n  type: operational\n  environments:\n    production: { enabled: true }\n',
       );
       assert.equal((await s.cli(['apply', '-f', join(dir, 'unused.yaml')])).code, 0);
       clock.advance(30 * DAY);
@@ -240,7 +241,7 @@ for (const store of await testStores()) {
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stdout, /kind: FeatureFlag/);
       assert.match(dry.stdout, /key: Beta\.Search/);
-      const r = await s.cli(['import', 'unleash', file, '--env', 'production']);
+      const r = await s.cli(['import', 'unleash', file, '--env', 'production', '--service', 'shop']);
       assert.equal(r.code, 0, r.stderr);
       const sdk = await s.token('sdk', 'shop', 'production');
       const yes = (await (await post('/ofrep/v1/evaluate/flags/Beta.Search', { context: { targetingKey: '42' } }, sdk)).json()) as { value: boolean };

@@ -1,3 +1,4 @@
+import { featureFlagGate } from './flag-gate';
 import { SHIPGATE_API_VERSION, type KindDefinition } from '../core/kinds';
 import { checkFlagSpec, featureFlagSpecSchema, segmentSpecSchema, type FeatureFlagSpec, type SegmentSpec } from './flag-model';
 
@@ -8,6 +9,7 @@ export const featureFlagKind: KindDefinition<FeatureFlagSpec> = {
   names: ['flag', 'flags', 'featureflag', 'featureflags', 'ff'],
   spec: featureFlagSpecSchema,
   description: 'A feature flag: variants, default, and per environment: enabled, rules, rollout',
+  gate: (next, prev, ctx) => featureFlagGate(next, prev, ctx),
   columns: [
     { header: 'name', value: (m) => m.metadata.name },
     { header: 'key', value: (m) => m.spec.key ?? m.metadata.name },

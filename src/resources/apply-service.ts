@@ -1,3 +1,6 @@
+import type { Principal } from '../auth/roles';
+import type { Authorization, Authorizer } from '../core/hooks';
+import type { GateContext } from '../core/kinds';
 import { stringify } from 'yaml';
 import { InputError, type Issue } from '../core/errors';
 import { expandSequences, parseDocuments, type Manifest } from '../core/manifest';
@@ -44,6 +47,7 @@ export class ApplyService {
     private readonly kinds: KindRegistry,
     private readonly resources: ResourceStore,
     private readonly events: EventBus,
+    private readonly authorizer: () => Authorizer | undefined = () => undefined,
   ) {}
 
   /** Parses and validates; throws an InputError listing every issue found with its location. */
@@ -101,10 +105,13 @@ export class ApplyService {
     return checked;
   }
 
-  async apply(files: SourceFile[], actor: string): Promise<ApplyResult[]> {
+  async apply(files: SourceFile[], actor: Principal): Promise<ApplyResult[]> {
     const checked = await this.check(files);
+    // Before the transaction: the gate reads error budgets, which may ask a metric source.
+    const grants = await this.authorize(checked, actor);
     const results = await transaction(this.db, async (trx) => {
-      const actions = await this.resources.putMany(trx, checked.map((c) => c.manifest), actor);
+      const actions = await this.resources.putMany(trx, checked.map((c) => c.manifest), actor.user);
+      for (const g of grants) await g.auth.claim(trx, g.id, { complete: true });
       return checked.map((c, i): ApplyResult => ({ apiVersion: c.manifest.apiVersion, kind: c.manifest.kind, name: c.manifest.metadata.name, action: actions[i] }));
     });
     for (const r of results) {
@@ -113,6 +120,29 @@ export class ApplyService {
       }
     }
     return results;
+  }
+
+  /** Asks the one authorisation path for every change a manifest of a gated kind makes. */
+  private async authorize(checked: Checked[], actor: Principal): Promise<{ id: string; auth: Authorization }[]> {
+    const authorizer = this.authorizer();
+    const gated = checked.filter((c) => c.def.gate);
+    if (!authorizer || gated.length === 0) return [];
+    const ctx: GateContext = {
+      list: async (kind) => {
+        const def = this.kinds.lookup(kind);
+        return (await this.resources.list(def.apiVersion, def.kind)).map((r) => r.manifest);
+      },
+    };
+    const out: { id: string; auth: Authorization }[] = [];
+    for (const c of gated) {
+      const m = c.manifest;
+      const prev = (await this.resources.get(m.apiVersion, m.kind, m.metadata.name))?.manifest;
+      if (prev && manifestHash(prev) === manifestHash(m)) continue;
+      for (const { action, ...subject } of await c.def.gate!(m, prev, ctx)) {
+        out.push({ id: `apply:${m.kind}/${m.metadata.name}`, auth: await authorizer.authorize(action, subject, actor) });
+      }
+    }
+    return out;
   }
 
   async diff(files: SourceFile[]): Promise<DiffEntry[]> {

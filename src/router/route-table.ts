@@ -1,3 +1,4 @@
+import { routeTableGate } from './route-table-gate';
 import { z } from 'zod';
 import { KindRegistry, SHIPGATE_API_VERSION, type KindDefinition } from '../core/kinds';
 import { parseDocuments, type Manifest } from '../core/manifest';
@@ -143,6 +144,7 @@ export const routeTableKind: KindDefinition<RouteTableSpec> = {
   spec: routeTableSpecSchema as unknown as z.ZodType<RouteTableSpec>,
   writeRoles: ['deployer'],
   description: 'Routes of the built-in router: weighted, sticky split between versions of a service',
+  gate: (next, prev, ctx) => routeTableGate(next, prev, ctx),
   columns: [
     { header: 'ROUTES', value: (m) => m.spec.routes.length },
     {

@@ -10,10 +10,11 @@ import { openEventStream, type SseEvent } from './sse-client';
 import { FLAG_SERVICE } from '../../../src/flags/capability';
 import type { FlagService } from '../../../src/flags/flag-service';
 
-const MANIFESTS = `
-apiVersion: shipgate.dev/v1
+import { applyFlagCatalog } from '../../../src/flags/flag-test-catalog';
+
+const MANIFESTS = `apiVersion: shipgate.dev/v1
 kind: FeatureFlag
-metadata: { name: new-checkout }
+metadata: { name: new-checkout, labels: { service: shop } }
 spec:
   environments:
     production:
@@ -23,7 +24,7 @@ spec:
 ---
 apiVersion: shipgate.dev/v1
 kind: FeatureFlag
-metadata: { name: banner }
+metadata: { name: banner, labels: { service: shop } }
 spec:
   valueType: string
   variants: { none: "", spring: "Spring sale" }
@@ -58,6 +59,7 @@ describe('ShipgateProvider against a real server', () => {
   before(async () => {
     s = await startTestServer({ store: 'sqlite', options: { flags: { tickMs: 50 } } });
     dir = mkdtempSync(join(tmpdir(), 'shipgate-provider-'));
+    await applyFlagCatalog(s, dir);
     writeFileSync(join(dir, 'flags.yaml'), MANIFESTS);
     const r = await s.cli(['apply', '-f', join(dir, 'flags.yaml')]);
     assert.equal(r.code, 0, r.stderr);
@@ -157,6 +159,7 @@ describe('ShipgateProvider offline fallback', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipgate-provider-offline-'));
     const cacheFile = join(dir, 'cache', 'flags.json');
     try {
+      await applyFlagCatalog(s, dir);
       writeFileSync(join(dir, 'flags.yaml'), MANIFESTS);
       assert.equal((await s.cli(['apply', '-f', join(dir, 'flags.yaml')])).code, 0);
       const sdk = await s.token('sdk', 'shop', 'production');
