@@ -204,6 +204,10 @@ for (const store of await testStores()) {
         const edited = structuredClone(table);
         edited.spec.routes.find((r) => r.name === 'shop')!.backends[0].weight = 42;
         await expectRefused(() => apply('route.yaml', JSON.stringify(edited)), 'BUDGET_FROZEN');
+        await expectRefused(async () => {
+          const res = await f.s.fetch(`/api/v1/resources/RouteTable/${table.metadata.name}`, { method: 'DELETE', token: tok.dev });
+          return { status: res.status, body: (await res.json()) as ApiError };
+        }, 'BUDGET_FROZEN');
       } finally {
         budget = { decision: 'allow', reason: 'budget healthy' };
       }

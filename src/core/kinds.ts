@@ -44,9 +44,9 @@ export interface KindDefinition<S = any> {
   /**
    * When applying this kind changes what users get (a route's weights, a flag on in production):
    * what the one authorisation path must check, per service and environment. Applying asks it
-   * first and refuses the whole batch on any refusal.
+   * first and refuses the whole batch on any refusal; deleting asks with `next` undefined.
    */
-  gate?: (next: Manifest<S>, prev: Manifest<S> | undefined, ctx: GateContext) => GateSubject[] | Promise<GateSubject[]>;
+  gate?: (next: Manifest<S> | undefined, prev: Manifest<S> | undefined, ctx: GateContext) => GateSubject[] | Promise<GateSubject[]>;
 }
 
 /** What a kind's `gate` can read: stored resources of other kinds. */

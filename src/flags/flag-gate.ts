@@ -27,8 +27,10 @@ export function flagService(m: Manifest, environment: string): string {
   return service;
 }
 
-export async function featureFlagGate(next: Manifest<FeatureFlagSpec>, prev: Manifest<FeatureFlagSpec> | undefined, ctx: GateContext): Promise<GateSubject[]> {
+export async function featureFlagGate(next: Manifest<FeatureFlagSpec> | undefined, prev: Manifest<FeatureFlagSpec> | undefined, ctx: GateContext): Promise<GateSubject[]> {
   const out: GateSubject[] = [];
+  // Deleting a flag turns it off everywhere: taking exposure away is never held back.
+  if (!next) return out;
   for (const [env, cfg] of Object.entries(next.spec.environments)) {
     if (!cfg.enabled) continue;
     const before = prev?.spec.environments[env];

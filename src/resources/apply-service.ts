@@ -127,12 +127,7 @@ export class ApplyService {
     const authorizer = this.authorizer();
     const gated = checked.filter((c) => c.def.gate);
     if (!authorizer || gated.length === 0) return [];
-    const ctx: GateContext = {
-      list: async (kind) => {
-        const def = this.kinds.lookup(kind);
-        return (await this.resources.list(def.apiVersion, def.kind)).map((r) => r.manifest);
-      },
-    };
+    const ctx = this.gateContext();
     const out: { id: string; auth: Authorization }[] = [];
     for (const c of gated) {
       const m = c.manifest;
@@ -143,6 +138,15 @@ export class ApplyService {
       }
     }
     return out;
+  }
+
+  private gateContext(): GateContext {
+    return {
+      list: async (kind) => {
+        const def = this.kinds.lookup(kind);
+        return (await this.resources.list(def.apiVersion, def.kind)).map((r) => r.manifest);
+      },
+    };
   }
 
   async diff(files: SourceFile[]): Promise<DiffEntry[]> {
@@ -163,9 +167,19 @@ export class ApplyService {
     return out;
   }
 
-  async delete(kindName: string, name: string, actor: string): Promise<boolean> {
+  async delete(kindName: string, name: string, actor: Principal): Promise<boolean> {
     const def = this.kinds.lookup(kindName);
-    const deleted = await transaction(this.db, (trx) => this.resources.delete(trx, def.apiVersion, def.kind, name, actor));
+    const prev = def.gate ? (await this.resources.get(def.apiVersion, def.kind, name))?.manifest : undefined;
+    const grants: Authorization[] = [];
+    const authorizer = this.authorizer();
+    if (prev && def.gate && authorizer) {
+      for (const { action, ...subject } of await def.gate(undefined, prev, this.gateContext())) grants.push(await authorizer.authorize(action, subject, actor));
+    }
+    const deleted = await transaction(this.db, async (trx) => {
+      const d = await this.resources.delete(trx, def.apiVersion, def.kind, name, actor.user);
+      for (const g of grants) await g.claim(trx, `delete:${def.kind}/${name}`, { complete: true });
+      return d;
+    });
     if (deleted) this.events.emit<ResourceChanged>(RESOURCE_CHANGED, { apiVersion: def.apiVersion, kind: def.kind, name, action: 'deleted' });
     return deleted;
   }

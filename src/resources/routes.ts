@@ -57,7 +57,7 @@ export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const p = req.params as z.infer<typeof nameParams>;
     const def = ctx.kinds.lookup(p.kind);
     assertMayWrite(req.principal!, def);
-    const deleted = await service.delete(p.kind, p.name, req.principal!.user);
+    const deleted = await service.delete(p.kind, p.name, req.principal!);
     if (!deleted) throw new NotFoundError(`${def.kind} "${p.name}" not found`);
     return { deleted: true, kind: def.kind, name: p.name };
   });

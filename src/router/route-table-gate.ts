@@ -15,9 +15,9 @@ interface RolloutLite {
   route?: string;
 }
 
-export async function routeTableGate(next: Manifest<RouteTableSpec>, prev: Manifest<RouteTableSpec> | undefined, ctx: GateContext): Promise<GateSubject[]> {
+export async function routeTableGate(next: Manifest<RouteTableSpec> | undefined, prev: Manifest<RouteTableSpec> | undefined, ctx: GateContext): Promise<GateSubject[]> {
   const before = new Map((prev?.spec.routes ?? []).map((r) => [r.name, r]));
-  const after = new Map(next.spec.routes.map((r) => [r.name, r]));
+  const after = new Map((next?.spec.routes ?? []).map((r) => [r.name, r]));
   const changed = [...new Set([...before.keys(), ...after.keys()])].filter((n) => canonicalJson(before.get(n) ?? null) !== canonicalJson(after.get(n) ?? null));
   if (changed.length === 0) return [];
   const rollouts = (await ctx.list('Rollout')).map((m) => m.spec as RolloutLite);
@@ -29,7 +29,7 @@ export async function routeTableGate(next: Manifest<RouteTableSpec>, prev: Manif
         service: r.service!,
         environment: r.environment ?? 'production',
         kind: 'config',
-        title: `apply route ${name} of RouteTable ${next.metadata.name}`,
+        title: `${next ? 'apply' : 'delete'} route ${name} of RouteTable ${(next ?? prev)!.metadata.name}`,
         revision: { version: `route/${name}`, artifact: '', configHash: sha256(canonicalJson(after.get(name) ?? null)) },
       });
     }
