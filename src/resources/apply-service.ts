@@ -6,6 +6,7 @@ import { RESOURCE_CHANGED, type EventBus, type ResourceChanged } from '../core/e
 import { transaction, type Db } from '../store/db';
 import { manifestHash, type PutResult, type ResourceStore } from './resource-store';
 import { lineDiff } from './line-diff';
+import type { Principal } from '../auth/roles';
 
 export interface SourceFile {
   /** Path as the user named it; used in error messages. */
@@ -46,8 +47,11 @@ export class ApplyService {
     private readonly events: EventBus,
   ) {}
 
-  /** Parses and validates; throws an InputError listing every issue found with its location. */
-  async check(files: SourceFile[]): Promise<Checked[]> {
+  /**
+   * Parses and validates; throws an InputError listing every issue found with its location.
+   * With `actor`, kinds may also refuse what that actor's role may not change (a DomainError).
+   */
+  async check(files: SourceFile[], actor?: Principal): Promise<Checked[]> {
     if (files.length === 0) throw new InputError('no files given');
     const issues: Issue[] = [];
     const checked: (Checked & { file: string; locate: (p: (string | number)[]) => { line: number; column: number } })[] = [];
@@ -81,11 +85,14 @@ export class ApplyService {
     }
     if (issues.length === 0) {
       const batch = new Map(checked.map((c) => [`${c.def.kind}/${c.manifest.metadata.name}`, c.manifest]));
+      const stored = async (kindName: string, name: string) => {
+        const def = this.kinds.lookup(kindName);
+        return (await this.resources.get(def.apiVersion, def.kind, name))?.manifest;
+      };
       const ctx = {
-        find: async (kindName: string, name: string) => {
-          const def = this.kinds.lookup(kindName);
-          return batch.get(`${def.kind}/${name}`) ?? (await this.resources.get(def.apiVersion, def.kind, name))?.manifest;
-        },
+        find: async (kindName: string, name: string) => batch.get(`${this.kinds.lookup(kindName).kind}/${name}`) ?? (await stored(kindName, name)),
+        stored,
+        actor,
       };
       for (const c of checked) {
         if (!c.def.validate) continue;
@@ -101,8 +108,9 @@ export class ApplyService {
     return checked;
   }
 
-  async apply(files: SourceFile[], actor: string): Promise<ApplyResult[]> {
-    const checked = await this.check(files);
+  /** Checks (as `principal` when given) then writes every manifest in one transaction, audited as `actor`. */
+  async apply(files: SourceFile[], actor: string, principal?: Principal): Promise<ApplyResult[]> {
+    const checked = await this.check(files, principal);
     const results = await transaction(this.db, async (trx) => {
       const actions = await this.resources.putMany(trx, checked.map((c) => c.manifest), actor);
       return checked.map((c, i): ApplyResult => ({ apiVersion: c.manifest.apiVersion, kind: c.manifest.kind, name: c.manifest.metadata.name, action: actions[i] }));

@@ -25,9 +25,9 @@ export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.post('/api/v1/apply', { schema: { body: filesBody, tags: ['resources'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {
     const { files } = req.body as z.infer<typeof filesBody>;
-    const checked = await service.check(files);
+    const checked = await service.check(files, req.principal!);
     for (const c of checked) assertMayWrite(req.principal!, c.def);
-    return { results: await service.apply(files, req.principal!.user) };
+    return { results: await service.apply(files, req.principal!.user, req.principal!) };
   });
 
   app.post('/api/v1/diff', { schema: { body: filesBody, tags: ['resources'] }, config: { access: { roles: READ_ROLES } } }, async (req) => {

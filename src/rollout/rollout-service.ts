@@ -20,7 +20,7 @@ export interface ReleaseInput {
   version: string;
   /** KEY=VALUE config changes on top of the serving revision's config ('' removes a key). */
   set: Record<string, string>;
-  /** Command, image or URL; default: the target's command. */
+  /** Reference put into the target's `{artifact}` placeholder, or approved URLs (static); default none. */
   artifact?: string;
   changeId?: string;
 }
@@ -57,7 +57,8 @@ export class RolloutService {
       environment: input.environment,
       number,
       version: input.version,
-      artifact: input.artifact ?? (spec.target.type === 'process' ? spec.target.command : ''),
+      // A reference substituted into the admin's command template, never a command (checked by the route).
+      artifact: input.artifact ?? '',
       config: mergeConfig(stable?.config ?? {}, input.set),
       createdAt: new Date(now).toISOString(),
     });
