@@ -1,6 +1,7 @@
 import { InputError, type Issue } from '../core/errors';
 import { artifactProblem } from './artifact-reference';
 import { configKeyProblem } from './instance-env';
+import { parseCommandTemplate, usesPlaceholder } from './command-template';
 import type { TargetSpec } from './target-spec';
 
 /**
@@ -14,6 +15,10 @@ export function checkReleaseInput(input: { artifact?: string; set?: Record<strin
   if (input.artifact !== undefined) {
     const problem = artifactProblem(input.artifact, target);
     if (problem) issues.push({ path: 'artifact', message: problem });
+  } else if (target.type === 'process') {
+    // Without one the placeholder would become an empty argument the program never expected.
+    const t = parseCommandTemplate(target.command);
+    if ('argv' in t && usesPlaceholder(t.argv, 'artifact')) issues.push({ path: 'artifact', message: 'required: this Rollout\'s command has an {artifact} placeholder' });
   }
   if (target.type === 'process') {
     for (const key of Object.keys(input.set ?? {})) {

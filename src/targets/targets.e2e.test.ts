@@ -80,7 +80,7 @@ for (const store of await testStores()) {
     });
 
     test('config keys that load code (LD_PRELOAD, NODE_OPTIONS) are refused naming the field', async () => {
-      const res = await release({ version: 'v1', set: { LD_PRELOAD: '/tmp/x.so', NODE_OPTIONS: '--require /tmp/x.js' } }, deployer);
+      const res = await release({ version: 'v1', artifact: 'shop-1.tgz', set: { LD_PRELOAD: '/tmp/x.so', NODE_OPTIONS: '--require /tmp/x.js' } }, deployer);
       const body = (await res.json()) as Body;
       assert.equal(res.status, 400);
       assert.deepEqual(body.details?.issues?.map((i) => i.path), ['set.LD_PRELOAD', 'set.NODE_OPTIONS']);
