@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { writeFileSync, chmodSync } from 'node:fs';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './core/private-files';
 import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -61,7 +62,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const capabilities = opts.capabilities ?? allCapabilities;
   const log: Logger = pino({ level: opts.logLevel ?? process.env.SHIPGATE_LOG_LEVEL ?? 'info' });
   const clock = opts.clock ?? systemClock;
-  mkdirSync(config.dataDir, { recursive: true });
+  // The data folder holds the token, the SQLite store, instance logs: the server's user only.
+  ensurePrivateDir(config.dataDir);
   const { db, dialect, close: closeDb } = openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
@@ -103,8 +105,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     });
     adminToken = created.token;
     adminTokenFile = join(config.dataDir, 'admin.token');
-    writeFileSync(adminTokenFile, adminToken + '\n', { mode: 0o600 });
-    chmodSync(adminTokenFile, 0o600);
+    writeFileSync(adminTokenFile, adminToken + '\n', { mode: PRIVATE_FILE_MODE });
+    chmodSync(adminTokenFile, PRIVATE_FILE_MODE);
   }
 
   const app = await buildApp(ctx, capabilities, { logger: (opts.logLevel ?? process.env.SHIPGATE_LOG_LEVEL) !== 'silent' });

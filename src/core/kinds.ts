@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatPath, type Manifest, type PathSegment, type SourceDocument } from './manifest';
 import { InputError, type Issue } from './errors';
-import type { Role } from '../auth/roles';
+import type { Principal, Role } from '../auth/roles';
 import type { GateAction, GateSubject as Subject } from './hooks';
 
 /** A gated change one manifest makes. */
@@ -19,6 +19,13 @@ export interface Column<S> {
 export interface ValidateContext {
   /** Finds a resource by kind (name in the registry) and name, in the batch first, then in the store. */
   find(kind: string, name: string): Promise<Manifest | undefined>;
+  /**
+   * Who is applying; undefined for `diff` and offline checks. For kinds where some fields need
+   * more than `writeRoles` (a Rollout's process command needs an admin).
+   */
+  actor?: Principal;
+  /** The stored version of a resource, ignoring the batch: what this apply would change. */
+  stored?(kind: string, name: string): Promise<Manifest | undefined>;
 }
 
 /**

@@ -50,8 +50,11 @@ export class ApplyService {
     private readonly authorizer: () => Authorizer | undefined = () => undefined,
   ) {}
 
-  /** Parses and validates; throws an InputError listing every issue found with its location. */
-  async check(files: SourceFile[]): Promise<Checked[]> {
+  /**
+   * Parses and validates; throws an InputError listing every issue found with its location.
+   * With `actor`, kinds may also refuse what that actor's role may not change (a DomainError).
+   */
+  async check(files: SourceFile[], actor?: Principal): Promise<Checked[]> {
     if (files.length === 0) throw new InputError('no files given');
     const issues: Issue[] = [];
     const checked: (Checked & { file: string; locate: (p: (string | number)[]) => { line: number; column: number } })[] = [];
@@ -85,11 +88,14 @@ export class ApplyService {
     }
     if (issues.length === 0) {
       const batch = new Map(checked.map((c) => [`${c.def.kind}/${c.manifest.metadata.name}`, c.manifest]));
+      const stored = async (kindName: string, name: string) => {
+        const def = this.kinds.lookup(kindName);
+        return (await this.resources.get(def.apiVersion, def.kind, name))?.manifest;
+      };
       const ctx = {
-        find: async (kindName: string, name: string) => {
-          const def = this.kinds.lookup(kindName);
-          return batch.get(`${def.kind}/${name}`) ?? (await this.resources.get(def.apiVersion, def.kind, name))?.manifest;
-        },
+        find: async (kindName: string, name: string) => batch.get(`${this.kinds.lookup(kindName).kind}/${name}`) ?? (await stored(kindName, name)),
+        stored,
+        actor,
       };
       for (const c of checked) {
         if (!c.def.validate) continue;
@@ -105,8 +111,9 @@ export class ApplyService {
     return checked;
   }
 
+  /** Checks as `actor` (kinds may refuse what its role may not change), asks the gate, then writes every manifest in one transaction. */
   async apply(files: SourceFile[], actor: Principal): Promise<ApplyResult[]> {
-    const checked = await this.check(files);
+    const checked = await this.check(files, actor);
     // Before the transaction: the gate reads error budgets, which may ask a metric source.
     const grants = await this.authorize(checked, actor);
     const results = await transaction(this.db, async (trx) => {

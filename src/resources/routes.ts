@@ -26,7 +26,7 @@ export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.post('/api/v1/apply', { schema: { body: filesBody, tags: ['resources'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {
     const { files } = req.body as z.infer<typeof filesBody>;
-    const checked = await service.check(files);
+    const checked = await service.check(files, req.principal!);
     for (const c of checked) assertMayWrite(req.principal!, c.def);
     return { results: await service.apply(files, req.principal!) };
   });

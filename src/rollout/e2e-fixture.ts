@@ -52,7 +52,7 @@ export function baseSpec(over: Partial<RolloutSpecInput> = {}): RolloutSpecInput
     service: 'shop',
     environment: 'production',
     route: 'shop',
-    target: { type: 'process', command: 'node examples/shop/server.js', replicas: 2, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '1s', maxRestarts: 2 },
+    target: { type: 'process', command: ['node', 'examples/shop/server.js'], replicas: 2, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '1s', maxRestarts: 2 },
     strategy: { canary: { steps: [{ setWeight: 30 }, { analysis: { metrics: [{ name: 'error-rate', max: 0.05 }], interval: '400ms', count: 3, minRequests: 10 } }, { setWeight: 60 }] } },
     drain: { quietPeriod: '300ms', maxWait: '3s' },
     ...over,
@@ -134,6 +134,8 @@ export function stopRecordedInstances(dir: string): number {
       if (!f.endsWith('.json')) continue;
       try {
         for (const e of JSON.parse(readFileSync(join(dir, sub, f), 'utf8')) as { pid: number }[]) {
+          // An intent entry has pid 0: kill(-0) would signal this test's own process group.
+          if (!(e.pid > 0)) continue;
           try {
             process.kill(-e.pid, 'SIGKILL');
             n++;

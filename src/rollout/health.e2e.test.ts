@@ -7,7 +7,7 @@ describe('rollback on health failure, through the CLI', () => {
   before(async () => {
     f = await startRolloutFixture('sqlite', { ratePerSecond: 20 });
     await f.apply({
-      target: { type: 'process', command: 'node examples/shop/server.js', replicas: 2, readiness: { httpGet: '/healthz', timeout: '4s' }, gracePeriod: '500ms', maxRestarts: 2 },
+      target: { type: 'process', command: ['node', 'examples/shop/server.js'], replicas: 2, readiness: { httpGet: '/healthz', timeout: '4s' }, gracePeriod: '500ms', maxRestarts: 2 },
       strategy: { canary: { steps: [{ setWeight: 30 }, { pause: { duration: '20s' } }] } },
     });
     const r = await f.s.cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '150s']);

@@ -68,7 +68,7 @@ function tagged(): number {
 test('kill -9 of the server at random moments: the release resumes, no step skipped or applied twice', async () => {
   await startServer();
   const spec = baseSpec({
-    target: { type: 'process', command: `node examples/shop/server.js --tag=${tag}`, replicas: 2, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '500ms' },
+    target: { type: 'process', command: ['node', 'examples/shop/server.js', `--tag=${tag}`], replicas: 2, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '500ms' },
     strategy: { canary: { steps: [{ setWeight: 25 }, { pause: { duration: '700ms' } }, { setWeight: 50 }, { pause: { duration: '700ms' } }, { setWeight: 75 }, { pause: { duration: '700ms' } }] } },
     drain: { quietPeriod: '200ms', maxWait: '2s' },
   });

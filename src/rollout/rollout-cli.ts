@@ -97,7 +97,7 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
     .requiredOption('--version <version>', 'version to release (SHIPGATE_VERSION of the instances)')
     .option('--env <environment>', 'environment', 'production')
     .option('--set <KEY=VALUE>', 'config change for the new revision (repeatable; KEY= removes)', collect, [])
-    .option('--artifact <ref>', 'command, image or URL (default: the target command)')
+    .option('--artifact <ref>', 'reference for the target command\'s {artifact} (image, build, file), or approved URLs of a static target')
     .option('--change <id>', 'change request that authorises this exact revision (default: an open one with the same version, artifact and config, else a new one)')
     .option('--emergency <reason>', 'declare an emergency change (role oncall): passes a budget freeze or a freeze window, pages, and a review is due at once')
     .option('--wait', 'follow the release until it completes or rolls back')

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../core/capability';
 import { HOOKS } from '../core/hooks';
 import { NotFoundError } from '../core/errors';
+import { checkReleaseInput } from '../targets/release-input';
 import type { MetricsService } from '../metrics/types';
 import type { RolloutRuntime } from './rollout-runtime';
 import { RolloutService } from './rollout-service';
@@ -56,6 +57,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
   app.post('/api/v1/releases', { schema: { body: releaseBody, tags }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req, reply) => {
     const b = req.body as z.infer<typeof releaseBody>;
     RolloutService.checkVersion(b.version);
+    checkReleaseInput(b, (await rt().service.rolloutFor(b.service, b.environment)).spec.target);
     const run = await rt().service.release({ service: b.service, environment: b.environment, version: b.version, set: b.set, artifact: b.artifact, changeId: b.changeId, emergency: b.emergency }, req.principal!);
     reply.status(201);
     return { run: runView(run) };

@@ -20,7 +20,7 @@ export interface ReleaseInput {
   version: string;
   /** KEY=VALUE config changes on top of the serving revision's config ('' removes a key). */
   set: Record<string, string>;
-  /** Command, image or URL; default: the target's command. */
+  /** Reference put into the target's `{artifact}` placeholder, or approved URLs (static); default none. */
   artifact?: string;
   changeId?: string;
   /** Reason for an emergency change (on-call only): the one way past a budget freeze or a freeze window. */
@@ -59,7 +59,7 @@ export class RolloutService {
     const stable = await this.store.stableRevision(input.service, input.environment);
     const draft = {
       version: input.version,
-      // A reference the target's command template places; '' runs the template as it is.
+      // A reference substituted into the admin's command template, never a command (checked by the route).
       artifact: input.artifact ?? '',
       config: mergeConfig(stable?.config ?? {}, input.set),
     };

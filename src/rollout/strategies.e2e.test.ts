@@ -63,7 +63,7 @@ describe('rolling release through the CLI', () => {
   let f: RolloutFixture;
   before(async () => {
     f = await startRolloutFixture('sqlite', { ratePerSecond: 20 });
-    await f.apply({ target: { type: 'process', command: 'node examples/shop/server.js', replicas: 3, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '1s' }, strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } } });
+    await f.apply({ target: { type: 'process', command: ['node', 'examples/shop/server.js'], replicas: 3, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '1s' }, strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } } });
     const r = await f.s.cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '150s']);
     assert.equal(r.code, 0, r.stderr);
     f.load.start();

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, SqliteDialect, PostgresDialect, PostgresAdapter, sql, type Transaction } from 'kysely';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type Pg from 'pg';
+import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE, tighten } from '../core/private-files';
 
 // The drivers load on first use, so CLI commands that never open a database start faster.
 const require = createRequire(import.meta.url);
@@ -44,11 +44,17 @@ export function openDatabase(opts: { url?: string; dataDir: string; onConnection
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
-  mkdirSync(opts.dataDir, { recursive: true });
+  ensurePrivateDir(opts.dataDir);
   const file = opts.url?.startsWith('sqlite:') ? opts.url.slice('sqlite:'.length) : join(opts.dataDir, 'shipgate.db');
+  const onDisk = file !== '' && file !== ':memory:' && !file.startsWith('file:');
+  // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database
+  // file's mode, so the whole store stays readable by the server's user only.
+  if (onDisk) ensurePrivateFile(file);
   const Database = require('better-sqlite3') as typeof BetterSqlite3;
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
+  // Files left by an earlier, wider-moded version are tightened too.
+  if (onDisk) for (const f of [`${file}-wal`, `${file}-shm`]) tighten(f, PRIVATE_FILE_MODE);
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');

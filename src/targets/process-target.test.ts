@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessTarget } from './process-target';
-import { FileLedger } from './instance-ledger';
+import { FileLedger, type LedgerEntry } from './instance-ledger';
+import { readProcessIdentity } from './process-identity';
+import { spawn } from 'node:child_process';
 import { isTargetError } from './deploy-target';
 import { processTargetSpec } from './target-spec';
 import { makeRevision } from '../rollout/revision';
@@ -22,7 +24,7 @@ after(async () => {
 });
 
 function target(over: Record<string, unknown> = {}, ledgerDir?: string): ProcessTarget {
-  const spec = processTargetSpec.parse({ type: 'process', command: `node ${shop}`, readiness: { httpGet: '/healthz', timeout: '5s' }, gracePeriod: '1s', ...over });
+  const spec = processTargetSpec.parse({ type: 'process', command: ['node', shop], readiness: { httpGet: '/healthz', timeout: '5s' }, gracePeriod: '1s', ...over });
   const t = new ProcessTarget(spec, { superviseEveryMs: 50, restartBaseMs: 50, ledger: ledgerDir ? new FileLedger(ledgerDir) : undefined });
   targets.push(t);
   return t;
@@ -47,7 +49,7 @@ async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number):
 }
 
 test('deploys N ready instances with PORT, SHIPGATE_VERSION and the config; scaling is idempotent', async () => {
-  const t = target({ command: `node ${echo}`, readiness: { httpGet: '/', timeout: '5s' } });
+  const t = target({ command: ['node', echo], readiness: { httpGet: '/', timeout: '5s' } });
   const r = rev('v7', { GREETING: 'hello' });
   const list = await t.deploy(r, 2);
   assert.equal(list.length, 2);
@@ -124,7 +126,7 @@ test('instances that never become ready fail the deploy after the readiness time
 });
 
 test('graceful stop sends SIGKILL after the grace period to an instance that ignores SIGTERM', async () => {
-  const t = target({ command: `node ${echo}`, readiness: { httpGet: '/', timeout: '5s' }, gracePeriod: '300ms' });
+  const t = target({ command: ['node', echo], readiness: { httpGet: '/', timeout: '5s' }, gracePeriod: '300ms' });
   const r = rev('v1', { IGNORE_TERM: '1' });
   const [i] = await t.deploy(r, 1);
   const started = Date.now();
@@ -152,4 +154,73 @@ test('a new target on the same ledger adopts running instances instead of starti
   await until(async () => (await b.health(r)).restarts === 1 && (await b.health(r)).ready === 2, 5000);
   await b.teardown(r);
   for (const i of first) assert.equal(alive(i.pid!), false);
+});
+
+test('a recorded PID now held by an unrelated process is not adopted and survives teardown', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-ledger-'));
+  dirs.push(dir);
+  // As if the instance died while the server was down and the kernel gave its PID to `sleep`.
+  const unrelated = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+  const pid = unrelated.pid!;
+  try {
+    const me = readProcessIdentity(pid)!;
+    const r = rev('v1');
+    const ledger = new FileLedger(dir);
+    ledger.save(r.id, [
+      // the instance's command, the PID's real start time: the command line differs
+      { slot: 0, pid, port: 1, startedAtMs: 0, command: ['node', shop], startTime: me.startTime },
+      // the PID's own command line, another start time: a process started later with that PID
+      { slot: 1, pid, port: 2, startedAtMs: 0, command: me.cmdline, startTime: String(Number(me.startTime) + 1) },
+      // written by an older version (no identity) or an intent never completed
+      { slot: 2, pid, port: 3, startedAtMs: 0 },
+      { slot: 3, pid: 0, port: 4, startedAtMs: 0, command: ['node', shop] },
+    ]);
+    const t = target({}, dir);
+    assert.deepEqual(await t.instances(r), [], 'nothing adopted');
+    assert.deepEqual(ledger.load(r.id), [], 'dropped from the ledger');
+    await t.teardown(r);
+    await sleep(100);
+    assert.equal(alive(pid), true, 'the unrelated process was never signalled');
+  } finally {
+    unrelated.kill('SIGKILL');
+  }
+});
+
+test('the ledger records an intent before the spawn and the pid, start time and argv after it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-ledger-'));
+  dirs.push(dir);
+  const saves: LedgerEntry[][] = [];
+  const file = new FileLedger(dir);
+  const ledger = { load: (id: string) => file.load(id), revisions: () => file.revisions(), save: (id: string, e: LedgerEntry[]) => (saves.push(e.map((x) => ({ ...x }))), file.save(id, e)) };
+  const spec = processTargetSpec.parse({ type: 'process', command: ['node', echo, '--artifact={artifact}'], readiness: { httpGet: '/', timeout: '5s' }, gracePeriod: '1s' });
+  const t = new ProcessTarget(spec, { ledger, superviseEveryMs: 50 });
+  targets.push(t);
+  const r = rev('v1', {}, 'shop@sha256:ab+c=d');
+  const [i] = await t.deploy(r, 1);
+  const intent = saves.find((e) => e.some((x) => x.pid === 0));
+  assert.ok(intent, 'an intent (pid 0) was saved before the spawn');
+  assert.deepEqual(intent!.find((x) => x.pid === 0)!.command, ['node', echo, '--artifact=shop@sha256:ab+c=d']);
+  const [done] = file.load(r.id);
+  assert.equal(done.pid, i.pid);
+  assert.deepEqual(done.command, ['node', echo, '--artifact=shop@sha256:ab+c=d']);
+  assert.equal(done.startTime, readProcessIdentity(i.pid!)!.startTime);
+  const body = (await (await fetch(i.url)).json()) as { argv: string[] };
+  assert.deepEqual(body.argv, ['--artifact=shop@sha256:ab+c=d'], 'one literal argument');
+  await t.teardown(r);
+});
+
+test('instances see only the allowlisted environment and their config', async () => {
+  process.env.SG_UNIT_CANARY = 'leaked';
+  try {
+    const t = target({ command: ['node', echo], readiness: { httpGet: '/', timeout: '5s' } });
+    const r = rev('v1', { GREETING: 'hello' });
+    const [i] = await t.deploy(r, 1);
+    const body = (await (await fetch(i.url)).json()) as { env: Record<string, string> };
+    assert.equal(body.env.SG_UNIT_CANARY, undefined);
+    assert.equal(body.env.GREETING, 'hello');
+    assert.deepEqual(Object.keys(body.env).sort(), ['GREETING', 'PORT', 'SHIPGATE_VERSION', ...['PATH', 'HOME', 'TZ', 'LANG'].filter((k) => process.env[k] !== undefined)].sort());
+    await t.teardown(r);
+  } finally {
+    delete process.env.SG_UNIT_CANARY;
+  }
 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ensurePrivateDir, openPrivateAppend } from '../core/private-files';
 import type { Revision } from '../rollout/revision';
 import { TargetError, type DeployTarget, type Instance, type RevisionHealth } from './deploy-target';
 import { freePort, probeHttp, sleep } from './http-probe';
@@ -8,6 +9,10 @@ import { listensOn } from './listen-check';
 import { MemoryLedger, type InstanceLedger, type LedgerEntry } from './instance-ledger';
 import { restartBackoffMs } from './restart-backoff';
 import type { ProcessTargetSpec } from './target-spec';
+import { parseCommandTemplate, renderCommand, usesPlaceholder } from './command-template';
+import { referenceProblem } from './artifact-reference';
+import { instanceEnvironment } from './instance-env';
+import { isSameProcess, readProcessIdentity } from './process-identity';
 
 /** Settings beyond the manifest: where state and logs go, and how often to look. */
 export interface ProcessTargetOptions {
@@ -34,6 +39,10 @@ interface Slot {
   everReady: boolean;
   startedAtMs: number;
   nextRestartAtMs: number;
+  /** The argv spawned (program first). */
+  command: string[];
+  /** Start time from /proc/PID/stat when spawned: with `command`, what proves a PID is still ours. */
+  startTime?: string;
 }
 
 interface Unit {
@@ -46,8 +55,10 @@ interface Unit {
 }
 
 /**
- * Runs revisions as local processes: N instances of a command, each with PORT, SHIPGATE_VERSION
- * and the revision's config in its environment. Restarts crashed instances with a doubling
+ * Runs revisions as local processes: N instances of the spec's command template (rendered with
+ * the revision's version and artifact, spawned without a shell), each with an environment of
+ * PATH, HOME, TZ, LANG, PORT, SHIPGATE_VERSION and the revision's config only (never the
+ * server's secrets). Restarts crashed instances with a doubling
  * back-off and counts the restarts; past `maxRestarts` the revision is reported failed. Stops
  * gracefully: SIGTERM to the process group, SIGKILL after the grace period.
  */
@@ -129,9 +140,12 @@ export class ProcessTarget implements DeployTarget {
   private async adopt(revision: Revision): Promise<Unit> {
     const u: Unit = { revision, desired: 0, slots: new Map(), restarts: 0, failed: false };
     for (const e of this.ledger.load(revision.id)) {
-      if (!alive(e.pid)) continue;
+      // Adopted only when the PID is still the process spawned: same start time and command line.
+      // Anything else (an intent never completed, a PID the kernel gave to another process) is
+      // dropped from the ledger and never signalled.
+      if (!(e.pid > 0 && alive(e.pid) && isSameProcess(e.pid, e))) continue;
       const ready = await this.probe(e);
-      u.slots.set(e.slot, { ...e, exited: false, ready, everReady: ready, nextRestartAtMs: 0 });
+      u.slots.set(e.slot, { slot: e.slot, pid: e.pid, port: e.port, startedAtMs: e.startedAtMs, command: e.command!, startTime: e.startTime, exited: false, ready, everReady: ready, nextRestartAtMs: 0 });
     }
     u.desired = u.slots.size;
     this.persist(u);
@@ -166,20 +180,26 @@ export class ProcessTarget implements DeployTarget {
     // A port another process took before the instance could bind it is given up for a new one.
     const port = previous?.everReady ? previous.port : await freePort();
     const cwd = resolve(this.opts.baseDir ?? process.cwd(), this.spec.cwd ?? '.');
-    const command = u.revision.artifact || this.spec.command;
+    const argv = this.argv(u.revision);
+    const startedAtMs = Date.now();
+    // The intent is recorded before the spawn: a server killed in between leaves an entry with
+    // no pid (dropped on restart), never a process nobody knows about.
+    this.persist(u, { slot, pid: 0, port, startedAtMs, command: argv });
     let out: number | 'ignore' = 'ignore';
     if (this.opts.logDir) {
-      mkdirSync(this.opts.logDir, { recursive: true });
-      out = openSync(join(this.opts.logDir, `${u.revision.id}.${slot}.log`), 'a');
+      ensurePrivateDir(this.opts.logDir);
+      out = openPrivateAppend(join(this.opts.logDir, `${u.revision.id}.${slot}.log`));
     }
-    const child = spawn('/bin/sh', ['-c', `exec ${command}`], {
+    const child = spawn(argv[0], argv.slice(1), {
       cwd,
-      env: { ...process.env, ...u.revision.config, PORT: String(port), SHIPGATE_VERSION: u.revision.version },
+      env: instanceEnvironment(process.env, u.revision.config, port, u.revision.version),
       detached: true,
+      shell: false,
       stdio: ['ignore', out, out],
     });
     if (typeof out === 'number') closeSync(out);
-    const s: Slot = { slot, pid: child.pid ?? -1, port, child, exited: false, ready: false, everReady: false, startedAtMs: Date.now(), nextRestartAtMs: 0 };
+    const pid = child.pid ?? -1;
+    const s: Slot = { slot, pid, port, child, exited: false, ready: false, everReady: false, startedAtMs, nextRestartAtMs: 0, command: argv, startTime: readProcessIdentity(pid)?.startTime };
     child.on('exit', () => {
       s.exited = true;
       s.ready = false;
@@ -190,10 +210,26 @@ export class ProcessTarget implements DeployTarget {
     });
     child.unref();
     u.slots.set(slot, s);
+    this.persist(u);
   }
 
-  private persist(u: Unit): void {
-    const entries: LedgerEntry[] = [...u.slots.values()].map((s) => ({ slot: s.slot, pid: s.pid, port: s.port, startedAtMs: s.startedAtMs }));
+  /** The argv of a revision's instances; throws TargetError for an artifact that is not a reference (an old stored revision). */
+  private argv(revision: Revision): string[] {
+    const t = parseCommandTemplate(this.spec.command);
+    if ('error' in t) throw new TargetError(`spec.target.command: ${t.error}`);
+    if (revision.artifact && usesPlaceholder(t.argv, 'artifact')) {
+      const problem = referenceProblem(revision.artifact);
+      if (problem) throw new TargetError(`${revision.id}: artifact ${problem}`);
+    }
+    return renderCommand(t.argv, { version: revision.version, artifact: revision.artifact });
+  }
+
+  /** Records the unit's slots, plus `intent` (a spawn about to happen) when given. */
+  private persist(u: Unit, intent?: LedgerEntry): void {
+    const entries: LedgerEntry[] = [...u.slots.values()]
+      .filter((s) => s.slot !== intent?.slot)
+      .map((s) => ({ slot: s.slot, pid: s.pid, port: s.port, startedAtMs: s.startedAtMs, command: s.command, startTime: s.startTime }));
+    if (intent) entries.push(intent);
     this.ledger.save(u.revision.id, entries);
   }
 
@@ -227,7 +263,7 @@ export class ProcessTarget implements DeployTarget {
       const now = Date.now();
       for (const u of this.units.values()) {
         for (const s of [...u.slots.values()]) {
-          if (!s.child && !s.exited && !alive(s.pid)) {
+          if (!s.child && !s.exited && !this.stillOurs(s)) {
             s.exited = true;
             s.ready = false;
           }
@@ -276,19 +312,31 @@ export class ProcessTarget implements DeployTarget {
 
   /** SIGTERM to the instance's process group, SIGKILL after the grace period. */
   private async stop(s: Slot): Promise<void> {
-    if (s.exited || !alive(s.pid)) return;
+    if (s.exited || !this.stillOurs(s)) return;
     signal(s.pid, 'SIGTERM');
     const deadline = Date.now() + this.spec.gracePeriod;
     while (Date.now() < deadline) {
-      if (s.exited || !alive(s.pid)) return;
+      if (s.exited || !this.stillOurs(s)) return;
       await sleep(25);
     }
+    if (!this.stillOurs(s)) return;
     signal(s.pid, 'SIGKILL');
-    for (let i = 0; i < 40 && alive(s.pid) && !s.exited; i++) await sleep(25);
+    for (let i = 0; i < 40 && this.stillOurs(s); i++) await sleep(25);
+  }
+
+  /**
+   * Whether the slot's PID still is its instance: our own child until it exits; an adopted one
+   * while start time and command line match what was recorded (after it dies the kernel may give
+   * the PID to an unrelated process, which must never be signalled).
+   */
+  private stillOurs(s: Slot): boolean {
+    if (s.pid <= 0 || s.exited || !alive(s.pid)) return false;
+    return s.child ? true : isSameProcess(s.pid, s);
   }
 }
 
 function alive(pid: number): boolean {
+  // kill(0 or negative) would signal a process group, never one process.
   if (pid <= 0) return false;
   try {
     process.kill(pid, 0);

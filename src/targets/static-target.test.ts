@@ -35,3 +35,10 @@ test('static target: unknown version or unready URL fails as a target error', as
   await assert.rejects(t.deploy(rev('v9'), 1), (e) => isTargetError(e) && /no URL for version "v9"/.test((e as Error).message));
   await assert.rejects(t.deploy(rev('v1'), 1), (e) => isTargetError(e) && /not ready after 300 ms/.test((e as Error).message));
 });
+
+test('static target: an artifact URL nobody listed in endpoints is never used (a revision stored before the release check)', async () => {
+  const ok = await serve(200);
+  const t = new StaticTarget(staticTargetSpec.parse({ type: 'static', endpoints: { v1: [ok] } }));
+  await assert.rejects(t.deploy(rev('v2', `${ok} http://evil.example/`), 1), (e) => isTargetError(e) && /"http:\/\/evil\.example\/" is not listed in spec\.target\.endpoints/.test((e as Error).message));
+  assert.deepEqual(await t.instances(rev('v2', `${ok} http://evil.example/`)), []);
+});

@@ -3,12 +3,13 @@ import type { DeployTarget, Instance, RevisionHealth } from './deploy-target';
 import { TargetError } from './deploy-target';
 import { probeHttp, sleep } from './http-probe';
 import type { StaticTargetSpec } from './target-spec';
+import { approvedUrls, artifactUrls, normalUrl } from './artifact-reference';
 
 /**
  * Versions already running elsewhere at known URLs: deploying only checks them (readiness when
  * configured) and the rollout moves traffic. Teardown forgets them; nothing is stopped.
- * The URLs come from the revision's artifact (space- or comma-separated URLs) or the spec's
- * `endpoints[version]`.
+ * The URLs come from the revision's artifact (space- or comma-separated URLs, each one the admin
+ * listed in the spec's `endpoints`) or the spec's `endpoints[version]`.
  */
 export class StaticTarget implements DeployTarget {
   private readonly desired = new Map<string, number>();
@@ -16,9 +17,12 @@ export class StaticTarget implements DeployTarget {
   constructor(private readonly spec: StaticTargetSpec) {}
 
   urls(revision: Revision): string[] {
-    const fromArtifact = revision.artifact
-      .split(/[\s,]+/)
-      .filter((u) => /^https?:\/\//.test(u));
+    const fromArtifact = artifactUrls(revision.artifact);
+    // Checked when released too; a revision stored before that check (or an endpoint an admin
+    // removed since) must still not send users to an address nobody approved.
+    const approved = approvedUrls(this.spec.endpoints);
+    const stray = fromArtifact.find((u) => !approved.has(normalUrl(u) ?? u));
+    if (stray) throw new TargetError(`${revision.id}: artifact URL "${stray}" is not listed in spec.target.endpoints`);
     const urls = fromArtifact.length ? fromArtifact : (this.spec.endpoints[revision.version] ?? []);
     if (!urls.length) throw new TargetError(`no URL for version "${revision.version}": set spec.target.endpoints.${revision.version} or release with an artifact URL`);
     return urls;
