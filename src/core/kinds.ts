@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatPath, type Manifest, type PathSegment, type SourceDocument } from './manifest';
 import { InputError, type Issue } from './errors';
 import type { Role } from '../auth/roles';
+import type { EgressPurpose } from '../egress/egress-rules';
 
 export const SHIPGATE_API_VERSION = 'shipgate.dev/v1';
 
@@ -15,6 +16,13 @@ export interface Column<S> {
 export interface ValidateContext {
   /** Finds a resource by kind (name in the registry) and name, in the batch first, then in the store. */
   find(kind: string, name: string): Promise<Manifest | undefined>;
+}
+
+/** One outbound URL in a manifest: the field it is in (`['spec','routes',0,'backends',1,'instances',0]`) and why it is called. */
+export interface EgressUrl {
+  at: PathSegment[];
+  url: string;
+  purpose: EgressPurpose;
 }
 
 /**
@@ -33,6 +41,11 @@ export interface KindDefinition<S = any> {
   columns?: Column<S>[];
   /** Checks beyond the schema, e.g. references to other resources. Paths are relative to the document. */
   validate?: (m: Manifest<S>, ctx: ValidateContext) => Issue[] | Promise<Issue[]>;
+  /**
+   * URLs in the manifest the server will connect to, with their field path and purpose: the apply
+   * path checks each against the egress policy and refuses the batch (403 EGRESS_DENIED) on any.
+   */
+  egressUrls?: (m: Manifest<S>) => EgressUrl[];
   /** For non-Shipgate formats (OpenSLO): a schema of the whole document, replacing the default envelope. */
   document?: z.ZodType<Manifest<S>>;
   /** Short text for `shipgate help kinds`. */
