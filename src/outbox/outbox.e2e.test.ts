@@ -1,40 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
 import { ManualClock } from '../core/clock';
-import { manifests, points } from '../slo/testdata/manifests';
+import { burningSlo, evaluate, T } from './testdata/burning-slo';
 import { startBlackhole, startScriptedReceiver, until } from './testdata/receivers';
 import type { OutboxView } from './outbox-store';
-
-const T = Date.parse('2026-03-02T12:00:00Z');
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Applies the SLO manifests notifying `receiverUrl` (/alertmanager and /slack) and pushes a burn that fires the page alert at T. */
-async function burningSlo(s: TestServer, receiverUrl: string): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
-  try {
-    writeFileSync(join(dir, 'slo.yaml'), manifests(receiverUrl));
-    writeFileSync(join(dir, 'bad.jsonl'), points('payments', T, 0, 60, 50, 100));
-    const a = await s.cli(['apply', '-f', join(dir, 'slo.yaml')]);
-    assert.equal(a.code, 0, a.stderr);
-    const p = await s.cli(['push', join(dir, 'bad.jsonl')]);
-    assert.equal(p.code, 0, p.stderr);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function evaluate(s: TestServer, atMs: number): Promise<{ ms: number; body: { events: { status: string }[]; outbox: string[] } }> {
-  const t0 = performance.now();
-  const r = await s.fetch('/api/v1/slo/evaluate', { method: 'POST', body: JSON.stringify({ at: iso(atMs) }) });
-  const body = (await r.json()) as { events: { status: string }[]; outbox: string[] };
-  assert.equal(r.status, 200, JSON.stringify(body));
-  return { ms: performance.now() - t0, body };
-}
 
 async function outbox(s: TestServer, token: string, query = ''): Promise<OutboxView[]> {
   const r = await s.fetch(`/api/v1/outbox${query}`, { token });
