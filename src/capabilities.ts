@@ -9,11 +9,13 @@ import { changeCapability } from './change/capability';
 import { routerCapability } from './router/capability';
 import { sloCapability } from './slo/capability';
 import { analysisCapability } from './analysis/capability';
+import { outboxCapability } from './outbox/capability';
 
 /** Every capability, in start-up order. Adding a capability is one import and one entry here. */
 export const capabilities: Capability[] = [
   coreCapability,
   metricsCapability,
+  outboxCapability,
   catalogCapability,
   flagsCapability,
   rolloutCapability,

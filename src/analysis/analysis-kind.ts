@@ -11,6 +11,8 @@ export const analysisTemplateKind: KindDefinition<AnalysisTemplateSpec> = {
   kind: ANALYSIS_TEMPLATE_KIND,
   names: ['analysistemplate', 'analysistemplates', 'at'],
   spec: analysisTemplateSpecSchema as never,
+  // A Prometheus metrics source is called by the server: checked by the egress policy (metricSource).
+  egressUrls: (m) => (m.spec.metrics?.source === 'prometheus' ? [{ at: ['spec', 'metrics', 'url'], url: m.spec.metrics.url, purpose: 'metricSource' }] : []),
   description: 'how a rollout step judges its canary: metrics, judge (sequential, kayenta, threshold), interval, durations, limits',
   columns: [
     { header: 'JUDGE', value: (m) => m.spec.judge },

@@ -10,6 +10,8 @@ import { HOOKS, type AnalysisStep, type AnalysisStepInput, type AnalysisStepResu
 import { BUCKET_MS, type MetricsService } from '../metrics/types';
 import { bucketUpperMs, type HistogramCounts } from '../metrics/latency-histogram';
 import { PrometheusSource } from '../metrics/prometheus-source';
+import { egressPolicyOf } from '../egress/egress-policy';
+import { egressFetch } from '../egress/egress-request';
 import { transaction } from '../store/db';
 import { finishRun, judgeInterval, newRunState, recordError, type IntervalRecord, type RunState } from './analysis-run';
 import { ANALYSIS_TEMPLATE_KIND } from './analysis-kind';
@@ -41,7 +43,7 @@ export class AnalysisService implements AnalysisStep {
   /** Wait after an interval ends before reading it, so routers have flushed its buckets, ms. */
   private readonly settleMs: number;
 
-  constructor(private readonly ctx: ServerContext, private readonly prometheus = new PrometheusSource({ timeoutMs: 5000 })) {
+  constructor(private readonly ctx: ServerContext, private readonly prometheus = new PrometheusSource({ timeoutMs: 5000, fetchImpl: egressFetch(egressPolicyOf(ctx.config), 'metricSource', 5000) })) {
     this.store = new AnalysisStore(ctx.db);
     const opts = (ctx.config.options.analysis ?? {}) as { settleMs?: number };
     this.settleMs = Math.max(0, Number(opts.settleMs ?? 1500));

@@ -4,6 +4,8 @@
  * Each refusal is asserted with its status, its stable code and its `gate.refuse` audit event.
  */
 import { describe, test, before, after } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { startRolloutFixture, type RolloutFixture } from '../rollout/e2e-fixture';
 import { testStores } from '../testing/postgres';
@@ -105,6 +107,20 @@ for (const store of await testStores()) {
     });
 
     test('the error budget policy gates release, retry, undo and promote; only an emergency passes', async () => {
+      // Where pages go: an Alertmanager-style receiver named by an AlertNotificationTarget.
+      const pages: { labels: Record<string, string> }[] = [];
+      const receiver = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          pages.push(...(JSON.parse(body) as { alerts: { labels: Record<string, string> }[] }).alerts);
+          res.end('ok');
+        });
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+      const port = (receiver.address() as AddressInfo).port;
+      const target = `apiVersion: openslo/v1\nkind: AlertNotificationTarget\nmetadata:\n  name: pager\n  annotations: {shipgate.dev/url: "http://127.0.0.1:${port}/"}\nspec: {target: webhook}\n`;
+      assert.equal((await post('/api/v1/apply', { files: [{ name: 'pager.yaml', content: target }] }, 'dev')).status, 200);
       budget = { decision: 'freeze', reason: 'budget of shop-availability spent (-12%)' };
       try {
         await expectRefused(() => post('/api/v1/releases', { service: 'shop', version: 'v4' }, 'dev'), 'BUDGET_FROZEN', /budget of shop-availability spent/);
@@ -128,6 +144,12 @@ for (const store of await testStores()) {
         assert.ok(loud, 'the emergency is recorded');
         assert.equal(loud!.details.severity, 'page');
         assert.equal(loud!.details.reason, 'checkout is down');
+        for (let i = 0; i < 100 && pages.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(
+          pages.map((p) => [p.labels.alertname, p.labels.severity, p.labels.change]),
+          [['EmergencyChange', 'page', em.body.run.changeId]],
+          'one page, sent through the outbox after commit',
+        );
         // Promote continues the change: its emergency passes the freeze too.
         await f.until((s) => s.run?.phase === 'paused');
         const promoted = await post('/api/v1/rollouts/shop/promote', { full: true }, 'pager');
@@ -135,6 +157,7 @@ for (const store of await testStores()) {
         await f.until((s) => s.run?.phase === 'completed');
       } finally {
         budget = { decision: 'allow', reason: 'budget healthy' };
+        receiver.close();
       }
       // A normal release under a frozen budget cannot be promoted.
       assert.equal((await post('/api/v1/releases', { service: 'shop', version: 'v5' }, 'dev')).status, 201);

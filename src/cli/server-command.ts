@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { keepServingWithoutOutput } from './stdio';
+import { CliError, EXIT } from './exit-codes';
 
 /** `shipgate server`: runs the control plane until SIGINT or SIGTERM. */
 export function serverCommand(program: Command, cli: CliContext): void {
@@ -10,7 +11,9 @@ export function serverCommand(program: Command, cli: CliContext): void {
     .option('--listen <host:port>', 'address to listen on (SHIPGATE_LISTEN)', undefined)
     .option('--data <dir>', 'data folder (SHIPGATE_DATA)', undefined)
     .option('--router <host:port>', 'also run the built-in router in this process, serving the managed route table')
-    .action(async (o: { listen?: string; data?: string; router?: string }) => {
+    .option('--allow-loopback-egress [purposes]', 'let webhooks, metric sources and backends be on loopback (all, or a comma list of webhook,metricSource,backend)')
+    .option('--egress-allow <purpose=entry>', 'allowlist a host, *.domain, IP or CIDR for webhook, metricSource or backend (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .action(async (o: { listen?: string; data?: string; router?: string; allowLoopbackEgress?: boolean | string; egressAllow: string[] }) => {
       keepServingWithoutOutput();
       const { startServer } = await import('../server');
       const s = await startServer({
@@ -18,6 +21,7 @@ export function serverCommand(program: Command, cli: CliContext): void {
         dataDir: o.data ?? cli.io.env.SHIPGATE_DATA,
         databaseUrl: cli.io.env.DATABASE_URL,
         router: o.router,
+        options: { egress: egressOptions(o.allowLoopbackEgress, o.egressAllow) },
       });
       cli.err(`Shipgate server listening on ${s.url} (store: ${s.ctx.dialect})`);
       if (s.adminTokenFile) cli.err(`bootstrap admin token written to ${s.adminTokenFile} (mode 0600)`);
@@ -30,4 +34,22 @@ export function serverCommand(program: Command, cli: CliContext): void {
       cli.err('shutting down');
       await s.close();
     });
+}
+
+const PURPOSES = ['webhook', 'metricSource', 'backend'];
+
+/** `--allow-loopback-egress [list]` and `--egress-allow purpose=entry` as `options.egress` (checked again when the server starts). */
+function egressOptions(loopback: boolean | string | undefined, allow: string[]): Record<string, unknown> {
+  const allowLoopback = typeof loopback === 'string' ? loopback.split(',').map((s: string) => s.trim()).filter(Boolean) : loopback === true;
+  if (Array.isArray(allowLoopback)) {
+    for (const p of allowLoopback) if (!PURPOSES.includes(p)) throw new CliError(EXIT.USAGE, `--allow-loopback-egress: unknown purpose "${p}"; expected ${PURPOSES.join(', ')}`);
+  }
+  const lists: Record<string, string[]> = {};
+  for (const a of allow) {
+    const i = a.indexOf('=');
+    const purpose = i > 0 ? a.slice(0, i) : '';
+    if (!PURPOSES.includes(purpose)) throw new CliError(EXIT.USAGE, `--egress-allow "${a}": expected PURPOSE=ENTRY with PURPOSE one of ${PURPOSES.join(', ')}, e.g. webhook=hooks.slack.com`);
+    (lists[purpose] ??= []).push(a.slice(i + 1));
+  }
+  return { allowLoopback, allow: lists };
 }

@@ -4,6 +4,7 @@
  * land in any order. Only the contract lives here; each provider implements it in its own folder.
  */
 import type { Principal } from '../auth/roles';
+import type { Tx } from '../store/db';
 
 /** Name → contract. */
 export const HOOKS = {
@@ -24,7 +25,32 @@ export const HOOKS = {
   revisionPreview: 'rollout.revisionPreview',
   /** Recent deploy markers (time, service, environment, from/to revision). Provider: rollout. */
   deployMarkers: 'rollout.markers',
+  /** Notifications written in the caller's transaction and sent after commit (Outbox). Provider: outbox. */
+  outbox: 'outbox',
 } as const;
+
+/** One notification: POSTed as JSON to `url` after the transaction that enqueued it commits. */
+export interface OutboxMessage {
+  /** What it is, dotted by capability, e.g. `slo.alert`, `change.emergency-page`. */
+  kind: string;
+  /** http(s) URL, checked by the egress policy (purpose `webhook`) at every delivery attempt. */
+  url: string;
+  /** JSON body. */
+  payload: unknown;
+}
+
+/**
+ * The outbox: `enqueue` inside the transaction of the state change that causes the notification
+ * (it commits or rolls back with it; never send from inside a transaction), then `wake()` after
+ * commit so it is sent now rather than at the next poll (about a second). Delivery is at least
+ * once, retried with back-off; receivers should deduplicate by a key in the payload.
+ */
+export interface Outbox {
+  /** Writes the message in `trx`; returns its id (e.g. `obx_…`). */
+  enqueue(trx: Tx, message: OutboxMessage): Promise<string>;
+  /** Asks the sender to look for due messages now. Safe to call any time. */
+  wake(): void;
+}
 
 /** A decision with the reason a person can read. */
 export interface Decision {

@@ -6,6 +6,7 @@ import type { GateAction, GateSubject as Subject } from './hooks';
 
 /** A gated change one manifest makes. */
 export type GateSubject = Subject & { action: GateAction };
+import type { EgressPurpose } from '../egress/egress-rules';
 
 export const SHIPGATE_API_VERSION = 'shipgate.dev/v1';
 
@@ -28,6 +29,13 @@ export interface ValidateContext {
   stored?(kind: string, name: string): Promise<Manifest | undefined>;
 }
 
+/** One outbound URL in a manifest: the field it is in (`['spec','routes',0,'backends',1,'instances',0]`) and why it is called. */
+export interface EgressUrl {
+  at: PathSegment[];
+  url: string;
+  purpose: EgressPurpose;
+}
+
 /**
  * One kind of resource. Capabilities register theirs; `apply`, `get`, `delete` and `diff` work on
  * every registered kind without further code.
@@ -44,6 +52,11 @@ export interface KindDefinition<S = any> {
   columns?: Column<S>[];
   /** Checks beyond the schema, e.g. references to other resources. Paths are relative to the document. */
   validate?: (m: Manifest<S>, ctx: ValidateContext) => Issue[] | Promise<Issue[]>;
+  /**
+   * URLs in the manifest the server will connect to, with their field path and purpose: the apply
+   * path checks each against the egress policy and refuses the batch (403 EGRESS_DENIED) on any.
+   */
+  egressUrls?: (m: Manifest<S>) => EgressUrl[];
   /** For non-Shipgate formats (OpenSLO): a schema of the whole document, replacing the default envelope. */
   document?: z.ZodType<Manifest<S>>;
   /** Short text for `shipgate help kinds`. */

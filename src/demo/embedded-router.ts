@@ -1,3 +1,4 @@
+import { egressPolicyOf } from '../egress/egress-policy';
 import type { ServerContext } from '../core/capability';
 import { RESOURCE_CHANGED, type ResourceChanged } from '../core/events';
 import { HOOKS } from '../core/hooks';
@@ -28,6 +29,7 @@ export async function ensureRouter(ctx: ServerContext, listen: string, opts: { f
     sink: new MetricsServiceSink(() => ctx.services.get<MetricsService>(HOOKS.metrics)),
     flushMs: opts.flushMs ?? 1000,
     log: (m, err) => ctx.log.debug({ err }, m),
+    egress: egressPolicyOf(ctx.config),
   });
   const load = async () => {
     const tables = await ctx.resources.list(SHIPGATE_API_VERSION, ROUTE_TABLE_KIND);

@@ -62,7 +62,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       databaseUrl: `sqlite:${join(dataDir, 'shipgate.db')}`,
       router: routerAddr,
       logLevel: 'silent',
-      options: { rollout: { tickMs: 100, stopInstancesOnShutdown: true, baseDir: o.repoDir }, router: { flushMs: 1000 } },
+      // The demo's shop, router and receivers all listen on loopback.
+      options: { rollout: { tickMs: 100, stopInstancesOnShutdown: true, baseDir: o.repoDir }, router: { flushMs: 1000 }, egress: { allowLoopback: true } },
     });
     router = await ensureRouter(server.ctx, routerAddr, { flushMs: 1000 });
     const api = new ApiClient(server.url, server.adminToken);

@@ -2,8 +2,9 @@ import type { Principal } from '../auth/roles';
 import type { Authorization, Authorizer } from '../core/hooks';
 import type { GateContext } from '../core/kinds';
 import { stringify } from 'yaml';
-import { InputError, type Issue } from '../core/errors';
-import { expandSequences, parseDocuments, type Manifest } from '../core/manifest';
+import { InputError, RefusedError, type Issue } from '../core/errors';
+import type { EgressPolicy } from '../egress/egress-policy';
+import { expandSequences, formatPath, parseDocuments, type Manifest } from '../core/manifest';
 import type { KindDefinition, KindRegistry } from '../core/kinds';
 import { RESOURCE_CHANGED, type EventBus, type ResourceChanged } from '../core/events';
 import { transaction, type Db } from '../store/db';
@@ -47,6 +48,7 @@ export class ApplyService {
     private readonly kinds: KindRegistry,
     private readonly resources: ResourceStore,
     private readonly events: EventBus,
+    private readonly egress?: EgressPolicy,
     private readonly authorizer: () => Authorizer | undefined = () => undefined,
   ) {}
 
@@ -108,7 +110,30 @@ export class ApplyService {
     if (issues.length) {
       throw new InputError(`${issues.length} problem${issues.length > 1 ? 's' : ''} found; nothing was applied`, issues);
     }
+    this.checkEgress(checked);
     return checked;
+  }
+
+  /** Every outbound URL of the batch against the egress policy (apply time: literal host or name). */
+  private checkEgress(checked: (Checked & { file: string; locate: (p: (string | number)[]) => { line: number; column: number } })[]): void {
+    if (!this.egress) return;
+    const denied: Issue[] = [];
+    for (const c of checked) {
+      for (const t of c.def.egressUrls?.(c.manifest) ?? []) {
+        const v = this.egress.checkUrl(t.purpose, t.url);
+        if (v.allowed) continue;
+        let where: { line?: number; column?: number } = {};
+        try {
+          where = c.locate(t.at);
+        } catch {
+          where = {};
+        }
+        denied.push({ file: c.file, ...where, path: formatPath(t.at), message: v.reason });
+      }
+    }
+    if (denied.length) {
+      throw new RefusedError('EGRESS_DENIED', `${denied.length} outbound address${denied.length > 1 ? 'es' : ''} refused by the egress policy; nothing was applied`, { issues: denied });
+    }
   }
 
   /** Checks as `actor` (kinds may refuse what its role may not change), asks the gate, then writes every manifest in one transaction. */

@@ -6,6 +6,7 @@ import { allows, READ_ROLES, type Principal } from '../auth/roles';
 import type { KindDefinition } from '../core/kinds';
 import { ApplyService } from './apply-service';
 import { HOOKS, type Authorizer } from '../core/hooks';
+import { egressPolicyOf } from '../egress/egress-policy';
 
 const filesBody = z.object({
   files: z.array(z.object({ name: z.string().min(1).max(1024), content: z.string() })).min(1).max(10_000),
@@ -22,7 +23,7 @@ function assertMayWrite(principal: Principal, def: KindDefinition): void {
 
 /** Generic resource routes: apply, diff, get, delete, for every registered kind. */
 export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const service = new ApplyService(ctx.db, ctx.kinds, ctx.resources, ctx.events, () => ctx.services.get<Authorizer>(HOOKS.authorizer));
+  const service = new ApplyService(ctx.db, ctx.kinds, ctx.resources, ctx.events, egressPolicyOf(ctx.config), () => ctx.services.get<Authorizer>(HOOKS.authorizer));
 
   app.post('/api/v1/apply', { schema: { body: filesBody, tags: ['resources'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {
     const { files } = req.body as z.infer<typeof filesBody>;

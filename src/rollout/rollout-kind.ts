@@ -13,6 +13,11 @@ export const rolloutKind: KindDefinition<RolloutSpec> = {
   names: ['rollout', 'rollouts', 'ro'],
   spec: rolloutSpec as unknown as z.ZodType<RolloutSpec>,
   writeRoles: ['deployer'],
+  // A static target's endpoints become router backends and are probed for readiness.
+  egressUrls: (m) =>
+    m.spec.target.type === 'static'
+      ? Object.entries(m.spec.target.endpoints).flatMap(([version, urls]) => urls.map((url, i) => ({ at: ['spec', 'target', 'endpoints', version, i], url, purpose: 'backend' as const })))
+      : [],
   description: 'How a service is released in an environment: target, route, canary / blueGreen / rolling strategy, rollback triggers',
   columns: [
     { header: 'SERVICE', value: (m) => m.spec.service },

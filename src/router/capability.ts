@@ -1,5 +1,6 @@
 import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS } from '../core/hooks';
+import { egressPolicyOf } from '../egress/egress-policy';
 import type { MetricsService } from '../metrics/types';
 import { routeTableKind } from './route-table';
 import { RouteTableHub } from './route-table-hub';
@@ -44,6 +45,8 @@ async function startInProcess(ctx: ServerContext, listen: string): Promise<() =>
     sink: new MetricsServiceSink(() => ctx.services.get<MetricsService>(HOOKS.metrics)),
     flushMs: o.flushMs ?? 2_000,
     log: (m, err) => (err ? ctx.log.warn({ err }, m) : ctx.log.debug(m)),
+    // Stored tables were checked when applied; checked again here (tables written by rollouts, a policy narrowed since).
+    egress: egressPolicyOf(ctx.config),
   });
   const hub = state(ctx).hub;
   const apply = (tables: Parameters<Router['applyTable']>[0], etag: string) => {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { EgressPolicy } from '../egress/egress-policy';
 import type { CompiledTable } from './compiled-table';
 import type { RouteSpec } from './route-table';
 import type { Upstream } from './upstream-pool';
@@ -24,7 +25,11 @@ interface Probe {
 export class HealthChecker {
   private readonly probes = new Map<Upstream, Probe>();
 
-  constructor(private readonly onChange: (u: Upstream, healthy: boolean) => void = () => {}) {}
+  constructor(
+    private readonly onChange: (u: Upstream, healthy: boolean) => void = () => {},
+    /** When set, a check connects only to addresses the policy allows (purpose backend): a name that rebinds to a refused address fails its check. */
+    private readonly egress?: EgressPolicy,
+  ) {}
 
   configure(table: CompiledTable): void {
     const wanted = new Map<Upstream, CheckSpec>();
@@ -77,10 +82,21 @@ export class HealthChecker {
         }
       }
     };
-    const req = http.request({ host: p.upstream.hostname, port: p.upstream.port, path: p.spec.path, method: 'GET', agent: p.upstream.agent, timeout: p.spec.timeoutMs, headers: { 'user-agent': 'shipgate-router-health' } });
+    if (this.egress && !this.egress.checkUrl('backend', p.upstream.url).allowed) return done(false);
+    const req = http.request({
+      host: p.upstream.hostname,
+      port: p.upstream.port,
+      path: p.spec.path,
+      method: 'GET',
+      agent: p.upstream.agent,
+      timeout: p.spec.timeoutMs,
+      headers: { 'user-agent': 'shipgate-router-health' },
+      ...(this.egress ? { lookup: this.egress.lookup('backend') } : {}),
+    });
     req.on('response', (res) => {
       res.resume();
-      const ok = (res.statusCode ?? 500) < 400;
+      // A redirect is not followed, and not a pass: the instance is not answering its health path.
+      const ok = (res.statusCode ?? 500) >= 200 && (res.statusCode ?? 500) < 300;
       res.on('end', () => done(ok));
       res.on('error', () => done(false));
     });

@@ -1,6 +1,6 @@
 import { routeTableGate } from './route-table-gate';
 import { z } from 'zod';
-import { KindRegistry, SHIPGATE_API_VERSION, type KindDefinition } from '../core/kinds';
+import { KindRegistry, SHIPGATE_API_VERSION, type EgressUrl, type KindDefinition } from '../core/kinds';
 import { parseDocuments, type Manifest } from '../core/manifest';
 import { InputError, formatIssue, type Issue } from '../core/errors';
 
@@ -136,6 +136,13 @@ export type RouteTableSpec = z.infer<typeof routeTableSpecSchema>;
 
 export const ROUTE_TABLE_KIND = 'RouteTable';
 
+/** Every backend instance URL (purpose backend: the router proxies to it and health-checks it). */
+export function routeTableEgressUrls(m: Manifest<RouteTableSpec>): EgressUrl[] {
+  return m.spec.routes.flatMap((r, i) =>
+    r.backends.flatMap((b, j) => b.instances.map((url, k): EgressUrl => ({ at: ['spec', 'routes', i, 'backends', j, 'instances', k], url, purpose: 'backend' }))),
+  );
+}
+
 /** RouteTable as a Shipgate manifest kind: routes, backends with weights, protection settings. */
 export const routeTableKind: KindDefinition<RouteTableSpec> = {
   apiVersion: SHIPGATE_API_VERSION,
@@ -143,6 +150,7 @@ export const routeTableKind: KindDefinition<RouteTableSpec> = {
   names: ['routetable', 'routetables', 'rt'],
   spec: routeTableSpecSchema as unknown as z.ZodType<RouteTableSpec>,
   writeRoles: ['deployer'],
+  egressUrls: routeTableEgressUrls,
   description: 'Routes of the built-in router: weighted, sticky split between versions of a service',
   gate: (next, prev, ctx) => routeTableGate(next, prev, ctx),
   columns: [

@@ -1,11 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Manifest } from '../core/manifest';
-import { InputError } from '../core/errors';
+import { formatPath, type Manifest } from '../core/manifest';
+import { formatIssue, InputError, RefusedError, type Issue } from '../core/errors';
+import type { EgressPolicy } from '../egress/egress-policy';
 import { compileTable, CompiledTable } from './compiled-table';
 import { HealthChecker } from './health-checker';
 import { ProxyHandler } from './proxy-handler';
-import { checkRouteTable, mergeRouteTables, type RouteTableSpec } from './route-table';
+import { checkRouteTable, mergeRouteTables, routeTableEgressUrls, type RouteTableSpec } from './route-table';
 import { StatsRecorder, type StatsSink } from './stats-recorder';
 import { UpstreamPool } from './upstream-pool';
 import { handleUpgrade } from './websocket-proxy';
@@ -32,6 +33,12 @@ export interface RouterOptions {
    */
   fastPath?: boolean;
   log?: (message: string, err?: unknown) => void;
+  /**
+   * Egress policy for backend instances (purpose backend): a table naming a refused address is
+   * refused whole (the one in force stays), and health checks connect only to checked addresses.
+   * Absent: no check (a file-mode router runs its operator's own table).
+   */
+  egress?: EgressPolicy;
 }
 
 export interface ListenAddress {
@@ -74,7 +81,7 @@ export class Router {
     this.log = options.log ?? (() => {});
     this.pool = new UpstreamPool(options.maxSocketsPerInstance ?? 1024);
     this.recorder = new StatsRecorder(options.sink, (e) => this.log('stats sink failed', e));
-    this.health = new HealthChecker((u, healthy) => this.log(`instance ${u.url} is now ${healthy ? 'healthy' : 'unhealthy'}`));
+    this.health = new HealthChecker((u, healthy) => this.log(`instance ${u.url} is now ${healthy ? 'healthy' : 'unhealthy'}`), options.egress);
     this.table = new CompiledTable(0, EMPTY, []);
     this.handler = new ProxyHandler({
       table: () => this.table,
@@ -90,6 +97,7 @@ export class Router {
    */
   applyTable(manifest: Manifest | Manifest[] | unknown): number {
     const list = (Array.isArray(manifest) ? manifest : [manifest]).map((m, i) => checkRouteTable(m, Array.isArray(manifest) ? `tables[${i}]` : 'route table'));
+    if (this.options.egress) refuseEgress(this.options.egress, list);
     const { spec, conflicts } = mergeRouteTables(list);
     for (const c of conflicts) this.log(c);
     const nowMs = Date.now();
@@ -248,4 +256,16 @@ export class Router {
     this.pool.close();
     await this.recorder.close();
   }
+}
+
+/** Refuses (403 EGRESS_DENIED, every field named) a set of tables naming a backend the policy refuses. */
+function refuseEgress(policy: EgressPolicy, tables: Manifest<RouteTableSpec>[]): void {
+  const issues: Issue[] = [];
+  for (const t of tables) {
+    for (const u of routeTableEgressUrls(t)) {
+      const v = policy.checkUrl(u.purpose, u.url);
+      if (!v.allowed) issues.push({ path: `RouteTable ${t.metadata.name} ${formatPath(u.at)}`, message: v.reason });
+    }
+  }
+  if (issues.length) throw new RefusedError('EGRESS_DENIED', `route table refused by the egress policy: ${issues.map(formatIssue).join('; ')}`, { issues });
 }

@@ -1,9 +1,11 @@
 /**
- * The alert evaluation loop: evaluates every SLO, turns firing alerts into firing/resolved
- * transitions (deduplicated through the stored AlertTracker state) and delivers them through the
- * Notifier adapters of each SLO's notification targets.
+ * The alert evaluation loop: evaluates every SLO (reading metric sources before any transaction),
+ * turns firing alerts into firing/resolved transitions (deduplicated through the stored
+ * AlertTracker state) and writes one notification per target to the outbox in the same
+ * transaction as the new alert state; the outbox sends them after commit.
  */
 import type { Logger } from 'pino';
+import type { Outbox } from '../core/hooks';
 import { AlertTracker, type AlertState } from './burn-alerts';
 import type { AlertEvent, Notifier } from './notifier';
 import type { SloService } from './slo-service';
@@ -11,8 +13,11 @@ import type { SloStore } from './slo-store';
 
 export interface TickResult {
   evaluated: number;
+  /** Transitions notified (written to the outbox with the new alert state). */
   events: AlertEvent[];
-  /** Deliveries that failed (retried next tick). */
+  /** Outbox ids of the notifications written. */
+  outbox: string[];
+  /** Targets that could not be notified (no outbox installed); the transition is kept for the next tick. */
   failures: string[];
 }
 
@@ -21,13 +26,15 @@ export class AlertLoop {
     private readonly slos: SloService,
     private readonly store: SloStore,
     private readonly notifiers: Map<string, Notifier>,
+    private readonly outbox: () => Outbox | undefined,
     private readonly log?: Pick<Logger, 'warn'>,
   ) {}
 
   async tick(atMs: number): Promise<TickResult> {
     const entries = await this.slos.status(undefined, atMs);
-    const result: TickResult = { evaluated: 0, events: [], failures: [] };
-    await this.store.withAlertStates(async (states) => {
+    const result: TickResult = { evaluated: 0, events: [], outbox: [], failures: [] };
+    const outbox = this.outbox();
+    await this.store.withAlertStates(async (states, trx) => {
       const tracker = new AlertTracker(states);
       const changed: Record<string, AlertState> = {};
       for (const e of entries) {
@@ -58,32 +65,27 @@ export class AlertLoop {
               ...(t.status === 'resolved' ? { endsAtMs: atMs } : {}),
               summary: `${a.severity === 'page' ? 'Page' : 'Ticket'}: SLO ${m.name} (${m.service}) burns its error budget ${a.burnLong?.toFixed(1) ?? '?'}× over ${a.longWindow}`,
             };
-            const failed = await this.deliver(m.notificationTargets, event);
-            if (failed.length) {
-              // Forget the transition so the next tick tries again.
-              changed[key] = { ...states[key] ?? { firing: false } };
-              result.failures.push(...failed);
-            } else result.events.push(event);
+            const targets = m.notificationTargets.filter((x) => x.url && this.notifiers.has(x.target.toLowerCase()));
+            if (targets.length && !outbox) {
+              // Forget the transition so a later tick, with an outbox, notifies it.
+              changed[key] = { ...(states[key] ?? { firing: false }) };
+              result.failures.push(...targets.map((x) => `${x.name}: no outbox to deliver through`));
+              this.log?.warn({ slo: m.name }, 'SLO alert not notified: no outbox installed');
+              continue;
+            }
+            for (const x of targets) {
+              const target = { name: x.name, target: x.target, url: x.url! };
+              const payload = this.notifiers.get(x.target.toLowerCase())!.payload(target, [event]);
+              result.outbox.push(await outbox!.enqueue(trx, { kind: 'slo.alert', url: target.url, payload }));
+            }
+            result.events.push(event);
           }
         }
       }
       return changed;
     }, atMs);
+    // Committed: send now rather than at the next poll.
+    if (result.outbox.length) outbox?.wake();
     return result;
-  }
-
-  private async deliver(targets: { name: string; target: string; url?: string }[], event: AlertEvent): Promise<string[]> {
-    const failed: string[] = [];
-    for (const t of targets) {
-      const n = this.notifiers.get(t.target.toLowerCase());
-      if (!n || !t.url) continue;
-      try {
-        await n.send({ name: t.name, target: t.target, url: t.url }, [event]);
-      } catch (e) {
-        failed.push(`${t.name}: ${(e as Error).message}`);
-        this.log?.warn({ err: e, target: t.name }, 'SLO alert delivery failed; will retry');
-      }
-    }
-    return failed;
   }
 }

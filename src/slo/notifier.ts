@@ -1,6 +1,7 @@
 /**
  * The Notifier port and its adapters: an Alertmanager-compatible webhook (receivers written for
- * Alertmanager's webhook_config accept it) and a Slack-compatible incoming-webhook payload.
+ * Alertmanager's webhook_config accept it) and a Slack-compatible incoming-webhook payload. They
+ * build bodies only; the outbox (HOOKS.outbox) delivers them after commit.
  */
 
 /** One alert that started or stopped firing. */
@@ -32,10 +33,14 @@ export interface NotificationTarget {
   url: string;
 }
 
+/**
+ * Turns events into the body one kind of receiver expects. Delivery is not the notifier's: the
+ * body goes to the outbox in the alert-state transaction and is POSTed after commit, so a slow or
+ * blackholed receiver never holds a transaction (receivers deduplicate by fingerprint).
+ */
 export interface Notifier {
   readonly type: string;
-  /** Delivers events to one target; throws on delivery failure (the caller retries next tick). Idempotent per event for receivers that deduplicate by fingerprint. */
-  send(target: NotificationTarget, events: AlertEvent[]): Promise<void>;
+  payload(target: NotificationTarget, events: AlertEvent[]): unknown;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -104,25 +109,18 @@ function fmt(x: number | null): string {
   return x === null ? 'n/a' : x.toFixed(2);
 }
 
-async function post(url: string, body: unknown, timeoutMs: number): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
-  await res.arrayBuffer();
-}
-
 export class WebhookNotifier implements Notifier {
   readonly type = 'webhook';
-  constructor(private readonly externalUrl: () => string, private readonly timeoutMs = 5_000) {}
-  async send(target: NotificationTarget, events: AlertEvent[]): Promise<void> {
-    await post(target.url, alertmanagerPayload(target, events, this.externalUrl()), this.timeoutMs);
+  constructor(private readonly externalUrl: () => string) {}
+  payload(target: NotificationTarget, events: AlertEvent[]): unknown {
+    return alertmanagerPayload(target, events, this.externalUrl());
   }
 }
 
 export class SlackNotifier implements Notifier {
   readonly type = 'slack';
-  constructor(private readonly timeoutMs = 5_000) {}
-  async send(target: NotificationTarget, events: AlertEvent[]): Promise<void> {
-    await post(target.url, slackPayload(events), this.timeoutMs);
+  payload(_target: NotificationTarget, events: AlertEvent[]): unknown {
+    return slackPayload(events);
   }
 }
 

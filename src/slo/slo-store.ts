@@ -3,7 +3,7 @@
  * notified once, across restarts and replicas) and pending postmortems.
  */
 import type { Migration } from 'kysely';
-import { fromJson, lockKey, toJson, transaction, type Db } from '../store/db';
+import { fromJson, lockKey, toJson, transaction, type Db, type Tx } from '../store/db';
 import type { AlertState } from './burn-alerts';
 
 export const sloMigrations: Record<string, Migration> = {
@@ -56,14 +56,15 @@ export class SloStore {
 
   /**
    * Runs `fn` with the stored alert states under the loop's lock and saves the states it returns
-   * (only those keys), all in one transaction.
+   * (only those keys), all in one transaction; `fn` writes its notifications to the outbox in `trx`
+   * and must do no network I/O.
    */
-  async withAlertStates(fn: (states: Record<string, AlertState>) => Promise<Record<string, AlertState>>, nowMs: number): Promise<void> {
+  async withAlertStates(fn: (states: Record<string, AlertState>, trx: Tx) => Promise<Record<string, AlertState>>, nowMs: number): Promise<void> {
     await transaction(this.db, async (trx) => {
       await lockKey(trx, ALERT_LOCK);
       const rows = await trx.selectFrom('slo_alert_states').select(['key', 'state']).execute();
       const states = Object.fromEntries(rows.map((r) => [String(r.key), fromJson<AlertState>(r.state)]));
-      const changed = await fn(states);
+      const changed = await fn(states, trx);
       for (const [key, st] of Object.entries(changed)) {
         await trx
           .insertInto('slo_alert_states')

@@ -12,6 +12,12 @@ import { manifests, points } from './testdata/manifests';
 import { FIXTURES } from '../testing/fixtures';
 
 const T = Date.parse('2026-03-02T12:00:00Z');
+
+/** Waits (up to 10 s) for deliveries the outbox makes after commit. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 for (const store of await testStores()) {
@@ -99,6 +105,8 @@ for (const store of await testStores()) {
       const tick = async (atMs: number) => (await (await s.fetch('/api/v1/slo/evaluate', { method: 'POST', body: JSON.stringify({ at: iso(atMs) }) })).json()) as { events: { status: string }[] };
       assert.deepEqual((await tick(T)).events.map((e) => e.status), ['firing']);
       assert.deepEqual((await tick(T + 60_000)).events, []);
+      // Delivered by the outbox after the alert state commits.
+      await until(() => rx.received.filter((x) => x.path === '/alertmanager').length === 1 && rx.received.some((x) => x.path === '/slack'));
       const am = rx.received.filter((x) => x.path === '/alertmanager');
       assert.equal(am.length, 1);
       assert.equal(am[0].body.version, '4');
@@ -112,6 +120,7 @@ for (const store of await testStores()) {
       assert.match(slack[0].body.text, /1 SLO alert\(s\) firing: payments-availability/);
       assert.equal(slack[0].body.attachments[0].color, 'danger');
       assert.deepEqual((await tick(T + 2 * 3_600_000)).events.map((e) => e.status), ['resolved']);
+      await until(() => rx.received.filter((x) => x.path === '/alertmanager').length === 2);
       const resolved = rx.received.filter((x) => x.path === '/alertmanager')[1].body;
       assert.equal(resolved.status, 'resolved');
       assert.equal(resolved.alerts[0].startsAt, iso(T));

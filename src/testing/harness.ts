@@ -43,7 +43,9 @@ export async function startTestServer(opts: { store?: StoreKind } & Omit<StartOp
   const pgdb = store === 'postgres' ? await createPgDatabase() : undefined;
   let server: RunningServer;
   try {
-    server = await startServer({ ...opts, listen: '127.0.0.1:0', dataDir, databaseUrl: pgdb?.url ?? `sqlite:${join(dataDir, 'shipgate.db')}`, logLevel: opts.logLevel ?? 'silent' });
+    // Tests run every receiver, backend and Prometheus on loopback: allowed here unless a test
+    // passes its own `egress` option (the egress tests do, to prove the refusals).
+    server = await startServer({ ...opts, options: { egress: { allowLoopback: true }, ...opts.options }, listen: '127.0.0.1:0', dataDir, databaseUrl: pgdb?.url ?? `sqlite:${join(dataDir, 'shipgate.db')}`, logLevel: opts.logLevel ?? 'silent' });
   } catch (e) {
     await pgdb?.drop();
     throw e;

@@ -18,6 +18,7 @@ import {
   sloSpec,
   type SloSpec,
 } from './openslo-schema';
+import { openSloEgressUrls } from './openslo-egress';
 
 function kind<S extends z.ZodType>(k: string, names: string[], spec: S, description: string, extra: Partial<KindDefinition<z.infer<S>>> = {}): KindDefinition<z.infer<S>> {
   return {
@@ -28,6 +29,8 @@ function kind<S extends z.ZodType>(k: string, names: string[], spec: S, descript
     document: openSloDocument(k, spec) as unknown as z.ZodType<Manifest<z.infer<S>>>,
     description,
     writeRoles: ['deployer'],
+    // Notification and metric source URLs may sit in any kind (inline targets, indicators).
+    egressUrls: (m) => openSloEgressUrls(m),
     ...extra,
   };
 }
