@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import './fastify-types';
 import { allows, READ_ROLES, type Access } from '../auth/roles';
-import { NotAllowedError, UnauthenticatedError } from '../core/errors';
+import { InputError, NotAllowedError, UnauthenticatedError } from '../core/errors';
 import type { Capability, ServerContext } from '../core/capability';
 import { errorHandler } from './errors';
 
@@ -71,6 +71,13 @@ export async function buildApp(ctx: ServerContext, capabilities: Capability[], o
     }
   });
 
+  // No store keeps a NUL character (PostgreSQL refuses it in text and jsonb), so a request that
+  // carries one, in its path, query or JSON body, is refused before any route sees it.
+  app.addHook('preValidation', async (req) => {
+    const at = findNul({ params: req.params, query: req.query, body: req.body });
+    if (at !== undefined) throw new InputError(`${at} holds a NUL character (\\0)`, [{ path: at, message: 'remove the NUL character (\\0)' }]);
+  });
+
   collectDefaultMetrics({ register: ctx.metrics, prefix: 'shipgate_' });
   const requests = new Counter({ name: 'shipgate_http_requests_total', help: 'API requests', labelNames: ['method', 'route', 'status'], registers: [ctx.metrics] });
   const duration = new Histogram({ name: 'shipgate_http_request_duration_seconds', help: 'API request duration', labelNames: ['method', 'route'], registers: [ctx.metrics] });
@@ -114,4 +121,24 @@ export async function buildApp(ctx: ServerContext, capabilities: Capability[], o
     });
   }
   return app as unknown as FastifyInstance;
+}
+
+/** Path (`body.files[0].content`) of the first string or key holding U+0000, depth-first. */
+function findNul(value: unknown, path = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || depth > 64) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = findNul(value[i], `${path}[${i}]`, depth + 1);
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const p = path ? `${path}.${k}` : k;
+    if (k.includes('\u0000')) return p;
+    const at = findNul(v, p, depth + 1);
+    if (at !== undefined) return at;
+  }
+  return undefined;
 }

@@ -51,4 +51,13 @@ describe('bad input never gets a 500', () => {
     assert.deepEqual(failures, []);
     assert.ok(requests > 1000, `only ${requests} requests made`);
   });
+
+  test('a NUL character in the path, query or body is refused with the field that holds it', async () => {
+    const inPath = await s.fetch('/api/v1/slo/postmortems/%00/done', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(inPath.status, 400);
+    assert.match(JSON.stringify(await inPath.json()), /params\.\w+ holds a NUL/);
+    const inBody = await s.fetch('/api/v1/diff', { method: 'POST', body: JSON.stringify({ files: [{ name: 'a.yaml', content: 'a: 1\u0000' }] }), headers: { 'content-type': 'application/json' } });
+    assert.equal(inBody.status, 400);
+    assert.equal(((await inBody.json()) as { details: { issues: { path: string }[] } }).details.issues[0]!.path, 'body.files[0].content');
+  });
 });

@@ -132,7 +132,9 @@ class Gen {
     return v;
   }
   param(): string {
-    return encodeURIComponent(this.pick(['x', '..', '.', 'CHG-000001', 'a'.repeat(300), '\u0000', 'shop', 'new-checkout', 'tok_1', this.string().slice(0, 80)]));
+    // A path can only carry well-formed UTF-16: lone surrogates (a cut emoji, '\uD800') become U+FFFD.
+    const raw = this.pick(['x', '..', '.', 'CHG-000001', 'a'.repeat(300), '\u0000', 'shop', 'new-checkout', 'tok_1', this.string().slice(0, 80)]);
+    return encodeURIComponent(raw.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
   }
   /** A manifest of a kind, as YAML or JSON text, usually hostile somewhere. */
   manifest(kinds: string[]): string {

@@ -93,3 +93,24 @@ test('registry lookup by CLI name and refusal of unknown names', () => {
   assert.equal(registry.lookup('Environments').kind, 'Environment');
   assert.throws(() => registry.lookup('nope'), /unknown kind "nope"; known kinds: service, environment/);
 });
+
+test('an alias bomb is refused as input, on both parse paths, before anything expands it', () => {
+  const rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (const [prev, next] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) {
+    rows.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
+  }
+  const bomb = rows.join('\n');
+  // The fast parser shares aliased nodes; the bound counts their expansion.
+  assert.throws(() => parseDocuments(bomb, 'bomb.yaml'), (e) => e instanceof InputError && /more than 200000 values/.test(JSON.stringify(e.details)));
+  // A duplicate key sends the text to the position-keeping parser, whose alias limit answers.
+  assert.throws(() => parseDocuments(`${bomb}\na: 1`, 'bomb.yaml'), (e) => e instanceof InputError);
+  // A few aliases are fine.
+  assert.deepEqual(parseDocuments('a: &a [1]\nb: *a', 'ok.yaml')[0]!.value, { a: [1], b: [1] });
+});
+
+test('nesting deeper than MAX_DEPTH and NUL characters are refused', () => {
+  const deep = '['.repeat(70) + ']'.repeat(70);
+  assert.throws(() => parseDocuments(deep, 'deep.json'), (e) => e instanceof InputError && /nested deeper than 64/.test(JSON.stringify(e.details)));
+  assert.equal(parseDocuments('['.repeat(60) + ']'.repeat(60), 'ok.json').length, 1);
+  assert.throws(() => parseDocuments('a: "x\\0y"', 'nul.yaml'), (e) => e instanceof InputError && /NUL/.test(JSON.stringify(e.details)));
+});

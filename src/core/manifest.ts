@@ -44,8 +44,12 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
   if (!fast) return parseWithPositions(text, file);
   let positioned: SourceDocument[] | undefined;
   const out: SourceDocument[] = [];
+  const budget = { nodes: 0 };
   fast.forEach((value, index) => {
     if (value === null || value === undefined) return;
+    // js-yaml shares aliased nodes instead of copying them, so the parse itself is cheap; every
+    // later walk (validation, hashing, JSON) would expand them, so the expanded size is bounded here.
+    checkBounds(value, file, index, budget);
     out.push({
       value,
       file,
@@ -91,11 +95,25 @@ function parseWithPositions(text: string, file: string): SourceDocument[] {
   }
   if (issues.length) throw new InputError(`${file}: not valid YAML or JSON`, issues);
 
+  if (list.length > MAX_DOCUMENTS) {
+    throw new InputError(`${file}: more than ${MAX_DOCUMENTS} documents`, [{ file, line: 1, column: 1, path: '', message: `at most ${MAX_DOCUMENTS} documents in one file; split it` }]);
+  }
   const out: SourceDocument[] = [];
+  const budget = { nodes: 0 };
   list.forEach((doc, index) => {
     if (doc.contents === null) return;
-    const value = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // The yaml library refuses alias expansion past maxAliasCount with a ReferenceError.
+      const pos = lineCounter.linePos(doc.range?.[0] ?? 0);
+      throw new InputError(`${file}: document ${index + 1} expands too far`, [
+        { file, line: pos.line, column: pos.col, path: '', message: `${(err as Error).message}; write the values out instead of repeating aliases` },
+      ]);
+    }
     if (value === null || value === undefined) return;
+    checkBounds(value, file, index, budget);
     out.push({
       value,
       file,
@@ -113,6 +131,35 @@ function parseWithPositions(text: string, file: string): SourceDocument[] {
     });
   });
   return out;
+}
+
+/** Aliases one document may expand (the yaml library's own default). */
+const MAX_ALIAS_COUNT = 100;
+/** Nesting depth of any value: every manifest Shipgate reads is far shallower. */
+export const MAX_DEPTH = 64;
+/** Values (scalars, maps, sequences) in one file, aliases counted each time they are used. */
+export const MAX_NODES = 200_000;
+const MAX_DOCUMENTS = 10_000;
+
+/**
+ * Refuses a value nested deeper than MAX_DEPTH or with more than MAX_NODES values in the file,
+ * counting a shared (aliased) value at every place it appears: this is what a later walk costs.
+ */
+function checkBounds(value: unknown, file: string, index: number, budget: { nodes: number }): void {
+  const fail = (message: string): never => {
+    throw new InputError(`${file}: document ${index + 1} is too large`, [{ file, line: 1, column: 1, path: '', message }]);
+  };
+  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
+  while (stack.length) {
+    const { v, depth } = stack.pop()!;
+    if (++budget.nodes > MAX_NODES) fail(`more than ${MAX_NODES} values (aliases count each time they are used); split the file`);
+    if (typeof v === 'string' && v.includes('\u0000')) fail('a string holds a NUL character (\\0), which no store keeps');
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`);
+    if (!Array.isArray(v) && Object.keys(v).some((k) => k.includes('\u0000'))) fail('a key holds a NUL character (\\0), which no store keeps');
+    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+    for (const c of children) stack.push({ v: c, depth: depth + 1 });
+  }
 }
 
 /** Renders a path as `spec.dependencies[2].kind`. */
