@@ -117,9 +117,18 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 
   const stops: (() => Promise<void>)[] = [];
-  for (const c of capabilities) {
-    const stop = await c.start?.(ctx);
-    if (stop) stops.push(stop);
+  try {
+    for (const c of capabilities) {
+      const stop = await c.start?.(ctx);
+      if (stop) stops.push(stop);
+    }
+  } catch (e) {
+    // A capability that cannot start (a router port taken) must not leave the others running:
+    // the process would neither serve nor exit.
+    for (const stop of stops.reverse()) await stop().catch((err) => log.error({ err }, 'stopping after a failed start'));
+    await app.close();
+    await closeDb();
+    throw e;
   }
   let closed = false;
   return {

@@ -71,8 +71,17 @@ export function releaseTemplate(service: string) {
 
 export async function startRolloutFixture(store: StoreKind = 'sqlite', opts: { ratePerSecond?: number } = {}): Promise<RolloutFixture> {
   // The server's own in-process router (`--router`), on a port picked here so users know where to go.
-  const routerAddr = `127.0.0.1:${await freePort()}`;
-  const s = await startTestServer({ store, router: routerAddr, options: { rollout: TEST_ROLLOUT_OPTIONS, router: { flushMs: 200 } } });
+  // A port found free can be taken before the router binds it (tests run in parallel): try another.
+  let started: TestServer | undefined;
+  for (let attempt = 1; !started; attempt++) {
+    const routerAddr = `127.0.0.1:${await freePort()}`;
+    try {
+      started = await startTestServer({ store, router: routerAddr, options: { rollout: TEST_ROLLOUT_OPTIONS, router: { flushMs: 200 } } });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw e;
+    }
+  }
+  const s = started;
   const router = await ensureRouter(s.server.ctx, '127.0.0.1:0', { flushMs: 200 });
   const load = new LoadGenerator(router.url, { ratePerSecond: opts.ratePerSecond ?? 30, users: 200, timeoutMs: 10_000 });
   const dir = mkdtempSync(join(tmpdir(), 'sg-rollout-e2e-'));
