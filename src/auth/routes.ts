@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../core/capability';
 import { ROLES, type Role } from './roles';
 import { transaction } from '../store/db';
-import { ConflictError, InputError } from '../core/errors';
+import { ConflictError, InputError, RefusedError } from '../core/errors';
+import { reservedReason } from './users';
 
 const createBody = z.strictObject({
   role: z.enum(ROLES),
@@ -35,6 +36,8 @@ export function tokenRoutes(app: FastifyInstance, ctx: ServerContext): void {
         { path: 'user', message: `required for role ${body.role}` },
       ]);
     }
+    const reserved = body.user !== undefined ? reservedReason(body.user) : undefined;
+    if (reserved) throw new RefusedError('IDENTITY_REFUSED', `${reserved}: no token is issued in a system name`, { name: body.user });
     const created = await transaction(ctx.db, async (trx) => {
       const r = await ctx.tokens.create(trx, { ...body, createdBy: req.principal!.user, nowMs: ctx.clock.now() });
       await ctx.audit.append(trx, { actor: req.principal!.user, action: 'token.create', kind: 'Token', name: r.info.id, after: r.info });
