@@ -290,25 +290,33 @@ for (const store of await testStores()) {
           environment: null, description: null, created_at: at, created_by: 'admin', revoked_at: null,
         });
         const aliceId = '0123456789abcdef0001';
+        const shipgateId = '0123456789abcdef0005';
         await db.insertInto('tokens').values([
           row(aliceId, 'alice', '2026-01-02T00:00:00.000Z', scryptSync(secret, salt, 32)),
           row('0123456789abcdef0002', 'alice', '2026-01-01T00:00:00.000Z'),
           row('0123456789abcdef0003', 'bob', '2026-01-03T00:00:00.000Z'),
           row('0123456789abcdef0004', 'token:0123456789abcdef0004', '2026-01-04T00:00:00.000Z'),
+          // Names the old free-text field let an admin give a token: the system's, another token's.
+          row(shipgateId, 'shipgate', '2026-01-05T00:00:00.000Z', scryptSync(secret, salt, 32)),
+          row('0123456789abcdef0006', 'token:0123456789abcdef0004', '2026-01-06T00:00:00.000Z'),
         ]).execute();
         assert.deepEqual(await migrateToLatest(db, migrations), ['202612031610_auth_users']);
         const userRows = await db.selectFrom('users').selectAll().orderBy('name').execute();
-        assert.deepEqual(userRows.map((u) => [u.name, u.created_at]), [
-          ['alice', '2026-01-01T00:00:00.000Z'],
-          ['bob', '2026-01-03T00:00:00.000Z'],
-          ['token:0123456789abcdef0004', '2026-01-04T00:00:00.000Z'],
+        assert.deepEqual(userRows.map((u) => [u.name, u.created_at, u.disabled_at !== null]), [
+          ['alice', '2026-01-01T00:00:00.000Z', false],
+          ['bob', '2026-01-03T00:00:00.000Z', false],
+          ['shipgate', '2026-01-05T00:00:00.000Z', true],
+          ['token:0123456789abcdef0004', '2026-01-04T00:00:00.000Z', true],
         ]);
         const tokens = await db.selectFrom('tokens').select(['id', 'user_id']).orderBy('id').execute();
         const byName = new Map(userRows.map((u) => [String(u.name), String(u.id)]));
-        assert.deepEqual(tokens.map((t) => t.user_id), [byName.get('alice'), byName.get('alice'), byName.get('bob'), byName.get('token:0123456789abcdef0004')]);
-        const p = await new TokenStore(db).authenticate(`sgt_${aliceId}.${secret}`);
+        assert.deepEqual(tokens.map((t) => t.user_id), ['alice', 'alice', 'bob', 'token:0123456789abcdef0004', 'shipgate', 'token:0123456789abcdef0004'].map((n) => byName.get(n)));
+        const store = new TokenStore(db);
+        const p = await store.authenticate(`sgt_${aliceId}.${secret}`);
         assert.equal(p.user, 'alice');
         assert.equal(p.userId, byName.get('alice'));
+        // A token that claimed the system's name no longer works.
+        await assert.rejects(store.authenticate(`sgt_${shipgateId}.${secret}`), /user shipgate is disabled/);
       } finally {
         await close();
         await pgdb?.drop();

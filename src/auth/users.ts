@@ -74,11 +74,16 @@ export const userMigrations: Record<string, Migration> = {
   },
 };
 
-/** Turns each distinct `tokens.user_name` without a user into one, and links its tokens. */
-export async function migrateTokenUsers(db: Kysely<any>): Promise<number> {
+/**
+ * Turns each distinct `tokens.user_name` without a user into one, and links its tokens. A name
+ * reserved for the system (`shipgate`, `system:…`) was an impersonation the old free-text field
+ * allowed: its user is created disabled, so those tokens stop working. A token's own default
+ * identity (`token:<its id>`) stays enabled.
+ */
+export async function migrateTokenUsers(db: Kysely<any>, nowMs: number = Date.now()): Promise<number> {
   const names = await db
     .selectFrom('tokens')
-    .select(['user_name', (eb) => eb.fn.min('created_at').as('first')])
+    .select(['user_name', (eb) => eb.fn.min('created_at').as('first'), (eb) => eb.fn.min('id').as('one'), (eb) => eb.fn.count('id').as('n')])
     .where('user_id', 'is', null)
     .groupBy('user_name')
     .orderBy('user_name')
@@ -86,10 +91,12 @@ export async function migrateTokenUsers(db: Kysely<any>): Promise<number> {
   for (const r of names) {
     const name = String(r.user_name);
     const first = String(r.first);
+    const ownIdentity = Number(r.n) === 1 && name === `token:${String(r.one)}`;
+    const disabledAt = reservedReason(name) && !ownIdentity ? new Date(nowMs).toISOString() : null;
     const existing = await db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
-    const id = existing ? String(existing.id) : newId('usr', Date.parse(first) || Date.now());
+    const id = existing ? String(existing.id) : newId('usr', Date.parse(first) || nowMs);
     if (!existing) {
-      await db.insertInto('users').values({ id, name, display_name: null, created_at: first, created_by: 'shipgate', disabled_at: null }).execute();
+      await db.insertInto('users').values({ id, name, display_name: null, created_at: first, created_by: 'shipgate', disabled_at: disabledAt }).execute();
     }
     await db.updateTable('tokens').set({ user_id: id }).where('user_name', '=', name).where('user_id', 'is', null).execute();
   }
