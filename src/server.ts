@@ -11,6 +11,7 @@ import { openDatabase } from './store/db';
 import { migrateToLatest } from './store/migrate';
 import { AuditLog } from './audit/audit-log';
 import { TokenStore } from './auth/token-store';
+import type { AuthGuardOptions } from './auth/auth-guard';
 import { ResourceStore } from './resources/resource-store';
 import { buildApp } from './api/app';
 import { transaction } from './store/db';
@@ -84,7 +85,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     kinds,
     audit,
     resources: new ResourceStore(db, audit, () => clock.now()),
-    tokens: new TokenStore(db),
+    tokens: new TokenStore(db, { guard: config.options.auth as AuthGuardOptions | undefined }),
     clock,
     events: new EventBus((e, topic) => log.error({ err: e, topic }, 'event listener failed')),
     log,
@@ -99,6 +100,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let adminTokenFile: string | undefined;
   if ((await ctx.tokens.count()) === 0) {
     const created = await transaction(db, async (trx) => {
+      // The first admin token belongs to the user `admin`, created here unless a store migrated
+      // from free-text tokens already has one.
+      if (!(await ctx.tokens.users.find('admin', trx))) {
+        const u = await ctx.tokens.users.create(trx, { name: 'admin', displayName: 'bootstrap administrator', createdBy: 'shipgate', nowMs: clock.now() });
+        await audit.append(trx, { actor: 'shipgate', action: 'user.create', kind: 'User', name: u.name, after: u });
+      }
       const r = await ctx.tokens.create(trx, { role: 'admin', user: 'admin', description: 'bootstrap admin token', createdBy: 'shipgate', nowMs: clock.now() });
       await audit.append(trx, { actor: 'shipgate', action: 'token.create', kind: 'Token', name: r.info.id, after: r.info });
       return r;

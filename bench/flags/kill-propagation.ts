@@ -42,7 +42,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 try {
   await api('POST', '/api/v1/apply', { files: [{ name: 'flag.yaml', content: FLAG }] });
-  const { token: sdk } = await api<{ token: string }>('POST', '/api/v1/tokens', { role: 'sdk', user: 'bench', environment: 'production' });
+  const { token: sdk } = await api<{ token: string }>('POST', '/api/v1/tokens', { role: 'sdk', environment: 'production' });
 
   const seen: number[] = new Array(PROVIDERS).fill(0);
   let armed = false;

@@ -65,7 +65,8 @@ export async function buildApp(ctx: ServerContext, capabilities: Capability[], o
     if (access === 'public') return;
     const header = req.headers.authorization;
     if (!header || !header.startsWith('Bearer ')) throw new UnauthenticatedError();
-    req.principal = await ctx.tokens.authenticate(header.slice(7).trim(), ctx.clock.now());
+    // The socket's address (no trustProxy): a header cannot move a caller into another's bucket.
+    req.principal = await ctx.tokens.authenticate(header.slice(7).trim(), ctx.clock.now(), req.ip);
     if (!allows(access, req.principal.role)) {
       throw new NotAllowedError(`role "${req.principal.role}" may not ${req.method} ${req.routeOptions.url}; allowed: ${[...access.roles, 'admin'].join(', ')}`);
     }

@@ -19,6 +19,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   if (isDomainError(err)) {
     const status = STATUS_BY_CODE[err.code] ?? 400;
+    const retryAfter = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     reply.status(status).send({ code: err.code, message: err.message, details: err.details ?? null });
     return;
   }

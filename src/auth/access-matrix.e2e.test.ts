@@ -64,6 +64,8 @@ describe('access matrix over every route', () => {
   test('a malformed, unknown or revoked token is refused', async () => {
     assert.equal((await s.fetch('/api/v1/kinds', { token: 'nope' })).status, 401);
     assert.equal((await s.fetch('/api/v1/kinds', { token: 'sgt_0123456789abcdef0123.AAAAAAAAAAAAAAAAAAAAAAAA' })).status, 401);
+    // A token belongs to an existing user (identity.e2e.test.ts covers the refusals).
+    assert.equal((await s.cli(['user', 'create', 'carol'])).code, 0);
     const created = await s.cli(['token', 'create', '--role', 'viewer', '--user', 'carol', '-o', 'json']);
     const { token, info } = JSON.parse(created.stdout);
     assert.equal((await s.fetch('/api/v1/kinds', { token })).status, 200);

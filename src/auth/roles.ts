@@ -9,8 +9,15 @@ export type Role = (typeof ROLES)[number];
 export interface Principal {
   tokenId: string;
   role: Role;
-  /** The person or system the token belongs to (`--user`); defaults to `token:<id>`. */
+  /**
+   * The name of the user the token belongs to (users.ts): a person created with `shipgate user
+   * create`, or a service token's own identity `token:<id>`. User names are unique and never reused,
+   * so comparing them compares users, whichever token each came through. System actors use
+   * reserved names (`shipgate`, `system:…`).
+   */
   user: string;
+  /** The id of that user; absent only for principals the system makes for itself. */
+  userId?: string;
   /** For `sdk` tokens: the one environment whose flags they see. */
   environment?: string;
 }

@@ -1,9 +1,11 @@
-import { NotAllowedError } from '../core/errors';
+import { RefusedError } from '../core/errors';
 import type { Principal } from './roles';
 
 /**
  * Segregation of duties: "actor X may not do Y to a record whose author is X".
- * Applies to every role, admin included; the refusal names the rule.
+ * Applies to every role, admin included; the refusal (SOD_VIOLATION, 403) names the rule in
+ * `details.rule`. People are users: `Principal.user` is the name of the user the token belongs to,
+ * so two tokens of one user are one person.
  */
 export function assertNotSamePerson(
   actor: Principal | string,
@@ -12,7 +14,8 @@ export function assertNotSamePerson(
 ): void {
   const who = typeof actor === 'string' ? actor : actor.user;
   if (other !== undefined && who === other) {
-    throw new NotAllowedError(
+    throw new RefusedError(
+      'SOD_VIOLATION',
       `segregation of duties (${rule.id}): ${who} may not ${rule.action} because ${who} is the ${rule.otherRole}`,
       { rule: rule.id, actor: who },
     );

@@ -9,7 +9,7 @@ const as = (user: string, role: Role): Principal => ({ tokenId: `t-${user}`, use
 function refusedWith(fn: () => void, rule: string): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(isDomainError(e));
-    assert.equal(e.code, 'NOT_ALLOWED');
+    assert.equal(e.code, 'SOD_VIOLATION');
     assert.equal((e.details as { rule: string }).rule, rule);
     assert.ok(e.message.includes(rule), e.message);
     return true;

@@ -1,8 +1,9 @@
 /**
  * Segregation-of-duties rules for change requests. They look at people, never at roles: no
- * role, admin included, bypasses them. Each refusal is a NotAllowedError naming its rule.
+ * role, admin included, bypasses them. Each refusal is SOD_VIOLATION (403) naming its rule in
+ * `details.rule`. A person is a user, whichever of their tokens they call with.
  */
-import { NotAllowedError } from '../core/errors';
+import { RefusedError } from '../core/errors';
 import { assertNotSamePerson, distinctPeople } from '../auth/sod';
 import type { Principal } from '../auth/roles';
 
@@ -32,11 +33,11 @@ function who(actor: Principal | string): string {
   return typeof actor === 'string' ? actor : actor.user;
 }
 
-/** May `actor` approve? Throws NotAllowedError naming the rule otherwise. */
+/** May `actor` approve? Throws SOD_VIOLATION naming the rule otherwise. */
 export function assertMayApprove(actor: Principal | string, c: SodSubject): void {
   assertNotSamePerson(actor, c.author, { id: SOD_RULES.authorApproves.id, action: 'approve this change request', otherRole: 'author' });
   if (c.approvers.includes(who(actor))) {
-    throw new NotAllowedError(`segregation of duties (${SOD_RULES.approveTwice.id}): ${who(actor)} already approved this change request`, {
+    throw new RefusedError('SOD_VIOLATION', `segregation of duties (${SOD_RULES.approveTwice.id}): ${who(actor)} already approved this change request`, {
       rule: SOD_RULES.approveTwice.id,
       actor: who(actor),
     });
@@ -55,7 +56,8 @@ export function assertMayImplement(actor: Principal | string, c: SodSubject): vo
   if (c.approvers.includes(user)) {
     const third = c.compensatingReviewers.filter((r) => r !== user && r !== c.author);
     if (third.length === 0) {
-      throw new NotAllowedError(
+      throw new RefusedError(
+        'SOD_VIOLATION',
         `segregation of duties (${SOD_RULES.approverImplements.id}): ${user} approved this change request and may not implement it ` +
           'unless a third person (neither the author nor the implementer) records a compensating review (shipgate change review ID --compensating)',
         { rule: SOD_RULES.approverImplements.id, actor: user },
@@ -68,7 +70,8 @@ export function assertMayImplement(actor: Principal | string, c: SodSubject): vo
 export function assertIrreversibleApprovals(c: SodSubject): void {
   if (!irreversibleApprovalsMet(c)) {
     const got = [...new Set(c.approvers.filter((a) => a !== c.author))];
-    throw new NotAllowedError(
+    throw new RefusedError(
+      'SOD_VIOLATION',
       `segregation of duties (${SOD_RULES.irreversibleTwoApprovers.id}): an irreversible change needs two approvers other than the author; it has ${got.length}${got.length ? ` (${got.join(', ')})` : ''}`,
       { rule: SOD_RULES.irreversibleTwoApprovers.id },
     );

@@ -101,7 +101,7 @@ describe('segregation of duties: no role bypasses a rule', () => {
       test(`${row.rule} as ${role}: refused ${byRule ? 'by the rule' : 'by the role'}`, async () => {
         const r = await row.attempt(role);
         assert.equal(r.status, 403, JSON.stringify(r.json));
-        assert.equal(r.json.code, 'NOT_ALLOWED');
+        assert.equal(r.json.code, byRule ? 'SOD_VIOLATION' : 'NOT_ALLOWED');
         if (byRule) {
           assert.equal(r.json.details?.rule, row.rule, r.json.message);
           assert.match(r.json.message, new RegExp(row.rule.replace('.', '\\.')));

@@ -57,7 +57,8 @@ export class NotAllowedError extends DomainError {
 
 /**
  * Stable codes of refusals by a rule (the one authorisation path, egress policy, identity rules),
- * each a 403 whose `details.rule` repeats the code. docs/errors.md lists what each means.
+ * each a 403 whose `details.rule` repeats the code (SOD_VIOLATION's names the rule instead, e.g.
+ * `sod.author-approves`). docs/errors.md lists what each means.
  */
 export const REFUSAL_CODES = [
   /** The error budget policy halts releases of the service in the environment. */

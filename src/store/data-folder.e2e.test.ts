@@ -26,10 +26,10 @@ for (const store of await testStores()) {
       const server = await startServer({ listen: '127.0.0.1:0', dataDir, databaseUrl: pg?.url, logLevel: 'silent' });
       try {
         // A write, so SQLite has its WAL and shared-memory files.
-        const res = await fetch(new URL('/api/v1/tokens', server.url), {
+        const res = await fetch(new URL('/api/v1/users', server.url), {
           method: 'POST',
           headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ role: 'viewer', user: 'vera' }),
+          body: JSON.stringify({ name: 'vera' }),
         });
         assert.ok(res.status < 300, await res.text());
         assert.equal(mode(dataDir), 0o700, 'data folder');

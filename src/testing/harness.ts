@@ -29,7 +29,7 @@ export interface TestServer {
   store: StoreKind;
   /** Runs `shipgate ARGS` in-process against this server (same code path as the binary). */
   cli(args: string[], opts?: CliOptions): Promise<CliResult>;
-  /** Creates a token for a role (and user) directly in the store. */
+  /** Creates a token for a role (and user, created when missing) directly in the store. */
   token(role: Role, user?: string, environment?: string): Promise<string>;
   /** fetch() against the API with a token (default admin). */
   fetch(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
@@ -70,7 +70,15 @@ export async function startTestServer(opts: { store?: StoreKind } & Omit<StartOp
       return { code, stdout, stderr };
     },
     async token(role, user, environment) {
-      const r = await transaction(server.ctx.db, (trx) => server.ctx.tokens.create(trx, { role, user, environment, createdBy: 'test', nowMs: server.ctx.clock.now() }));
+      const nowMs = server.ctx.clock.now();
+      const users = server.ctx.tokens.users;
+      if (user !== undefined && !(await users.find(user))) {
+        // Parallel calls may race to create one user: the loser finds the winner's.
+        await transaction(server.ctx.db, (trx) => users.create(trx, { name: user, createdBy: 'test', nowMs })).catch(async (e: unknown) => {
+          if (!(await users.find(user))) throw e;
+        });
+      }
+      const r = await transaction(server.ctx.db, (trx) => server.ctx.tokens.create(trx, { role, user, environment, createdBy: 'test', nowMs }));
       return r.token;
     },
     fetch(path, init = {}) {
