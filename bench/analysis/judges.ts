@@ -1,7 +1,7 @@
 /** The judges as the simulations drive them: fed one interval at a time, answering pass / fail / continue. */
 import { analysisTemplateSpec } from '../../src/analysis/analysis-template';
 import { judgeInterval, newRunState, type RunState } from '../../src/analysis/analysis-run';
-import { sequentialStep, type SequentialState } from '../../src/analysis/sequential-judge';
+import { sequentialFinal, sequentialStep, type SequentialState } from '../../src/analysis/sequential-judge';
 import { sequentialSettings, type SequentialSettingsInput } from '../../src/analysis/sequential-settings';
 import { kayentaJudge } from '../../src/analysis/kayenta-judge';
 import { kayentaConfig, kayentaSettingsSchema, kayentaValue } from '../../src/analysis/kayenta-settings';
@@ -19,6 +19,8 @@ export function sequentialJudge(input: SequentialSettingsInput = {}): () => Step
         state = r.state;
         return r.verdict;
       },
+      // The planned end (the run's last interval): the end-of-analysis rule decides.
+      atEnd: () => sequentialFinal(settings, state).verdict,
     };
   };
 }

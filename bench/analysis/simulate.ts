@@ -21,6 +21,7 @@ export const SCENARIOS = {
   harmless: { name: 'harmless: latency +3%', baselineErrorRate: 0.01, canaryErrorRate: 0.01, canaryLatencyFactor: 1.03 },
   errors: { name: 'errors 1% → 3%', baselineErrorRate: 0.01, canaryErrorRate: 0.03, canaryLatencyFactor: 1 },
   latency: { name: 'latency +30%', baselineErrorRate: 0.01, canaryErrorRate: 0.01, canaryLatencyFactor: 1.3 },
+  zeroBaseline: { name: 'errors on a zero-error baseline (0% → 2%)', baselineErrorRate: 0, canaryErrorRate: 0.02, canaryLatencyFactor: 1 },
 } satisfies Record<string, Scenario>;
 
 /** Latency model, ms: lognormal with median 50 ms and σ = 0.6 in log space (p99 ≈ 200 ms). */
@@ -55,8 +56,8 @@ export function simulateInterval(sc: Scenario, u: () => number, t: number, traff
 /** A judge as the simulations see it: feed intervals, get pass / fail / continue. */
 export interface SteppingJudge {
   step(iv: IntervalInput): 'pass' | 'fail' | 'continue' | 'inconclusive';
-  /** Verdict when the maximum number of intervals is reached without one (default inconclusive). */
-  atEnd?: 'pass' | 'inconclusive';
+  /** Verdict when the maximum number of intervals is reached without one (default inconclusive); a function is asked then. */
+  atEnd?: 'pass' | 'inconclusive' | (() => 'pass' | 'inconclusive');
 }
 
 export interface RunOutcome {
@@ -71,7 +72,8 @@ export function simulateRun(sc: Scenario, judge: SteppingJudge, seed: number, ma
     const v = judge.step(simulateInterval(sc, u, i * 60, traffic));
     if (v !== 'continue') return { verdict: v, intervals: i };
   }
-  return { verdict: judge.atEnd ?? 'inconclusive', intervals: maxIntervals };
+  const end = typeof judge.atEnd === 'function' ? judge.atEnd() : judge.atEnd;
+  return { verdict: end ?? 'inconclusive', intervals: maxIntervals };
 }
 
 export interface Summary {
@@ -90,9 +92,9 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-export function simulateMany(sc: Scenario, makeJudge: () => SteppingJudge, runs: number, maxIntervals: number, seedBase = 1): Summary {
+export function simulateMany(sc: Scenario, makeJudge: () => SteppingJudge, runs: number, maxIntervals: number, seedBase = 1, traffic = DEFAULT_TRAFFIC): Summary {
   const outcomes: RunOutcome[] = [];
-  for (let r = 0; r < runs; r++) outcomes.push(simulateRun(sc, makeJudge(), seedBase * 1_000_003 + r, maxIntervals));
+  for (let r = 0; r < runs; r++) outcomes.push(simulateRun(sc, makeJudge(), seedBase * 1_000_003 + r, maxIntervals, traffic));
   const fails = outcomes.filter((o) => o.verdict === 'fail');
   const passes = outcomes.filter((o) => o.verdict === 'pass');
   return {

@@ -64,7 +64,17 @@ test('kayenta runs score every interval and keep the series as JSON-safe values'
 test('finishing: sequential is inconclusive, kayenta/threshold within limits pass', () => {
   const seq = analysisTemplateSpec({});
   let s = judgeInterval(seq, newRunState('sequential'), iv(1), 60_000).state;
-  assert.equal(finishRun(seq, s, 60_000, 'maximum duration reached').verdict, 'inconclusive');
+  assert.equal(finishRun(seq, s, 60_000, 'maximum duration reached', true).verdict, 'inconclusive');
+  // A healthy canary undecided at its planned end passes by the end-of-analysis rule; data that
+  // stops early is no planned end.
+  let healthy = newRunState('sequential');
+  for (let i = 0; i < 18; i++) healthy = judgeInterval(seq, healthy, iv(1), (i + 1) * 60_000).state;
+  assert.equal(healthy.verdict, null, healthy.reason);
+  assert.equal(finishRun(seq, healthy, 18 * 60_000, 'end of the recorded intervals').verdict, 'inconclusive');
+  const ended = finishRun(seq, healthy, 18 * 60_000, 'maximum duration reached', true);
+  assert.equal(ended.verdict, 'pass', ended.reason);
+  assert.match(ended.reason, /maximum duration reached: at the planned end, a regression of the minimum effect is ruled out in error-rate/);
+  assert.deepEqual(ended.phases.at(-1), 'Successful');
   const th = analysisTemplateSpec({ judge: 'threshold' });
   s = judgeInterval(th, newRunState('threshold'), iv(0), 60_000).state;
   const done = finishRun(th, s, 60_000, 'maximum duration reached');
@@ -79,7 +89,8 @@ test('template defaults and validation', () => {
   assert.equal(d.judge, 'sequential');
   assert.equal(d.interval, 60_000);
   assert.equal(d.inconclusive, 'hold');
-  assert.equal(d.sequential.errorRate.minRatio, 1.5);
+  assert.equal(d.sequential.errorRate.minRatio, 2);
+  assert.equal(d.sequential.endShare, 0.5);
   assert.equal(d.sequential.errorRate.minAbsolute, 0.001);
   assert.equal(d.sequential.latency.minRelative, 0.1);
   const rows: [object, string][] = [

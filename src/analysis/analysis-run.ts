@@ -9,7 +9,7 @@ import type { IntervalInput } from './interval-input';
 import { kayentaJudge, type KayentaResult } from './kayenta-judge';
 import { kayentaConfig, kayentaValue } from './kayenta-settings';
 import { runPhase, worstPhase, type MeasurementPhase } from './run-limits';
-import { sequentialStep, type SequentialState, type SequentialTestReport } from './sequential-judge';
+import { sequentialFinal, sequentialStep, type SequentialState, type SequentialTestReport } from './sequential-judge';
 import { thresholdJudge, type ThresholdMeasurement } from './threshold-judge';
 
 export type RunVerdict = 'pass' | 'fail' | 'inconclusive' | 'error';
@@ -141,15 +141,23 @@ export function recordError(spec: AnalysisTemplateSpec, state: RunState, message
 
 /**
  * Ends a run that has no verdict when the maximum duration is reached or the data ends: the
- * sequential judge is then inconclusive; kayenta and threshold runs within their limits pass
- * (as an Argo run that reached its count), unless the minimum duration was not reached.
+ * sequential judge applies its end-of-analysis rule at the planned end (`plannedEnd`: the maximum
+ * duration, not data that stopped early; sequentialFinal: pass when every metric rules out the
+ * minimum effect, otherwise inconclusive, saying how many more requests a decision needs);
+ * kayenta and threshold runs within their limits pass (as an Argo run that reached its count);
+ * nothing passes before the minimum duration.
  */
-export function finishRun(spec: AnalysisTemplateSpec, state: RunState, elapsedMs: number, why: string): RunState {
+export function finishRun(spec: AnalysisTemplateSpec, state: RunState, elapsedMs: number, why: string, plannedEnd = false): RunState {
   if (state.verdict) return state;
   const last = state.intervals > 0 ? state.intervals - 1 : null;
   if (spec.judge !== 'sequential' && state.intervals > 0 && elapsedMs >= spec.minDuration) {
     const run = runPhase(state.phases, spec.limits, true);
     return { ...state, verdict: 'pass', decidedAt: last, reason: `${why}: ${run.reason}` };
+  }
+  if (spec.judge === 'sequential' && plannedEnd && state.intervals > 0 && elapsedMs >= spec.minDuration) {
+    const end = sequentialFinal(spec.sequential, state.sequential);
+    if (end.verdict === 'pass') return { ...state, verdict: 'pass', decidedAt: last, phases: [...state.phases, 'Successful'], reason: `${why}: ${end.reason}` };
+    return { ...state, verdict: 'inconclusive', decidedAt: null, reason: `${why} without a verdict: ${end.reason}` };
   }
   return { ...state, verdict: 'inconclusive', decidedAt: null, reason: `${why} without a verdict: ${state.reason}` };
 }

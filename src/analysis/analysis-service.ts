@@ -126,7 +126,7 @@ export class AnalysisService implements AnalysisStep {
     }
     const endMs = originMs + state.intervals * stepMs;
     if (!state.verdict && input.nowMs - run.startedAtMs >= run.spec.maxDuration) {
-      const finished = finishRun(run.spec, state, endMs - run.startedAtMs, 'maximum duration reached');
+      const finished = finishRun(run.spec, state, endMs - run.startedAtMs, 'maximum duration reached', true);
       await transaction(this.ctx.db, (trx) => this.store.updateRun(trx, run!.id, finished, input.nowMs));
       state = finished;
     }

@@ -92,6 +92,12 @@ export interface OddsRatioTestState {
   gridLog: number[];
   /** Cumulative counts. */
   totals: Table;
+  /**
+   * The planned end's fixed-sample test of the "pass" null (ψ = passBoundary), stratified by
+   * interval: Σ (x − E[x]) and Σ Var[x] under that null, each interval conditional on its events.
+   * Absent in states stored before it existed (the end test then does not apply).
+   */
+  end?: { score: number; variance: number };
 }
 
 export function emptyOddsRatioTest(): OddsRatioTestState {
@@ -100,7 +106,38 @@ export function emptyOddsRatioTest(): OddsRatioTestState {
     passLog: PASS_DIVISORS.map(() => 0),
     gridLog: ODDS_RATIO_GRID.map(() => 0),
     totals: { canaryEvents: 0, canaryTotal: 0, baselineEvents: 0, baselineTotal: 0 },
+    end: { score: 0, variance: 0 },
   };
+}
+
+/** Mean and variance of the canary's share x under odds ratio ψ (Fisher's noncentral hypergeometric). */
+export function conditionalMoments(c: ConditionalTable, psi: number): { mean: number; variance: number } {
+  const lp = Math.log(psi);
+  const ws = c.logWeights;
+  let max = -Infinity;
+  for (let i = 0; i < ws.length; i++) max = Math.max(max, ws[i] + (c.xMin + i) * lp);
+  let sum = 0;
+  let m1 = 0;
+  let m2 = 0;
+  for (let i = 0; i < ws.length; i++) {
+    const x = c.xMin + i;
+    const w = Math.exp(ws[i] + x * lp - max);
+    sum += w;
+    m1 += w * x;
+    m2 += w * x * x;
+  }
+  const mean = m1 / sum;
+  return { mean, variance: Math.max(0, m2 / sum - mean * mean) };
+}
+
+/**
+ * z statistic of the end test: (observed − expected) / sd of the canary's events under the "pass"
+ * null, summed over intervals; strongly negative when the canary is clearly better than a
+ * regression of the minimum effect. NaN when no interval carried events.
+ */
+export function endTestZ(s: OddsRatioTestState): number {
+  if (!s.end || !(s.end.variance > 0)) return NaN;
+  return s.end.score / Math.sqrt(s.end.variance);
 }
 
 /** Grid point of highest likelihood so far (the smallest grid point before any data). */
@@ -167,6 +204,12 @@ export function updateOddsRatioTest(s: OddsRatioTestState, u: OddsRatioUpdate): 
   if (p) {
     const l0 = logProbability(p, u.passBoundary);
     PASS_DIVISORS.forEach((d, k) => (next.passLog[k] += logProbability(p, u.passBoundary / d) - l0));
+    if (s.end) {
+      const m = conditionalMoments(p, u.passBoundary);
+      next.end = { score: s.end.score + (p.x - m.mean), variance: s.end.variance + m.variance };
+    }
+  } else if (s.end) {
+    next.end = { ...s.end };
   }
   return next;
 }

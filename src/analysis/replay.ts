@@ -76,7 +76,7 @@ export function replayRun(spec: AnalysisTemplateSpec, intervals: readonly Interv
   for (let i = 0; i < intervals.length; i++) {
     elapsedMs = haveT ? (intervals[i].t! - t0) * 1000 + spec.interval : (i + 1) * spec.interval;
     if (elapsedMs > spec.maxDuration) {
-      state = finishRun(spec, state, elapsedMs - spec.interval, 'maximum duration reached');
+      state = finishRun(spec, state, elapsedMs - spec.interval, 'maximum duration reached', true);
       break;
     }
     const r = judgeInterval(spec, state, intervals[i], elapsedMs);
@@ -84,7 +84,7 @@ export function replayRun(spec: AnalysisTemplateSpec, intervals: readonly Interv
     records.push(r.record);
     if (state.verdict) break;
   }
-  state = finishRun(spec, state, elapsedMs, 'end of the recorded intervals');
+  state = finishRun(spec, state, elapsedMs, elapsedMs >= spec.maxDuration ? 'maximum duration reached' : 'end of the recorded intervals', elapsedMs >= spec.maxDuration);
   const phase = state.verdict ?? 'inconclusive';
   return {
     verdict: phase === 'error' ? 'inconclusive' : phase,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sequentialStep, sequentialTests, type SequentialState, type SequentialStepResult } from './sequential-judge';
+import { sequentialFinal, sequentialStep, sequentialTests, type SequentialState, type SequentialStepResult } from './sequential-judge';
+import { conditionalMoments, conditionalTable } from './odds-ratio-test';
 import { sequentialSettings, type SequentialSettingsInput } from './sequential-settings';
 import type { IntervalInput } from './interval-input';
 
@@ -69,4 +70,51 @@ test('every statistic is exposed and the state survives JSON', () => {
 test('directions: either runs both sides', () => {
   const specs = sequentialTests(sequentialSettings({ errorRate: { direction: 'either' }, latency: { quantiles: [0.99] } }));
   assert.deepEqual(specs.map((x) => x.id), ['error-rate:increase', 'error-rate:decrease', 'latency-p99:increase']);
+});
+
+test('the end-of-analysis rule passes a healthy canary the looks left undecided, and only a healthy one', () => {
+  // 18 one-minute intervals, 1,000 baseline and 100 canary requests, 1% errors on both: one error
+  // per canary interval is too little for the anytime-valid looks, enough for one planned look.
+  const healthy = (i: number): IntervalInput => ({ baseline: side(1000, 10, 1, i / 7), canary: side(100, 1, 1, i / 3) });
+  const s = sequentialSettings({ latency: { enabled: false } });
+  let state: SequentialState | null = null;
+  for (let i = 0; i < 18; i++) {
+    const r = sequentialStep(s, state, healthy(i));
+    state = r.state;
+    assert.equal(r.verdict, 'continue', `interval ${i + 1}: ${r.reason}`);
+  }
+  const end = sequentialFinal(s, state);
+  assert.equal(end.verdict, 'pass', end.reason);
+  assert.match(end.reason, /at the planned end, a regression of the minimum effect is ruled out in error-rate \(z -\d/);
+  // The same run with the rule off stays inconclusive.
+  assert.equal(sequentialFinal(sequentialSettings({ latency: { enabled: false }, endShare: 0 }), state).verdict, 'inconclusive');
+
+  // A canary at 2.5× the baseline's error rate never passes at the end.
+  const bad = (i: number): IntervalInput => ({ baseline: side(1000, 10, 1, i / 7), canary: side(100, i % 2 === 0 ? 3 : 2, 1, i / 3) });
+  let badState: SequentialState | null = null;
+  for (let i = 0; i < 20; i++) badState = sequentialStep(s, badState, bad(i)).state;
+  assert.notEqual(sequentialFinal(s, badState).verdict, 'pass');
+});
+
+test('a low-traffic canary stays inconclusive and the reason says how many more requests a decision needs', () => {
+  const s = sequentialSettings({ latency: { enabled: false }, minCanaryRequests: 50 });
+  let state: SequentialState | null = null;
+  for (let i = 0; i < 20; i++) state = sequentialStep(s, state, { baseline: side(1000, 10, 1, i / 7), canary: side(5, 0, 1, i / 3) }).state;
+  const end = sequentialFinal(s, state);
+  assert.equal(end.verdict, 'inconclusive');
+  const more = end.tests[0]!.moreNeeded!;
+  assert.ok(more > 0, `needs ${more} more`);
+  assert.match(end.reason, new RegExp(`error-rate: about ${more} more canary requests needed`));
+  // Feeding roughly that many more at the same effect decides it.
+  for (let i = 20; state!.canaryRequests < 100 + more * 1.3; i++) state = sequentialStep(s, state, { baseline: side(1000, 10, 1, i / 7), canary: side(5, 0, 1, i / 3) }).state;
+  assert.equal(sequentialFinal(s, state).verdict, 'pass');
+});
+
+test('conditionalMoments: the central hypergeometric mean and variance at odds ratio 1', () => {
+  const c = conditionalTable({ canaryEvents: 3, canaryTotal: 100, baselineEvents: 17, baselineTotal: 900 })!;
+  const m = conditionalMoments(c, 1);
+  // e·nc/N and e·(nc/N)(nb/N)(N−e)/(N−1)
+  assert.ok(Math.abs(m.mean - 2) < 1e-9, String(m.mean));
+  assert.ok(Math.abs(m.variance - (20 * 0.1 * 0.9 * 980) / 999) < 1e-9, String(m.variance));
+  assert.ok(conditionalMoments(c, 3).mean > 4.5, 'a larger odds ratio moves the mean up');
 });

@@ -8,17 +8,24 @@
  *   at least (number of tests)/falseFailureRate, with alternatives at or beyond the minimum effect
  *   (ratio ≥ minRatio and difference ≥ minAbsolute, from the pooled rate), so differences well inside
  *   the minimum effect drift towards "pass", not "fail". "Pass" needs an e-value against "regression
- *   of at least minRatio" of 2/falsePassRate, or anytime-valid bounds showing the rates differ by less
- *   than minAbsolute.
+ *   of at least minRatio" of 2/α, or anytime-valid bounds showing the rates differ by less than
+ *   minAbsolute, where α = (1 − endShare) × falsePassRate is what the end-of-analysis rule leaves.
  * - Latency, per quantile q: each interval, the pooled q-quantile τ of both versions' samples (a
  *   threshold blind to which version a sample came from) splits samples into "above τ" events; the
  *   same odds-ratio test runs on those counts (a sign test per quantile). For "pass", canary samples
  *   are first divided by (1 + minRelative): evidence that even the shrunk canary is not slower than
  *   the baseline rules out a regression of minRelative.
  * - Direction `decrease` swaps the roles of the versions; `either` runs both, splitting the error budget.
+ * - A test that has ruled out a regression at some look stays passed (each test is anytime-valid);
+ *   the run passes once every test has, and none fails. Passing needs every metric's own test
+ *   (intersection-union), so the false-pass budget is not split across metrics.
+ * - The end-of-analysis rule (sequentialFinal): at the planned end, an undecided run passes when a
+ *   fixed-sample test per metric, stratified by interval, rules out the minimum effect at
+ *   endShare × falsePassRate; otherwise it is inconclusive and says how many more requests it needs.
  */
 import type { IntervalInput } from './interval-input';
-import { emptyOddsRatioTest, failLogEValue, logMean, oddsRatioInterval, rateRatioToOddsRatio, updateOddsRatioTest, type OddsRatioTestState, type OddsRatioUpdate, type Table } from './odds-ratio-test';
+import { normalQuantile } from './special';
+import { emptyOddsRatioTest, endTestZ, failLogEValue, logMean, oddsRatioInterval, rateRatioToOddsRatio, updateOddsRatioTest, type OddsRatioTestState, type OddsRatioUpdate, type Table } from './odds-ratio-test';
 import { proportionLowerBound, proportionUpperBound } from './proportion-bound';
 import type { SequentialSettings } from './sequential-settings';
 
@@ -30,6 +37,11 @@ export interface SequentialState {
   canaryRequests: number;
   baselineRequests: number;
   tests: Record<string, OddsRatioTestState>;
+  /**
+   * Interval (1-based) at which each test first ruled out a regression. Each test is anytime-valid,
+   * so "passed at some look" keeps its level; the run passes once every test has (and none fails).
+   */
+  passedAt?: Record<string, number>;
 }
 
 /** Everything one test says after an interval, for the report. */
@@ -217,6 +229,7 @@ export function sequentialStep(s: SequentialSettings, state: SequentialState | n
     canaryRequests: prev.canaryRequests + iv.canary.requests,
     baselineRequests: prev.baselineRequests + iv.baseline.requests,
     tests: { ...prev.tests },
+    passedAt: { ...prev.passedAt },
   };
   const errorTests = specs.filter((x) => x.kind === 'errors').length;
   const latencyTests = specs.length - errorTests;
@@ -234,13 +247,15 @@ export function sequentialStep(s: SequentialSettings, state: SequentialState | n
     const c = after.totals;
     const failE = Math.exp(failLogEValue(after));
     const passE = Math.exp(logMean(after.passLog));
-    let passThreshold = 1 / s.falsePassRate;
+    // The sequential looks get the false-pass budget the end-of-analysis rule leaves.
+    const seqPassRate = s.falsePassRate * (1 - s.endShare);
+    let passThreshold = 1 / seqPassRate;
     let passed: boolean;
     let rateDifferenceUpper: number | undefined;
     if (spec.kind === 'errors') {
       // Two ways to rule out a regression, each at half the false-pass budget.
-      passThreshold = 2 / s.falsePassRate;
-      const a = s.falsePassRate / 4;
+      passThreshold = 2 / seqPassRate;
+      const a = seqPassRate / 4;
       rateDifferenceUpper = proportionUpperBound(c.canaryEvents, c.canaryTotal, a) - proportionLowerBound(c.baselineEvents, c.baselineTotal, a);
       passed = passE >= passThreshold || rateDifferenceUpper < s.errorRate.minAbsolute;
     } else {
@@ -249,7 +264,9 @@ export function sequentialStep(s: SequentialSettings, state: SequentialState | n
     const noData = c.canaryTotal === 0 && c.baselineTotal === 0;
     const enough = spec.kind === 'errors' || (spec.direction === 'increase' ? c.canaryTotal : c.baselineTotal) >= s.minCanaryLatencySamples;
     const failThreshold = 1 / budget(spec);
-    const verdict: SequentialTestReport['verdict'] = noData ? 'nodata' : !enough ? 'continue' : failE >= failThreshold ? 'fail' : passed ? 'pass' : 'continue';
+    if (passed && enough && !noData && failE < failThreshold) next.passedAt![spec.id] ??= next.intervals;
+    const passedBefore = next.passedAt![spec.id] !== undefined;
+    const verdict: SequentialTestReport['verdict'] = noData ? 'nodata' : !enough ? 'continue' : failE >= failThreshold ? 'fail' : passed || passedBefore ? 'pass' : 'continue';
     return {
       metric: spec.metric,
       direction: spec.direction,
@@ -290,4 +307,67 @@ export function sequentialStep(s: SequentialSettings, state: SequentialState | n
     state: next, verdict: 'continue', needMoreData, tests: reports,
     reason: judged.length === 0 ? 'need more data: no metric has data yet' : `undecided: ${open.map((r) => `${name(r)} (fail e-value ${fmt(r.failEValue)}, pass e-value ${fmt(r.passEValue)})`).join('; ')}`,
   };
+}
+
+/** One metric's end-of-analysis test. */
+export interface SequentialEndReport {
+  metric: string;
+  direction: 'increase' | 'decrease';
+  /** Stratified z of the canary against a regression of exactly the minimum effect (NaN: no events). */
+  z: number;
+  /** z at or below which the metric passes: −Φ⁻¹(1 − endShare × falsePassRate). */
+  threshold: number;
+  passed: boolean;
+  /** Canary requests (error rate) or samples (latency) so far. */
+  canaryCount: number;
+  /** About how many more canary requests or samples the test needs at the effect seen so far; null when it cannot say. */
+  moreNeeded: number | null;
+}
+
+export interface SequentialEndResult {
+  verdict: 'pass' | 'inconclusive';
+  reason: string;
+  tests: SequentialEndReport[];
+}
+
+/**
+ * The end-of-analysis rule (see `endShare`), for a run that reached its planned end undecided.
+ * Every metric with data must pass its fixed-sample test at endShare × falsePassRate (an
+ * intersection-union test: a false pass needs a regressing metric's own test to pass). Otherwise the run stays inconclusive and the reason says, per metric,
+ * about how many more canary requests a decision would need at the effect seen so far.
+ */
+export function sequentialFinal(s: SequentialSettings, state: SequentialState | null): SequentialEndResult {
+  const specs = sequentialTests(s);
+  const st = state ?? emptySequentialState();
+  if (s.endShare === 0) return { verdict: 'inconclusive', reason: 'the end-of-analysis rule is off (endShare 0)', tests: [] };
+  // Passing rejects "some metric regresses by the minimum effect", a union of nulls: rejecting each
+  // at level α is a level-α test of the union (intersection-union), so the budget is not split.
+  const threshold = -normalQuantile(1 - s.falsePassRate * s.endShare);
+  const tests: SequentialEndReport[] = [];
+  for (const spec of specs) {
+    const t = st.tests[spec.id];
+    if (!t) continue;
+    const c = t.totals;
+    if (c.canaryTotal === 0 && c.baselineTotal === 0) continue;
+    const z = endTestZ(t);
+    const canaryCount = spec.direction === 'increase' ? c.canaryTotal : c.baselineTotal;
+    const enough = spec.kind === 'errors' ? st.canaryRequests >= s.minCanaryRequests && st.baselineRequests >= s.minBaselineRequests : canaryCount >= s.minCanaryLatencySamples;
+    const passed = (enough && Number.isFinite(z) && z <= threshold) || st.passedAt?.[spec.id] !== undefined;
+    // z grows with √n at a fixed effect: n·((threshold/z)² − 1) more, when the canary leans the right way.
+    const moreNeeded = passed ? 0 : Number.isFinite(z) && z < 0 ? Math.ceil(canaryCount * ((threshold / z) ** 2 - 1)) : null;
+    tests.push({ metric: spec.metric, direction: spec.direction, z, threshold, passed, canaryCount, moreNeeded });
+  }
+  const name = (r: SequentialEndReport) => `${r.metric}${r.direction === 'decrease' ? ' (decrease)' : ''}`;
+  if (tests.length === 0) return { verdict: 'inconclusive', reason: 'no metric had data by the planned end', tests };
+  const open = tests.filter((r) => !r.passed);
+  if (open.length === 0) {
+    return { verdict: 'pass', reason: `at the planned end, a regression of the minimum effect is ruled out in ${tests.map((r) => `${name(r)} (z ${r.z.toFixed(2)} ≤ ${r.threshold.toFixed(2)})`).join(', ')}`, tests };
+  }
+  const what = (r: SequentialEndReport) => {
+    const unit = r.metric === 'error-rate' ? 'requests' : 'samples';
+    const side = r.direction === 'increase' ? 'canary' : 'baseline';
+    if (r.moreNeeded === null) return `${name(r)}: after ${r.canaryCount} ${side} ${unit} the ${side} is not clearly better than a regression of the minimum effect (z ${Number.isFinite(r.z) ? r.z.toFixed(2) : 'n/a'})`;
+    return `${name(r)}: about ${r.moreNeeded} more ${side} ${unit} needed (z ${r.z.toFixed(2)}, needs ≤ ${r.threshold.toFixed(2)})`;
+  };
+  return { verdict: 'inconclusive', reason: `not decided by the planned end: ${open.map(what).join('; ')}`, tests };
 }

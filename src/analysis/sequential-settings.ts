@@ -16,8 +16,20 @@ export const sequentialSettingsSchema = z.object({
    * tests split the rest. Latency tests see every sample and need little of it.
    */
   errorRateShare: z.number().gt(0).lt(1).default(0.8),
-  /** Bound on the probability of passing a canary that regresses by at least the minimum effect. */
+  /**
+   * Bound on the probability of passing a canary that regresses by at least the minimum effect:
+   * the looks after every interval and the one look at the planned end share it (endShare).
+   */
   falsePassRate: z.number().gt(0).lt(0.5).default(0.05),
+  /**
+   * The end-of-analysis rule. A run that reaches its planned end (the template's count or maximum
+   * duration) undecided passes when, for every metric, a fixed-sample test over all intervals
+   * rules out a regression of the minimum effect at endShare × falsePassRate (stratified by
+   * interval, one-sided, normal approximation). One planned look is far more powerful than a
+   * confidence sequence at the same level, so healthy canaries at modest traffic pass instead of
+   * ending inconclusive. `endShare: 0` turns the rule off (sequential looks keep the whole budget).
+   */
+  endShare: z.number().min(0).lt(1).default(0.5),
   /** Below these cumulative counts the verdict is `continue` ("need more data"). */
   minCanaryRequests: z.number().int().nonnegative().default(100),
   minBaselineRequests: z.number().int().nonnegative().default(100),
@@ -27,13 +39,17 @@ export const sequentialSettingsSchema = z.object({
     .object({
       enabled: z.boolean().default(true),
       direction: directionSchema.default('increase'),
-      /** A regression is at least this ratio canary/baseline … */
-      minRatio: z.number().gt(1).default(1.5),
+      /**
+       * A regression is at least this ratio canary/baseline … (2: the error rate doubles). The
+       * minimum effect sets how much traffic a decision needs: at 100 canary requests a minute and
+       * a 1% error rate, 20 minutes rule out a doubling in most healthy canaries, not a +50%.
+       */
+      minRatio: z.number().gt(1).default(2),
       /** … and at least this absolute difference of rates (0.001 = 0.1 percentage points). */
       minAbsolute: z.number().nonnegative().lt(1).default(0.001),
       /**
        * Share of the minimum effect, on a log scale, that is certainly harmless: "fail" needs
-       * evidence against a change this large, not merely against "no change" (0.15: ratio 1.5 → 1.063).
+       * evidence against a change this large, not merely against "no change" (0.15: ratio 2 → 1.11).
        */
       harmlessShare: z.number().min(0).lt(1).default(0.15),
     })
