@@ -140,6 +140,37 @@ describe('event streams: backpressure, slow clients, per-token cap', () => {
     }
   });
 
+  test('a reading client gets messages larger than the buffer bound; it is not dropped', async () => {
+    const s = await startTestServer({ options: { sse: { maxBufferBytes: 32 * 1024, drainTimeoutMs: 10_000 } } });
+    let res: Response | undefined;
+    try {
+      const apply = await s.fetch('/api/v1/apply', { method: 'POST', body: JSON.stringify({ files: [{ name: 'big.yaml', content: BIG_FLAG }] }) });
+      assert.equal(apply.status, 200);
+      const service = s.server.ctx.services.get<FlagService>(FLAG_SERVICE)!;
+      res = await openStream(s, '/api/v1/sdk/flags/stream', await s.token('sdk', 'reader', 'dev'));
+      assert.equal(res.status, 200);
+      let events = 0;
+      const reading = (async () => {
+        const dec = new TextDecoder();
+        for await (const chunk of res!.body!) {
+          events += (dec.decode(chunk, { stream: true }).match(/event: config/g) ?? []).length;
+          if (events >= 4) return;
+        }
+      })();
+      await until('subscribed', () => service.subscriberCount() === 1);
+      for (let i = 0; i < 3; i++) {
+        await service.setState('big', 'dev', { action: i % 2 === 0 ? 'enable' : 'disable' }, 'test');
+        await until(`event ${i + 2}`, () => events >= i + 2);
+      }
+      await reading;
+      assert.equal(events, 4, 'the first configuration and three changes, each over 128 KiB');
+      assert.equal(await dropped(s, 'flags', 'buffer'), 0);
+    } finally {
+      await res?.body?.cancel().catch(() => {});
+      await s.close();
+    }
+  });
+
   test(`at most ${DEFAULT_SSE_LIMITS.maxStreamsPerToken} streams per token by default, over flag and router streams; the next is a 429 naming the limit; closing frees a slot`, async () => {
     const s = await startTestServer();
     const open: Response[] = [];

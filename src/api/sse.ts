@@ -9,7 +9,8 @@ import { RateLimitedError } from '../core/errors';
  *
  * - A write that the socket does not take at once (`write()` returned false) stops further writes:
  *   messages queue until 'drain'. A client whose unsent bytes (queued plus what the socket holds)
- *   pass `maxBufferBytes`, or that does not drain within `drainTimeoutMs`, is dropped: its socket is
+ *   would pass `maxBufferBytes` while it has not drained, or that does not drain within
+ *   `drainTimeoutMs`, is dropped: its socket is
  *   destroyed, the drop logged and counted (`shipgate_sse_dropped_total{stream,reason}`).
  * - At most `maxStreamsPerToken` streams are open per token (per client address without one);
  *   the next is refused with 429 RATE_LIMITED naming the limit. A slot is freed when its stream
@@ -82,11 +83,16 @@ export class SseStream {
     return this.queuedBytes + this.raw.writableLength;
   }
 
+  /**
+   * Sends `chunk`, or queues it while the socket drains. A socket that has drained always takes
+   * the next message, however large (a configuration may be larger than the bound); the bound
+   * counts what piles up behind it.
+   */
   write(chunk: string): void {
     if (this.closed) return;
     const bytes = Buffer.byteLength(chunk);
-    if (this.unsentBytes() + bytes > this.limits.maxBufferBytes) return this.drop('buffer', bytes);
     if (this.waiting) {
+      if (this.unsentBytes() + bytes > this.limits.maxBufferBytes) return this.drop('buffer', bytes);
       this.queue.push(chunk);
       this.queuedBytes += bytes;
       return;
