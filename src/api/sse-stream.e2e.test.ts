@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startTestServer, type TestServer } from '../testing/harness';
+import { runCliProcess, startTestServer, type TestServer } from '../testing/harness';
 import { FLAG_SERVICE } from '../flags/capability';
 import type { FlagService } from '../flags/flag-service';
 import { DEFAULT_SSE_LIMITS } from './sse';
@@ -208,5 +208,15 @@ describe('event streams: backpressure, slow clients, per-token cap', () => {
       for (const r of open) await r.body?.cancel().catch(() => {});
       await s.close();
     }
+  });
+
+  test('shipgate server refuses a per-token stream cap that is not a positive integer (exit 2)', async () => {
+    for (const bad of ['0', '-1', 'many', '2.5']) {
+      const r = await runCliProcess(['server', '--listen', '127.0.0.1:0', '--max-streams-per-token', bad]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--max-streams-per-token \(or SHIPGATE_MAX_STREAMS_PER_TOKEN\) must be an integer from 1 to 100000/);
+    }
+    const env = await runCliProcess(['server', '--listen', '127.0.0.1:0'], { SHIPGATE_MAX_STREAMS_PER_TOKEN: '0' });
+    assert.equal(env.code, 2, env.stderr);
   });
 });
