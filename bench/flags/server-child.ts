@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { startServer } from '../../src/server';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'shipgate-bench-server-'));
-const server = await startServer({ listen: '127.0.0.1:0', dataDir, logLevel: 'silent' });
+// Every provider of the benchmark shares one sdk token: lift the per-token stream cap (default 8).
+const server = await startServer({ listen: '127.0.0.1:0', dataDir, logLevel: 'silent', options: { sse: { maxStreamsPerToken: 4096 } } });
 process.stdout.write(JSON.stringify({ url: server.url, token: server.adminToken }) + '\n');
 process.stdin.resume();
 process.stdin.on('end', async () => {

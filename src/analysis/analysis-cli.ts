@@ -1,10 +1,10 @@
 /** `shipgate analysis show|list|export|replay`. Replay works offline, without a server. */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { Command } from 'commander';
 import { parseFormat, type CliContext } from '../cli/context';
 import { CliError, EXIT } from '../cli/exit-codes';
 import { InputError } from '../core/errors';
+import { parseYamlValue } from '../core/manifest';
 import type { IntervalRecord } from './analysis-run';
 import { analysisTemplateSpecSchema, JUDGES, type AnalysisTemplateSpec, type JudgeName } from './analysis-template';
 import { parseReplayLines, replayRun, type ReplayResult } from './replay';
@@ -46,12 +46,8 @@ function statistics(r: IntervalRecord): string {
 
 /** Reads an AnalysisTemplate manifest (YAML or JSON) or a bare spec. */
 export function readTemplateFile(text: string, file: string): AnalysisTemplateSpec {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new InputError(`${file} is not valid YAML or JSON`, [{ path: '', message: (e as Error).message, file }]);
-  }
+  // Bounded like every manifest: an alias bomb or 64-deep nesting is an InputError naming the file.
+  const doc = parseYamlValue(text, file);
   const isManifest = typeof doc === 'object' && doc !== null && 'spec' in doc;
   const spec = isManifest ? (doc as { spec: unknown }).spec : (doc ?? {});
   const r = analysisTemplateSpecSchema.safeParse(spec);

@@ -32,7 +32,8 @@ test('a command whose output reader has gone (EPIPE) exits quietly with its own 
 
 test('`shipgate router` goes on serving when its log pipe closes', async () => {
   const { dir, file } = routesFile();
-  const child = spawn(process.execPath, [bin, 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const adminToken = 'cli-process-admin-token-0123456789';
+  const child = spawn(process.execPath, [bin, 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHIPGATE_ROUTER_ADMIN_TOKEN: adminToken } });
   try {
     const line = await new Promise<string>((resolve, reject) => {
       child.once('exit', (c) => reject(new Error(`router exited ${c}`)));
@@ -45,7 +46,7 @@ test('`shipgate router` goes on serving when its log pipe closes', async () => {
     child.kill('SIGHUP');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(child.exitCode, null, 'the router is still running');
-    const routes = (await (await fetch(`${admin}/routes`)).json()) as { generation: number };
+    const routes = (await (await fetch(`${admin}/routes`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { generation: number };
     assert.equal(routes.generation, 2, 'the SIGHUP reload was applied');
   } finally {
     child.kill('SIGTERM');

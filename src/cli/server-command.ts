@@ -12,8 +12,14 @@ export function serverCommand(program: Command, cli: CliContext): void {
     .option('--data <dir>', 'data folder (SHIPGATE_DATA)', undefined)
     .option('--router <host:port>', 'also run the built-in router in this process, serving the managed route table')
     .option('--allow-loopback-egress [purposes]', 'let webhooks, metric sources and backends be on loopback (all, or a comma list of webhook,metricSource,backend)')
+    .option('--max-streams-per-token <n>', 'event streams (flag SDK, router watch) one token may hold open (SHIPGATE_MAX_STREAMS_PER_TOKEN; default 8)')
     .option('--egress-allow <purpose=entry>', 'allowlist a host, *.domain, IP or CIDR for webhook, metricSource or backend (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action(async (o: { listen?: string; data?: string; router?: string; allowLoopbackEgress?: boolean | string; egressAllow: string[] }) => {
+    .action(async (o: { listen?: string; data?: string; router?: string; allowLoopbackEgress?: boolean | string; egressAllow: string[]; maxStreamsPerToken?: string }) => {
+      const streams = o.maxStreamsPerToken ?? cli.io.env.SHIPGATE_MAX_STREAMS_PER_TOKEN;
+      const maxStreamsPerToken = streams === undefined ? undefined : Number(streams);
+      if (maxStreamsPerToken !== undefined && !(Number.isInteger(maxStreamsPerToken) && maxStreamsPerToken >= 1 && maxStreamsPerToken <= 100_000)) {
+        throw new CliError(EXIT.USAGE, `--max-streams-per-token (or SHIPGATE_MAX_STREAMS_PER_TOKEN) must be an integer from 1 to 100000, got "${streams}"`);
+      }
       keepServingWithoutOutput();
       const { startServer } = await import('../server');
       const s = await startServer({
@@ -21,7 +27,7 @@ export function serverCommand(program: Command, cli: CliContext): void {
         dataDir: o.data ?? cli.io.env.SHIPGATE_DATA,
         databaseUrl: cli.io.env.DATABASE_URL,
         router: o.router,
-        options: { egress: egressOptions(o.allowLoopbackEgress, o.egressAllow) },
+        options: { egress: egressOptions(o.allowLoopbackEgress, o.egressAllow), ...(maxStreamsPerToken ? { sse: { maxStreamsPerToken } } : {}) },
       });
       cli.err(`Shipgate server listening on ${s.url} (store: ${s.ctx.dialect})`);
       if (s.adminTokenFile) cli.err(`bootstrap admin token written to ${s.adminTokenFile} (mode 0600)`);

@@ -64,6 +64,19 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
   return out;
 }
 
+/**
+ * The value of a single-document YAML or JSON text, with the bounds of parseDocuments (aliases,
+ * depth, size, NUL): for parse paths that want plain data (Sloth specs, analysis templates).
+ * Empty text is null; several documents are refused.
+ */
+export function parseYamlValue(text: string, file: string): unknown {
+  const docs = parseDocuments(text, file);
+  if (docs.length > 1) {
+    throw new InputError(`${file}: ${docs.length} documents where one is expected`, [{ file, line: docs[1].locate([]).line, path: '', message: 'one YAML document only; remove the extra ---' }]);
+  }
+  return docs[0]?.value ?? null;
+}
+
 /** Values of every document, or undefined when the fast parsers refuse the text. */
 function fastParse(text: string): unknown[] | undefined {
   const head = text.trimStart()[0];

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileConstraint, compileConstraints, contextValue } from './constraint-operators';
+import { compileConstraint, compileConstraints, contextValue, regexProblem } from './constraint-operators';
 import type { Constraint, Operator } from './flag-model';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -85,5 +85,25 @@ describe('compileConstraints', () => {
     assert.equal(contextValue({ a: 'x', properties: { a: 'y' } }, 'a'), 'x');
     assert.equal(contextValue({ properties: { a: 'y' } }, 'a'), 'y');
     assert.equal(contextValue({ a: null }, 'a'), undefined);
+  });
+});
+
+describe('REGEX is RE2 (linear time)', () => {
+  test('a catastrophic-backtracking pattern answers at once: (a+)+$ against 50 a and a !', () => {
+    const p = compileConstraint(c('REGEX', 'email', '(a+)+$'));
+    const started = performance.now();
+    assert.equal(p({ email: 'a'.repeat(50) + '!' }, NOW), false);
+    // A backtracking engine takes hours on this input; only a generous sanity bound here.
+    assert.ok(performance.now() - started < 1_000);
+    assert.equal(p({ email: 'a'.repeat(50) }, NOW), true);
+  });
+
+  test('patterns RE2 cannot compile are named as a problem; plain ones are not', () => {
+    assert.match(regexProblem('(a)\\1') ?? '', /not an RE2 regular expression.*\\1/);
+    assert.match(regexProblem('(?=x)y') ?? '', /not an RE2 regular expression/);
+    assert.match(regexProblem('x'.repeat(5_000)) ?? '', /over 4096/);
+    assert.equal(regexProblem('^[a-z]+@acme\\.io$'), undefined);
+    // A pattern stored before the check never matches instead of throwing.
+    assert.equal(compileConstraint(c('REGEX', 'email', '(a)\\1'))({ email: 'aa' }, NOW), false);
   });
 });

@@ -4,6 +4,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import semver from 'semver';
+import { RE2JS } from 're2js';
 import type { Constraint, Operator } from './flag-model';
 
 /** The attributes an evaluation sees: flat fields, and Unleash-style `properties` as a fallback. */
@@ -105,14 +106,38 @@ const semverOp: Compiler = (c) => {
   };
 };
 
+/** Longest REGEX pattern accepted, characters (a compiled program grows with the pattern). */
+export const MAX_REGEX_LENGTH = 4096;
+
 /**
- * Regular expressions use JavaScript syntax (Unleash uses RE2; the common subset agrees). A pattern
- * that does not compile never matches.
+ * Compiles a REGEX constraint's pattern with RE2 (re2js), as Unleash does: linear time in the
+ * input whatever the pattern, so a deployer's `(a+)+$` cannot stall the server. RE2 has no
+ * backreferences or lookaround; such a pattern does not compile.
+ */
+export function compileRegex(pattern: string, caseInsensitive = false): RE2JS {
+  if (pattern.length > MAX_REGEX_LENGTH) throw new Error(`pattern is ${pattern.length} characters, over ${MAX_REGEX_LENGTH}`);
+  return RE2JS.compile(pattern, caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
+}
+
+/** Why a REGEX pattern is refused (RE2 cannot compile it, or it is too long), else undefined. */
+export function regexProblem(pattern: string, caseInsensitive = false): string | undefined {
+  try {
+    compileRegex(pattern, caseInsensitive);
+    return undefined;
+  } catch (e) {
+    return `not an RE2 regular expression (no backreferences or lookaround): ${(e as Error).message}`;
+  }
+}
+
+/**
+ * Regular expressions use RE2 syntax, like Unleash, matched anywhere in the value (anchor with
+ * ^…$). Applying a flag or segment refuses a pattern RE2 cannot compile; one stored before that
+ * check never matches.
  */
 const regexOp: Compiler = (c) => {
-  let re: RegExp;
+  let re: RE2JS;
   try {
-    re = new RegExp(c.value ?? '', c.caseInsensitive ? 'i' : '');
+    re = compileRegex(c.value ?? '', c.caseInsensitive);
   } catch {
     return never;
   }

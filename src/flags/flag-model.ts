@@ -3,6 +3,7 @@
  * Pure, no I/O.
  */
 import { z } from 'zod';
+import { regexProblem } from './constraint-operators';
 
 /** Flag types and how long a flag of that type is expected to live, in days (undefined = permanent). */
 export const FLAG_TYPES = {
@@ -234,13 +235,27 @@ export function checkFlagSpec(spec: FeatureFlagSpec): Array<{ path: string; mess
     checkServe(cfg.serve, `spec.environments.${env}.serve`);
     cfg.rules.forEach((r, i) => {
       checkServe(r.serve, `spec.environments.${env}.rules[${i}].serve`);
-      r.constraints.forEach((c, j) => {
-        if (SINGLE_VALUE_OPERATORS.has(c.operator) && c.value === undefined) {
-          issues.push({ path: `spec.environments.${env}.rules[${i}].constraints[${j}].value`, message: `required for ${c.operator}` });
-        }
-      });
+      issues.push(...checkConstraints(r.constraints, `spec.environments.${env}.rules[${i}].constraints`));
     });
   }
+  return issues;
+}
+
+/**
+ * Checks constraints a schema cannot: a single-value operator has its value, and a REGEX pattern
+ * compiles with RE2 (no backreferences or lookaround), so a pattern is refused at apply, naming
+ * the field, rather than silently never matching.
+ */
+export function checkConstraints(list: Constraint[], path: string): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  list.forEach((c, j) => {
+    if (SINGLE_VALUE_OPERATORS.has(c.operator) && c.value === undefined) {
+      issues.push({ path: `${path}[${j}].value`, message: `required for ${c.operator}` });
+    } else if (c.operator === 'REGEX') {
+      const problem = regexProblem(c.value ?? '', c.caseInsensitive);
+      if (problem) issues.push({ path: `${path}[${j}].value`, message: problem });
+    }
+  });
   return issues;
 }
 

@@ -3,7 +3,7 @@ import { HOOKS, type Authorization, type Authorizer } from '../core/hooks';
 import { flagService, isProduction } from './flag-gate';
 import { canonicalJson, newId, sha256 } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
-import { InputError, NotFoundError } from '../core/errors';
+import { InputError, NotFoundError, RateLimitedError } from '../core/errors';
 import type { ServerContext } from '../core/capability';
 import type { StoredResource } from '../resources/resource-store';
 import { lockKey, transaction } from '../store/db';
@@ -56,6 +56,19 @@ const EVAL_LOCK = 0x5347_0f1a;
  */
 export const MAX_CACHED_ENVIRONMENTS = 256;
 
+/**
+ * Environments with subscribers (open streams) at once. Subscribed environments are never evicted
+ * (their streams need the pushes), so they are capped below MAX_CACHED_ENVIRONMENTS: a stream for
+ * one more environment is refused with 429 until another environment's last stream closes.
+ */
+export const MAX_WATCHED_ENVIRONMENTS = 128;
+
+/**
+ * An environment nobody is subscribed to and nobody read for this long is dropped from the cache,
+ * so the per-second refresh does not rebuild environments no one asks for. `options.flags.cacheIdleMs`.
+ */
+export const DEFAULT_CACHE_IDLE_MS = 10 * 60_000;
+
 /** Flag state changes, scheduled changes, configuration delivery and evaluation counts. */
 export class FlagService {
   readonly store: FlagStateStore;
@@ -64,9 +77,14 @@ export class FlagService {
   private readonly pending = new Map<string, number>();
   private readonly engines = new Map<string, { etag: string; engine: FlagEngine }>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** When each cached environment was last read or last had a subscriber (clock ms). */
+  private readonly lastUsed = new Map<string, number>();
+  private readonly idleMs: number;
 
   constructor(private readonly ctx: ServerContext) {
     this.store = new FlagStateStore(ctx.db);
+    const idle = Number((ctx.config.options.flags as { cacheIdleMs?: number } | undefined)?.cacheIdleMs);
+    this.idleMs = Number.isFinite(idle) && idle > 0 ? idle : DEFAULT_CACHE_IDLE_MS;
   }
 
   /** The stored flag named `ref` (resource name first, then key). */
@@ -81,6 +99,7 @@ export class FlagService {
 
   /** Builds (or returns the cached) configuration of one environment. */
   async config(environment: string): Promise<VersionedConfig> {
+    this.lastUsed.set(environment, this.ctx.clock.now());
     const hit = this.cache.get(environment);
     if (hit) {
       // Most recently read last, so eviction drops the least recently read.
@@ -93,6 +112,7 @@ export class FlagService {
       if (again) return again;
       const v = await this.build(environment);
       this.cache.set(environment, v);
+      this.lastUsed.set(environment, this.ctx.clock.now());
       this.evict();
       return v;
     });
@@ -103,13 +123,38 @@ export class FlagService {
     return this.cache.size;
   }
 
+  /** Whether the configuration of `environment` is cached. */
+  isCached(environment: string): boolean {
+    return this.cache.has(environment);
+  }
+
+  /** Environments with at least one subscriber. */
+  watchedEnvironments(): number {
+    return this.listeners.size;
+  }
+
+  /**
+   * Drops environments nobody is subscribed to: idle ones (not read for `cacheIdleMs`), then the
+   * least recently read past MAX_CACHED_ENVIRONMENTS. Subscribed environments stay (at most
+   * MAX_WATCHED_ENVIRONMENTS of them), so the cache never holds more than MAX_CACHED_ENVIRONMENTS.
+   */
   private evict(): void {
+    const now = this.ctx.clock.now();
+    for (const env of [...this.cache.keys()]) {
+      if (this.listeners.has(env)) continue;
+      if (now - (this.lastUsed.get(env) ?? 0) >= this.idleMs) this.drop(env);
+    }
     for (const env of this.cache.keys()) {
       if (this.cache.size <= MAX_CACHED_ENVIRONMENTS) return;
       if (this.listeners.has(env)) continue;
-      this.cache.delete(env);
-      this.engines.delete(env);
+      this.drop(env);
     }
+  }
+
+  private drop(env: string): void {
+    this.cache.delete(env);
+    this.engines.delete(env);
+    this.lastUsed.delete(env);
   }
 
   /**
@@ -160,11 +205,23 @@ export class FlagService {
   /** Subscribes to configuration changes of one environment; returns the unsubscribe function. */
   subscribe(environment: string, listener: ConfigListener): () => void {
     let set = this.listeners.get(environment);
-    if (!set) this.listeners.set(environment, (set = new Set()));
+    if (!set) {
+      if (this.listeners.size >= MAX_WATCHED_ENVIRONMENTS) {
+        throw new RateLimitedError(`at most ${MAX_WATCHED_ENVIRONMENTS} environments may have open flag streams on this server at once; "${environment}" is not one of them`, 5);
+      }
+      this.listeners.set(environment, (set = new Set()));
+    }
     set.add(listener);
+    let done = false;
     return () => {
+      if (done) return;
+      done = true;
       set.delete(listener);
-      if (set.size === 0) this.listeners.delete(environment);
+      if (set.size === 0 && this.listeners.get(environment) === set) {
+        this.listeners.delete(environment);
+        // Idle from now on; evicted when it stays unread (or the cache is full).
+        if (this.cache.has(environment)) this.lastUsed.set(environment, this.ctx.clock.now());
+      }
     };
   }
 
@@ -179,13 +236,19 @@ export class FlagService {
    * whose entity tag changed to subscribers. Also picks up changes made by other replicas.
    */
   async refresh(environment?: string): Promise<void> {
+    // Idle environments are dropped before the rebuild, not rebuilt every tick.
+    if (!environment) this.evict();
     const envs = environment ? [environment] : [...new Set([...this.cache.keys(), ...this.listeners.keys()])];
     await Promise.all(
       envs.map((env) =>
         this.serial(env, async () => {
           const before = this.cache.get(env);
+          // Dropped (evicted) meanwhile and nobody listening: nothing to keep or push.
+          if (!before && !this.listeners.has(env) && !environment) return;
           const v = await this.build(env);
+          if (!this.lastUsed.has(env)) this.lastUsed.set(env, this.ctx.clock.now());
           this.cache.set(env, v);
+          if (!before) this.evict();
           if (v.etag === before?.etag) return;
           // Computed once here rather than by every subscriber.
           const change = before ? { fromEtag: before.etag, flagsChanged: changedFlagKeys(before.config, v.config) } : undefined;

@@ -76,6 +76,30 @@ for (const store of await testStores()) {
       assert.match(r2.stderr, /bad-seg\.yaml:7:\d+ spec\.environments\.production\.rules\[0\]\.segments\[0\]: unknown segment "ghosts"/);
     });
 
+    test('a REGEX constraint RE2 cannot compile (backreference) is refused at apply with a 400 naming the field', async () => {
+      const flag = 'apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: regex-flag, labels: { service: shop } }\nspec:\n  environments:\n    production:\n      enabled: true\n      rules:\n        - constraints: [{ contextName: email, operator: REGEX, value: "(a)\\\\1" }]\n';
+      const res = await post('/api/v1/apply', { files: [{ name: 'regex.yaml', content: flag }] });
+      assert.equal(res.status, 400);
+      const body = (await res.json()) as { code: string; details: { issues: Array<{ path: string; message: string; file?: string }> } };
+      assert.equal(body.code, 'INPUT_INVALID');
+      const issue = body.details.issues.find((i) => i.path === 'spec.environments.production.rules[0].constraints[0].value');
+      assert.ok(issue, JSON.stringify(body));
+      assert.match(issue.message, /not an RE2 regular expression/);
+      assert.equal(issue.file, 'regex.yaml');
+      const segment = 'apiVersion: shipgate.dev/v1\nkind: Segment\nmetadata: { name: regex-seg }\nspec:\n  constraints: [{ contextName: email, operator: REGEX, value: "(?<=x)y" }]\n';
+      const seg = await post('/api/v1/apply', { files: [{ name: 'seg.yaml', content: segment }] });
+      assert.equal(seg.status, 400);
+      assert.match(JSON.stringify(await seg.json()), /spec\.constraints\[0\]\.value/);
+      // A pattern RE2 accepts, even one that backtracks badly elsewhere, is applied and answers.
+      const ok = await post('/api/v1/apply', { files: [{ name: 'ok.yaml', content: flag.replace('(a)\\\\1', '(a+)+$') }] });
+      assert.equal(ok.status, 200, await ok.text());
+      const sdk = await s.token('sdk', 'shop', 'production');
+      const ev = await post('/ofrep/v1/evaluate/flags/regex-flag', { context: { targetingKey: 'u', email: 'a'.repeat(50) + '!' } }, sdk);
+      assert.equal(((await ev.json()) as { value: boolean }).value, false);
+      // Other tests here count the flags of production.
+      assert.equal((await s.fetch('/api/v1/resources/FeatureFlag/regex-flag', { method: 'DELETE' })).status, 200);
+    });
+
     test('OFREP: targeting through a segment, a rule with rollout, default', async () => {
       const sdk = await s.token('sdk', 'shop', 'production');
       const ev = async (context: unknown) => (await (await post('/ofrep/v1/evaluate/flags/new-checkout', { context }, sdk)).json()) as Record<string, unknown>;

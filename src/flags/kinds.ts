@@ -1,6 +1,6 @@
 import { featureFlagGate } from './flag-gate';
 import { SHIPGATE_API_VERSION, type KindDefinition } from '../core/kinds';
-import { checkFlagSpec, featureFlagSpecSchema, segmentSpecSchema, type FeatureFlagSpec, type SegmentSpec } from './flag-model';
+import { checkConstraints, checkFlagSpec, featureFlagSpecSchema, segmentSpecSchema, type FeatureFlagSpec, type SegmentSpec } from './flag-model';
 
 /** `FeatureFlag`: a flag, its variants and its per-environment targeting. */
 export const featureFlagKind: KindDefinition<FeatureFlagSpec> = {
@@ -47,4 +47,5 @@ export const segmentKind: KindDefinition<SegmentSpec> = {
     { header: 'name', value: (m) => m.metadata.name },
     { header: 'constraints', value: (m) => m.spec.constraints.length },
   ],
+  validate: async (m) => checkConstraints(m.spec.constraints, 'spec.constraints'),
 };

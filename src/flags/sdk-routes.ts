@@ -5,6 +5,7 @@ import { InputError, NotAllowedError } from '../core/errors';
 import { canonicalJson, sha256 } from '../core/ids';
 import { parseInput } from '../core/kinds';
 import { READ_ROLES, type Role } from '../auth/roles';
+import { sseStreams, type SseStream } from '../api/sse';
 import type { ConfigChange, FlagService, VersionedConfig } from './flag-service';
 import { fromOpenFeatureContext, type EvaluationResult } from './flag-engine';
 
@@ -151,13 +152,16 @@ export function sdkRoutes(app: FastifyInstance, ctx: ServerContext, service: Fla
 
   app.get('/api/v1/sdk/flags/stream', { schema: { querystring: envQuery, tags: ['flags'] }, config: access }, async (req, reply) => {
     const env = requireEnvironment(req, (req.query as z.infer<typeof envQuery>).env);
+    const streams = sseStreams(ctx);
+    // Refused with 429 past the per-token cap; freed when the response closes.
+    const release = streams.acquire(req);
     const lastEventId = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : undefined;
     const raw = reply.raw;
+    let stream: SseStream | undefined;
     let lastSent = lastEventId;
-    let open = false;
     let pending: VersionedConfig | undefined;
     const send = (v: VersionedConfig, change?: ConfigChange) => {
-      if (!open) {
+      if (!stream) {
         // A change arrived before the headers went out: keep the newest, send it once open.
         pending = v;
         return;
@@ -165,18 +169,26 @@ export function sdkRoutes(app: FastifyInstance, ctx: ServerContext, service: Fla
       if (v.etag === lastSent) return;
       const contiguous = change !== undefined && change.fromEtag === lastSent;
       lastSent = v.etag;
-      raw.write(streamMessage(v, contiguous ? change : undefined));
+      stream.write(streamMessage(v, contiguous ? change : undefined));
     };
     // Subscribe before reading, so a change in between is not lost.
-    const unsubscribe = service.subscribe(env, send);
+    let unsubscribe: () => void;
+    try {
+      unsubscribe = service.subscribe(env, send);
+    } catch (e) {
+      release();
+      throw e;
+    }
     let heartbeat: NodeJS.Timeout | undefined;
     let closed = false;
-    // The response closes when the client goes away (the request may complete long before).
+    // The response closes when the client goes away (the request may complete long before), or
+    // when a client that does not read is dropped.
     raw.on('close', () => {
       closed = true;
-      open = false;
+      stream = undefined;
       pending = undefined;
       unsubscribe();
+      release();
       clearInterval(heartbeat);
     });
     let current: VersionedConfig;
@@ -184,15 +196,18 @@ export function sdkRoutes(app: FastifyInstance, ctx: ServerContext, service: Fla
       current = await service.config(env);
     } catch (e) {
       unsubscribe();
+      release();
       throw e;
     }
     reply.hijack();
     if (closed) return;
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    raw.write('retry: 1000\n\n');
-    open = true;
+    const open = streams.stream(raw, 'flags', req);
+    open.write('retry: 1000\n\n');
+    stream = open;
     send(pending ?? current);
-    heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), heartbeatMs);
+    // A client still draining needs no keep-alive; one that never drains is dropped by the stream.
+    heartbeat = setInterval(() => !open.backedUp && open.write(': keep-alive\n\n'), heartbeatMs);
     heartbeat.unref();
   });
 

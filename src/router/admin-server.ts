@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { isDomainError } from '../core/errors';
 import { parseRouteTables } from './route-table';
 import { renderPrometheus } from './prometheus-text';
@@ -31,14 +32,37 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Whether `authorization` carries `Bearer <token>`. Compares digests with timingSafeEqual, so the
+ * time taken says nothing of how much of a guess was right (nor of the token's length).
+ */
+export function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return timingSafeEqual(digest(m ? m[1] : ''), digest(token)) && m !== null;
+}
+
 /**
  * The router's admin API on its own port: GET/PUT /routes, GET /stats (JSON), GET /metrics
- * (Prometheus text), GET /healthz.
+ * (Prometheus text), GET /healthz. Every endpoint but /healthz needs `Authorization: Bearer
+ * <token>` (401 without): PUT /routes changes where traffic goes, and the others show the
+ * topology.
  */
-export function createAdminServer(router: Router): http.Server {
+export function createAdminServer(router: Router, opts: { token: string }): http.Server {
+  if (!opts.token) throw new Error('the router admin API needs a token');
   return http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const route = `${req.method} ${path}`;
+    if (route !== 'GET /healthz' && !bearerMatches(req.headers.authorization, opts.token)) {
+      res.setHeader('www-authenticate', 'Bearer realm="shipgate-router-admin"');
+      // The body is not read: close the connection rather than drain an unauthenticated upload.
+      if (req.method !== 'GET' && req.method !== 'HEAD') res.setHeader('connection', 'close');
+      return json(res, 401, {
+        code: 'UNAUTHENTICATED',
+        message: 'the router admin API needs Authorization: Bearer <token> (the router was given it by --admin-token-file or SHIPGATE_ROUTER_ADMIN_TOKEN, or printed where it wrote one)',
+      });
+    }
     const handle = async () => {
       switch (route) {
         case 'GET /healthz':

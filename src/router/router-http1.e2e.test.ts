@@ -403,7 +403,12 @@ describe('router: fastPath off', () => {
     const file = join(dir, 'routes.json');
     writeFileSync(file, JSON.stringify(routeTable([{ version: 'stable', weight: 1, instances: [up.url] }])));
     const run = async (flags: string[]) => {
-      const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'shipgate.js'), 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const adminToken = 'http1-fast-path-admin-token-0123';
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'shipgate.js'), 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...flags], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, SHIPGATE_ROUTER_ADMIN_TOKEN: adminToken },
+      });
+      const auth = { headers: { authorization: `Bearer ${adminToken}` } };
       try {
         const line = await new Promise<string>((resolve, reject) => {
           child.once('exit', (c) => reject(new Error(`router exited ${c}`)));
@@ -412,9 +417,9 @@ describe('router: fastPath off', () => {
         const [, proxy, admin] = /listening on http:\/\/[^:]+:(\d+), admin on (http:\/\/\S+)/.exec(line)!;
         assert.match(await exchange(Number(proxy), 'GET /x HTTP/1.0\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 200[\s\S]*x-shipgate-version: stable/);
         assert.match(await exchange(Number(proxy), 'GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200[\s\S]*ok$/);
-        const metrics = await (await fetch(`${admin}/metrics`)).text();
+        const metrics = await (await fetch(`${admin}/metrics`, auth)).text();
         assert.equal(/shipgate_router_handoffs_total\{reason="not HTTP\/1\.1"\} 1\n/.test(metrics), flags.length === 0, metrics);
-        return ((await (await fetch(`${admin}/stats`)).json()) as { handoffs: Record<string, number> }).handoffs;
+        return ((await (await fetch(`${admin}/stats`, auth)).json()) as { handoffs: Record<string, number> }).handoffs;
       } finally {
         child.kill('SIGTERM');
       }

@@ -6,6 +6,7 @@ import { parseInput } from '../core/kinds';
 import { CODE_CLASSES, BUCKET_MS, type MetricsService, type RouterBucket } from '../metrics/types';
 import { HISTOGRAM_BUCKETS } from '../metrics/latency-histogram';
 import { ConflictError } from '../core/errors';
+import { sseStreams, type SseStream } from '../api/sse';
 import { checkRouteTable, mergeRouteTables } from './route-table';
 import type { RouteTableHub, RouteTableSnapshot } from './route-table-hub';
 
@@ -34,7 +35,7 @@ export interface RouterServerOptions {
 }
 
 /** The router's API: the table routers load, the watch stream, and stats pushed by routers. */
-export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () => RouteTableHub, streams: Set<() => void>): void {
+export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () => RouteTableHub, streamsEnd: Set<() => void>): void {
   const opts = (ctx.config.options.router ?? {}) as RouterServerOptions;
 
   app.get('/api/v1/router/table', { schema: { tags: ['router'] } }, async () => {
@@ -53,25 +54,38 @@ export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () =
   });
 
   app.get('/api/v1/router/watch', { schema: { tags: ['router'] } }, async (req, reply) => {
+    const streams = sseStreams(ctx);
+    // Refused with 429 past the per-token cap; freed when the stream ends.
+    const release = streams.acquire(req);
     const raw = reply.raw;
     let open = true;
+    let stream: SseStream | undefined;
     let last = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : undefined;
     const send = (s: RouteTableSnapshot) => {
-      if (!open || s.etag === last) return;
+      if (!open || !stream || s.etag === last) return;
       last = s.etag;
-      raw.write(sseMessage(s));
+      stream.write(sseMessage(s));
     };
     let heartbeat: NodeJS.Timeout | undefined;
-    const unsubscribe = hub().subscribe(send);
+    let unsubscribe: () => void;
+    try {
+      unsubscribe = hub().subscribe(send);
+    } catch (e) {
+      release();
+      throw e;
+    }
     const end = () => {
       if (!open) return;
       open = false;
       unsubscribe();
+      release();
       clearInterval(heartbeat);
-      streams.delete(end);
-      raw.end();
+      streamsEnd.delete(end);
+      if (stream) stream.end();
+      else raw.end();
     };
     // Listened for before the snapshot is read: a client gone by then must not leave a subscriber.
+    // A client dropped for not reading closes the response too.
     raw.on('close', end);
     let current: RouteTableSnapshot;
     try {
@@ -79,18 +93,21 @@ export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () =
     } catch (e) {
       open = false;
       unsubscribe();
+      release();
       raw.off('close', end);
       throw e;
     }
     reply.hijack();
     if (!open) return;
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    raw.write('retry: 1000\n\n');
+    const s = streams.stream(raw, 'router', req);
+    s.write('retry: 1000\n\n');
+    stream = s;
     // A reconnecting router that already has this table gets no repeat; everyone else gets it now.
     send(current);
-    heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
+    heartbeat = setInterval(() => !s.backedUp && s.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
     heartbeat.unref();
-    streams.add(end);
+    streamsEnd.add(end);
   });
 
   app.post('/api/v1/router/stats', { schema: { tags: ['router'] }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {

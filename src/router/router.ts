@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { formatPath, type Manifest } from '../core/manifest';
 import { formatIssue, InputError, RefusedError, type Issue } from '../core/errors';
 import type { EgressPolicy } from '../egress/egress-policy';
@@ -75,6 +76,7 @@ export class Router {
   private readonly countShed = (route: string) => void this.shed.set(route, (this.shed.get(route) ?? 0) + 1);
   private server?: http.Server;
   private admin?: http.Server;
+  private adminBearer?: string;
   private readonly log: (message: string, err?: unknown) => void;
 
   constructor(private readonly options: RouterOptions = {}) {
@@ -144,7 +146,7 @@ export class Router {
   }
 
   /** Starts the proxy (and the admin API if asked). Returns the bound addresses. */
-  async start(opts: { listen: string | ListenAddress; admin?: string | ListenAddress }): Promise<{ listen: AddressInfo; admin?: AddressInfo }> {
+  async start(opts: { listen: string | ListenAddress; admin?: string | ListenAddress; adminToken?: string }): Promise<{ listen: AddressInfo; admin?: AddressInfo }> {
     const o = this.options;
     const server = http.createServer({
       maxHeaderSize: o.maxHeaderSize ?? 16 * 1024,
@@ -178,7 +180,9 @@ export class Router {
     let adminAddr: AddressInfo | undefined;
     if (opts.admin) {
       const a = typeof opts.admin === 'string' ? parseListen(opts.admin) : opts.admin;
-      this.admin = createAdminServer(this);
+      // Without a token given, one is made up: the admin API is never open (see adminToken()).
+      this.adminBearer = opts.adminToken || randomBytes(32).toString('base64url');
+      this.admin = createAdminServer(this, { token: this.adminBearer });
       await this.listenOn(this.admin, a.port, a.host);
       adminAddr = this.admin.address() as AddressInfo;
     }
@@ -216,6 +220,11 @@ export class Router {
     const a = this.server?.address() as AddressInfo | null | undefined;
     if (!a) return undefined;
     return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /** The bearer token of the admin API once started with one (given, or made up by start()). */
+  adminToken(): string | undefined {
+    return this.adminBearer;
   }
 
   /** Base URL of the admin API once started. */

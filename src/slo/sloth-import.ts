@@ -3,10 +3,9 @@
  * thresholds Sloth would generate for them. Pure.
  */
 import { z } from 'zod';
-import { parse } from 'yaml';
 import { InputError } from '../core/errors';
 import { parseInput } from '../core/kinds';
-import type { Manifest } from '../core/manifest';
+import { parseYamlValue, type Manifest } from '../core/manifest';
 import { defaultAlertWindows } from './alert-windows';
 import { formatDurationMs, parseDurationMs } from './duration';
 import { ANNOTATIONS } from './slo-model';
@@ -68,12 +67,8 @@ function sloName(service: string, name: string): string {
  * default windows (the same as Sloth's) apply; disabled alerts and the alert name are annotations.
  */
 export function importSloth(text: string, file = 'sloth.yaml', periodText = SLOTH_PERIOD): Manifest<SloSpec>[] {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (e) {
-    throw new InputError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
+  // Bounded like every manifest: an alias bomb or 64-deep nesting is an InputError naming the file.
+  const raw = parseYamlValue(text, file);
   const spec = parseInput(slothSpecSchema, raw, `Sloth spec ${file}`);
   return spec.slos.map((s) => {
     const prom = (query: string) => ({ metricSource: { type: 'Prometheus', spec: { query: query.trim() } } });
