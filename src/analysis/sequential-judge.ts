@@ -218,6 +218,8 @@ function latencyTables(spec: TestSpec, s: SequentialSettings, sorted: SortedInte
   };
 }
 
+const pctText = (events: number, total: number) => (total ? `${((100 * events) / total).toFixed(2)}%` : 'n/a');
+const msText = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? 'n/a' : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);
 const fmt = (v: number) => (v >= 1e6 ? v.toExponential(2) : v >= 100 ? v.toFixed(0) : v.toPrecision(3));
 
 /** Judges one more interval. Pass the returned state to the next call. */
@@ -284,6 +286,22 @@ export function sequentialStep(s: SequentialSettings, state: SequentialState | n
     };
   });
   const name = (r: SequentialTestReport) => `${r.metric}${r.direction === 'decrease' ? ' (decrease)' : ''}`;
+  // What was seen, in the words of a release review: rates over the run, quantiles this interval.
+  const observed = (r: SequentialTestReport): string => {
+    if (r.metric === 'error-rate') {
+      const c = r.cumulative;
+      const [canary, baseline] = r.direction === 'increase' ? [c, { canaryEvents: c.baselineEvents, canaryTotal: c.baselineTotal }] : [{ canaryEvents: c.baselineEvents, canaryTotal: c.baselineTotal }, c];
+      return `canary ${pctText(canary.canaryEvents, canary.canaryTotal)} of ${canary.canaryTotal} requests, baseline ${pctText(baseline.canaryEvents, baseline.canaryTotal)} of ${baseline.canaryTotal}`;
+    }
+    return `canary ${msText(r.interval.canaryQuantileMs)}, baseline ${msText(r.interval.baselineQuantileMs)} this interval`;
+  };
+  const ruledOut = (r: SequentialTestReport): string => {
+    const at = next.passedAt?.[sequentialTests(s).find((t) => t.metric === r.metric && t.direction === r.direction)!.id];
+    const effect = r.metric === 'error-rate' ? `a ${s.errorRate.minRatio}× error rate` : `${r.direction === 'increase' ? '+' : '−'}${Math.round(s.latency.minRelative * 100)}% latency`;
+    if (r.rateDifferenceUpper !== undefined && r.rateDifferenceUpper < s.errorRate.minAbsolute) return `at most ${(Math.max(0, r.rateDifferenceUpper) * 100).toFixed(2)} points worse`;
+    if (r.passEValue >= r.passThreshold) return `evidence against ${effect} ${fmt(r.passEValue)} ≥ ${fmt(r.passThreshold)}`;
+    return `${effect} ruled out at interval ${at}`;
+  };
   const needMoreData = next.canaryRequests < s.minCanaryRequests || next.baselineRequests < s.minBaselineRequests;
   if (needMoreData) {
     return {
@@ -295,13 +313,13 @@ export function sequentialStep(s: SequentialSettings, state: SequentialState | n
   if (failed.length) {
     return {
       state: next, verdict: 'fail', needMoreData, tests: reports,
-      reason: `regression: ${failed.map((r) => `${name(r)} e-value ${fmt(r.failEValue)} ≥ ${fmt(r.failThreshold)}`).join('; ')}`,
+      reason: `regression: ${failed.map((r) => `${name(r)} (${observed(r)}): evidence of a regression ${fmt(r.failEValue)} ≥ ${fmt(r.failThreshold)}`).join('; ')}`,
     };
   }
   const judged = reports.filter((r) => r.verdict !== 'nodata');
   const open = judged.filter((r) => r.verdict !== 'pass');
   if (judged.length > 0 && open.length === 0) {
-    return { state: next, verdict: 'pass', needMoreData, tests: reports, reason: `no regression beyond the minimum effect in ${judged.map(name).join(', ')}` };
+    return { state: next, verdict: 'pass', needMoreData, tests: reports, reason: `no regression beyond the minimum effect in ${judged.map((r) => `${name(r)} (${observed(r)}; ${ruledOut(r)})`).join(', ')}` };
   }
   return {
     state: next, verdict: 'continue', needMoreData, tests: reports,
@@ -361,7 +379,11 @@ export function sequentialFinal(s: SequentialSettings, state: SequentialState | 
   if (tests.length === 0) return { verdict: 'inconclusive', reason: 'no metric had data by the planned end', tests };
   const open = tests.filter((r) => !r.passed);
   if (open.length === 0) {
-    return { verdict: 'pass', reason: `at the planned end, a regression of the minimum effect is ruled out in ${tests.map((r) => `${name(r)} (z ${r.z.toFixed(2)} ≤ ${r.threshold.toFixed(2)})`).join(', ')}`, tests };
+    const how = (r: SequentialEndReport) => {
+      const at = st.passedAt?.[specs.find((x) => x.metric === r.metric && x.direction === r.direction)!.id];
+      return Number.isFinite(r.z) && r.z <= r.threshold ? `z ${r.z.toFixed(2)} ≤ ${r.threshold.toFixed(2)}` : `already at interval ${at}`;
+    };
+    return { verdict: 'pass', reason: `at the planned end, a regression of the minimum effect is ruled out in ${tests.map((r) => `${name(r)} (${how(r)})`).join(', ')}`, tests };
   }
   const what = (r: SequentialEndReport) => {
     const unit = r.metric === 'error-rate' ? 'requests' : 'samples';

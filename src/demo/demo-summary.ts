@@ -18,6 +18,8 @@ export interface ReleaseSummary {
   /** Errors users saw from the new version. */
   userErrorsFromNew: number;
   reason: string | null;
+  /** What the analysis step's judge said when it decided: the evidence, in words. */
+  evidence: string | null;
 }
 
 /** Difference of two load tallies: what happened between them. */
@@ -44,6 +46,7 @@ export function summariseRelease(run: RunView, delta: Record<string, { requests:
     userErrors: Object.values(delta).reduce((n, d) => n + d.errors, 0),
     userErrorsFromNew: delta[run.toVersion]?.errors ?? 0,
     reason: run.rollback ? `${run.rollback.reason}: ${run.rollback.message}` : null,
+    evidence: run.steps.find((s) => s.kind === 'analysis' && s.message)?.message ?? null,
   };
 }
 
@@ -62,4 +65,14 @@ export function summaryRows(list: ReleaseSummary[]): { headers: string[]; rows: 
       r.userErrors,
     ]),
   };
+}
+
+/** The lines under the table: for each release, what decided it. */
+export function evidenceLines(list: ReleaseSummary[]): string[] {
+  const out: string[] = [];
+  for (const r of list) {
+    const what = r.outcome === 'completed' ? 'promoted' : r.outcome === 'rolledBack' ? 'rolled back' : r.outcome;
+    out.push(`${r.version} ${what}: ${r.evidence ?? r.reason ?? 'no analysis step'}`);
+  }
+  return out;
 }

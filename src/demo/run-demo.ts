@@ -9,7 +9,7 @@ import type { RunView, StatusView } from '../rollout/rollout-status';
 import { ensureRouter, type EmbeddedRouter } from './embedded-router';
 import { LoadGenerator } from './load-generator';
 import { freePort } from '../targets/http-probe';
-import { summariseRelease, summaryRows, tallyDelta, type ReleaseSummary } from './demo-summary';
+import { evidenceLines, summariseRelease, summaryRows, tallyDelta, type ReleaseSummary } from './demo-summary';
 
 export interface DemoOptions {
   /** Router address users reach, e.g. 127.0.0.1:8080 (port 0 = any free port). */
@@ -88,7 +88,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await load.stop();
     const t = summaryRows(releases);
     o.out('\n' + renderTable(t.headers, t.rows).trimEnd());
-    for (const r of releases) if (r.reason) o.out(`${r.version}: ${r.reason}`);
+    o.out('\nwhat the judge saw (sequential analysis, canary against the baseline serving beside it):');
+    for (const line of evidenceLines(releases)) o.out(`  ${line}`);
     const result: DemoResult = { releases, routerUrl: router.url, apiUrl: server.url, durationMs: Date.now() - started };
     o.out(`demo took ${formatDurationMs(result.durationMs)}`);
     if (!o.exit) {
