@@ -7,7 +7,7 @@ export function tokenCommands(program: Command, cli: CliContext): void {
   token
     .command('create')
     .description('create a token; it is printed once and stored only as a hash')
-    .requiredOption('--role <role>', 'viewer | deployer | approver | oncall | admin | sdk')
+    .requiredOption('--role <role>', 'viewer | deployer | approver | oncall | admin | sdk | router')
     .option('--user <name>', 'the person or system the token belongs to (used for approvals and segregation of duties)')
     .option('--env <environment>', 'for sdk tokens: the environment whose flags it sees')
     .option('--description <text>', 'what the token is for')
