@@ -11,6 +11,7 @@ import { openDatabase } from './store/db';
 import { migrateToLatest } from './store/migrate';
 import { AuditLog } from './audit/audit-log';
 import { TokenStore } from './auth/token-store';
+import { redactByKind } from './resources/secrets';
 import { ResourceStore } from './resources/resource-store';
 import { buildApp } from './api/app';
 import { transaction } from './store/db';
@@ -83,7 +84,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     dialect,
     kinds,
     audit,
-    resources: new ResourceStore(db, audit, () => clock.now()),
+    resources: new ResourceStore(db, audit, () => clock.now(), (m) => redactByKind(kinds, m)),
     tokens: new TokenStore(db),
     clock,
     events: new EventBus((e, topic) => log.error({ err: e, topic }, 'event listener failed')),

@@ -8,6 +8,7 @@ import type { SloService } from './slo-service';
 import type { PendingPostmortem, SloStore } from './slo-store';
 import type { AuditInput } from '../audit/audit-log';
 import { transaction } from '../store/db';
+import { manifestFor } from '../resources/secrets';
 import { OPENSLO_API_VERSION, type SloSpec } from './openslo/openslo-schema';
 import { inlineReferences } from './openslo/openslo-resolve';
 import { toOpenSloYaml } from './openslo/openslo-documents';
@@ -82,7 +83,8 @@ export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos
       for (const k of kinds) for (const x of await ctx.resources.list(OPENSLO_API_VERSION, k)) all.set(`${k}/${x.manifest.metadata.name}`, x.manifest);
       doc = inlineReferences(doc, (k, n) => all.get(`${k}/${n}`)).slo;
     }
-    return { yaml: toOpenSloYaml(doc) };
+    // Inlined targets bring their delivery URLs: redacted for everyone but admins.
+    return { yaml: toOpenSloYaml(manifestFor(ctx.kinds, req.principal, doc)) };
   });
 
   app.get('/api/v1/slo/gate', { schema: { querystring: gateQuery, tags: ['slo'] } }, async (req) => {
