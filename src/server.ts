@@ -12,6 +12,7 @@ import { migrateToLatest } from './store/migrate';
 import { AuditLog } from './audit/audit-log';
 import { TokenStore } from './auth/token-store';
 import type { AuthGuardOptions } from './auth/auth-guard';
+import { redactByKind } from './resources/secrets';
 import { ResourceStore } from './resources/resource-store';
 import { buildApp } from './api/app';
 import { transaction } from './store/db';
@@ -84,7 +85,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     dialect,
     kinds,
     audit,
-    resources: new ResourceStore(db, audit, () => clock.now()),
+    resources: new ResourceStore(db, audit, () => clock.now(), (m) => redactByKind(kinds, m)),
     tokens: new TokenStore(db, { guard: config.options.auth as AuthGuardOptions | undefined }),
     clock,
     events: new EventBus((e, topic) => log.error({ err: e, topic }, 'event listener failed')),

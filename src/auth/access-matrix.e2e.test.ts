@@ -81,6 +81,24 @@ describe('access matrix over every route', () => {
     }
   });
 
+  test('a router token reaches only the route table, its watch stream, the stats push and whoami', async () => {
+    const routerOnly = routesOf(s.server.app)
+      .filter((r) => r.access !== 'public' && r.method !== 'OPTIONS' && allows(r.access, 'router'))
+      .map((r) => `${r.method} ${r.url}`)
+      .sort();
+    assert.deepEqual(routerOnly, ['GET /api/v1/router/table', 'GET /api/v1/router/watch', 'GET /api/v1/whoami', 'POST /api/v1/router/stats']);
+    // A router reads no other resource and changes nothing else.
+    assert.equal((await s.fetch('/api/v1/resources/service', { token: tokens.get('router')! })).status, 403);
+    assert.equal((await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'x.ok', t: 1, value: 1 }] }), token: tokens.get('router')! })).status, 403);
+    // And the CLI mints one.
+    const created = await s.cli(['token', 'create', '--role', 'router', '--user', 'edge-router-1', '-o', 'json']);
+    assert.equal(created.code, 0, created.stderr);
+    const { token, info } = JSON.parse(created.stdout);
+    assert.equal(info.role, 'router');
+    const who = await s.fetch('/api/v1/whoami', { token });
+    assert.equal(((await who.json()) as { role: string }).role, 'router');
+  });
+
   test('an sdk token needs an environment', async () => {
     const r = await s.cli(['token', 'create', '--role', 'sdk']);
     assert.equal(r.code, 2);

@@ -1,8 +1,9 @@
 /**
  * Roles a token carries. `admin` may do everything a route allows to any role, but never bypasses
  * segregation-of-duties rules (see sod.ts), which look at the person, not the role.
+ * `router` is a router process's token: it pushes stats and reads route tables, nothing else.
  */
-export const ROLES = ['viewer', 'deployer', 'approver', 'oncall', 'admin', 'sdk'] as const;
+export const ROLES = ['viewer', 'deployer', 'approver', 'oncall', 'admin', 'sdk', 'router'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who made a request: the token's identity. */
@@ -22,8 +23,11 @@ export interface Principal {
   environment?: string;
 }
 
-/** Roles that may read the control plane (every role but `sdk`, which only evaluates flags). */
+/** Roles that may read the control plane (people: not `sdk`, which only evaluates flags, nor `router`). */
 export const READ_ROLES: Role[] = ['viewer', 'deployer', 'approver', 'oncall', 'admin'];
+
+/** Who may read the route table and follow its watch stream: people and routers. */
+export const ROUTER_READ_ROLES: Role[] = [...READ_ROLES, 'router'];
 
 export function isRole(v: string): v is Role {
   return (ROLES as readonly string[]).includes(v);

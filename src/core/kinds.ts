@@ -57,6 +57,14 @@ export interface KindDefinition<S = any> {
    * path checks each against the egress policy and refuses the batch (403 EGRESS_DENIED) on any.
    */
   egressUrls?: (m: Manifest<S>) => EgressUrl[];
+  /**
+   * Fields that hold secrets (a webhook URL with its token, connection details): dotted paths
+   * (`spec.connectionDetails`) or segment lists (`['metadata','annotations','shipgate.dev/url']`),
+   * `*` matching every array item or map entry and `**` any depth. Non-admin reads (get, list, diff, exports, the
+   * console) and every audit before/after show `{redacted: "sha256:<12 hex>"}` instead
+   * (src/resources/secrets.ts); the server itself reads the real values.
+   */
+  secretPaths?: (string | readonly PathSegment[])[];
   /** For non-Shipgate formats (OpenSLO): a schema of the whole document, replacing the default envelope. */
   document?: z.ZodType<Manifest<S>>;
   /** Short text for `shipgate help kinds`. */

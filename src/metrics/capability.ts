@@ -7,6 +7,23 @@ import { CliError, EXIT } from '../cli/exit-codes';
 import { SeriesStore, seriesMigrations } from './series-store';
 import { toSeriesPoints } from './push-points';
 import { quantile } from './latency-histogram';
+import { transaction } from '../store/db';
+import type { SeriesPoint } from './types';
+
+/** What a push batch holds, for its one audit event: distinct series, services (label `service`) and the time span. */
+export function pushCounts(points: SeriesPoint[]): { series: number; names: string[]; services: number; fromMs: number; toMs: number } {
+  const names = new Set<string>();
+  const services = new Set<string>();
+  let fromMs = Infinity;
+  let toMs = -Infinity;
+  for (const p of points) {
+    names.add(p.series);
+    if (p.labels.service) services.add(p.labels.service);
+    fromMs = Math.min(fromMs, p.tMs);
+    toMs = Math.max(toMs, p.tMs);
+  }
+  return { series: names.size, names: [...names].sort(), services: services.size, fromMs, toMs };
+}
 
 const pushBody = z.object({ points: z.array(z.unknown()).min(1).max(100_000) });
 const windowQuery = z.object({
@@ -28,7 +45,18 @@ export const metricsCapability: Capability = {
     app.post('/api/v1/series', { schema: { body: pushBody, tags: ['metrics'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {
       const { points, issues } = toSeriesPoints((req.body as z.infer<typeof pushBody>).points);
       if (issues.length) throw new InputError(`${issues.length} invalid point(s); nothing was stored`, issues.slice(0, 100));
-      await store().ingestPoints(points);
+      const counts = pushCounts(points);
+      // One audit event per batch, with counts, in the transaction that stores the points.
+      await transaction(ctx.db, async (trx) => {
+        await store().ingestPoints(points, trx);
+        await ctx.audit.append(trx, {
+          actor: req.principal!.user,
+          action: 'series.push',
+          kind: 'Series',
+          name: counts.names.length === 1 ? counts.names[0] : `${counts.series} series`,
+          details: { role: req.principal!.role, series: counts.series, points: points.length, services: counts.services, names: counts.names.slice(0, 20), fromMs: counts.fromMs, toMs: counts.toMs },
+        });
+      });
       return { accepted: points.length };
     });
     app.get('/api/v1/series/router', { schema: { querystring: windowQuery, tags: ['metrics'] } }, async (req) => {

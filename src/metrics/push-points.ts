@@ -4,7 +4,13 @@ import type { SeriesPoint } from './types';
 
 /** A pushed point as users write it: `t` in unix seconds or ISO-8601. */
 export const pointInput = z.strictObject({
-  series: z.string().min(1).max(200).regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, 'expected a series name like checkout.good'),
+  series: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, 'expected a series name like checkout.good')
+    // `router.*` names read the router's own buckets (ShipgateMetricSource), which only routers push.
+    .refine((s) => !s.startsWith('router.'), 'series names starting with "router." are the router\'s own (pushed by routers to /api/v1/router/stats); pick another name'),
   labels: z.record(z.string().max(100), z.string().max(500)).default({}),
   t: z.union([z.number().finite().nonnegative(), z.string().min(1)]),
   value: z.number().finite(),

@@ -1,6 +1,6 @@
 import type { Migration } from 'kysely';
 import { canonicalJson } from '../core/ids';
-import { fromJson, toJson, transaction, type Db } from '../store/db';
+import { fromJson, toJson, transaction, type Db, type Tx } from '../store/db';
 import { merge, type HistogramCounts } from './latency-histogram';
 import { BUCKET_MS, type CodeClass, type MetricsService, type RouterBucket, type SeriesPoint, type VersionWindow } from './types';
 
@@ -63,13 +63,18 @@ function addInto(w: VersionWindow, counts: Partial<Record<CodeClass, number>>, l
   w.errors += s.errors;
 }
 
+/** Runs `fn` in the caller's transaction when given (so the caller can audit in it), else in a new one. */
+function within(db: Db, trx: Tx | undefined, fn: (trx: Tx) => Promise<void>): Promise<void> {
+  return trx ? fn(trx) : transaction(db, fn);
+}
+
 /** The builtin time-series store on the shared database (SQLite or PostgreSQL). */
 export class SeriesStore implements MetricsService {
   constructor(private readonly db: Db) {}
 
-  async ingestRouterBuckets(buckets: RouterBucket[]): Promise<void> {
+  async ingestRouterBuckets(buckets: RouterBucket[], inTx?: Tx): Promise<void> {
     if (buckets.length === 0) return;
-    await transaction(this.db, async (trx) => {
+    await within(this.db, inTx, async (trx) => {
       for (const b of buckets) {
         const startMs = Math.floor(b.startMs / BUCKET_MS) * BUCKET_MS;
         const mirror = b.mirror ? 1 : 0;
@@ -112,7 +117,7 @@ export class SeriesStore implements MetricsService {
     return w;
   }
 
-  async ingestPoints(points: SeriesPoint[]): Promise<void> {
+  async ingestPoints(points: SeriesPoint[], inTx?: Tx): Promise<void> {
     if (points.length === 0) return;
     // Sum within the batch first so each (series, labels, minute) row is written once.
     const agg = new Map<string, { series: string; labelsKey: string; tMs: number; value: number }>();
@@ -124,7 +129,7 @@ export class SeriesStore implements MetricsService {
       if (e) e.value += p.value;
       else agg.set(k, { series: p.series, labelsKey, tMs, value: p.value });
     }
-    await transaction(this.db, async (trx) => {
+    await within(this.db, inTx, async (trx) => {
       for (const e of agg.values()) {
         await trx
           .insertInto('series_points')

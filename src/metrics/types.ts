@@ -1,4 +1,5 @@
 import type { HistogramCounts } from './latency-histogram';
+import type { Tx } from '../store/db';
 
 /** Response classes the router counts. `connect_error` and `timeout` never reached a status. */
 export const CODE_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'connect_error', 'timeout'] as const;
@@ -47,13 +48,13 @@ export interface SeriesPoint {
  */
 export interface MetricsService {
   /** Stores router buckets; buckets for the same (route, version, start) add up. Idempotent per reporter is not required. */
-  ingestRouterBuckets(buckets: RouterBucket[]): Promise<void>;
+  ingestRouterBuckets(buckets: RouterBucket[], trx?: Tx): Promise<void>;
   /** Per-version totals for a route over [fromMs, toMs). */
   routerWindow(q: { route: string; version?: string; fromMs: number; toMs: number }): Promise<VersionWindow>;
   /** Per-bucket series for a route and version over [fromMs, toMs), oldest first. */
   routerSeries(q: { route: string; version?: string; fromMs: number; toMs: number }): Promise<(VersionWindow & { startMs: number })[]>;
-  /** Stores pushed points. */
-  ingestPoints(points: SeriesPoint[]): Promise<void>;
+  /** Stores pushed points; with `trx`, in the caller's transaction (to audit the push in it). */
+  ingestPoints(points: SeriesPoint[], trx?: Tx): Promise<void>;
   /** Sum of a pushed series over [fromMs, toMs), labels matching as a subset. */
   sumSeries(q: { series: string; labels?: Record<string, string>; fromMs: number; toMs: number }): Promise<number>;
   /** Sums per step of `stepMs` over [fromMs, toMs), oldest first (one read for a whole range). */

@@ -10,6 +10,7 @@ import { RESOURCE_CHANGED, type EventBus, type ResourceChanged } from '../core/e
 import { transaction, type Db } from '../store/db';
 import { manifestHash, type PutResult, type ResourceStore } from './resource-store';
 import { lineDiff } from './line-diff';
+import { isSecretMarker, redactManifest, restoreSecrets, secretLeaves, seesSecrets } from './secrets';
 
 export interface SourceFile {
   /** Path as the user named it; used in error messages. */
@@ -75,7 +76,24 @@ export class ApplyService {
       for (const d of docs) {
         const r = this.kinds.check(d);
         issues.push(...r.issues);
-        if (r.manifest && r.def) checked.push({ def: r.def, manifest: r.manifest, file: d.file, locate: d.locate });
+        if (!r.manifest || !r.def) continue;
+        let manifest = r.manifest;
+        // A manifest read back redacted and applied again keeps the stored secrets.
+        if (secretLeaves(r.def, manifest).some((l) => isSecretMarker(l.value))) {
+          const stored = (await this.resources.get(manifest.apiVersion, manifest.kind, manifest.metadata.name))?.manifest;
+          const restored = restoreSecrets(r.def, manifest, stored);
+          for (const { at, ...i } of restored.issues) {
+            let where: { line?: number; column?: number } = {};
+            try {
+              where = d.locate(at);
+            } catch {
+              where = {};
+            }
+            issues.push({ file: d.file, ...where, ...i });
+          }
+          manifest = restored.manifest;
+        }
+        checked.push({ def: r.def, manifest, file: d.file, locate: d.locate });
       }
     }
     // Positions are computed only for the duplicates found (locating re-parses the file).
@@ -181,9 +199,14 @@ export class ApplyService {
     };
   }
 
-  async diff(files: SourceFile[]): Promise<DiffEntry[]> {
+  /**
+   * What applying would change. For a `reader` who is not an admin, secret fields of both sides
+   * are shown as their markers (a changed secret still shows as a changed marker line).
+   */
+  async diff(files: SourceFile[], reader?: Principal): Promise<DiffEntry[]> {
     const checked = await this.check(files);
     const out: DiffEntry[] = [];
+    const show = (def: KindDefinition, m: Manifest) => (seesSecrets(reader) ? m : redactManifest(def, m));
     for (const c of checked) {
       const m = c.manifest;
       const existing = await this.resources.get(m.apiVersion, m.kind, m.metadata.name);
@@ -193,7 +216,7 @@ export class ApplyService {
         kind: m.kind,
         name: m.metadata.name,
         action,
-        diff: action === 'unchanged' ? [] : lineDiff(existing ? stringify(existing.manifest) : '', stringify(m)),
+        diff: action === 'unchanged' ? [] : lineDiff(existing ? stringify(show(c.def, existing.manifest)) : '', stringify(show(c.def, m))),
       });
     }
     return out;

@@ -53,6 +53,8 @@ export class ResourceStore {
     private readonly db: Db,
     private readonly audit: AuditLog,
     private readonly now: () => number,
+    /** Replaces secret fields (the kind's `secretPaths`) in audited states: the log never holds a secret. */
+    private readonly redact: (m: Manifest) => Manifest = (m) => m,
   ) {}
 
   async get<S = unknown>(apiVersion: string, kind: string, name: string, q: Db | Tx = this.db): Promise<StoredResource<S> | undefined> {
@@ -134,8 +136,8 @@ export class ResourceStore {
         action: old ? 'resource.update' : 'resource.create',
         kind: m.kind,
         name: m.metadata.name,
-        before: old?.manifest,
-        after: m,
+        before: old ? this.redact(old.manifest) : undefined,
+        after: this.redact(m),
         details: { apiVersion: m.apiVersion },
       });
     }
@@ -159,7 +161,7 @@ export class ResourceStore {
       action: 'resource.delete',
       kind,
       name,
-      before: existing.manifest,
+      before: this.redact(existing.manifest),
       details: { apiVersion },
     });
     return true;

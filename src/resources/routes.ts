@@ -7,6 +7,7 @@ import type { KindDefinition } from '../core/kinds';
 import { ApplyService } from './apply-service';
 import { HOOKS, type Authorizer } from '../core/hooks';
 import { egressPolicyOf } from '../egress/egress-policy';
+import { manifestFor } from './secrets';
 
 const filesBody = z.object({
   files: z.array(z.object({ name: z.string().min(1).max(1024), content: z.string() })).min(1).max(10_000),
@@ -33,7 +34,7 @@ export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   app.post('/api/v1/diff', { schema: { body: filesBody, tags: ['resources'] }, config: { access: { roles: READ_ROLES } } }, async (req) => {
-    return { changes: await service.diff((req.body as z.infer<typeof filesBody>).files) };
+    return { changes: await service.diff((req.body as z.infer<typeof filesBody>).files, req.principal) };
   });
 
   app.get('/api/v1/kinds', { schema: { tags: ['resources'] } }, async () => ({
@@ -43,7 +44,8 @@ export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/api/v1/resources/:kind', { schema: { params: kindParams, tags: ['resources'] } }, async (req) => {
     const def = ctx.kinds.lookup((req.params as z.infer<typeof kindParams>).kind);
     const items = await ctx.resources.list(def.apiVersion, def.kind);
-    return { items: items.map((i) => i.manifest) };
+    // Secret fields (the kind's secretPaths) are shown to admins only; others get the marker.
+    return { items: items.map((i) => manifestFor(ctx.kinds, req.principal, i.manifest)) };
   });
 
   app.get('/api/v1/resources/:kind/:name', { schema: { params: nameParams, tags: ['resources'] } }, async (req) => {
@@ -51,7 +53,7 @@ export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const def = ctx.kinds.lookup(p.kind);
     const item = await ctx.resources.get(def.apiVersion, def.kind, p.name);
     if (!item) throw new NotFoundError(`${def.kind} "${p.name}" not found`);
-    return { manifest: item.manifest, generation: item.generation, updatedAt: item.updatedAt, updatedBy: item.updatedBy };
+    return { manifest: manifestFor(ctx.kinds, req.principal, item.manifest), generation: item.generation, updatedAt: item.updatedAt, updatedBy: item.updatedBy };
   });
 
   app.delete('/api/v1/resources/:kind/:name', { schema: { params: nameParams, tags: ['resources'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {

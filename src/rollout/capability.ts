@@ -1,6 +1,6 @@
 import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS, type RevisionPreview } from '../core/hooks';
-import { bindingOf, mergeConfig } from './revision';
+import { bindingOf, mergeConfig, splitSets } from './revision';
 import { rolloutCommands } from './rollout-cli';
 import { demoCommand } from '../demo/demo-command';
 import { rolloutKind } from './rollout-kind';
@@ -31,7 +31,7 @@ export const rolloutCapability: Capability = {
     const preview: RevisionPreview = {
       async preview(i) {
         const stable = await rt.store.stableRevision(i.service, i.environment);
-        return bindingOf({ version: i.version, artifact: i.artifact ?? '', config: mergeConfig(stable?.config ?? {}, i.set ?? {}) });
+        return bindingOf({ version: i.version, artifact: i.artifact ?? '', config: mergeConfig(stable?.config ?? {}, splitSets(i.set ?? {}).values) });
       },
     };
     ctx.services.provide(HOOKS.revisionPreview, preview);

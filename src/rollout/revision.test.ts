@@ -37,3 +37,23 @@ test('durations', () => {
   for (const [v, want] of cases) assert.deepEqual(parseDurationMs(v), want, String(v));
   assert.deepEqual([formatDurationMs(850), formatDurationMs(12_340), formatDurationMs(245_000)], ['850ms', '12.3s', '4m05s']);
 });
+
+test('secret config values: plain values for instances and the hash, secret keys carried over, markers for readers', async () => {
+  const { splitSets, mergeSecretKeys, redactConfig, configHash, mergeConfig } = await import('./revision');
+  const { secretMarker } = await import('../resources/secrets');
+  const sets = { API_KEY: { secret: true as const, value: 'k-123' }, GREETING: 'hi' };
+  const { values, secret } = splitSets(sets);
+  assert.deepEqual(values, { API_KEY: 'k-123', GREETING: 'hi' });
+  assert.deepEqual(secret, ['API_KEY']);
+  // The config hash a change request binds to covers the real value, secret or not.
+  assert.equal(configHash(mergeConfig({}, values)), configHash({ API_KEY: 'k-123', GREETING: 'hi' }));
+  assert.notEqual(configHash(mergeConfig({}, values)), configHash({ API_KEY: secretMarker('k-123'), GREETING: 'hi' }));
+  // Kept secret across releases that do not touch it; set plainly or removed, it is no longer secret.
+  assert.deepEqual(mergeSecretKeys(['API_KEY'], { GREETING: 'yo' }), ['API_KEY']);
+  assert.deepEqual(mergeSecretKeys(['API_KEY'], { API_KEY: 'plain-now' }), []);
+  assert.deepEqual(mergeSecretKeys(['API_KEY'], { API_KEY: '' }), []);
+  assert.deepEqual(mergeSecretKeys([], { B: { secret: true, value: 'x' }, A: { secret: true, value: 'y' } }), ['A', 'B']);
+  assert.deepEqual(redactConfig({ API_KEY: 'k-123', GREETING: 'hi' }, ['API_KEY']), { API_KEY: secretMarker('k-123'), GREETING: 'hi' });
+  const r = makeRevision({ service: 's', environment: 'e', number: 1, version: 'v1', artifact: '', config: { A: '1' }, secretKeys: ['A', 'GONE'], createdAt: '' });
+  assert.deepEqual(r.secretKeys, ['A'], 'only keys the config has');
+});

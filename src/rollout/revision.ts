@@ -1,4 +1,5 @@
 import { canonicalJson, sha256 } from '../core/ids';
+import { secretMarker } from '../resources/secrets';
 
 /**
  * One immutable release unit of a service in an environment: the version, what runs (command,
@@ -15,8 +16,13 @@ export interface Revision {
   version: string;
   /** Command line, image reference or URL, depending on the target type. */
   artifact: string;
-  /** Environment variables the instances get. */
+  /** Environment variables the instances get (real values, secret ones included). */
   config: Record<string, string>;
+  /**
+   * Keys of `config` given as secrets (`{secret: true, value}`): instances get the value, readers
+   * other than admins see `secret:sha256:<12 hex>` (redactConfig). Sorted.
+   */
+  secretKeys: string[];
   /** SHA-256 of version, artifact and config. */
   digest: string;
   /** ISO-8601 UTC. */
@@ -39,10 +45,11 @@ export function bindingOf(r: { version: string; artifact: string; config: Record
 }
 
 /** Builds a frozen revision. */
-export function makeRevision(input: Omit<Revision, 'id' | 'digest'>): Revision {
+export function makeRevision(input: Omit<Revision, 'id' | 'digest' | 'secretKeys'> & { secretKeys?: string[] }): Revision {
   const rev: Revision = {
     ...input,
     config: Object.freeze({ ...input.config }) as Record<string, string>,
+    secretKeys: Object.freeze([...new Set(input.secretKeys ?? [])].filter((k) => k in input.config).sort()) as string[],
     id: revisionId(input.service, input.environment, input.number),
     digest: revisionDigest(input),
   };
@@ -75,4 +82,41 @@ export function parseSets(args: string[]): { sets: Record<string, string> } | { 
     sets[a.slice(0, eq)] = a.slice(eq + 1);
   }
   return { sets };
+}
+
+/** A config value as a release gives it: plain, or a secret stored as given but never shown to readers. */
+export type ConfigSet = string | { secret: true; value: string };
+
+/** Plain values of config changes (what instances get and the config hash covers) and the keys given as secrets. */
+export function splitSets(sets: Record<string, ConfigSet>): { values: Record<string, string>; secret: string[] } {
+  const values: Record<string, string> = {};
+  const secret: string[] = [];
+  for (const [k, v] of Object.entries(sets)) {
+    if (typeof v === 'string') values[k] = v;
+    else {
+      values[k] = v.value;
+      secret.push(k);
+    }
+  }
+  return { values, secret };
+}
+
+/**
+ * Secret keys of a new revision: the previous revision's, plus keys set as secrets, less keys set
+ * plainly or removed.
+ */
+export function mergeSecretKeys(previous: readonly string[], sets: Record<string, ConfigSet>): string[] {
+  const out = new Set(previous);
+  for (const [k, v] of Object.entries(sets)) {
+    if (typeof v !== 'string' && v.value !== '') out.add(k);
+    else out.delete(k);
+  }
+  return [...out].sort();
+}
+
+/** The config a non-admin reader sees: secret values replaced by their markers. */
+export function redactConfig(config: Record<string, string>, secretKeys: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = { ...config };
+  for (const k of secretKeys) if (k in out) out[k] = secretMarker(out[k]);
+  return out;
 }

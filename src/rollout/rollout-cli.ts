@@ -97,17 +97,22 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
     .requiredOption('--version <version>', 'version to release (SHIPGATE_VERSION of the instances)')
     .option('--env <environment>', 'environment', 'production')
     .option('--set <KEY=VALUE>', 'config change for the new revision (repeatable; KEY= removes)', collect, [])
+    .option('--secret <KEY=VALUE>', 'like --set, but the value is a secret: instances get it, only admins read it back (repeatable)', collect, [])
     .option('--artifact <ref>', 'reference for the target command\'s {artifact} (image, build, file), or approved URLs of a static target')
     .option('--change <id>', 'change request that authorises this exact revision (default: an open one with the same version, artifact and config, else a new one)')
     .option('--emergency <reason>', 'declare an emergency change (role oncall): passes a budget freeze or a freeze window, pages, and a review is due at once')
     .option('--wait', 'follow the release until it completes or rolls back')
     .option('--timeout <duration>', 'with --wait: give up waiting after this long', '30m')
     .option('-o, --output <format>', 'table | json')
-    .action(async (service: string, o: { version: string; env: string; set: string[]; artifact?: string; change?: string; emergency?: string; wait?: boolean; timeout: string; output?: string }) => {
+    .action(async (service: string, o: { version: string; env: string; set: string[]; secret: string[]; artifact?: string; change?: string; emergency?: string; wait?: boolean; timeout: string; output?: string }) => {
       const sets = parseSets(o.set);
       if ('bad' in sets) throw new CliError(EXIT.USAGE, `--set "${sets.bad}": expected KEY=VALUE with KEY a variable name`);
+      const secrets = parseSets(o.secret);
+      if ('bad' in secrets) throw new CliError(EXIT.USAGE, `--secret "${secrets.bad}": expected KEY=VALUE with KEY a variable name`);
+      const all: Record<string, string | { secret: true; value: string }> = { ...sets.sets };
+      for (const [k, value] of Object.entries(secrets.sets)) all[k] = { secret: true, value };
       const timeoutMs = parseTimeout(o.timeout);
-      const res = await cli.api().post<{ run: RunView }>('/api/v1/releases', { service, environment: o.env, version: o.version, set: sets.sets, artifact: o.artifact, changeId: o.change, emergency: o.emergency });
+      const res = await cli.api().post<{ run: RunView }>('/api/v1/releases', { service, environment: o.env, version: o.version, set: all, artifact: o.artifact, changeId: o.change, emergency: o.emergency });
       const json = o.output === 'json';
       if (!o.wait) {
         if (json) cli.out(JSON.stringify(res, null, 2));

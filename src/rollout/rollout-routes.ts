@@ -8,8 +8,12 @@ import type { MetricsService } from '../metrics/types';
 import type { RolloutRuntime } from './rollout-runtime';
 import { RolloutService } from './rollout-service';
 import { buildStatus, runView } from './rollout-status';
+import { redactConfig } from './revision';
+import { seesSecrets } from '../resources/secrets';
 
 const tags = ['rollout'];
+/** A config value: plain, or `{secret: true, value}`, stored as given but shown to non-admins as a marker. */
+export const configSetSchema = z.union([z.string().max(10_000), z.strictObject({ secret: z.literal(true), value: z.string().max(10_000) })]);
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a lowercase service name');
 const serviceParams = z.object({ service: name });
 const envQuery = z.object({ environment: name.default('production') });
@@ -17,7 +21,7 @@ const releaseBody = z.strictObject({
   service: name,
   environment: name.default('production'),
   version: z.string().min(1).max(50),
-  set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string().max(10_000)).default({}),
+  set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), configSetSchema).default({}),
   artifact: z.string().min(1).max(10_000).optional(),
   changeId: z.string().min(1).max(200).optional(),
   /** Reason for an emergency change (role oncall): the one way past a budget freeze or a freeze window. */
@@ -79,7 +83,8 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
     return {
       stableRevision: stable?.id ?? null,
       runs: runs.map(runView),
-      revisions: revisions.map((v) => ({ id: v.id, number: v.number, version: v.version, artifact: v.artifact, config: v.config, digest: v.digest, createdAt: v.createdAt })),
+      // Secret config values (given as {secret: true, value}) are for admins only; others get markers.
+      revisions: revisions.map((v) => ({ id: v.id, number: v.number, version: v.version, artifact: v.artifact, config: seesSecrets(req.principal) ? v.config : redactConfig(v.config, v.secretKeys), secretKeys: v.secretKeys, digest: v.digest, createdAt: v.createdAt })),
     };
   });
 

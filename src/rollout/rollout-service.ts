@@ -7,7 +7,7 @@ import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { ResourceStore } from '../resources/resource-store';
 import type { Tx } from '../store/db';
 import { planRelease } from './plan';
-import { bindingOf, makeRevision, mergeConfig, type Revision } from './revision';
+import { bindingOf, makeRevision, mergeConfig, mergeSecretKeys, splitSets, type ConfigSet, type Revision } from './revision';
 import { strategyName, type RolloutSpec } from './rollout-spec';
 import type { RolloutStore } from './rollout-store';
 import type { RunJournal } from './run-journal';
@@ -18,8 +18,8 @@ export interface ReleaseInput {
   service: string;
   environment: string;
   version: string;
-  /** KEY=VALUE config changes on top of the serving revision's config ('' removes a key). */
-  set: Record<string, string>;
+  /** KEY=VALUE config changes on top of the serving revision's config ('' removes a key); `{secret: true, value}` for a secret. */
+  set: Record<string, ConfigSet>;
   /** Reference put into the target's `{artifact}` placeholder, or approved URLs (static); default none. */
   artifact?: string;
   changeId?: string;
@@ -61,7 +61,9 @@ export class RolloutService {
       version: input.version,
       // A reference substituted into the admin's command template, never a command (checked by the route).
       artifact: input.artifact ?? '',
-      config: mergeConfig(stable?.config ?? {}, input.set),
+      // Real values: what instances get and what the config hash (the change request's binding) covers.
+      config: mergeConfig(stable?.config ?? {}, splitSets(input.set).values),
+      secretKeys: mergeSecretKeys(stable?.secretKeys ?? [], input.set),
     };
     const binding = bindingOf(draft);
     if (stable && stable.digest === makeRevision({ ...draft, service: input.service, environment: input.environment, number: 0, createdAt: '' }).digest) {

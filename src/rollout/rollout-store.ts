@@ -84,6 +84,15 @@ export const rolloutMigrations: Record<string, Migration> = {
       await db.schema.dropIndex('rollout_runs_one_active').execute();
     },
   },
+  /** Which config keys of a revision were given as secrets (JSON list; null = none). */
+  '202612031800_rollout_revision_secret_keys': {
+    async up(db) {
+      await db.schema.alterTable('rollout_revisions').addColumn('secret_keys', 'text').execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('rollout_revisions').dropColumn('secret_keys').execute();
+    },
+  },
 };
 
 const LEASE_LOCK = 0x5347_0600;
@@ -105,7 +114,7 @@ export class RolloutStore {
   async insertRevision(trx: Tx, r: Revision): Promise<void> {
     await trx
       .insertInto('rollout_revisions')
-      .values({ id: r.id, service: r.service, environment: r.environment, number: r.number, version: r.version, artifact: r.artifact, config: toJson(r.config), digest: r.digest, created_at: r.createdAt })
+      .values({ id: r.id, service: r.service, environment: r.environment, number: r.number, version: r.version, artifact: r.artifact, config: toJson(r.config), secret_keys: r.secretKeys.length ? toJson(r.secretKeys) : null, digest: r.digest, created_at: r.createdAt })
       .execute();
   }
 
@@ -270,6 +279,7 @@ function toRevision(row: Record<string, unknown>): Revision {
     version: row.version as string,
     artifact: row.artifact as string,
     config: fromJson<Record<string, string>>(row.config),
+    secretKeys: row.secret_keys === null || row.secret_keys === undefined ? [] : fromJson<string[]>(row.secret_keys),
     digest: row.digest as string,
     createdAt: row.created_at as string,
   };

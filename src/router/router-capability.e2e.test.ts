@@ -173,18 +173,22 @@ for (const store of stores) {
       await pump;
     });
 
-    test('POST /api/v1/router/stats: deployers push buckets, others are refused, bad buckets get field paths', async () => {
-      const deployer = await s.token('deployer', 'router-1');
+    test('POST /api/v1/router/stats: routers push buckets, deployers and viewers are refused, bad buckets get field paths', async () => {
+      const routerToken = await s.token('router', 'router-1');
+      const deployer = await s.token('deployer', 'dev-1');
       const viewer = await s.token('viewer', 'v');
       const bucket = { route: 'pushed', version: 'v2', startMs: 1_700_000_000_000, counts: { '2xx': 9, '5xx': 1 }, latency: { '200': 10 } };
-      const ok = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: [bucket] }), token: deployer });
+      // A deployer must not be able to write the numbers their own canary is judged on.
+      const byDeployer = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: [bucket] }), token: deployer });
+      assert.equal(byDeployer.status, 403);
+      const ok = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: [bucket] }), token: routerToken });
       assert.equal(ok.status, 202, await ok.clone().text());
       const metrics = s.server.ctx.services.get<MetricsService>(HOOKS.metrics)!;
       const w = await metrics.routerWindow({ route: 'pushed', version: 'v2', fromMs: 1_700_000_000_000, toMs: 1_700_000_010_000 });
       assert.equal(w.requests, 10);
       const denied = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: [bucket] }), token: viewer });
       assert.equal(denied.status, 403);
-      const bad = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: [{ ...bucket, startMs: 5 }] }), token: deployer });
+      const bad = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: [{ ...bucket, startMs: 5 }] }), token: routerToken });
       assert.equal(bad.status, 400);
       assert.match(await bad.text(), /buckets\[0\]\.startMs/);
     });
@@ -198,16 +202,16 @@ for (const store of stores) {
       assert.equal(JSON.parse(readFileSync(lastGood, 'utf8')).tables[0].spec.routes[0].backends[0].weight, 0);
       const before = await canaryRequests();
       await c1.many(20, 4, () => c1.request('/', { headers: { 'x-user-id': 'bob' } }));
-      // Pushed with the deployer token, added to the same series as the in-process router's.
+      // Pushed with the router token, added to the same series as the in-process router's.
       await waitFor(async () => (await canaryRequests()) >= before + 20);
     }
 
     test('a router following the server applies changes, pushes stats and keeps the last-known-good table', async () => {
-      const deployer = await s.token('deployer', 'router-2');
+      const routerToken = await s.token('router', 'router-2');
       const lastGood = join(dir, 'last-good.json');
       if (store === stores[0]) {
         // The real `shipgate router --server` process, once (it does not depend on the store).
-        const r1 = await startRouterProcess(['--listen', '127.0.0.1:0', '--last-good', lastGood, '--push-ms', '200'], { SHIPGATE_SERVER: s.url, SHIPGATE_TOKEN: deployer });
+        const r1 = await startRouterProcess(['--listen', '127.0.0.1:0', '--last-good', lastGood, '--push-ms', '200'], { SHIPGATE_SERVER: s.url, SHIPGATE_TOKEN: routerToken });
         const c1 = new TestClient(r1.url);
         try {
           await followsAndPushes(c1, lastGood);
@@ -216,8 +220,8 @@ for (const store of stores) {
           await stop(r1.child);
         }
       } else {
-        const router = new Router({ sink: new HttpPushSink(s.url, deployer), flushMs: 200 });
-        const source = new ServerRouteSource(router, { serverUrl: s.url, token: deployer, lastGoodFile: lastGood, report: () => {} });
+        const router = new Router({ sink: new HttpPushSink(s.url, routerToken), flushMs: 200 });
+        const source = new ServerRouteSource(router, { serverUrl: s.url, token: routerToken, lastGoodFile: lastGood, report: () => {} });
         source.start();
         await router.start({ listen: '127.0.0.1:0' });
         const c1 = new TestClient(router.url()!);
@@ -232,7 +236,7 @@ for (const store of stores) {
       // The server is unreachable: a new router starts from the last-known-good table and keeps retrying.
       const reports: string[] = [];
       const r2 = new Router();
-      const source = new ServerRouteSource(r2, { serverUrl: 'http://127.0.0.1:9', token: deployer, lastGoodFile: lastGood, minBackoffMs: 20, maxBackoffMs: 100, report: (m) => reports.push(m) });
+      const source = new ServerRouteSource(r2, { serverUrl: 'http://127.0.0.1:9', token: routerToken, lastGoodFile: lastGood, minBackoffMs: 20, maxBackoffMs: 100, report: (m) => reports.push(m) });
       assert.equal(source.loadLastGood(), true);
       source.start();
       await r2.start({ listen: '127.0.0.1:0' });

@@ -7,6 +7,8 @@ import { CODE_CLASSES, BUCKET_MS, type MetricsService, type RouterBucket } from 
 import { HISTOGRAM_BUCKETS } from '../metrics/latency-histogram';
 import { ConflictError } from '../core/errors';
 import { sseStreams, type SseStream } from '../api/sse';
+import { transaction } from '../store/db';
+import { ROUTER_READ_ROLES } from '../auth/roles';
 import { checkRouteTable, mergeRouteTables } from './route-table';
 import type { RouteTableHub, RouteTableSnapshot } from './route-table-hub';
 
@@ -23,6 +25,25 @@ const bucketSchema = z.strictObject({
 });
 const statsBody = z.strictObject({ buckets: z.array(bucketSchema).max(100_000) });
 
+/** What a stats batch holds, for its one audit event. Routes are the services' routes. */
+export function statsCounts(buckets: RouterBucket[]): { buckets: number; routes: number; services: number; versions: number; requests: number; errors: number; mirror: number } {
+  const routes = new Set<string>();
+  const versions = new Set<string>();
+  let requests = 0;
+  let errors = 0;
+  let mirror = 0;
+  for (const b of buckets) {
+    routes.add(b.route);
+    versions.add(`${b.route}\u0000${b.version}`);
+    if (b.mirror) mirror++;
+    for (const [k, v] of Object.entries(b.counts)) {
+      requests += v ?? 0;
+      if (k === '5xx' || k === 'connect_error' || k === 'timeout') errors += v ?? 0;
+    }
+  }
+  return { buckets: buckets.length, routes: routes.size, services: routes.size, versions: versions.size, requests, errors, mirror };
+}
+
 /** One server-sent event carrying a snapshot. */
 export function sseMessage(s: RouteTableSnapshot): string {
   return `id: ${s.etag}\nevent: table\ndata: ${JSON.stringify(s)}\n\n`;
@@ -38,7 +59,7 @@ export interface RouterServerOptions {
 export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () => RouteTableHub, streamsEnd: Set<() => void>): void {
   const opts = (ctx.config.options.router ?? {}) as RouterServerOptions;
 
-  app.get('/api/v1/router/table', { schema: { tags: ['router'] } }, async () => {
+  app.get('/api/v1/router/table', { schema: { tags: ['router'] }, config: { access: { roles: ROUTER_READ_ROLES } } }, async () => {
     const s = await hub().snapshot();
     const checked = [];
     const problems: string[] = [];
@@ -53,7 +74,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () =
     return { ...s, spec: merged.spec, problems: [...problems, ...merged.conflicts] };
   });
 
-  app.get('/api/v1/router/watch', { schema: { tags: ['router'] } }, async (req, reply) => {
+  app.get('/api/v1/router/watch', { schema: { tags: ['router'] }, config: { access: { roles: ROUTER_READ_ROLES } } }, async (req, reply) => {
     const streams = sseStreams(ctx);
     // Refused with 429 past the per-token cap; freed when the stream ends.
     const release = streams.acquire(req);
@@ -110,11 +131,20 @@ export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () =
     streamsEnd.add(end);
   });
 
-  app.post('/api/v1/router/stats', { schema: { tags: ['router'] }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
+  // Router buckets are what canary analysis and router-based SLOs judge: only a router's token
+  // (role `router`, or admin) may push them, never a deployer whose own release is being judged.
+  app.post('/api/v1/router/stats', { schema: { tags: ['router'] }, config: { access: { roles: ['router'] } } }, async (req, reply) => {
     const body = parseInput(statsBody, req.body);
     const metrics = ctx.services.get<MetricsService>(HOOKS.metrics);
     if (!metrics) throw new ConflictError('this server has no metrics service to store router stats');
-    await metrics.ingestRouterBuckets(body.buckets as RouterBucket[]);
+    const buckets = body.buckets as RouterBucket[];
+    if (buckets.length) {
+      // One audit event per batch, with counts, in the transaction that stores the buckets.
+      await transaction(ctx.db, async (trx) => {
+        await metrics.ingestRouterBuckets(buckets, trx);
+        await ctx.audit.append(trx, { actor: req.principal!.user, action: 'router.stats.push', kind: 'RouterStats', name: req.principal!.user, details: { role: req.principal!.role, ...statsCounts(buckets) } });
+      });
+    }
     return reply.status(202).send({ accepted: body.buckets.length });
   });
 }

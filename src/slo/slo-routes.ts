@@ -5,7 +5,10 @@ import { InputError, NotFoundError } from '../core/errors';
 import type { Manifest } from '../core/manifest';
 import type { AlertLoop } from './alert-loop';
 import type { SloService } from './slo-service';
-import type { SloStore } from './slo-store';
+import type { PendingPostmortem, SloStore } from './slo-store';
+import type { AuditInput } from '../audit/audit-log';
+import { transaction } from '../store/db';
+import { manifestFor } from '../resources/secrets';
 import { OPENSLO_API_VERSION, type SloSpec } from './openslo/openslo-schema';
 import { inlineReferences } from './openslo/openslo-resolve';
 import { toOpenSloYaml } from './openslo/openslo-documents';
@@ -80,7 +83,8 @@ export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos
       for (const k of kinds) for (const x of await ctx.resources.list(OPENSLO_API_VERSION, k)) all.set(`${k}/${x.manifest.metadata.name}`, x.manifest);
       doc = inlineReferences(doc, (k, n) => all.get(`${k}/${n}`)).slo;
     }
-    return { yaml: toOpenSloYaml(doc) };
+    // Inlined targets bring their delivery URLs: redacted for everyone but admins.
+    return { yaml: toOpenSloYaml(manifestFor(ctx.kinds, req.principal, doc)) };
   });
 
   app.get('/api/v1/slo/gate', { schema: { querystring: gateQuery, tags: ['slo'] } }, async (req) => {
@@ -100,13 +104,21 @@ export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos
     if (toMs <= fromMs) throw new InputError('"to" must be after "from"', [{ path: 'to', message: 'must be after from' }]);
     const atMs = parseAt(b.at, Math.max(now(), toMs));
     const shares = await slos.budgetShares({ service: b.service, ...(b.environment ? { environment: b.environment } : {}), fromMs, toMs, atMs });
-    const recorded = [];
-    for (const s of shares.filter((x) => x.required)) {
-      const id = `pm_${sha256(`${b.service}|${s.slo}|${s.objective}|${b.reference}`).slice(0, 16)}`;
-      const item = { id, service: b.service, slo: `${s.slo}/${s.objective}`, reference: b.reference, budgetShare: s.share, fromMs, toMs, status: 'pending' as const, createdMs: now() };
-      await store.addPostmortem(item);
-      recorded.push(item);
-    }
+    const recorded: PendingPostmortem[] = [];
+    // Each postmortem newly made due is audited in the transaction that records it; one already
+    // recorded (the same release checked again) changes nothing and writes no event.
+    await transaction(ctx.db, async (trx) => {
+      const events: AuditInput[] = [];
+      for (const s of shares.filter((x) => x.required)) {
+        const id = `pm_${sha256(`${b.service}|${s.slo}|${s.objective}|${b.reference}`).slice(0, 16)}`;
+        const item = { id, service: b.service, slo: `${s.slo}/${s.objective}`, reference: b.reference, budgetShare: s.share, fromMs, toMs, status: 'pending' as const, createdMs: now() };
+        if (await store.addPostmortem(item, trx)) {
+          events.push({ actor: req.principal!.user, action: 'postmortem.create', kind: 'Postmortem', name: id, after: item, details: { service: b.service, slo: item.slo, reference: b.reference, budgetShare: s.share, limit: s.limit } });
+        }
+        recorded.push(item);
+      }
+      await ctx.audit.appendMany(trx, events);
+    });
     return { required: recorded.length > 0, shares, postmortems: recorded };
   });
 
@@ -117,7 +129,12 @@ export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos
 
   app.post('/api/v1/slo/postmortems/:id/done', { schema: { params: z.object({ id: z.string().min(1).max(100) }), tags: ['slo'] }, config: { access: { roles: ['deployer', 'oncall', 'approver'] } } }, async (req) => {
     const { id } = req.params as { id: string };
-    if (!(await store.completePostmortem(id))) throw new NotFoundError(`postmortem "${id}" not found`);
+    await transaction(ctx.db, async (trx) => {
+      const before = await store.completePostmortem(id, trx);
+      if (!before) throw new NotFoundError(`postmortem "${id}" not found`);
+      // Marking a done postmortem done again changes nothing: no event.
+      if (before === 'pending') await ctx.audit.append(trx, { actor: req.principal!.user, action: 'postmortem.done', kind: 'Postmortem', name: id, before: { status: 'pending' }, after: { status: 'done' } });
+    });
     return { id, status: 'done' };
   });
 }

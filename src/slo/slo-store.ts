@@ -75,10 +75,11 @@ export class SloStore {
     });
   }
 
-  async addPostmortem(p: PendingPostmortem): Promise<boolean> {
-    const existing = await this.db.selectFrom('slo_postmortems').select('id').where('id', '=', p.id).executeTakeFirst();
+  /** Records a pending postmortem; false when one with that id exists. `q`: the caller's transaction, to audit in. */
+  async addPostmortem(p: PendingPostmortem, q: Db | Tx = this.db): Promise<boolean> {
+    const existing = await q.selectFrom('slo_postmortems').select('id').where('id', '=', p.id).executeTakeFirst();
     if (existing) return false;
-    await this.db
+    await q
       .insertInto('slo_postmortems')
       .values({ id: p.id, service: p.service, slo: p.slo, reference: p.reference, budget_share: p.budgetShare, from_ms: p.fromMs, to_ms: p.toMs, status: p.status, created_ms: p.createdMs })
       .execute();
@@ -95,8 +96,11 @@ export class SloStore {
     }));
   }
 
-  async completePostmortem(id: string): Promise<boolean> {
-    const r = await this.db.updateTable('slo_postmortems').set({ status: 'done' }).where('id', '=', id).executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  /** Marks a postmortem done; returns its status before, or undefined when there is none. */
+  async completePostmortem(id: string, q: Db | Tx = this.db): Promise<'pending' | 'done' | undefined> {
+    const before = await q.selectFrom('slo_postmortems').select('status').where('id', '=', id).executeTakeFirst();
+    if (!before) return undefined;
+    await q.updateTable('slo_postmortems').set({ status: 'done' }).where('id', '=', id).execute();
+    return before.status as 'pending' | 'done';
   }
 }

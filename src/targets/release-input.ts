@@ -10,7 +10,7 @@ import type { TargetSpec } from './target-spec';
  * the instance loads (src/targets/instance-env.ts). Throws an InputError (400 INPUT_INVALID)
  * naming each field (`artifact`, `set.KEY`).
  */
-export function checkReleaseInput(input: { artifact?: string; set?: Record<string, string> }, target: TargetSpec): void {
+export function checkReleaseInput(input: { artifact?: string; set?: Record<string, unknown> }, target: TargetSpec): void {
   const issues: Issue[] = [];
   if (input.artifact !== undefined) {
     const problem = artifactProblem(input.artifact, target);

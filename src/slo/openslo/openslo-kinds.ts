@@ -19,6 +19,10 @@ import {
   type SloSpec,
 } from './openslo-schema';
 import { openSloEgressUrls } from './openslo-egress';
+import { ANNOTATIONS } from '../slo-model';
+
+/** Secret fields of every OpenSLO kind (src/resources/secrets.ts). */
+export const OPENSLO_SECRET_PATHS: string[][] = [['**', 'annotations', ANNOTATIONS.url], ['**', 'connectionDetails']];
 
 function kind<S extends z.ZodType>(k: string, names: string[], spec: S, description: string, extra: Partial<KindDefinition<z.infer<S>>> = {}): KindDefinition<z.infer<S>> {
   return {
@@ -31,6 +35,9 @@ function kind<S extends z.ZodType>(k: string, names: string[], spec: S, descript
     writeRoles: ['deployer'],
     // Notification and metric source URLs may sit in any kind (inline targets, indicators).
     egressUrls: (m) => openSloEgressUrls(m),
+    // Delivery URLs (Slack and webhook URLs carry their token) and DataSource connection details
+    // (URLs, credentials) are secrets wherever they sit, inline documents included.
+    secretPaths: OPENSLO_SECRET_PATHS,
     ...extra,
   };
 }
