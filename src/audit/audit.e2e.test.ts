@@ -27,16 +27,17 @@ for (const store of await testStores()) {
     test('an untouched chain verifies and exports as JSON lines', async () => {
       const v = await s.cli(['audit', 'verify']);
       assert.equal(v.code, 0, v.stdout + v.stderr);
-      assert.match(v.stdout, /intact: 6 events verified/); // bootstrap token + 5 services
+      assert.match(v.stdout, /intact: 7 events verified/); // bootstrap user and token + 5 services
       const out = join(s.dataDir, 'audit.jsonl');
       const e = await s.cli(['audit', 'export', '--out', out]);
       assert.equal(e.code, 0, e.stderr);
       const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      assert.equal(lines.length, 6);
-      assert.deepEqual(lines.map((l) => l.seq), [1, 2, 3, 4, 5, 6]);
+      assert.equal(lines.length, 7);
+      assert.deepEqual(lines.map((l) => l.seq), [1, 2, 3, 4, 5, 6, 7]);
       assert.equal(lines[2].prevHash, lines[1].hash);
-      assert.equal(lines[3].action, 'resource.create');
-      assert.equal(lines[3].after.metadata.name, 'svc-2');
+      assert.equal(lines[0].action, 'user.create');
+      assert.equal(lines[4].action, 'resource.create');
+      assert.equal(lines[4].after.metadata.name, 'svc-2');
     });
 
     test('export to a path that cannot be written is a usage error naming the path', async () => {
@@ -49,7 +50,7 @@ for (const store of await testStores()) {
 
     const tamper: [string, (t: TestServer) => Promise<void>, number, RegExp][] = [
       ['an edited actor', (t) => sql`update audit_events set actor = 'mallory' where seq = 3`.execute(t.server.ctx.db).then(() => {}), 3, /modified/],
-      ['an edited stored state', (t) => sql`update audit_events set after_json = replace(after_json, 'svc-3', 'svc-x') where seq = 5`.execute(t.server.ctx.db).then(() => {}), 5, /"after" state/],
+      ['an edited stored state', (t) => sql`update audit_events set after_json = replace(after_json, 'svc-3', 'svc-x') where seq = 6`.execute(t.server.ctx.db).then(() => {}), 6, /"after" state/],
       ['a deleted event', (t) => sql`delete from audit_events where seq = 4`.execute(t.server.ctx.db).then(() => {}), 4, /missing/],
       ['a deleted last-but-one event with renumbering', async (t) => {
         await sql`delete from audit_events where seq = 5`.execute(t.server.ctx.db);

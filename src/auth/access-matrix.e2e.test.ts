@@ -90,7 +90,8 @@ describe('access matrix over every route', () => {
     // A router reads no other resource and changes nothing else.
     assert.equal((await s.fetch('/api/v1/resources/service', { token: tokens.get('router')! })).status, 403);
     assert.equal((await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'x.ok', t: 1, value: 1 }] }), token: tokens.get('router')! })).status, 403);
-    // And the CLI mints one.
+    // And the CLI mints one, for a user made first (tokens belong to users).
+    assert.equal((await s.cli(['user', 'create', 'edge-router-1'])).code, 0);
     const created = await s.cli(['token', 'create', '--role', 'router', '--user', 'edge-router-1', '-o', 'json']);
     assert.equal(created.code, 0, created.stderr);
     const { token, info } = JSON.parse(created.stdout);
