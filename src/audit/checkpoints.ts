@@ -146,6 +146,7 @@ export class AuditCheckpoints {
   private again = false;
   private stopped = true;
   private lastHeadSeq = -1;
+  private retries = 0;
 
   constructor(
     private readonly db: Db,
@@ -171,6 +172,8 @@ export class AuditCheckpoints {
     });
     this.timer = setInterval(() => this.wake(true), this.intervalMs);
     this.timer.unref();
+    // Counts the events written since the newest checkpoint (by this or an earlier run).
+    this.wake(false);
   }
 
   /** Stops the timer and writes a last checkpoint when the head moved since the newest one. */
@@ -199,13 +202,27 @@ export class AuditCheckpoints {
       });
   }
 
-  /** One automatic checkpoint: when `every` events passed since the newest, or (timed) when the head moved at all. */
+  /**
+   * One automatic checkpoint: when `every` events passed since the newest, or (timed) when the head
+   * moved at all. Woken by appends before their transaction commits, a pass on PostgreSQL can
+   * still see the old head: it then looks again shortly (a few times; a rolled-back batch never
+   * shows, and the timer covers the rest).
+   */
   private async pass(timed: boolean): Promise<void> {
     const head = await this.audit.head(this.db);
     if (this.lastHeadSeq < 0) this.lastHeadSeq = (await this.newest())?.headSeq ?? 0;
     const moved = head.seq - this.lastHeadSeq;
-    if (moved <= 0 || (!timed && moved < this.every)) return;
-    await this.create();
+    if (moved > 0 && (timed || moved >= this.every)) {
+      await this.create();
+      return;
+    }
+    if (!timed && this.pending >= this.every && this.retries < 10 && !this.stopped) {
+      this.retries++;
+      setTimeout(() => this.wake(false), 100).unref();
+      return;
+    }
+    this.retries = 0;
+    this.pending = Math.max(0, moved);
   }
 
   /** Signs the committed head now and stores it in the table and the checkpoint file. */
@@ -239,6 +256,7 @@ export class AuditCheckpoints {
     this.writeFile(cp);
     this.lastHeadSeq = Math.max(this.lastHeadSeq, cp.headSeq);
     this.pending = 0;
+    this.retries = 0;
     return cp;
   }
 
