@@ -147,6 +147,11 @@ function eventHash(e: Omit<AuditEvent, 'hash'>): string {
 }
 
 /** HMAC-SHA256 link: only someone holding the key file can compute it. */
+/** An event's link as this log writes it: HMAC-SHA256 under `mac`, plain SHA-256 without (exported for bench/audit, which builds chains in bulk). */
+export function eventLink(mac: MacKey | undefined, e: Omit<AuditEvent, 'hash'>): string {
+  return mac ? eventMac(mac.key, e) : eventHash(e);
+}
+
 function eventMac(key: Buffer | KeyObject, e: Omit<AuditEvent, 'hash'>): string {
   return createHmac('sha256', key).update(chainedText(e)).digest('hex');
 }
