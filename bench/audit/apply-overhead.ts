@@ -14,7 +14,7 @@
  *   node --import tsx bench/audit/apply-overhead.ts [--rounds 5] [--small 100] [--store sqlite|postgres]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateCatalog, writeCatalog } from '../catalog/generate-catalog';
@@ -100,5 +100,10 @@ const out = {
   ratioApply: a.applyMs / b.applyMs,
   ratioSmall: a.smallMs / b.smallMs,
   perRoundApplyRatios: results.after.map((x, i) => x.applyMs / results.before[i].applyMs),
+  // Rounds pair a before and an after run back to back: the median of their ratios is less
+  // sensitive to the machine's load drifting across the run than the ratio of medians.
+  medianRoundApplyRatio: median(results.after.map((x, i) => x.applyMs / results.before[i].applyMs)),
+  medianRoundSmallRatio: median(results.after.map((x, i) => x.smallMs / results.before[i].smallMs)),
+  loadAverage: loadavg(),
 };
 process.stdout.write(JSON.stringify(out, null, 2) + '\n');

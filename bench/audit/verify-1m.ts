@@ -86,6 +86,7 @@ try {
 
   const api: number[] = [];
   const direct: number[] = [];
+  const directCpu: number[] = [];
   for (let r = 0; r < runs; r++) {
     const a = performance.now();
     const res = await fetch(`${s.url}/api/v1/audit/verify`, { headers: { authorization: `Bearer ${s.adminToken}` } });
@@ -93,14 +94,17 @@ try {
     api.push(performance.now() - a);
     if (!v.ok || v.events !== cp.headSeq || v.checkpoints?.length !== 2) throw new Error(`verify: ${JSON.stringify(v)}`);
     const b = performance.now();
+    const c0 = process.cpuUsage();
     const d = await audit.verify(db);
     direct.push(performance.now() - b);
+    const c = process.cpuUsage(c0);
+    directCpu.push((c.user + c.system) / 1000);
     if (!d.ok) throw new Error(`direct verify: ${JSON.stringify(d)}`);
-    process.stderr.write(`run ${r + 1}: API ${(api[r] / 1000).toFixed(2)} s, in-process chain walk ${(direct[r] / 1000).toFixed(2)} s\n`);
+    process.stderr.write(`run ${r + 1}: API ${(api[r] / 1000).toFixed(2)} s, in-process chain walk ${(direct[r] / 1000).toFixed(2)} s (CPU ${(directCpu[r] / 1000).toFixed(2)} s)\n`);
   }
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   process.stdout.write(
-    JSON.stringify({ store, events: cp.headSeq, buildS, apiVerifyS: api.map((x) => x / 1000), directVerifyS: direct.map((x) => x / 1000), medianApiS: median(api) / 1000, goalS: 10, met: median(api) < 10_000 }, null, 2) + '\n',
+    JSON.stringify({ store, events: cp.headSeq, buildS, apiVerifyS: api.map((x) => x / 1000), directVerifyS: direct.map((x) => x / 1000), directVerifyCpuS: directCpu.map((x) => x / 1000), loadAverage: (await import('node:os')).loadavg(), medianApiS: median(api) / 1000, goalS: 10, met: median(api) < 10_000 }, null, 2) + '\n',
   );
 } finally {
   await s.close();
