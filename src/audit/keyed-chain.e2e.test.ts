@@ -350,5 +350,37 @@ for (const store of await testStores()) {
         await st.drop();
       }
     });
+
+    if (store === 'postgres') {
+      test('two servers on one PostgreSQL sharing the key file write one chain both verify', async () => {
+        const st = await persistentStore(store);
+        const keys = mkdtempSync(join(tmpdir(), 'shipgate-keys-'));
+        const otherData = mkdtempSync(join(tmpdir(), 'shipgate-keyed-b-'));
+        try {
+          const shared = join(keys, 'audit.key');
+          const a = await st.start({ auditKeyFile: shared });
+          const b = await st.start({ auditKeyFile: shared, dataDir: otherData });
+          try {
+            const token = a.adminToken!;
+            // Interleaved writers: one chain, one lock.
+            const results = await Promise.all([cliAgainst(a, token, ['apply', '-f', manifests(4, 'a')]), cliAgainst(b, token, ['apply', '-f', manifests(4, 'b')])]);
+            for (const r of results) assert.equal(r.code, 0, r.stderr);
+            for (const srv of [a, b]) {
+              assert.equal((await cliAgainst(srv, token, ['audit', 'checkpoint', 'export'])).code, 0);
+              const v = await cliAgainst(srv, token, ['audit', 'verify']);
+              assert.equal(v.code, 0, v.stdout);
+              assert.match(v.stdout, /intact: 9 events verified; matches the signed checkpoint/);
+            }
+          } finally {
+            await b.close();
+            await a.close();
+          }
+        } finally {
+          rmSync(keys, { recursive: true, force: true });
+          rmSync(otherData, { recursive: true, force: true });
+          await st.drop();
+        }
+      });
+    }
   });
 }
