@@ -10,6 +10,8 @@ import { EventBus } from './core/events';
 import { openDatabase } from './store/db';
 import { migrateToLatest } from './store/migrate';
 import { AuditLog } from './audit/audit-log';
+import { loadOrCreateMacKey, loadOrCreateSigningKey } from './audit/audit-keys';
+import { AUDIT_CHECKPOINTS, AuditCheckpoints, type CheckpointOptions } from './audit/checkpoints';
 import { TokenStore } from './auth/token-store';
 import type { AuthGuardOptions } from './auth/auth-guard';
 import { redactByKind } from './resources/secrets';
@@ -25,12 +27,25 @@ export interface StartOptions {
   listen?: string;
   dataDir?: string;
   databaseUrl?: string;
+  /** The audit chain's HMAC key file (default DATA/audit.key, or SHIPGATE_AUDIT_KEY_FILE). */
+  auditKeyFile?: string;
+  /** The audit checkpoints' Ed25519 signing key file (default DATA/audit-signing.key, or SHIPGATE_AUDIT_SIGNING_KEY_FILE). */
+  auditSigningKeyFile?: string;
   router?: string;
   clock?: Clock;
   /** Log level (pino); `silent` in tests. */
   logLevel?: string;
   options?: Record<string, unknown>;
   capabilities?: Capability[];
+}
+
+/** `options.audit` of the server. */
+export interface AuditServerOptions extends CheckpointOptions {
+  /**
+   * Bench only: chain with plain SHA-256 (no key, no checkpoints) and SQLite synchronous=NORMAL,
+   * as before the keyed chain, so bench/audit can measure what the keyed chain and FULL cost.
+   */
+  benchPlainSha256?: boolean;
 }
 
 export interface RunningServer {
@@ -54,10 +69,13 @@ function splitListen(listen: string): { host: string; port: number } {
 
 /** Starts a Shipgate server: store, migrations, API, capabilities' background work. */
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const dataDir = resolve(opts.dataDir ?? process.env.SHIPGATE_DATA ?? '.shipgate');
   const config: ServerConfig = {
     listen: opts.listen ?? process.env.SHIPGATE_LISTEN ?? '127.0.0.1:7070',
-    dataDir: resolve(opts.dataDir ?? process.env.SHIPGATE_DATA ?? '.shipgate'),
+    dataDir,
     databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL,
+    auditKeyFile: resolve(opts.auditKeyFile ?? (process.env.SHIPGATE_AUDIT_KEY_FILE || join(dataDir, 'audit.key'))),
+    auditSigningKeyFile: resolve(opts.auditSigningKeyFile ?? (process.env.SHIPGATE_AUDIT_SIGNING_KEY_FILE || join(dataDir, 'audit-signing.key'))),
     router: opts.router,
     options: opts.options ?? {},
   };
@@ -66,19 +84,26 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const clock = opts.clock ?? systemClock;
   // The data folder holds the token, the SQLite store, instance logs: the server's user only.
   ensurePrivateDir(config.dataDir);
+  const auditOptions = (config.options.audit ?? {}) as AuditServerOptions;
+  // Read (or created 0600) before the store opens: a server that cannot key its audit chain does not start.
+  const macKey = auditOptions.benchPlainSha256 ? undefined : loadOrCreateMacKey(config.auditKeyFile);
+  const signingKey = loadOrCreateSigningKey(config.auditSigningKeyFile);
   const { db, dialect, close: closeDb } = openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
+    sqliteSynchronous: auditOptions.benchPlainSha256 ? 'NORMAL' : 'FULL',
     onConnectionLost: (e) => log.warn({ err: e }, 'a PostgreSQL connection was lost; new queries open a new one'),
   });
   const { kinds, migrations } = assemble(capabilities);
+  const audit = new AuditLog(() => clock.now(), macKey);
   try {
     await migrateToLatest(db, migrations);
+    await audit.ensureKeyedChain(db);
   } catch (e) {
     await closeDb();
     throw e;
   }
-  const audit = new AuditLog(() => clock.now());
+  const checkpoints = new AuditCheckpoints(db, audit, signingKey, config.dataDir, log, auditOptions, () => clock.now());
   let url = '';
   const ctx: ServerContext = {
     db,
@@ -95,6 +120,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     services: new ServiceRegistry(),
     baseUrl: () => url,
   };
+  ctx.services.provide(AUDIT_CHECKPOINTS, checkpoints);
   for (const c of capabilities) await c.init?.(ctx);
 
   let adminToken: string | undefined;
@@ -125,6 +151,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 
   const stops: (() => Promise<void>)[] = [];
+  // Stopped last (stops run in reverse): its final checkpoint covers what the others wrote on the way out.
+  if (!auditOptions.benchPlainSha256) {
+    checkpoints.start();
+    stops.push(() => checkpoints.stop());
+  }
   try {
     for (const c of capabilities) {
       const stop = await c.start?.(ctx);

@@ -10,11 +10,13 @@ export function serverCommand(program: Command, cli: CliContext): void {
     .description('run the Shipgate server (API, executors; SQLite in --data unless DATABASE_URL is set)')
     .option('--listen <host:port>', 'address to listen on (SHIPGATE_LISTEN)', undefined)
     .option('--data <dir>', 'data folder (SHIPGATE_DATA)', undefined)
+    .option('--audit-key-file <file>', 'HMAC key of the audit chain, shared by every server on one database (SHIPGATE_AUDIT_KEY_FILE; default DATA/audit.key, created 0600)')
+    .option('--audit-signing-key-file <file>', 'Ed25519 key that signs audit checkpoints (SHIPGATE_AUDIT_SIGNING_KEY_FILE; default DATA/audit-signing.key, created 0600)')
     .option('--router <host:port>', 'also run the built-in router in this process, serving the managed route table')
     .option('--allow-loopback-egress [purposes]', 'let webhooks, metric sources and backends be on loopback (all, or a comma list of webhook,metricSource,backend)')
     .option('--max-streams-per-token <n>', 'event streams (flag SDK, router watch) one token may hold open (SHIPGATE_MAX_STREAMS_PER_TOKEN; default 8)')
     .option('--egress-allow <purpose=entry>', 'allowlist a host, *.domain, IP or CIDR for webhook, metricSource or backend (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action(async (o: { listen?: string; data?: string; router?: string; allowLoopbackEgress?: boolean | string; egressAllow: string[]; maxStreamsPerToken?: string }) => {
+    .action(async (o: { listen?: string; data?: string; auditKeyFile?: string; auditSigningKeyFile?: string; router?: string; allowLoopbackEgress?: boolean | string; egressAllow: string[]; maxStreamsPerToken?: string }) => {
       const streams = o.maxStreamsPerToken ?? cli.io.env.SHIPGATE_MAX_STREAMS_PER_TOKEN;
       const maxStreamsPerToken = streams === undefined ? undefined : Number(streams);
       if (maxStreamsPerToken !== undefined && !(Number.isInteger(maxStreamsPerToken) && maxStreamsPerToken >= 1 && maxStreamsPerToken <= 100_000)) {
@@ -26,6 +28,8 @@ export function serverCommand(program: Command, cli: CliContext): void {
         listen: o.listen ?? cli.io.env.SHIPGATE_LISTEN,
         dataDir: o.data ?? cli.io.env.SHIPGATE_DATA,
         databaseUrl: cli.io.env.DATABASE_URL,
+        auditKeyFile: o.auditKeyFile ? cli.path(o.auditKeyFile) : cli.io.env.SHIPGATE_AUDIT_KEY_FILE || undefined,
+        auditSigningKeyFile: o.auditSigningKeyFile ? cli.path(o.auditSigningKeyFile) : cli.io.env.SHIPGATE_AUDIT_SIGNING_KEY_FILE || undefined,
         router: o.router,
         options: { egress: egressOptions(o.allowLoopbackEgress, o.egressAllow), ...(maxStreamsPerToken ? { sse: { maxStreamsPerToken } } : {}) },
       });

@@ -20,6 +20,10 @@ export interface ServerConfig {
   dataDir: string;
   /** postgres://… to use PostgreSQL instead of SQLite. */
   databaseUrl?: string;
+  /** HMAC key of the audit chain (default DATA/audit.key; SHIPGATE_AUDIT_KEY_FILE). Shared by every server on one database. */
+  auditKeyFile: string;
+  /** Ed25519 key that signs audit checkpoints (default DATA/audit-signing.key; SHIPGATE_AUDIT_SIGNING_KEY_FILE). */
+  auditSigningKeyFile: string;
   /** host:port for the in-process router, if any. */
   router?: string;
   /** Extra settings capabilities read (e.g. test speed-ups), by capability name. */

@@ -34,7 +34,7 @@ export interface OpenedDatabase {
  * `onConnectionLost` hears of pooled PostgreSQL connections that broke (a restart, a failover, an
  * administrator ending them): a query running on one fails, and the pool opens new ones as needed.
  */
-export function openDatabase(opts: { url?: string; dataDir: string; onConnectionLost?: (e: Error) => void }): OpenedDatabase {
+export function openDatabase(opts: { url?: string; dataDir: string; onConnectionLost?: (e: Error) => void; sqliteSynchronous?: 'FULL' | 'NORMAL' }): OpenedDatabase {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new (loadPg().Pool)({ connectionString: opts.url, max: 10 });
     // A connection that breaks emits 'error': the pool re-emits it for idle ones, and nobody
@@ -55,7 +55,10 @@ export function openDatabase(opts: { url?: string; dataDir: string; onConnection
   sqlite.pragma('journal_mode = WAL');
   // Files left by an earlier, wider-moded version are tightened too.
   if (onDisk) for (const f of [`${file}-wal`, `${file}-shm`]) tighten(f, PRIVATE_FILE_MODE);
-  sqlite.pragma('synchronous = NORMAL');
+  // FULL: a commit is on disk (WAL synced) before it returns, so an audited change survives a
+  // power cut together with its audit event. NORMAL may lose the last commits; only the audit bench
+  // asks for it, to measure what FULL costs.
+  sqlite.pragma(`synchronous = ${opts.sqliteSynchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
