@@ -110,12 +110,12 @@ for (const store of await testStores()) {
 
     test('an intact chain with a checkpoint verifies, in text and JSON', async () => {
       const cp = await exportCheckpoint();
-      assert.equal(cp.headSeq, 9); // bootstrap token + 8 services
-      assert.equal(cp.count, 9);
+      assert.equal(cp.headSeq, 10); // bootstrap user and token + 8 services
+      assert.equal(cp.count, 10);
       assert.equal(cp.keyedFromSeq, 1);
       const v = await s.cli(['audit', 'verify']);
       assert.equal(v.code, 0, v.stdout + v.stderr);
-      assert.match(v.stdout, /intact: 9 events verified; matches the signed checkpoint of .* \(sequence 9, /);
+      assert.match(v.stdout, /intact: 10 events verified; matches the signed checkpoint of .* \(sequence 10, /);
       const j = await s.cli(['audit', 'verify', '-o', 'json']);
       assert.equal(j.code, 0);
       const r = JSON.parse(j.stdout);
@@ -187,7 +187,7 @@ for (const store of await testStores()) {
       writeFileSync(file, JSON.stringify(cp));
       const ok = await s.cli(['audit', 'verify', '--checkpoint', file]);
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-      assert.match(ok.stdout, /matches the signed checkpoint .*\(sequence 9, given\)/);
+      assert.match(ok.stdout, /matches the signed checkpoint .*\(sequence 10, given\)/);
 
       // More events since the export: still fine, the exported head is a prefix.
       assert.equal((await s.cli(['apply', '-f', manifests(2, 'more')])).code, 0);
@@ -230,7 +230,7 @@ for (const store of await testStores()) {
       assert.equal((await s.cli(['audit', 'verify'])).code, 0);
       const v = await s.cli(['audit', 'verify', '--checkpoint', file]);
       assert.equal(v.code, 1);
-      assert.match(v.stdout, /2 events missing after sequence 7/);
+      assert.match(v.stdout, /3 events missing after sequence 7/);
     });
 
     test('an edited checkpoint row is a finding', async () => {
@@ -248,7 +248,7 @@ for (const store of await testStores()) {
       const sdk = await s.token('sdk', 'app', 'production');
       assert.equal((await s.fetch('/api/v1/audit/checkpoints', { method: 'POST', body: '{}', token: sdk })).status, 403);
       const list = (await (await s.fetch('/api/v1/audit/checkpoints')).json()) as { items: Checkpoint[] };
-      assert.equal(list.items[0].headSeq, 9);
+      assert.equal(list.items[0].headSeq, 10);
     });
   });
 
@@ -256,7 +256,7 @@ for (const store of await testStores()) {
     test('checkpoints are written every N events and on the timer, after commit', async () => {
       const s = await startTestServer({ store, options: { audit: { checkpointEvery: 4, checkpointIntervalMs: 60_000 } } });
       try {
-        assert.equal((await s.cli(['apply', '-f', manifests(3)])).code, 0); // 4 events with the token
+        assert.equal((await s.cli(['apply', '-f', manifests(2)])).code, 0); // 4 events with the user and token
         const rows = async () => (await s.server.ctx.db.selectFrom('audit_checkpoints').select('head_seq').orderBy('head_seq', 'asc').execute()).map((r) => Number(r.head_seq));
         const until = async (want: (r: number[]) => boolean) => {
           for (let i = 0; i < 100 && !want(await rows()); i++) await new Promise((r) => setTimeout(r, 50));
@@ -276,11 +276,11 @@ for (const store of await testStores()) {
       try {
         assert.equal((await t.cli(['apply', '-f', manifests(2)])).code, 0);
         let seen: number[] = [];
-        for (let i = 0; i < 100 && !seen.includes(3); i++) {
+        for (let i = 0; i < 100 && !seen.includes(4); i++) {
           await new Promise((r) => setTimeout(r, 50));
           seen = (await t.server.ctx.db.selectFrom('audit_checkpoints').select('head_seq').execute()).map((r) => Number(r.head_seq));
         }
-        assert.ok(seen.includes(3), `timed checkpoint of head 3, saw ${seen}`);
+        assert.ok(seen.includes(4), `timed checkpoint of head 4, saw ${seen}`);
         await new Promise((r) => setTimeout(r, 200));
         // The head did not move: no new checkpoints.
         const n = (await t.server.ctx.db.selectFrom('audit_checkpoints').select('head_seq').execute()).length;
@@ -302,14 +302,14 @@ for (const store of await testStores()) {
         const now = await st.start();
         try {
           const events = await now.ctx.audit.list(now.ctx.db);
-          assert.equal(events.length, 5);
-          assert.equal(events[4].action, 'audit.rekey');
-          assert.deepEqual(events[4].details, { algorithm: 'hmac-sha256', keyId: now.ctx.audit.mac!.id, fromSeq: 5, previous: 'sha256' });
-          assert.equal(events[4].prevHash, events[3].hash);
+          assert.equal(events.length, 6);
+          assert.equal(events[5].action, 'audit.rekey');
+          assert.deepEqual(events[5].details, { algorithm: 'hmac-sha256', keyId: now.ctx.audit.mac!.id, fromSeq: 6, previous: 'sha256' });
+          assert.equal(events[5].prevHash, events[4].hash);
           assert.equal((await cliAgainst(now, token, ['apply', '-f', manifests(2, 'new')])).code, 0);
           const v = await cliAgainst(now, token, ['audit', 'verify']);
           assert.equal(v.code, 0, v.stdout);
-          assert.match(v.stdout, /intact: 7 events verified/);
+          assert.match(v.stdout, /intact: 8 events verified/);
 
           // An old event edited and its plain chain recomputed: the keyed rekey event no longer links.
           await sql`update audit_events set actor = 'mallory' where seq = 2`.execute(now.ctx.db);
@@ -319,7 +319,7 @@ for (const store of await testStores()) {
           await recomputeWithSha256(now.ctx.db);
           const v2 = JSON.parse((await cliAgainst(now, token, ['audit', 'verify', '-o', 'json'])).stdout);
           assert.equal(v2.ok, false);
-          assert.equal(v2.seq, 5);
+          assert.equal(v2.seq, 6);
           assert.match(v2.reason, /MAC mismatch/);
         } finally {
           await now.close();
@@ -369,7 +369,7 @@ for (const store of await testStores()) {
               assert.equal((await cliAgainst(srv, token, ['audit', 'checkpoint', 'export'])).code, 0);
               const v = await cliAgainst(srv, token, ['audit', 'verify']);
               assert.equal(v.code, 0, v.stdout);
-              assert.match(v.stdout, /intact: 9 events verified; matches the signed checkpoint/);
+              assert.match(v.stdout, /intact: 10 events verified; matches the signed checkpoint/);
             }
           } finally {
             await b.close();
