@@ -14,7 +14,7 @@ import { loadOrCreateMacKey, loadOrCreateSigningKey } from './audit/audit-keys';
 import { AUDIT_CHECKPOINTS, AuditCheckpoints, type CheckpointOptions } from './audit/checkpoints';
 import { TokenStore } from './auth/token-store';
 import type { AuthGuardOptions } from './auth/auth-guard';
-import { redactByKind } from './resources/secrets';
+import { markerKeyFrom, redactByKind, secretMarkerWith } from './resources/secrets';
 import { ResourceStore } from './resources/resource-store';
 import { buildApp } from './api/app';
 import { transaction } from './store/db';
@@ -105,12 +105,14 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   }
   const checkpoints = new AuditCheckpoints(db, audit, signingKey, config.dataDir, log, auditOptions, () => clock.now());
   let url = '';
+  const secretMarker = secretMarkerWith(markerKeyFrom(macKey?.key));
   const ctx: ServerContext = {
     db,
     dialect,
     kinds,
     audit,
-    resources: new ResourceStore(db, audit, () => clock.now(), (m) => redactByKind(kinds, m)),
+    resources: new ResourceStore(db, audit, () => clock.now(), (m) => redactByKind(kinds, m, secretMarker)),
+    secretMarker,
     tokens: new TokenStore(db, { guard: config.options.auth as AuthGuardOptions | undefined }),
     clock,
     events: new EventBus((e, topic) => log.error({ err: e, topic }, 'event listener failed')),

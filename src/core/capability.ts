@@ -61,6 +61,11 @@ export interface ServerContext {
   services: ServiceRegistry;
   /** Base URL of this server's API once listening, e.g. http://127.0.0.1:7070. */
   baseUrl(): string;
+  /**
+   * The marker that stands for a secret value where non-admins read and in audit data
+   * (`secret:hmac:…`, keyed by the server; src/resources/secrets.ts).
+   */
+  secretMarker: (value: unknown) => string;
 }
 
 /** A capability: a folder that brings kinds, tables, routes, CLI commands and background work. */

@@ -10,7 +10,7 @@ import { RESOURCE_CHANGED, type EventBus, type ResourceChanged } from '../core/e
 import { transaction, type Db } from '../store/db';
 import { manifestHash, type PutResult, type ResourceStore } from './resource-store';
 import { lineDiff } from './line-diff';
-import { isSecretMarker, redactManifest, restoreSecrets, secretLeaves, seesSecrets } from './secrets';
+import { isSecretMarker, redactManifest, restoreSecrets, secretLeaves, secretMarkerWith, seesSecrets, type SecretMarker } from './secrets';
 
 export interface SourceFile {
   /** Path as the user named it; used in error messages. */
@@ -51,6 +51,7 @@ export class ApplyService {
     private readonly events: EventBus,
     private readonly egress?: EgressPolicy,
     private readonly authorizer: () => Authorizer | undefined = () => undefined,
+    private readonly mark: SecretMarker = secretMarkerWith(undefined),
   ) {}
 
   /**
@@ -81,7 +82,7 @@ export class ApplyService {
         // A manifest read back redacted and applied again keeps the stored secrets.
         if (secretLeaves(r.def, manifest).some((l) => isSecretMarker(l.value))) {
           const stored = (await this.resources.get(manifest.apiVersion, manifest.kind, manifest.metadata.name))?.manifest;
-          const restored = restoreSecrets(r.def, manifest, stored);
+          const restored = restoreSecrets(r.def, manifest, stored, this.mark);
           for (const { at, ...i } of restored.issues) {
             let where: { line?: number; column?: number } = {};
             try {
@@ -206,7 +207,7 @@ export class ApplyService {
   async diff(files: SourceFile[], reader?: Principal): Promise<DiffEntry[]> {
     const checked = await this.check(files);
     const out: DiffEntry[] = [];
-    const show = (def: KindDefinition, m: Manifest) => (seesSecrets(reader) ? m : redactManifest(def, m));
+    const show = (def: KindDefinition, m: Manifest) => (seesSecrets(reader) ? m : redactManifest(def, m, this.mark));
     for (const c of checked) {
       const m = c.manifest;
       const existing = await this.resources.get(m.apiVersion, m.kind, m.metadata.name);

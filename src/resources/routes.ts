@@ -24,7 +24,7 @@ function assertMayWrite(principal: Principal, def: KindDefinition): void {
 
 /** Generic resource routes: apply, diff, get, delete, for every registered kind. */
 export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const service = new ApplyService(ctx.db, ctx.kinds, ctx.resources, ctx.events, egressPolicyOf(ctx.config), () => ctx.services.get<Authorizer>(HOOKS.authorizer));
+  const service = new ApplyService(ctx.db, ctx.kinds, ctx.resources, ctx.events, egressPolicyOf(ctx.config), () => ctx.services.get<Authorizer>(HOOKS.authorizer), ctx.secretMarker);
 
   app.post('/api/v1/apply', { schema: { body: filesBody, tags: ['resources'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {
     const { files } = req.body as z.infer<typeof filesBody>;
@@ -45,7 +45,7 @@ export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const def = ctx.kinds.lookup((req.params as z.infer<typeof kindParams>).kind);
     const items = await ctx.resources.list(def.apiVersion, def.kind);
     // Secret fields (the kind's secretPaths) are shown to admins only; others get the marker.
-    return { items: items.map((i) => manifestFor(ctx.kinds, req.principal, i.manifest)) };
+    return { items: items.map((i) => manifestFor(ctx.kinds, req.principal, i.manifest, ctx.secretMarker)) };
   });
 
   app.get('/api/v1/resources/:kind/:name', { schema: { params: nameParams, tags: ['resources'] } }, async (req) => {
@@ -53,7 +53,7 @@ export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const def = ctx.kinds.lookup(p.kind);
     const item = await ctx.resources.get(def.apiVersion, def.kind, p.name);
     if (!item) throw new NotFoundError(`${def.kind} "${p.name}" not found`);
-    return { manifest: manifestFor(ctx.kinds, req.principal, item.manifest), generation: item.generation, updatedAt: item.updatedAt, updatedBy: item.updatedBy };
+    return { manifest: manifestFor(ctx.kinds, req.principal, item.manifest, ctx.secretMarker), generation: item.generation, updatedAt: item.updatedAt, updatedBy: item.updatedBy };
   });
 
   app.delete('/api/v1/resources/:kind/:name', { schema: { params: nameParams, tags: ['resources'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {

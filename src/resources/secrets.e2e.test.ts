@@ -8,7 +8,6 @@ import { testStores } from '../testing/postgres';
 import { ManualClock } from '../core/clock';
 import { startReceiver } from '../slo/testdata/webhook-receiver';
 import { manifests, points } from '../slo/testdata/manifests';
-import { secretMarker } from './secrets';
 
 const T = Date.parse('2026-03-02T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -35,6 +34,8 @@ async function until(done: () => boolean): Promise<void> {
 for (const store of await testStores()) {
   describe(`secret fields on ${store}`, () => {
     let s: TestServer;
+    /** The server's keyed marker of a value. */
+    const mark = (v: unknown) => s.server.ctx.secretMarker(v);
     let rx: Awaited<ReturnType<typeof startReceiver>>;
     let dir: string;
     let viewer: string;
@@ -72,7 +73,7 @@ for (const store of await testStores()) {
       const text = await one.clone().text();
       assertNoSecret(text, 'GET AlertNotificationTarget');
       const m = ((await one.json()) as { manifest: { metadata: { annotations: Record<string, string> }; spec: { target: string } } }).manifest;
-      assert.equal(m.metadata.annotations['shipgate.dev/url'], secretMarker(`${rx.url}/alertmanager`));
+      assert.equal(m.metadata.annotations['shipgate.dev/url'], mark(`${rx.url}/alertmanager`));
       assert.equal(m.spec.target, 'webhook', 'what is not secret stays readable');
       // The inline target of the policy, the list form and the data source.
       for (const path of ['/api/v1/resources/alertpolicy/payments-burn', '/api/v1/resources/alertnotificationtarget', '/api/v1/resources/datasource', '/api/v1/resources/datasource/prom']) {
@@ -81,13 +82,13 @@ for (const store of await testStores()) {
         assertNoSecret(await r.text(), path);
       }
       const ds = ((await (await s.fetch('/api/v1/resources/datasource/prom', { token: deployer })).json()) as { manifest: { spec: { connectionDetails: Record<string, string>; type: string } } }).manifest;
-      assert.deepEqual(ds.spec.connectionDetails, { url: secretMarker('http://127.0.0.1:9/prom'), bearerToken: secretMarker(TOKEN) });
+      assert.deepEqual(ds.spec.connectionDetails, { url: mark('http://127.0.0.1:9/prom'), bearerToken: mark(TOKEN) });
       assert.equal(ds.spec.type, 'Prometheus');
       // `shipgate get -o yaml` and the inlined OpenSLO export go through the same redaction.
       const got = await s.cli(['get', 'alertpolicy', 'payments-burn', '-o', 'yaml'], { token: viewer });
       assert.equal(got.code, 0, got.stderr);
       assertNoSecret(got.stdout, 'shipgate get -o yaml');
-      assert.match(got.stdout, /secret:sha256:[0-9a-f]{12}/);
+      assert.match(got.stdout, /secret:hmac:[0-9a-f]{12}/);
       const exported = await s.fetch('/api/v1/slo/export/payments-availability?inline=true', { token: viewer });
       assert.equal(exported.status, 200);
       assertNoSecret(await exported.text(), 'slo export --inline');
@@ -107,8 +108,8 @@ for (const store of await testStores()) {
       const r = await s.cli(['diff', '-f', f], { token: viewer });
       assert.equal(r.code, 1, r.stderr);
       assertNoSecret(r.stdout, 'diff by a viewer');
-      assert.match(r.stdout, new RegExp(`-\\s+bearerToken: ${secretMarker(TOKEN)}`));
-      assert.match(r.stdout, new RegExp(`\\+\\s+bearerToken: ${secretMarker('rotated-token-5678')}`));
+      assert.match(r.stdout, new RegExp(`-\\s+bearerToken: ${mark(TOKEN)}`));
+      assert.match(r.stdout, new RegExp(`\\+\\s+bearerToken: ${mark('rotated-token-5678')}`));
       const a = await s.cli(['diff', '-f', f]);
       assert.equal(a.code, 1);
       assert.match(a.stdout, /\+\s+bearerToken: rotated-token-5678/);
@@ -123,8 +124,8 @@ for (const store of await testStores()) {
       assertNoSecret(text, 'audit events');
       const items = (JSON.parse(text) as { items: { action: string; kind: string; name: string; before?: { spec: { connectionDetails: Record<string, string> } }; after?: { spec: { connectionDetails: Record<string, string> } } }[] }).items;
       const update = items.find((e) => e.action === 'resource.update' && e.kind === 'DataSource')!;
-      assert.equal(update.before!.spec.connectionDetails.bearerToken, secretMarker(TOKEN));
-      assert.equal(update.after!.spec.connectionDetails.bearerToken, secretMarker('rotated-token-5678'));
+      assert.equal(update.before!.spec.connectionDetails.bearerToken, mark(TOKEN));
+      assert.equal(update.after!.spec.connectionDetails.bearerToken, mark('rotated-token-5678'));
       const exported = await s.cli(['audit', 'export']);
       assert.equal(exported.code, 0, exported.stderr);
       assertNoSecret(exported.stdout, 'audit export (even by an admin)');
@@ -144,7 +145,7 @@ for (const store of await testStores()) {
       assert.equal(stored.manifest.metadata.annotations['shipgate.dev/url'], `${rx.url}/alertmanager`);
       assert.equal(stored.manifest.spec.description, 'the on-call receiver');
       // A marker of some other value (or on a new resource) cannot be stored in place of a secret.
-      const bogus = edited.replace(/secret:sha256:[0-9a-f]{12}/, secretMarker('http://attacker.example/'));
+      const bogus = edited.replace(/secret:hmac:[0-9a-f]{12}/, mark('http://attacker.example/'));
       const refused = await s.cli(['apply', '-f', file('bogus.yaml', bogus)], { token: deployer });
       assert.equal(refused.code, 2, refused.stdout);
       assert.match(refused.stderr, /redacted marker .* matches no stored value/);

@@ -7,7 +7,6 @@ import { baseSpec, TEST_ROLLOUT_OPTIONS } from './e2e-fixture';
 import { rolloutRuntime } from './capability';
 import { HOOKS, type RevisionPreview } from '../core/hooks';
 import { configHash } from './revision';
-import { secretMarker } from '../resources/secrets';
 
 const SECRET = 'sk-live-do-not-show-42';
 
@@ -18,6 +17,8 @@ const SECRET = 'sk-live-do-not-show-42';
 for (const store of await testStores()) {
   describe(`secret release config on ${store}`, () => {
     let s: TestServer;
+    /** The server's keyed marker of a value. */
+    const mark = (v: unknown) => s.server.ctx.secretMarker(v);
     before(async () => {
       s = await startTestServer({ store, options: { rollout: TEST_ROLLOUT_OPTIONS } });
       const content = stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name: 'shop-production' }, spec: baseSpec({ target: { type: 'static', endpoints: { v1: ['http://127.0.0.1:9'] } } }) });
@@ -48,7 +49,7 @@ for (const store of await testStores()) {
       const text = await asViewer.text();
       assert.ok(!text.includes(SECRET), 'history shows the secret to a viewer');
       const rev = (JSON.parse(text) as { revisions: { config: Record<string, string>; secretKeys: string[] }[] }).revisions[0];
-      assert.deepEqual(rev.config, { API_KEY: secretMarker(SECRET), GREETING: 'hello' });
+      assert.deepEqual(rev.config, { API_KEY: mark(SECRET), GREETING: 'hello' });
       assert.deepEqual(rev.secretKeys, ['API_KEY']);
       const cli = await s.cli(['rollout', 'history', 'shop', '-o', 'json'], { token: deployer });
       assert.equal(cli.code, 0, cli.stderr);

@@ -40,7 +40,8 @@ test('durations', () => {
 
 test('secret config values: plain values for instances and the hash, secret keys carried over, markers for readers', async () => {
   const { splitSets, mergeSecretKeys, redactConfig, configHash, mergeConfig } = await import('./revision');
-  const { secretMarker } = await import('../resources/secrets');
+  const { secretMarkerWith } = await import('../resources/secrets');
+  const secretMarker = secretMarkerWith(Buffer.alloc(32, 7));
   const sets = { API_KEY: { secret: true as const, value: 'k-123' }, GREETING: 'hi' };
   const { values, secret } = splitSets(sets);
   assert.deepEqual(values, { API_KEY: 'k-123', GREETING: 'hi' });
@@ -53,7 +54,7 @@ test('secret config values: plain values for instances and the hash, secret keys
   assert.deepEqual(mergeSecretKeys(['API_KEY'], { API_KEY: 'plain-now' }), []);
   assert.deepEqual(mergeSecretKeys(['API_KEY'], { API_KEY: '' }), []);
   assert.deepEqual(mergeSecretKeys([], { B: { secret: true, value: 'x' }, A: { secret: true, value: 'y' } }), ['A', 'B']);
-  assert.deepEqual(redactConfig({ API_KEY: 'k-123', GREETING: 'hi' }, ['API_KEY']), { API_KEY: secretMarker('k-123'), GREETING: 'hi' });
+  assert.deepEqual(redactConfig({ API_KEY: 'k-123', GREETING: 'hi' }, ['API_KEY'], secretMarker), { API_KEY: secretMarker('k-123'), GREETING: 'hi' });
   const r = makeRevision({ service: 's', environment: 'e', number: 1, version: 'v1', artifact: '', config: { A: '1' }, secretKeys: ['A', 'GONE'], createdAt: '' });
   assert.deepEqual(r.secretKeys, ['A'], 'only keys the config has');
 });

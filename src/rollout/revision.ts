@@ -1,5 +1,5 @@
 import { canonicalJson, sha256 } from '../core/ids';
-import { secretMarker } from '../resources/secrets';
+import type { SecretMarker } from '../resources/secrets';
 
 /**
  * One immutable release unit of a service in an environment: the version, what runs (command,
@@ -20,7 +20,7 @@ export interface Revision {
   config: Record<string, string>;
   /**
    * Keys of `config` given as secrets (`{secret: true, value}`): instances get the value, readers
-   * other than admins see `secret:sha256:<12 hex>` (redactConfig). Sorted.
+   * other than admins see `secret:hmac:<12 hex>` (redactConfig). Sorted.
    */
   secretKeys: string[];
   /** SHA-256 of version, artifact and config. */
@@ -115,8 +115,8 @@ export function mergeSecretKeys(previous: readonly string[], sets: Record<string
 }
 
 /** The config a non-admin reader sees: secret values replaced by their markers. */
-export function redactConfig(config: Record<string, string>, secretKeys: readonly string[]): Record<string, string> {
+export function redactConfig(config: Record<string, string>, secretKeys: readonly string[], mark: SecretMarker): Record<string, string> {
   const out: Record<string, string> = { ...config };
-  for (const k of secretKeys) if (k in out) out[k] = secretMarker(out[k]);
+  for (const k of secretKeys) if (k in out) out[k] = mark(out[k]);
   return out;
 }

@@ -84,7 +84,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
       stableRevision: stable?.id ?? null,
       runs: runs.map(runView),
       // Secret config values (given as {secret: true, value}) are for admins only; others get markers.
-      revisions: revisions.map((v) => ({ id: v.id, number: v.number, version: v.version, artifact: v.artifact, config: seesSecrets(req.principal) ? v.config : redactConfig(v.config, v.secretKeys), secretKeys: v.secretKeys, digest: v.digest, createdAt: v.createdAt })),
+      revisions: revisions.map((v) => ({ id: v.id, number: v.number, version: v.version, artifact: v.artifact, config: seesSecrets(req.principal) ? v.config : redactConfig(v.config, v.secretKeys, ctx.secretMarker), secretKeys: v.secretKeys, digest: v.digest, createdAt: v.createdAt })),
     };
   });
 

@@ -84,7 +84,7 @@ export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos
       doc = inlineReferences(doc, (k, n) => all.get(`${k}/${n}`)).slo;
     }
     // Inlined targets bring their delivery URLs: redacted for everyone but admins.
-    return { yaml: toOpenSloYaml(manifestFor(ctx.kinds, req.principal, doc)) };
+    return { yaml: toOpenSloYaml(manifestFor(ctx.kinds, req.principal, doc, ctx.secretMarker)) };
   });
 
   app.get('/api/v1/slo/gate', { schema: { querystring: gateQuery, tags: ['slo'] } }, async (req) => {
