@@ -24,7 +24,8 @@ const bucket = (version: string, startMs: number, requests: number, errors: numb
 
 /**
  * A deployer cannot fake a passing canary: the analysis of a running rollout reads the router's
- * buckets (pushed only with a router token) and configured sources, never series a deployer pushes.
+ * buckets (pushed only with a router token) and configured sources, never pushed series (which
+ * only a metrics token may push in the first place).
  */
 for (const store of await testStores()) {
   describe(`canary analysis ignores what a deployer pushes on ${store}`, () => {
@@ -42,27 +43,30 @@ for (const store of await testStores()) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    test('the router reports canary errors, a deployer pushes perfect numbers: the analysis still fails', async () => {
+    test('the router reports canary errors, a deployer and a metrics pusher push perfect numbers: the analysis still fails', async () => {
       const router = await s.token('router', 'edge-1');
       const deployer = await s.token('deployer', 'dora');
+      const pusher = await s.token('metrics', 'shop-metrics');
       const real: RouterBucket[] = [];
       for (let t = 0; t < 30; t += 10) real.push(bucket('v1', T0 + t * 1000, 1000, 10), bucket('v2', T0 + t * 1000, 100, 40));
       const pushed = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: real }), token: router });
       assert.equal(pushed.status, 202, await pushed.clone().text());
 
-      // The deployer tries every way in: router buckets (refused), router.* series (refused) and
-      // ordinary series named and labelled for the canary (stored, but not what analysis reads).
+      // The deployer tries every way in: router buckets and series (both refused to the role); a
+      // metrics token tries router.* series (refused) and ordinary series named and labelled for
+      // the canary (stored, but not what analysis reads).
       const fake: RouterBucket[] = [];
       for (let t = 0; t < 30; t += 10) fake.push(bucket('v2', T0 + t * 1000, 100_000, 0));
       assert.equal((await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: fake }), token: deployer })).status, 403);
-      const spoof = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'router.requests', labels: { route: 'shop', version: 'v2', code_class: '2xx' }, t: T0 / 1000, value: 100_000 }] }), token: deployer });
+      const spoof = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'router.requests', labels: { route: 'shop', version: 'v2', code_class: '2xx' }, t: T0 / 1000, value: 100_000 }] }), token: pusher });
       assert.equal(spoof.status, 400);
       const points = [];
       for (let t = 0; t < 30; t++) {
         for (const series of ['shop.requests', 'shop.good', 'shop.total']) points.push({ series, labels: { service: 'shop', route: 'shop', version: 'v2' }, t: T0 / 1000 + t, value: 1000 });
         points.push({ series: 'shop.errors', labels: { service: 'shop', route: 'shop', version: 'v2' }, t: T0 / 1000 + t, value: 0 });
       }
-      const series = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points }), token: deployer });
+      assert.equal((await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points }), token: deployer })).status, 403);
+      const series = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points }), token: pusher });
       assert.equal(series.status, 200, await series.clone().text());
 
       const step = s.server.ctx.services.get<AnalysisStep>(HOOKS.analysisStep)!;

@@ -81,6 +81,18 @@ describe('access matrix over every route', () => {
     }
   });
 
+  test('a metrics token reaches only the series push and whoami; no person but an admin pushes series', async () => {
+    const metricsOnly = routesOf(s.server.app)
+      .filter((r) => r.access !== 'public' && r.method !== 'OPTIONS' && allows(r.access, 'metrics'))
+      .map((r) => `${r.method} ${r.url}`)
+      .sort();
+    assert.deepEqual(metricsOnly, ['GET /api/v1/whoami', 'POST /api/v1/series']);
+    const push = (token: string) => s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'x.ok', t: 1, value: 1 }] }), token });
+    for (const role of ['viewer', 'deployer', 'approver', 'oncall', 'router', 'sdk'] as const) assert.equal((await push(tokens.get(role)!)).status, 403, role);
+    assert.equal((await push(tokens.get('metrics')!)).status, 200);
+    assert.equal((await s.fetch('/api/v1/resources/service', { token: tokens.get('metrics')! })).status, 403);
+  });
+
   test('a router token reaches only the route table, its watch stream, the stats push and whoami', async () => {
     const routerOnly = routesOf(s.server.app)
       .filter((r) => r.access !== 'public' && r.method !== 'OPTIONS' && allows(r.access, 'router'))

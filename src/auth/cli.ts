@@ -8,7 +8,7 @@ export function tokenCommands(program: Command, cli: CliContext): void {
   token
     .command('create')
     .description('create a token for a user; it is printed once and stored only as a hash')
-    .requiredOption('--role <role>', 'viewer | deployer | approver | oncall | admin | sdk | router')
+    .requiredOption('--role <role>', 'viewer | deployer | approver | oncall | admin | sdk | router | metrics')
     .option('--user <name>', 'the user the token belongs to (shipgate user create NAME first); required for deployer, approver, oncall and admin')
     .option('--env <environment>', 'for sdk tokens: the environment whose flags it sees')
     .option('--description <text>', 'what the token is for')

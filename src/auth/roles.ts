@@ -2,8 +2,10 @@
  * Roles a token carries. `admin` may do everything a route allows to any role, but never bypasses
  * segregation-of-duties rules (see sod.ts), which look at the person, not the role.
  * `router` is a router process's token: it pushes stats and reads route tables, nothing else.
+ * `metrics` is a service's metrics pusher: it pushes series (SLOs and guarded flag rollouts may
+ * read them), nothing else, so the people who release cannot write the numbers they are judged on.
  */
-export const ROLES = ['viewer', 'deployer', 'approver', 'oncall', 'admin', 'sdk', 'router'] as const;
+export const ROLES = ['viewer', 'deployer', 'approver', 'oncall', 'admin', 'sdk', 'router', 'metrics'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who made a request: the token's identity. */
@@ -23,7 +25,7 @@ export interface Principal {
   environment?: string;
 }
 
-/** Roles that may read the control plane (people: not `sdk`, which only evaluates flags, nor `router`). */
+/** Roles that may read the control plane (people: not `sdk`, which only evaluates flags, nor `router` or `metrics`). */
 export const READ_ROLES: Role[] = ['viewer', 'deployer', 'approver', 'oncall', 'admin'];
 
 /** Who may read the route table and follow its watch stream: people and routers. */

@@ -52,29 +52,35 @@ for (const store of await testStores()) {
     });
 
     test('a series push of many points writes one event with the counts of series, points and services', async () => {
-      const deployer = await s.token('deployer', 'dora');
+      const pusher = await s.token('metrics', 'checkout-metrics');
       const t = T / 1000 - 600;
       const pts = [];
       for (let i = 0; i < 50; i++) pts.push({ series: 'checkout.good', labels: { service: 'checkout' }, t: t + i, value: 1 });
       for (let i = 0; i < 30; i++) pts.push({ series: 'checkout.total', labels: { service: 'checkout' }, t: t + i, value: 1 });
       for (let i = 0; i < 20; i++) pts.push({ series: 'search.total', labels: { service: 'search' }, t: t + i, value: 1 });
       const before = (await events('series.push')).length;
-      const res = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: pts }), token: deployer });
+      // The people who release may not write the numbers SLOs and flag rollouts judge them on.
+      const deployer = await s.token('deployer', 'dora');
+      const refused = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: pts }), token: deployer });
+      assert.equal(refused.status, 403);
+      assert.match(((await refused.json()) as { message: string }).message, /role "deployer" may not POST \/api\/v1\/series; allowed: metrics, admin/);
+      assert.equal((await events('series.push')).length, before, 'a refused push is no event');
+      const res = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: pts }), token: pusher });
       assert.equal(res.status, 200, await res.clone().text());
       assert.deepEqual(await res.json(), { accepted: 100 });
       const after = await events('series.push');
       assert.equal(after.length, before + 1, 'one event for the batch, not one per point');
       const e = after[after.length - 1];
-      assert.equal(e.actor, 'dora');
+      assert.equal(e.actor, 'checkout-metrics');
       assert.equal(e.kind, 'Series');
       assert.equal(e.details!.points, 100);
       assert.equal(e.details!.series, 3);
       assert.equal(e.details!.services, 2);
-      assert.equal(e.details!.role, 'deployer');
+      assert.equal(e.details!.role, 'metrics');
       assert.deepEqual(e.details!.names, ['checkout.good', 'checkout.total', 'search.total']);
       // The same count through `shipgate push`.
       writeFileSync(join(dir, 'p.jsonl'), points('payments', T, 0, 3, 10, 10));
-      const cli = await s.cli(['push', join(dir, 'p.jsonl')], { token: deployer });
+      const cli = await s.cli(['push', join(dir, 'p.jsonl')], { token: pusher });
       assert.equal(cli.code, 0, cli.stderr);
       const last = (await events('series.push')).at(-1)!;
       assert.equal(last.details!.points, 6);
