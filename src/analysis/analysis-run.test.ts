@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { finishRun, judgeInterval, newRunState, recordError, type RunState } from './analysis-run';
-import { analysisTemplateSpec, analysisTemplateSpecSchema, parseDurationMs } from './analysis-template';
+import { analysisTemplateSpec, analysisTemplateSpecSchema } from './analysis-template';
+import { parseDurationMs } from '../core/duration';
 import { histogramSamples, toIntervalInput } from './analysis-service';
 import { exportLines } from './analysis-routes';
 import type { IntervalInput } from './interval-input';

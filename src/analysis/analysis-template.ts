@@ -4,27 +4,13 @@
  * inconclusive. Rollout steps reference it by name (`analysis: {templateRef: NAME}`).
  */
 import { z } from 'zod';
+import { durationMs } from '../core/duration';
 import { kayentaSettingsSchema } from './kayenta-settings';
 import { runLimitsSchema } from './run-limits';
 import { sequentialSettingsSchema } from './sequential-settings';
 import { thresholdSettingsSchema } from './threshold-judge';
 
-/** Parses `250ms`, `5s`, `2m`, `1h` (bare numbers are ms). NaN when invalid. */
-export function parseDurationMs(v: string | number): number {
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : NaN;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
-  if (!m) return NaN;
-  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']!);
-}
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDurationMs(v);
-  if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration such as "500ms", "30s", "2m" or "1h"' });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 export const JUDGES = ['sequential', 'kayenta', 'threshold'] as const;
 export type JudgeName = (typeof JUDGES)[number];
@@ -49,11 +35,11 @@ export const analysisTemplateSpecSchema = z.strictObject({
   judge: z.enum(JUDGES).default('sequential'),
   metrics: metricsSourceSchema.default({ source: 'builtin' }),
   /** Time between judgements (builtin source: rounded up to whole 10-second router buckets, starting on a bucket boundary). */
-  interval: duration.default(60_000),
+  interval: durationMs.default(60_000),
   /** No pass before this much time (a fail may come earlier). */
-  minDuration: duration.default(0),
+  minDuration: durationMs.default(0),
   /** Without a verdict by then the run is inconclusive. */
-  maxDuration: duration.default(1_800_000),
+  maxDuration: durationMs.default(1_800_000),
   /** What an inconclusive run does: roll back, or hold the rollout for a person. */
   inconclusive: z.enum(['rollback', 'hold']).default('hold'),
   limits: runLimitsSchema.prefault({}),

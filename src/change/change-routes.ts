@@ -6,7 +6,8 @@ import { InputError } from '../core/errors';
 import { CHANGE_OUTCOMES, CHANGE_STATES, CHANGE_TYPES, isReviewOverdue } from './change-state-machine';
 import { CHANGE_KINDS } from './risk-points';
 import type { ChangeService } from './change-service';
-import { parseDurationMs, parseInstant } from './change-time';
+import { parseInstant } from './change-time';
+import { requireDurationMs } from '../core/duration';
 import { cabAgenda, calendar, doraReport, riskModelReport } from './change-reports';
 
 const idParams = z.object({ id: z.string().regex(/^[Cc][Hh][Gg]-\d{1,12}$/, 'expected a change request id such as CHG-000001') });
@@ -131,7 +132,7 @@ export function changeRoutes(app: FastifyInstance, ctx: ServerContext, svc: Chan
   app.get('/api/v1/dora', { schema: { querystring: doraQuery, tags } }, async (req) => {
     const q = req.query as z.infer<typeof doraQuery>;
     const t = now();
-    return doraReport(svc, { service: q.service, team: q.team, sinceMs: t - parseDurationMs(q.since, 'since'), nowMs: t });
+    return doraReport(svc, { service: q.service, team: q.team, sinceMs: t - requireDurationMs(q.since, 'since'), nowMs: t });
   });
 
   app.get('/api/v1/risk/model', { schema: { tags } }, async () => riskModelReport(ctx, svc));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDurationMs, parseInstant } from './change-time';
+import { parseInstant } from './change-time';
+import { requireDurationMs as parseDurationMs } from '../core/duration';
 
 const now = Date.parse('2026-03-01T10:00:00Z');
 const ok: [string, string][] = [

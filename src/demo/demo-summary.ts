@@ -1,5 +1,5 @@
 /** The demo's closing table: one row per release, from its run and what users saw. Pure. */
-import { formatDurationMs } from '../rollout/duration';
+import { formatDurationMs } from '../core/duration';
 import type { RunView } from '../rollout/rollout-status';
 import type { VersionTally } from './load-generator';
 

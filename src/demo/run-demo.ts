@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { ApiClient } from '../cli/api-client';
 import { renderTable } from '../cli/table';
 import { startServer, type RunningServer } from '../server';
-import { formatDurationMs } from '../rollout/duration';
+import { formatDurationMs } from '../core/duration';
 import type { RunView, StatusView } from '../rollout/rollout-status';
 import { ensureRouter, type EmbeddedRouter } from './embedded-router';
 import { LoadGenerator } from './load-generator';

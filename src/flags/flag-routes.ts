@@ -5,7 +5,7 @@ import { InputError } from '../core/errors';
 import { parseInput } from '../core/kinds';
 import type { FlagService } from './flag-service';
 import type { FlagRolloutService } from './flag-rollout-service';
-import { parseDurationMs } from '../analysis/analysis-template';
+import { parseDurationMs } from '../core/duration';
 
 const envQuery = z.object({ env: z.string().min(1).max(253) });
 const refParams = z.object({ ref: z.string().min(1).max(255) });

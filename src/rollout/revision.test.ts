@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeRevision, mergeConfig, parseSets, revisionDigest } from './revision';
-import { formatDurationMs, parseDurationMs } from './duration';
+import { formatDurationMs, parseDurationMs } from '../core/duration';
 
 test('a revision is immutable and its digest covers version, artifact and config', () => {
   const r = makeRevision({ service: 'shop', environment: 'prod', number: 3, version: 'v2', artifact: 'node s.js', config: { A: '1' }, createdAt: 'x' });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { CliError, EXIT } from '../cli/exit-codes';
 import { renderTable } from '../cli/table';
-import { formatDurationMs, parseDurationMs } from './duration';
+import { formatDurationMs, parseDurationMs } from '../core/duration';
 import { parseSets } from './revision';
 import type { RunView, StatusView } from './rollout-status';
 

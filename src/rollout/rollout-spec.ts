@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from './duration';
+import { durationMs } from '../core/duration';
 import { targetSpec } from '../targets/target-spec';
 
 /** Metrics the inline analysis judges from the router's per-version windows. */

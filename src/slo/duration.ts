@@ -1,4 +1,10 @@
+/**
+ * OpenSLO's duration shorthand, as its spec defines it (one number, one unit, calendar units
+ * allowed): windows, budgeting periods, Sloth periods. Shipgate's own fields use the one grammar
+ * of src/core/duration.ts, whose fixed units these share.
+ */
 import { InputError } from '../core/errors';
+import { UNIT_MS } from '../core/duration';
 
 /** Units of the OpenSLO duration shorthand: s, m (minute), h, d, w, M (month), Q (quarter), Y (year). */
 export type DurationUnit = 's' | 'm' | 'h' | 'd' | 'w' | 'M' | 'Q' | 'Y';
@@ -9,13 +15,7 @@ export interface Duration {
   unit: DurationUnit;
 }
 
-const FIXED_MS: Record<string, number> = {
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-};
+const FIXED_MS: Record<string, number> = { s: UNIT_MS.s!, m: UNIT_MS.m!, h: UNIT_MS.h!, d: UNIT_MS.d!, w: UNIT_MS.w! };
 
 /** Nominal lengths used where a calendar unit must be turned into a fixed length (30-day month). */
 const NOMINAL_MS: Record<string, number> = {
@@ -44,35 +44,11 @@ export function isFixed(d: Duration): boolean {
 }
 
 /** Length in milliseconds; calendar units count nominally (M = 30 days, Q = 90, Y = 365). */
-export function durationMs(d: Duration): number {
+export function nominalMs(d: Duration): number {
   return d.amount * NOMINAL_MS[d.unit];
 }
 
 /** Parses and converts in one step. */
 export function parseDurationMs(text: string, path?: string): number {
-  return durationMs(parseDuration(text, path));
-}
-
-/** Formats milliseconds back into the largest exact shorthand unit (`90m` → `90m`, `3600000` → `1h`). */
-export function formatDurationMs(ms: number): string {
-  for (const u of ['w', 'd', 'h', 'm', 's'] as const) {
-    if (ms % FIXED_MS[u] === 0 && ms >= FIXED_MS[u]) return `${ms / FIXED_MS[u]}${u}`;
-  }
-  return `${ms / 1000}s`;
-}
-
-/** Human text for a length of time: `2h 5m`, `3d 4h`, `45s`. */
-export function humanDurationMs(ms: number): string {
-  if (!Number.isFinite(ms)) return 'never';
-  const neg = ms < 0;
-  let rest = Math.abs(Math.round(ms / 1000));
-  const parts: string[] = [];
-  for (const [u, s] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= s) {
-      parts.push(`${Math.floor(rest / s)}${u}`);
-      rest %= s;
-    }
-    if (parts.length === 2) break;
-  }
-  return (neg ? '-' : '') + (parts.join(' ') || '0s');
+  return nominalMs(parseDuration(text, path));
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { parseFormat } from '../cli/context';
 import { CliError, EXIT } from '../cli/exit-codes';
-import { humanDurationMs } from './duration';
+import { humanDurationMs } from '../core/duration';
 import { gateJunit, gateMarkdown, gateTable, type GateResult } from './gate-report';
 import type { SloStatus } from './slo-evaluation';
 import { importSloth, SLOTH_PERIOD } from './sloth-import';

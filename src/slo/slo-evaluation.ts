@@ -5,7 +5,7 @@
 import { budgetStatus, burnRate, sliceMs, sumWindows, timeToExhaustionMs, type BudgetObjective, type BudgetStatus, type WindowSums } from './budget-math';
 import { defaultAlertWindows, type AlertSeverity, type BurnAlertWindow } from './alert-windows';
 import { evaluateAlerts } from './burn-alerts';
-import { formatDurationMs } from './duration';
+import { shorthandDurationMs } from '../core/duration';
 import { fromBadTotal, fromGoodTotal, fromRaw, fromThreshold, type SliceSeries } from './slice-series';
 import { resolveWindow, type ResolvedWindow } from './time-window';
 import type { ObjectiveModel, SloModel } from './slo-model';
@@ -127,7 +127,7 @@ export function objectiveStatus(
   const slice = sliceMs(model.budgetingMethod, budgetObjective(o), stepMs);
   const budget = budgetStatus(model.budgetingMethod, o.target, compliance, win.periodMs / slice);
   const burnByMs = new Map(burnWindows.map((w, i) => [w, burnRate(burnSums[i], o.target)]));
-  const burnRates = Object.fromEntries(burnWindows.map((w) => [formatDurationMs(w), burnByMs.get(w) ?? null]));
+  const burnRates = Object.fromEntries(burnWindows.map((w) => [shorthandDurationMs(w), burnByMs.get(w) ?? null]));
   const tte = timeToExhaustionMs(budget.budgetRemaining, burnByMs.get(CURRENT_BURN_WINDOW_MS) ?? null, win.periodMs);
   const evals = evaluateAlerts(alerts, (w) => burnByMs.get(w) ?? null, atMs, model.deployGrace ? { spec: model.deployGrace, lastDeployMs } : undefined);
   return {
@@ -139,8 +139,8 @@ export function objectiveStatus(
       name: e.window.name,
       severity: e.window.severity,
       source: e.window.source,
-      shortWindow: formatDurationMs(e.window.shortWindowMs),
-      longWindow: formatDurationMs(e.window.longWindowMs),
+      shortWindow: shorthandDurationMs(e.window.shortWindowMs),
+      longWindow: shorthandDurationMs(e.window.longWindowMs),
       threshold: e.window.burnRate,
       burnShort: e.burnShort,
       burnLong: e.burnLong,

@@ -3,7 +3,8 @@
  * which exclusions, how alerts and deploy grace work. Written for an auditor. Pure.
  */
 import { alertWindowsFor } from './slo-evaluation';
-import { formatDurationMs, humanDurationMs, parseDuration } from './duration';
+import { parseDuration } from './duration';
+import { humanDurationMs, shorthandDurationMs } from '../core/duration';
 import { resolveWindow } from './time-window';
 import type { ErrorBudgetPolicySpec } from './error-budget-policy';
 import type { MetricQuery, SloModel } from './slo-model';
@@ -65,9 +66,9 @@ export function explainSlo(m: SloModel, policies: (ErrorBudgetPolicySpec & { nam
     if (ind.kind === 'threshold' && o.op) parts.push(`a minute is good when the value is ${({ lt: '<', lte: '≤', gt: '>', gte: '≥' })[o.op]} ${o.value}`);
     if (m.budgetingMethod === 'Occurrences') parts.push(`every event weighs the same; the error budget is ${pct(1 - o.target)} of the events in the window`);
     if (m.budgetingMethod === 'Timeslices') {
-      parts.push(`a ${formatDurationMs(o.timeSliceWindowMs ?? 60_000)} slice is good when at least ${pct(o.timeSliceTarget ?? 1)} of its events are good; the error budget is ${pct(1 - o.target)} of the window's slices (${humanDurationMs((1 - o.target) * win.periodMs)} of bad time)`);
+      parts.push(`a ${shorthandDurationMs(o.timeSliceWindowMs ?? 60_000)} slice is good when at least ${pct(o.timeSliceTarget ?? 1)} of its events are good; the error budget is ${pct(1 - o.target)} of the window's slices (${humanDurationMs((1 - o.target) * win.periodMs)} of bad time)`);
     }
-    if (m.budgetingMethod === 'RatioTimeslices') parts.push(`the SLI is the mean of the ${formatDurationMs(o.timeSliceWindowMs ?? 60_000)} slices' good ratios; each slice spends (1 − its ratio) of a budget of ${pct(1 - o.target)} of the slices with data`);
+    if (m.budgetingMethod === 'RatioTimeslices') parts.push(`the SLI is the mean of the ${shorthandDurationMs(o.timeSliceWindowMs ?? 60_000)} slices' good ratios; each slice spends (1 − its ratio) of a budget of ${pct(1 - o.target)} of the slices with data`);
     L.push(`- ${parts.join('; ')}.`);
   }
   L.push('Burn rate over a window = its error rate / (1 − target): 1 spends exactly the budget over the window; time to exhaustion uses the last hour\'s burn.');
@@ -75,12 +76,12 @@ export function explainSlo(m: SloModel, policies: (ErrorBudgetPolicySpec & { nam
   const alerts = alertWindowsFor(m, win.periodMs);
   L.push(`Alerts (${m.alertWindows ? 'from the SLO\'s AlertConditions' : 'multi-window, multi-burn-rate defaults of the SRE Workbook, factors as Sloth computes them'}):`);
   for (const a of alerts) {
-    L.push(`- ${a.severity} "${a.name}": burn rate ${a.op ?? 'gt'} ${+a.burnRate.toFixed(4)} over both ${formatDurationMs(a.longWindowMs)} and ${formatDurationMs(a.shortWindowMs)}${a.forMs ? `, held for ${formatDurationMs(a.forMs)}` : ''}.`);
+    L.push(`- ${a.severity} "${a.name}": burn rate ${a.op ?? 'gt'} ${+a.burnRate.toFixed(4)} over both ${shorthandDurationMs(a.longWindowMs)} and ${shorthandDurationMs(a.shortWindowMs)}${a.forMs ? `, held for ${shorthandDurationMs(a.forMs)}` : ''}.`);
   }
   if (m.alertsDisabled.length) L.push(`- disabled: ${m.alertsDisabled.join(', ')} alerts.`);
   if (m.notificationTargets.length) L.push(`Notifications: ${m.notificationTargets.map((t) => `${t.name} (${t.target}${t.url ? '' : ', no URL: not delivered'})`).join(', ')}.`);
   if (m.deployGrace) {
-    L.push(`Deploy grace: for ${formatDurationMs(m.deployGrace.durationMs)} after a deploy marker of ${m.service}, page alerts wait unless both burn rates reach ${m.deployGrace.overrideFactor}× the page threshold. The error budget still counts every event of that period; only paging is delayed.`);
+    L.push(`Deploy grace: for ${shorthandDurationMs(m.deployGrace.durationMs)} after a deploy marker of ${m.service}, page alerts wait unless both burn rates reach ${m.deployGrace.overrideFactor}× the page threshold. The error budget still counts every event of that period; only paging is delayed.`);
   } else L.push('Deploy grace: none; page alerts fire right after deploys.');
   L.push('');
   if (policies.length) {

@@ -7,7 +7,8 @@ import { InputError } from '../core/errors';
 import { parseInput } from '../core/kinds';
 import { parseYamlValue, type Manifest } from '../core/manifest';
 import { defaultAlertWindows } from './alert-windows';
-import { formatDurationMs, parseDurationMs } from './duration';
+import { parseDurationMs } from './duration';
+import { shorthandDurationMs } from '../core/duration';
 import { ANNOTATIONS } from './slo-model';
 import { OPENSLO_API_VERSION, type SloSpec } from './openslo/openslo-schema';
 
@@ -115,8 +116,8 @@ export function slothConditions(objectivePercent: number, periodText = SLOTH_PER
   const budget = slothErrorBudget(objectivePercent);
   return defaultAlertWindows(parseDurationMs(periodText)).map((w) => ({
     severity: w.severity,
-    shortWindow: formatDurationMs(w.shortWindowMs),
-    longWindow: formatDurationMs(w.longWindowMs),
+    shortWindow: shorthandDurationMs(w.shortWindowMs),
+    longWindow: shorthandDurationMs(w.longWindowMs),
     factor: goFloat(w.burnRate),
     budget: goFloat(budget),
   }));

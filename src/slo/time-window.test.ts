@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveWindow } from './time-window';
-import { formatDurationMs, humanDurationMs, parseDurationMs } from './duration';
+import { parseDurationMs } from './duration';
+import { humanDurationMs, shorthandDurationMs } from '../core/duration';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -12,8 +13,8 @@ describe('durations', () => {
   for (const [text, ms] of table) test(text, () => assert.equal(parseDurationMs(text), ms));
   test('refuses junk with the field', () => assert.throws(() => parseDurationMs('5 minutes', 'spec.timeWindow[0].duration'), /not a duration/));
   test('formats', () => {
-    assert.equal(formatDurationMs(H), '1h');
-    assert.equal(formatDurationMs(90 * 60_000), '90m');
+    assert.equal(shorthandDurationMs(H), '1h');
+    assert.equal(shorthandDurationMs(90 * 60_000), '90m');
     assert.equal(humanDurationMs(50 * H), '2d 2h');
     assert.equal(humanDurationMs(Infinity), 'never');
   });

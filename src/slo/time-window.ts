@@ -1,6 +1,6 @@
 import { DateTime, type DurationLikeObject } from 'luxon';
 import { InputError } from '../core/errors';
-import { durationMs, isFixed, parseDuration, type Duration } from './duration';
+import { isFixed, nominalMs, parseDuration, type Duration } from './duration';
 
 /** An SLO's compliance window: rolling (the last N) or calendar-aligned (this week, this month) in a time zone. */
 export interface WindowSpec {
@@ -51,7 +51,7 @@ export function resolveWindow(spec: WindowSpec, atMs: number): ResolvedWindow {
   const d = parseDuration(spec.duration, 'timeWindow.duration');
   if (spec.isRolling || !spec.calendar) {
     if (isFixed(d)) {
-      const len = durationMs(d);
+      const len = nominalMs(d);
       return { fromMs: atMs - len, toMs: atMs, endMs: atMs, periodMs: len, elapsedFraction: 1 };
     }
     const at = DateTime.fromMillis(atMs, { zone: 'utc' });
@@ -66,7 +66,7 @@ export function resolveWindow(spec: WindowSpec, atMs: number): ResolvedWindow {
   const start = parseCalendarStart(spec.calendar.startTime, spec.calendar.timeZone);
   const at = DateTime.fromMillis(atMs, { zone: spec.calendar.timeZone });
   // Estimate the period index with the nominal length, then correct by stepping.
-  let k = Math.floor((atMs - start.toMillis()) / durationMs(d));
+  let k = Math.floor((atMs - start.toMillis()) / nominalMs(d));
   const periodStart = (i: number) => start.plus(scale(d, i));
   while (periodStart(k).toMillis() > atMs) k--;
   while (periodStart(k + 1).toMillis() <= atMs) k++;

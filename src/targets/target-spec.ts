@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from '../rollout/duration';
+import { durationMs } from '../core/duration';
 import { parseCommandTemplate } from './command-template';
 
 /** `readiness: {httpGet: /healthz, timeout: 5s}`: an instance is ready when GET path answers 2xx. */
