@@ -105,3 +105,12 @@ test('strategy validation names the field at fault', () => {
     assert.match(JSON.stringify(r.error?.issues), re);
   }
 });
+
+test('a Rollout names services and environments by the catalog\'s own name rule', async () => {
+  const { rolloutSpec } = await import('./rollout-spec');
+  const base = { route: 'r', target: { type: 'static', endpoints: { v1: ['http://127.0.0.1:1'] } }, strategy: { canary: { steps: [{ setWeight: 10 }] } } };
+  // A Service the catalog accepts (dots, up to 253 characters) can be rolled out.
+  assert.equal(rolloutSpec.safeParse({ ...base, service: 'shop.eu', environment: 'prod.eu-1' }).success, true);
+  assert.equal(rolloutSpec.safeParse({ ...base, service: 'a'.repeat(200) }).success, true);
+  for (const bad of ['Shop', '-shop', 'shop-', 'a'.repeat(254), 'sh op']) assert.equal(rolloutSpec.safeParse({ ...base, service: bad }).success, false, bad);
+});

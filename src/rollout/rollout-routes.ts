@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../core/capability';
 import { HOOKS } from '../core/hooks';
 import { NotFoundError } from '../core/errors';
+import { resourceName } from '../core/kinds';
 import { checkReleaseInput } from '../targets/release-input';
 import type { MetricsService } from '../metrics/types';
 import type { RolloutRuntime } from './rollout-runtime';
@@ -14,7 +15,7 @@ import { seesSecrets } from '../resources/secrets';
 const tags = ['rollout'];
 /** A config value: plain, or `{secret: true, value}`, stored as given but shown to non-admins as a marker. */
 export const configSetSchema = z.union([z.string().max(10_000), z.strictObject({ secret: z.literal(true), value: z.string().max(10_000) })]);
-const name = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a lowercase service name');
+const name = resourceName;
 const serviceParams = z.object({ service: name });
 const envQuery = z.object({ environment: name.default('production') });
 const releaseBody = z.strictObject({

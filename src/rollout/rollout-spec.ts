@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from '../core/duration';
+import { resourceName } from '../core/kinds';
 import { targetSpec } from '../targets/target-spec';
 
 /** Metrics the inline analysis judges from the router's per-version windows. */
@@ -115,8 +116,9 @@ export const strategySpec = z.union([
 export type StrategySpec = z.output<typeof strategySpec>;
 
 export const rolloutSpec = z.strictObject({
-  service: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a lowercase service name'),
-  environment: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a lowercase environment name').default('production'),
+  // The Service and Environment resources' own names: what the catalog accepts, a Rollout can name.
+  service: resourceName,
+  environment: resourceName.default('production'),
   /** Route of the built-in router (RouteTable) whose backends this rollout manages. */
   route: z.string().min(1),
   target: targetSpec,
