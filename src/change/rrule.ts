@@ -5,6 +5,11 @@
  * (negative from the month's end), BYMONTH, BYHOUR, BYMINUTE, COUNT, UNTIL. Week start is Monday.
  * Invalid dates (31 February) are skipped as the RFC says; a local time that does not exist
  * (inside a spring-forward gap) moves forward by the gap's length. Pure.
+ *
+ * Why not the `rrule` package: with TZID it returns "floating" dates that callers must reread in
+ * the zone themselves, which is where daylight-saving mistakes creep in; the subset change windows
+ * use is this one file over luxon, which is already a dependency, and its table tests pin the DST
+ * cases (rrule.test.ts).
  */
 import { DateTime } from 'luxon';
 import { InputError } from '../core/errors';

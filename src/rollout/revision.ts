@@ -1,33 +1,8 @@
 import { canonicalJson, sha256 } from '../core/ids';
 import type { SecretMarker } from '../resources/secrets';
 
-/**
- * One immutable release unit of a service in an environment: the version, what runs (command,
- * image or URL), the configuration it runs with, and a digest of all three. Rolling back restores a
- * whole revision, configuration included.
- */
-export interface Revision {
-  /** `<service>.<environment>.<number>`. */
-  id: string;
-  service: string;
-  environment: string;
-  /** 1, 2, 3… per service and environment. */
-  number: number;
-  version: string;
-  /** Command line, image reference or URL, depending on the target type. */
-  artifact: string;
-  /** Environment variables the instances get (real values, secret ones included). */
-  config: Record<string, string>;
-  /**
-   * Keys of `config` given as secrets (`{secret: true, value}`): instances get the value, readers
-   * other than admins see `secret:hmac:<12 hex>` (redactConfig). Sorted.
-   */
-  secretKeys: string[];
-  /** SHA-256 of version, artifact and config. */
-  digest: string;
-  /** ISO-8601 UTC. */
-  createdAt: string;
-}
+export type { Revision } from '../core/revision';
+import type { Revision } from '../core/revision';
 
 /** Digest of what makes a revision: equal inputs always give the same digest. */
 export function revisionDigest(input: { version: string; artifact: string; config: Record<string, string> }): string {

@@ -1,4 +1,4 @@
-import type { Revision } from '../rollout/revision';
+import type { Revision } from '../core/revision';
 
 /** One running copy of a revision. */
 export interface Instance {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensurePrivateDir, openPrivateAppend } from '../core/private-files';
-import type { Revision } from '../rollout/revision';
+import type { Revision } from '../core/revision';
 import { TargetError, type DeployTarget, type Instance, type RevisionHealth } from './deploy-target';
 import { freePort, probeHttp, sleep } from './http-probe';
 import { listensOn } from './listen-check';

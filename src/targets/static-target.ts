@@ -1,4 +1,4 @@
-import type { Revision } from '../rollout/revision';
+import type { Revision } from '../core/revision';
 import type { DeployTarget, Instance, RevisionHealth } from './deploy-target';
 import { TargetError } from './deploy-target';
 import { probeHttp, sleep } from './http-probe';
