@@ -5,6 +5,7 @@ import { isDomainError, formatIssue, InputError } from '../core/errors';
 import { assemble } from '../core/assemble';
 import { capabilities } from '../capabilities';
 import { serverCommand } from './server-command';
+import { demoCommand } from '../demo/demo-command';
 import { guardStdio } from './stdio';
 
 export const EXIT_CODES_HELP = `
@@ -46,6 +47,8 @@ export function buildProgram(io: CliIo): { program: Command; cli: CliContext } {
     .addHelpText('after', EXIT_CODES_HELP);
   serverCommand(program, cli);
   for (const c of capabilities) c.cli?.(program, cli);
+  // The demo runs the whole product (server, router, releases): its own entry, no capability's.
+  demoCommand(program, cli);
   for (const sub of program.commands) {
     sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
     for (const subsub of sub.commands) subsub.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });

@@ -2,7 +2,6 @@ import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS, type RevisionPreview } from '../core/hooks';
 import { bindingOf, mergeConfig, splitSets } from './revision';
 import { rolloutCommands } from './rollout-cli';
-import { demoCommand } from '../demo/demo-command';
 import { rolloutKind } from './rollout-kind';
 import { rolloutRoutes } from './rollout-routes';
 import { RolloutRuntime } from './rollout-runtime';
@@ -46,6 +45,5 @@ export const rolloutCapability: Capability = {
   },
   cli(program, cli) {
     rolloutCommands(program, cli);
-    demoCommand(program, cli);
   },
 };
