@@ -1,5 +1,4 @@
 
-import * as nodeCrypto from 'node:crypto';
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Migration } from 'kysely';
 import { canonicalJson, sha256 } from '../core/ids';
@@ -134,24 +133,17 @@ function chainedText(e: Omit<AuditEvent, 'hash'>): string {
   );
 }
 
-/**
- * SHA-256 hex of a string: crypto.hash (Node ≥ 20.12, a third of createHash's cost on short
- * inputs, which matters when verify hashes three million of them) or createHash before it.
- */
-const hashFn = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
-const fastSha256: (text: string) => string = hashFn ? (text) => hashFn('sha256', text, 'hex') : sha256;
-
 /** Plain SHA-256 link: how events were chained before the keyed chain (still verified that way). */
 function eventHash(e: Omit<AuditEvent, 'hash'>): string {
-  return fastSha256(chainedText(e));
+  return sha256(chainedText(e));
 }
 
-/** HMAC-SHA256 link: only someone holding the key file can compute it. */
 /** An event's link as this log writes it: HMAC-SHA256 under `mac`, plain SHA-256 without (exported for bench/audit, which builds chains in bulk). */
 export function eventLink(mac: MacKey | undefined, e: Omit<AuditEvent, 'hash'>): string {
   return mac ? eventMac(mac.key, e) : eventHash(e);
 }
 
+/** HMAC-SHA256 link: only someone holding the key file can compute it. */
 function eventMac(key: Buffer | KeyObject, e: Omit<AuditEvent, 'hash'>): string {
   return createHmac('sha256', key).update(chainedText(e)).digest('hex');
 }
@@ -252,7 +244,7 @@ export class AuditLog {
         details: input.details ?? null,
         prevHash,
       };
-      const ev: AuditEvent = { ...base, hash: this.mac ? eventMac(this.mac.key, base) : eventHash(base) };
+      const ev: AuditEvent = { ...base, hash: eventLink(this.mac, base) };
       prevHash = ev.hash;
       events.push(ev);
       rows.push({
@@ -368,7 +360,7 @@ export class AuditLog {
 function checkRow(r: Record<string, unknown>, seq: number, prev: string, s: { fromSeq: number; algorithm: string; keyId: string | null } | undefined, mac: MacKey | undefined, macKey: KeyObject | undefined): string | undefined {
   if (String(r.prev_hash) !== prev) return `event ${seq} does not link to the event before it (deleted, inserted or reordered)`;
   if (s && s.fromSeq === seq && seq > 1 && r.action !== 'audit.rekey') return `event ${seq} is recorded as the start of the keyed chain but is not an audit.rekey event (audit_chain_keys edited)`;
-  const text = rowLinkText(r, seq);
+  const text = chainedText(rowToEvent(r));
   const hash = String(r.hash);
   if (s && s.algorithm === HMAC_ALGORITHM) {
     if (!mac || !macKey) return `event ${seq} is MAC-chained but this server holds no audit key`;
@@ -376,7 +368,7 @@ function checkRow(r: Record<string, unknown>, seq: number, prev: string, s: { fr
     if (createHmac('sha256', macKey).update(text).digest('hex') !== hash) return `event ${seq} was modified after it was written (MAC mismatch: edited, or recomputed without the key)`;
   } else if (s && s.algorithm !== 'sha256') {
     return `event ${seq} is chained with unknown algorithm "${s.algorithm}"`;
-  } else if (fastSha256(text) !== hash) {
+  } else if (sha256(text) !== hash) {
     return `event ${seq} was modified after it was written (hash mismatch)`;
   }
   if (!storedStateMatches(r.before_json, (r.before_hash as string | null) ?? null)) return `event ${seq}: stored "before" state does not match its hash`;
@@ -384,15 +376,6 @@ function checkRow(r: Record<string, unknown>, seq: number, prev: string, s: { fr
   return undefined;
 }
 
-/** chainedText(rowToEvent(r)), without building the event. */
-function rowLinkText(r: Record<string, unknown>, seq: number): string {
-  const j = JSON.stringify;
-  const details = r.details === null || r.details === undefined ? 'null' : canonicalJson(fromJson(r.details));
-  return (
-    `{"action":${j(String(r.action))},"actor":${j(String(r.actor))},"afterHash":${j((r.after_hash as string | null) ?? null)},"at":${j(String(r.at))},"beforeHash":${j((r.before_hash as string | null) ?? null)},` +
-    `"details":${details},"kind":${j(String(r.kind))},"name":${j(String(r.name))},"prevHash":${j(String(r.prev_hash))},"seq":${j(seq)}}`
-  );
-}
 
 /**
  * Whether a stored state (JSON text, or null when none was stored) has the chained hash. States
@@ -403,7 +386,7 @@ function storedStateMatches(stored: unknown, hash: string | null): boolean {
   if (stored === null || stored === undefined) return true;
   const text = String(stored);
   if (text === 'null') return hash === null;
-  return fastSha256(text) === hash || stateHash(fromJson(text)) === hash;
+  return sha256(text) === hash || stateHash(fromJson(text)) === hash;
 }
 
 function rowToEvent(r: Record<string, unknown>): AuditEvent {

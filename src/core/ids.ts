@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { randomBytes, createHash } from 'node:crypto';
 
 /** A sortable unique id: 12 hex chars of milliseconds then 8 random hex chars, with a prefix. */
@@ -7,8 +8,14 @@ export function newId(prefix: string, nowMs: number = Date.now()): string {
 
 /** SHA-256 hex of a string. */
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
 }
+
+/**
+ * crypto.hash (Node ≥ 20.12): a third of createHash's cost on short inputs, which matters when
+ * `audit verify` hashes three million of them; createHash before it.
+ */
+const oneShot = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 
 /** JSON with object keys sorted, so equal values always hash equally. */
 export function canonicalJson(value: unknown): string {
