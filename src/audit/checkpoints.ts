@@ -11,6 +11,7 @@
  * storing somewhere the host cannot reach.
  */
 import { createPublicKey, sign, verify as verifySignature } from 'node:crypto';
+import { z } from 'zod';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -67,32 +68,31 @@ export function signCheckpoint(key: SigningKey, body: Omit<CheckpointBody, 'v' |
   return { ...full, publicKey: key.publicKeyPem, signature };
 }
 
-const FIELDS: [keyof Checkpoint, 'number' | 'string' | 'number|null' | 'string|null'][] = [
-  ['v', 'number'],
-  ['headSeq', 'number'],
-  ['headHash', 'string'],
-  ['count', 'number'],
-  ['at', 'string'],
-  ['keyedFromSeq', 'number|null'],
-  ['macKeyId', 'string|null'],
-  ['publicKeyFingerprint', 'string'],
-  ['publicKey', 'string'],
-  ['signature', 'string'],
-];
+/** The shape of a checkpoint read from anywhere (the table, a file, a user). */
+const checkpointShape = z.object({
+  v: z.number().int(),
+  headSeq: z.number().int().nonnegative(),
+  headHash: z.string(),
+  count: z.number().int().nonnegative(),
+  at: z.string(),
+  keyedFromSeq: z.number().int().nullable(),
+  macKeyId: z.string().nullable(),
+  publicKeyFingerprint: z.string(),
+  publicKey: z.string(),
+  signature: z.string(),
+});
 
 /**
  * Checks a checkpoint from anywhere (the table, a file, a user): well formed, signed by the public
  * key it carries, and that key is `trusted` (this server's). Returns the reason it is not.
  */
 export function checkCheckpoint(c: unknown, trusted: SigningKey): { ok: true; checkpoint: Checkpoint } | { ok: false; reason: string } {
-  if (!c || typeof c !== 'object' || Array.isArray(c)) return { ok: false, reason: 'not a checkpoint: expected a JSON object' };
-  const o = c as Record<string, unknown>;
-  for (const [f, t] of FIELDS) {
-    const v = o[f];
-    const okType = t === 'number' ? Number.isSafeInteger(v) : t === 'string' ? typeof v === 'string' : t === 'number|null' ? v === null || Number.isSafeInteger(v) : v === null || typeof v === 'string';
-    if (!okType) return { ok: false, reason: `not a checkpoint: field "${f}" must be ${t.replace('|', ' or ')}` };
+  const parsed = checkpointShape.safeParse(c);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, reason: issue.path.length ? `not a checkpoint: field "${issue.path.join('.')}": ${issue.message}` : 'not a checkpoint: expected a JSON object' };
   }
-  const cp = o as unknown as Checkpoint;
+  const cp = parsed.data as Checkpoint;
   if (cp.v !== 1) return { ok: false, reason: `checkpoint version ${cp.v} is not supported` };
   let fp: string;
   let pub;
