@@ -10,6 +10,7 @@ import { routerCapability } from './router/capability';
 import { sloCapability } from './slo/capability';
 import { analysisCapability } from './analysis/capability';
 import { outboxCapability } from './outbox/capability';
+import { verifyCapability } from './verify/capability';
 
 /** Every capability, in start-up order. Adding a capability is one import and one entry here. */
 export const capabilities: Capability[] = [
@@ -23,5 +24,6 @@ export const capabilities: Capability[] = [
   routerCapability,
   sloCapability,
   analysisCapability,
+  verifyCapability,
   webCapability,
 ];
