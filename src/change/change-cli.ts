@@ -1,4 +1,4 @@
-import { parseSets } from '../rollout/revision';
+import { parseSets } from '../cli/sets';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { parseFormat } from '../cli/context';

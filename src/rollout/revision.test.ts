@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeRevision, mergeConfig, parseSets, revisionDigest } from './revision';
+import { makeRevision, mergeConfig, revisionDigest } from './revision';
+import { parseSets } from '../cli/sets';
 import { formatDurationMs, parseDurationMs } from '../core/duration';
 
 test('a revision is immutable and its digest covers version, artifact and config', () => {

@@ -48,17 +48,6 @@ export function mergeConfig(previous: Record<string, string>, sets: Record<strin
   return out;
 }
 
-/** Parses `--set KEY=VALUE` arguments; returns the pairs or the first bad argument. */
-export function parseSets(args: string[]): { sets: Record<string, string> } | { bad: string } {
-  const sets: Record<string, string> = {};
-  for (const a of args) {
-    const eq = a.indexOf('=');
-    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(a.slice(0, eq))) return { bad: a };
-    sets[a.slice(0, eq)] = a.slice(eq + 1);
-  }
-  return { sets };
-}
-
 /** A config value as a release gives it: plain, or a secret stored as given but never shown to readers. */
 export type ConfigSet = string | { secret: true; value: string };
 

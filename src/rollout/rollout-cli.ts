@@ -3,7 +3,7 @@ import type { CliContext } from '../cli/context';
 import { CliError, EXIT } from '../cli/exit-codes';
 import { renderTable } from '../cli/table';
 import { formatDurationMs, parseDurationMs } from '../core/duration';
-import { parseSets } from './revision';
+import { parseSets } from '../cli/sets';
 import type { RunView, StatusView } from './rollout-status';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
