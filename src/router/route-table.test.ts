@@ -73,6 +73,17 @@ describe('RouteTable schema', () => {
     );
   });
 
+  test('route names follow the one resource-name rule: a catalog service name (dots, up to 253) is a valid route name', () => {
+    const [m] = parseRouteTables(good, 'a.yaml');
+    const long = `shop.checkout.${'a'.repeat(200)}`;
+    const ok = checkRouteTable({ ...m, spec: { routes: [{ ...m.spec.routes[0], name: long }] } });
+    assert.equal(ok.spec.routes[0].name, long);
+    assert.throws(
+      () => checkRouteTable({ ...m, spec: { routes: [{ ...m.spec.routes[0], name: 'a'.repeat(254) }] } }),
+      (e: InputError) => e.issues[0].path === 'spec.routes[0].name' && /at most 253/.test(e.issues[0].message),
+    );
+  });
+
   test('merge keeps the first table defining a route', () => {
     const [a] = parseRouteTables(good, 'a.yaml');
     const b = { ...a, metadata: { name: 'b' } };

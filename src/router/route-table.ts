@@ -1,6 +1,6 @@
 import { routeTableGate } from './route-table-gate';
 import { z } from 'zod';
-import { KindRegistry, SHIPGATE_API_VERSION, type EgressUrl, type KindDefinition } from '../core/kinds';
+import { KindRegistry, SHIPGATE_API_VERSION, resourceName, type EgressUrl, type KindDefinition } from '../core/kinds';
 import { parseDocuments, type Manifest } from '../core/manifest';
 import { InputError, formatIssue, type Issue } from '../core/errors';
 
@@ -32,7 +32,8 @@ export type BackendSpec = z.infer<typeof backendSchema>;
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name').transform((s) => s.toLowerCase());
 
 export const routeSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9._]{0,61}[a-z0-9])?$/, 'expected a lowercase route name'),
+  /** Named by the same rule as every resource (a route is usually named after its service). */
+  name: resourceName,
   match: z
     .strictObject({
       /** Host without port; "*" for any, "*.example.com" for subdomains. */
