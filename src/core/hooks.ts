@@ -27,6 +27,8 @@ export const HOOKS = {
   deployMarkers: 'rollout.markers',
   /** Notifications written in the caller's transaction and sent after commit (Outbox). Provider: outbox. */
   outbox: 'outbox',
+  /** Verification evidence recorded against revisions, and what a release lacks. Provider: verify. */
+  verifyEvidence: 'verify.evidence',
 } as const;
 
 /** One notification: POSTed as JSON to `url` after the transaction that enqueued it commits. */
@@ -167,4 +169,16 @@ export interface DeployMarker {
 
 export interface DeployMarkers {
   list(filter: { service?: string; environment?: string; sinceMs?: number }): Promise<DeployMarker[]>;
+}
+
+/** What verification a release can require (a Rollout's `spec.verify`, an ApprovalPolicy rule). */
+export const VERIFICATION_KINDS = ['migration', 'openapi', 'pact', 'canIDeploy', 'scan'] as const;
+export type VerificationKindName = (typeof VERIFICATION_KINDS)[number];
+
+export interface VerifyEvidence {
+  /**
+   * What stops the revision (service, version, artifact exactly) from having passing evidence of
+   * each required kind: missing, or the latest record failing. Empty when all are satisfied.
+   */
+  problems(subject: { service: string; version: string; artifact: string }, required: readonly VerificationKindName[]): Promise<{ kind: VerificationKindName; problem: 'missing' | 'failing'; message: string; evidenceId?: string }[]>;
 }

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The Revision value both sides of the DeployTarget port use: rollouts make revisions, targets
  * run them. Its behaviour (digest, binding, config merge) is in src/rollout/revision.ts.
@@ -29,3 +31,8 @@ export interface Revision {
   /** ISO-8601 UTC. */
   createdAt: string;
 }
+
+
+/** A version as releases name it: letters, digits, "-", "." or "_", at most 50 (the rule `rollout release` applies). */
+export const VERSION_RE = /^[A-Za-z0-9][-A-Za-z0-9._]{0,49}$/;
+export const versionName = z.string().regex(VERSION_RE, 'expected letters, digits, "-", "." or "_" (at most 50)');

@@ -1,0 +1,74 @@
+/**
+ * Records verification evidence (computed here from the inputs, see verifier.ts) and answers
+ * whether a revision has what a release requires (HOOKS.verifyEvidence).
+ */
+import type { Principal } from '../auth/roles';
+import type { ServerContext } from '../core/capability';
+import { InputError, NotFoundError } from '../core/errors';
+import { newId, sha256 } from '../core/ids';
+import { transaction } from '../store/db';
+import { evidenceProblems, type EvidenceProblem, type EvidenceRecord, type EvidenceSubject, type VerificationKind } from './evidence';
+import type { EvidenceStore } from './evidence-store';
+import type { Verifier } from './verifier';
+
+export class EvidenceService {
+  private readonly verifiers = new Map<VerificationKind, Verifier>();
+
+  constructor(
+    private readonly ctx: ServerContext,
+    readonly store: EvidenceStore,
+    verifiers: readonly Verifier[],
+  ) {
+    for (const v of verifiers) this.verifiers.set(v.kind, v as Verifier);
+  }
+
+  /** The kinds this server can compute (the others come later or from another capability). */
+  kinds(): VerificationKind[] {
+    return [...this.verifiers.keys()];
+  }
+
+  /**
+   * Runs the `kind` check on `input` and records the outcome against the revision, with a
+   * `verify.evidence` audit event in the same transaction. Bad input records nothing.
+   */
+  async record(kind: VerificationKind, subject: EvidenceSubject, input: unknown, actor: Principal): Promise<EvidenceRecord> {
+    const v = this.verifiers.get(kind);
+    if (!v) throw new NotFoundError(`this server computes no ${kind} verification (it computes: ${this.kinds().join(', ') || 'none'})`);
+    const parsed = v.input.safeParse(input);
+    if (!parsed.success) {
+      throw new InputError(`invalid ${kind} verification input`, parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)].join('.'), message: i.message })));
+    }
+    const outcome = v.run(parsed.data);
+    const inputs = Object.fromEntries(Object.entries(v.texts(parsed.data)).map(([name, text]) => [name, sha256(text)]));
+    const now = this.ctx.clock.now();
+    const record: EvidenceRecord = {
+      id: newId('vev', now),
+      ...subject,
+      kind,
+      verdict: outcome.verdict,
+      summary: outcome.summary,
+      inputs,
+      result: outcome.result,
+      irreversible: outcome.irreversible === true,
+      recordedAtMs: now,
+      recordedBy: actor.user,
+    };
+    await transaction(this.ctx.db, async (trx) => {
+      await this.store.insert(trx, record);
+      await this.ctx.audit.append(trx, {
+        actor: actor.user,
+        action: 'verify.evidence',
+        kind: 'Verification',
+        name: `${subject.service}/${subject.version}`,
+        details: { id: record.id, kind, verdict: record.verdict, summary: record.summary, artifact: subject.artifact, inputs, irreversible: record.irreversible },
+      });
+    });
+    return record;
+  }
+
+  async problems(subject: EvidenceSubject, required: readonly VerificationKind[]): Promise<EvidenceProblem[]> {
+    if (required.length === 0) return [];
+    const records = await this.store.list({ ...subject, limit: 1000 });
+    return evidenceProblems(required, records, subject);
+  }
+}

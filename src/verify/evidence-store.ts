@@ -1,0 +1,106 @@
+/**
+ * The `verify_evidence` table: one row per verification result recorded against a revision.
+ * Rows are only ever inserted (a new result supersedes an older one by time, see evidence.ts);
+ * each insert writes a `verify.evidence` audit event in the same transaction.
+ */
+import type { Migration } from 'kysely';
+import { fromJson, toJson, type Db, type Tx } from '../store/db';
+import type { EvidenceRecord, EvidenceSubject, VerificationKind } from './evidence';
+
+export const verifyMigrations: Record<string, Migration> = {
+  '202612040100_verify_evidence': {
+    async up(db) {
+      await db.schema
+        .createTable('verify_evidence')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('artifact', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('verdict', 'text', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('inputs', 'text', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('irreversible', 'integer', (c) => c.notNull())
+        .addColumn('recorded_ms', 'bigint', (c) => c.notNull())
+        .addColumn('recorded_by', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('verify_evidence_revision').on('verify_evidence').columns(['service', 'version', 'artifact', 'kind']).execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('verify_evidence').execute();
+    },
+  },
+};
+
+/** The row as both databases return it (pg gives bigint as number here, see store/db.ts). */
+interface EvidenceRow {
+  id: string;
+  service: string;
+  version: string;
+  artifact: string;
+  kind: string;
+  verdict: string;
+  summary: string;
+  inputs: string;
+  result: string;
+  irreversible: number;
+  recorded_ms: number | string;
+  recorded_by: string;
+}
+
+function toRecord(r: EvidenceRow): EvidenceRecord {
+  return {
+    id: r.id,
+    service: r.service,
+    version: r.version,
+    artifact: r.artifact,
+    kind: r.kind as VerificationKind,
+    verdict: r.verdict === 'pass' ? 'pass' : 'fail',
+    summary: r.summary,
+    inputs: fromJson<Record<string, string>>(r.inputs),
+    result: fromJson<unknown>(r.result),
+    irreversible: Number(r.irreversible) === 1,
+    recordedAtMs: Number(r.recorded_ms),
+    recordedBy: r.recorded_by,
+  };
+}
+
+export class EvidenceStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(trx: Tx, e: EvidenceRecord): Promise<void> {
+    await trx
+      .insertInto('verify_evidence')
+      .values({
+        id: e.id,
+        service: e.service,
+        version: e.version,
+        artifact: e.artifact,
+        kind: e.kind,
+        verdict: e.verdict,
+        summary: e.summary,
+        inputs: toJson(e.inputs),
+        result: toJson(e.result),
+        irreversible: e.irreversible ? 1 : 0,
+        recorded_ms: e.recordedAtMs,
+        recorded_by: e.recordedBy,
+      })
+      .execute();
+  }
+
+  /** Every record for a revision (or every version of a service when `version` is left out), newest first, at most `limit`. */
+  async list(filter: Partial<EvidenceSubject> & { service: string; kind?: VerificationKind; limit?: number }): Promise<EvidenceRecord[]> {
+    let q = this.db.selectFrom('verify_evidence').selectAll().where('service', '=', filter.service);
+    if (filter.version !== undefined) q = q.where('version', '=', filter.version);
+    if (filter.artifact !== undefined) q = q.where('artifact', '=', filter.artifact);
+    if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+    const rows = (await q.orderBy('recorded_ms', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 500).execute()) as EvidenceRow[];
+    return rows.map(toRecord);
+  }
+
+  async get(id: string): Promise<EvidenceRecord | undefined> {
+    const r = (await this.db.selectFrom('verify_evidence').selectAll().where('id', '=', id).executeTakeFirst()) as EvidenceRow | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+}
