@@ -50,6 +50,19 @@ describe('requiredApprovals', () => {
     assert.equal(requiredApprovals({ ...subject, service: 'db' }, policies).requireRollbackPlan, true);
     assert.deepEqual(requiredApprovals({ ...subject, service: 'db' }, policies).matched, ['default/prod-low', 'default/db']);
   });
+  test('verifications of every matching rule apply to every type of change, standard and emergency included', () => {
+    const gated = [{ name: 'gates', spec: approvalPolicySpecSchema.parse({ rules: [
+      { name: 'prod', match: { environments: ['production'] }, requireVerifications: ['scan', 'migration'] },
+      { name: 'shop-api', match: { services: ['shop'] }, requireVerifications: ['openapi', 'scan'] },
+    ] }) }];
+    for (const type of ['normal', 'standard', 'emergency'] as const) {
+      assert.deepEqual(requiredApprovals({ ...subject, type }, gated).verifications, ['migration', 'openapi', 'scan'], type);
+    }
+    assert.deepEqual(requiredApprovals({ ...subject, service: 'cart', environment: 'staging' }, gated).verifications, []);
+    const bad = approvalPolicySpecSchema.safeParse({ rules: [{ name: 'x', requireVerifications: ['lint'] }] });
+    assert.equal(bad.success, false);
+    assert.deepEqual(bad.error!.issues[0].path, ['rules', 0, 'requireVerifications', 0]);
+  });
   test('schema refuses unknown fields and bad levels with the field path', () => {
     const r = approvalPolicySpecSchema.safeParse({ rules: [{ name: 'x', match: { levels: ['severe'] } }] });
     assert.equal(r.success, false);

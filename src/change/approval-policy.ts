@@ -4,6 +4,7 @@
  * status of a change's approvals. Segregation-of-duties rules live in change-sod.ts.
  */
 import { z } from 'zod';
+import { VERIFICATION_KINDS, type VerificationKindName } from '../core/hooks';
 import { CHANGE_TYPES, type ChangeType } from './change-state-machine';
 import { RISK_LEVELS, type RiskLevel } from './risk-points';
 
@@ -31,6 +32,11 @@ export const approvalRuleSchema = z.strictObject({
   require: z.array(approvalRequirementSchema).default([]),
   requireRollbackPlan: z.boolean().default(false),
   requireOncall: z.boolean().default(false),
+  /**
+   * Verifications the revision must have passed before it ships (evidence recorded against its
+   * exact version and artifact): migration, openapi, pact, canIDeploy, scan.
+   */
+  requireVerifications: z.array(z.enum(VERIFICATION_KINDS)).default([]),
 });
 
 export const approvalPolicySpecSchema = z.strictObject({
@@ -70,6 +76,8 @@ export interface RequiredApprovals {
   requirements: Requirement[];
   requireRollbackPlan: boolean;
   requireOncall: boolean;
+  /** Verifications the matching rules require of the revision (absent in changes stored before they existed). */
+  verifications?: VerificationKindName[];
   /** `policy/rule` names that matched. */
   matched: string[];
 }
@@ -92,15 +100,20 @@ function matches(rule: ApprovalRule, s: PolicySubject): boolean {
  * The approvals a change needs. Every matching rule of every policy applies; for the same stage
  * and group the largest count wins. Without a matching rule: standard changes need none (they
  * are pre-approved), normal changes one peer (two when high or critical), emergency changes one.
- * An irreversible change always needs two approvers.
+ * An irreversible change always needs two approvers. The verifications of every matching rule
+ * apply to every type of change, standard and emergency included.
  */
 export function requiredApprovals(s: PolicySubject, policies: { name: string; spec: ApprovalPolicySpec }[]): RequiredApprovals {
   const reqs: Requirement[] = [];
   const matched: string[] = [];
   let requireRollbackPlan = HIGH_IMPACT_LEVELS.includes(s.level);
   let requireOncall = HIGH_IMPACT_LEVELS.includes(s.level);
+  const verifications = new Set<VerificationKindName>();
   const stageFor = (group: string | undefined): ApprovalStage => (s.type === 'emergency' || group ? 'authorize' : 'assess');
 
+  // Verifications apply to every type of change: a pre-approved (standard) or emergency change
+  // skips approvals, never the evidence that the revision is safe to run.
+  for (const p of policies) for (const rule of p.spec.rules) if (matches(rule, s)) for (const v of rule.requireVerifications) verifications.add(v);
   if (s.type !== 'standard') {
     for (const p of policies) {
       for (const rule of p.spec.rules) {
@@ -125,7 +138,7 @@ export function requiredApprovals(s: PolicySubject, policies: { name: string; sp
     const prev = merged.get(key);
     if (!prev || r.count > prev.count) merged.set(key, r);
   }
-  return { requirements: [...merged.values()], requireRollbackPlan, requireOncall, matched };
+  return { requirements: [...merged.values()], requireRollbackPlan, requireOncall, verifications: [...verifications].sort(), matched };
 }
 
 /** Groups a user belongs to across all policies. */

@@ -11,11 +11,12 @@
  */
 import type { Principal } from '../auth/roles';
 import { RefusedError, type RefusalCode } from '../core/errors';
-import type { Authorization, Authorizer, GateAction, GateSubject } from '../core/hooks';
+import { HOOKS, type Authorization, type Authorizer, type GateAction, type GateSubject, type VerifyEvidence } from '../core/hooks';
 import { transaction, type Tx } from '../store/db';
 import type { ChangeService } from './change-service';
 import { budgetFor, loadFacts, tierOf, type FactsSnapshot } from './change-facts';
 import { insideFreeze } from './change-conflicts';
+import { irreversibleApprovalsMet } from './change-sod';
 import type { ChangeRequest } from './change-store';
 import { budgetDemand, bindingDifferences, continuesChange, describeDifferences, roleMayAct, slotRefusal, ACTION_ROLES, type BudgetDecision } from './gate-rules';
 import { matchingTemplate } from './standard-template';
@@ -131,7 +132,10 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       if (demand.needsApproval && (await approvalsOf(c)) === 0) {
         return no('BUDGET_REQUIRES_APPROVAL', `the error budget policy asks for an approved change before ${subject.service} ships to ${subject.environment} (${budget.reason}); ${c.id} is ${c.type} with no approval — get one (shipgate change approve ${c.id}) or use a normal change`, { changeId: c.id });
       }
-      const reasons = [`change request ${c.id} (${c.type}) authorises this revision`, `error budget: ${budget.decision ?? 'no SLO gate'}`, ...(frozen ? [`emergency change crosses freeze window ${frozen}`] : [])];
+      // 5. Verifications: evidence for exactly this revision (release and retry ship one).
+      const verified = await verifications(action, subject, c);
+      if (verified.refuse) return no(verified.refuse.code, verified.refuse.message, { changeId: c.id, ...verified.refuse.details });
+      const reasons = [`change request ${c.id} (${c.type}) authorises this revision`, ...verified.reasons, `error budget: ${budget.decision ?? 'no SLO gate'}`, ...(frozen ? [`emergency change crosses freeze window ${frozen}`] : [])];
       return grant(action, subject, actor, c, { frozen, budgetRemaining: budget.budgetRemainingFraction }, reasons);
     },
 
@@ -142,6 +146,35 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       return (trx) => svc.completeIn(trx, changeId, 'system:rollout', outcome, consumed);
     },
   };
+
+  /**
+   * The verifications the caller (a Rollout's spec.verify) and the change's approval rules
+   * require, checked against the evidence recorded for the exact revision; and evidence that
+   * found an irreversible change (a DROP) makes the change need two approvers whatever it says.
+   * Emergency and standard changes skip approvals, never this.
+   */
+  async function verifications(action: GateAction, subject: GateSubject, c: ChangeRequest): Promise<{ reasons: string[]; refuse?: { code: RefusalCode; message: string; details: Record<string, unknown> } }> {
+    if (!subject.revision || (action !== 'release' && action !== 'retry')) return { reasons: [] };
+    const required = [...new Set([...(subject.verify ?? []), ...(c.requirements?.verifications ?? [])])].sort();
+    const evidence = ctx.services.get<VerifyEvidence>(HOOKS.verifyEvidence);
+    const rev = { service: subject.service, version: subject.revision.version, artifact: subject.revision.artifact };
+    if (!evidence) {
+      if (required.length === 0) return { reasons: [] };
+      return { reasons: [], refuse: { code: 'VERIFICATION_REQUIRED', message: `${required.join(', ')} verification is required of ${subject.service} ${rev.version} but this server records no verification evidence`, details: { required } } };
+    }
+    const problems = required.length ? await evidence.problems(rev, required) : [];
+    if (problems.length) {
+      return { reasons: [], refuse: { code: 'VERIFICATION_REQUIRED', message: problems.map((p) => p.message).join('; '), details: { required, problems } } };
+    }
+    const irreversible = await evidence.irreversible(rev);
+    const approvers = (await svc.store.approvals(c.id, c.cycle)).filter((a) => a.decision === 'approve').map((a) => a.user);
+    if (irreversible.length && !irreversibleApprovalsMet({ author: c.author, irreversible: true, approvers, compensatingReviewers: [] })) {
+      const got = [...new Set(approvers.filter((a) => a !== c.author))];
+      const found = irreversible.map((x) => `${x.kind} ${x.evidenceId}: ${x.summary}`).join('; ');
+      return { reasons: [], refuse: { code: 'CHANGE_NOT_APPROVED', message: `the verification evidence of ${subject.service} ${rev.version} found an irreversible change (${found}); it needs two approvers other than the author, change request ${c.id} has ${got.length} — shipgate change approve ${c.id}`, details: { irreversible } } };
+    }
+    return { reasons: required.length ? [`verified: ${required.join(', ')}`] : [] };
+  }
 
   async function approvalsOf(c: ChangeRequest): Promise<number> {
     return (await svc.store.approvals(c.id, c.cycle)).filter((a) => a.decision === 'approve').length;

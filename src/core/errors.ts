@@ -83,6 +83,8 @@ export const REFUSAL_CODES = [
   'SOD_VIOLATION',
   /** A name reserved for the system, or a user that does not exist. */
   'IDENTITY_REFUSED',
+  /** A verification the Rollout or the approval policy requires is missing or failing for this exact revision. */
+  'VERIFICATION_REQUIRED',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

@@ -97,6 +97,8 @@ export interface GateSubject {
   title?: string;
   /** What kind of change it is, for templates and risk (flags and routes are `config`). */
   kind?: 'code' | 'config' | 'schema' | 'data-migration';
+  /** Verifications the caller requires of `revision` (a Rollout's `spec.verify`); ApprovalPolicy rules may add more. */
+  verify?: readonly VerificationKindName[];
 }
 
 /** A granted authorisation: `claim` must run in the transaction that starts the action. */
@@ -181,4 +183,6 @@ export interface VerifyEvidence {
    * each required kind: missing, or the latest record failing. Empty when all are satisfied.
    */
   problems(subject: { service: string; version: string; artifact: string }, required: readonly VerificationKindName[]): Promise<{ kind: VerificationKindName; problem: 'missing' | 'failing'; message: string; evidenceId?: string }[]>;
+  /** The latest evidence of each kind for the revision that found an irreversible change (a DROP): it needs two approvers. */
+  irreversible(subject: { service: string; version: string; artifact: string }): Promise<{ kind: VerificationKindName; evidenceId: string; summary: string }[]>;
 }

@@ -32,7 +32,7 @@ export const verifyCapability: Capability = {
   migrations: verifyMigrations,
   init(ctx) {
     const svc = serviceOf(ctx);
-    const hook: VerifyEvidence = { problems: (subject, required) => svc.problems(subject, required) };
+    const hook: VerifyEvidence = { problems: (subject, required) => svc.problems(subject, required), irreversible: (subject) => svc.irreversible(subject) };
     ctx.services.provide(HOOKS.verifyEvidence, hook);
   },
   routes(app, ctx) {

@@ -7,7 +7,7 @@ import type { ServerContext } from '../core/capability';
 import { InputError, NotFoundError } from '../core/errors';
 import { newId, sha256 } from '../core/ids';
 import { transaction } from '../store/db';
-import { evidenceProblems, type EvidenceProblem, type EvidenceRecord, type EvidenceSubject, type VerificationKind } from './evidence';
+import { evidenceProblems, latestByKind, type EvidenceProblem, type EvidenceRecord, type EvidenceSubject, type VerificationKind } from './evidence';
 import type { EvidenceStore } from './evidence-store';
 import type { Verifier } from './verifier';
 
@@ -70,5 +70,11 @@ export class EvidenceService {
     if (required.length === 0) return [];
     const records = await this.store.list({ ...subject, limit: 1000 });
     return evidenceProblems(required, records, subject);
+  }
+
+  /** The latest evidence per kind that found an irreversible change. */
+  async irreversible(subject: EvidenceSubject): Promise<{ kind: VerificationKind; evidenceId: string; summary: string }[]> {
+    const latest = latestByKind(await this.store.list({ ...subject, limit: 1000 }), subject);
+    return [...latest.values()].filter((r) => r.irreversible).map((r) => ({ kind: r.kind, evidenceId: r.id, summary: r.summary }));
   }
 }
