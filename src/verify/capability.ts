@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS, type VerifyEvidence } from '../core/hooks';
+import { evidenceCommands } from './evidence-cli';
 import { evidenceRoutes } from './evidence-routes';
 import { EvidenceService } from './evidence-service';
 import { EvidenceStore, verifyMigrations } from './evidence-store';
@@ -43,5 +44,6 @@ export const verifyCapability: Capability = {
     migrationCommands(verify, cli);
     openapiCommands(verify, cli);
     scanCommands(verify, cli);
+    evidenceCommands(verify, cli);
   },
 };
