@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/roles';
 import type { Clock } from '../core/clock';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../core/errors';
-import type { Authorization, Authorizer, GateAction, RevisionBinding } from '../core/hooks';
+import type { Authorization, Authorizer, GateAction, RevisionBinding, VerificationKindName } from '../core/hooks';
 import { newId } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { ResourceStore } from '../resources/resource-store';
@@ -31,6 +31,8 @@ export interface ReleaseInput {
 export interface GateOptions {
   changeId?: string;
   emergency?: string;
+  /** Verifications the Rollout requires of the revision (spec.verify); set by the service, not by callers. */
+  verify?: readonly VerificationKindName[];
 }
 
 /** Releases, commands on runs (promote, pause, resume, abort), retry and undo. */
@@ -69,7 +71,7 @@ export class RolloutService {
     if (stable && stable.digest === makeRevision({ ...draft, service: input.service, environment: input.environment, number: 0, createdAt: '' }).digest) {
       throw new ConflictError(`${input.service} in ${input.environment} already runs this exact revision (${stable.id}, version ${stable.version}); change the version or the config`);
     }
-    const auth = await this.authorize('release', input.service, input.environment, binding, { changeId: input.changeId, emergency: input.emergency }, actor);
+    const auth = await this.authorize('release', input.service, input.environment, binding, { changeId: input.changeId, emergency: input.emergency, verify: spec.verify }, actor);
     const number = await this.store.nextRevisionNumber(input.service, input.environment);
     const revision = makeRevision({ ...draft, service: input.service, environment: input.environment, number, createdAt: new Date(this.clock.now()).toISOString() });
     return this.startRun({ name, spec }, stable ?? null, revision, actor.user, auth, async (trx) => this.store.insertRevision(trx, revision), 'release');
@@ -83,7 +85,7 @@ export class RolloutService {
     const rollout = await this.rolloutFor(service, environment);
     const stable = await this.store.stableRevision(service, environment);
     const to = (await this.store.revision(last.toRevision))!;
-    const auth = await this.authorize('retry', service, environment, bindingOf(to), opts, actor);
+    const auth = await this.authorize('retry', service, environment, bindingOf(to), { ...opts, verify: rollout.spec.verify }, actor);
     return this.startRun(rollout, stable ?? null, to, actor.user, auth, undefined, 'retry');
   }
 
@@ -173,6 +175,7 @@ export class RolloutService {
         emergency: opts.emergency !== undefined ? { reason: opts.emergency } : undefined,
         title: `${action} ${service} ${revision?.version ?? ''}`.trim(),
         kind: 'code',
+        verify: opts.verify,
       },
       actor,
     );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs } from '../core/duration';
 import { resourceName } from '../core/kinds';
+import { VERIFICATION_KINDS } from '../core/hooks';
 import { targetSpec } from '../targets/target-spec';
 
 /** Metrics the inline analysis judges from the router's per-version windows. */
@@ -120,13 +121,19 @@ export const rolloutSpec = z.strictObject({
   service: resourceName,
   environment: resourceName.default('production'),
   /** Route of the built-in router (RouteTable) whose backends this rollout manages. */
-  route: z.string().min(1),
+  route: resourceName,
   target: targetSpec,
   strategy: strategySpec,
   /** Old versions are scaled down only after no request reached them for `quietPeriod` (at most `maxWait`). */
   drain: z
     .strictObject({ quietPeriod: durationMs.default(5000), maxWait: durationMs.default(60_000) })
     .default({ quietPeriod: 5000, maxWait: 60_000 }),
+  /**
+   * Verifications each revision must have passed before it is released or retried (evidence for
+   * its exact version and artifact, `shipgate verify … --service --version`): migration, openapi,
+   * pact, canIDeploy, scan. Checked by the authorisation path; an approval policy may add more.
+   */
+  verify: z.array(z.enum(VERIFICATION_KINDS)).default([]),
 });
 export type RolloutSpec = z.output<typeof rolloutSpec>;
 /** What a manifest author writes (durations as text, defaults omitted). */
