@@ -2,6 +2,7 @@
  * The gate's answer and its renderings: table, JSON, JUnit XML (CI test reports), Markdown
  * (pull-request comments). Pure.
  */
+import { junitXml, type JunitCase } from '../cli/junit';
 import { renderTable } from '../cli/table';
 
 export interface GateSloRow {
@@ -63,31 +64,17 @@ function esc(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
-function xml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 /** One test case per SLO objective: failed when a blocking rule matched it, error when it could not be evaluated. */
 export function gateJunit(r: GateResult): string {
-  const cases = r.slos.map((s) => {
+  const cls = `shipgate.gate.${r.service}`;
+  const cases: JunitCase[] = r.slos.map((s) => {
     const blocking = s.matched.filter((m) => !m.endsWith(':allow'));
-    const name = xml(`${s.slo}/${s.objective}`);
-    const cls = xml(`shipgate.gate.${r.service}`);
-    if (s.error) return `    <testcase classname="${cls}" name="${name}"><error message="${xml(s.error)}"/></testcase>`;
-    if (blocking.length) {
-      return `    <testcase classname="${cls}" name="${name}"><failure message="${xml(blocking.join(', '))}">${xml(`budget remaining ${pct(s.budgetRemaining)}, burn 1h ${num(s.burn1h)}, alerts ${s.firing.join(',') || 'none'}`)}</failure></testcase>`;
-    }
-    return `    <testcase classname="${cls}" name="${name}"/>`;
+    const c: JunitCase = { classname: cls, name: `${s.slo}/${s.objective}` };
+    if (s.error) c.error = { message: s.error };
+    else if (blocking.length) c.failure = { message: blocking.join(', '), body: `budget remaining ${pct(s.budgetRemaining)}, burn 1h ${num(s.burn1h)}, alerts ${s.firing.join(',') || 'none'}` };
+    return c;
   });
-  const failures = r.slos.filter((s) => !s.error && s.matched.some((m) => !m.endsWith(':allow'))).length;
-  const errors = r.slos.filter((s) => s.error).length;
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="shipgate gate" tests="${r.slos.length}" failures="${failures}" errors="${errors}">`,
-    `  <testsuite name="${xml(`gate ${r.service}${r.environment ? ` ${r.environment}` : ''}: ${r.decision}`)}" tests="${r.slos.length}" failures="${failures}" errors="${errors}" timestamp="${new Date(r.atMs).toISOString()}">`,
-    `    <properties><property name="decision" value="${r.decision}"/><property name="reason" value="${xml(r.reason)}"/></properties>`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-  ].join('\n');
+  return junitXml('shipgate gate', [
+    { name: `gate ${r.service}${r.environment ? ` ${r.environment}` : ''}: ${r.decision}`, cases, timestamp: new Date(r.atMs), properties: { decision: r.decision, reason: r.reason } },
+  ]);
 }
