@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileConstraint, compileConstraints, contextValue, regexProblem } from './constraint-operators';
+import { compileConstraint, compileConstraints, contextValue } from './constraint-operators';
+import { regexProblem } from '../core/safe-regex';
 import type { Constraint, Operator } from './flag-model';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');

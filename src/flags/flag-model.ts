@@ -3,7 +3,7 @@
  * Pure, no I/O.
  */
 import { z } from 'zod';
-import { regexProblem } from './constraint-operators';
+import { regexProblem } from '../core/safe-regex';
 
 /** Flag types and how long a flag of that type is expected to live, in days (undefined = permanent). */
 export const FLAG_TYPES = {
