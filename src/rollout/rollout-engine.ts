@@ -166,7 +166,7 @@ export class RolloutEngine {
     }
   }
 
-  /** Asks the analysis provider, at most `analysisTimeout`; no provider or no answer is an `error` answer. */
+  /** Asks the analysis provider, waiting at most `analysisTimeout`: no answer by then is an `error` answer; no provider installed, `inconclusive` (a person decides). */
   private async ask(input: AnalysisStepInput, limits: RolloutLimits, what: string): Promise<AnalysisStepResult> {
     const judge = this.d.analysisStep();
     if (!judge) return { verdict: 'inconclusive', summary: `no analysis provider is installed to run ${what}`, nextIntervalMs: 1000 };
