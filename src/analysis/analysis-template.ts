@@ -38,7 +38,8 @@ export const analysisTemplateSpecSchema = z.strictObject({
    * What each judgement reads: `interval`, that interval alone; `sinceStart`, everything from the
    * run's start to the interval's end (more data per verdict at low traffic; a Rollout's inline
    * analysis step). `sinceStart` intervals are not rounded to router buckets and do not wait for
-   * routers to flush: what is not flushed yet counts in the next, larger window.
+   * routers to flush: what is not flushed yet counts in the next, larger window. Replay ignores it:
+   * each line of a replay file is already one judgement's window.
    */
   window: z.enum(['interval', 'sinceStart']).default('interval'),
   /**
