@@ -111,9 +111,12 @@ export function judgeInterval(spec: AnalysisTemplateSpec, state: RunState, iv: I
     extra.threshold = ms;
   }
   next.phases = [...state.phases, phase];
-  const run = runPhase(next.phases, spec.limits, false);
+  // With a count, the run passes once that many measurements were Successful (limits checked first).
+  const complete = spec.count !== undefined && next.phases.filter((p) => p === 'Successful').length >= spec.count;
+  const run = runPhase(next.phases, spec.limits, complete);
   let verdict: IntervalVerdict = 'continue';
-  if (run.phase === 'Failed') verdict = 'fail';
+  if (run.phase === 'Successful') verdict = 'pass';
+  else if (run.phase === 'Failed') verdict = 'fail';
   else if (run.phase === 'Inconclusive') verdict = 'inconclusive';
   else if (run.phase === 'Error') verdict = 'error';
   if (verdict !== 'continue') decide(verdict as RunVerdict, run.reason);

@@ -6,7 +6,7 @@
  */
 import type { ServerContext } from '../core/capability';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
-import { HOOKS, type AnalysisStep, type AnalysisStepInput, type AnalysisStepResult } from '../core/hooks';
+import { HOOKS, type AnalysisMeasurement, type AnalysisStep, type AnalysisStepInput, type AnalysisStepResult } from '../core/hooks';
 import { BUCKET_MS, type MetricsService } from '../metrics/types';
 import { bucketUpperMs, type HistogramCounts } from '../metrics/latency-histogram';
 import { PrometheusSource } from '../metrics/prometheus-source';
@@ -17,6 +17,7 @@ import { finishRun, judgeInterval, newRunState, recordError, type IntervalRecord
 import { ANALYSIS_TEMPLATE_KIND } from './analysis-kind';
 import { analysisTemplateSpecSchema, type AnalysisTemplateSpec } from './analysis-template';
 import { AnalysisStore, type AnalysisRunRow, type StoredInput, type StoredSide } from './analysis-store';
+import { INLINE_TEMPLATE, inlineTemplateSpec } from './inline-template';
 import type { IntervalInput, VersionSample } from './interval-input';
 
 /** Latency samples from histogram counts: each bucket's upper bound, as often as it was hit. */
@@ -29,9 +30,24 @@ export function histogramSamples(h: HistogramCounts): number[] {
   return out;
 }
 
-export function toIntervalInput(s: StoredInput, t?: number): IntervalInput {
+export function toIntervalInput(s: StoredInput, t?: number, durationMs?: number): IntervalInput {
   const side = (v: StoredSide): VersionSample => ({ requests: v.requests, errors: v.errors, latencyMs: histogramSamples(v.latency) });
-  return { ...(t === undefined ? {} : { t }), baseline: side(s.baseline), canary: side(s.canary) };
+  return { ...(t === undefined ? {} : { t }), ...(durationMs === undefined ? {} : { durationMs }), baseline: side(s.baseline), canary: side(s.canary) };
+}
+
+const RUN_PHASES = { pass: 'Successful', fail: 'Failed', inconclusive: 'Inconclusive', error: 'Error' } as const;
+
+/** What the caller sees of one judged interval: its phase, the values it used and why. */
+export function measurementOf(record: IntervalRecord, atMs: number): AnalysisMeasurement | undefined {
+  if (!record.phase) return undefined;
+  const values: Record<string, number> = {};
+  const baselineValues: Record<string, number> = {};
+  for (const m of record.threshold ?? []) {
+    values[m.metric] = m.result;
+    baselineValues[m.metric] = m.baseline;
+  }
+  const reasons = record.phase === 'Successful' ? [] : record.threshold ? [...new Set(record.threshold.filter((m) => m.phase !== 'Successful').map((m) => m.reason))] : [record.reason];
+  return { atMs, phase: record.phase, requests: record.inputs.canary.requests, errors: record.inputs.canary.errors, values, baselineValues, reasons };
 }
 
 /** Reads one interval's counts for both versions; throws when the source fails. */
@@ -55,7 +71,7 @@ export class AnalysisService implements AnalysisStep {
    * in two intervals.
    */
   grid(run: AnalysisRunRow): { originMs: number; stepMs: number } {
-    if (run.spec.metrics.source !== 'builtin') return { originMs: run.startedAtMs, stepMs: run.spec.interval };
+    if (run.spec.metrics.source !== 'builtin' || run.spec.window === 'sinceStart') return { originMs: run.startedAtMs, stepMs: run.spec.interval };
     return { originMs: Math.ceil(run.startedAtMs / BUCKET_MS) * BUCKET_MS, stepMs: Math.ceil(run.spec.interval / BUCKET_MS) * BUCKET_MS };
   }
 
@@ -86,12 +102,13 @@ export class AnalysisService implements AnalysisStep {
   }
 
   async evaluate(input: AnalysisStepInput): Promise<AnalysisStepResult> {
-    const spec = await this.template(input.template);
-    if (!spec) return { verdict: 'error', summary: `AnalysisTemplate "${input.template}" not found`, nextIntervalMs: 5000 };
+    const spec = input.inline ? inlineTemplateSpec(input.inline) : input.template === undefined ? undefined : await this.template(input.template);
+    if (!spec) return { verdict: 'error', summary: input.template === undefined ? 'neither a template nor an inline analysis was given' : `AnalysisTemplate "${input.template}" not found`, nextIntervalMs: 5000 };
+    const templateName = input.inline ? INLINE_TEMPLATE : input.template!;
     let run = await this.store.getRun(input.runId);
     if (!run) {
       run = {
-        id: input.runId, template: input.template, service: input.service, environment: input.environment, route: input.route,
+        id: input.runId, template: templateName, service: input.service, environment: input.environment, route: input.route,
         baselineVersion: input.baselineVersion, canaryVersion: input.canaryVersion, judge: spec.judge,
         startedAtMs: input.startedAtMs, updatedAtMs: input.nowMs, verdict: null, decidedAt: null, reason: 'started', spec, state: newRunState(spec.judge),
       };
@@ -104,16 +121,20 @@ export class AnalysisService implements AnalysisStep {
     }
     let state = run.state;
     const { originMs, stepMs } = this.grid(run);
+    // Runs stored before `window` existed have none: they read single intervals.
+    const sinceStart = run.spec.window === 'sinceStart';
+    const settleMs = sinceStart ? 0 : this.settleMs;
+    const measurements: AnalysisMeasurement[] = [];
     while (!state.verdict) {
       const index = state.intervals;
-      const fromMs = originMs + index * stepMs;
-      const toMs = fromMs + stepMs;
-      if (toMs + this.settleMs > input.nowMs || toMs - run.startedAtMs > run.spec.maxDuration) break;
+      const toMs = originMs + (index + 1) * stepMs;
+      const fromMs = sinceStart ? run.startedAtMs : toMs - stepMs;
+      if (toMs + settleMs > input.nowMs || toMs - run.startedAtMs > run.spec.maxDuration) break;
       let stored: StoredInput | null = null;
       let step: { state: RunState; record: IntervalRecord };
       try {
         stored = await this.read(run, fromMs, toMs);
-        step = judgeInterval(run.spec, state, toIntervalInput(stored), toMs - run.startedAtMs);
+        step = judgeInterval(run.spec, state, toIntervalInput(stored, undefined, toMs - fromMs), toMs - run.startedAtMs);
       } catch (e) {
         step = recordError(run.spec, state, (e as Error).message, toMs - run.startedAtMs);
       }
@@ -123,6 +144,8 @@ export class AnalysisService implements AnalysisStep {
         await this.store.updateRun(trx, run!.id, next, input.nowMs);
       });
       state = next;
+      const m = measurementOf(step.record, toMs);
+      if (m) measurements.push(m);
     }
     const endMs = originMs + state.intervals * stepMs;
     if (!state.verdict && input.nowMs - run.startedAtMs >= run.spec.maxDuration) {
@@ -130,7 +153,8 @@ export class AnalysisService implements AnalysisStep {
       await transaction(this.ctx.db, (trx) => this.store.updateRun(trx, run!.id, finished, input.nowMs));
       state = finished;
     }
-    return this.answer(run.spec, state, Math.max(100, endMs + stepMs + this.settleMs - input.nowMs));
+    const answer = this.answer(run.spec, state, Math.max(100, endMs + stepMs + settleMs - input.nowMs));
+    return { ...answer, phase: state.verdict ? RUN_PHASES[state.verdict] : 'Running', measurements };
   }
 
   private answer(spec: AnalysisTemplateSpec, state: RunState, nextIntervalMs: number): AnalysisStepResult {

@@ -116,6 +116,30 @@ for (const store of await testStores()) {
       assert.deepEqual(show.intervals.map((i) => i.phase), ['Error', 'Error']);
     });
 
+    test('an inline analysis (a Rollout step stated inline) is a threshold run on windows from its start', async () => {
+      const inline: AnalysisStepInput['inline'] = {
+        thresholds: [{ name: 'error-rate', max: 0.05 }, { name: 'request-rate', min: 1 }, { name: 'p99-latency-ms', maxOverBaseline: 100 }],
+        intervalMs: 10_000, count: 2, minRequests: 20, failureLimit: 0, inconclusiveLimit: 3, consecutiveErrorLimit: 4,
+      };
+      const at = (runId: string, nowMs: number, canaryVersion: string) => ({ ...input(runId, 'unused', nowMs, canaryVersion), template: undefined, inline });
+      const good = await step.evaluate(at('inline.1', T0 + 20_000, 'v3'));
+      assert.equal(good.verdict, 'pass', good.summary);
+      assert.equal(good.phase, 'Successful');
+      assert.deepEqual(good.measurements!.map((m) => [m.atMs - T0, m.phase, m.requests, m.values['request-rate']]), [[10_000, 'Successful', 300, 30], [20_000, 'Successful', 600, 30]]);
+      const again = await step.evaluate(at('inline.1', T0 + 40_000, 'v3'));
+      assert.equal(again.verdict, 'pass');
+      assert.deepEqual(again.measurements, []);
+      const bad = await step.evaluate(at('inline.2', T0 + 10_000, 'v2'));
+      assert.equal(bad.verdict, 'fail');
+      assert.equal(bad.phase, 'Failed');
+      assert.deepEqual(bad.measurements![0].reasons, ['error-rate 0.4 > max 0.05']);
+      const low = await step.evaluate(at('inline.3', T0 + 40_000, 'v4'));
+      assert.equal(low.verdict, 'inconclusive', low.summary);
+      assert.deepEqual(low.measurements!.map((m) => m.reasons), Array(4).fill(['need more data: 1 of 20 requests']).map((r, i) => [r[0].replace('1 of', `${i + 1} of`)]));
+      const list = JSON.parse((await s.cli(['analysis', 'list', '-o', 'json'])).stdout) as { runs: { id: string; template: string; judge: string }[] };
+      assert.deepEqual(list.runs.filter((r) => r.id.startsWith('inline.')).map((r) => [r.template, r.judge]), Array(3).fill(['(inline)', 'threshold']));
+    });
+
     test('unknown template and unknown run', async () => {
       const r = await step.evaluate(input('x.1', 'nope', T0 + 10_000));
       assert.equal(r.verdict, 'error');

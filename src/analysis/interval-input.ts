@@ -15,6 +15,8 @@ export type VersionSample = z.infer<typeof versionSampleSchema>;
 export const intervalInputSchema = z.object({
   /** Seconds since the analysis started (or any increasing clock). */
   t: z.number().optional(),
+  /** Length of the window measured, ms: what a `request-rate` threshold divides by. */
+  durationMs: z.number().positive().optional(),
   baseline: versionSampleSchema,
   canary: versionSampleSchema,
 });

@@ -59,3 +59,27 @@ test('run limits keep Failed, Inconclusive and Error apart', () => {
   assert.equal(worstPhase(['Successful', 'Inconclusive', 'Failed']), 'Failed');
   assert.equal(worstPhase(['Successful', 'Error', 'Failed']), 'Error');
 });
+
+test('bounds (max, min, maxOverBaseline) and minRequests, alone or before the conditions', () => {
+  const rows: [object, number, number, MeasurementPhase, RegExp][] = [
+    [{ max: 0.05 }, 6, 0, 'Failed', /^m 0.06 > max 0.05$/],
+    [{ max: 0.05 }, 5, 0, 'Successful', /within its bounds/],
+    [{ min: 0.01 }, 0, 0, 'Failed', /< min 0.01/],
+    [{ maxOverBaseline: 0.02 }, 4, 0, 'Failed', /is 0.03 over baseline's 0.01/],
+    [{ maxOverBaseline: 0.02 }, 3, 0, 'Successful', /within its bounds/],
+    [{ max: 0.05, successCondition: 'result < 0.01' }, 3, 0, 'Failed', /is false/],
+    [{ max: 0.05, failureCondition: 'result > 0.01' }, 9, 0, 'Failed', /> max 0.05/],
+    [{ max: 0.05 }, 0, 101, 'Inconclusive', /^need more data: 100 of 101 requests$/],
+    [{ failureCondition: 'result > 0.05' }, 9, 101, 'Inconclusive', /need more data/],
+    [{ measure: 'request-rate', min: 20 }, 0, 0, 'Failed', /m 10 < min 20/],
+    [{ measure: 'mean-latency', max: 15 }, 0, 0, 'Failed', /m 20 > max 15/],
+  ];
+  for (const [m, errors, minRequests, want, reason] of rows) {
+    const r = evaluateThresholdMetric(metric(m), { ...iv(errors), durationMs: 10_000 }, minRequests);
+    assert.equal(r.phase, want, JSON.stringify(m));
+    assert.match(r.reason, reason, JSON.stringify(m));
+  }
+  // maxOverBaseline is skipped while the baseline has too little traffic.
+  const thin = { baseline: { requests: 10, errors: 0, latencyMs: [] }, canary: { requests: 100, errors: 9, latencyMs: [] } };
+  assert.equal(evaluateThresholdMetric(metric({ maxOverBaseline: 0.02 }), thin, 20).phase, 'Successful');
+});

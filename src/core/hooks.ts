@@ -10,7 +10,7 @@ import type { Tx } from '../store/db';
 export const HOOKS = {
   /** Per-version request series (router buckets and pushed points). Provider: metrics. */
   metrics: 'metrics',
-  /** Judges one interval of a rollout's analysis step from a template. Provider: analysis. */
+  /** Judges one interval of a rollout's analysis step, from a template or stated inline. Provider: analysis. */
   analysisStep: 'analysis.step',
   /** "May this service ship to this environment now?" from SLOs and error budget policy. Provider: slo. */
   releaseGate: 'slo.gate',
@@ -132,11 +132,46 @@ export interface RevisionPreview {
   preview(input: { service: string; environment: string; version: string; artifact?: string; set?: Record<string, string> }): Promise<RevisionBinding>;
 }
 
+/** Metrics an inline analysis judges from the router's per-version windows. */
+export const INLINE_ANALYSIS_METRICS = ['error-rate', 'p50-latency-ms', 'p95-latency-ms', 'p99-latency-ms', 'mean-latency-ms', 'request-rate'] as const;
+export type InlineAnalysisMetric = (typeof INLINE_ANALYSIS_METRICS)[number];
+
+/**
+ * A Rollout's inline `analysis:` step, in the provider's terms: an analysis run with the
+ * threshold judge whose every measurement reads the window from the step's start, passing after
+ * `count` Successful measurements, with the run limits of an AnalysisTemplate.
+ */
+export interface InlineAnalysis {
+  thresholds: {
+    name: InlineAnalysisMetric;
+    /** Failed when the canary's value is above. */
+    max?: number;
+    /** Failed when the canary's value is below. */
+    min?: number;
+    /** Failed when the canary's value exceeds the baseline's over the same window by more than this. */
+    maxOverBaseline?: number;
+  }[];
+  /** Time between measurements, ms. */
+  intervalMs: number;
+  /** Successful measurements after which the run is Successful. */
+  count: number;
+  /** Fewer canary requests than this in the window: the measurement is Inconclusive. */
+  minRequests: number;
+  /** Failed measurements tolerated; one more and the run is Failed. */
+  failureLimit: number;
+  /** Inconclusive measurements tolerated; one more and the run is Inconclusive. */
+  inconclusiveLimit: number;
+  /** Error measurements (the metric source broke) tolerated in a row; one more and the run is Error. */
+  consecutiveErrorLimit: number;
+}
+
 export interface AnalysisStepInput {
   /** Stable id of the analysis run (rollout run id + step index), so results can be stored and resumed. */
   runId: string;
-  /** AnalysisTemplate name. */
-  template: string;
+  /** AnalysisTemplate name; or `inline` instead. */
+  template?: string;
+  /** The analysis itself, when a Rollout step states it inline rather than naming a template. */
+  inline?: InlineAnalysis;
   service: string;
   environment: string;
   route: string;
@@ -147,12 +182,35 @@ export interface AnalysisStepInput {
   nowMs: number;
 }
 
+/** Phase of one measurement: Error = the metric source broke (infrastructure), never a failed release. */
+export type AnalysisMeasurementPhase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
+
+/** One interval's measurement, with the values its phase was judged on. */
+export interface AnalysisMeasurement {
+  /** End of the window measured, ms since epoch. */
+  atMs: number;
+  phase: AnalysisMeasurementPhase;
+  /** The canary's requests and errors in the window. */
+  requests: number;
+  errors: number;
+  /** The canary's value per metric (NaN, stored as null, when there was none). */
+  values: Record<string, number>;
+  /** The baseline's value per metric over the same window. */
+  baselineValues: Record<string, number>;
+  /** Why it was not Successful, for people; empty when it was. */
+  reasons: string[];
+}
+
 export interface AnalysisStepResult {
-  /** `continue` = not decided yet, ask again next interval. */
+  /** `continue` = not decided yet, ask again next interval. `error` = this call could not judge (provider fault). */
   verdict: 'pass' | 'fail' | 'continue' | 'inconclusive' | 'error';
+  /** The analysis run's phase; `Error` (answered as `inconclusive`) means the metric source broke. */
+  phase?: 'Running' | AnalysisMeasurementPhase;
   summary: string;
   /** How long until the next evaluation is useful, ms. */
   nextIntervalMs: number;
+  /** Measurements this call judged, oldest first. */
+  measurements?: AnalysisMeasurement[];
   details?: unknown;
 }
 

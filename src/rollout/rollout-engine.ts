@@ -1,19 +1,19 @@
+import { fallback, handleType, TaskCancelledError, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock';
 import { isDomainError } from '../core/errors';
-import type { AnalysisStep, Authorizer, BurnSignal } from '../core/hooks';
+import type { AnalysisMeasurement, AnalysisStep, AnalysisStepInput, AnalysisStepResult, Authorizer, BurnSignal } from '../core/hooks';
 import type { Tx } from '../store/db';
 import type { MetricsService } from '../metrics/types';
 import { isTargetError, type DeployTarget } from '../targets/deploy-target';
 import type { TrafficRouter } from '../traffic/traffic-router';
 import type { DesiredState } from './plan';
 import type { Revision } from './revision';
-import { rollbackTriggers, type InlineAnalysisSpec, type RollbackTrigger } from './rollout-spec';
+import { rollbackTriggers, rolloutLimits, type InlineAnalysisSpec, type RollbackTrigger, type RolloutLimits } from './rollout-spec';
 import type { RolloutStore } from './rollout-store';
 import type { RunJournal } from './run-journal';
 import * as sm from './run-state';
-import type { RunState, StepRecord, TemplateVerdict } from './run-state';
-import { analysisOutcome, judgeWindow, type Measurement } from './threshold-judge';
+import { trailingErrors, VERDICT_OF_PHASE, type Measurement, type RunState, type StepRecord, type TemplateVerdict } from './run-state';
 import { backendNames, trafficFor } from './traffic-plan';
 
 export const SYSTEM_ACTOR = 'shipgate';
@@ -31,8 +31,6 @@ export interface EngineDeps {
   burnSignal: () => BurnSignal | undefined;
   authorizer: () => Authorizer | undefined;
   log: Logger;
-  /** Consecutive infrastructure failures of one action before the run rolls back. */
-  maxErrors?: number;
 }
 
 /** What one reconcile did: `again` = it moved the run on, look again now; `idle` = wait for time or a command. */
@@ -91,7 +89,7 @@ export class RolloutEngine {
     }
     this.d.log.warn({ err: e, run: run.id }, 'rollout action failed; will retry');
     const next = sm.recordError(fresh, message, now);
-    if (next.errors >= (this.d.maxErrors ?? 10) && fresh.phase !== 'rollingBack') {
+    if (next.errors >= rolloutLimits(fresh.spec).actionErrorLimit && fresh.phase !== 'rollingBack') {
       await this.d.journal.commit(fresh, sm.decideRollback(next, 'error', `gave up after ${next.errors} failed attempts: ${message}`, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'error', message });
       return 'again';
     }
@@ -107,9 +105,10 @@ export class RolloutEngine {
       if (h.failed) return { reason: 'healthFailed', message: `${to.id} unhealthy: ${h.reason ?? 'instances failed'}` };
     }
     const burn = this.d.burnSignal();
-    if (burn && on.includes('sloBurn') && now - (this.burnCheckedAt.get(run.id) ?? 0) >= 5000) {
+    const limits = rolloutLimits(run.spec);
+    if (burn && on.includes('sloBurn') && now - (this.burnCheckedAt.get(run.id) ?? 0) >= limits.burnCheckInterval) {
       this.burnCheckedAt.set(run.id, now);
-      const b = await withTimeout(burn.pageBurning({ service: run.service, environment: run.environment, atMs: now }), 3000, { burning: false, reason: 'SLO burn check timed out' });
+      const b = await withTimeout(() => burn.pageBurning({ service: run.service, environment: run.environment, atMs: now }), limits.burnCheckTimeout, { burning: false, reason: 'SLO burn check timed out' });
       if (b.burning) return { reason: 'sloBurn', message: b.reason };
     }
     return undefined;
@@ -161,45 +160,71 @@ export class RolloutEngine {
         return now >= step.startedAtMs! + step.pauseMs ? complete() : 'idle';
       }
       case 'analysis':
-        return 'templateRef' in step.analysis! ? this.templateAnalysis(run, step, from, to, now) : this.inlineAnalysis(run, step, step.analysis as InlineAnalysisSpec, from, to, now, complete);
+        return 'templateRef' in step.analysis! ? this.templateAnalysis(run, step, from, to, now) : this.inlineAnalysis(run, step, step.analysis as InlineAnalysisSpec, from, to, now);
       case 'drain':
         return this.drain(run, step, from, to, now, complete);
     }
   }
 
-  private async inlineAnalysis(run: RunState, step: StepRecord, spec: InlineAnalysisSpec, from: Revision | null, to: Revision, now: number, complete: () => Promise<Tick>): Promise<Tick> {
-    const last = (step.measurements.at(-1)?.atMs ?? step.startedAtMs)!;
-    if (now < last + spec.interval) return 'idle';
-    const metrics = this.d.metrics();
-    const version = this.names(from, to).canary;
-    // The window grows from the start of the step: more data per verdict at low traffic.
-    const w = metrics
-      ? await metrics.routerWindow({ route: run.spec.route, version, fromMs: step.startedAtMs!, toMs: now + 1 })
-      : { requests: 0, errors: 0, counts: {}, latency: {} };
+  /** Asks the analysis provider, waiting at most `analysisTimeout`: no answer by then is an `error` answer; no provider installed, `inconclusive` (a person decides). */
+  private async ask(input: AnalysisStepInput, limits: RolloutLimits, what: string): Promise<AnalysisStepResult> {
+    const judge = this.d.analysisStep();
+    if (!judge) return { verdict: 'inconclusive', summary: `no analysis provider is installed to run ${what}`, nextIntervalMs: 1000 };
+    const s = Math.round(limits.analysisTimeout / 100) / 10;
+    return withTimeout(() => judge.evaluate(input), limits.analysisTimeout, { verdict: 'error' as const, summary: `the analysis provider did not answer within ${s} s`, nextIntervalMs: 1000 });
+  }
+
+  private analysisInput(run: RunState, step: StepRecord, from: Revision | null, to: Revision, now: number): Omit<AnalysisStepInput, 'runId'> {
     const names = this.names(from, to);
-    const stable =
-      metrics && names.stable && spec.metrics.some((x) => x.maxOverStable !== undefined)
-        ? await metrics.routerWindow({ route: run.spec.route, version: names.stable, fromMs: step.startedAtMs!, toMs: now + 1 })
-        : undefined;
-    const m = judgeWindow(w, now - step.startedAtMs!, spec.metrics, spec.minRequests, now, stable);
-    const measurements = [...(step.measurements as Measurement[]), m];
-    const outcome = analysisOutcome(measurements, spec);
-    const next = { ...run, updatedAtMs: now, steps: run.steps.map((s) => (s.index === step.index ? { ...s, measurements, message: summarise(m) } : s)) };
-    if (outcome === 'failed') {
-      const message = `analysis failed: ${m.reasons.join('; ')}`;
-      await this.d.journal.commit(run, sm.decideRollback(next, 'analysisFailed', message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'analysisFailed', message, step: step.label });
-      return 'again';
-    }
-    if (outcome === 'passed') {
-      const stored = await this.d.journal.note(run, next);
-      return this.advanceAfterNote(stored, step, from);
-    }
-    if (outcome === 'inconclusive') {
-      await this.d.journal.commit(run, sm.pauseRun(next, 'inconclusive', now), 'paused', SYSTEM_ACTOR, { step: step.label, by: 'inconclusive' });
-      return 'idle';
-    }
-    await this.d.journal.note(run, next);
-    return 'idle';
+    return {
+      service: run.service,
+      environment: run.environment,
+      route: run.spec.route,
+      // A first release has no stable version: the canary is its own baseline (maxOverStable never fails).
+      baselineVersion: names.stable ?? names.canary,
+      canaryVersion: names.canary,
+      startedAtMs: step.startedAtMs!,
+      nowMs: now,
+    };
+  }
+
+  /**
+   * An inline step is an analysis run of the analysis capability (threshold judge, windows from the
+   * step's start, pass after `count` Successful measurements). Its id carries the step's start, so
+   * a step resumed after a pause (which starts over) is a new run.
+   */
+  private async inlineAnalysis(run: RunState, step: StepRecord, spec: InlineAnalysisSpec, from: Revision | null, to: Revision, now: number): Promise<Tick> {
+    const before = step.measurements as Measurement[];
+    const last = (before.at(-1)?.atMs ?? step.startedAtMs)!;
+    if (now < last + spec.interval) return 'idle';
+    const limits = rolloutLimits(run.spec);
+    const r = await this.ask({
+      ...this.analysisInput(run, step, from, to, now),
+      runId: `${run.id}.${step.index}.${step.startedAtMs}`,
+      inline: {
+        thresholds: spec.metrics.map((m) => ({
+          name: m.name,
+          ...(m.max === undefined ? {} : { max: m.max }),
+          ...(m.min === undefined ? {} : { min: m.min }),
+          ...(m.maxOverStable === undefined ? {} : { maxOverBaseline: m.maxOverStable }),
+        })),
+        intervalMs: spec.interval,
+        count: spec.count,
+        minRequests: spec.minRequests,
+        failureLimit: spec.failureLimit,
+        inconclusiveLimit: spec.inconclusiveLimit,
+        consecutiveErrorLimit: limits.consecutiveErrorLimit,
+      },
+    }, limits, 'the inline analysis');
+    const relative = from !== null && spec.metrics.some((m) => m.maxOverStable !== undefined);
+    const added = (r.measurements ?? []).map((m) => fromAnalysis(m, relative));
+    // The provider could not judge (no answer in time): an Error measurement, never a Failed one.
+    if (r.verdict === 'error') added.push({ atMs: now, verdict: 'error', phase: 'Error', requests: 0, errors: 0, values: {}, reasons: [r.summary] });
+    if (!added.length && r.verdict === 'continue') return 'idle';
+    const measurements = [...before, ...added];
+    const lastFailed = [...measurements].reverse().find((m) => m.verdict === 'fail');
+    const next = { ...run, updatedAtMs: now, steps: run.steps.map((s) => (s.index === step.index ? { ...s, measurements, message: added.length ? summarise(added.at(-1)!) : r.summary } : s)) };
+    return this.decide(run, step, next, r, measurements, limits, from, now, `analysis failed: ${lastFailed?.reasons.join('; ') ?? r.summary}`);
   }
 
   /** Completes the step on the freshly stored run (its version moved with the note). */
@@ -217,37 +242,35 @@ export class RolloutEngine {
     const verdicts = step.measurements as (TemplateVerdict & { nextAtMs?: number })[];
     const last = verdicts.at(-1);
     if (last?.nextAtMs && now < last.nextAtMs) return 'idle';
-    const judge = this.d.analysisStep();
-    let v: TemplateVerdict & { nextAtMs?: number };
-    if (!judge) v = { atMs: now, verdict: 'inconclusive', summary: `no analysis provider is installed to run template "${spec.templateRef}"` };
-    else {
-      const names = this.names(from, to);
-      const r = await withTimeout(judge.evaluate({
-        runId: `${run.id}.${step.index}`,
-        template: spec.templateRef,
-        service: run.service,
-        environment: run.environment,
-        route: run.spec.route,
-        baselineVersion: names.stable ?? names.canary,
-        canaryVersion: names.canary,
-        startedAtMs: step.startedAtMs!,
-        nowMs: now,
-      }), 15_000, { verdict: 'error' as const, summary: 'the analysis provider did not answer within 15 s', nextIntervalMs: 1000 });
-      v = { atMs: now, verdict: r.verdict, summary: r.summary, nextAtMs: now + Math.max(100, r.nextIntervalMs) };
+    const limits = rolloutLimits(run.spec);
+    const r = await this.ask({ ...this.analysisInput(run, step, from, to, now), runId: `${run.id}.${step.index}`, template: spec.templateRef }, limits, `template "${spec.templateRef}"`);
+    let v: TemplateVerdict & { nextAtMs?: number } = { atMs: now, verdict: r.verdict, summary: r.summary, nextAtMs: now + Math.max(100, r.nextIntervalMs) };
+    let answer = r;
+    if (v.verdict === 'continue' && now - step.startedAtMs! >= spec.maxDuration) {
+      v = { ...v, verdict: 'inconclusive', summary: `${v.summary} (no verdict within ${spec.maxDuration} ms)` };
+      answer = { ...r, verdict: 'inconclusive', summary: v.summary };
     }
-    if (v.verdict === 'continue' && now - step.startedAtMs! >= spec.maxDuration) v = { ...v, verdict: 'inconclusive', summary: `${v.summary} (no verdict within ${spec.maxDuration} ms)` };
-    const next = { ...run, updatedAtMs: now, steps: run.steps.map((s) => (s.index === step.index ? { ...s, measurements: [...verdicts, v], message: v.summary } : s)) };
-    if (v.verdict === 'fail') {
-      await this.d.journal.commit(run, sm.decideRollback(next, 'analysisFailed', `analysis ${spec.templateRef} failed: ${v.summary}`, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'analysisFailed', step: step.label });
+    const measurements = [...verdicts, v];
+    const next = { ...run, updatedAtMs: now, steps: run.steps.map((s) => (s.index === step.index ? { ...s, measurements, message: v.summary } : s)) };
+    return this.decide(run, step, next, answer, measurements, limits, from, now, `analysis ${spec.templateRef} failed: ${v.summary}`);
+  }
+
+  /**
+   * What an analysis answer does to the run: Failed rolls back; Successful completes the step;
+   * Inconclusive (an Error run among them: the metric source broke) pauses for a person; more
+   * errors in a row than `consecutiveErrorLimit` (provider faults the run itself cannot see, such
+   * as no answer in time) pause too. An Error never rolls back.
+   */
+  private async decide(run: RunState, step: StepRecord, next: RunState, r: AnalysisStepResult, measurements: readonly { verdict: string }[], limits: RolloutLimits, from: Revision | null, now: number, failure: string): Promise<Tick> {
+    if (r.verdict === 'fail') {
+      await this.d.journal.commit(run, sm.decideRollback(next, 'analysisFailed', failure, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'analysisFailed', message: failure, step: step.label });
       return 'again';
     }
-    if (v.verdict === 'pass') return this.advanceAfterNote(await this.d.journal.note(run, next), step, from);
-    if (v.verdict === 'inconclusive') {
-      await this.d.journal.commit(run, sm.pauseRun(next, 'inconclusive', now), 'paused', SYSTEM_ACTOR, { step: step.label, by: 'inconclusive' });
-      return 'idle';
-    }
-    if (v.verdict === 'error' && verdicts.filter((x) => x.verdict === 'error').length + 1 >= 5) {
-      await this.d.journal.commit(run, sm.pauseRun(next, 'inconclusive', now), 'paused', SYSTEM_ACTOR, { step: step.label, by: 'analysis errors' });
+    if (r.verdict === 'pass') return this.advanceAfterNote(await this.d.journal.note(run, next), step, from);
+    const errors = trailingErrors(measurements);
+    if (r.verdict === 'inconclusive' || errors > limits.consecutiveErrorLimit) {
+      const by = r.phase === 'Error' || r.verdict !== 'inconclusive' ? 'analysis errors' : 'inconclusive';
+      await this.d.journal.commit(run, sm.pauseRun(next, 'inconclusive', now), 'paused', SYSTEM_ACTOR, { step: step.label, by, ...(by === 'analysis errors' ? { errors } : {}) });
       return 'idle';
     }
     await this.d.journal.note(run, next);
@@ -325,6 +348,14 @@ export class RolloutEngine {
   }
 }
 
+/** The provider's measurement in the run's words (the baseline is the stable version). */
+function fromAnalysis(m: AnalysisMeasurement, withStable: boolean): Measurement {
+  const out: Measurement = { atMs: m.atMs, verdict: VERDICT_OF_PHASE[m.phase], phase: m.phase, requests: m.requests, errors: m.errors, values: m.values, reasons: m.reasons };
+  // As before: the stable version's values are kept when a threshold compares with them.
+  if (withStable && Object.keys(m.baselineValues).length) out.stableValues = m.baselineValues;
+  return out;
+}
+
 function summarise(m: Measurement): string {
   const vals = Object.entries(m.values)
     .map(([k, v]) => `${k}=${Number.isFinite(v) ? Math.round((v as number) * 10_000) / 10_000 : '-'}`)
@@ -332,20 +363,11 @@ function summarise(m: Measurement): string {
   return `${m.verdict}: ${m.requests} requests, ${vals}${m.reasons.length ? ` (${m.reasons.join('; ')})` : ''}`;
 }
 
-/** A hook that does not answer in time must not stall every run: its fallback answer is used. */
-export function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => resolve(fallback), ms);
-    t.unref();
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
+/**
+ * A hook that does not answer in time must not stall every run: its fallback answer is used
+ * (cockatiel: an aggressive timeout, whose timer does not hold the process open, under a fallback
+ * for the timeout alone; the task's own errors still reject).
+ */
+export function withTimeout<T>(task: () => Promise<T>, ms: number, fallbackValue: T): Promise<T> {
+  return wrap(fallback(handleType(TaskCancelledError), () => fallbackValue), timeout(ms, TimeoutStrategy.Aggressive).dangerouslyUnref()).execute(() => task());
 }

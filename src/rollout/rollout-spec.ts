@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { durationMs } from '../core/duration';
+import { INLINE_ANALYSIS_METRICS, VERIFICATION_KINDS } from '../core/hooks';
 import { resourceName } from '../core/kinds';
-import { VERIFICATION_KINDS } from '../core/hooks';
 import { targetSpec } from '../targets/target-spec';
 
 /** Metrics the inline analysis judges from the router's per-version windows. */
-export const INLINE_METRICS = ['error-rate', 'p50-latency-ms', 'p95-latency-ms', 'p99-latency-ms', 'mean-latency-ms', 'request-rate'] as const;
+export const INLINE_METRICS = INLINE_ANALYSIS_METRICS;
 export type InlineMetricName = (typeof INLINE_METRICS)[number];
 
 export const thresholdSpec = z
@@ -25,7 +25,12 @@ export const thresholdSpec = z
   .refine((m) => m.max !== undefined || m.min !== undefined || m.maxOverStable !== undefined, { message: 'set max, min or maxOverStable' });
 export type ThresholdSpec = z.output<typeof thresholdSpec>;
 
-/** Inline thresholds on the canary's router metrics, judged every interval. */
+/**
+ * Inline thresholds on the canary's router metrics, judged every interval: sugar over an analysis
+ * run with the threshold judge (HOOKS.analysisStep), each window from the step's start. Its
+ * measurements are Successful, Failed, Inconclusive or Error (the metric source broke); errors
+ * in a row are limited by the Rollout's `limits.consecutiveErrorLimit`.
+ */
 export const inlineAnalysisSpec = z.strictObject({
   metrics: z.array(thresholdSpec).min(1).max(20),
   /** Time between measurements, ms. */
@@ -39,6 +44,46 @@ export const inlineAnalysisSpec = z.strictObject({
   /** Inconclusive measurements tolerated before the rollout pauses for a person. */
   inconclusiveLimit: z.number().int().min(0).max(10_000).default(30),
 });
+
+/**
+ * Limits of a run, and how long it waits for other capabilities. Runs stored before these fields
+ * existed read the defaults (`rolloutLimits`).
+ */
+export const ROLLOUT_LIMIT_DEFAULTS = {
+  consecutiveErrorLimit: 4,
+  actionErrorLimit: 10,
+  burnCheckInterval: 5000,
+  burnCheckTimeout: 3000,
+  analysisTimeout: 15_000,
+} as const;
+
+export const rolloutLimitsSpec = z
+  .strictObject({
+    consecutiveErrorLimit: z
+      .number().int().min(0).max(1000)
+      .default(ROLLOUT_LIMIT_DEFAULTS.consecutiveErrorLimit)
+      .describe('Analysis measurements in Error (the metric source or the analysis provider broke) tolerated in a row; one more pauses the rollout for a person. An Error never rolls back. Default 4: the 5th error in a row pauses.'),
+    actionErrorLimit: z
+      .number().int().min(1).max(1000)
+      .default(ROLLOUT_LIMIT_DEFAULTS.actionErrorLimit)
+      .describe('Failed attempts in a row at one action (deploy, traffic, store) after which the run rolls back with reason error. Default 10.'),
+    burnCheckInterval: durationMs
+      .default(ROLLOUT_LIMIT_DEFAULTS.burnCheckInterval)
+      .describe('Time between two SLO burn checks of a run (rollback trigger sloBurn), ms or a duration. Default 5s.'),
+    burnCheckTimeout: durationMs
+      .default(ROLLOUT_LIMIT_DEFAULTS.burnCheckTimeout)
+      .describe('Longest wait for the SLO burn check; without an answer the check counts as not burning. Default 3s.'),
+    analysisTimeout: durationMs
+      .default(ROLLOUT_LIMIT_DEFAULTS.analysisTimeout)
+      .describe('Longest wait for the analysis provider to judge an analysis step; without an answer the measurement is an Error. Default 15s.'),
+  })
+  .describe('Limits of a run and its waits for other capabilities; every field has a default.');
+export type RolloutLimits = z.output<typeof rolloutLimitsSpec>;
+
+/** The run's limits, defaults filled in; a spec stored before `limits` existed has none. */
+export function rolloutLimits(spec: { limits?: z.input<typeof rolloutLimitsSpec> }): RolloutLimits {
+  return rolloutLimitsSpec.parse(spec.limits ?? {});
+}
 
 /** An AnalysisTemplate run by the analysis capability, one interval at a time. */
 export const templateAnalysisSpec = z.strictObject({
@@ -134,6 +179,7 @@ export const rolloutSpec = z.strictObject({
    * pact, canIDeploy, scan. Checked by the authorisation path; an approval policy may add more.
    */
   verify: z.array(z.enum(VERIFICATION_KINDS)).default([]),
+  limits: rolloutLimitsSpec.prefault({}),
 });
 export type RolloutSpec = z.output<typeof rolloutSpec>;
 /** What a manifest author writes (durations as text, defaults omitted). */

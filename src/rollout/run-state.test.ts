@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planRelease } from './plan';
 import { strategySpec } from './rollout-spec';
+import { runView } from './rollout-status';
 import * as sm from './run-state';
 import type { RunState } from './run-state';
 
@@ -79,4 +80,25 @@ test('the applied canary weight follows the steps and drops to 0 once traffic is
   assert.equal(sm.appliedCanaryWeight(r), 10);
   r = sm.trafficRestored(r, 2);
   assert.equal(sm.appliedCanaryWeight(r), 0);
+});
+
+test('measurements stored before the inline step was an analysis run still read: verdicts, phases, status', () => {
+  const r = run();
+  // As the old inline judge stored them: no phase, NaN as null, stableValues only with maxOverStable.
+  const stored = JSON.parse(JSON.stringify([
+    { atMs: 1, verdict: 'pass', requests: 40, errors: 0, values: { 'error-rate': 0 }, reasons: [] },
+    { atMs: 2, verdict: 'inconclusive', requests: 5, errors: 0, values: { 'error-rate': NaN }, reasons: ['need more data: 5 of 20 requests'] },
+    { atMs: 3, verdict: 'fail', requests: 40, errors: 9, values: { 'p50-latency-ms': 200 }, stableValues: { 'p50-latency-ms': 20 }, reasons: ['p50-latency-ms 200 is 180 over stable\'s 20 (max +100)'] },
+  ])) as sm.Measurement[];
+  r.steps[2].measurements = stored;
+  assert.deepEqual(stored.map(sm.measurementPhase), ['Successful', 'Inconclusive', 'Failed']);
+  assert.equal(stored[1].values['error-rate'], null);
+  assert.deepEqual(runView(r).steps[2].verdicts, ['pass', 'inconclusive', 'fail']);
+  assert.equal(sm.measurementPhase({ verdict: 'pass', phase: 'Error' }), 'Error');
+});
+
+test('errors in a row at the end of a step count provider faults and Error measurements alike', () => {
+  const v = (s: string) => [...s].map((c) => ({ verdict: c === 'e' ? 'error' : c === 'p' ? 'pass' : 'continue' }));
+  const rows: [string, number][] = [['', 0], ['p', 0], ['e', 1], ['eepe', 1], ['peee', 3], ['eeeee', 5], ['eec', 0]];
+  for (const [s, want] of rows) assert.equal(sm.trailingErrors(v(s)), want, s);
 });

@@ -13,9 +13,9 @@
  *   rollingBack: restoreTraffic ──▶ teardown ──▶ rolledBack        
  */
 import { ConflictError } from '../core/errors';
+import type { AnalysisMeasurementPhase } from '../core/hooks';
 import type { PlanStep } from './plan';
-import type { Measurement } from './threshold-judge';
-import type { RolloutSpec } from './rollout-spec';
+import type { InlineMetricName, RolloutSpec } from './rollout-spec';
 
 export type RunPhase = 'progressing' | 'paused' | 'rollingBack' | 'completed' | 'rolledBack';
 export const TERMINAL_PHASES: RunPhase[] = ['completed', 'rolledBack'];
@@ -35,6 +35,44 @@ export interface StepRecord extends PlanStep {
   drain?: { requests: number; lastChangeAtMs: number; quiet?: boolean; timedOut?: boolean };
   /** Last thing worth telling a person about this step. */
   message?: string;
+}
+
+export type MeasurementVerdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+
+/**
+ * One interval of an inline analysis step, as the analysis run judged it, stored with its inputs
+ * so a reviewer can follow it. Runs stored before the inline step became an analysis run have the
+ * same fields without `phase` (and no `error` verdict): read the phase with `measurementPhase`.
+ */
+export interface Measurement {
+  /** End of the window measured, ms since epoch. */
+  atMs: number;
+  verdict: MeasurementVerdict;
+  /** The analysis phase: Error = the metric source broke, never a failed release. */
+  phase?: AnalysisMeasurementPhase;
+  requests: number;
+  errors: number;
+  /** The canary's values (NaN is stored as null). */
+  values: Partial<Record<InlineMetricName, number | null>>;
+  /** The stable version's values over the same window, for `maxOverStable` thresholds. */
+  stableValues?: Partial<Record<InlineMetricName, number | null>>;
+  /** Why it failed, was inconclusive or in error, for people. */
+  reasons: string[];
+}
+
+const PHASE_OF_VERDICT: Record<MeasurementVerdict, AnalysisMeasurementPhase> = { pass: 'Successful', fail: 'Failed', inconclusive: 'Inconclusive', error: 'Error' };
+export const VERDICT_OF_PHASE: Record<AnalysisMeasurementPhase, MeasurementVerdict> = { Successful: 'pass', Failed: 'fail', Inconclusive: 'inconclusive', Error: 'error' };
+
+/** A measurement's phase, also for measurements stored before they had one. */
+export function measurementPhase(m: Pick<Measurement, 'verdict' | 'phase'>): AnalysisMeasurementPhase {
+  return m.phase ?? PHASE_OF_VERDICT[m.verdict];
+}
+
+/** Errors in a row at the end of a step's measurements or template verdicts (provider faults included). */
+export function trailingErrors(ms: readonly { verdict: string }[]): number {
+  let n = 0;
+  for (let i = ms.length - 1; i >= 0 && ms[i].verdict === 'error'; i--) n++;
+  return n;
 }
 
 export interface TemplateVerdict {
