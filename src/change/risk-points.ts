@@ -80,7 +80,7 @@ export function assessPoints(input: RiskInput): PointsAssessment {
   add('tier', TIER_POINTS[input.tier] ?? 0, `tier ${input.tier} service`);
   add('environment', input.environmentKind === 'production' ? 8 : input.environmentKind === 'staging' ? 2 : 0, `${input.environmentKind} environment`);
   add('blast-radius', Math.min(10, 2 * input.dependentCount), `${input.dependentCount} dependent service${input.dependentCount === 1 ? '' : 's'}`);
-  add('spof', input.spof ? 6 : 0, input.spof ? 'single point of failure in the dependency graph' : 'not a single point of failure');
+  add('spof', input.spof ? 6 : 0, input.spof ? 'other services hard-depend on it (single point of failure)' : 'no hard dependents');
 
   const b = input.budgetRemainingFraction;
   if (b === undefined) add('error-budget', 0, 'error budget unknown');
