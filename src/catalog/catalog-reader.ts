@@ -3,16 +3,22 @@ import type { ResourceStore } from '../resources/resource-store';
 import { environmentKind, serviceKind, type EnvironmentSpec, type ServiceSpec } from './kinds';
 import type { EnvironmentNode, ServiceNode } from './graph';
 
+/** A Service as the reader returns it: the graph's node and who owns it. */
+export interface CatalogService extends ServiceNode {
+  owner?: string;
+}
+
 /** Reads the stored Service and Environment resources in the shapes the graph analyses take. */
 export class CatalogReader {
   constructor(private readonly resources: ResourceStore) {}
 
   /** Every Service, sorted by name. */
-  async services(): Promise<ServiceNode[]> {
+  async services(): Promise<CatalogService[]> {
     const items = await this.resources.list<ServiceSpec>(serviceKind.apiVersion, serviceKind.kind);
     return items.map(({ manifest: m }) => ({
       name: m.metadata.name,
       tier: m.spec.tier,
+      ...(m.spec.owner !== undefined ? { owner: m.spec.owner } : {}),
       ...(m.spec.sla !== undefined ? { sla: m.spec.sla } : {}),
       external: m.spec.external ?? false,
       dependencies: m.spec.dependencies ?? [],

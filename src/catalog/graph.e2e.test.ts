@@ -8,6 +8,7 @@ import type { SpofReport } from './spof';
 import type { BlastRadius } from './blast-radius';
 import type { AvailabilityReport } from './availability';
 import type { DriftReport } from './drift';
+import { HOOKS, type GraphHook } from '../core/hooks';
 
 const testdata = join(import.meta.dirname, 'testdata');
 
@@ -197,6 +198,19 @@ for (const store of await testStores()) {
       assert.equal(r.code, 0, r.stderr);
       const sdk = await s.token('sdk', 'app', 'production');
       assert.equal((await s.fetch('/api/v1/graph/spof', { token: sdk })).status, 403);
+    });
+
+    test('HOOKS.graph answers other capabilities as the API answers people', async () => {
+      const hook = s.server.ctx.services.get<GraphHook>(HOOKS.graph);
+      assert.ok(hook, 'the catalog provides HOOKS.graph in init');
+      const view = await hook.snapshot();
+      assert.deepEqual(view.blastRadius('db-orders'), await (await s.fetch('/api/v1/graph/blast-radius/db-orders')).json());
+      const spof = (await (await s.fetch('/api/v1/graph/spof')).json()) as SpofReport;
+      assert.deepEqual(view.services().filter((x) => view.isSpof(x.name)).map((x) => x.name), spof.spofs.map((x) => x.service).filter((n) => view.service(n)).sort());
+      assert.equal(view.service('orders')?.owner, 'team-checkout');
+      assert.deepEqual(view.hardDependencies('orders'), view.dependencies('orders').filter((d) => d.kind === 'hard').map((d) => d.service).sort());
+      assert.deepEqual(['production', 'staging', 'moon'].map((e) => view.environmentKind(e)), ['production', 'staging', undefined]);
+      assert.deepEqual(view.blastRadius('moon'), { service: 'moon', hard: [], soft: [] });
     });
   });
 }

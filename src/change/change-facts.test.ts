@@ -1,21 +1,26 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { environmentKindOf, riskInputFor, slotOf, type FactsSnapshot } from './change-facts';
+import { NO_CATALOG, environmentKindOf, riskInputFor, slotOf, tierOf, type FactsSnapshot } from './change-facts';
+import type { EnvironmentKind, GraphView } from '../core/hooks';
 import { changeWindowSpecSchema } from './change-window';
 import { deploymentsOf } from './change-reports';
 import type { ChangeRequest } from './change-store';
 
+// A fake of the catalog's answers (HOOKS.graph) for web → shop → db, all hard: the graph maths is the catalog's, tested there.
+const tiers: Record<string, number> = { shop: 1, db: 1, web: 2 };
+const hardDependents: Record<string, string[]> = { db: ['shop', 'web'], shop: ['web'] };
+const environments: Record<string, EnvironmentKind> = { live: 'production', 'prod-eu': 'staging', 'test-1': 'production' };
+const graph: GraphView = {
+  ...NO_CATALOG,
+  services: () => Object.keys(tiers).sort().map((name) => ({ name, tier: tiers[name], external: false })),
+  service: (name) => (tiers[name] ? { name, tier: tiers[name], external: false } : undefined),
+  hardDependencies: (s) => ({ shop: ['db'], web: ['shop'] })[s] ?? [],
+  blastRadius: (service) => ({ service, hard: (hardDependents[service] ?? []).map((d) => ({ service: d, path: [d, service], kinds: ['hard' as const], depth: 1 })), soft: [] }),
+  isSpof: (s) => s in hardDependents,
+  environmentKind: (e) => environments[e],
+};
 const facts: FactsSnapshot = {
-  services: new Map([
-    ['shop', { tier: 1, dependencies: [{ service: 'db', kind: 'hard' }] }],
-    ['db', { tier: 1 }],
-    ['web', { tier: 2, dependencies: [{ service: 'shop', kind: 'hard' }] }],
-  ]),
-  environments: new Map([['live', { kind: 'production' }]]),
-  edges: [
-    { from: 'shop', to: 'db', kind: 'hard' },
-    { from: 'web', to: 'shop', kind: 'hard' },
-  ],
+  graph,
   windows: [
     { name: 'evenings', spec: changeWindowSpecSchema.parse({ type: 'maintenance', start: '2026-03-01T20:00', durationMinutes: 240, rrule: 'FREQ=DAILY', scope: { services: ['shop'] } }) },
     { name: 'lunch', spec: changeWindowSpecSchema.parse({ type: 'peak', start: '2026-03-02T12:00', durationMinutes: 120, rrule: 'FREQ=DAILY' }) },
@@ -34,8 +39,14 @@ const base = {
 } as ChangeRequest;
 
 describe('risk facts', () => {
-  test('environment kind: declared, else from the name', () => {
-    assert.deepEqual(['live', 'prod-eu', 'staging-2', 'sandbox'].map((e) => environmentKindOf(facts, e)), ['production', 'production', 'staging', 'dev']);
+  test('environment kind: from the Environment resource, never the name; production when there is none', () => {
+    assert.deepEqual(['live', 'prod-eu', 'test-1', 'staging-2', 'sandbox'].map((e) => environmentKindOf(facts, e)), ['production', 'staging', 'production', 'production', 'production']);
+  });
+  test('without the catalog: tier 3, no dependents, every environment production', () => {
+    const bare: FactsSnapshot = { ...facts, graph: NO_CATALOG };
+    assert.deepEqual([tierOf(bare, 'shop'), environmentKindOf(bare, 'dev')], [3, 'production']);
+    const r = riskInputFor(base, bare, {}, 0, T);
+    assert.deepEqual([r.dependentCount, r.spof], [0, false]);
   });
   test('slot defaults to an hour from now', () => {
     assert.deepEqual(slotOf({ scheduledStartMs: null, scheduledEndMs: null }, T), { startMs: T, endMs: T + 3600_000 });

@@ -1,77 +1,75 @@
 /**
- * Gathers what risk, approvals and conflicts are computed from: the catalog (Service and
- * Environment resources), ChangeWindow and ApprovalPolicy resources, the SLO release gate when
- * installed, and this service's change history.
+ * Gathers what risk, approvals and conflicts are computed from: the catalog's dependency graph
+ * (HOOKS.graph, when installed), ChangeWindow and ApprovalPolicy resources, the SLO release gate
+ * when installed, and this service's change history.
  */
 import type { StandardChangeTemplateSpec } from './standard-template';
 import type { ServerContext } from '../core/capability';
-import { HOOKS, type ReleaseGate } from '../core/hooks';
+import { HOOKS, type EnvironmentKind, type GraphHook, type GraphView, type ReleaseGate } from '../core/hooks';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { ApprovalPolicySpec } from './approval-policy';
 import type { ChangeWindowSpec } from './change-window';
 import { windowApplies, windowOccurrences } from './change-window';
-import { blastRadius, hardDependenciesOf, type DependencyEdge } from './blast-radius';
 import type { RiskInput } from './risk-points';
 import type { ChangeRequest } from './change-store';
 import { extractBudget, type BudgetFacts } from './budget-facts';
 
-interface ServiceSpecLite {
-  tier?: number;
-  owner?: string;
-  oncall?: string;
-  dependencies?: { service: string; kind: 'hard' | 'soft' }[];
-}
-interface EnvironmentSpecLite {
-  kind?: 'dev' | 'staging' | 'production';
-}
-
 export interface FactsSnapshot {
-  services: Map<string, ServiceSpecLite>;
-  environments: Map<string, EnvironmentSpecLite>;
-  edges: DependencyEdge[];
+  /** The catalog as HOOKS.graph read it; {@link NO_CATALOG} when the catalog is not installed. */
+  graph: GraphView;
   windows: { name: string; spec: ChangeWindowSpec }[];
   policies: { name: string; spec: ApprovalPolicySpec }[];
   templates: { name: string; spec: StandardChangeTemplateSpec }[];
 }
 
+/** What the facts hold without the catalog capability: no services, no edges, no Environment resources. */
+export const NO_CATALOG: GraphView = {
+  services: () => [],
+  service: () => undefined,
+  dependencies: () => [],
+  dependents: () => [],
+  hardDependencies: () => [],
+  blastRadius: (service) => ({ service, hard: [], soft: [] }),
+  isSpof: () => false,
+  environmentKind: () => undefined,
+};
+
 /** Default length of a change's slot when only a start is given, ms. */
 export const DEFAULT_SLOT_MS = 60 * 60_000;
 
 export async function loadFacts(ctx: ServerContext): Promise<FactsSnapshot> {
-  const [services, envs, windows, policies, templates] = await Promise.all([
-    ctx.resources.list<ServiceSpecLite>(SHIPGATE_API_VERSION, 'Service'),
-    ctx.resources.list<EnvironmentSpecLite>(SHIPGATE_API_VERSION, 'Environment'),
+  const catalog = ctx.services.get<GraphHook>(HOOKS.graph);
+  const [graph, windows, policies, templates] = await Promise.all([
+    catalog ? catalog.snapshot() : NO_CATALOG,
     ctx.resources.list<ChangeWindowSpec>(SHIPGATE_API_VERSION, 'ChangeWindow'),
     ctx.resources.list<ApprovalPolicySpec>(SHIPGATE_API_VERSION, 'ApprovalPolicy'),
     ctx.resources.list<StandardChangeTemplateSpec>(SHIPGATE_API_VERSION, 'StandardChangeTemplate'),
   ]);
-  const edges: DependencyEdge[] = [];
-  for (const s of services) for (const d of s.manifest.spec.dependencies ?? []) edges.push({ from: s.manifest.metadata.name, to: d.service, kind: d.kind });
   return {
-    services: new Map(services.map((s) => [s.manifest.metadata.name, s.manifest.spec])),
-    environments: new Map(envs.map((e) => [e.manifest.metadata.name, e.manifest.spec])),
-    edges,
+    graph,
     windows: windows.map((w) => ({ name: w.manifest.metadata.name, spec: w.manifest.spec })),
     policies: policies.map((p) => ({ name: p.manifest.metadata.name, spec: p.manifest.spec })),
     templates: templates.map((t) => ({ name: t.manifest.metadata.name, spec: t.manifest.spec })),
   };
 }
 
-/** The environment's kind from its Environment resource, or from its name when it has none. */
-export function environmentKindOf(f: FactsSnapshot, environment: string): 'dev' | 'staging' | 'production' {
-  const declared = f.environments.get(environment)?.kind;
-  if (declared) return declared;
-  if (/^prod/.test(environment)) return 'production';
-  if (/stag|preprod|uat/.test(environment)) return 'staging';
-  return 'dev';
+/**
+ * The environment's kind from its Environment resource, never from its name. An environment
+ * without one is assessed as production: an undeclared environment may well serve users, and
+ * assessing it lower would ask for fewer approvals (fail closed, as the gate does).
+ */
+export function environmentKindOf(f: FactsSnapshot, environment: string): EnvironmentKind {
+  return f.graph.environmentKind(environment) ?? 'production';
 }
 
+/** The service's tier; 3 (the Service kind's default) when the catalog does not declare it. */
 export function tierOf(f: FactsSnapshot, service: string): number {
-  return f.services.get(service)?.tier ?? 3;
+  return f.graph.service(service)?.tier ?? 3;
 }
 
+/** Services `service` hard-depends on, directly. */
 export function hardDepsOf(f: FactsSnapshot, service: string): string[] {
-  return hardDependenciesOf(service, f.edges);
+  return f.graph.hardDependencies(service);
 }
 
 /** Error budget remaining and burn from the SLO capability's release gate, when installed. */
@@ -102,7 +100,7 @@ export function riskInputFor(
   nowMs: number,
 ): RiskInput {
   const slot = slotOf(c, nowMs);
-  const br = blastRadius(c.service, f.edges);
+  const br = f.graph.blastRadius(c.service);
   const target = { service: c.service, tier: tierOf(f, c.service), environment: c.environment };
   const applicable = f.windows.filter((w) => windowApplies(w.spec, target));
   const hits = (type: string) => applicable.filter((w) => w.spec.type === type).some((w) => windowOccurrences(w.spec, slot.startMs, slot.endMs).length > 0);
@@ -112,8 +110,8 @@ export function riskInputFor(
     type: c.type,
     tier: target.tier,
     environmentKind: c.environmentKind,
-    dependentCount: br.dependents.length,
-    spof: br.spof,
+    dependentCount: br.hard.length + br.soft.length,
+    spof: f.graph.isSpof(c.service),
     budgetRemainingFraction: budget.budgetRemainingFraction,
     burnRate: budget.burnRate,
     kind: c.kind,

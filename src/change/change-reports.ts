@@ -118,7 +118,7 @@ export async function doraReport(
   let changes = await svc.store.list({ service: q.service, states: ['review', 'closed'] });
   if (q.team) {
     const facts = await loadFacts(svc.ctx);
-    changes = changes.filter((c) => facts.services.get(c.service)?.owner === q.team);
+    changes = changes.filter((c) => facts.graph.service(c.service)?.owner === q.team);
   }
   const ds = deploymentsOf(changes);
   return { overall: doraMetrics(ds, q.sinceMs, q.nowMs), services: doraByService(ds, q.sinceMs, q.nowMs), ...(q.team ? { team: q.team } : {}) };

@@ -63,8 +63,8 @@ export class ChangeService {
 
   async create(input: CreateChangeInput, actor: Principal): Promise<ChangeView> {
     const facts = await loadFacts(this.ctx);
-    if (!facts.services.has(input.service)) {
-      const known = [...facts.services.keys()];
+    if (!facts.graph.service(input.service)) {
+      const known = facts.graph.services().map((s) => s.name);
       throw new InputError(`service "${input.service}" is not in the catalog; known: ${known.length ? known.join(', ') : '(none; apply Service resources first)'}`, [
         { path: 'service', message: 'unknown service' },
       ]);

@@ -4,7 +4,6 @@ import { approvalStatus, type ApprovalStatus } from './approval-policy';
 import { detectConflicts, type Conflict } from './change-conflicts';
 import { EMERGENCY_REVIEW_DUE_MS, isReviewOverdue } from './change-state-machine';
 import { hardDepsOf, slotOf, tierOf, type FactsSnapshot } from './change-facts';
-import type { DependencyEdge } from './blast-radius';
 
 export interface ChangeView extends ChangeRequest {
   approvals: ApprovalRow[];
@@ -42,7 +41,6 @@ export function buildView(
 export function conflictsOf(c: ChangeRequest, f: FactsSnapshot, others: ChangeRequest[], nowMs: number): Conflict[] {
   if (c.scheduledStartMs === null || c.state === 'closed' || c.state === 'canceled') return [];
   const slot = slotOf(c, nowMs);
-  const edges: DependencyEdge[] = f.edges;
   return detectConflicts({
     change: { id: c.id, service: c.service, environment: c.environment, tier: tierOf(f, c.service), oncall: c.oncall ?? undefined, ...slot },
     hardDependencies: hardDepsOf(f, c.service),
@@ -54,7 +52,7 @@ export function conflictsOf(c: ChangeRequest, f: FactsSnapshot, others: ChangeRe
         service: o.service,
         environment: o.environment,
         oncall: o.oncall ?? undefined,
-        hardDependencies: edges.filter((e) => e.from === o.service && e.kind === 'hard').map((e) => e.to),
+        hardDependencies: hardDepsOf(f, o.service),
         ...slotOf({ scheduledStartMs: o.scheduledStartMs ?? o.implementedAtMs, scheduledEndMs: o.scheduledEndMs }, nowMs),
       })),
   });

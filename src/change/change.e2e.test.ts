@@ -1,6 +1,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
 import { ManualClock } from '../core/clock';
@@ -239,6 +241,21 @@ for (const store of await testStores()) {
       assert.deepEqual([v.state, v.outcome], ['review', 'rolled-back']);
       const audit = (await (await s.fetch(`/api/v1/audit/events?kind=Gate`)).json()) as { items: { action: string; details: { code?: string } }[] };
       assert.deepEqual(audit.items.filter((e) => e.action === 'gate.refuse').map((e) => e.details.code), ['CHANGE_NOT_APPROVED', 'CHANGE_MISMATCH', 'CHANGE_NOT_APPROVED']);
+    });
+
+    test("an environment's kind comes from its Environment resource, never its name; none means production", async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'shipgate-change-envs-')), 'envs.yaml');
+      const env = (name: string, kind: string) => `apiVersion: shipgate.dev/v1\nkind: Environment\nmetadata: { name: ${name} }\nspec: { kind: ${kind} }\n`;
+      writeFileSync(file, `${env('prod-eu', 'staging')}---\n${env('eu-live', 'production')}`);
+      const applied = await s.cli(['apply', '-f', file]);
+      assert.equal(applied.code, 0, applied.stderr);
+      const assessed: [string, string, number][] = [];
+      for (const environment of ['prod-eu', 'eu-live', 'sandbox-7']) {
+        const c = await json(['change', 'create', '--service', 'search', '--env', environment, '--type', 'normal', '--title', `kind of ${environment}`], 'alice');
+        assessed.push([environment, c.environmentKind, c.risk!.factors.find((f) => f.id === 'environment')!.points]);
+        await ok(['change', 'cancel', c.id, '--reason', 'only assessed'], 'alice');
+      }
+      assert.deepEqual(assessed, [['prod-eu', 'staging', 2], ['eu-live', 'production', 8], ['sandbox-7', 'production', 8]]);
     });
   });
 }

@@ -20,7 +20,7 @@ export interface RiskInput {
   environmentKind: 'dev' | 'staging' | 'production';
   /** Services that depend on this one, transitively. */
   dependentCount: number;
-  /** Whether another service hard-depends on this one. */
+  /** Whether the catalog reports the service as a single point of failure (`graph spof`, HOOKS.graph). */
   spof: boolean;
   /** Error budget remaining as a fraction of the budget (1 = untouched, ≤ 0 = spent); undefined when unknown. */
   budgetRemainingFraction?: number;

@@ -29,6 +29,11 @@ export const HOOKS = {
   outbox: 'outbox',
   /** Verification evidence recorded against revisions, and what a release lacks. Provider: verify. */
   verifyEvidence: 'verify.evidence',
+  /**
+   * The service dependency graph and environment kinds, as the catalog's Service and Environment
+   * resources declare them (GraphHook). Provider: catalog.
+   */
+  graph: 'catalog.graph',
 } as const;
 
 /** One notification: POSTed as JSON to `url` after the transaction that enqueued it commits. */
@@ -243,4 +248,74 @@ export interface VerifyEvidence {
   problems(subject: { service: string; version: string; artifact: string }, required: readonly VerificationKindName[]): Promise<{ kind: VerificationKindName; problem: 'missing' | 'failing'; message: string; evidenceId?: string }[]>;
   /** The latest evidence of each kind for the revision that found an irreversible change (a DROP): it needs two approvers. */
   irreversible(subject: { service: string; version: string; artifact: string }): Promise<{ kind: VerificationKindName; evidenceId: string; summary: string }[]>;
+}
+
+/** An environment's kind, as its Environment resource declares it (`spec.kind`). */
+export type EnvironmentKind = 'dev' | 'staging' | 'production';
+
+/** One dependency edge seen from one end: the service at the other end, hard (fails with it) or soft (degrades). */
+export interface GraphEdgeRef {
+  service: string;
+  kind: 'hard' | 'soft';
+  /** What the dependent does when the dependency fails, when it declares it. */
+  fallback?: string;
+}
+
+/** A service the catalog declares, as other capabilities need it. */
+export interface GraphService {
+  name: string;
+  /** 1 (most critical) to 4; the Service kind's default 3 when not set. */
+  tier: number;
+  owner?: string;
+  /** A third party Shipgate does not deploy. */
+  external: boolean;
+}
+
+/** A service hit when another fails, with a shortest chain of dependencies down to it. */
+export interface GraphAffectedService {
+  service: string;
+  tier?: number;
+  /** `[storefront, orders, db-orders]`: all-hard for a hard hit. */
+  path: string[];
+  /** Kind of each dependency along `path`. */
+  kinds: ('hard' | 'soft')[];
+  /** Number of dependencies between the two (path length minus one). */
+  depth: number;
+}
+
+/** Who fails (hard) or degrades (soft) when `service` fails; nearest first, then by name. */
+export interface GraphBlastRadius {
+  service: string;
+  hard: GraphAffectedService[];
+  soft: GraphAffectedService[];
+}
+
+/**
+ * One reading of the catalog: every answer comes from the same Service and Environment resources.
+ * Pure and synchronous once read. A service the catalog neither declares nor names as a dependency
+ * has no edges, an empty blast radius and is no SPOF.
+ */
+export interface GraphView {
+  /** Declared services, sorted by name. */
+  services(): GraphService[];
+  /** A declared service; undefined when the catalog does not declare it. */
+  service(name: string): GraphService | undefined;
+  /** What `service` depends on directly, in declaration order. */
+  dependencies(service: string): GraphEdgeRef[];
+  /** Services that depend on `service` directly, sorted by name. */
+  dependents(service: string): GraphEdgeRef[];
+  /** Services `service` depends on hard, directly, sorted by name. */
+  hardDependencies(service: string): string[];
+  /** Every service with a chain of dependencies down to `service` (the catalog's `graph blast-radius`). */
+  blastRadius(service: string): GraphBlastRadius;
+  /** Whether `service` is a single point of failure as `graph spof` (without `--env`) reports it. */
+  isSpof(service: string): boolean;
+  /** The kind its Environment resource declares; undefined when no Environment resource has that name. */
+  environmentKind(environment: string): EnvironmentKind | undefined;
+}
+
+/** The catalog's dependency graph. Never infer an environment's kind from its name: ask here. */
+export interface GraphHook {
+  /** Reads the stored Service and Environment resources once (the store only, no network I/O). */
+  snapshot(): Promise<GraphView>;
 }

@@ -10,10 +10,14 @@ import type { GateContext, GateSubject } from '../core/kinds';
 import type { Manifest } from '../core/manifest';
 import type { FeatureFlagSpec } from './flag-model';
 
-/** Environment kind by its Environment resource, else by its name (as the change capability reads it). */
+/**
+ * Environment kind by its Environment resource, never by its name. An environment without one
+ * counts as production: nothing reaches users around the gate because an environment was not
+ * declared (the change capability assesses it as production too).
+ */
 export async function isProduction(environment: string, ctx: GateContext): Promise<boolean> {
   const declared = (await ctx.list('Environment')).find((e) => e.metadata.name === environment)?.spec as { kind?: string } | undefined;
-  return declared?.kind ? declared.kind === 'production' : /^prod/.test(environment);
+  return declared?.kind ? declared.kind === 'production' : true;
 }
 
 /** The service a flag belongs to, required once it is on in production. */

@@ -272,5 +272,25 @@ for (const store of await testStores()) {
       const no = (await (await post('/ofrep/v1/evaluate/flags/Beta.Search', { context: { targetingKey: '43' } }, sdk)).json()) as { value: boolean };
       assert.deepEqual([yes.value, no.value], [true, false]);
     });
+
+    test("production is the Environment resource's kind, never the name; an undeclared environment is production", async () => {
+      const env = (name: string, kind: string) => `apiVersion: shipgate.dev/v1\nkind: Environment\nmetadata: { name: ${name} }\nspec: { kind: ${kind} }\n`;
+      writeFileSync(join(dir, 'kind-envs.yaml'), `${env('prod-eu', 'staging')}---\n${env('eu-live', 'production')}`);
+      const envs = await s.cli(['apply', '-f', join(dir, 'kind-envs.yaml')]);
+      assert.equal(envs.code, 0, envs.stderr);
+      // Unlabelled: a flag on in production must name its service, so only a non-production environment takes it.
+      const onIn = async (environment: string) => {
+        const file = join(dir, `on-in-${environment}.yaml`);
+        writeFileSync(file, `apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: kind-${environment} }\nspec:\n  environments:\n    ${environment}: { enabled: true }\n`);
+        return s.cli(['apply', '-f', file]);
+      };
+      const staging = await onIn('prod-eu');
+      assert.equal(staging.code, 0, staging.stderr);
+      for (const environment of ['eu-live', 'sandbox-7']) {
+        const r = await onIn(environment);
+        assert.equal(r.code, 2, `${environment}: ${r.stdout}`);
+        assert.match(r.stderr, new RegExp(`on in ${environment}, a production environment`));
+      }
+    });
   });
 }

@@ -3,7 +3,7 @@
  * evaluates them, and answers the release gate and the burn signal.
  */
 import type { ServerContext } from '../core/capability';
-import { HOOKS, type DeployMarkers } from '../core/hooks';
+import { HOOKS, type DeployMarkers, type GraphHook } from '../core/hooks';
 import { NotFoundError, isDomainError } from '../core/errors';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { Manifest } from '../core/manifest';
@@ -140,15 +140,15 @@ export class SloService {
     return explainSlo(model, policies, atMs);
   }
 
-  /** Services that depend on `service`, directly or not (from shipgate.dev/v1 Service dependencies). */
+  /**
+   * Services that depend on `service`, directly or not, hard or soft: its blast radius in the
+   * catalog's graph (HOOKS.graph). None without the catalog: the gate then reads the service's own SLOs.
+   */
   async dependents(service: string): Promise<string[]> {
-    const list = await this.ctx.resources.list<{ dependencies?: { service: string }[] }>(SHIPGATE_API_VERSION, 'Service');
-    const users = new Map<string, string[]>();
-    for (const r of list) for (const d of r.manifest.spec.dependencies ?? []) users.set(d.service, [...(users.get(d.service) ?? []), r.manifest.metadata.name]);
-    const seen = new Set<string>();
-    const queue = [service];
-    while (queue.length) for (const u of users.get(queue.shift()!) ?? []) if (u !== service && !seen.has(u)) seen.add(u), queue.push(u);
-    return [...seen].sort();
+    const graph = this.ctx.services.get<GraphHook>(HOOKS.graph);
+    if (!graph) return [];
+    const br = (await graph.snapshot()).blastRadius(service);
+    return [...br.hard, ...br.soft].map((a) => a.service).sort();
   }
 
   /** The release gate: the service's SLOs and the user-facing SLOs of its dependents, through the error budget policies. */
