@@ -82,6 +82,10 @@ describe('one case per check id', () => {
       assert.deepEqual(ids, c.expect ?? [c.id]);
     });
   }
+  test('docs/verify/openapi-checks.md has one section per check id, in catalogue order', () => {
+    const page = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'verify', 'openapi-checks.md'), 'utf8');
+    assert.deepEqual([...page.matchAll(/^## (.+)$/gm)].map((m) => m[1]), CHECK_IDS);
+  });
   test('no findings between a document and itself', () => {
     for (const c of CASES) assert.deepEqual(diffRelease(c.base, c.base), [], c.id);
   });
