@@ -45,11 +45,13 @@ function matchesType(v: unknown, t: string): boolean {
 }
 
 function check(v: unknown, s: Obj, root: Obj, at: string, out: SchemaError[], schemas: Record<string, Obj>): void {
-  const fail = (message: string) => out.push({ at: at || '/', message });
-  const sub = (val: unknown, schema: unknown, path: string, into = out) => {
+  const fail = (message: string): void => {
+    out.push({ at: at || '/', message });
+  };
+  const sub = (val: unknown, schema: unknown, path: string, into = out): void => {
     if (schema === true || schema === undefined) return;
-    if (schema === false) return into.push({ at: path || '/', message: 'not allowed' });
-    if (isObj(schema)) check(val, schema, root, path, into, schemas);
+    if (schema === false) into.push({ at: path || '/', message: 'not allowed' });
+    else if (isObj(schema)) check(val, schema, root, path, into, schemas);
   };
   const valid = (schema: unknown) => {
     const e: SchemaError[] = [];

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { main } from '../../cli/main';
+import { assemble } from '../../core/assemble';
+import { capabilities } from '../../capabilities';
+import { parseDocuments } from '../../core/manifest';
 import type { CliIo } from '../../cli/context';
 import { validateJson } from './json-schema-check';
 import { SARIF_SCHEMA, SCHEMAS } from './scan-test-schemas';
@@ -106,6 +109,18 @@ describe('shipgate verify scan', () => {
     assert.match(unknown.err, /not-json\.txt: not a SARIF 2\.1\.0 log/);
     assert.equal((await run('missing.json')).code, 2);
     assert.equal((await run('trivy.json', '-o', 'html')).code, 2);
+  });
+});
+
+describe('the ScanPolicy kind', () => {
+  test('is registered, so apply, get and diff know it', () => {
+    const { kinds } = assemble(capabilities);
+    assert.equal(kinds.lookup('scanpolicy').kind, 'ScanPolicy');
+    assert.equal(kinds.lookup('scanpolicies').kind, 'ScanPolicy');
+    const r = kinds.check(parseDocuments(readFileSync(join(dir, 'critical.yaml'), 'utf8'), 'critical.yaml')[0]);
+    assert.deepEqual(r.issues, []);
+    const dup = kinds.check(parseDocuments(policy('  ignore:\n    - {id: A, reason: r, expires: 2099-01-01}\n    - {id: A, reason: s, expires: 2099-01-01}\n'), 'd.yaml')[0]);
+    assert.deepEqual(dup.def!.validate!(dup.manifest as never, { find: async () => undefined }), [{ path: 'spec.ignore[1]', message: 'the same finding as spec.ignore[0]; keep one entry' }]);
   });
 });
 
