@@ -153,6 +153,7 @@ describe('reading documents', () => {
     ['openapi: 3.0.0\npaths:\n  /p:\n    get:\n      responses:\n        "200":\n          $ref: "#/components/responses/Nope"\n', /points at nothing/, 'paths./p.get.responses.200.$ref', 7],
     ['openapi: 3.0.0\npaths:\n  /p:\n    get:\n      responses:\n        "200":\n          $ref: "other.yaml#/x"\n', /external reference/, 'paths./p.get.responses.200.$ref', 7],
     ['- a\n- b\n', /expected an OpenAPI document/, '', 1],
+    ['openapi: 3.1.0\npaths:\n  /p:\n    $ref: "#/components/pathItems/A"\ncomponents:\n  pathItems:\n    A:\n      $ref: "#/components/pathItems/B"\n    B:\n      $ref: "#/components/pathItems/A"\n', /loop of references/, 'components.pathItems.B.$ref', 10],
   ];
   for (const [text, re, path, line] of bad) {
     test(`refuses: ${re.source}`, () => {

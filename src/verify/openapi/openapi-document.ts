@@ -5,7 +5,7 @@
  */
 import { InputError, type Issue } from '../../core/errors';
 import { formatPath, parseDocuments, parseYamlValue, type PathSegment } from '../../core/manifest';
-import { refTarget } from './ref-resolver';
+import { RefResolver } from './ref-resolver';
 
 /** An OpenAPI document as plain data, with where it came from. */
 export interface OpenapiDocument {
@@ -91,6 +91,7 @@ function checkParameters(list: unknown, at: PathSegment[], bad: (path: PathSegme
 
 /** Every `$ref` must be local (`#/…`) and point at something; an external one is refused, not silently skipped. */
 function checkRefs(doc: Obj, bad: (path: PathSegment[], message: string) => void): void {
+  const refs = new RefResolver(doc);
   const stack: { v: unknown; path: PathSegment[] }[] = [{ v: doc, path: [] }];
   let reported = 0;
   while (stack.length && reported < 20) {
@@ -109,8 +110,11 @@ function checkRefs(doc: Obj, bad: (path: PathSegment[], message: string) => void
       } else if (!ref.startsWith('#')) {
         bad([...path, '$ref'], `external reference "${ref}" is not followed; bundle the document first (only "#/…" references)`);
         reported++;
-      } else if (refTarget(doc, ref) === undefined) {
+      } else if (refs.target(ref) === undefined) {
         bad([...path, '$ref'], `"${ref}" points at nothing in this document`);
+        reported++;
+      } else if (isObj(refs.target(ref)) && typeof (refs.target(ref) as Obj).$ref === 'string' && refs.deref(v) === undefined) {
+        bad([...path, '$ref'], `"${ref}" is a loop of references that never reaches a value`);
         reported++;
       }
     }

@@ -28,7 +28,18 @@ export function refTarget(root: unknown, ref: string): unknown {
 
 /** Follows `$ref` chains from a node to a non-reference value; a chain that loops ends in undefined. */
 export class RefResolver {
+  /** Targets by reference text: a component is named by many `$ref`s. */
+  private readonly targets = new Map<string, unknown>();
+
   constructor(readonly root: unknown) {}
+
+  /** What `ref` points at, cached. */
+  target(ref: string): unknown {
+    if (this.targets.has(ref)) return this.targets.get(ref);
+    const t = refTarget(this.root, ref);
+    this.targets.set(ref, t);
+    return t;
+  }
 
   /** The node itself, or what its `$ref` (chain) points at; undefined for a dangling or looping chain. */
   deref<T = Obj>(node: unknown): T | undefined {
@@ -37,7 +48,7 @@ export class RefResolver {
     while (isObj(v) && typeof v.$ref === 'string') {
       // A chain longer than this is a loop (`A → B → A`): no real document nests references so deep.
       if (++hops > 64) return undefined;
-      v = refTarget(this.root, v.$ref);
+      v = this.target(v.$ref);
     }
     return v as T | undefined;
   }

@@ -37,8 +37,11 @@ interface SchemaView {
 }
 
 function view(schema: unknown, refs: RefResolver, depth = 0): SchemaView {
+  return makeView(refs.deref(schema), refs, depth);
+}
+
+function makeView(s: unknown, refs: RefResolver, depth: number): SchemaView {
   const v: SchemaView = { types: new Set(), nullable: false, readOnly: false, writeOnly: false, properties: new Map(), required: new Set() };
-  const s = refs.deref(schema);
   if (!isObj(s)) return v;
   const t = s.type;
   for (const x of Array.isArray(t) ? t : typeof t === 'string' ? [t] : []) {
@@ -84,6 +87,14 @@ export function typesAccept(a: Set<string>, b: Set<string>): boolean {
 const typeText = (t: Set<string>) => (t.size ? [...t].sort().join('|') : 'any');
 const q = (v: unknown) => '`' + (typeof v === 'string' ? v : JSON.stringify(v)) + '`';
 
+/** The check id for where a schema sits: 0 a parameter's value, 1 a body root, 2 a property. */
+function pick(where: 0 | 1 | 2, param: CheckId, body: CheckId, property: CheckId): CheckId {
+  return where === 0 ? param : where === 1 ? body : property;
+}
+
+const enumKey = (e: unknown) => JSON.stringify(e);
+const subPath = (path: string[], name: string) => (path.length ? `${path.join('/')}/${name}` : name);
+
 /** Compares the schema `from` (before) with `to` (after), reporting through ctx.emit. */
 export function diffSchema(from: unknown, to: unknown, ctx: SchemaDiffContext): void {
   walk(from, to, [], ctx, new Map());
@@ -104,13 +115,13 @@ function walk(from: unknown, to: unknown, path: string[], ctx: SchemaDiffContext
   const request = ctx.subject !== 'response';
   const root = path.length === 0;
   const where = root ? (ctx.subject === 'parameter' ? 'the value' : ctx.subject === 'requestBody' ? 'the request body' : 'the response body') : `the ${request ? 'request' : 'response'} property ${q(prop)}`;
-  const id = (param: CheckId, body: CheckId, property: CheckId): CheckId => (root ? (ctx.subject === 'parameter' ? param : body) : property);
+  const id = root ? (ctx.subject === 'parameter' ? 0 : 1) : 2;
 
   // Types.
   const typesSame = typeText(va.types) === typeText(vb.types);
   if (!typesSame) {
     if (request) {
-      if (!typesAccept(vb.types, va.types)) ctx.emit(id('request-parameter-type-changed', 'request-body-type-changed', 'request-property-type-changed'), prop, `${where} changed type from ${q(typeText(va.types))} to ${q(typeText(vb.types))}`);
+      if (!typesAccept(vb.types, va.types)) ctx.emit(pick(id, 'request-parameter-type-changed', 'request-body-type-changed', 'request-property-type-changed'), prop, `${where} changed type from ${q(typeText(va.types))} to ${q(typeText(vb.types))}`);
       else if (ctx.subject === 'parameter' || !root) ctx.emit(root ? 'request-parameter-type-generalized' : 'request-property-type-generalized', prop, `${where} now accepts type ${q(typeText(vb.types))} (was ${q(typeText(va.types))})`);
     } else if (!typesAccept(va.types, vb.types)) {
       ctx.emit(root ? 'response-body-type-changed' : 'response-property-type-changed', prop, `${where} changed type from ${q(typeText(va.types))} to ${q(typeText(vb.types))}`);
@@ -121,16 +132,15 @@ function walk(from: unknown, to: unknown, path: string[], ctx: SchemaDiffContext
 
   // Enums: a request may send any old value; a response may only send values clients know.
   if (va.enum && vb.enum) {
-    const key = (e: unknown) => JSON.stringify(e);
-    const inB = new Set(vb.enum.map(key));
-    const inA = new Set(va.enum.map(key));
+    const inB = new Set(vb.enum.map(enumKey));
+    const inA = new Set(va.enum.map(enumKey));
     for (const e of va.enum) {
-      if (inB.has(key(e))) continue;
-      if (request) ctx.emit(id('request-parameter-enum-value-removed', 'request-body-enum-value-removed', 'request-property-enum-value-removed'), prop, `removed the enum value ${q(e)} from ${where}`);
+      if (inB.has(enumKey(e))) continue;
+      if (request) ctx.emit(pick(id, 'request-parameter-enum-value-removed', 'request-body-enum-value-removed', 'request-property-enum-value-removed'), prop, `removed the enum value ${q(e)} from ${where}`);
       else ctx.emit('response-property-enum-value-removed', prop, `removed the enum value ${q(e)} from ${where}`);
     }
     for (const e of vb.enum) {
-      if (inA.has(key(e))) continue;
+      if (inA.has(enumKey(e))) continue;
       if (request) ctx.emit(root && ctx.subject === 'parameter' ? 'request-parameter-enum-value-added' : 'request-property-enum-value-added', prop, `added the enum value ${q(e)} to ${where}`);
       else ctx.emit('response-property-enum-value-added', prop, `added the enum value ${q(e)} to ${where}`);
     }
@@ -140,32 +150,31 @@ function walk(from: unknown, to: unknown, path: string[], ctx: SchemaDiffContext
   }
 
   // Properties. readOnly properties are never sent in requests, writeOnly ones never in responses.
-  const hidden = (v: SchemaView | undefined) => (v ? (request ? v.readOnly : v.writeOnly) : false);
-  const sub = (name: string) => [...path, name].join('/');
   for (const [name, pa] of va.properties) {
     const pva = view(pa, ctx.from);
-    if (hidden(pva)) continue;
+    if (request ? pva.readOnly : pva.writeOnly) continue;
     const pb = vb.properties.get(name);
     if (pb === undefined) {
-      if (request) ctx.emit('request-property-removed', sub(name), `removed the request property ${q(sub(name))}`);
-      else if (va.required.has(name)) ctx.emit('response-required-property-removed', sub(name), `removed the required response property ${q(sub(name))}`);
-      else ctx.emit('response-optional-property-removed', sub(name), `removed the optional response property ${q(sub(name))}`);
+      if (request) ctx.emit('request-property-removed', subPath(path, name), `removed the request property ${q(subPath(path, name))}`);
+      else if (va.required.has(name)) ctx.emit('response-required-property-removed', subPath(path, name), `removed the required response property ${q(subPath(path, name))}`);
+      else ctx.emit('response-optional-property-removed', subPath(path, name), `removed the optional response property ${q(subPath(path, name))}`);
       continue;
     }
     const wasReq = va.required.has(name);
     const isReq = vb.required.has(name);
-    if (request && !wasReq && isReq) ctx.emit('request-property-became-required', sub(name), `the request property ${q(sub(name))} became required`);
-    if (request && wasReq && !isReq) ctx.emit('request-property-became-optional', sub(name), `the request property ${q(sub(name))} became optional`);
-    if (!request && wasReq && !isReq) ctx.emit('response-property-became-optional', sub(name), `the response property ${q(sub(name))} became optional`);
+    if (request && !wasReq && isReq) ctx.emit('request-property-became-required', subPath(path, name), `the request property ${q(subPath(path, name))} became required`);
+    if (request && wasReq && !isReq) ctx.emit('request-property-became-optional', subPath(path, name), `the request property ${q(subPath(path, name))} became optional`);
+    if (!request && wasReq && !isReq) ctx.emit('response-property-became-optional', subPath(path, name), `the response property ${q(subPath(path, name))} became optional`);
     walk(pa, pb, [...path, name], ctx, seen);
   }
   for (const [name, pb] of vb.properties) {
     if (va.properties.has(name)) continue;
-    if (hidden(view(pb, ctx.to))) continue;
+    const pvb = view(pb, ctx.to);
+    if (request ? pvb.readOnly : pvb.writeOnly) continue;
     if (request) {
-      if (vb.required.has(name)) ctx.emit('new-required-request-property', sub(name), `added the required request property ${q(sub(name))}`);
-      else ctx.emit('new-optional-request-property', sub(name), `added the optional request property ${q(sub(name))}`);
-    } else ctx.emit('response-property-added', sub(name), `added the response property ${q(sub(name))}`);
+      if (vb.required.has(name)) ctx.emit('new-required-request-property', subPath(path, name), `added the required request property ${q(subPath(path, name))}`);
+      else ctx.emit('new-optional-request-property', subPath(path, name), `added the optional request property ${q(subPath(path, name))}`);
+    } else ctx.emit('response-property-added', subPath(path, name), `added the response property ${q(subPath(path, name))}`);
   }
   if (va.items !== undefined && vb.items !== undefined) walk(va.items, vb.items, [...path, 'items'], ctx, seen);
 }
