@@ -120,6 +120,21 @@ describe('semantics', () => {
     const f = diffDocuments(op(resp({ $ref: '#/components/schemas/A' }), comp('integer')), op(resp({ $ref: '#/components/schemas/A' }), comp('string')), 'forward');
     assert.deepEqual(f.map((x) => x.text), ['status `200`, `application/json`: the response property `v` changed type from `integer` to `string`']);
   });
+  test('parameters, request bodies and responses named by $ref are compared by what they point at', () => {
+    const d = (required: boolean, idType: string) =>
+      doc(
+        { '/pets/{id}': { parameters: [{ $ref: '#/components/parameters/Id' }], post: { requestBody: { $ref: '#/components/requestBodies/Pet' }, responses: { '200': { $ref: '#/components/responses/Pet' } } } } },
+        {
+          components: {
+            parameters: { Id: { name: 'id', in: 'path', required: true, schema: { type: idType } } },
+            requestBodies: { Pet: { required, content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } } },
+            responses: { Pet: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } } },
+            schemas: { Pet: obj({ name: { type: 'string' } }, ['name']) },
+          },
+        },
+      );
+    assert.deepEqual(diffDocuments(d(false, 'string'), d(true, 'integer'), 'forward').map((x) => x.id), ['request-body-became-required', 'request-parameter-type-changed']);
+  });
   test('allOf members merge: a required property moved into allOf is no change', () => {
     const a = op(resp(obj({ id: { type: 'string' } }, ['id'])));
     const b = op(resp({ allOf: [obj({ id: { type: 'string' } }, ['id'])] }));
