@@ -42,6 +42,11 @@ describe('normalised findings per format', () => {
       ['js/unused-local-variable', 'low', 'src/util.js', undefined, undefined, false, 'CodeQL'],
     ]);
   });
+  test('SARIF results of kind pass or notApplicable are not findings', () => {
+    const log = { version: '2.1.0', runs: [{ tool: { driver: { name: 'checker' } }, results: ['pass', 'notApplicable', 'fail', 'review'].map((kind) => ({ ruleId: `r-${kind}`, kind, level: 'error', message: { text: kind } })) }] };
+    assert.deepEqual(validateJson(log, SCHEMAS, SARIF_SCHEMA), []);
+    assert.deepEqual(readReport(JSON.stringify(log), 'k.sarif').findings.map((x) => x.id), ['r-fail', 'r-review']);
+  });
   test('SARIF from Trivy: package, versions and fix read from the message', () => {
     assert.deepEqual(pick('trivy.sarif.json'), [['CVE-2021-44906', 'critical', 'minimist', '1.2.5', '1.2.6, 0.2.4', true, 'Trivy']]);
   });

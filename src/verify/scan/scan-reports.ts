@@ -71,6 +71,8 @@ function readSarif(doc: Obj, file: string, bad: Bad): ParsedReport {
       const res = r as Obj;
       const rule = (typeof res.ruleIndex === 'number' ? rules[res.ruleIndex] : undefined) ?? ruleById.get(String(res.ruleId ?? (isObj(res.rule) ? res.rule.id : '')));
       const id = str(res.ruleId) ?? (isObj(res.rule) ? str(res.rule.id) : undefined) ?? (rule ? str(rule.id) : undefined) ?? bad(`${at}.ruleId`, 'required: a result names its rule');
+      // A check that passed or did not apply is not a finding.
+      if (res.kind === 'pass' || res.kind === 'notApplicable') return;
       // Suppressed upstream (accepted or undecided) or no longer present in this scan.
       if ((Array.isArray(res.suppressions) && res.suppressions.some((s) => isObj(s) && s.status !== 'rejected')) || res.baselineState === 'absent') {
         suppressedAtSource++;
