@@ -1,4 +1,5 @@
 import type { KindDefinition } from '../../core/kinds';
+import { scanPolicyKind } from './scan-policy';
 
 /** Kinds of the scan gate (ScanPolicy). */
-export const scanKinds: KindDefinition[] = [];
+export const scanKinds: KindDefinition[] = [scanPolicyKind];
