@@ -35,6 +35,11 @@ export function readReport(text: string, file: string): ParsedReport {
     throw new InputError(`${file}: ${path ? `${path}: ` : ''}${message}`, [{ file, path, message }]);
   };
   if (isObj(v) && isObj(v.advisories) && v.auditReportVersion === undefined) bad('advisories', 'an npm 6 audit report; run npm 7 or later (`npm audit --json`), whose format (auditReportVersion 2) is read here');
+  // What `npm audit --json` prints when it could not audit (registry unreachable, or one that
+  // does not offer the audit endpoint): an error, not a clean report — never read it as "no findings".
+  if (isObj(v) && v.auditReportVersion === undefined && typeof v.message === 'string' && (v.statusCode !== undefined || isObj(v.error))) {
+    bad('message', `npm audit did not run: ${v.message}; this is npm's error output, not a report (the registry must offer the audit endpoint)`);
+  }
   const format = detectFormat(v);
   if (!format) bad('', 'not a SARIF 2.1.0 log, Trivy JSON, npm audit (npm 7+) or CycloneDX report');
   const doc = v as Obj;
