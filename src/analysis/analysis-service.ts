@@ -7,7 +7,7 @@
 import type { ServerContext } from '../core/capability';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { HOOKS, type AnalysisStep, type AnalysisStepInput, type AnalysisStepResult } from '../core/hooks';
-import { BUCKET_MS, type MetricsService } from '../metrics/types';
+import { BUCKET_MS } from '../metrics/types';
 import { bucketUpperMs, type HistogramCounts } from '../metrics/latency-histogram';
 import { PrometheusSource } from '../metrics/prometheus-source';
 import { egressPolicyOf } from '../egress/egress-policy';
@@ -76,7 +76,7 @@ export class AnalysisService implements AnalysisStep {
       const side = async (version: string): Promise<StoredSide> => ({ requests: await one(m.requestsQuery, version), errors: await one(m.errorsQuery, version), latency: {} });
       return { baseline: await side(run.baselineVersion), canary: await side(run.canaryVersion) };
     }
-    const metrics = this.ctx.services.get<MetricsService>(HOOKS.metrics);
+    const metrics = this.ctx.services.get(HOOKS.metrics);
     if (!metrics) throw new Error('the metrics service is not installed');
     const side = async (version: string): Promise<StoredSide> => {
       const w = await metrics.routerWindow({ route: run.route, version, fromMs, toMs });

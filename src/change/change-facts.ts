@@ -5,7 +5,7 @@
  */
 import type { StandardChangeTemplateSpec } from './standard-template';
 import type { ServerContext } from '../core/capability';
-import { HOOKS, type ReleaseGate } from '../core/hooks';
+import { HOOKS } from '../core/hooks';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { ApprovalPolicySpec } from './approval-policy';
 import type { ChangeWindowSpec } from './change-window';
@@ -76,7 +76,7 @@ export function hardDepsOf(f: FactsSnapshot, service: string): string[] {
 
 /** Error budget remaining and burn from the SLO capability's release gate, when installed. */
 export async function budgetFor(ctx: ServerContext, service: string, environment: string, atMs: number): Promise<BudgetFacts> {
-  const gate = ctx.services.get<ReleaseGate>(HOOKS.releaseGate);
+  const gate = ctx.services.get(HOOKS.releaseGate);
   if (!gate) return {};
   try {
     const d = await gate.evaluate({ service, environment, atMs });

@@ -3,7 +3,7 @@
  * evaluates them, and answers the release gate and the burn signal.
  */
 import type { ServerContext } from '../core/capability';
-import { HOOKS, type DeployMarkers } from '../core/hooks';
+import { HOOKS } from '../core/hooks';
 import { NotFoundError, isDomainError } from '../core/errors';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { Manifest } from '../core/manifest';
@@ -94,7 +94,7 @@ export class SloService {
   }
 
   async lastDeployMs(service: string, environment: string | undefined, atMs: number): Promise<number | undefined> {
-    const markers = this.ctx.services.get<DeployMarkers>(HOOKS.deployMarkers);
+    const markers = this.ctx.services.get(HOOKS.deployMarkers);
     if (!markers) return undefined;
     try {
       const list = await markers.list({ service, ...(environment ? { environment } : {}), sinceMs: atMs - 86_400_000 });
