@@ -59,10 +59,11 @@ function send(policy: EgressPolicy, purpose: EgressPurpose, url: string, o: Egre
       lookup: policy.lookup(purpose),
       agent: false,
     });
+    // Listening before anything can destroy the request: destroy() emits 'error' (e.g. a signal aborted already).
+    req.on('error', (e) => finish(e));
     const onAbort = () => finish(new Error(o.signal?.aborted ? `request to ${u.host} aborted` : `no answer from ${u.host} within ${o.timeoutMs} ms`));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort);
-    req.on('error', (e) => finish(e));
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400) {
