@@ -19,7 +19,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { canonicalJson } from '../../src/core/ids';
 import { eventLink, stateHash } from '../../src/audit/audit-log';
-import { AUDIT_CHECKPOINTS, type AuditCheckpoints } from '../../src/audit/checkpoints';
+import { AUDIT_CHECKPOINTS } from '../../src/audit/checkpoints';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -82,7 +82,7 @@ try {
     await client.end();
   }
   const buildS = (performance.now() - t0) / 1000;
-  const cp = await s.ctx.services.get<AuditCheckpoints>(AUDIT_CHECKPOINTS)!.create();
+  const cp = await s.ctx.services.get(AUDIT_CHECKPOINTS)!.create();
 
   const api: number[] = [];
   const direct: number[] = [];

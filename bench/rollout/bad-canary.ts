@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../../src/server';
 import { ApiClient } from '../../src/cli/api-client';
-import { ensureRouter } from '../../src/demo/embedded-router';
+import { HOOKS } from '../../src/core/hooks';
 import { LoadGenerator } from '../../src/demo/load-generator';
 import { freePort } from '../../src/targets/http-probe';
 import type { RunView, StatusView } from '../../src/rollout/rollout-status';
@@ -39,7 +39,7 @@ const server = await startServer({
   logLevel: 'silent',
   options: { rollout: { tickMs: 100, stopInstancesOnShutdown: true, baseDir: repo }, router: { flushMs: 1000 } },
 });
-const router = await ensureRouter(server.ctx, routerAddr, { flushMs: 1000 });
+const router = await server.ctx.services.get(HOOKS.embeddedRouter)!.ensure(routerAddr, { flushMs: 1000 });
 const api = new ApiClient(server.url, server.adminToken);
 const rows: { run: number; detectMs: number; restoreMs: number; totalMs: number; badRequests: number; badErrors: number; outcome: string }[] = [];
 try {

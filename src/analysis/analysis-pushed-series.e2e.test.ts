@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
-import { HOOKS, type AnalysisStep } from '../core/hooks';
+import { HOOKS } from '../core/hooks';
 import { record, type HistogramCounts } from '../metrics/latency-histogram';
 import type { RouterBucket } from '../metrics/types';
 
@@ -69,7 +69,7 @@ for (const store of await testStores()) {
       const series = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points }), token: pusher });
       assert.equal(series.status, 200, await series.clone().text());
 
-      const step = s.server.ctx.services.get<AnalysisStep>(HOOKS.analysisStep)!;
+      const step = s.server.ctx.services.get(HOOKS.analysisStep)!;
       const r = await step.evaluate({ runId: 'fake.1', template: 'seq', service: 'shop', environment: 'production', route: 'shop', baselineVersion: 'v1', canaryVersion: 'v2', startedAtMs: T0, nowMs: T0 + 10_000 });
       assert.equal(r.verdict, 'fail', r.summary);
       const show = JSON.parse((await s.cli(['analysis', 'show', 'fake.1', '-o', 'json'])).stdout) as { intervals: { inputs: { canary: { requests: number; errors: number } } }[] };

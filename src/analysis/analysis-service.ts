@@ -92,7 +92,7 @@ export class AnalysisService implements AnalysisStep {
       const side = async (version: string): Promise<StoredSide> => ({ requests: await one(m.requestsQuery, version), errors: await one(m.errorsQuery, version), latency: {} });
       return { baseline: await side(run.baselineVersion), canary: await side(run.canaryVersion) };
     }
-    const metrics = this.ctx.services.get<MetricsService>(HOOKS.metrics);
+    const metrics = this.ctx.services.get(HOOKS.metrics);
     if (!metrics) throw new Error('the metrics service is not installed');
     const side = async (version: string): Promise<StoredSide> => {
       const w = await metrics.routerWindow({ route: run.route, version, fromMs, toMs });

@@ -41,8 +41,8 @@ for (const store of await testStores()) {
 
     before(async () => {
       s = await startTestServer({ store, options: { analysis: { settleMs: 0 } } });
-      step = s.server.ctx.services.get<AnalysisStep>(HOOKS.analysisStep)!;
-      metrics = s.server.ctx.services.get<MetricsService>(HOOKS.metrics)!;
+      step = s.server.ctx.services.get(HOOKS.analysisStep)!;
+      metrics = s.server.ctx.services.get(HOOKS.metrics)!;
       const file = join(dir, 'templates.yaml');
       const t = (name: string, spec: object) => stringify({ apiVersion: 'shipgate.dev/v1', kind: 'AnalysisTemplate', metadata: { name }, spec });
       writeFileSync(file, [

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { runCliProcess, startTestServer, type TestServer } from '../testing/harness';
 import { FLAG_SERVICE } from '../flags/capability';
-import type { FlagService } from '../flags/flag-service';
 import { DEFAULT_SSE_LIMITS } from './sse';
 
 /** A flag whose configuration is ~128 KiB, so every change pushes that much to each stream. */
@@ -59,7 +58,7 @@ describe('event streams: backpressure, slow clients, per-token cap', () => {
     try {
       const apply = await s.fetch('/api/v1/apply', { method: 'POST', body: JSON.stringify({ files: [{ name: 'big.yaml', content: BIG_FLAG }] }) });
       assert.equal(apply.status, 200, await apply.text());
-      const service = s.server.ctx.services.get<FlagService>(FLAG_SERVICE)!;
+      const service = s.server.ctx.services.get(FLAG_SERVICE)!;
       const slowToken = await s.token('sdk', 'slow', 'dev');
       const fastToken = await s.token('sdk', 'fast', 'dev');
 
@@ -125,7 +124,7 @@ describe('event streams: backpressure, slow clients, per-token cap', () => {
     try {
       const apply = await s.fetch('/api/v1/apply', { method: 'POST', body: JSON.stringify({ files: [{ name: 'big.yaml', content: BIG_FLAG }] }) });
       assert.equal(apply.status, 200);
-      const service = s.server.ctx.services.get<FlagService>(FLAG_SERVICE)!;
+      const service = s.server.ctx.services.get(FLAG_SERVICE)!;
       const slow = await slowClient(s.url, '/api/v1/sdk/flags/stream', await s.token('sdk', 'slow', 'dev'));
       await until('subscribed', () => service.subscriberCount() === 1);
       for (let i = 0; i < 40 && service.subscriberCount() === 1; i++) {
@@ -146,7 +145,7 @@ describe('event streams: backpressure, slow clients, per-token cap', () => {
     try {
       const apply = await s.fetch('/api/v1/apply', { method: 'POST', body: JSON.stringify({ files: [{ name: 'big.yaml', content: BIG_FLAG }] }) });
       assert.equal(apply.status, 200);
-      const service = s.server.ctx.services.get<FlagService>(FLAG_SERVICE)!;
+      const service = s.server.ctx.services.get(FLAG_SERVICE)!;
       res = await openStream(s, '/api/v1/sdk/flags/stream', await s.token('sdk', 'reader', 'dev'));
       assert.equal(res.status, 200);
       let events = 0;

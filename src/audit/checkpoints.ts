@@ -24,6 +24,13 @@ import type { AuditLog, ChainVerdict } from './audit-log';
 /** Service name under which the server provides its AuditCheckpoints (ctx.services). */
 export const AUDIT_CHECKPOINTS = 'audit.checkpoints';
 
+declare module '../core/hooks' {
+  interface HookTypes {
+    /** Provided by the server itself (src/server.ts), read by the audit routes. */
+    [AUDIT_CHECKPOINTS]: AuditCheckpoints;
+  }
+}
+
 /** What is signed: the head of the chain and which keys it was written and signed with. */
 export interface CheckpointBody {
   v: 1;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../core/capability';
 import { READ_ROLES } from '../auth/roles';
-import { AUDIT_CHECKPOINTS, type AuditCheckpoints } from './checkpoints';
+import { AUDIT_CHECKPOINTS } from './checkpoints';
 
 const eventsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
@@ -24,7 +24,7 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).def
 const readers = { access: { roles: READ_ROLES } } as const;
 
 export function auditRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const checkpoints = () => ctx.services.get<AuditCheckpoints>(AUDIT_CHECKPOINTS);
+  const checkpoints = () => ctx.services.get(AUDIT_CHECKPOINTS);
   const verify = async (given?: unknown) => {
     const c = checkpoints();
     return c ? c.verify(given) : ctx.audit.verify(ctx.db);

@@ -201,7 +201,7 @@ for (const store of await testStores()) {
     });
 
     test('HOOKS.graph answers other capabilities as the API answers people', async () => {
-      const hook = s.server.ctx.services.get<GraphHook>(HOOKS.graph);
+      const hook = s.server.ctx.services.get(HOOKS.graph);
       assert.ok(hook, 'the catalog provides HOOKS.graph in init');
       const view = await hook.snapshot();
       assert.deepEqual(view.blastRadius('db-orders'), await (await s.fetch('/api/v1/graph/blast-radius/db-orders')).json());

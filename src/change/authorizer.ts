@@ -156,7 +156,7 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
   async function verifications(action: GateAction, subject: GateSubject, c: ChangeRequest): Promise<{ reasons: string[]; refuse?: { code: RefusalCode; message: string; details: Record<string, unknown> } }> {
     if (!subject.revision || (action !== 'release' && action !== 'retry')) return { reasons: [] };
     const required = [...new Set([...(subject.verify ?? []), ...(c.requirements?.verifications ?? [])])].sort();
-    const evidence = ctx.services.get<VerifyEvidence>(HOOKS.verifyEvidence);
+    const evidence = ctx.services.get(HOOKS.verifyEvidence);
     const rev = { service: subject.service, version: subject.revision.version, artifact: subject.revision.artifact };
     if (!evidence) {
       if (required.length === 0) return { reasons: [] };

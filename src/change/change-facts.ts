@@ -38,7 +38,7 @@ export const NO_CATALOG: GraphView = {
 export const DEFAULT_SLOT_MS = 60 * 60_000;
 
 export async function loadFacts(ctx: ServerContext): Promise<FactsSnapshot> {
-  const catalog = ctx.services.get<GraphHook>(HOOKS.graph);
+  const catalog = ctx.services.get(HOOKS.graph);
   const [graph, windows, policies, templates] = await Promise.all([
     catalog ? catalog.snapshot() : NO_CATALOG,
     ctx.resources.list<ChangeWindowSpec>(SHIPGATE_API_VERSION, 'ChangeWindow'),
@@ -74,7 +74,7 @@ export function hardDepsOf(f: FactsSnapshot, service: string): string[] {
 
 /** Error budget remaining and burn from the SLO capability's release gate, when installed. */
 export async function budgetFor(ctx: ServerContext, service: string, environment: string, atMs: number): Promise<BudgetFacts> {
-  const gate = ctx.services.get<ReleaseGate>(HOOKS.releaseGate);
+  const gate = ctx.services.get(HOOKS.releaseGate);
   if (!gate) return {};
   try {
     const d = await gate.evaluate({ service, environment, atMs });

@@ -6,7 +6,7 @@
 import type { ServerContext } from '../core/capability';
 import type { Principal } from '../auth/roles';
 import { ConflictError, InputError, NotAllowedError, RefusedError } from '../core/errors';
-import { HOOKS, type RevisionBinding, type RevisionPreview } from '../core/hooks';
+import { HOOKS, type RevisionBinding } from '../core/hooks';
 import { templateMismatch } from './standard-template';
 import { transaction, type Tx } from '../store/db';
 import { isReviewOverdue, isTerminal, transition, reviewReasons, type ChangeEvent, type ChangeOutcome, type ChangeType } from './change-state-machine';
@@ -339,7 +339,7 @@ export class ChangeService {
 
   /** The revision a release of `input.version` would run, from the rollout capability. */
   private async preview(input: CreateChangeInput): Promise<RevisionBinding | undefined> {
-    const p = this.ctx.services.get<RevisionPreview>(HOOKS.revisionPreview);
+    const p = this.ctx.services.get(HOOKS.revisionPreview);
     if (!p || !input.version) return undefined;
     return p.preview({ service: input.service, environment: input.environment, version: input.version, artifact: input.artifact, set: input.set });
   }

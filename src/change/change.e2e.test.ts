@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
 import { ManualClock } from '../core/clock';
-import { HOOKS, type Authorizer, type ReleaseGate } from '../core/hooks';
+import { HOOKS, type ReleaseGate } from '../core/hooks';
 import { transaction } from '../store/db';
 import type { ChangeView } from './change-view';
 
@@ -207,13 +207,13 @@ for (const store of await testStores()) {
         assert.equal(done.state, 'review');
         assert.match(done.reviewReasons[0], /consumed 30\.0% of the error budget/);
       } finally {
-        s.server.ctx.services.provide(HOOKS.releaseGate, undefined);
+        s.server.ctx.services.remove(HOOKS.releaseGate);
       }
     });
 
     test('releases wait for authorisation through the one authorisation path', async () => {
       assert.equal(new Date(clock.now()).toISOString(), '2026-04-02T09:00:00.000Z', 'after the quarter-end freeze');
-      const hook = s.server.ctx.services.get<Authorizer>(HOOKS.authorizer)!;
+      const hook = s.server.ctx.services.get(HOOKS.authorizer)!;
       const actor = { tokenId: 't', role: 'deployer' as const, user: 'erin' };
       const rev = (version: string) => ({ version, artifact: '', configHash: 'c'.repeat(64) });
       const free = await hook.authorize('release', { service: 'search', environment: 'staging', revision: rev('1.2.0') }, actor);

@@ -6,7 +6,7 @@
  * (annotation `shipgate.dev/url`), except those labelled `shipgate.dev/emergency: "false"`.
  */
 import type { ServerContext } from '../core/capability';
-import { HOOKS, type Outbox } from '../core/hooks';
+import { HOOKS } from '../core/hooks';
 import type { EmergencyNotice } from './authorizer';
 
 const OPENSLO_API_VERSION = 'openslo/v1';
@@ -23,7 +23,7 @@ export function emergencyNotice(ctx: ServerContext): EmergencyNotice {
       reviewDueAtMs: at,
       by: actor.user,
     };
-    const outbox = ctx.services.get<Outbox>(HOOKS.outbox);
+    const outbox = ctx.services.get(HOOKS.outbox);
     const targets = (await ctx.resources.list(OPENSLO_API_VERSION, 'AlertNotificationTarget', trx))
       .map((r) => r.manifest.metadata)
       .filter((m) => m.annotations?.['shipgate.dev/url'] && m.labels?.['shipgate.dev/emergency'] !== 'false');

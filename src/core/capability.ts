@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { KindDefinition, KindRegistry } from './kinds';
 import type { Clock } from './clock';
 import type { EventBus } from './events';
+import type { HookTypes } from './hooks';
 import type { Db, Dialect } from '../store/db';
 import type { AuditLog } from '../audit/audit-log';
 import type { TokenStore } from '../auth/token-store';
@@ -31,17 +32,21 @@ export interface ServerConfig {
 }
 
 /**
- * Services a capability offers to others, by name (e.g. `slo.gate`, `change.authorization`).
- * A capability asks for another's service with `ctx.services.get(name)` and copes with undefined,
- * so capabilities can land in any order.
+ * Services a capability offers to others, by name (e.g. `slo.gate`, `change.authorizer`), each
+ * typed by its key in `M` (HookTypes, src/core/hooks.ts). A capability asks for another's service
+ * with `ctx.services.get(name)` and copes with undefined, so capabilities can land in any order.
  */
-export class ServiceRegistry {
-  private readonly map = new Map<string, unknown>();
-  provide<T>(name: string, impl: T): void {
+export class ServiceRegistry<M extends object = HookTypes> {
+  private readonly map = new Map<keyof M, unknown>();
+  provide<K extends keyof M>(name: K, impl: M[K]): void {
     this.map.set(name, impl);
   }
-  get<T>(name: string): T | undefined {
-    return this.map.get(name) as T | undefined;
+  get<K extends keyof M>(name: K): M[K] | undefined {
+    return this.map.get(name) as M[K] | undefined;
+  }
+  /** Withdraws a service (tests that stood in for a provider). */
+  remove(name: keyof M): void {
+    this.map.delete(name);
   }
 }
 

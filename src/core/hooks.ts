@@ -4,7 +4,9 @@
  * land in any order. Only the contract lives here; each provider implements it in its own folder.
  */
 import type { Principal } from '../auth/roles';
+import type { RouteTableSpec } from '../router/route-table';
 import type { Tx } from '../store/db';
+import type { MetricsService } from './metrics-service';
 
 /** Name → contract. */
 export const HOOKS = {
@@ -34,7 +36,62 @@ export const HOOKS = {
    * resources declare them (GraphHook). Provider: catalog.
    */
   graph: 'catalog.graph',
+  /** The router running inside this server process (`--router`, or one the embedded starter made). Provider: router. */
+  inProcessRouter: 'router.inprocess',
+  /** Starts, or finds, a router in this process fed from the stored RouteTables (demo, fixtures). Provider: router. */
+  embeddedRouter: 'router.embedded',
 } as const;
+
+/**
+ * Key → contract: `ctx.services.get(HOOKS.x)` returns `HookTypes[typeof HOOKS.x] | undefined` and
+ * `provide(HOOKS.x, impl)` checks `impl` against it. One line per key. A service private to one
+ * capability (not a contract between capabilities) may add its key from its own folder with
+ * `declare module '../core/hooks' { interface HookTypes { 'x.y': Impl } }`, so core names no
+ * concrete class.
+ */
+export interface HookTypes {
+  [HOOKS.metrics]: MetricsService;
+  [HOOKS.analysisStep]: AnalysisStep;
+  [HOOKS.releaseGate]: ReleaseGate;
+  [HOOKS.burnSignal]: BurnSignal;
+  [HOOKS.authorizer]: Authorizer;
+  [HOOKS.revisionPreview]: RevisionPreview;
+  [HOOKS.deployMarkers]: DeployMarkers;
+  [HOOKS.outbox]: Outbox;
+  [HOOKS.inProcessRouter]: InProcessRouter;
+  [HOOKS.embeddedRouter]: EmbeddedRouterStarter;
+  [HOOKS.verifyEvidence]: VerifyEvidence;
+  [HOOKS.graph]: GraphHook;
+}
+
+/** What the router running in this process offers, as far as other capabilities and tests use it. */
+export interface InProcessRouter {
+  /** Base URL of the proxy once listening, e.g. http://127.0.0.1:8080. */
+  url(): string | undefined;
+  /** The merged route table in force. */
+  current(): { spec: RouteTableSpec };
+  /** Request counts per route and version since the router started (mirror copies apart). */
+  stats(): { series: { route: string; version: string; mirror: boolean; requests: number }[] };
+}
+
+/** A router serving this server's stored RouteTables, as the embedded starter hands it out. */
+export interface EmbeddedRouter {
+  /** Base URL users send requests to, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** True when the router was started by `ensure` (false: the server's own in-process router serves). */
+  owned: boolean;
+  /** Stops the router if `ensure` started it; a no-op otherwise. */
+  close(): Promise<void>;
+}
+
+export interface EmbeddedRouterStarter {
+  /**
+   * Makes sure a router serves the server's route table: the server's own in-process router when
+   * it runs one (`--router`), else one started now on `listen` (host:port), fed from the stored
+   * RouteTables on every change and reporting its stats to HOOKS.metrics every `flushMs`.
+   */
+  ensure(listen: string, opts?: { flushMs?: number }): Promise<EmbeddedRouter>;
+}
 
 /** One notification: POSTed as JSON to `url` after the transaction that enqueued it commits. */
 export interface OutboxMessage {

@@ -5,8 +5,8 @@ import { ApiClient } from '../cli/api-client';
 import { renderTable } from '../cli/table';
 import { startServer, type RunningServer } from '../server';
 import { formatDurationMs } from '../core/duration';
+import { HOOKS, type EmbeddedRouter } from '../core/hooks';
 import type { RunView, StatusView } from '../rollout/rollout-status';
-import { ensureRouter, type EmbeddedRouter } from './embedded-router';
 import { LoadGenerator } from './load-generator';
 import { freePort } from '../targets/http-probe';
 import { evidenceLines, summariseRelease, summaryRows, tallyDelta, type ReleaseSummary } from './demo-summary';
@@ -65,7 +65,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       // The demo's shop, router and receivers all listen on loopback.
       options: { rollout: { tickMs: 100, stopInstancesOnShutdown: true, baseDir: o.repoDir }, router: { flushMs: 1000 }, egress: { allowLoopback: true } },
     });
-    router = await ensureRouter(server.ctx, routerAddr, { flushMs: 1000 });
+    router = await embeddedRouter(server).ensure(routerAddr, { flushMs: 1000 });
     const api = new ApiClient(server.url, server.adminToken);
     o.out(`server ${server.url}   router ${router.url}`);
     await api.post('/api/v1/apply', { files: [{ name: 'examples/shop/shop.yaml', content: await readExample(o.repoDir) }] });
@@ -104,6 +104,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   } finally {
     await cleanup();
   }
+}
+
+/** The router capability's embedded starter: the demo's users reach the server's routes through it. */
+function embeddedRouter(server: RunningServer) {
+  const starter = server.ctx.services.get(HOOKS.embeddedRouter);
+  if (!starter) throw new Error('the router capability is not installed: the demo needs its embedded router');
+  return starter;
 }
 
 async function readExample(repoDir: string): Promise<string> {

@@ -1,5 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { EgressDeniedError, EgressPolicy, type Resolver } from './egress-policy';
 import { egressRequest } from './egress-request';
 import { startScriptedReceiver, type ScriptedReceiver } from '../outbox/testdata/receivers';
@@ -34,4 +36,35 @@ describe('egressRequest at connection time', () => {
       }
     });
   }
+});
+
+describe('egressRequest deadline', () => {
+  let server: Server;
+  let port: number;
+  before(async () => {
+    // Accepts connections and never answers.
+    server = createServer(() => {});
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const policy = () => EgressPolicy.fromOptions({ allowLoopback: ['webhook'] }, resolverTo('127.0.0.1'));
+
+  test('a receiver that never answers fails at timeoutMs, named', async () => {
+    const t0 = Date.now();
+    await assert.rejects(egressRequest(policy(), 'webhook', `http://hang.example:${port}/hook`, { timeoutMs: 150 }), /no answer from hang\.example:\d+ within 150 ms/);
+    assert.ok(Date.now() - t0 < 2_000);
+  });
+
+  test("the caller's abort ends the request as aborted, not as a timeout", async () => {
+    const ac = new AbortController();
+    const p = egressRequest(policy(), 'webhook', `http://hang.example:${port}/hook`, { timeoutMs: 10_000, signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await assert.rejects(p, /request to hang\.example:\d+ aborted/);
+    const aborted = AbortSignal.abort();
+    await assert.rejects(egressRequest(policy(), 'webhook', `http://hang.example:${port}/hook`, { timeoutMs: 10_000, signal: aborted }), /aborted/);
+  });
 });

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { timeout, TimeoutStrategy } from 'cockatiel';
 import type { EgressPolicy } from './egress-policy';
 import type { EgressPurpose } from './egress-rules';
 
@@ -27,6 +28,11 @@ export interface EgressResponse {
 
 /** Sends one request; rejects on refusal (EgressDeniedError), network failure, timeout or a redirect. */
 export function egressRequest(policy: EgressPolicy, purpose: EgressPurpose, url: string, o: EgressRequestOptions): Promise<EgressResponse> {
+  // The one deadline is cockatiel's: it aborts `signal` after timeoutMs (and when the caller's signal aborts).
+  return timeout(o.timeoutMs, TimeoutStrategy.Cooperative).execute(({ signal }) => send(policy, purpose, url, o, signal), o.signal);
+}
+
+function send(policy: EgressPolicy, purpose: EgressPurpose, url: string, o: EgressRequestOptions, signal: AbortSignal): Promise<EgressResponse> {
   return new Promise((resolve, reject) => {
     try {
       policy.assertUrl(purpose, url);
@@ -40,8 +46,7 @@ export function egressRequest(policy: EgressPolicy, purpose: EgressPurpose, url:
     const finish = (err: Error | undefined, res?: EgressResponse) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       if (err) {
         req.destroy();
         reject(err);
@@ -54,11 +59,11 @@ export function egressRequest(policy: EgressPolicy, purpose: EgressPurpose, url:
       lookup: policy.lookup(purpose),
       agent: false,
     });
-    const timer = setTimeout(() => finish(new Error(`no answer from ${u.host} within ${o.timeoutMs} ms`)), o.timeoutMs);
-    const onAbort = () => finish(new Error(`request to ${u.host} aborted`));
-    if (o.signal?.aborted) return finish(new Error(`request to ${u.host} aborted`));
-    o.signal?.addEventListener('abort', onAbort);
+    // Listening before anything can destroy the request: destroy() emits 'error' (e.g. a signal aborted already).
     req.on('error', (e) => finish(e));
+    const onAbort = () => finish(new Error(o.signal?.aborted ? `request to ${u.host} aborted` : `no answer from ${u.host} within ${o.timeoutMs} ms`));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort);
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400) {

@@ -2,6 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { transaction } from '../store/db';
 import { RESOURCE_CHANGED } from '../core/events';
+import { HOOKS } from '../core/hooks';
 import { ManualClock } from '../core/clock';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
@@ -105,7 +106,7 @@ for (const store of await testStores()) {
     });
 
     test('the router refuses a stored table naming a loopback backend (written past the apply path, as rollouts write)', async () => {
-      const router = s.server.ctx.services.get<{ current(): { spec: { routes: { name: string }[] } } }>('router.inprocess')!;
+      const router = s.server.ctx.services.get(HOOKS.inProcessRouter)!;
       const put = async (name: string, origin: string) => {
         const [doc] = parseDocuments(KINDS[0].yaml(origin).replace('egress-rt', name).replace('name: shop', `name: ${name}`), 'x.yaml');
         const m = doc.value as never;

@@ -1,5 +1,5 @@
 import type { Capability, ServerContext } from '../core/capability';
-import { RESOURCE_CHANGED, type ResourceChanged } from '../core/events';
+import { RESOURCE_CHANGED } from '../core/events';
 import { featureFlagKind, segmentKind } from './kinds';
 import { flagMigrations } from './flag-state-store';
 import { flagRolloutMigrations } from './flag-rollout-store';
@@ -11,6 +11,13 @@ import { flagCommands } from './flag-cli';
 
 /** Name under which the flag service is offered to other capabilities. */
 export const FLAG_SERVICE = 'flags.service';
+
+declare module '../core/hooks' {
+  interface HookTypes {
+    /** Not a contract between capabilities: the flag service itself, for tests. */
+    [FLAG_SERVICE]: FlagService;
+  }
+}
 
 const services = new WeakMap<ServerContext, { flags: FlagService; rollouts: FlagRolloutService }>();
 
@@ -33,7 +40,7 @@ export const flagsCapability: Capability = {
   init(ctx) {
     const service = serviceOf(ctx);
     ctx.services.provide(FLAG_SERVICE, service);
-    ctx.events.on<ResourceChanged>(RESOURCE_CHANGED, (e) => {
+    ctx.events.on(RESOURCE_CHANGED, (e) => {
       if (e.kind === 'FeatureFlag' || e.kind === 'Segment') return service.invalidate();
     });
   },

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../testing/harness';
 import { FLAG_SERVICE } from './capability';
 import { ManualClock } from '../core/clock';
-import { DEFAULT_CACHE_IDLE_MS, MAX_CACHED_ENVIRONMENTS, MAX_WATCHED_ENVIRONMENTS, type FlagService } from './flag-service';
+import { DEFAULT_CACHE_IDLE_MS, MAX_CACHED_ENVIRONMENTS, MAX_WATCHED_ENVIRONMENTS } from './flag-service';
 
 test('flag configurations read for many environment names stay bounded in memory', async () => {
   const s = await startTestServer();
   try {
-    const service = s.server.ctx.services.get<FlagService>(FLAG_SERVICE)!;
+    const service = s.server.ctx.services.get(FLAG_SERVICE)!;
     const names = Array.from({ length: MAX_CACHED_ENVIRONMENTS + 44 }, (_, i) => `made-up-${i}`);
     for (const env of names) {
       const res = await s.fetch(`/api/v1/sdk/flags?env=${env}`);
@@ -29,7 +29,7 @@ test('subscribed environments are capped (the next stream is a 429), never push 
   const s = await startTestServer();
   const unsubscribes: Array<() => void> = [];
   try {
-    const service = s.server.ctx.services.get<FlagService>(FLAG_SERVICE)!;
+    const service = s.server.ctx.services.get(FLAG_SERVICE)!;
     // Subscribers as streams hold them: one per environment, up to the cap.
     for (let i = 0; i < MAX_WATCHED_ENVIRONMENTS; i++) {
       const env = `watched-${i}`;
@@ -76,7 +76,7 @@ test('environments nobody reads or watches for cacheIdleMs are dropped at the ne
   const clock = new ManualClock(Date.parse('2026-06-01T00:00:00Z'));
   const s = await startTestServer({ clock, options: { flags: { cacheIdleMs: 60_000, tickMs: 3_600_000 } } });
   try {
-    const service = s.server.ctx.services.get<FlagService>(FLAG_SERVICE)!;
+    const service = s.server.ctx.services.get(FLAG_SERVICE)!;
     await service.config('idle');
     await service.config('busy');
     const unsubscribe = service.subscribe('watched', () => {});

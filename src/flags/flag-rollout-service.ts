@@ -2,9 +2,8 @@ import { newId } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { ConflictError, InputError, isDomainError } from '../core/errors';
 import type { Principal } from '../auth/roles';
-import { HOOKS, type Authorizer } from '../core/hooks';
+import { HOOKS } from '../core/hooks';
 import type { ServerContext } from '../core/capability';
-import type { MetricsService } from '../metrics/types';
 import { lockKey, transaction } from '../store/db';
 import { analysisTemplateSpecSchema } from '../analysis/analysis-template';
 import { sequentialStep, type SequentialState } from '../analysis/sequential-judge';
@@ -140,7 +139,7 @@ export class FlagRolloutService {
 
   /** Requests and errors of the control (default variant) and treatment (every other variant) users. */
   private async interval(run: FlagRolloutRun, fromMs: number, toMs: number) {
-    const metrics = this.ctx.services.get<MetricsService>(HOOKS.metrics);
+    const metrics = this.ctx.services.get(HOOKS.metrics);
     const def = (await this.flags.engine(run.environment)).engine.definition(run.key);
     const variants = def ? Object.keys(def.variants) : [];
     const control = def?.defaultVariant ?? 'off';
@@ -180,7 +179,7 @@ export class FlagRolloutService {
   private async record(before: FlagRolloutRun, next: FlagRolloutRun, action?: string): Promise<FlagRolloutRun> {
     const run = { ...next, updatedMs: Math.max(this.ctx.clock.now(), before.updatedMs + 1) };
     const ended = before.status === 'running' && run.status !== 'running' && run.changeId;
-    const authorizer = this.ctx.services.get<Authorizer>(HOOKS.authorizer);
+    const authorizer = this.ctx.services.get(HOOKS.authorizer);
     const finish = ended && authorizer ? await authorizer.prepareFinish(run.changeId!, run.status === 'succeeded' ? 'successful' : 'rolled-back') : undefined;
     await transaction(this.ctx.db, async (trx) => {
       await finish?.(trx);

@@ -9,7 +9,6 @@ import { ManualClock } from '../core/clock';
 import { HOOKS } from '../core/hooks';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { transaction } from '../store/db';
-import type { MetricsService } from '../metrics/types';
 import { FLAG_TEST_CATALOG } from './flag-test-catalog';
 import { FLAG_ERRORS_SERIES, FLAG_REQUESTS_SERIES } from './flag-rollout-service';
 
@@ -47,7 +46,7 @@ for (const store of await testStores()) {
     after(() => s.close());
 
     const push = async (key: string, fromMs: number, control: [number, number], treatment: [number, number]) => {
-      const metrics = s.server.ctx.services.get<MetricsService>(HOOKS.metrics)!;
+      const metrics = s.server.ctx.services.get(HOOKS.metrics)!;
       const labels = (variant: string) => ({ flag: key, environment: 'production', variant });
       await metrics.ingestPoints([
         { series: FLAG_REQUESTS_SERIES, labels: labels('off'), tMs: fromMs + 1000, value: control[0] },

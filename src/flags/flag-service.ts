@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/roles';
-import { HOOKS, type Authorization, type Authorizer } from '../core/hooks';
+import { HOOKS, type Authorization } from '../core/hooks';
 import { flagService, isProduction } from './flag-gate';
 import { canonicalJson, newId, sha256 } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
@@ -326,7 +326,7 @@ export class FlagService {
    * environment is not production or no authoriser is installed: nothing to gate.
    */
   async authorize(ref: string, environment: string, action: 'flag.enable' | 'flag.rollout' | 'flag.step', what: string, actor: Principal, changeId?: string): Promise<Authorization | undefined> {
-    const authorizer = this.ctx.services.get<Authorizer>(HOOKS.authorizer);
+    const authorizer = this.ctx.services.get(HOOKS.authorizer);
     if (!authorizer) return undefined;
     const flag = await this.find(ref);
     const gateCtx = { list: async (kind: string) => (await this.ctx.resources.list(SHIPGATE_API_VERSION, kind)).map((r) => r.manifest) };

@@ -41,7 +41,7 @@ export const metricsCapability: Capability = {
     ctx.services.provide(HOOKS.metrics, new SeriesStore(ctx.db));
   },
   routes(app, ctx) {
-    const store = () => ctx.services.get<SeriesStore>(HOOKS.metrics)!;
+    const store = () => ctx.services.get(HOOKS.metrics)!;
     app.post('/api/v1/series', { schema: { body: pushBody, tags: ['metrics'] }, config: { access: { roles: ['metrics'] } } }, async (req) => {
       const { points, issues } = toSeriesPoints((req.body as z.infer<typeof pushBody>).points);
       if (issues.length) throw new InputError(`${issues.length} invalid point(s); nothing was stored`, issues.slice(0, 100));

@@ -4,8 +4,9 @@
  * so 10-second buckets from many routers add up exactly. Pure.
  */
 
-/** Sparse counts by bucket index. */
-export type HistogramCounts = Record<number, number>;
+/** Sparse counts by bucket index (the type lives with the metrics contract in core). */
+import type { HistogramCounts } from '../core/metrics-service';
+export type { HistogramCounts };
 
 const MIN_MS = 0.01;
 const PER_DECADE = 90;

@@ -7,7 +7,6 @@ import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
 import { ManualClock } from '../core/clock';
 import { HOOKS } from '../core/hooks';
-import type { MetricsService } from './types';
 import { manifests, points } from '../slo/testdata/manifests';
 
 const T = Date.parse('2026-03-02T12:00:00Z');
@@ -95,7 +94,7 @@ for (const store of await testStores()) {
       assert.equal(spoof.status, 400);
       assert.match(await spoof.text(), /router\./);
       assert.equal((await events('series.push')).length, before);
-      const m = s.server.ctx.services.get<MetricsService>(HOOKS.metrics)!;
+      const m = s.server.ctx.services.get(HOOKS.metrics)!;
       assert.equal(await m.sumSeries({ series: 'x.ok', fromMs: 0, toMs: 10_000 }), 0);
     });
 
@@ -113,7 +112,7 @@ for (const store of await testStores()) {
       assert.equal(refused.status, 403);
       assert.match(((await refused.json()) as { message: string }).message, /role "deployer" may not POST \/api\/v1\/router\/stats; allowed: router, admin/);
       assert.equal((await events('router.stats.push')).length, before, 'a refused push is not an event');
-      const m = s.server.ctx.services.get<MetricsService>(HOOKS.metrics)!;
+      const m = s.server.ctx.services.get(HOOKS.metrics)!;
       assert.equal((await m.routerWindow({ route: 'shop', fromMs: start, toMs: start + 60_000 })).requests, 0);
 
       const ok = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets }), token: router });

@@ -23,7 +23,7 @@ for (const store of await testStores()) {
     let m: MetricsService;
     before(async () => {
       s = await startTestServer({ store });
-      m = s.server.ctx.services.get<MetricsService>(HOOKS.metrics)!;
+      m = s.server.ctx.services.get(HOOKS.metrics)!;
     });
     after(() => s.close());
 

@@ -6,7 +6,7 @@ import { InputError, RefusedError, type Issue } from '../core/errors';
 import type { EgressPolicy } from '../egress/egress-policy';
 import { expandSequences, formatPath, parseDocuments, type Manifest } from '../core/manifest';
 import type { KindDefinition, KindRegistry } from '../core/kinds';
-import { RESOURCE_CHANGED, type EventBus, type ResourceChanged } from '../core/events';
+import { RESOURCE_CHANGED, type EventBus } from '../core/events';
 import { transaction, type Db } from '../store/db';
 import { manifestHash, type PutResult, type ResourceStore } from './resource-store';
 import { lineDiff } from './line-diff';
@@ -167,7 +167,7 @@ export class ApplyService {
     });
     for (const r of results) {
       if (r.action !== 'unchanged') {
-        this.events.emit<ResourceChanged>(RESOURCE_CHANGED, { apiVersion: r.apiVersion, kind: r.kind, name: r.name, action: r.action });
+        this.events.emit(RESOURCE_CHANGED, { apiVersion: r.apiVersion, kind: r.kind, name: r.name, action: r.action });
       }
     }
     return results;
@@ -236,7 +236,7 @@ export class ApplyService {
       for (const g of grants) await g.claim(trx, `delete:${def.kind}/${name}`, { complete: true });
       return d;
     });
-    if (deleted) this.events.emit<ResourceChanged>(RESOURCE_CHANGED, { apiVersion: def.apiVersion, kind: def.kind, name, action: 'deleted' });
+    if (deleted) this.events.emit(RESOURCE_CHANGED, { apiVersion: def.apiVersion, kind: def.kind, name, action: 'deleted' });
     return deleted;
   }
 }

@@ -5,7 +5,7 @@ import { NotAllowedError, NotFoundError } from '../core/errors';
 import { allows, READ_ROLES, type Principal } from '../auth/roles';
 import type { KindDefinition } from '../core/kinds';
 import { ApplyService } from './apply-service';
-import { HOOKS, type Authorizer } from '../core/hooks';
+import { HOOKS } from '../core/hooks';
 import { egressPolicyOf } from '../egress/egress-policy';
 import { manifestFor } from './secrets';
 
@@ -24,7 +24,7 @@ function assertMayWrite(principal: Principal, def: KindDefinition): void {
 
 /** Generic resource routes: apply, diff, get, delete, for every registered kind. */
 export function resourceRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const service = new ApplyService(ctx.db, ctx.kinds, ctx.resources, ctx.events, egressPolicyOf(ctx.config), () => ctx.services.get<Authorizer>(HOOKS.authorizer), ctx.secretMarker);
+  const service = new ApplyService(ctx.db, ctx.kinds, ctx.resources, ctx.events, egressPolicyOf(ctx.config), () => ctx.services.get(HOOKS.authorizer), ctx.secretMarker);
 
   app.post('/api/v1/apply', { schema: { body: filesBody, tags: ['resources'] }, config: { access: { roles: ['deployer'] } } }, async (req) => {
     const { files } = req.body as z.infer<typeof filesBody>;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { REPO_ROOT, startTestServer, type TestServer } from '../testing/harness';
 import type { StoreKind } from '../testing/postgres';
-import { ensureRouter, type EmbeddedRouter } from '../demo/embedded-router';
+import { HOOKS, type EmbeddedRouter } from '../core/hooks';
 import { LoadGenerator } from '../demo/load-generator';
 import type { RolloutSpecInput } from './rollout-spec';
 import type { StatusView } from './rollout-status';
@@ -82,7 +82,7 @@ export async function startRolloutFixture(store: StoreKind = 'sqlite', opts: { r
     }
   }
   const s = started;
-  const router = await ensureRouter(s.server.ctx, '127.0.0.1:0', { flushMs: 200 });
+  const router = await s.server.ctx.services.get(HOOKS.embeddedRouter)!.ensure('127.0.0.1:0', { flushMs: 200 });
   const load = new LoadGenerator(router.url, { ratePerSecond: opts.ratePerSecond ?? 30, users: 200, timeoutMs: 10_000 });
   const dir = mkdtempSync(join(tmpdir(), 'sg-rollout-e2e-'));
   // Instances are detached (they outlive a killed server by design); a test process that ends

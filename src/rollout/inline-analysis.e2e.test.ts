@@ -17,7 +17,7 @@ describe('inline analysis: Error pauses, Failed rolls back', () => {
   let broken = false;
   before(async () => {
     f = await startRolloutFixture('sqlite', { ratePerSecond: 30 });
-    metrics = f.s.server.ctx.services.get<MetricsService>(HOOKS.metrics)!;
+    metrics = f.s.server.ctx.services.get(HOOKS.metrics)!;
     // The same metrics service, whose windows can be made to fail (as a metric source that is down).
     const faulty: MetricsService = Object.create(metrics, {
       routerWindow: { value: (q: Parameters<MetricsService['routerWindow']>[0]) => (broken ? Promise.reject(new Error('metric source down')) : metrics.routerWindow(q)) },

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
 import { baseSpec, TEST_ROLLOUT_OPTIONS } from './e2e-fixture';
 import { rolloutRuntime } from './capability';
-import { HOOKS, type RevisionPreview } from '../core/hooks';
+import { HOOKS } from '../core/hooks';
 import { configHash } from './revision';
 
 const SECRET = 'sk-live-do-not-show-42';
@@ -60,7 +60,7 @@ for (const store of await testStores()) {
       const stored = await rolloutRuntime(s.server.ctx).store.revisions('shop', 'production');
       assert.equal(stored[0].config.API_KEY, SECRET, 'instances get the real value');
       // What a change request for this release binds to: the hash of the real config.
-      const preview = s.server.ctx.services.get<RevisionPreview>(HOOKS.revisionPreview)!;
+      const preview = s.server.ctx.services.get(HOOKS.revisionPreview)!;
       const b = await preview.preview({ service: 'shop', environment: 'production', version: 'v1', set: { API_KEY: SECRET, GREETING: 'hello' } });
       assert.equal(b.configHash, configHash({ API_KEY: SECRET, GREETING: 'hello' }));
 

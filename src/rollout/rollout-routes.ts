@@ -5,7 +5,6 @@ import { HOOKS } from '../core/hooks';
 import { NotFoundError } from '../core/errors';
 import { resourceName } from '../core/kinds';
 import { checkReleaseInput } from '../targets/release-input';
-import type { MetricsService } from '../metrics/types';
 import type { RolloutRuntime } from './rollout-runtime';
 import { RolloutService } from './rollout-service';
 import { buildStatus, runView } from './rollout-status';
@@ -52,7 +51,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
       stable: await r.store.stableRevision(service, environment),
       target: r.targetFor(service, environment, run?.spec ?? spec),
       traffic: r.traffic,
-      metrics: ctx.services.get<MetricsService>(HOOKS.metrics),
+      metrics: ctx.services.get(HOOKS.metrics),
       route: (run?.spec ?? spec).route,
       nowMs: ctx.clock.now(),
     });

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { ServerContext } from '../core/capability';
-import { HOOKS, type AnalysisStep, type BurnSignal, type Authorizer, type DeployMarkers } from '../core/hooks';
+import { HOOKS, type DeployMarkers } from '../core/hooks';
+import { ROLLOUT_TRANSITION } from '../core/events';
 import { canonicalJson, sha256 } from '../core/ids';
-import type { MetricsService } from '../metrics/types';
 import type { DeployTarget } from '../targets/deploy-target';
 import { FileLedger } from '../targets/instance-ledger';
 import { createTarget } from '../targets/target-registry';
-import { BuiltinTrafficRouter, IN_PROCESS_ROUTER, type InProcessRouterView } from '../traffic/builtin-traffic-router';
+import { BuiltinTrafficRouter } from '../traffic/builtin-traffic-router';
 import type { TrafficRouter } from '../traffic/traffic-router';
 import { RolloutEngine } from './rollout-engine';
 import { RolloutExecutor } from './rollout-executor';
@@ -25,9 +25,6 @@ export interface RolloutOptions {
   baseDir?: string;
   superviseEveryMs?: number;
 }
-
-/** Event the rollout capability emits after every stored run transition. */
-export const ROLLOUT_TRANSITION = 'rollout.transition';
 
 /** Everything the rollout capability runs, built once per server from its context. */
 export class RolloutRuntime {
@@ -51,7 +48,7 @@ export class RolloutRuntime {
       db: ctx.db,
       resources: ctx.resources,
       events: ctx.events,
-      inProcess: () => ctx.services.get<InProcessRouterView>(IN_PROCESS_ROUTER),
+      inProcess: () => ctx.services.get(HOOKS.inProcessRouter),
     });
     this.engine = new RolloutEngine({
       store: this.store,
@@ -59,22 +56,22 @@ export class RolloutRuntime {
       clock: ctx.clock,
       traffic: this.traffic,
       target: (run) => this.targetFor(run.service, run.environment, run.spec),
-      metrics: () => ctx.services.get<MetricsService>(HOOKS.metrics),
+      metrics: () => ctx.services.get(HOOKS.metrics),
       liveRequests: (route, version) => {
-        const r = ctx.services.get<InProcessRouterView>(IN_PROCESS_ROUTER);
+        const r = ctx.services.get(HOOKS.inProcessRouter);
         if (!r || typeof r.stats !== 'function') return undefined;
         return r
           .stats()
           .series.filter((s) => s.route === route && s.version === version && !s.mirror)
           .reduce((n, s) => n + s.requests, 0);
       },
-      analysisStep: () => ctx.services.get<AnalysisStep>(HOOKS.analysisStep),
-      burnSignal: () => ctx.services.get<BurnSignal>(HOOKS.burnSignal),
-      authorizer: () => ctx.services.get<Authorizer>(HOOKS.authorizer),
+      analysisStep: () => ctx.services.get(HOOKS.analysisStep),
+      burnSignal: () => ctx.services.get(HOOKS.burnSignal),
+      authorizer: () => ctx.services.get(HOOKS.authorizer),
       log: ctx.log,
     });
     this.executor = new RolloutExecutor(this.store, this.engine, ctx.clock, ctx.log, { tickMs: this.options.tickMs, leaseMs: this.options.leaseMs });
-    this.service = new RolloutService(this.store, this.journal, ctx.resources, ctx.clock, () => ctx.services.get<Authorizer>(HOOKS.authorizer));
+    this.service = new RolloutService(this.store, this.journal, ctx.resources, ctx.clock, () => ctx.services.get(HOOKS.authorizer));
   }
 
   /** The deploy target of a service and environment (one per target spec, kept for supervision). */

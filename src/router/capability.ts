@@ -1,20 +1,17 @@
 import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS } from '../core/hooks';
-import { egressPolicyOf } from '../egress/egress-policy';
-import type { MetricsService } from '../metrics/types';
+import { ensureInProcessRouter, startInProcessRouter } from './in-process-router';
 import { routeTableKind } from './route-table';
 import { RouteTableHub } from './route-table-hub';
-import { Router } from './router';
+import type { Router } from './router';
 import { routerCommand } from './router-cli';
 import { routerRoutes } from './router-routes';
-import { MetricsServiceSink } from './stats-sinks';
-
-/** Name under which the in-process router is offered to other capabilities. */
-export const IN_PROCESS_ROUTER_SERVICE = 'router.inprocess';
 
 interface RouterState {
   hub: RouteTableHub;
   streams: Set<() => void>;
+  /** The server's own in-process router (`--router`), once started. */
+  inProcess?: Router;
 }
 
 /** One state per server context (several servers may share a process in tests). */
@@ -29,55 +26,25 @@ function state(ctx: ServerContext): RouterState {
   return s;
 }
 
-/** Options under `ctx.config.options.router`. */
-interface InProcessOptions {
-  /** How often the in-process router hands its stats to the metrics service, ms. */
-  flushMs?: number;
-}
-
-/**
- * Runs a Router inside the server, fed from the stored RouteTables and reloaded on every change.
- * A table the router refuses is logged and the one in force stays.
- */
-async function startInProcess(ctx: ServerContext, listen: string): Promise<() => Promise<void>> {
-  const o = (ctx.config.options.router ?? {}) as InProcessOptions;
-  const router = new Router({
-    sink: new MetricsServiceSink(() => ctx.services.get<MetricsService>(HOOKS.metrics)),
-    flushMs: o.flushMs ?? 2_000,
-    log: (m, err) => (err ? ctx.log.warn({ err }, m) : ctx.log.debug(m)),
-    // Stored tables were checked when applied; checked again here (tables written by rollouts, a policy narrowed since).
-    egress: egressPolicyOf(ctx.config),
-  });
-  const hub = state(ctx).hub;
-  const apply = (tables: Parameters<Router['applyTable']>[0], etag: string) => {
-    try {
-      const g = router.applyTable(tables);
-      ctx.log.info({ generation: g, etag }, 'router table applied');
-    } catch (err) {
-      ctx.log.error({ err }, 'router refused the stored route table; the one in force stays');
-    }
-  };
-  const first = await hub.snapshot();
-  apply(first.tables, first.etag);
-  const off = hub.subscribe((s) => apply(s.tables, s.etag));
-  await router.start({ listen });
-  ctx.services.provide(IN_PROCESS_ROUTER_SERVICE, router);
-  return async () => {
-    off();
-    await router.close();
-  };
-}
-
 /** The built-in router: RouteTable kind, the API routers follow, the in-process router and `shipgate router`. */
 export const routerCapability: Capability = {
   name: 'router',
   kinds: [routeTableKind],
+  init(ctx) {
+    const s = state(ctx);
+    ctx.services.provide(HOOKS.embeddedRouter, { ensure: (listen, opts) => ensureInProcessRouter(ctx, s.hub, () => s.inProcess, listen, opts) });
+  },
   routes(app, ctx) {
     routerRoutes(app, ctx, () => state(ctx).hub, state(ctx).streams);
   },
   async start(ctx) {
     const s = state(ctx);
-    const stopRouter = ctx.config.router ? await startInProcess(ctx, ctx.config.router) : undefined;
+    let stopRouter: (() => Promise<void>) | undefined;
+    if (ctx.config.router) {
+      const started = await startInProcessRouter(ctx, s.hub, ctx.config.router);
+      s.inProcess = started.router;
+      stopRouter = started.close;
+    }
     return async () => {
       for (const end of [...s.streams]) end();
       await stopRouter?.();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServerContext } from '../core/capability';
-import { RESOURCE_CHANGED, type ResourceChanged } from '../core/events';
+import { RESOURCE_CHANGED } from '../core/events';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { Manifest } from '../core/manifest';
 import { ROUTE_TABLE_KIND, type RouteTableSpec } from './route-table';
@@ -25,7 +25,7 @@ export class RouteTableHub {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: ServerContext) {
-    this.off = ctx.events.on<ResourceChanged>(RESOURCE_CHANGED, (e) => {
+    this.off = ctx.events.on(RESOURCE_CHANGED, (e) => {
       if (e.kind !== ROUTE_TABLE_KIND || e.apiVersion !== SHIPGATE_API_VERSION) return;
       this.generation++;
       // Serialised so listeners see changes in order.

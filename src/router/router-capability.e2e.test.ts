@@ -8,13 +8,11 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { startTestServer, REPO_ROOT, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
-import { HOOKS } from '../core/hooks';
-import { RESOURCE_CHANGED, type ResourceChanged } from '../core/events';
-import type { MetricsService } from '../metrics/types';
+import { HOOKS, type InProcessRouter } from '../core/hooks';
+import { RESOURCE_CHANGED } from '../core/events';
 import { Router } from './router';
 import { ServerRouteSource } from './server-route-source';
 import { HttpPushSink } from './stats-sinks';
-import { IN_PROCESS_ROUTER_SERVICE } from './capability';
 import { TestClient } from './testing/http-client';
 import { routeTable } from './testing/route-table-builder';
 import { startUpstreams, type UpstreamProcess } from './testing/upstream-process';
@@ -63,13 +61,13 @@ for (const store of stores) {
     let ups: UpstreamProcess[];
     let dir: string;
     let client: TestClient;
-    let inProcess: Router;
+    let inProcess: InProcessRouter;
 
     before(async () => {
       ups = await startUpstreams(['stable', 'canary']);
       s = await startTestServer({ store, router: '127.0.0.1:0', options: { router: { flushMs: 100, heartbeatMs: 200 } } });
       dir = mkdtempSync(join(tmpdir(), 'shipgate-router-'));
-      inProcess = s.server.ctx.services.get<Router>(IN_PROCESS_ROUTER_SERVICE)!;
+      inProcess = s.server.ctx.services.get(HOOKS.inProcessRouter)!;
       assert.ok(inProcess, 'the in-process router runs when --router is set');
       client = new TestClient(inProcess.url()!);
     });
@@ -99,7 +97,7 @@ for (const store of stores) {
     };
 
     const canaryRequests = async () => {
-      const metrics = s.server.ctx.services.get<MetricsService>(HOOKS.metrics)!;
+      const metrics = s.server.ctx.services.get(HOOKS.metrics)!;
       return (await metrics.routerWindow({ route: 'shop', version: 'canary', fromMs: 0, toMs: Date.now() + 60_000 })).requests;
     };
 
@@ -109,7 +107,7 @@ for (const store of stores) {
       const r = await client.request('/', { headers: { 'x-user-id': 'alice' } });
       assert.equal(r.headers['x-shipgate-version'], 'stable');
       let toldAt = 0;
-      const off = s.server.ctx.events.on<ResourceChanged>(RESOURCE_CHANGED, (e) => {
+      const off = s.server.ctx.events.on(RESOURCE_CHANGED, (e) => {
         if (e.kind === 'RouteTable') toldAt = performance.now();
       });
       let appliedAt = 0;
@@ -183,7 +181,7 @@ for (const store of stores) {
       assert.equal(byDeployer.status, 403);
       const ok = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: [bucket] }), token: routerToken });
       assert.equal(ok.status, 202, await ok.clone().text());
-      const metrics = s.server.ctx.services.get<MetricsService>(HOOKS.metrics)!;
+      const metrics = s.server.ctx.services.get(HOOKS.metrics)!;
       const w = await metrics.routerWindow({ route: 'pushed', version: 'v2', fromMs: 1_700_000_000_000, toMs: 1_700_000_010_000 });
       assert.equal(w.requests, 10);
       const denied = await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: [bucket] }), token: viewer });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../core/capability';
 import { HOOKS } from '../core/hooks';
 import { parseInput } from '../core/kinds';
-import { CODE_CLASSES, BUCKET_MS, type MetricsService, type RouterBucket } from '../metrics/types';
+import { CODE_CLASSES, BUCKET_MS, type RouterBucket } from '../metrics/types';
 import { HISTOGRAM_BUCKETS } from '../metrics/latency-histogram';
 import { ConflictError } from '../core/errors';
 import { sseStreams, type SseStream } from '../api/sse';
@@ -135,7 +135,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () =
   // (role `router`, or admin) may push them, never a deployer whose own release is being judged.
   app.post('/api/v1/router/stats', { schema: { tags: ['router'] }, config: { access: { roles: ['router'] } } }, async (req, reply) => {
     const body = parseInput(statsBody, req.body);
-    const metrics = ctx.services.get<MetricsService>(HOOKS.metrics);
+    const metrics = ctx.services.get(HOOKS.metrics);
     if (!metrics) throw new ConflictError('this server has no metrics service to store router stats');
     const buckets = body.buckets as RouterBucket[];
     if (buckets.length) {

@@ -67,6 +67,7 @@ export class ServerRouteSource {
         this.o.report(`route table stream failed (${(e as Error).message}); retrying in ${this.backoffMs} ms`);
       }
       if (this.closed) return;
+      // Not cockatiel's retry: its back-off restarts only per execute() and follows failures only; this one restarts once the server answers and also paces reconnects after a clean end.
       const wait = this.backoffMs * (0.75 + Math.random() / 2);
       await new Promise((r) => setTimeout(r, wait));
       this.backoffMs = Math.min(this.o.maxBackoffMs ?? 10_000, this.backoffMs * 2);

@@ -1,8 +1,7 @@
 import type { Capability } from '../core/capability';
-import { HOOKS, type BurnSignal, type Outbox, type ReleaseGate } from '../core/hooks';
+import { HOOKS, type BurnSignal, type ReleaseGate } from '../core/hooks';
 import { egressPolicyOf } from '../egress/egress-policy';
 import { egressFetch } from '../egress/egress-request';
-import type { MetricsService } from '../metrics/types';
 import { MetricSourceRegistry } from '../metrics/metric-source';
 import { PrometheusSource } from '../metrics/prometheus-source';
 import { AlertLoop } from './alert-loop';
@@ -36,12 +35,12 @@ function runtime(ctx: Parameters<NonNullable<Capability['init']>>[0]): Runtime {
   if (!r) {
     const opts = (ctx.config.options.slo ?? {}) as SloOptions;
     const sources = new MetricSourceRegistry();
-    sources.register(new ShipgateMetricSource(() => ctx.services.get<MetricsService>(HOOKS.metrics)));
+    sources.register(new ShipgateMetricSource(() => ctx.services.get(HOOKS.metrics)));
     // Prometheus URLs come from users' DataSources: through the egress policy, no redirects.
     sources.register(new PrometheusSource({ fetchImpl: egressFetch(egressPolicyOf(ctx.config), 'metricSource'), ...(opts.prometheusUrl ? { defaultUrl: opts.prometheusUrl } : {}) }));
     const slos = new SloService(ctx, sources);
     const store = new SloStore(ctx.db);
-    r = { slos, store, loop: new AlertLoop(slos, store, notifierRegistry(() => ctx.baseUrl()), () => ctx.services.get<Outbox>(HOOKS.outbox), ctx.log) };
+    r = { slos, store, loop: new AlertLoop(slos, store, notifierRegistry(() => ctx.baseUrl()), () => ctx.services.get(HOOKS.outbox), ctx.log) };
     runtimes.set(ctx, r);
   }
   return r;

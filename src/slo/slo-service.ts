@@ -94,7 +94,7 @@ export class SloService {
   }
 
   async lastDeployMs(service: string, environment: string | undefined, atMs: number): Promise<number | undefined> {
-    const markers = this.ctx.services.get<DeployMarkers>(HOOKS.deployMarkers);
+    const markers = this.ctx.services.get(HOOKS.deployMarkers);
     if (!markers) return undefined;
     try {
       const list = await markers.list({ service, ...(environment ? { environment } : {}), sinceMs: atMs - 86_400_000 });
@@ -145,7 +145,7 @@ export class SloService {
    * catalog's graph (HOOKS.graph). None without the catalog: the gate then reads the service's own SLOs.
    */
   async dependents(service: string): Promise<string[]> {
-    const graph = this.ctx.services.get<GraphHook>(HOOKS.graph);
+    const graph = this.ctx.services.get(HOOKS.graph);
     if (!graph) return [];
     const br = (await graph.snapshot()).blastRadius(service);
     return [...br.hard, ...br.soft].map((a) => a.service).sort();

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { testStores } from '../testing/postgres';
 import { ManualClock } from '../core/clock';
+import { HOOKS } from '../core/hooks';
 import { startReceiver } from './testdata/webhook-receiver';
 import { manifests, points } from './testdata/manifests';
 import { FIXTURES } from '../testing/fixtures';
@@ -92,9 +93,9 @@ for (const store of await testStores()) {
     });
 
     test('release gate and burn signal hooks', async () => {
-      const gate = s.server.ctx.services.get<{ evaluate(i: object): Promise<{ decision: string; reason: string }> }>('slo.gate')!;
+      const gate = s.server.ctx.services.get(HOOKS.releaseGate)!;
       assert.equal((await gate.evaluate({ service: 'payments', environment: 'production', atMs: T })).decision, 'freeze');
-      const burn = s.server.ctx.services.get<{ pageBurning(i: object): Promise<{ burning: boolean; reason: string }> }>('slo.burn')!;
+      const burn = s.server.ctx.services.get(HOOKS.burnSignal)!;
       const b = await burn.pageBurning({ service: 'payments', environment: 'production', atMs: T });
       assert.equal(b.burning, true);
       assert.match(b.reason, /payments-availability/);

@@ -274,6 +274,7 @@ export class ProcessTarget implements DeployTarget {
               u.reason = `instance ${s.slot} crashed; restarted ${u.restarts} time(s), the limit`;
               continue;
             }
+            // Not cockatiel's retry: a restart is a due time per slot that the supervision tick checks, not a call awaited in a loop.
             s.nextRestartAtMs = now + restartBackoffMs(u.restarts, this.opts.restartBaseMs ?? 200, 10_000);
             continue;
           }

@@ -26,7 +26,7 @@ describe('builtin TrafficRouter over RouteTable resources', () => {
   before(async () => {
     s = await startTestServer();
     const ctx = s.server.ctx;
-    ctx.events.on<ResourceChanged>(RESOURCE_CHANGED, (e) => void events.push(e));
+    ctx.events.on(RESOURCE_CHANGED, (e) => void events.push(e));
     t = new BuiltinTrafficRouter({ db: ctx.db, resources: ctx.resources, events: ctx.events, inProcess: () => undefined });
   });
   after(() => s.close());

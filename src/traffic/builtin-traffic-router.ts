@@ -1,25 +1,18 @@
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { RESOURCE_CHANGED, type EventBus, type ResourceChanged } from '../core/events';
+import type { InProcessRouter } from '../core/hooks';
 import type { Manifest } from '../core/manifest';
 import type { ResourceStore } from '../resources/resource-store';
 import { transaction, type Db } from '../store/db';
 import { checkRouteTable, ROUTE_TABLE_KIND, type RouteSpec, type RouteTableSpec } from '../router/route-table';
 import type { TrafficRouter, TrafficState } from './traffic-router';
 
-/** What the in-process router offers (`ctx.services.get('router.inprocess')`), as far as rollouts use it. */
-export interface InProcessRouterView {
-  current(): { spec: RouteTableSpec };
-  stats(): { series: { route: string; version: string; mirror: boolean; requests: number }[] };
-}
-
-export const IN_PROCESS_ROUTER = 'router.inprocess';
-
 export interface BuiltinTrafficDeps {
   db: Db;
   resources: ResourceStore;
   events: EventBus;
   /** The router running in this process, if any (for verifyWeight and live request counts). */
-  inProcess: () => InProcessRouterView | undefined;
+  inProcess: () => InProcessRouter | undefined;
 }
 
 /** Name of the RouteTable a rollout creates when no table defines its route yet. */
@@ -99,7 +92,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
   }
 
   private emit(name: string, action: ResourceChanged['action']): void {
-    this.deps.events.emit<ResourceChanged>(RESOURCE_CHANGED, { apiVersion: SHIPGATE_API_VERSION, kind: ROUTE_TABLE_KIND, name, action });
+    this.deps.events.emit(RESOURCE_CHANGED, { apiVersion: SHIPGATE_API_VERSION, kind: ROUTE_TABLE_KIND, name, action });
   }
 }
 

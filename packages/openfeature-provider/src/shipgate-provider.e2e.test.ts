@@ -8,7 +8,6 @@ import { startTestServer, type TestServer } from '../../../src/testing/harness';
 import { ShipgateProvider } from './shipgate-provider';
 import { openEventStream, type SseEvent } from './sse-client';
 import { FLAG_SERVICE } from '../../../src/flags/capability';
-import type { FlagService } from '../../../src/flags/flag-service';
 
 import { applyFlagCatalog } from '../../../src/flags/flag-test-catalog';
 
@@ -110,7 +109,7 @@ describe('ShipgateProvider against a real server', () => {
     const etag = res.headers.get('etag')!;
     assert.equal(res.status, 200);
     assert.equal((await s.fetch('/api/v1/sdk/flags', { token: sdk, headers: { 'if-none-match': etag } })).status, 304);
-    const flags = s.server.ctx.services.get<FlagService>(FLAG_SERVICE)!;
+    const flags = s.server.ctx.services.get(FLAG_SERVICE)!;
     const subscribersBefore = flags.subscriberCount();
     const events: SseEvent[] = [];
     const abort = new AbortController();
