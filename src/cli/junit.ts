@@ -7,7 +7,7 @@ export interface JunitCase {
   name: string;
   classname: string;
   /** A failed check: the message, and details for the body. */
-  failure?: { message: string; body?: string };
+  failure?: { message: string; body?: string; type?: string };
   /** Could not be checked at all. */
   error?: { message: string; body?: string };
   timeSeconds?: number;
@@ -36,7 +36,8 @@ function testcase(c: JunitCase): string {
   if (!inner) return `    <testcase ${attrs}/>`;
   const tag = c.error ? 'error' : 'failure';
   const body = inner.body === undefined ? '' : xmlText(inner.body);
-  return body ? `    <testcase ${attrs}><${tag} message="${xmlText(inner.message)}">${body}</${tag}></testcase>` : `    <testcase ${attrs}><${tag} message="${xmlText(inner.message)}"/></testcase>`;
+  const type = !c.error && c.failure?.type ? ` type="${xmlText(c.failure.type)}"` : '';
+  return body ? `    <testcase ${attrs}><${tag}${type} message="${xmlText(inner.message)}">${body}</${tag}></testcase>` : `    <testcase ${attrs}><${tag}${type} message="${xmlText(inner.message)}"/></testcase>`;
 }
 
 export function junitXml(name: string, suites: JunitSuite[]): string {

@@ -4,14 +4,20 @@ import { isAbsolute, resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 
-/** The repository this checkout was cloned from, when it is a local folder. */
-function localOrigin(): string | undefined {
+const git = (...args: string[]): string | undefined => {
   try {
-    const url = execFileSync('git', ['-C', REPO, 'remote', 'get-url', 'origin'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return isAbsolute(url) ? url : undefined;
+    return execFileSync('git', ['-C', REPO, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return undefined;
   }
+};
+
+/** The repository this checkout was cloned from (a local folder), or the one a worktree belongs to. */
+function localOrigin(): string | undefined {
+  const url = git('remote', 'get-url', 'origin');
+  if (url && isAbsolute(url)) return url;
+  const common = git('rev-parse', '--path-format=absolute', '--git-common-dir');
+  return common ? resolve(common, '..') : undefined;
 }
 
 function locate(): string {

@@ -7,6 +7,7 @@ import { EvidenceService } from './evidence-service';
 import { EvidenceStore, verifyMigrations } from './evidence-store';
 import { migrationCommands } from './migration/migration-cli';
 import { openapiCommands } from './openapi/openapi-cli';
+import { pactCommands } from './pact/pact-cli';
 import { scanCommands } from './scan/scan-cli';
 import { scanKinds } from './scan/scan-kinds';
 import { VERIFIERS } from './verifiers';
@@ -40,10 +41,11 @@ export const verifyCapability: Capability = {
     evidenceRoutes(app, ctx, serviceOf(ctx));
   },
   cli(program, cli) {
-    const verify: Command = program.command('verify').description('Pre-deployment verifications: migration lock checks, API contract diffs, security scans (exit 0 pass, 1 fail, 2 bad input)');
+    const verify: Command = program.command('verify').description('Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence');
     migrationCommands(verify, cli);
     openapiCommands(verify, cli);
     scanCommands(verify, cli);
+    pactCommands(verify, cli);
     evidenceCommands(verify, cli);
   },
 };

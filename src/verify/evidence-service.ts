@@ -6,6 +6,7 @@ import type { Principal } from '../auth/roles';
 import type { ServerContext } from '../core/capability';
 import { InputError, NotFoundError } from '../core/errors';
 import { newId, sha256 } from '../core/ids';
+import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { transaction } from '../store/db';
 import { evidenceProblems, latestByKind, type EvidenceProblem, type EvidenceRecord, type EvidenceSubject, type VerificationKind } from './evidence';
 import type { EvidenceStore } from './evidence-store';
@@ -38,7 +39,11 @@ export class EvidenceService {
     if (!parsed.success) {
       throw new InputError(`invalid ${kind} verification input`, parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)].join('.'), message: i.message })));
     }
-    const outcome = v.run(parsed.data);
+    const now0 = this.ctx.clock.now();
+    const outcome = await v.run(parsed.data, {
+      resource: async (kind, name) => (await this.ctx.resources.get(SHIPGATE_API_VERSION, kind, name))?.manifest,
+      today: new Date(now0).toISOString().slice(0, 10),
+    });
     const inputs = Object.fromEntries(Object.entries(v.texts(parsed.data)).map(([name, text]) => [name, sha256(text)]));
     const now = this.ctx.clock.now();
     const record: EvidenceRecord = {

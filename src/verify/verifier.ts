@@ -22,6 +22,16 @@ export interface Verifier<I = unknown> {
   input: z.ZodType<I>;
   /** The inputs by name, as text, for their SHA-256 in the record (e.g. file name → content). */
   texts(input: I): Record<string, string>;
-  /** Runs the check. Pure: no I/O. Throws InputError (naming file, line, column) on unreadable input. */
-  run(input: I): VerifierOutcome;
+  /**
+   * Runs the check: no network I/O; it may read stored resources through `ctx` (a ScanPolicy by
+   * name). Throws InputError (naming file, line, column) on unreadable input.
+   */
+  run(input: I, ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome>;
+}
+
+/** What a check may read on the server: stored resources, today's date (UTC). */
+export interface VerifierContext {
+  resource(kind: string, name: string): Promise<{ spec: unknown } | undefined>;
+  /** YYYY-MM-DD. */
+  today: string;
 }

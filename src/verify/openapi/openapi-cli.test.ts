@@ -24,11 +24,11 @@ async function run(...args: string[]) {
 
 describe('shipgate verify openapi', () => {
   test('errors fail (exit 1) and the table names direction, level, id and operation', async () => {
-    const r = await run('openapi-test1.yaml', 'openapi-test3.yaml');
+    const r = await run('openapi-test1.yaml', 'openapi-test3.yaml', '--fail-on-rollback', 'error');
     assert.equal(r.code, 1, r.err);
     assert.match(r.out, /forward +ERR +response-success-status-removed +GET \/api\/\{domain\}\/\{project\}\/badges\/security-score +removed the success response with the status `201`/);
     assert.match(r.out, /rollback +ERR +api-security-added/);
-    assert.match(r.out, /^FAIL \(fail on ERR\): forward: 5 error, 4 warning, 7 info; rollback: 6 error, 1 warning, 6 info$/m);
+    assert.match(r.out, /^FAIL \(fail on ERR, rollback ERR\): forward: 5 error, 4 warning, 7 info; rollback: 6 error, 1 warning, 6 info$/m);
   });
   test('warnings pass by default and fail with --fail-on warning', async () => {
     assert.equal((await run('bc_request_params_base.yaml', 'bc_request_params_decreased.yaml')).code, 0);
@@ -51,11 +51,22 @@ describe('shipgate verify openapi', () => {
     assert.equal(f.location, 'paths./api/{domain}/{project}/badges/security-score.get.responses');
   });
   test('-o junit: one suite per direction, blocking findings are failures', async () => {
-    const r = await run('openapi-test1.yaml', 'openapi-test3.yaml', '-o', 'junit');
+    const r = await run('openapi-test1.yaml', 'openapi-test3.yaml', '-o', 'junit', '--fail-on-rollback', 'error');
     assert.match(r.out, /^<\?xml/);
-    assert.match(r.out, /<testsuite name="openapi forward" tests="16" failures="5">/);
-    assert.match(r.out, /<testsuite name="openapi rollback" tests="13" failures="6">/);
+    assert.match(r.out, /<testsuite name="openapi forward" tests="16" failures="5" errors="0">/);
+    assert.match(r.out, /<testsuite name="openapi rollback" tests="13" failures="6" errors="0">/);
     assert.match(r.out, /<failure type="response-success-status-removed"/);
+  });
+  test('rollback findings are reported, and gate only when asked (--fail-on-rollback)', async () => {
+    writeFileSync(join(dir, 'one.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/p': { get: { responses: { '200': { description: 'ok' } } } } } }));
+    writeFileSync(join(dir, 'two.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/p': { get: { responses: { '200': { description: 'ok' } } } }, '/q': { get: { responses: { '200': { description: 'ok' } } } } } }));
+    const added = await run('one.json', 'two.json');
+    assert.equal(added.code, 0, added.out);
+    assert.match(added.out, /rollback +ERR +api-path-removed-without-deprecation +GET \/q/);
+    assert.match(added.out, /^PASS \(fail on ERR; rollback findings reported, not gating\)/m);
+    const strict = await run('one.json', 'two.json', '--fail-on-rollback', 'error');
+    assert.equal(strict.code, 1);
+    assert.equal((await run('one.json', 'two.json', '--fail-on-rollback', 'severe')).code, 2);
   });
   test('-o markdown has a section per direction', async () => {
     const r = await run('bc_request_params_base.yaml', 'bc_request_params_decreased.yaml', '-o', 'markdown');

@@ -9,20 +9,21 @@ import { applyGate } from './scan-gate';
 import { renderScanJunit, renderScanSarif, renderScanTable } from './scan-output';
 import { DEFAULT_SCAN_POLICY, SCAN_POLICY_KIND, type ScanPolicySpec } from './scan-policy';
 import { readReport } from './scan-reports';
+import { recordEvidence, withEvidenceOptions, type EvidenceOptions } from '../evidence-cli';
 
 const FORMATS = ['table', 'json', 'junit', 'sarif'] as const;
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** `shipgate verify scan REPORT…`: normalised scanner findings through a ScanPolicy. */
 export function scanCommands(verify: Command, cli: CliContext): void {
-  verify
+  withEvidenceOptions(verify
     .command('scan')
     .description('gate on scanner reports (SARIF 2.1.0, Trivy JSON, npm audit --json, CycloneDX 1.5): severity threshold, fixed-only, ignores with expiry, baseline; exit 0 pass, 1 blocked, 2 bad input')
     .argument('<reports...>', 'report files; the format is read from the content')
     .option('--policy <file>', 'a ScanPolicy manifest (YAML or JSON), read offline; default: severity high, every finding, no ignores')
     .option('--baseline <report>', 'a report of the accepted revision: only findings not in it fail (repeatable)', collect, [] as string[])
-    .option('-o, --output <format>', FORMATS.join(' | '), 'table')
-    .action((reports: string[], o: { policy?: string; baseline: string[]; output: string }) => {
+    .option('-o, --output <format>', FORMATS.join(' | '), 'table'))
+    .action(async (reports: string[], o: { policy?: string; baseline: string[]; output: string } & EvidenceOptions) => {
       const format = parseFormat(o.output, FORMATS);
       const read = (p: string) => {
         try {
@@ -31,7 +32,8 @@ export function scanCommands(verify: Command, cli: CliContext): void {
           throw new CliError(EXIT.USAGE, `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
       };
-      const policy = o.policy ? readPolicy(cli, read(o.policy), o.policy) : DEFAULT_SCAN_POLICY;
+      const policyDoc = o.policy ? readPolicy(cli, read(o.policy), o.policy) : undefined;
+      const policy = policyDoc?.spec ?? DEFAULT_SCAN_POLICY;
       const findingsOf = (files: string[]): ScanFinding[] => files.flatMap((f) => readReport(read(f), f).findings);
       const findings = findingsOf(reports);
       const baseline = o.baseline.length ? findingsOf(o.baseline) : undefined;
@@ -41,12 +43,15 @@ export function scanCommands(verify: Command, cli: CliContext): void {
       else if (format === 'junit') cli.out(renderScanJunit(result));
       else if (format === 'sarif') cli.out(renderScanSarif(result, '0.1.0'));
       else cli.out(renderScanTable(result));
+      // The server applies its own stored copy of the policy (by name): a pipeline never sends one.
+      const named = (files: string[]) => files.map((f) => ({ name: f, text: read(f) }));
+      await recordEvidence(cli, 'scan', o, { reports: named(reports), baseline: named(o.baseline), ...(policyDoc ? { policy: policyDoc.name } : {}) });
       if (result.result === 'fail') cli.fail(EXIT.NO);
     });
 }
 
 /** One ScanPolicy document, checked by the kind registry like `apply` would (fields located in the file). */
-function readPolicy(cli: CliContext, text: string, file: string): ScanPolicySpec {
+function readPolicy(cli: CliContext, text: string, file: string): { name: string; spec: ScanPolicySpec } {
   const docs = parseDocuments(text, file);
   if (docs.length !== 1) throw new InputError(`${file}: expected one ScanPolicy document, found ${docs.length}`, [{ file, path: '', message: 'one document only' }]);
   const r = cli.kinds.check(docs[0]);
@@ -54,5 +59,5 @@ function readPolicy(cli: CliContext, text: string, file: string): ScanPolicySpec
   if (r.def?.kind !== SCAN_POLICY_KIND) throw new InputError(`${file}: expected kind ScanPolicy, got ${r.def?.kind}`, [{ file, ...docs[0].locate(['kind']), path: 'kind', message: 'expected ScanPolicy' }]);
   const issues = (r.def.validate?.(r.manifest as never, { find: async () => undefined }) ?? []) as { path: string; message: string }[];
   if (Array.isArray(issues) && issues.length) throw new InputError(`${file}: invalid ScanPolicy`, issues.map((i) => ({ ...i, file })));
-  return r.manifest!.spec as ScanPolicySpec;
+  return { name: r.manifest!.metadata.name, spec: r.manifest!.spec as ScanPolicySpec };
 }

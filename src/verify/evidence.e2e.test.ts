@@ -1,0 +1,165 @@
+/**
+ * Verification evidence through the public CLI and API against a real server, and the gate it
+ * feeds: a Rollout whose `spec.verify` names openapi and scan releases only the exact revision with
+ * passing evidence of both. The server computes each verdict from the inputs it is sent; pact
+ * results are replayed against a real provider on loopback and reported. SQLite and PostgreSQL.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRolloutFixture, type RolloutFixture } from '../rollout/e2e-fixture';
+import { FIXTURES } from '../testing/fixtures';
+import { testStores } from '../testing/postgres';
+
+const dir = mkdtempSync(join(tmpdir(), 'sg-evidence-'));
+const api = (paths: Record<string, unknown>) => JSON.stringify({ openapi: '3.1.0', info: { title: 'shop', version: '1' }, paths });
+const ok = { responses: { '200': { description: 'ok' } } };
+writeFileSync(join(dir, 'v0.json'), api({ '/orders': { get: ok }, '/orders/{id}': { get: { ...ok, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] } } }));
+writeFileSync(join(dir, 'v1-breaking.json'), api({ '/orders': { get: ok } }));
+writeFileSync(join(dir, 'v1.json'), api({ '/orders': { get: ok }, '/orders/{id}': { get: { ...ok, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] } }, '/carts': { get: ok } }));
+writeFileSync(join(dir, 'clean.sarif'), JSON.stringify({ version: '2.1.0', $schema: 'https://json.schemastore.org/sarif-2.1.0.json', runs: [{ tool: { driver: { name: 'semgrep' } }, results: [] }] }));
+copyFileSync(join(import.meta.dirname, 'scan', 'testdata', 'trivy.json'), join(dir, 'trivy.json'));
+copyFileSync(join(FIXTURES, 'pact', 'foo-bar.json'), join(dir, 'foo-bar.json'));
+
+interface Evidence {
+  id: string;
+  kind: string;
+  version: string;
+  verdict: string;
+  summary: string;
+  inputs: Record<string, string>;
+  result: Record<string, unknown>;
+  recordedBy: string;
+}
+
+for (const store of await testStores()) {
+  describe(`verification evidence and the release gate on ${store}`, () => {
+    let f: RolloutFixture;
+    let dev: string;
+    let viewer: string;
+    let provider: Server;
+    let providerUrl: string;
+    let capacity: unknown = 5;
+
+    const cli = (args: string[], token = dev) => f.s.cli(args, { token, cwd: dir });
+    const evidence = async (q = ''): Promise<Evidence[]> => ((await (await f.s.fetch(`/api/v1/verifications?service=shop${q}`)).json()) as { items: Evidence[] }).items;
+
+    before(async () => {
+      f = await startRolloutFixture(store, { ratePerSecond: 10 });
+      await f.apply({ verify: ['openapi', 'scan'], strategy: { canary: { steps: [{ setWeight: 100 }] } } });
+      dev = await f.s.token('deployer', 'ci-shop');
+      viewer = await f.s.token('viewer', 'vic');
+      // The provider revision a consumer's pact is verified against: the Bar service of foo-bar.json.
+      provider = createServer((req, res) => {
+        if (req.url === '/thing' && req.method === 'GET') {
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify({ company: 'Acme', factories: [{ location: 'Lyon', capacity }, { location: 'Oslo', capacity: 2 }], extra: true }));
+        } else {
+          res.writeHead(404).end();
+        }
+      });
+      await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+      providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      await f.close();
+      await new Promise((r) => provider.close(r));
+    });
+
+    test('a release needs every verification its Rollout names, for that exact revision', async () => {
+      const r = await cli(['release', 'shop', '--version', 'v1']);
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(r.stderr, /no openapi verification is recorded for shop v1: run `shipgate verify openapi/);
+      assert.match(r.stderr, /no scan verification is recorded for shop v1/);
+      const audit = (await (await f.s.fetch('/api/v1/audit/events?kind=Gate&limit=100')).json()) as { items: { action: string; details: { code: string } }[] };
+      assert.equal(audit.items.filter((e) => e.action === 'gate.refuse').at(-1)?.details.code, 'VERIFICATION_REQUIRED');
+    });
+
+    test('the server computes the verdict from the inputs: a breaking API diff is recorded failing and blocks', async () => {
+      const r = await cli(['verify', 'openapi', 'v0.json', 'v1-breaking.json', '--service', 'shop', '--version', 'v1', '-o', 'json']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /recorded openapi evidence vev_[0-9a-f]{20} for shop v1: fail/);
+      const [e] = await evidence('&kind=openapi');
+      assert.equal(e.verdict, 'fail');
+      assert.equal(e.recordedBy, 'ci-shop');
+      assert.match(e.summary, /endpoint-removed|api-path-removed|removed/);
+      assert.deepEqual(Object.keys(e.inputs).sort(), ['base:v0.json', 'revision:v1-breaking.json']);
+      assert.match(e.inputs['revision:v1-breaking.json'], /^[0-9a-f]{64}$/);
+      const rel = await cli(['release', 'shop', '--version', 'v1']);
+      assert.equal(rel.code, 2);
+      assert.match(rel.stderr, /the latest openapi verification of shop v1 \(vev_[0-9a-f]{20}\) failed/);
+    });
+
+    test('a blocking scan fails, a clean one passes; the latest evidence per kind decides and the release ships', async () => {
+      const bad = await cli(['verify', 'scan', 'trivy.json', '--service', 'shop', '--version', 'v1']);
+      assert.equal(bad.code, 1, bad.stderr);
+      assert.match(bad.stderr, /recorded scan evidence .* fail/);
+      assert.equal((await cli(['verify', 'scan', 'clean.sarif', '--service', 'shop', '--version', 'v1'])).code, 0);
+      assert.equal((await cli(['verify', 'openapi', 'v0.json', 'v1.json', '--service', 'shop', '--version', 'v1'])).code, 0);
+      const check = await cli(['verify', 'evidence', 'check', '--service', 'shop', '--version', 'v1', '--require', 'openapi,scan']);
+      assert.equal(check.code, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /openapi +passed/);
+      const rel = await cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '120s']);
+      assert.equal(rel.code, 0, rel.stderr);
+      const allow = (await (await f.s.fetch('/api/v1/audit/events?kind=Gate&limit=100')).json()) as { items: { action: string; details: { reasons: string[] } }[] };
+      assert.ok(allow.items.filter((e) => e.action === 'gate.allow').at(-1)?.details.reasons.includes('verified: openapi, scan'));
+    });
+
+    test('evidence of one version says nothing of the next, nor of another artifact of the same version', async () => {
+      const r = await cli(['release', 'shop', '--version', 'v2']);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /no openapi verification is recorded for shop v2/);
+      const check = await cli(['verify', 'evidence', 'check', '--service', 'shop', '--version', 'v1', '--artifact', 'shop-1b.tgz', '--require', 'scan', '-o', 'json']);
+      assert.equal(check.code, 1);
+      assert.equal(JSON.parse(check.stdout).problems[0].problem, 'missing');
+    });
+
+    test('pact: replayed against the real provider, reported, and checked to cover every interaction', async () => {
+      const pass = await cli(['verify', 'pact', 'foo-bar.json', '--provider', providerUrl, '--service', 'bar', '--version', '7', '-o', 'json']);
+      assert.equal(pass.code, 0, pass.stdout + pass.stderr);
+      assert.equal(JSON.parse(pass.stdout).results[0].ok, true);
+      capacity = 'five';
+      const fail = await cli(['verify', 'pact', 'foo-bar.json', '--provider', providerUrl, '--service', 'bar', '--version', '8']);
+      assert.equal(fail.code, 1);
+      assert.match(fail.stdout, /\$\.factories\[0\]\.capacity: expected a value of type number, got string/);
+      const items = ((await (await f.s.fetch('/api/v1/verifications?service=bar&kind=pact')).json()) as { items: Evidence[] }).items;
+      assert.deepEqual(items.map((e) => `${e.version}:${e.verdict}`), ['8:fail', '7:pass']);
+      assert.equal(items[0].result.reported, true);
+      assert.equal(items[0].result.consumer, 'Foo');
+      // A result list that leaves out the failing interaction is refused, and records nothing.
+      const pact = JSON.stringify({ consumer: { name: 'Foo' }, provider: { name: 'Bar' }, interactions: [{ description: 'a', request: { method: 'GET', path: '/a' }, response: { status: 200 } }, { description: 'b', request: { method: 'GET', path: '/b' }, response: { status: 200 } }] });
+      const res = await f.s.fetch('/api/v1/verifications/pact', { method: 'POST', token: dev, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'bar', version: '9', input: { pact, results: [{ description: 'a', ok: true, mismatches: [] }] } }) });
+      assert.equal(res.status, 400);
+      assert.match(JSON.stringify(await res.json()), /no result for: b/);
+      assert.equal(((await (await f.s.fetch('/api/v1/verifications?service=bar&version=9')).json()) as { items: unknown[] }).items.length, 0);
+    });
+
+    test('refusals: who may record, what the server cannot compute, bad input loses nothing', async () => {
+      const before = (await evidence()).length;
+      const post = (kind: string, body: unknown, token: string) => f.s.fetch(`/api/v1/verifications/${kind}`, { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const input = { base: { name: 'a.json', text: '{}' }, revision: { name: 'b.json', text: '{}' } };
+      assert.equal((await post('openapi', { service: 'shop', version: 'v3', input }, viewer)).status, 403);
+      const none = await post('canIDeploy', { service: 'shop', version: 'v3', input: {} }, dev);
+      assert.equal(none.status, 404);
+      assert.match(((await none.json()) as { message: string }).message, /computes no canIDeploy verification/);
+      const bad = await post('openapi', { service: 'shop', version: 'v3', input: { base: { name: 'a.json', text: 'openapi: 3.0.0\npaths: 7\n' }, revision: { name: 'b.json', text: '{}' } } }, dev);
+      assert.equal(bad.status, 400);
+      assert.match(JSON.stringify(await bad.json()), /a\.json/);
+      const badField = await post('openapi', { service: 'shop', version: 'v3', input: { base: 'x' } }, dev);
+      assert.equal(badField.status, 400);
+      assert.match(JSON.stringify(await badField.json()), /input\.base/);
+      assert.equal((await post('scan', { service: 'Shop!', version: 'v3', input: {} }, dev)).status, 400);
+      const noPolicy = await post('scan', { service: 'shop', version: 'v3', input: { reports: [{ name: 'r.sarif', text: '{}' }], policy: 'strict' } }, dev);
+      assert.equal(noPolicy.status, 400);
+      assert.equal((await evidence()).length, before, 'nothing recorded');
+      const events = (await (await f.s.fetch('/api/v1/audit/events?kind=Verification&limit=100')).json()) as { items: { action: string; actor: string }[] };
+      assert.ok(events.items.length >= 5 && events.items.every((e) => e.action === 'verify.evidence' && e.actor === 'ci-shop'));
+    });
+  });
+}
+
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
