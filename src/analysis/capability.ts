@@ -5,6 +5,7 @@ import { analysisMigrations } from './analysis-store';
 import { AnalysisService } from './analysis-service';
 import { analysisRoutes } from './analysis-routes';
 import { analysisCommands } from './analysis-cli';
+import { countJudge } from './count-judge';
 
 const services = new WeakMap<ServerContext, AnalysisService>();
 
@@ -24,6 +25,7 @@ export const analysisCapability: Capability = {
   migrations: analysisMigrations,
   init(ctx) {
     ctx.services.provide(HOOKS.analysisStep, serviceOf(ctx));
+    ctx.services.provide(HOOKS.countJudge, countJudge(ctx));
   },
   routes(app, ctx) {
     analysisRoutes(app, ctx, serviceOf(ctx));

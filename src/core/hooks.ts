@@ -4,7 +4,6 @@
  * land in any order. Only the contract lives here; each provider implements it in its own folder.
  */
 import type { Principal } from '../auth/roles';
-import type { RouteTableSpec } from '../router/route-table';
 import type { Tx } from '../store/db';
 import type { MetricsService } from './metrics-service';
 
@@ -31,6 +30,8 @@ export const HOOKS = {
   outbox: 'outbox',
   /** Verification evidence recorded against revisions, and what a release lacks. Provider: verify. */
   verifyEvidence: 'verify.evidence',
+  /** Sequential judgement of error counts, interval by interval, with an AnalysisTemplate (guarded flag rollouts). Provider: analysis. */
+  countJudge: 'analysis.countJudge',
   /**
    * The service dependency graph and environment kinds, as the catalog's Service and Environment
    * resources declare them (GraphHook). Provider: catalog.
@@ -61,7 +62,14 @@ export interface HookTypes {
   [HOOKS.inProcessRouter]: InProcessRouter;
   [HOOKS.embeddedRouter]: EmbeddedRouterStarter;
   [HOOKS.verifyEvidence]: VerifyEvidence;
+  [HOOKS.countJudge]: CountJudge;
   [HOOKS.graph]: GraphHook;
+}
+
+/** A route as the in-process router serves it: the part other capabilities read (the router's RouteTableSpec has more). */
+export interface InProcessRoute {
+  name: string;
+  backends: { version: string; weight: number }[];
 }
 
 /** What the router running in this process offers, as far as other capabilities and tests use it. */
@@ -69,7 +77,7 @@ export interface InProcessRouter {
   /** Base URL of the proxy once listening, e.g. http://127.0.0.1:8080. */
   url(): string | undefined;
   /** The merged route table in force. */
-  current(): { spec: RouteTableSpec };
+  current(): { spec: { routes: InProcessRoute[] } };
   /** Request counts per route and version since the router started (mirror copies apart). */
   stats(): { series: { route: string; version: string; mirror: boolean; requests: number }[] };
 }
@@ -172,7 +180,7 @@ export interface Authorization {
    * Marks the change request as implemented by `runId` and writes the `gate.allow` audit event,
    * inside the caller's transaction, so the change and the action it authorises commit together.
    */
-  claim(trx: import('../store/db').Tx, runId: string, opts?: { complete?: boolean }): Promise<void>;
+  claim(trx: Tx, runId: string, opts?: { complete?: boolean }): Promise<void>;
 }
 
 export interface Authorizer {
@@ -186,7 +194,7 @@ export interface Authorizer {
    * Prepares the outcome of the change that authorised a run; the returned function runs in the
    * transaction that stores the run's terminal state (reads the error budget before, not inside).
    */
-  prepareFinish(changeId: string, outcome: 'successful' | 'failed' | 'rolled-back'): Promise<(trx: import('../store/db').Tx) => Promise<void>>;
+  prepareFinish(changeId: string, outcome: 'successful' | 'failed' | 'rolled-back'): Promise<(trx: Tx) => Promise<void>>;
 }
 
 /** What a release would run, computed by the rollout capability (no I/O beyond the store). */
@@ -375,4 +383,22 @@ export interface GraphView {
 export interface GraphHook {
   /** Reads the stored Service and Environment resources once (the store only, no network I/O). */
   snapshot(): Promise<GraphView>;
+}
+
+/** One interval's counts: users served the baseline (a flag's default variant) and the candidate. */
+export interface CountInterval {
+  baseline: { requests: number; errors: number };
+  canary: { requests: number; errors: number };
+}
+
+/**
+ * The sequential (anytime-valid) judge of error counts, one interval at a time, with a named
+ * AnalysisTemplate's sequential settings and latency tests off. The state is opaque and kept by
+ * the caller between intervals (null to start).
+ */
+export interface CountJudge {
+  /** The template's judging interval, ms; undefined when no valid AnalysisTemplate has that name. */
+  template(name: string): Promise<{ intervalMs: number } | undefined>;
+  /** One more interval; undefined when the template is gone or invalid. */
+  step(template: string, state: unknown, interval: CountInterval): Promise<{ verdict: 'pass' | 'fail' | 'continue'; reason: string; state: unknown } | undefined>;
 }

@@ -5,8 +5,6 @@ import type { Principal } from '../auth/roles';
 import { HOOKS } from '../core/hooks';
 import type { ServerContext } from '../core/capability';
 import { lockKey, transaction } from '../store/db';
-import { analysisTemplateSpecSchema } from '../analysis/analysis-template';
-import { sequentialStep, type SequentialState } from '../analysis/sequential-judge';
 import type { FlagService } from './flag-service';
 import { FlagRolloutStore } from './flag-rollout-store';
 import { nextRolloutAction, type FlagRolloutRun } from './flag-rollout-plan';
@@ -39,11 +37,13 @@ export class FlagRolloutService {
     this.store = new FlagRolloutStore(ctx.db);
   }
 
+  /** The analysis capability's sequential judge (HOOKS.countJudge); without it no guarded rollout starts or moves. */
+  private judge() {
+    return this.ctx.services.get(HOOKS.countJudge);
+  }
+
   private async template(name: string) {
-    const stored = await this.ctx.resources.get(SHIPGATE_API_VERSION, 'AnalysisTemplate', name);
-    if (!stored) return undefined;
-    const r = analysisTemplateSpecSchema.safeParse(stored.manifest.spec);
-    return r.success ? r.data : undefined;
+    return this.judge()?.template(name);
   }
 
   async start(ref: string, environment: string, o: { steps: number[]; intervalMs: number; template: string }, principal: Principal): Promise<FlagRolloutRun> {
@@ -109,12 +109,15 @@ export class FlagRolloutService {
     }
     for (let i = 0; i < MAX_STEPS_PER_TICK && run.status === 'running'; i++) {
       const now = this.ctx.clock.now();
-      const d = nextRolloutAction(run, now, spec.interval);
+      const d = nextRolloutAction(run, now, spec.intervalMs);
       if (d.action === 'wait') return;
       if (d.action === 'judge') {
         const iv = await this.interval(run, d.fromMs, d.toMs);
-        const settings = { ...spec.sequential, latency: { ...spec.sequential.latency, enabled: false } };
-        const r = sequentialStep(settings, (run.judgeState as SequentialState | null) ?? null, iv);
+        const r = await this.judge()?.step(run.template, run.judgeState, iv);
+        if (!r) {
+          await this.record(run, { ...run, status: 'aborted', reason: `analysis template "${run.template}" is gone or invalid` }, 'flag.rollout.abort');
+          return;
+        }
         if (r.verdict === 'fail') {
           const reason = `regression at ${run.steps[run.stepIndex]}%: ${r.reason}`;
           await this.flags.setState(run.flag, run.environment, { action: 'kill', reason: `guarded rollout ${run.id}: ${reason}` }, `rollout:${run.id}`);
@@ -153,7 +156,7 @@ export class FlagRolloutService {
         errors += await sum(FLAG_ERRORS_SERIES, v);
       }
       requests = Math.max(0, Math.round(requests));
-      return { requests, errors: Math.min(requests, Math.max(0, Math.round(errors))), latencyMs: [] as number[] };
+      return { requests, errors: Math.min(requests, Math.max(0, Math.round(errors))) };
     };
     return { baseline: await sample([control]), canary: await sample(variants.filter((v) => v !== control)) };
   }
