@@ -1,5 +1,4 @@
 import { newId } from '../core/ids';
-import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { ConflictError, InputError, isDomainError } from '../core/errors';
 import type { Principal } from '../auth/roles';
 import { HOOKS } from '../core/hooks';
