@@ -21,7 +21,7 @@ for (const store of await testStores()) {
     const runOf = async () => {
       const st = await f.status();
       const step = st.run!.steps.find((s) => s.kind === 'analysis')!;
-      return { st, id: `${st.run!.id}.${step.index}`, step };
+      return { st, id: step.analysisRun!, step };
     };
     before(async () => {
       f = await startRolloutFixture(store);
@@ -92,9 +92,19 @@ for (const store of await testStores()) {
       const step = st.run!.steps.find((s) => s.kind === 'analysis')!;
       assert.ok(step.verdicts.filter((v) => v === 'continue').length >= 1, `extended first: ${step.verdicts.join(',')}`);
       assert.equal(step.verdicts.at(-1), 'inconclusive');
-      const show = await f.s.cli(['analysis', 'show', `${st.run!.id}.${step.index}`]);
+      const runsOf = async () => ((JSON.parse((await f.s.cli(['analysis', 'list', '--service', 'shop', '-o', 'json'])).stdout) as { runs: { id: string; verdict: string | null }[] }).runs).filter((x) => x.id.startsWith(`${st.run!.id}.${step.index}.`));
+      assert.ok(step.analysisRun?.startsWith(`${st.run!.id}.${step.index}.`));
+      const [first] = await runsOf();
+      const show = await f.s.cli(['analysis', 'show', first.id]);
       assert.match(show.stdout, /need more data/);
       assert.match(show.stdout, /verdict: inconclusive/);
+      // Resumed, the step judges again in a new analysis run (not the decided one, which would pause at once).
+      assert.equal((await f.s.cli(['rollout', 'resume', 'shop'])).code, 0);
+      await f.until((s) => s.run?.pausedBy === null && s.run.phase === 'progressing', 30_000);
+      await f.until((s) => s.run?.pausedBy === 'inconclusive', 60_000);
+      const runs = await runsOf();
+      assert.equal(runs.length, 2, JSON.stringify(runs));
+      assert.ok(runs.every((x) => x.verdict === 'inconclusive'));
     });
   });
 }

@@ -200,7 +200,7 @@ export class RolloutEngine {
     const limits = rolloutLimits(run.spec);
     const r = await this.ask({
       ...this.analysisInput(run, step, from, to, now),
-      runId: `${run.id}.${step.index}.${step.startedAtMs}`,
+      runId: sm.analysisRunId(run, step),
       inline: {
         thresholds: spec.metrics.map((m) => ({
           name: m.name,
@@ -243,7 +243,7 @@ export class RolloutEngine {
     const last = verdicts.at(-1);
     if (last?.nextAtMs && now < last.nextAtMs) return 'idle';
     const limits = rolloutLimits(run.spec);
-    const r = await this.ask({ ...this.analysisInput(run, step, from, to, now), runId: `${run.id}.${step.index}`, template: spec.templateRef }, limits, `template "${spec.templateRef}"`);
+    const r = await this.ask({ ...this.analysisInput(run, step, from, to, now), runId: sm.analysisRunId(run, step), template: spec.templateRef }, limits, `template "${spec.templateRef}"`);
     let v: TemplateVerdict & { nextAtMs?: number } = { atMs: now, verdict: r.verdict, summary: r.summary, nextAtMs: now + Math.max(100, r.nextIntervalMs) };
     let answer = r;
     if (v.verdict === 'continue' && now - step.startedAtMs! >= spec.maxDuration) {

@@ -4,7 +4,7 @@ import type { DeployTarget } from '../targets/deploy-target';
 import type { TrafficRouter } from '../traffic/traffic-router';
 import type { Revision } from './revision';
 import type { RolloutStore } from './rollout-store';
-import { appliedCanaryWeight, currentStep, type RunState } from './run-state';
+import { analysisRunId, appliedCanaryWeight, currentStep, type RunState } from './run-state';
 import { backendNames } from './traffic-plan';
 
 /** Live figures of one version over the recent window. */
@@ -31,7 +31,7 @@ export interface RunView {
   fromVersion: string | null;
   toVersion: string;
   step: { index: number; label: string; status: string; message?: string } | null;
-  steps: { index: number; kind: string; label: string; status: string; startedAtMs: number | null; finishedAtMs: number | null; message?: string; verdicts: string[] }[];
+  steps: { index: number; kind: string; label: string; status: string; startedAtMs: number | null; finishedAtMs: number | null; message?: string; verdicts: string[]; analysisRun?: string }[];
   rollback: RunState['rollback'];
   canaryTrafficAtMs: number | null;
   createdAtMs: number;
@@ -71,6 +71,8 @@ export function runView(r: RunState): RunView {
       finishedAtMs: x.finishedAtMs,
       message: x.message,
       verdicts: x.measurements.map((m) => m.verdict),
+      // `shipgate analysis show <analysisRun>` tells how the step was judged.
+      ...(x.kind === 'analysis' && x.startedAtMs !== null ? { analysisRun: analysisRunId(r, x) } : {}),
     })),
     rollback: r.rollback,
     canaryTrafficAtMs: r.canaryTrafficAtMs,

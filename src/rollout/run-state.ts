@@ -158,6 +158,14 @@ export function currentStep(r: RunState): StepRecord | undefined {
   return r.steps[r.stepIndex];
 }
 
+/**
+ * The analysis run that judges an analysis step: one per start of the step, so a step resumed
+ * after an inconclusive verdict judges afresh instead of reading the decided run back.
+ */
+export function analysisRunId(run: { id: string }, step: { index: number; startedAtMs: number | null }): string {
+  return `${run.id}.${step.index}.${step.startedAtMs}`;
+}
+
 /** Marks the current step running (persisted before its action runs). */
 export function startStep(r: RunState, nowMs: number): RunState {
   const n = touch(r, nowMs);
