@@ -1,9 +1,12 @@
 
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { Migration } from 'kysely';
+import type { Insertable, Migration, Selectable } from 'kysely';
 import { canonicalJson, sha256 } from '../core/ids';
 import { lockKey, fromJson, toJson, transaction, type Db, type Tx } from '../store/db';
 import type { MacKey } from './audit-keys';
+import type { AuditTables } from './audit-tables';
+
+type EventRow = Selectable<AuditTables['audit_events']>;
 
 /** What a capability records for one mutation. */
 export interface AuditInput {
@@ -230,7 +233,7 @@ export class AuditLog {
     let prevHash = last ? String(last.hash) : GENESIS_HASH;
     const at = new Date(this.now()).toISOString();
     const events: AuditEvent[] = [];
-    const rows: Record<string, unknown>[] = [];
+    const rows: Insertable<AuditTables['audit_events']>[] = [];
     for (const input of inputs) {
       const base: Omit<AuditEvent, 'hash'> = {
         seq: ++seq,
@@ -289,13 +292,13 @@ export class AuditLog {
   /** The newest event's sequence number and hash (0 and the genesis hash for an empty log). */
   async head(db: Db): Promise<{ seq: number; hash: string }> {
     const last = await db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    return last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
+    return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
   }
 
   /** The stored hash of event `seq`, if there is one. */
   async hashAt(db: Db, seq: number): Promise<string | undefined> {
     const r = await db.selectFrom('audit_events').select('hash').where('seq', '=', seq).executeTakeFirst();
-    return r ? String(r.hash) : undefined;
+    return r ? r.hash : undefined;
   }
 
   /**
@@ -307,8 +310,8 @@ export class AuditLog {
   async verify(db: Db): Promise<ChainVerdict> {
     const segments = (await db.selectFrom('audit_chain_keys').selectAll().orderBy('from_seq', 'asc').execute()).map((r) => ({
       fromSeq: Number(r.from_seq),
-      algorithm: String(r.algorithm),
-      keyId: r.key_id === null ? null : String(r.key_id),
+      algorithm: r.algorithm,
+      keyId: r.key_id,
     }));
     const keyedFromSeq = segments.find((x) => x.algorithm === HMAC_ALGORITHM)?.fromSeq ?? null;
     let seg = -1; // index of the segment in force (-1: plain SHA-256 from the start)
@@ -334,7 +337,7 @@ export class AuditLog {
         while (seg + 1 < segments.length && segments[seg + 1].fromSeq <= seq) seg++;
         const reason = checkRow(r, seq, prev, seg >= 0 ? segments[seg] : undefined, mac, macKey);
         if (reason) return { ok: false, events: count, seq, reason };
-        prev = String(r.hash);
+        prev = r.hash;
         expectSeq++;
         count++;
       }
@@ -357,11 +360,11 @@ export class AuditLog {
  * undefined when nothing is. Works on the row as read (no event object), as verify runs it a
  * million times.
  */
-function checkRow(r: Record<string, unknown>, seq: number, prev: string, s: { fromSeq: number; algorithm: string; keyId: string | null } | undefined, mac: MacKey | undefined, macKey: KeyObject | undefined): string | undefined {
-  if (String(r.prev_hash) !== prev) return `event ${seq} does not link to the event before it (deleted, inserted or reordered)`;
+function checkRow(r: EventRow, seq: number, prev: string, s: { fromSeq: number; algorithm: string; keyId: string | null } | undefined, mac: MacKey | undefined, macKey: KeyObject | undefined): string | undefined {
+  if (r.prev_hash !== prev) return `event ${seq} does not link to the event before it (deleted, inserted or reordered)`;
   if (s && s.fromSeq === seq && seq > 1 && r.action !== 'audit.rekey') return `event ${seq} is recorded as the start of the keyed chain but is not an audit.rekey event (audit_chain_keys edited)`;
   const text = chainedText(rowToEvent(r));
-  const hash = String(r.hash);
+  const hash = r.hash;
   if (s && s.algorithm === HMAC_ALGORITHM) {
     if (!mac || !macKey) return `event ${seq} is MAC-chained but this server holds no audit key`;
     if (s.keyId !== mac.id) return `event ${seq} is chained with key ${s.keyId}, this server holds key ${mac.id}`;
@@ -371,8 +374,8 @@ function checkRow(r: Record<string, unknown>, seq: number, prev: string, s: { fr
   } else if (sha256(text) !== hash) {
     return `event ${seq} was modified after it was written (hash mismatch)`;
   }
-  if (!storedStateMatches(r.before_json, (r.before_hash as string | null) ?? null)) return `event ${seq}: stored "before" state does not match its hash`;
-  if (!storedStateMatches(r.after_json, (r.after_hash as string | null) ?? null)) return `event ${seq}: stored "after" state does not match its hash`;
+  if (!storedStateMatches(r.before_json, r.before_hash ?? null)) return `event ${seq}: stored "before" state does not match its hash`;
+  if (!storedStateMatches(r.after_json, r.after_hash ?? null)) return `event ${seq}: stored "after" state does not match its hash`;
   return undefined;
 }
 
@@ -389,19 +392,20 @@ function storedStateMatches(stored: unknown, hash: string | null): boolean {
   return sha256(text) === hash || stateHash(fromJson(text)) === hash;
 }
 
-function rowToEvent(r: Record<string, unknown>): AuditEvent {
+/** Row → domain. */
+function rowToEvent(r: EventRow): AuditEvent {
   return {
     seq: Number(r.seq),
-    at: String(r.at),
-    actor: String(r.actor),
-    action: String(r.action),
-    kind: String(r.kind),
-    name: String(r.name),
-    beforeHash: (r.before_hash as string | null) ?? null,
-    afterHash: (r.after_hash as string | null) ?? null,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    kind: r.kind,
+    name: r.name,
+    beforeHash: r.before_hash ?? null,
+    afterHash: r.after_hash ?? null,
     details: r.details === null || r.details === undefined ? null : fromJson(r.details),
-    prevHash: String(r.prev_hash),
-    hash: String(r.hash),
+    prevHash: r.prev_hash,
+    hash: r.hash,
   };
 }
 

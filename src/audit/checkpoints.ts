@@ -17,7 +17,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { canonicalJson, newId } from '../core/ids';
 import { PRIVATE_FILE_MODE, tighten } from '../core/private-files';
+import type { Selectable } from 'kysely';
 import type { Db } from '../store/db';
+import type { AuditTables } from './audit-tables';
 import { publicKeyFingerprint, type SigningKey } from './audit-keys';
 import type { AuditLog, ChainVerdict } from './audit-log';
 
@@ -333,17 +335,18 @@ export class AuditCheckpoints {
   }
 }
 
-function rowToCheckpoint(r: Record<string, unknown>): Checkpoint {
+/** Row → domain. */
+function rowToCheckpoint(r: Selectable<AuditTables['audit_checkpoints']>): Checkpoint {
   return {
     v: 1,
     headSeq: Number(r.head_seq),
-    headHash: String(r.head_hash),
+    headHash: r.head_hash,
     count: Number(r.count),
-    at: String(r.at),
+    at: r.at,
     keyedFromSeq: r.keyed_from_seq === null || r.keyed_from_seq === undefined ? null : Number(r.keyed_from_seq),
-    macKeyId: r.mac_key_id === null || r.mac_key_id === undefined ? null : String(r.mac_key_id),
-    publicKeyFingerprint: String(r.public_key_fingerprint),
-    publicKey: String(r.public_key),
-    signature: String(r.signature),
+    macKeyId: r.mac_key_id ?? null,
+    publicKeyFingerprint: r.public_key_fingerprint,
+    publicKey: r.public_key,
+    signature: r.signature,
   };
 }

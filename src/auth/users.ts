@@ -1,7 +1,8 @@
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely, Migration, Selectable } from 'kysely';
 import { ConflictError, InputError, NotFoundError, RefusedError } from '../core/errors';
 import type { Db, Tx } from '../store/db';
 import { newId } from '../core/ids';
+import type { TokenTables } from './auth-tables';
 
 /**
  * People (and service identities) that tokens belong to. Segregation of duties looks at the user a
@@ -80,7 +81,7 @@ export const userMigrations: Record<string, Migration> = {
  * allowed: its user is created disabled, so those tokens stop working. A token's own default
  * identity (`token:<its id>`) stays enabled.
  */
-export async function migrateTokenUsers(db: Kysely<any>, nowMs: number = Date.now()): Promise<number> {
+export async function migrateTokenUsers(db: Kysely<TokenTables>, nowMs: number = Date.now()): Promise<number> {
   const names = await db
     .selectFrom('tokens')
     .select(['user_name', (eb) => eb.fn.min('created_at').as('first'), (eb) => eb.fn.min('id').as('one'), (eb) => eb.fn.count('id').as('n')])
@@ -176,13 +177,14 @@ export class UserStore {
   }
 }
 
-function rowToUser(r: Record<string, unknown>): UserInfo {
+/** Row → domain. */
+function rowToUser(r: Selectable<TokenTables['users']>): UserInfo {
   return {
-    id: String(r.id),
-    name: String(r.name),
-    displayName: (r.display_name as string | null) ?? null,
-    createdAt: String(r.created_at),
-    createdBy: String(r.created_by),
-    disabledAt: (r.disabled_at as string | null) ?? null,
+    id: r.id,
+    name: r.name,
+    displayName: r.display_name ?? null,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    disabledAt: r.disabled_at ?? null,
   };
 }

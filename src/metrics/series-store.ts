@@ -1,7 +1,8 @@
-import type { Migration } from 'kysely';
+import type { ExpressionBuilder, Migration } from 'kysely';
 import { canonicalJson } from '../core/ids';
 import { fromJson, toJson, transaction, type Db, type Tx } from '../store/db';
 import { merge, type HistogramCounts } from './latency-histogram';
+import type { SeriesTables } from './series-tables';
 import { BUCKET_MS, type CodeClass, type MetricsService, type RouterBucket, type SeriesPoint, type VersionWindow } from './types';
 
 /** Pushed points are summed per series, label set and minute. */
@@ -78,13 +79,13 @@ export class SeriesStore implements MetricsService {
       for (const b of buckets) {
         const startMs = Math.floor(b.startMs / BUCKET_MS) * BUCKET_MS;
         const mirror = b.mirror ? 1 : 0;
-        const key = (q: any) => q.where('route', '=', b.route).where('version', '=', b.version).where('start_ms', '=', startMs).where('mirror', '=', mirror);
-        const existing = await key(trx.selectFrom('router_buckets').select(['counts', 'latency'])).executeTakeFirst();
+        const key = (eb: ExpressionBuilder<SeriesTables, 'router_buckets'>) => eb.and({ route: b.route, version: b.version, start_ms: startMs, mirror });
+        const existing = await trx.selectFrom('router_buckets').select(['counts', 'latency']).where(key).executeTakeFirst();
         const w = emptyWindow();
         if (existing) addInto(w, fromJson(existing.counts), fromJson(existing.latency));
         addInto(w, b.counts, b.latency);
         const values = { requests: w.requests, errors: w.errors, counts: toJson(w.counts), latency: toJson(w.latency) };
-        if (existing) await key(trx.updateTable('router_buckets').set(values)).execute();
+        if (existing) await trx.updateTable('router_buckets').set(values).where(key).execute();
         else await trx.insertInto('router_buckets').values({ route: b.route, version: b.version, start_ms: startMs, mirror, ...values }).execute();
       }
     });

@@ -1,8 +1,9 @@
-import type { Migration } from 'kysely';
+import type { Insertable, Migration, Selectable } from 'kysely';
 import { canonicalJson, sha256 } from '../core/ids';
 import type { Manifest } from '../core/manifest';
 import { fromJson, toJson, type Db, type Tx } from '../store/db';
 import type { AuditInput, AuditLog } from '../audit/audit-log';
+import type { ResourceTables } from './resource-tables';
 
 /** Rows per batched read or insert. */
 const CHUNK = 500;
@@ -110,7 +111,7 @@ export class ResourceStore {
     }
     const at = new Date(this.now()).toISOString();
     const results: PutResult[] = [];
-    const inserts: Record<string, unknown>[] = [];
+    const inserts: Insertable<ResourceTables['resources']>[] = [];
     const events: AuditInput[] = [];
     for (const m of manifests) {
       const old = existing.get(`${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.name}`);
@@ -168,13 +169,14 @@ export class ResourceStore {
   }
 }
 
-function toStored<S>(r: Record<string, unknown>): StoredResource<S> {
+/** Row → domain. */
+function toStored<S>(r: Selectable<ResourceTables['resources']>): StoredResource<S> {
   return {
     manifest: fromJson<Manifest<S>>(r.body),
-    hash: String(r.hash),
+    hash: r.hash,
     generation: Number(r.generation),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
-    updatedBy: String(r.updated_by),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    updatedBy: r.updated_by,
   };
 }
