@@ -98,8 +98,35 @@ export const rolloutMigrations: Record<string, Migration> = {
 
 const LEASE_LOCK = 0x5347_0600;
 
+/**
+ * What RolloutService reads and writes: revisions and runs. Reads without a transaction; the
+ * revision insert runs in the transaction that starts its run. Fake: testing/fake-rollout-store.ts.
+ */
+export interface RolloutStorePort {
+  nextRevisionNumber(service: string, environment: string): Promise<number>;
+  insertRevision(trx: Tx, r: Revision): Promise<void>;
+  revision(id: string): Promise<Revision | undefined>;
+  /** Newest first. */
+  revisions(service: string, environment: string): Promise<Revision[]>;
+  /** Latest runs, newest first. */
+  runs(service: string, environment: string, limit?: number): Promise<RunState[]>;
+  activeRun(service: string, environment: string): Promise<RunState | undefined>;
+  /** The revision serving now: the target of the latest completed run. */
+  stableRevision(service: string, environment: string): Promise<Revision | undefined>;
+}
+
+/**
+ * What RunJournal writes in a transition's transaction. `insertRun` fails on a second active run
+ * of a service and environment (unique index); `saveRun` is compare-and-set on the run's version.
+ */
+export interface RunRecordPort {
+  insertRun(trx: Tx, run: RunState): Promise<void>;
+  saveRun(trx: Tx, prev: RunState, next: RunState): Promise<RunState>;
+  addMarker(trx: Tx, id: string, m: DeployMarker & { runId: string }): Promise<void>;
+}
+
 /** Revisions, runs with their steps, deploy markers and executor leases. */
-export class RolloutStore {
+export class RolloutStore implements RolloutStorePort, RunRecordPort {
   private readonly db: Kysely<RolloutTables>;
 
   constructor(db: Db) {
