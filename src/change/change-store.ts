@@ -207,8 +207,31 @@ function toReview(r: Selectable<ChangeTables['change_reviews']>): ReviewRow {
   return { id: r.id, changeId: r.change_id, kind: r.kind, user: r.actor, summary: r.summary, late: Number(r.late) === 1, atMs: Number(r.at_ms) };
 }
 
+/**
+ * What ChangeService, the authorizer and the reports ask of the change tables. Reads take the
+ * caller's transaction when they must see its writes. Fake: testing/fake-change-store.ts.
+ */
+export interface ChangeStorePort {
+  /** Creates a change request with the next id (CHG-000001, …). */
+  insert(trx: Tx, c: Omit<ChangeRequest, 'id'>): Promise<ChangeRequest>;
+  /** Compare-and-set on `rowVersion`: a stale update is a ConflictError (rule `stale-update`). */
+  update(trx: Tx, c: ChangeRequest): Promise<ChangeRequest>;
+  /** Accepts `chg-12` for `CHG-000012`. */
+  find(id: string, q?: Tx): Promise<ChangeRequest | undefined>;
+  /** As find, or NotFoundError. */
+  get(id: string, q?: Tx): Promise<ChangeRequest>;
+  /** Newest first. */
+  list(f?: ChangeFilter, q?: Tx): Promise<ChangeRequest[]>;
+  addApproval(trx: Tx, a: Omit<ApprovalRow, 'id'>): Promise<ApprovalRow>;
+  /** Oldest first; `cycle` limits to one submission round. */
+  approvals(changeId: string, cycle?: number, q?: Tx): Promise<ApprovalRow[]>;
+  addReview(trx: Tx, r: Omit<ReviewRow, 'id'>): Promise<ReviewRow>;
+  /** Oldest first. */
+  reviews(changeId: string, q?: Tx): Promise<ReviewRow[]>;
+}
+
 /** The change tables. Reads take a Db or a transaction; writes a transaction. */
-export class ChangeStore {
+export class ChangeStore implements ChangeStorePort {
   private readonly db: Kysely<ChangeTables>;
 
   constructor(db: Db) {
