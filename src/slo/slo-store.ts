@@ -60,7 +60,21 @@ function toPostmortem(r: Selectable<SloTables['slo_postmortems']>): PendingPostm
   };
 }
 
-export class SloStore {
+/**
+ * What the alert loop and the postmortem routes ask of the slo tables. Fake:
+ * testing/fake-slo-store.ts.
+ */
+export interface SloStorePort {
+  /** Alert states read and the changed ones saved in one transaction, under the loop's lock; `fn` does no network I/O. */
+  withAlertStates(fn: (states: Record<string, AlertState>, trx: Tx) => Promise<Record<string, AlertState>>, nowMs: number): Promise<void>;
+  /** False when one with that id exists. */
+  addPostmortem(p: PendingPostmortem, trx?: Tx): Promise<boolean>;
+  postmortems(service?: string, status?: string): Promise<PendingPostmortem[]>;
+  /** The status before, or undefined when there is none. */
+  completePostmortem(id: string, trx?: Tx): Promise<'pending' | 'done' | undefined>;
+}
+
+export class SloStore implements SloStorePort {
   constructor(private readonly db: Db) {}
 
   /** The caller's transaction (or handle), narrowed to this capability's tables; else the store's own. */
