@@ -125,8 +125,22 @@ function intervalFromRow(r: Selectable<AnalysisTables['analysis_intervals']>): A
   };
 }
 
+/** What AnalysisService and the analysis routes ask of the analysis tables. Fake: testing/fake-analysis-store.ts. */
+export interface AnalysisStorePort {
+  getRun(id: string, q?: Tx): Promise<AnalysisRunRow | undefined>;
+  /** Newest first. */
+  listRuns(filter: { service?: string; limit: number }): Promise<AnalysisRunRow[]>;
+  /** Fails (primary key) when a run with this id exists. */
+  insertRun(trx: Tx, run: AnalysisRunRow): Promise<void>;
+  updateRun(trx: Tx, id: string, state: RunState, nowMs: number): Promise<void>;
+  /** Fails (primary key) when the interval was stored already. */
+  insertInterval(trx: Tx, row: AnalysisIntervalRow): Promise<void>;
+  /** In interval order. */
+  intervals(runId: string): Promise<AnalysisIntervalRow[]>;
+}
+
 /** Repository of analysis runs. */
-export class AnalysisStore {
+export class AnalysisStore implements AnalysisStorePort {
   constructor(private readonly db: Db) {}
 
   /** The caller's transaction (or handle), narrowed to this capability's tables; else the store's own. */
