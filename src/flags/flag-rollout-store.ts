@@ -82,8 +82,18 @@ const toRow = (run: FlagRolloutRun): Omit<Insertable<FlagTables['flag_rollouts']
   change_id: run.changeId,
 });
 
+/** What FlagRolloutService asks of the guarded rollouts table. Fake: testing/fake-flag-stores.ts. */
+export interface FlagRolloutStorePort {
+  insert(trx: Tx, run: FlagRolloutRun): Promise<void>;
+  /** Compare-and-set on `updatedMs`: false when another replica moved the run meanwhile. */
+  update(trx: Tx, run: FlagRolloutRun, expectedUpdatedMs: number): Promise<boolean>;
+  get(id: string, q?: Tx): Promise<FlagRolloutRun | undefined>;
+  /** Oldest first. */
+  list(filter?: { flag?: string; environment?: string; status?: FlagRolloutRun['status'] }, q?: Tx): Promise<FlagRolloutRun[]>;
+}
+
 /** Guarded flag rollouts, one row per run, rewritten on every transition. */
-export class FlagRolloutStore {
+export class FlagRolloutStore implements FlagRolloutStorePort {
   constructor(private readonly db: Db) {}
 
   /** The caller's transaction (or handle), narrowed to this store's table; else the store's own. */

@@ -11,6 +11,8 @@ export const FAKE_TX: Tx = new Proxy(
     get(_target, prop) {
       // Promise resolution and inspection look for these; they are not queries.
       if (typeof prop === 'symbol' || prop === 'then' || prop === 'toJSON') return undefined;
+      // lockKey asks for the dialect: not PostgreSQL, so it takes no lock, as on SQLite (one writer; fakes run in one process).
+      if (prop === 'getExecutor') return () => ({ adapter: {} });
       throw new Error(`fake transaction: .${prop} was called, but code under test with fake stores must not query the database`);
     },
   },
