@@ -121,8 +121,25 @@ const toCount = (r: Selectable<FlagTables['flag_evaluations']>): EvaluationCount
   lastAtMs: Number(r.last_at_ms),
 });
 
+/** What FlagService asks of the flag state tables. Fake: testing/fake-flag-stores.ts. */
+export interface FlagStateStorePort {
+  states(environment?: string, q?: Tx): Promise<FlagState[]>;
+  state(flag: string, environment: string, q?: Tx): Promise<FlagState | undefined>;
+  /** Inserts or replaces the state of one flag in one environment. */
+  putState(trx: Tx, s: FlagState): Promise<void>;
+  addSchedule(trx: Tx, s: FlagSchedule): Promise<void>;
+  /** By time, then id. */
+  schedules(filter?: { flag?: string; environment?: string; status?: FlagSchedule['status'] }, q?: Tx): Promise<FlagSchedule[]>;
+  /** Pending schedules at or before `nowMs`, by time. */
+  dueSchedules(nowMs: number, q?: Tx): Promise<FlagSchedule[]>;
+  /** Compare-and-set pending → done: false when another replica got there first. */
+  finishSchedule(trx: Tx, id: string, nowMs: number): Promise<boolean>;
+  addCounts(trx: Tx, counts: Array<{ flag: string; environment: string; variant: string; count: number }>, nowMs: number): Promise<void>;
+  counts(filter?: { flag?: string; environment?: string }): Promise<EvaluationCount[]>;
+}
+
 /** Tables of the flags capability: per-environment state, scheduled changes, evaluation counts. */
-export class FlagStateStore {
+export class FlagStateStore implements FlagStateStorePort {
   constructor(private readonly db: Db) {}
 
   /** The caller's transaction (or handle), narrowed to this store's tables; else the store's own. */
