@@ -8,7 +8,8 @@ import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { StoredResource } from '../resources/resource-store';
 import { FAKE_TX } from '../store/testing/fake-transaction';
 import { ChangeService, type CreateChangeInput } from './change-service';
-import { FakeAudit, FakeChangeStore } from './testing/fake-change-store';
+import { FakeAudit } from '../audit/testing/fake-audit';
+import { FakeChangeStore } from './testing/fake-change-store';
 
 const person = (user: string, role: Role = 'approver'): Principal => ({ tokenId: `tok_${user}`, role, user, userId: `usr_${user}` });
 const ann = person('ann', 'deployer');
@@ -25,11 +26,11 @@ function context(clock: ManualClock): ServerContext {
     { manifest: { apiVersion: SHIPGATE_API_VERSION, kind: 'Service', metadata: { name: 'shop' }, spec: { tier: 3 } }, hash: 'h', generation: 1, createdAt: '', updatedAt: '', updatedBy: 'admin' },
     { manifest: { apiVersion: SHIPGATE_API_VERSION, kind: 'Environment', metadata: { name: 'production' }, spec: { kind: 'production' } }, hash: 'h', generation: 1, createdAt: '', updatedAt: '', updatedBy: 'admin' },
   ];
-  const partial: Pick<ServerContext, 'clock' | 'services' | 'log'> & { resources: Pick<ServerContext['resources'], 'list'> } = {
+  const partial: Pick<ServerContext, 'clock' | 'services'> & { log: Pick<ServerContext['log'], 'warn'>; resources: Pick<ServerContext['resources'], 'list'> } = {
     clock,
     services: new ServiceRegistry(),
     resources: { list: async <S>(_v: string, kind: string) => resources.filter((r) => r.manifest.kind === kind) as StoredResource<S>[] },
-    log: { warn: () => {} } as unknown as ServerContext['log'],
+    log: { warn: () => {} },
   };
   // Only these fields are read by the change service and its facts; a test reaching for another fails on undefined.
   return partial as unknown as ServerContext;

@@ -7,7 +7,7 @@ import { ConflictError, InputError } from '../core/errors';
 import { HOOKS } from '../core/hooks';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { StoredResource } from '../resources/resource-store';
-import { FakeAudit } from '../change/testing/fake-change-store';
+import { FakeAudit } from '../audit/testing/fake-audit';
 import { FlagEngine } from './flag-engine';
 import { featureFlagSpecSchema, toFlagDefinition, type FeatureFlagSpec } from './flag-model';
 import type { FlagState } from './flag-state-store';

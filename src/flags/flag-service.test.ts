@@ -5,7 +5,7 @@ import { ManualClock } from '../core/clock';
 import { NotFoundError } from '../core/errors';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { StoredResource } from '../resources/resource-store';
-import { FakeAudit } from '../change/testing/fake-change-store';
+import { FakeAudit } from '../audit/testing/fake-audit';
 import { featureFlagSpecSchema } from './flag-model';
 import { FlagService } from './flag-service';
 import { FakeFlagStateStore } from './testing/fake-flag-stores';
