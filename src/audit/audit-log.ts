@@ -2,9 +2,12 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Insertable, Migration, Selectable } from 'kysely';
 import { canonicalJson, sha256 } from '../core/ids';
-import { lockKey, fromJson, toJson, transaction, type Db, type Tx } from '../store/db';
+import { lockKey, fromJson, tablesOf, toJson, transaction, type Db, type Tx } from '../store/db';
 import type { MacKey } from './audit-keys';
 import type { AuditTables } from './audit-tables';
+
+/** The shared handle or a transaction, narrowed to these tables (src/store/db.ts tablesOf). */
+const own = (q: Db) => tablesOf<AuditTables>(q);
 
 type EventRow = Selectable<AuditTables['audit_events']>;
 
@@ -188,7 +191,7 @@ export class AuditLog {
     if (!mac) return null;
     return transaction(db, async (trx) => {
       await lockKey(trx, AUDIT_LOCK);
-      const rows = await trx.selectFrom('audit_chain_keys').selectAll().orderBy('from_seq', 'desc').execute();
+      const rows = await own(trx).selectFrom('audit_chain_keys').selectAll().orderBy('from_seq', 'desc').execute();
       const keyed = rows.find((r) => r.algorithm === HMAC_ALGORITHM);
       if (keyed) {
         if (keyed.key_id !== mac.id) {
@@ -198,10 +201,10 @@ export class AuditLog {
         }
         return Number(keyed.from_seq);
       }
-      const last = await trx.selectFrom('audit_events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const last = await own(trx).selectFrom('audit_events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
       const head = last ? Number(last.seq) : 0;
       const at = new Date(this.now()).toISOString();
-      await trx.insertInto('audit_chain_keys').values({ from_seq: head + 1, algorithm: HMAC_ALGORITHM, key_id: mac.id, at }).execute();
+      await own(trx).insertInto('audit_chain_keys').values({ from_seq: head + 1, algorithm: HMAC_ALGORITHM, key_id: mac.id, at }).execute();
       if (head > 0) {
         await this.append(trx, {
           actor: 'shipgate',
@@ -223,7 +226,7 @@ export class AuditLog {
   async appendMany(trx: Tx, inputs: AuditInput[]): Promise<AuditEvent[]> {
     if (inputs.length === 0) return [];
     await lockKey(trx, AUDIT_LOCK);
-    const last = await trx
+    const last = await own(trx)
       .selectFrom('audit_events')
       .select(['seq', 'hash'])
       .orderBy('seq', 'desc')
@@ -268,7 +271,7 @@ export class AuditLog {
       });
     }
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await trx.insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      await own(trx).insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
     }
     for (const l of this.appendListeners) l(events.length);
     return events;
@@ -276,7 +279,7 @@ export class AuditLog {
 
   /** Events in chain order, optionally filtered. */
   async list(db: Db, filter: { kind?: string; name?: string; afterSeq?: number; limit?: number } = {}): Promise<(AuditEvent & { before?: unknown; after?: unknown })[]> {
-    let q = db.selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
+    let q = own(db).selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (filter.name) q = q.where('name', '=', filter.name);
     if (filter.afterSeq) q = q.where('seq', '>', filter.afterSeq);
@@ -291,13 +294,13 @@ export class AuditLog {
 
   /** The newest event's sequence number and hash (0 and the genesis hash for an empty log). */
   async head(db: Db): Promise<{ seq: number; hash: string }> {
-    const last = await db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const last = await own(db).selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
     return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
   }
 
   /** The stored hash of event `seq`, if there is one. */
   async hashAt(db: Db, seq: number): Promise<string | undefined> {
-    const r = await db.selectFrom('audit_events').select('hash').where('seq', '=', seq).executeTakeFirst();
+    const r = await own(db).selectFrom('audit_events').select('hash').where('seq', '=', seq).executeTakeFirst();
     return r ? r.hash : undefined;
   }
 
@@ -308,7 +311,7 @@ export class AuditLog {
    * tail leaves a valid shorter chain: only a signed checkpoint (checkpoints.ts) tells.
    */
   async verify(db: Db): Promise<ChainVerdict> {
-    const segments = (await db.selectFrom('audit_chain_keys').selectAll().orderBy('from_seq', 'asc').execute()).map((r) => ({
+    const segments = (await own(db).selectFrom('audit_chain_keys').selectAll().orderBy('from_seq', 'asc').execute()).map((r) => ({
       fromSeq: Number(r.from_seq),
       algorithm: r.algorithm,
       keyId: r.key_id,
@@ -324,7 +327,7 @@ export class AuditLog {
     const mac = this.mac;
     const macKey = mac ? createSecretKey(mac.key) : undefined;
     for (;;) {
-      const rows = await db
+      const rows = await own(db)
         .selectFrom('audit_events')
         .selectAll()
         .where('seq', '>=', expectSeq)

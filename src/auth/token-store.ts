@@ -2,12 +2,15 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'no
 import { promisify } from 'node:util';
 import type { Migration, Selectable } from 'kysely';
 import { UnauthenticatedError, NotFoundError, RateLimitedError } from '../core/errors';
-import type { Db, Tx } from '../store/db';
+import { tablesOf, type Db, type Tx } from '../store/db';
 import type { Principal, Role } from './roles';
 import { newId } from '../core/ids';
 import { UserStore, userMigrations } from './users';
 import { AuthGuard, type AuthGuardOptions } from './auth-guard';
 import type { TokenTables } from './auth-tables';
+
+/** The shared handle or a transaction, narrowed to these tables (src/store/db.ts tablesOf). */
+const own = (q: Db) => tablesOf<TokenTables>(q);
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -116,7 +119,7 @@ export class TokenStore {
       createdBy: opts.createdBy,
       revokedAt: null,
     };
-    await trx
+    await own(trx)
       .insertInto('tokens')
       .values({
         id,
@@ -136,12 +139,12 @@ export class TokenStore {
   }
 
   async count(): Promise<number> {
-    const r = await this.db.selectFrom('tokens').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const r = await own(this.db).selectFrom('tokens').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
   private selectTokens(db: Db | Tx) {
-    return db
+    return own(db)
       .selectFrom('tokens')
       .leftJoin('users', 'users.id', 'tokens.user_id')
       .selectAll('tokens')
@@ -156,7 +159,7 @@ export class TokenStore {
   async revoke(trx: Tx, id: string, nowMs: number): Promise<TokenInfo> {
     const row = await this.selectTokens(trx).where('tokens.id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError(`token ${id} not found`);
-    await trx.updateTable('tokens').set({ revoked_at: new Date(nowMs).toISOString() }).where('id', '=', id).execute();
+    await own(trx).updateTable('tokens').set({ revoked_at: new Date(nowMs).toISOString() }).where('id', '=', id).execute();
     this.forget();
     return rowToInfo({ ...row, revoked_at: new Date(nowMs).toISOString() });
   }
