@@ -30,8 +30,15 @@ module.exports = {
       name: 'platform-to-capability',
       severity: 'error',
       comment: 'The platform knows no capability: it offers contracts (hooks) that capabilities implement.',
-      from: { path: `^src/${PLATFORM}/`, pathNot: `${TEST}|^src/cli/main\\.ts$` },
+      from: { path: `^src/${PLATFORM}/`, pathNot: `${TEST}|^src/cli/main\\.ts$|^src/store/db\\.ts$` },
       to: { path: `^src/(${CAPABILITIES.slice(1, -1)}|${PORTS.slice(1, -1)}|demo)/` },
+    },
+    {
+      name: 'store-assembles-table-types',
+      severity: 'error',
+      comment: 'src/store/db.ts assembles the Database type from each capability\'s table types, and imports nothing else of theirs.',
+      from: { path: '^src/store/db\\.ts$' },
+      to: { path: `^src/(${CAPABILITIES.slice(1, -1)}|${PORTS.slice(1, -1)})/`, dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'ports-to-capability',

@@ -12,11 +12,11 @@ import { bucketUpperMs, type HistogramCounts } from '../metrics/latency-histogra
 import { PrometheusSource } from '../metrics/prometheus-source';
 import { egressPolicyOf } from '../egress/egress-policy';
 import { egressFetch } from '../egress/egress-request';
-import { transaction } from '../store/db';
+import { transaction, type Tx } from '../store/db';
 import { finishRun, judgeInterval, newRunState, recordError, type IntervalRecord, type RunState } from './analysis-run';
 import { ANALYSIS_TEMPLATE_KIND } from './analysis-kind';
 import { analysisTemplateSpecSchema, type AnalysisTemplateSpec } from './analysis-template';
-import { AnalysisStore, type AnalysisRunRow, type StoredInput, type StoredSide } from './analysis-store';
+import { AnalysisStore, type AnalysisRunRow, type AnalysisStorePort, type StoredInput, type StoredSide } from './analysis-store';
 import { INLINE_TEMPLATE, inlineTemplateSpec } from './inline-template';
 import type { IntervalInput, VersionSample } from './interval-input';
 
@@ -53,14 +53,32 @@ export function measurementOf(record: IntervalRecord, atMs: number): AnalysisMea
 /** Reads one interval's counts for both versions; throws when the source fails. */
 export type IntervalReader = (run: AnalysisRunRow, fromMs: number, toMs: number) => Promise<StoredInput>;
 
+/** What AnalysisService stores through: its tables and one transaction per interval. */
+export interface AnalysisServiceDeps {
+  store: AnalysisStorePort;
+  /** Runs `fn` in one transaction: an interval and the run state it leads to commit together. */
+  transaction: <T>(fn: (trx: Tx) => Promise<T>) => Promise<T>;
+}
+
+/** The store-backed dependencies of a server's AnalysisService. */
+export function analysisServiceDeps(ctx: ServerContext): AnalysisServiceDeps {
+  return { store: new AnalysisStore(ctx.db), transaction: (fn) => transaction(ctx.db, fn) };
+}
+
 export class AnalysisService implements AnalysisStep {
-  readonly store: AnalysisStore;
+  readonly store: AnalysisStorePort;
+  private readonly transaction: AnalysisServiceDeps['transaction'];
 
   /** Wait after an interval ends before reading it, so routers have flushed its buckets, ms. */
   private readonly settleMs: number;
 
-  constructor(private readonly ctx: ServerContext, private readonly prometheus = new PrometheusSource({ timeoutMs: 5000, fetchImpl: egressFetch(egressPolicyOf(ctx.config), 'metricSource', 5000) })) {
-    this.store = new AnalysisStore(ctx.db);
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly prometheus = new PrometheusSource({ timeoutMs: 5000, fetchImpl: egressFetch(egressPolicyOf(ctx.config), 'metricSource', 5000) }),
+    deps: AnalysisServiceDeps = analysisServiceDeps(ctx),
+  ) {
+    this.store = deps.store;
+    this.transaction = deps.transaction;
     const opts = (ctx.config.options.analysis ?? {}) as { settleMs?: number };
     this.settleMs = Math.max(0, Number(opts.settleMs ?? 1500));
   }
@@ -113,7 +131,7 @@ export class AnalysisService implements AnalysisStep {
         startedAtMs: input.startedAtMs, updatedAtMs: input.nowMs, verdict: null, decidedAt: null, reason: 'started', spec, state: newRunState(spec.judge),
       };
       const created = run;
-      await transaction(this.ctx.db, (trx) => this.store.insertRun(trx, created)).catch(async (e) => {
+      await this.transaction((trx) => this.store.insertRun(trx, created)).catch(async (e) => {
         // Another replica created it first: use theirs.
         if (!(await this.store.getRun(input.runId))) throw e;
       });
@@ -139,7 +157,7 @@ export class AnalysisService implements AnalysisStep {
         step = recordError(run.spec, state, (e as Error).message, toMs - run.startedAtMs);
       }
       const next = step.state;
-      await transaction(this.ctx.db, async (trx) => {
+      await this.transaction(async (trx) => {
         await this.store.insertInterval(trx, { runId: run!.id, index, fromMs, toMs, verdict: step.record.verdict, phase: step.record.phase, input: stored, record: step.record });
         await this.store.updateRun(trx, run!.id, next, input.nowMs);
       });
@@ -150,7 +168,7 @@ export class AnalysisService implements AnalysisStep {
     const endMs = originMs + state.intervals * stepMs;
     if (!state.verdict && input.nowMs - run.startedAtMs >= run.spec.maxDuration) {
       const finished = finishRun(run.spec, state, endMs - run.startedAtMs, 'maximum duration reached', true);
-      await transaction(this.ctx.db, (trx) => this.store.updateRun(trx, run!.id, finished, input.nowMs));
+      await this.transaction((trx) => this.store.updateRun(trx, run!.id, finished, input.nowMs));
       state = finished;
     }
     const answer = this.answer(run.spec, state, Math.max(100, endMs + stepMs + settleMs - input.nowMs));

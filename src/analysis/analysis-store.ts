@@ -1,6 +1,7 @@
 /** Tables of analysis runs and their intervals (every interval's verdict with its inputs). */
-import type { Migration } from 'kysely';
-import { fromJson, toJson, type Db, type Tx } from '../store/db';
+import type { Kysely, Migration, Selectable } from 'kysely';
+import { fromJson, tablesOf, toJson, type Db, type Tx } from '../store/db';
+import type { AnalysisTables } from './analysis-tables';
 import type { IntervalRecord, RunState } from './analysis-run';
 import type { AnalysisTemplateSpec } from './analysis-template';
 import type { HistogramCounts } from '../metrics/latency-histogram';
@@ -90,44 +91,77 @@ export interface AnalysisIntervalRow {
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-function runFromRow(r: Record<string, unknown>): AnalysisRunRow {
+// Row → domain, one function per table.
+function runFromRow(r: Selectable<AnalysisTables['analysis_runs']>): AnalysisRunRow {
   return {
-    id: String(r.id),
-    template: String(r.template),
-    service: String(r.service),
-    environment: String(r.environment),
-    route: String(r.route),
-    baselineVersion: String(r.baseline_version),
-    canaryVersion: String(r.canary_version),
-    judge: String(r.judge),
+    id: r.id,
+    template: r.template,
+    service: r.service,
+    environment: r.environment,
+    route: r.route,
+    baselineVersion: r.baseline_version,
+    canaryVersion: r.canary_version,
+    judge: r.judge,
     startedAtMs: Number(r.started_at_ms),
     updatedAtMs: Number(r.updated_at_ms),
-    verdict: (r.verdict as string | null) ?? null,
+    verdict: r.verdict ?? null,
     decidedAt: num(r.decided_at),
-    reason: String(r.reason),
+    reason: r.reason,
     spec: fromJson(r.spec),
     state: fromJson(r.state),
   };
 }
 
+function intervalFromRow(r: Selectable<AnalysisTables['analysis_intervals']>): AnalysisIntervalRow {
+  return {
+    runId: r.run_id,
+    index: Number(r.idx),
+    fromMs: Number(r.from_ms),
+    toMs: Number(r.to_ms),
+    verdict: r.verdict,
+    phase: r.phase ?? null,
+    input: fromJson<StoredInput | null>(r.input),
+    record: fromJson<IntervalRecord>(r.record),
+  };
+}
+
+/** What AnalysisService and the analysis routes ask of the analysis tables. Fake: testing/fake-analysis-store.ts. */
+export interface AnalysisStorePort {
+  getRun(id: string, q?: Tx): Promise<AnalysisRunRow | undefined>;
+  /** Newest first. */
+  listRuns(filter: { service?: string; limit: number }): Promise<AnalysisRunRow[]>;
+  /** Fails (primary key) when a run with this id exists. */
+  insertRun(trx: Tx, run: AnalysisRunRow): Promise<void>;
+  updateRun(trx: Tx, id: string, state: RunState, nowMs: number): Promise<void>;
+  /** Fails (primary key) when the interval was stored already. */
+  insertInterval(trx: Tx, row: AnalysisIntervalRow): Promise<void>;
+  /** In interval order. */
+  intervals(runId: string): Promise<AnalysisIntervalRow[]>;
+}
+
 /** Repository of analysis runs. */
-export class AnalysisStore {
+export class AnalysisStore implements AnalysisStorePort {
   constructor(private readonly db: Db) {}
 
-  async getRun(id: string, q: Db | Tx = this.db): Promise<AnalysisRunRow | undefined> {
-    const r = await q.selectFrom('analysis_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  /** The caller's transaction (or handle), narrowed to this capability's tables; else the store's own. */
+  private on(q: Db = this.db): Kysely<AnalysisTables> {
+    return tablesOf<AnalysisTables>(q);
+  }
+
+  async getRun(id: string, q?: Db | Tx): Promise<AnalysisRunRow | undefined> {
+    const r = await this.on(q).selectFrom('analysis_runs').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? runFromRow(r) : undefined;
   }
 
   async listRuns(filter: { service?: string; limit: number }): Promise<AnalysisRunRow[]> {
-    let q = this.db.selectFrom('analysis_runs').selectAll();
+    let q = this.on().selectFrom('analysis_runs').selectAll();
     if (filter.service) q = q.where('service', '=', filter.service);
     const rows = await q.orderBy('started_at_ms', 'desc').orderBy('id').limit(filter.limit).execute();
     return rows.map(runFromRow);
   }
 
   async insertRun(trx: Tx, run: AnalysisRunRow): Promise<void> {
-    await trx
+    await this.on(trx)
       .insertInto('analysis_runs')
       .values({
         id: run.id, template: run.template, service: run.service, environment: run.environment, route: run.route,
@@ -139,7 +173,7 @@ export class AnalysisStore {
   }
 
   async updateRun(trx: Tx, id: string, state: RunState, nowMs: number): Promise<void> {
-    await trx
+    await this.on(trx)
       .updateTable('analysis_runs')
       .set({ state: toJson(state), verdict: state.verdict, decided_at: state.decidedAt, reason: state.reason, updated_at_ms: nowMs })
       .where('id', '=', id)
@@ -147,7 +181,7 @@ export class AnalysisStore {
   }
 
   async insertInterval(trx: Tx, row: AnalysisIntervalRow): Promise<void> {
-    await trx
+    await this.on(trx)
       .insertInto('analysis_intervals')
       .values({
         run_id: row.runId, idx: row.index, from_ms: row.fromMs, to_ms: row.toMs, verdict: row.verdict, phase: row.phase,
@@ -157,16 +191,7 @@ export class AnalysisStore {
   }
 
   async intervals(runId: string): Promise<AnalysisIntervalRow[]> {
-    const rows = await this.db.selectFrom('analysis_intervals').selectAll().where('run_id', '=', runId).orderBy('idx').execute();
-    return rows.map((r) => ({
-      runId: String(r.run_id),
-      index: Number(r.idx),
-      fromMs: Number(r.from_ms),
-      toMs: Number(r.to_ms),
-      verdict: String(r.verdict),
-      phase: (r.phase as string | null) ?? null,
-      input: fromJson<StoredInput | null>(r.input),
-      record: fromJson<IntervalRecord>(r.record),
-    }));
+    const rows = await this.on().selectFrom('analysis_intervals').selectAll().where('run_id', '=', runId).orderBy('idx').execute();
+    return rows.map(intervalFromRow);
   }
 }

@@ -1,9 +1,15 @@
 
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { Migration } from 'kysely';
+import type { Insertable, Migration, Selectable } from 'kysely';
 import { canonicalJson, sha256 } from '../core/ids';
-import { lockKey, fromJson, toJson, transaction, type Db, type Tx } from '../store/db';
+import { lockKey, fromJson, tablesOf, toJson, transaction, type Db, type Tx } from '../store/db';
 import type { MacKey } from './audit-keys';
+import type { AuditTables } from './audit-tables';
+
+/** The shared handle or a transaction, narrowed to these tables (src/store/db.ts tablesOf). */
+const own = (q: Db) => tablesOf<AuditTables>(q);
+
+type EventRow = Selectable<AuditTables['audit_events']>;
 
 /** What a capability records for one mutation. */
 export interface AuditInput {
@@ -185,7 +191,7 @@ export class AuditLog {
     if (!mac) return null;
     return transaction(db, async (trx) => {
       await lockKey(trx, AUDIT_LOCK);
-      const rows = await trx.selectFrom('audit_chain_keys').selectAll().orderBy('from_seq', 'desc').execute();
+      const rows = await own(trx).selectFrom('audit_chain_keys').selectAll().orderBy('from_seq', 'desc').execute();
       const keyed = rows.find((r) => r.algorithm === HMAC_ALGORITHM);
       if (keyed) {
         if (keyed.key_id !== mac.id) {
@@ -195,10 +201,10 @@ export class AuditLog {
         }
         return Number(keyed.from_seq);
       }
-      const last = await trx.selectFrom('audit_events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const last = await own(trx).selectFrom('audit_events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
       const head = last ? Number(last.seq) : 0;
       const at = new Date(this.now()).toISOString();
-      await trx.insertInto('audit_chain_keys').values({ from_seq: head + 1, algorithm: HMAC_ALGORITHM, key_id: mac.id, at }).execute();
+      await own(trx).insertInto('audit_chain_keys').values({ from_seq: head + 1, algorithm: HMAC_ALGORITHM, key_id: mac.id, at }).execute();
       if (head > 0) {
         await this.append(trx, {
           actor: 'shipgate',
@@ -220,7 +226,7 @@ export class AuditLog {
   async appendMany(trx: Tx, inputs: AuditInput[]): Promise<AuditEvent[]> {
     if (inputs.length === 0) return [];
     await lockKey(trx, AUDIT_LOCK);
-    const last = await trx
+    const last = await own(trx)
       .selectFrom('audit_events')
       .select(['seq', 'hash'])
       .orderBy('seq', 'desc')
@@ -230,7 +236,7 @@ export class AuditLog {
     let prevHash = last ? String(last.hash) : GENESIS_HASH;
     const at = new Date(this.now()).toISOString();
     const events: AuditEvent[] = [];
-    const rows: Record<string, unknown>[] = [];
+    const rows: Insertable<AuditTables['audit_events']>[] = [];
     for (const input of inputs) {
       const base: Omit<AuditEvent, 'hash'> = {
         seq: ++seq,
@@ -265,7 +271,7 @@ export class AuditLog {
       });
     }
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await trx.insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      await own(trx).insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
     }
     for (const l of this.appendListeners) l(events.length);
     return events;
@@ -273,7 +279,7 @@ export class AuditLog {
 
   /** Events in chain order, optionally filtered. */
   async list(db: Db, filter: { kind?: string; name?: string; afterSeq?: number; limit?: number } = {}): Promise<(AuditEvent & { before?: unknown; after?: unknown })[]> {
-    let q = db.selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
+    let q = own(db).selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (filter.name) q = q.where('name', '=', filter.name);
     if (filter.afterSeq) q = q.where('seq', '>', filter.afterSeq);
@@ -288,14 +294,14 @@ export class AuditLog {
 
   /** The newest event's sequence number and hash (0 and the genesis hash for an empty log). */
   async head(db: Db): Promise<{ seq: number; hash: string }> {
-    const last = await db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    return last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
+    const last = await own(db).selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
   }
 
   /** The stored hash of event `seq`, if there is one. */
   async hashAt(db: Db, seq: number): Promise<string | undefined> {
-    const r = await db.selectFrom('audit_events').select('hash').where('seq', '=', seq).executeTakeFirst();
-    return r ? String(r.hash) : undefined;
+    const r = await own(db).selectFrom('audit_events').select('hash').where('seq', '=', seq).executeTakeFirst();
+    return r ? r.hash : undefined;
   }
 
   /**
@@ -305,10 +311,10 @@ export class AuditLog {
    * tail leaves a valid shorter chain: only a signed checkpoint (checkpoints.ts) tells.
    */
   async verify(db: Db): Promise<ChainVerdict> {
-    const segments = (await db.selectFrom('audit_chain_keys').selectAll().orderBy('from_seq', 'asc').execute()).map((r) => ({
+    const segments = (await own(db).selectFrom('audit_chain_keys').selectAll().orderBy('from_seq', 'asc').execute()).map((r) => ({
       fromSeq: Number(r.from_seq),
-      algorithm: String(r.algorithm),
-      keyId: r.key_id === null ? null : String(r.key_id),
+      algorithm: r.algorithm,
+      keyId: r.key_id,
     }));
     const keyedFromSeq = segments.find((x) => x.algorithm === HMAC_ALGORITHM)?.fromSeq ?? null;
     let seg = -1; // index of the segment in force (-1: plain SHA-256 from the start)
@@ -321,7 +327,7 @@ export class AuditLog {
     const mac = this.mac;
     const macKey = mac ? createSecretKey(mac.key) : undefined;
     for (;;) {
-      const rows = await db
+      const rows = await own(db)
         .selectFrom('audit_events')
         .selectAll()
         .where('seq', '>=', expectSeq)
@@ -334,7 +340,7 @@ export class AuditLog {
         while (seg + 1 < segments.length && segments[seg + 1].fromSeq <= seq) seg++;
         const reason = checkRow(r, seq, prev, seg >= 0 ? segments[seg] : undefined, mac, macKey);
         if (reason) return { ok: false, events: count, seq, reason };
-        prev = String(r.hash);
+        prev = r.hash;
         expectSeq++;
         count++;
       }
@@ -357,11 +363,11 @@ export class AuditLog {
  * undefined when nothing is. Works on the row as read (no event object), as verify runs it a
  * million times.
  */
-function checkRow(r: Record<string, unknown>, seq: number, prev: string, s: { fromSeq: number; algorithm: string; keyId: string | null } | undefined, mac: MacKey | undefined, macKey: KeyObject | undefined): string | undefined {
-  if (String(r.prev_hash) !== prev) return `event ${seq} does not link to the event before it (deleted, inserted or reordered)`;
+function checkRow(r: EventRow, seq: number, prev: string, s: { fromSeq: number; algorithm: string; keyId: string | null } | undefined, mac: MacKey | undefined, macKey: KeyObject | undefined): string | undefined {
+  if (r.prev_hash !== prev) return `event ${seq} does not link to the event before it (deleted, inserted or reordered)`;
   if (s && s.fromSeq === seq && seq > 1 && r.action !== 'audit.rekey') return `event ${seq} is recorded as the start of the keyed chain but is not an audit.rekey event (audit_chain_keys edited)`;
   const text = chainedText(rowToEvent(r));
-  const hash = String(r.hash);
+  const hash = r.hash;
   if (s && s.algorithm === HMAC_ALGORITHM) {
     if (!mac || !macKey) return `event ${seq} is MAC-chained but this server holds no audit key`;
     if (s.keyId !== mac.id) return `event ${seq} is chained with key ${s.keyId}, this server holds key ${mac.id}`;
@@ -371,8 +377,8 @@ function checkRow(r: Record<string, unknown>, seq: number, prev: string, s: { fr
   } else if (sha256(text) !== hash) {
     return `event ${seq} was modified after it was written (hash mismatch)`;
   }
-  if (!storedStateMatches(r.before_json, (r.before_hash as string | null) ?? null)) return `event ${seq}: stored "before" state does not match its hash`;
-  if (!storedStateMatches(r.after_json, (r.after_hash as string | null) ?? null)) return `event ${seq}: stored "after" state does not match its hash`;
+  if (!storedStateMatches(r.before_json, r.before_hash ?? null)) return `event ${seq}: stored "before" state does not match its hash`;
+  if (!storedStateMatches(r.after_json, r.after_hash ?? null)) return `event ${seq}: stored "after" state does not match its hash`;
   return undefined;
 }
 
@@ -389,19 +395,20 @@ function storedStateMatches(stored: unknown, hash: string | null): boolean {
   return sha256(text) === hash || stateHash(fromJson(text)) === hash;
 }
 
-function rowToEvent(r: Record<string, unknown>): AuditEvent {
+/** Row → domain. */
+function rowToEvent(r: EventRow): AuditEvent {
   return {
     seq: Number(r.seq),
-    at: String(r.at),
-    actor: String(r.actor),
-    action: String(r.action),
-    kind: String(r.kind),
-    name: String(r.name),
-    beforeHash: (r.before_hash as string | null) ?? null,
-    afterHash: (r.after_hash as string | null) ?? null,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    kind: r.kind,
+    name: r.name,
+    beforeHash: r.before_hash ?? null,
+    afterHash: r.after_hash ?? null,
     details: r.details === null || r.details === undefined ? null : fromJson(r.details),
-    prevHash: String(r.prev_hash),
-    hash: String(r.hash),
+    prevHash: r.prev_hash,
+    hash: r.hash,
   };
 }
 

@@ -17,9 +17,14 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { canonicalJson, newId } from '../core/ids';
 import { PRIVATE_FILE_MODE, tighten } from '../core/private-files';
-import type { Db } from '../store/db';
+import type { Selectable } from 'kysely';
+import { tablesOf, type Db } from '../store/db';
+import type { AuditTables } from './audit-tables';
 import { publicKeyFingerprint, type SigningKey } from './audit-keys';
 import type { AuditLog, ChainVerdict } from './audit-log';
+
+/** The shared handle or a transaction, narrowed to these tables (src/store/db.ts tablesOf). */
+const own = (q: Db) => tablesOf<AuditTables>(q);
 
 /** Service name under which the server provides its AuditCheckpoints (ctx.services). */
 export const AUDIT_CHECKPOINTS = 'audit.checkpoints';
@@ -235,8 +240,8 @@ export class AuditCheckpoints {
   /** Signs the committed head now and stores it in the table and the checkpoint file. */
   async create(): Promise<Checkpoint> {
     const head = await this.audit.head(this.db);
-    const count = Number((await this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    const keyed = await this.db.selectFrom('audit_chain_keys').select('from_seq').where('algorithm', '=', 'hmac-sha256').executeTakeFirst();
+    const count = Number((await own(this.db).selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const keyed = await own(this.db).selectFrom('audit_chain_keys').select('from_seq').where('algorithm', '=', 'hmac-sha256').executeTakeFirst();
     const cp = signCheckpoint(this.key, {
       headSeq: head.seq,
       headHash: head.hash,
@@ -245,7 +250,7 @@ export class AuditCheckpoints {
       keyedFromSeq: keyed ? Number(keyed.from_seq) : null,
       macKeyId: this.audit.mac?.id ?? null,
     });
-    await this.db
+    await own(this.db)
       .insertInto('audit_checkpoints')
       .values({
         id: newId('acp', this.now()),
@@ -294,13 +299,13 @@ export class AuditCheckpoints {
 
   /** The newest stored checkpoint signed with this server's key (not checked). */
   private async newest(): Promise<Checkpoint | undefined> {
-    const r = await this.db.selectFrom('audit_checkpoints').selectAll().where('public_key_fingerprint', '=', this.key.fingerprint).orderBy('head_seq', 'desc').orderBy('at', 'desc').limit(1).executeTakeFirst();
+    const r = await own(this.db).selectFrom('audit_checkpoints').selectAll().where('public_key_fingerprint', '=', this.key.fingerprint).orderBy('head_seq', 'desc').orderBy('at', 'desc').limit(1).executeTakeFirst();
     return r ? rowToCheckpoint(r) : undefined;
   }
 
   /** Recent checkpoints, newest first. */
   async list(limit: number): Promise<Checkpoint[]> {
-    const rows = await this.db.selectFrom('audit_checkpoints').selectAll().orderBy('head_seq', 'desc').orderBy('at', 'desc').limit(limit).execute();
+    const rows = await own(this.db).selectFrom('audit_checkpoints').selectAll().orderBy('head_seq', 'desc').orderBy('at', 'desc').limit(limit).execute();
     return rows.map(rowToCheckpoint);
   }
 
@@ -340,17 +345,18 @@ export class AuditCheckpoints {
   }
 }
 
-function rowToCheckpoint(r: Record<string, unknown>): Checkpoint {
+/** Row → domain. */
+function rowToCheckpoint(r: Selectable<AuditTables['audit_checkpoints']>): Checkpoint {
   return {
     v: 1,
     headSeq: Number(r.head_seq),
-    headHash: String(r.head_hash),
+    headHash: r.head_hash,
     count: Number(r.count),
-    at: String(r.at),
+    at: r.at,
     keyedFromSeq: r.keyed_from_seq === null || r.keyed_from_seq === undefined ? null : Number(r.keyed_from_seq),
-    macKeyId: r.mac_key_id === null || r.mac_key_id === undefined ? null : String(r.mac_key_id),
-    publicKeyFingerprint: String(r.public_key_fingerprint),
-    publicKey: String(r.public_key),
-    signature: String(r.signature),
+    macKeyId: r.mac_key_id ?? null,
+    publicKeyFingerprint: r.public_key_fingerprint,
+    publicKey: r.public_key,
+    signature: r.signature,
   };
 }

@@ -286,7 +286,7 @@ for (const store of await testStores()) {
         const secret = randomBytes(24).toString('base64url');
         const salt = randomBytes(16);
         const row = (id: string, user: string, at: string, hash = randomBytes(32)) => ({
-          id, salt: salt.toString('hex'), secret_hash: hash.toString('hex'), role: 'approver', user_name: user,
+          id, salt: salt.toString('hex'), secret_hash: hash.toString('hex'), role: 'approver' as const, user_name: user,
           environment: null, description: null, created_at: at, created_by: 'admin', revoked_at: null,
         });
         const aliceId = '0123456789abcdef0001';

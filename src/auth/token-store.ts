@@ -1,12 +1,16 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { Migration } from 'kysely';
+import type { Migration, Selectable } from 'kysely';
 import { UnauthenticatedError, NotFoundError, RateLimitedError } from '../core/errors';
-import type { Db, Tx } from '../store/db';
+import { tablesOf, type Db, type Tx } from '../store/db';
 import type { Principal, Role } from './roles';
 import { newId } from '../core/ids';
 import { UserStore, userMigrations } from './users';
 import { AuthGuard, type AuthGuardOptions } from './auth-guard';
+import type { TokenTables } from './auth-tables';
+
+/** The shared handle or a transaction, narrowed to these tables (src/store/db.ts tablesOf). */
+const own = (q: Db) => tablesOf<TokenTables>(q);
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -115,7 +119,7 @@ export class TokenStore {
       createdBy: opts.createdBy,
       revokedAt: null,
     };
-    await trx
+    await own(trx)
       .insertInto('tokens')
       .values({
         id,
@@ -135,12 +139,12 @@ export class TokenStore {
   }
 
   async count(): Promise<number> {
-    const r = await this.db.selectFrom('tokens').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const r = await own(this.db).selectFrom('tokens').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
   private selectTokens(db: Db | Tx) {
-    return db
+    return own(db)
       .selectFrom('tokens')
       .leftJoin('users', 'users.id', 'tokens.user_id')
       .selectAll('tokens')
@@ -155,7 +159,7 @@ export class TokenStore {
   async revoke(trx: Tx, id: string, nowMs: number): Promise<TokenInfo> {
     const row = await this.selectTokens(trx).where('tokens.id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError(`token ${id} not found`);
-    await trx.updateTable('tokens').set({ revoked_at: new Date(nowMs).toISOString() }).where('id', '=', id).execute();
+    await own(trx).updateTable('tokens').set({ revoked_at: new Date(nowMs).toISOString() }).where('id', '=', id).execute();
     this.forget();
     return rowToInfo({ ...row, revoked_at: new Date(nowMs).toISOString() });
   }
@@ -209,34 +213,35 @@ export class TokenStore {
   private async verify(id: string, secret: string): Promise<Principal> {
     const row = await this.selectTokens(this.db).where('tokens.id', '=', id).executeTakeFirst();
     // Hash even when the id is unknown, so timing does not reveal which ids exist.
-    const salt = row ? Buffer.from(String(row.salt), 'hex') : Buffer.alloc(16);
+    const salt = row ? Buffer.from(row.salt, 'hex') : Buffer.alloc(16);
     this.scryptCount++;
     const got = await scrypt(secret, salt, 32);
-    const want = row ? Buffer.from(String(row.secret_hash), 'hex') : Buffer.alloc(32, 1);
+    const want = row ? Buffer.from(row.secret_hash, 'hex') : Buffer.alloc(32, 1);
     if (!row || !timingSafeEqual(got, want)) throw new UnauthenticatedError('unknown token');
     if (row.revoked_at) throw new UnauthenticatedError('token revoked');
     if (!row.user_id || !row.owner_name) throw new UnauthenticatedError('token belongs to no user; create a new one with shipgate token create --user NAME');
-    if (row.owner_disabled_at) throw new UnauthenticatedError(`user ${String(row.owner_name)} is disabled`);
+    if (row.owner_disabled_at) throw new UnauthenticatedError(`user ${row.owner_name} is disabled`);
     return {
-      tokenId: String(row.id),
-      role: row.role as Role,
-      user: String(row.owner_name),
-      userId: String(row.user_id),
-      ...(row.environment ? { environment: String(row.environment) } : {}),
+      tokenId: row.id,
+      role: row.role,
+      user: row.owner_name,
+      userId: row.user_id,
+      ...(row.environment ? { environment: row.environment } : {}),
     };
   }
 }
 
-function rowToInfo(r: Record<string, unknown>): TokenInfo {
+/** Row → domain: a token row with its owner's name (null when the user row is missing). */
+function rowToInfo(r: Selectable<TokenTables['tokens']> & { owner_name: string | null }): TokenInfo {
   return {
-    id: String(r.id),
-    role: r.role as Role,
-    user: String(r.owner_name ?? r.user_name),
-    userId: String(r.user_id ?? ''),
-    environment: (r.environment as string | null) ?? null,
-    description: (r.description as string | null) ?? null,
-    createdAt: String(r.created_at),
-    createdBy: String(r.created_by),
-    revokedAt: (r.revoked_at as string | null) ?? null,
+    id: r.id,
+    role: r.role,
+    user: r.owner_name ?? r.user_name,
+    userId: r.user_id ?? '',
+    environment: r.environment ?? null,
+    description: r.description ?? null,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    revokedAt: r.revoked_at ?? null,
   };
 }

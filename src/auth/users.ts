@@ -1,7 +1,11 @@
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely, Migration, Selectable } from 'kysely';
 import { ConflictError, InputError, NotFoundError, RefusedError } from '../core/errors';
-import type { Db, Tx } from '../store/db';
+import { tablesOf, type Db, type Tx } from '../store/db';
 import { newId } from '../core/ids';
+import type { TokenTables } from './auth-tables';
+
+/** The shared handle or a transaction, narrowed to these tables (src/store/db.ts tablesOf). */
+const own = (q: Db) => tablesOf<TokenTables>(q);
 
 /**
  * People (and service identities) that tokens belong to. Segregation of duties looks at the user a
@@ -80,7 +84,7 @@ export const userMigrations: Record<string, Migration> = {
  * allowed: its user is created disabled, so those tokens stop working. A token's own default
  * identity (`token:<its id>`) stays enabled.
  */
-export async function migrateTokenUsers(db: Kysely<any>, nowMs: number = Date.now()): Promise<number> {
+export async function migrateTokenUsers(db: Kysely<TokenTables>, nowMs: number = Date.now()): Promise<number> {
   const names = await db
     .selectFrom('tokens')
     .select(['user_name', (eb) => eb.fn.min('created_at').as('first'), (eb) => eb.fn.min('id').as('one'), (eb) => eb.fn.count('id').as('n')])
@@ -107,12 +111,12 @@ export class UserStore {
   constructor(private readonly db: Db) {}
 
   async list(): Promise<UserInfo[]> {
-    const rows = await this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('name').execute();
+    const rows = await own(this.db).selectFrom('users').selectAll().orderBy('created_at').orderBy('name').execute();
     return rows.map(rowToUser);
   }
 
   async find(name: string, trx: Tx | Db = this.db): Promise<UserInfo | undefined> {
-    const row = await trx.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await own(trx).selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
     return row ? rowToUser(row) : undefined;
   }
 
@@ -139,7 +143,7 @@ export class UserStore {
   }
 
   private async insert(trx: Tx, opts: { name: string; displayName?: string; createdBy: string; nowMs: number }): Promise<UserInfo> {
-    const clash = await trx
+    const clash = await own(trx)
       .selectFrom('users')
       .select('name')
       .where((eb) => eb(eb.fn('lower', ['name']), '=', opts.name.toLowerCase()))
@@ -158,7 +162,7 @@ export class UserStore {
       createdBy: opts.createdBy,
       disabledAt: null,
     };
-    await trx
+    await own(trx)
       .insertInto('users')
       .values({ id: u.id, name: u.name, display_name: u.displayName, created_at: u.createdAt, created_by: u.createdBy, disabled_at: null })
       .execute();
@@ -171,18 +175,19 @@ export class UserStore {
     if (!before) throw new NotFoundError(`user "${name}" does not exist`);
     if (before.disabledAt) throw new ConflictError(`user "${name}" is already disabled (since ${before.disabledAt})`);
     const at = new Date(nowMs).toISOString();
-    await trx.updateTable('users').set({ disabled_at: at }).where('id', '=', before.id).execute();
+    await own(trx).updateTable('users').set({ disabled_at: at }).where('id', '=', before.id).execute();
     return { before, after: { ...before, disabledAt: at } };
   }
 }
 
-function rowToUser(r: Record<string, unknown>): UserInfo {
+/** Row → domain. */
+function rowToUser(r: Selectable<TokenTables['users']>): UserInfo {
   return {
-    id: String(r.id),
-    name: String(r.name),
-    displayName: (r.display_name as string | null) ?? null,
-    createdAt: String(r.created_at),
-    createdBy: String(r.created_by),
-    disabledAt: (r.disabled_at as string | null) ?? null,
+    id: r.id,
+    name: r.name,
+    displayName: r.display_name ?? null,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    disabledAt: r.disabled_at ?? null,
   };
 }

@@ -9,8 +9,9 @@ import { ConflictError, InputError, NotAllowedError, RefusedError } from '../cor
 import { HOOKS, type RevisionBinding } from '../core/hooks';
 import { templateMismatch } from './standard-template';
 import { transaction, type Tx } from '../store/db';
+import type { AuditLog } from '../audit/audit-log';
 import { isReviewOverdue, isTerminal, transition, reviewReasons, type ChangeEvent, type ChangeOutcome, type ChangeType } from './change-state-machine';
-import { ChangeStore, type ChangeRequest, type ChangeFilter } from './change-store';
+import { ChangeStore, type ChangeRequest, type ChangeFilter, type ChangeStorePort } from './change-store';
 import { approvalStatus, canContribute, groupsOf, requiredApprovals } from './approval-policy';
 import { assertIrreversibleApprovals, assertMayApprove, assertMayImplement, assertMayRecordCompensatingReview, irreversibleApprovalsMet, type SodSubject } from './change-sod';
 import { assessPoints, type ChangeKind } from './risk-points';
@@ -48,13 +49,29 @@ export interface CreateChangeInput {
   set?: Record<string, string>;
 }
 
-export class ChangeService {
-  readonly store: ChangeStore;
-  readonly models: RiskModelCache;
+/** What ChangeService stores through: its tables, the learned risk model, one transaction with the audit log. */
+export interface ChangeServiceDeps {
+  store: ChangeStorePort;
+  models: Pick<RiskModelCache, 'model' | 'samples'>;
+  /** Runs `fn` in one transaction: the change, its approvals and its audit event commit together. */
+  transaction: <T>(fn: (trx: Tx) => Promise<T>) => Promise<T>;
+  audit: Pick<AuditLog, 'append'>;
+}
 
-  constructor(readonly ctx: ServerContext) {
-    this.store = new ChangeStore(ctx.db);
-    this.models = new RiskModelCache(ctx.db);
+/** The store-backed dependencies of a server's ChangeService. */
+export function changeServiceDeps(ctx: ServerContext): ChangeServiceDeps {
+  return { store: new ChangeStore(ctx.db), models: new RiskModelCache(ctx.db), transaction: (fn) => transaction(ctx.db, fn), audit: ctx.audit };
+}
+
+export class ChangeService {
+  readonly store: ChangeStorePort;
+  readonly models: Pick<RiskModelCache, 'model' | 'samples'>;
+  private readonly deps: ChangeServiceDeps;
+
+  constructor(readonly ctx: ServerContext, deps: ChangeServiceDeps = changeServiceDeps(ctx)) {
+    this.deps = deps;
+    this.store = deps.store;
+    this.models = deps.models;
   }
 
   private now(): number {
@@ -85,9 +102,9 @@ export class ChangeService {
         window: freeze?.with,
       });
     }
-    const created = await transaction(this.ctx.db, async (trx) => {
+    const created = await this.deps.transaction(async (trx) => {
       const c = await this.store.insert(trx, { ...draft, ...assessed });
-      await this.ctx.audit.append(trx, { actor: actor.user, action: 'change.create', kind: 'ChangeRequest', name: c.id, after: c });
+      await this.deps.audit.append(trx, { actor: actor.user, action: 'change.create', kind: 'ChangeRequest', name: c.id, after: c });
       return c;
     });
     return this.view(created.id, facts);
@@ -163,12 +180,12 @@ export class ChangeService {
     action: string,
     fn: (c: ChangeRequest, trx: Tx) => Promise<{ next: ChangeRequest; details?: Record<string, unknown> }>,
   ): Promise<ChangeRequest> {
-    return transaction(this.ctx.db, async (trx) => {
+    return this.deps.transaction(async (trx) => {
       const before = await this.store.get(id, trx);
       const { next, details } = await fn(before, trx);
       next.updatedAtMs = this.now();
       const stored = await this.store.update(trx, next);
-      await this.ctx.audit.append(trx, {
+      await this.deps.audit.append(trx, {
         actor: actor.user,
         action: `change.${action}`,
         kind: 'ChangeRequest',
@@ -372,7 +389,7 @@ export class ChangeService {
     const now = this.now();
     const next: ChangeRequest = { ...stepped, implementer: actor.user, implementedAtMs: now, runId, budgetRemainingAtImplement: facts.budgetRemaining ?? null, updatedAtMs: now };
     const stored = await this.store.update(trx, next);
-    await this.ctx.audit.append(trx, {
+    await this.deps.audit.append(trx, {
       actor: actor.user,
       action: 'change.implement',
       kind: 'ChangeRequest',
@@ -404,7 +421,7 @@ export class ChangeService {
     const t = this.now();
     const next = { ...stepped, outcome, completedAtMs: t, closedAtMs: stepped.state === 'closed' ? t : null, reviewReasons: reasons, updatedAtMs: t };
     const stored = await this.store.update(trx, next);
-    await this.ctx.audit.append(trx, {
+    await this.deps.audit.append(trx, {
       actor,
       action: 'change.complete',
       kind: 'ChangeRequest',

@@ -2,13 +2,15 @@
  * Storage of change requests, approvals and reviews (SQLite or PostgreSQL through Kysely).
  * Only this capability reads these tables.
  */
-import { fromJson, lockKey, toJson, type Db, type Tx } from '../store/db';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import { fromJson, lockKey, tablesOf, toJson, type Db, type Tx } from '../store/db';
 import { newId } from '../core/ids';
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { ChangeOutcome, ChangeState, ChangeType } from './change-state-machine';
 import type { ChangeKind, PointsAssessment, RiskInput } from './risk-points';
 import type { RequiredApprovals } from './approval-policy';
 import type { BlendedRisk } from './risk-model';
+import type { ChangeTables } from './change-tables';
 
 /** A change request as the service and the API see it. */
 export interface ChangeRequest {
@@ -87,7 +89,10 @@ const CHANGE_SEQ_LOCK = 0x5347_0c01;
 
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-function toChange(r: Record<string, any>): ChangeRequest {
+type ChangeRow = Selectable<ChangeTables['change_requests']>;
+
+// Row → domain, one function per table.
+function toChange(r: ChangeRow): ChangeRequest {
   return {
     id: r.id,
     service: r.service,
@@ -130,7 +135,7 @@ function toChange(r: Record<string, any>): ChangeRequest {
   };
 }
 
-function toRow(c: ChangeRequest): Record<string, unknown> {
+function toRow(c: ChangeRequest): Omit<Insertable<ChangeTables['change_requests']>, 'seq'> {
   return {
     id: c.id,
     service: c.service,
@@ -184,17 +189,68 @@ export interface ChangeFilter {
   limit?: number;
 }
 
+function toApproval(r: Selectable<ChangeTables['change_approvals']>): ApprovalRow {
+  return {
+    id: r.id,
+    changeId: r.change_id,
+    cycle: Number(r.cycle),
+    user: r.actor,
+    role: r.role,
+    decision: r.decision,
+    groups: fromJson<string[]>(r.groups_json),
+    comment: r.comment ?? null,
+    atMs: Number(r.at_ms),
+  };
+}
+
+function toReview(r: Selectable<ChangeTables['change_reviews']>): ReviewRow {
+  return { id: r.id, changeId: r.change_id, kind: r.kind, user: r.actor, summary: r.summary, late: Number(r.late) === 1, atMs: Number(r.at_ms) };
+}
+
+/**
+ * What ChangeService, the authorizer and the reports ask of the change tables. Reads take the
+ * caller's transaction when they must see its writes. Fake: testing/fake-change-store.ts.
+ */
+export interface ChangeStorePort {
+  /** Creates a change request with the next id (CHG-000001, …). */
+  insert(trx: Tx, c: Omit<ChangeRequest, 'id'>): Promise<ChangeRequest>;
+  /** Compare-and-set on `rowVersion`: a stale update is a ConflictError (rule `stale-update`). */
+  update(trx: Tx, c: ChangeRequest): Promise<ChangeRequest>;
+  /** Accepts `chg-12` for `CHG-000012`. */
+  find(id: string, q?: Tx): Promise<ChangeRequest | undefined>;
+  /** As find, or NotFoundError. */
+  get(id: string, q?: Tx): Promise<ChangeRequest>;
+  /** Newest first. */
+  list(f?: ChangeFilter, q?: Tx): Promise<ChangeRequest[]>;
+  addApproval(trx: Tx, a: Omit<ApprovalRow, 'id'>): Promise<ApprovalRow>;
+  /** Oldest first; `cycle` limits to one submission round. */
+  approvals(changeId: string, cycle?: number, q?: Tx): Promise<ApprovalRow[]>;
+  addReview(trx: Tx, r: Omit<ReviewRow, 'id'>): Promise<ReviewRow>;
+  /** Oldest first. */
+  reviews(changeId: string, q?: Tx): Promise<ReviewRow[]>;
+}
+
 /** The change tables. Reads take a Db or a transaction; writes a transaction. */
-export class ChangeStore {
-  constructor(private readonly db: Db) {}
+export class ChangeStore implements ChangeStorePort {
+  private readonly db: Kysely<ChangeTables>;
+
+  constructor(db: Db) {
+    this.db = tablesOf<ChangeTables>(db);
+  }
+
+  /** The caller's transaction (or handle), narrowed to this capability's tables; else the store's own. */
+  private on(q: Db | undefined): Kysely<ChangeTables> {
+    return q ? tablesOf<ChangeTables>(q) : this.db;
+  }
 
   /** Creates a change request with the next id (CHG-000001, …). */
   async insert(trx: Tx, c: Omit<ChangeRequest, 'id'>): Promise<ChangeRequest> {
     await lockKey(trx, CHANGE_SEQ_LOCK);
-    const last = await trx.selectFrom('change_requests').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const q = this.on(trx);
+    const last = await q.selectFrom('change_requests').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
     const seq = last ? Number(last.seq) + 1 : 1;
     const full: ChangeRequest = { ...c, id: `CHG-${String(seq).padStart(6, '0')}` };
-    await trx.insertInto('change_requests').values({ ...toRow(full), seq }).execute();
+    await q.insertInto('change_requests').values({ ...toRow(full), seq }).execute();
     return full;
   }
 
@@ -205,28 +261,28 @@ export class ChangeStore {
   async update(trx: Tx, c: ChangeRequest): Promise<ChangeRequest> {
     const next = { ...c, rowVersion: c.rowVersion + 1 };
     const { id, ...rest } = toRow(next);
-    const r = await trx.updateTable('change_requests').set(rest).where('id', '=', id).where('row_version', '=', c.rowVersion).executeTakeFirst();
+    const r = await this.on(trx).updateTable('change_requests').set(rest).where('id', '=', id).where('row_version', '=', c.rowVersion).executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) {
       throw new ConflictError(`change request ${c.id} was changed by someone else meanwhile; look at it again (shipgate change show ${c.id}) and retry`, { rule: 'stale-update' });
     }
     return next;
   }
 
-  async find(id: string, q: Db | Tx = this.db): Promise<ChangeRequest | undefined> {
+  async find(id: string, q?: Db | Tx): Promise<ChangeRequest | undefined> {
     const m = /^chg-(\d+)$/i.exec(id.trim());
     const canonical = m ? `CHG-${String(Number(m[1])).padStart(6, '0')}` : id;
-    const r = await q.selectFrom('change_requests').selectAll().where('id', '=', canonical).executeTakeFirst();
+    const r = await this.on(q).selectFrom('change_requests').selectAll().where('id', '=', canonical).executeTakeFirst();
     return r ? toChange(r) : undefined;
   }
 
-  async get(id: string, q: Db | Tx = this.db): Promise<ChangeRequest> {
+  async get(id: string, q?: Db | Tx): Promise<ChangeRequest> {
     const c = await this.find(id, q);
     if (!c) throw new NotFoundError(`change request "${id}" not found (ids look like CHG-000001; see shipgate change list)`);
     return c;
   }
 
-  async list(f: ChangeFilter = {}, q: Db | Tx = this.db): Promise<ChangeRequest[]> {
-    let s = q.selectFrom('change_requests').selectAll().orderBy('seq', 'desc');
+  async list(f: ChangeFilter = {}, q?: Db | Tx): Promise<ChangeRequest[]> {
+    let s = this.on(q).selectFrom('change_requests').selectAll().orderBy('seq', 'desc');
     if (f.service) s = s.where('service', '=', f.service);
     if (f.environment) s = s.where('environment', '=', f.environment);
     if (f.states?.length) s = s.where('state', 'in', f.states);
@@ -237,7 +293,7 @@ export class ChangeStore {
 
   async addApproval(trx: Tx, a: Omit<ApprovalRow, 'id'>): Promise<ApprovalRow> {
     const row: ApprovalRow = { ...a, id: newId('apr', a.atMs) };
-    await trx
+    await this.on(trx)
       .insertInto('change_approvals')
       .values({ id: row.id, change_id: row.changeId, cycle: row.cycle, actor: row.user, role: row.role, decision: row.decision, groups_json: toJson(row.groups), comment: row.comment, at_ms: row.atMs })
       .execute();
@@ -245,33 +301,23 @@ export class ChangeStore {
   }
 
   /** Approvals and rejections of a change, oldest first; `cycle` limits to one submission round. */
-  async approvals(changeId: string, cycle?: number, q: Db | Tx = this.db): Promise<ApprovalRow[]> {
-    let s = q.selectFrom('change_approvals').selectAll().where('change_id', '=', changeId).orderBy('at_ms').orderBy('id');
+  async approvals(changeId: string, cycle?: number, q?: Db | Tx): Promise<ApprovalRow[]> {
+    let s = this.on(q).selectFrom('change_approvals').selectAll().where('change_id', '=', changeId).orderBy('at_ms').orderBy('id');
     if (cycle !== undefined) s = s.where('cycle', '=', cycle);
-    return (await s.execute()).map((r) => ({
-      id: r.id,
-      changeId: r.change_id,
-      cycle: Number(r.cycle),
-      user: r.actor,
-      role: r.role,
-      decision: r.decision,
-      groups: fromJson<string[]>(r.groups_json),
-      comment: r.comment ?? null,
-      atMs: Number(r.at_ms),
-    }));
+    return (await s.execute()).map(toApproval);
   }
 
   async addReview(trx: Tx, r: Omit<ReviewRow, 'id'>): Promise<ReviewRow> {
     const row: ReviewRow = { ...r, id: newId('rev', r.atMs) };
-    await trx
+    await this.on(trx)
       .insertInto('change_reviews')
       .values({ id: row.id, change_id: row.changeId, kind: row.kind, actor: row.user, summary: row.summary, late: row.late ? 1 : 0, at_ms: row.atMs })
       .execute();
     return row;
   }
 
-  async reviews(changeId: string, q: Db | Tx = this.db): Promise<ReviewRow[]> {
-    const rows = await q.selectFrom('change_reviews').selectAll().where('change_id', '=', changeId).orderBy('at_ms').orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, changeId: r.change_id, kind: r.kind, user: r.actor, summary: r.summary, late: Number(r.late) === 1, atMs: Number(r.at_ms) }));
+  async reviews(changeId: string, q?: Db | Tx): Promise<ReviewRow[]> {
+    const rows = await this.on(q).selectFrom('change_reviews').selectAll().where('change_id', '=', changeId).orderBy('at_ms').orderBy('id').execute();
+    return rows.map(toReview);
   }
 }

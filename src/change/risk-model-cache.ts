@@ -2,13 +2,13 @@
  * Keeps the learned risk model trained on the closed changes in the store, retraining when new
  * outcomes arrive. One per server process; the data lives in the store, so replicas agree.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Db } from '../store/db';
-import { fromJson } from '../store/db';
+import { fromJson, tablesOf } from '../store/db';
+import type { ChangeTables } from './change-tables';
 import { trainRiskModel, type RiskSample, type TrainedRiskModel } from './risk-model';
 import type { RiskInput } from './risk-points';
 import { isFailure } from './dora-metrics';
-import type { ChangeOutcome } from './change-state-machine';
 
 /** Outcomes used for training at most (the newest). */
 export const TRAIN_WINDOW = 5000;
@@ -16,7 +16,11 @@ export const TRAIN_WINDOW = 5000;
 export class RiskModelCache {
   private cached: { count: number; model: TrainedRiskModel | undefined } | undefined;
 
-  constructor(private readonly db: Db) {}
+  private readonly db: Kysely<ChangeTables>;
+
+  constructor(db: Db) {
+    this.db = tablesOf<ChangeTables>(db);
+  }
 
   /** Closed changes with their risk facts and outcome, oldest first. */
   async samples(limit = TRAIN_WINDOW): Promise<RiskSample[]> {
@@ -29,7 +33,7 @@ export class RiskModelCache {
       .limit(limit)
       .execute();
     return rows
-      .map((r) => ({ input: fromJson<RiskInput>(r.risk_input_json), closedAtMs: Number(r.completed_at_ms), failed: isFailure(r.outcome as ChangeOutcome) }))
+      .map((r) => ({ input: fromJson<RiskInput>(r.risk_input_json), closedAtMs: Number(r.completed_at_ms), failed: isFailure(r.outcome!) }))
       .reverse();
   }
 

@@ -3,9 +3,11 @@ import { ConflictError, InputError, isDomainError } from '../core/errors';
 import type { Principal } from '../auth/roles';
 import { HOOKS } from '../core/hooks';
 import type { ServerContext } from '../core/capability';
-import { lockKey, transaction } from '../store/db';
+import type { MetricsService } from '../metrics/types';
+import { lockKey, transaction, type Tx } from '../store/db';
+import type { AuditLog } from '../audit/audit-log';
 import type { FlagService } from './flag-service';
-import { FlagRolloutStore } from './flag-rollout-store';
+import { FlagRolloutStore, type FlagRolloutStorePort } from './flag-rollout-store';
 import { nextRolloutAction, type FlagRolloutRun } from './flag-rollout-plan';
 import type { FeatureFlagSpec } from './flag-model';
 
@@ -26,14 +28,33 @@ const MAX_STEPS_PER_TICK = 16;
  * kill the flag on a regression. Each action is idempotent and recorded after it is taken, so a
  * restarted server repeats at most the last action.
  */
+/** What a guarded rollout asks of the flag service: the flag, its environments, the gate, state changes, variants. */
+export type FlagRolloutFlags = Pick<FlagService, 'find' | 'assertEnvironment' | 'authorize' | 'setState' | 'engine'>;
+
+/** What FlagRolloutService stores through: its table, and one transaction with the audit log. */
+export interface FlagRolloutDeps {
+  store: FlagRolloutStorePort;
+  /** Runs `fn` in one transaction (the run, its audit event and the change claim commit together). */
+  transaction: <T>(fn: (trx: Tx) => Promise<T>) => Promise<T>;
+  audit: Pick<AuditLog, 'append'>;
+}
+
+/** The store-backed dependencies of a server's FlagRolloutService. */
+export function flagRolloutDeps(ctx: ServerContext): FlagRolloutDeps {
+  return { store: new FlagRolloutStore(ctx.db), transaction: (fn) => transaction(ctx.db, fn), audit: ctx.audit };
+}
+
 export class FlagRolloutService {
-  readonly store: FlagRolloutStore;
+  readonly store: FlagRolloutStorePort;
+  private readonly deps: FlagRolloutDeps;
 
   constructor(
     private readonly ctx: ServerContext,
-    private readonly flags: FlagService,
+    private readonly flags: FlagRolloutFlags,
+    deps: FlagRolloutDeps = flagRolloutDeps(ctx),
   ) {
-    this.store = new FlagRolloutStore(ctx.db);
+    this.deps = deps;
+    this.store = deps.store;
   }
 
   /** The analysis capability's sequential judge (HOOKS.countJudge); without it no guarded rollout starts or moves. */
@@ -75,12 +96,12 @@ export class FlagRolloutService {
       updatedMs: now,
       changeId: auth?.changeId ?? null,
     };
-    await transaction(this.ctx.db, async (trx) => {
+    await this.deps.transaction(async (trx) => {
       await lockKey(trx, ROLLOUT_LOCK);
       const running = await this.store.list({ flag: name, environment, status: 'running' }, trx);
       if (running.length > 0) throw new ConflictError(`flag "${name}" already has a guarded rollout running in ${environment} (${running[0].id})`);
       await this.store.insert(trx, run);
-      await this.ctx.audit.append(trx, { actor, action: 'flag.rollout.start', kind: 'FeatureFlag', name, after: run, details: { environment } });
+      await this.deps.audit.append(trx, { actor, action: 'flag.rollout.start', kind: 'FeatureFlag', name, after: run, details: { environment } });
       await auth?.claim(trx, run.id);
     });
     await this.flags.setState(name, environment, { action: 'percentage', percentage: o.steps[0], reason: `guarded rollout ${run.id}` }, `rollout:${run.id}`);
@@ -183,12 +204,12 @@ export class FlagRolloutService {
     const ended = before.status === 'running' && run.status !== 'running' && run.changeId;
     const authorizer = this.ctx.services.get(HOOKS.authorizer);
     const finish = ended && authorizer ? await authorizer.prepareFinish(run.changeId!, run.status === 'succeeded' ? 'successful' : 'rolled-back') : undefined;
-    await transaction(this.ctx.db, async (trx) => {
+    await this.deps.transaction(async (trx) => {
       await finish?.(trx);
       await lockKey(trx, ROLLOUT_LOCK);
       if (!(await this.store.update(trx, run, before.updatedMs))) throw new ConflictError(`guarded rollout ${run.id} changed meanwhile`);
       if (action) {
-        await this.ctx.audit.append(trx, {
+        await this.deps.audit.append(trx, {
           actor: `rollout:${run.id}`,
           action,
           kind: 'FeatureFlag',

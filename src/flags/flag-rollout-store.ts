@@ -1,6 +1,7 @@
-import type { Migration } from 'kysely';
-import { fromJson, toJson, type Db, type Tx } from '../store/db';
+import type { Insertable, Kysely, Migration, Selectable } from 'kysely';
+import { fromJson, tablesOf, toJson, type Db, type Tx } from '../store/db';
 import type { FlagRolloutRun } from './flag-rollout-plan';
+import type { FlagTables } from './flag-tables';
 
 export const flagRolloutMigrations: Record<string, Migration> = {
   '202611270601_flags_rollouts': {
@@ -41,7 +42,8 @@ export const flagRolloutMigrations: Record<string, Migration> = {
   },
 };
 
-const toRun = (r: any): FlagRolloutRun => ({
+// Row → domain.
+const toRun = (r: Selectable<FlagTables['flag_rollouts']>): FlagRolloutRun => ({
   id: r.id,
   flag: r.flag,
   key: r.key,
@@ -61,7 +63,7 @@ const toRun = (r: any): FlagRolloutRun => ({
   changeId: r.change_id ?? null,
 });
 
-const toRow = (run: FlagRolloutRun) => ({
+const toRow = (run: FlagRolloutRun): Omit<Insertable<FlagTables['flag_rollouts']>, 'id'> => ({
   flag: run.flag,
   key: run.key,
   environment: run.environment,
@@ -80,27 +82,42 @@ const toRow = (run: FlagRolloutRun) => ({
   change_id: run.changeId,
 });
 
+/** What FlagRolloutService asks of the guarded rollouts table. Fake: testing/fake-flag-stores.ts. */
+export interface FlagRolloutStorePort {
+  insert(trx: Tx, run: FlagRolloutRun): Promise<void>;
+  /** Compare-and-set on `updatedMs`: false when another replica moved the run meanwhile. */
+  update(trx: Tx, run: FlagRolloutRun, expectedUpdatedMs: number): Promise<boolean>;
+  get(id: string, q?: Tx): Promise<FlagRolloutRun | undefined>;
+  /** Oldest first. */
+  list(filter?: { flag?: string; environment?: string; status?: FlagRolloutRun['status'] }, q?: Tx): Promise<FlagRolloutRun[]>;
+}
+
 /** Guarded flag rollouts, one row per run, rewritten on every transition. */
-export class FlagRolloutStore {
+export class FlagRolloutStore implements FlagRolloutStorePort {
   constructor(private readonly db: Db) {}
 
+  /** The caller's transaction (or handle), narrowed to this store's table; else the store's own. */
+  private on(q: Db = this.db): Kysely<Pick<FlagTables, 'flag_rollouts'>> {
+    return tablesOf<Pick<FlagTables, 'flag_rollouts'>>(q);
+  }
+
   async insert(trx: Tx, run: FlagRolloutRun): Promise<void> {
-    await trx.insertInto('flag_rollouts').values({ id: run.id, ...toRow(run) }).execute();
+    await this.on(trx).insertInto('flag_rollouts').values({ id: run.id, ...toRow(run) }).execute();
   }
 
   /** Writes a transition if the run is still in the state the caller read (`expectedUpdatedMs`); false otherwise. */
   async update(trx: Tx, run: FlagRolloutRun, expectedUpdatedMs: number): Promise<boolean> {
-    const r = await trx.updateTable('flag_rollouts').set(toRow(run)).where('id', '=', run.id).where('updated_ms', '=', expectedUpdatedMs).executeTakeFirst();
+    const r = await this.on(trx).updateTable('flag_rollouts').set(toRow(run)).where('id', '=', run.id).where('updated_ms', '=', expectedUpdatedMs).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async get(id: string, q: Db | Tx = this.db): Promise<FlagRolloutRun | undefined> {
-    const r = await q.selectFrom('flag_rollouts').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(id: string, q?: Db | Tx): Promise<FlagRolloutRun | undefined> {
+    const r = await this.on(q).selectFrom('flag_rollouts').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toRun(r) : undefined;
   }
 
-  async list(filter: { flag?: string; environment?: string; status?: FlagRolloutRun['status'] } = {}, q: Db | Tx = this.db): Promise<FlagRolloutRun[]> {
-    let sel = q.selectFrom('flag_rollouts').selectAll();
+  async list(filter: { flag?: string; environment?: string; status?: FlagRolloutRun['status'] } = {}, q?: Db | Tx): Promise<FlagRolloutRun[]> {
+    let sel = this.on(q).selectFrom('flag_rollouts').selectAll();
     if (filter.flag) sel = sel.where('flag', '=', filter.flag);
     if (filter.environment) sel = sel.where('environment', '=', filter.environment);
     if (filter.status) sel = sel.where('status', '=', filter.status);

@@ -6,10 +6,11 @@ import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { InputError, NotFoundError, RateLimitedError } from '../core/errors';
 import type { ServerContext } from '../core/capability';
 import type { StoredResource } from '../resources/resource-store';
-import { lockKey, transaction } from '../store/db';
+import { lockKey, transaction, type Tx } from '../store/db';
+import type { AuditLog } from '../audit/audit-log';
 import { toFlagDefinition, featureFlagSpecSchema, type FeatureFlagSpec, type FlagConfig, type SegmentSpec } from './flag-model';
 import { applyStateOverride } from './flag-state';
-import { FlagStateStore, type FlagSchedule, type FlagState, type ScheduleAction } from './flag-state-store';
+import { FlagStateStore, type FlagSchedule, type FlagState, type FlagStateStorePort, type ScheduleAction } from './flag-state-store';
 import { staleFlags, type StaleEntry } from './stale-report';
 import { FlagEngine } from './flag-engine';
 import { changedFlagKeys } from './changed-flags';
@@ -69,9 +70,23 @@ export const MAX_WATCHED_ENVIRONMENTS = 128;
  */
 export const DEFAULT_CACHE_IDLE_MS = 10 * 60_000;
 
+/** What FlagService stores through: its tables, and one transaction with the audit log. */
+export interface FlagServiceDeps {
+  store: FlagStateStorePort;
+  /** Runs `fn` in one transaction (a state change, its change claim and its audit event commit together). */
+  transaction: <T>(fn: (trx: Tx) => Promise<T>) => Promise<T>;
+  audit: Pick<AuditLog, 'append'>;
+}
+
+/** The store-backed dependencies of a server's FlagService. */
+export function flagServiceDeps(ctx: ServerContext): FlagServiceDeps {
+  return { store: new FlagStateStore(ctx.db), transaction: (fn) => transaction(ctx.db, fn), audit: ctx.audit };
+}
+
 /** Flag state changes, scheduled changes, configuration delivery and evaluation counts. */
 export class FlagService {
-  readonly store: FlagStateStore;
+  readonly store: FlagStateStorePort;
+  private readonly deps: FlagServiceDeps;
   private readonly cache = new Map<string, VersionedConfig>();
   private readonly listeners = new Map<string, Set<ConfigListener>>();
   private readonly pending = new Map<string, number>();
@@ -81,8 +96,9 @@ export class FlagService {
   private readonly lastUsed = new Map<string, number>();
   private readonly idleMs: number;
 
-  constructor(private readonly ctx: ServerContext) {
-    this.store = new FlagStateStore(ctx.db);
+  constructor(private readonly ctx: ServerContext, deps: FlagServiceDeps = flagServiceDeps(ctx)) {
+    this.deps = deps;
+    this.store = deps.store;
     const idle = Number((ctx.config.options.flags as { cacheIdleMs?: number } | undefined)?.cacheIdleMs);
     this.idleMs = Number.isFinite(idle) && idle > 0 ? idle : DEFAULT_CACHE_IDLE_MS;
   }
@@ -288,7 +304,7 @@ export class FlagService {
     const name = flag.manifest.metadata.name;
     await this.assertEnvironment(flag.manifest.spec, environment);
     const now = this.ctx.clock.now();
-    const next = await transaction(this.ctx.db, async (trx) => {
+    const next = await this.deps.transaction(async (trx) => {
       const before = await this.store.state(name, environment, trx);
       const base: FlagState = before ?? { flag: name, environment, enabled: null, percentage: null, killedAtMs: null, updatedAtMs: now, updatedBy: actor };
       const after: FlagState = { ...base, updatedAtMs: now, updatedBy: actor };
@@ -305,7 +321,7 @@ export class FlagService {
       }
       await this.store.putState(trx, after);
       await auth?.claim(trx, `flag:${name}/${environment}@${now}`, { complete: true });
-      await this.ctx.audit.append(trx, {
+      await this.deps.audit.append(trx, {
         actor,
         action: `flag.${change.action}`,
         kind: 'FeatureFlag',
@@ -363,9 +379,9 @@ export class FlagService {
       createdAtMs: now,
       doneAtMs: null,
     };
-    await transaction(this.ctx.db, async (trx) => {
+    await this.deps.transaction(async (trx) => {
       await this.store.addSchedule(trx, schedule);
-      await this.ctx.audit.append(trx, { actor, action: 'flag.schedule', kind: 'FeatureFlag', name, after: schedule, details: { environment } });
+      await this.deps.audit.append(trx, { actor, action: 'flag.schedule', kind: 'FeatureFlag', name, after: schedule, details: { environment } });
     });
     return schedule;
   }
@@ -375,7 +391,7 @@ export class FlagService {
     const now = this.ctx.clock.now();
     let n = 0;
     for (const s of await this.store.dueSchedules(now)) {
-      const claimed = await transaction(this.ctx.db, (trx) => this.store.finishSchedule(trx, s.id, now));
+      const claimed = await this.deps.transaction((trx) => this.store.finishSchedule(trx, s.id, now));
       if (!claimed) continue;
       try {
         // A schedule acts for whoever set it, through the same gate at the time it runs.
@@ -409,7 +425,7 @@ export class FlagService {
 
   async recordCounts(counts: Array<{ flag: string; environment: string; variant: string; count: number }>): Promise<void> {
     if (counts.length === 0) return;
-    await transaction(this.ctx.db, async (trx) => {
+    await this.deps.transaction(async (trx) => {
       await lockKey(trx, EVAL_LOCK);
       await this.store.addCounts(trx, counts, this.ctx.clock.now());
     });

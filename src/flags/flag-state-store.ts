@@ -1,5 +1,6 @@
-import { sql, type Migration } from 'kysely';
-import type { Db, Tx } from '../store/db';
+import { sql, type Kysely, type Migration, type Selectable } from 'kysely';
+import { tablesOf, type Db, type Tx } from '../store/db';
+import type { FlagTables } from './flag-tables';
 
 export const flagMigrations: Record<string, Migration> = {
   '202611270600_flags_tables': {
@@ -85,7 +86,10 @@ export interface EvaluationCount {
   lastAtMs: number;
 }
 
-const toState = (r: any): FlagState => ({
+type StateTables = Pick<FlagTables, 'flag_states' | 'flag_schedules' | 'flag_evaluations'>;
+
+// Row → domain, one function per table.
+const toState = (r: Selectable<FlagTables['flag_states']>): FlagState => ({
   flag: r.flag,
   environment: r.environment,
   enabled: r.enabled === null || r.enabled === undefined ? null : Number(r.enabled) === 1,
@@ -95,7 +99,7 @@ const toState = (r: any): FlagState => ({
   updatedBy: r.updated_by,
 });
 
-const toSchedule = (r: any): FlagSchedule => ({
+const toSchedule = (r: Selectable<FlagTables['flag_schedules']>): FlagSchedule => ({
   id: r.id,
   flag: r.flag,
   environment: r.environment,
@@ -108,18 +112,49 @@ const toSchedule = (r: any): FlagSchedule => ({
   doneAtMs: r.done_at_ms === null ? null : Number(r.done_at_ms),
 });
 
+const toCount = (r: Selectable<FlagTables['flag_evaluations']>): EvaluationCount => ({
+  flag: r.flag,
+  environment: r.environment,
+  variant: r.variant,
+  count: Number(r.count),
+  firstAtMs: Number(r.first_at_ms),
+  lastAtMs: Number(r.last_at_ms),
+});
+
+/** What FlagService asks of the flag state tables. Fake: testing/fake-flag-stores.ts. */
+export interface FlagStateStorePort {
+  states(environment?: string, q?: Tx): Promise<FlagState[]>;
+  state(flag: string, environment: string, q?: Tx): Promise<FlagState | undefined>;
+  /** Inserts or replaces the state of one flag in one environment. */
+  putState(trx: Tx, s: FlagState): Promise<void>;
+  addSchedule(trx: Tx, s: FlagSchedule): Promise<void>;
+  /** By time, then id. */
+  schedules(filter?: { flag?: string; environment?: string; status?: FlagSchedule['status'] }, q?: Tx): Promise<FlagSchedule[]>;
+  /** Pending schedules at or before `nowMs`, by time. */
+  dueSchedules(nowMs: number, q?: Tx): Promise<FlagSchedule[]>;
+  /** Compare-and-set pending → done: false when another replica got there first. */
+  finishSchedule(trx: Tx, id: string, nowMs: number): Promise<boolean>;
+  addCounts(trx: Tx, counts: Array<{ flag: string; environment: string; variant: string; count: number }>, nowMs: number): Promise<void>;
+  counts(filter?: { flag?: string; environment?: string }): Promise<EvaluationCount[]>;
+}
+
 /** Tables of the flags capability: per-environment state, scheduled changes, evaluation counts. */
-export class FlagStateStore {
+export class FlagStateStore implements FlagStateStorePort {
   constructor(private readonly db: Db) {}
 
-  async states(environment?: string, q: Db | Tx = this.db): Promise<FlagState[]> {
-    let sel = q.selectFrom('flag_states').selectAll();
+  /** The caller's transaction (or handle), narrowed to this store's tables; else the store's own. */
+  private on(q: Db = this.db): Kysely<StateTables> {
+    return tablesOf<StateTables>(q);
+  }
+
+  async states(environment?: string, q?: Db | Tx): Promise<FlagState[]> {
+    let sel = this.on(q).selectFrom('flag_states').selectAll();
     if (environment) sel = sel.where('environment', '=', environment);
     return (await sel.execute()).map(toState);
   }
 
-  async state(flag: string, environment: string, q: Db | Tx = this.db): Promise<FlagState | undefined> {
-    const r = await q.selectFrom('flag_states').selectAll().where('flag', '=', flag).where('environment', '=', environment).executeTakeFirst();
+  async state(flag: string, environment: string, q?: Db | Tx): Promise<FlagState | undefined> {
+    const r = await this.on(q).selectFrom('flag_states').selectAll().where('flag', '=', flag).where('environment', '=', environment).executeTakeFirst();
     return r ? toState(r) : undefined;
   }
 
@@ -133,14 +168,14 @@ export class FlagStateStore {
     };
     const existing = await this.state(s.flag, s.environment, trx);
     if (existing) {
-      await trx.updateTable('flag_states').set(row).where('flag', '=', s.flag).where('environment', '=', s.environment).execute();
+      await this.on(trx).updateTable('flag_states').set(row).where('flag', '=', s.flag).where('environment', '=', s.environment).execute();
     } else {
-      await trx.insertInto('flag_states').values({ flag: s.flag, environment: s.environment, ...row }).execute();
+      await this.on(trx).insertInto('flag_states').values({ flag: s.flag, environment: s.environment, ...row }).execute();
     }
   }
 
   async addSchedule(trx: Tx, s: FlagSchedule): Promise<void> {
-    await trx
+    await this.on(trx)
       .insertInto('flag_schedules')
       .values({
         id: s.id,
@@ -157,29 +192,30 @@ export class FlagStateStore {
       .execute();
   }
 
-  async schedules(filter: { flag?: string; environment?: string; status?: FlagSchedule['status'] } = {}, q: Db | Tx = this.db): Promise<FlagSchedule[]> {
-    let sel = q.selectFrom('flag_schedules').selectAll();
+  async schedules(filter: { flag?: string; environment?: string; status?: FlagSchedule['status'] } = {}, q?: Db | Tx): Promise<FlagSchedule[]> {
+    let sel = this.on(q).selectFrom('flag_schedules').selectAll();
     if (filter.flag) sel = sel.where('flag', '=', filter.flag);
     if (filter.environment) sel = sel.where('environment', '=', filter.environment);
     if (filter.status) sel = sel.where('status', '=', filter.status);
     return (await sel.orderBy('at_ms').orderBy('id').execute()).map(toSchedule);
   }
 
-  async dueSchedules(nowMs: number, q: Db | Tx = this.db): Promise<FlagSchedule[]> {
-    const rows = await q.selectFrom('flag_schedules').selectAll().where('status', '=', 'pending').where('at_ms', '<=', nowMs).orderBy('at_ms').orderBy('id').execute();
+  async dueSchedules(nowMs: number, q?: Db | Tx): Promise<FlagSchedule[]> {
+    const rows = await this.on(q).selectFrom('flag_schedules').selectAll().where('status', '=', 'pending').where('at_ms', '<=', nowMs).orderBy('at_ms').orderBy('id').execute();
     return rows.map(toSchedule);
   }
 
   /** Marks a pending schedule done; false when another replica got there first. */
   async finishSchedule(trx: Tx, id: string, nowMs: number): Promise<boolean> {
-    const r = await trx.updateTable('flag_schedules').set({ status: 'done', done_at_ms: nowMs }).where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+    const r = await this.on(trx).updateTable('flag_schedules').set({ status: 'done', done_at_ms: nowMs }).where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
   /** Adds counts atomically; the caller serialises first inserts with lockKey. */
   async addCounts(trx: Tx, counts: Array<{ flag: string; environment: string; variant: string; count: number }>, nowMs: number): Promise<void> {
+    const q = this.on(trx);
     for (const c of counts) {
-      const r = await trx
+      const r = await q
         .updateTable('flag_evaluations')
         .set({ count: sql`count + ${c.count}`, last_at_ms: nowMs })
         .where('flag', '=', c.flag)
@@ -187,23 +223,16 @@ export class FlagStateStore {
         .where('variant', '=', c.variant)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) {
-        await trx.insertInto('flag_evaluations').values({ ...c, first_at_ms: nowMs, last_at_ms: nowMs }).execute();
+        await q.insertInto('flag_evaluations').values({ ...c, first_at_ms: nowMs, last_at_ms: nowMs }).execute();
       }
     }
   }
 
   async counts(filter: { flag?: string; environment?: string } = {}): Promise<EvaluationCount[]> {
-    let sel = this.db.selectFrom('flag_evaluations').selectAll();
+    let sel = this.on().selectFrom('flag_evaluations').selectAll();
     if (filter.flag) sel = sel.where('flag', '=', filter.flag);
     if (filter.environment) sel = sel.where('environment', '=', filter.environment);
     const rows = await sel.orderBy('flag').orderBy('variant').execute();
-    return rows.map((r: any) => ({
-      flag: r.flag,
-      environment: r.environment,
-      variant: r.variant,
-      count: Number(r.count),
-      firstAtMs: Number(r.first_at_ms),
-      lastAtMs: Number(r.last_at_ms),
-    }));
+    return rows.map(toCount);
   }
 }

@@ -1,8 +1,12 @@
-import type { Migration } from 'kysely';
+import type { ExpressionBuilder, Migration } from 'kysely';
 import { canonicalJson } from '../core/ids';
-import { fromJson, toJson, transaction, type Db, type Tx } from '../store/db';
+import { fromJson, tablesOf, toJson, transaction, type Db, type Tx } from '../store/db';
 import { merge, type HistogramCounts } from './latency-histogram';
+import type { SeriesTables } from './series-tables';
 import { BUCKET_MS, type CodeClass, type MetricsService, type RouterBucket, type SeriesPoint, type VersionWindow } from './types';
+
+/** The shared handle or a transaction, narrowed to these tables (src/store/db.ts tablesOf). */
+const own = (q: Db) => tablesOf<SeriesTables>(q);
 
 /** Pushed points are summed per series, label set and minute. */
 export const POINT_BUCKET_MS = 60_000;
@@ -78,20 +82,20 @@ export class SeriesStore implements MetricsService {
       for (const b of buckets) {
         const startMs = Math.floor(b.startMs / BUCKET_MS) * BUCKET_MS;
         const mirror = b.mirror ? 1 : 0;
-        const key = (q: any) => q.where('route', '=', b.route).where('version', '=', b.version).where('start_ms', '=', startMs).where('mirror', '=', mirror);
-        const existing = await key(trx.selectFrom('router_buckets').select(['counts', 'latency'])).executeTakeFirst();
+        const key = (eb: ExpressionBuilder<SeriesTables, 'router_buckets'>) => eb.and({ route: b.route, version: b.version, start_ms: startMs, mirror });
+        const existing = await own(trx).selectFrom('router_buckets').select(['counts', 'latency']).where(key).executeTakeFirst();
         const w = emptyWindow();
         if (existing) addInto(w, fromJson(existing.counts), fromJson(existing.latency));
         addInto(w, b.counts, b.latency);
         const values = { requests: w.requests, errors: w.errors, counts: toJson(w.counts), latency: toJson(w.latency) };
-        if (existing) await key(trx.updateTable('router_buckets').set(values)).execute();
-        else await trx.insertInto('router_buckets').values({ route: b.route, version: b.version, start_ms: startMs, mirror, ...values }).execute();
+        if (existing) await own(trx).updateTable('router_buckets').set(values).where(key).execute();
+        else await own(trx).insertInto('router_buckets').values({ route: b.route, version: b.version, start_ms: startMs, mirror, ...values }).execute();
       }
     });
   }
 
   async routerSeries(q: { route: string; version?: string; fromMs: number; toMs: number }): Promise<(VersionWindow & { startMs: number })[]> {
-    let query = this.db
+    let query = own(this.db)
       .selectFrom('router_buckets')
       .select(['start_ms', 'counts', 'latency'])
       .where('route', '=', q.route)
@@ -131,7 +135,7 @@ export class SeriesStore implements MetricsService {
     }
     await within(this.db, inTx, async (trx) => {
       for (const e of agg.values()) {
-        await trx
+        await own(trx)
           .insertInto('series_points')
           .values({ series: e.series, labels_key: e.labelsKey, t_ms: e.tMs, value: e.value })
           .onConflict((oc) => oc.columns(['series', 'labels_key', 't_ms']).doUpdateSet((eb) => ({ value: eb('series_points.value', '+', eb.ref('excluded.value')) })))
@@ -147,7 +151,7 @@ export class SeriesStore implements MetricsService {
   async sumSeriesSteps(q: { series: string; labels?: Record<string, string>; fromMs: number; toMs: number; stepMs: number }): Promise<number[]> {
     const steps = Math.max(0, Math.ceil((q.toMs - q.fromMs) / q.stepMs));
     const out = new Array<number>(steps).fill(0);
-    const rows = await this.db
+    const rows = await own(this.db)
       .selectFrom('series_points')
       .select(['labels_key', 't_ms', 'value'])
       .where('series', '=', q.series)

@@ -3,11 +3,12 @@
  * them and sent after commit by the OutboxSender. Times here are wall-clock ms (Date.now), not the
  * server's domain clock: they schedule network retries, and must advance in tests that freeze it.
  */
-import type { Migration } from 'kysely';
+import type { Kysely, Migration, Selectable } from 'kysely';
 import { newId } from '../core/ids';
 import type { OutboxMessage } from '../core/hooks';
-import { fromJson, toJson, type Db, type Tx } from '../store/db';
+import { fromJson, tablesOf, toJson, type Db, type Tx } from '../store/db';
 import { urlHost } from '../egress/egress-policy';
+import type { OutboxTables } from './outbox-tables';
 
 export const outboxMigrations: Record<string, Migration> = {
   '202612031330_outbox_messages': {
@@ -59,12 +60,13 @@ export interface OutboxView extends Omit<OutboxRow, 'url' | 'payload'> {
   host: string;
 }
 
-function row(r: Record<string, unknown>): OutboxRow {
+/** Row → domain. */
+function row(r: Selectable<OutboxTables['outbox']>): OutboxRow {
   const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
-    id: String(r.id), kind: String(r.kind), url: String(r.url), payload: fromJson(r.payload), status: r.status as OutboxStatus,
+    id: r.id, kind: r.kind, url: r.url, payload: fromJson(r.payload), status: r.status,
     attempts: Number(r.attempts), createdMs: Number(r.created_ms), nextAttemptMs: Number(r.next_attempt_ms),
-    lastAttemptMs: n(r.last_attempt_ms), sentMs: n(r.sent_ms), lastStatus: n(r.last_status), lastError: r.last_error === null || r.last_error === undefined ? null : String(r.last_error),
+    lastAttemptMs: n(r.last_attempt_ms), sentMs: n(r.sent_ms), lastStatus: n(r.last_status), lastError: r.last_error ?? null,
   };
 }
 
@@ -74,13 +76,17 @@ export function toView(r: OutboxRow): OutboxView {
 }
 
 export class OutboxStore {
-  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+  private readonly db: Kysely<OutboxTables>;
+
+  constructor(db: Db, private readonly now: () => number = Date.now) {
+    this.db = tablesOf<OutboxTables>(db);
+  }
 
   /** Inserts a pending message in the caller's transaction; due at once. */
   async enqueue(trx: Tx, m: OutboxMessage): Promise<string> {
     const t = this.now();
     const id = newId('obx', t);
-    await trx
+    await tablesOf<OutboxTables>(trx)
       .insertInto('outbox')
       .values({ id, kind: m.kind, url: m.url, payload: toJson(m.payload ?? null), status: 'pending', attempts: 0, created_ms: t, next_attempt_ms: t, last_attempt_ms: null, sent_ms: null, last_status: null, last_error: null })
       .execute();
@@ -115,7 +121,7 @@ export class OutboxStore {
     attempt: number,
     outcome: { status: OutboxStatus; nextAttemptMs?: number; sentMs?: number; lastStatus?: number | null; lastError?: string | null },
   ): Promise<boolean> {
-    const res = await trx
+    const res = await tablesOf<OutboxTables>(trx)
       .updateTable('outbox')
       .set({
         status: outcome.status,

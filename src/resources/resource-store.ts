@@ -1,8 +1,12 @@
-import type { Migration } from 'kysely';
+import type { Insertable, Migration, Selectable } from 'kysely';
 import { canonicalJson, sha256 } from '../core/ids';
 import type { Manifest } from '../core/manifest';
-import { fromJson, toJson, type Db, type Tx } from '../store/db';
+import { fromJson, tablesOf, toJson, type Db, type Tx } from '../store/db';
 import type { AuditInput, AuditLog } from '../audit/audit-log';
+import type { ResourceTables } from './resource-tables';
+
+/** The shared handle or a transaction, narrowed to these tables (src/store/db.ts tablesOf). */
+const own = (q: Db) => tablesOf<ResourceTables>(q);
 
 /** Rows per batched read or insert. */
 const CHUNK = 500;
@@ -58,7 +62,7 @@ export class ResourceStore {
   ) {}
 
   async get<S = unknown>(apiVersion: string, kind: string, name: string, q: Db | Tx = this.db): Promise<StoredResource<S> | undefined> {
-    const row = await q
+    const row = await own(q)
       .selectFrom('resources')
       .selectAll()
       .where('api_version', '=', apiVersion)
@@ -69,7 +73,7 @@ export class ResourceStore {
   }
 
   async list<S = unknown>(apiVersion: string, kind: string, q: Db | Tx = this.db): Promise<StoredResource<S>[]> {
-    const rows = await q
+    const rows = await own(q)
       .selectFrom('resources')
       .selectAll()
       .where('api_version', '=', apiVersion)
@@ -98,7 +102,7 @@ export class ResourceStore {
     }
     for (const { apiVersion, kind, names } of byKind.values()) {
       for (let i = 0; i < names.length; i += CHUNK) {
-        const rows = await trx
+        const rows = await own(trx)
           .selectFrom('resources')
           .selectAll()
           .where('api_version', '=', apiVersion)
@@ -110,7 +114,7 @@ export class ResourceStore {
     }
     const at = new Date(this.now()).toISOString();
     const results: PutResult[] = [];
-    const inserts: Record<string, unknown>[] = [];
+    const inserts: Insertable<ResourceTables['resources']>[] = [];
     const events: AuditInput[] = [];
     for (const m of manifests) {
       const old = existing.get(`${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.name}`);
@@ -120,7 +124,7 @@ export class ResourceStore {
         continue;
       }
       if (old) {
-        await trx
+        await own(trx)
           .updateTable('resources')
           .set({ body: toJson(m), hash, generation: old.generation + 1, updated_at: at, updated_by: actor })
           .where('api_version', '=', m.apiVersion)
@@ -141,7 +145,7 @@ export class ResourceStore {
         details: { apiVersion: m.apiVersion },
       });
     }
-    for (let i = 0; i < inserts.length; i += CHUNK) await trx.insertInto('resources').values(inserts.slice(i, i + CHUNK)).execute();
+    for (let i = 0; i < inserts.length; i += CHUNK) await own(trx).insertInto('resources').values(inserts.slice(i, i + CHUNK)).execute();
     await this.audit.appendMany(trx, events);
     return results;
   }
@@ -150,7 +154,7 @@ export class ResourceStore {
   async delete(trx: Tx, apiVersion: string, kind: string, name: string, actor: string): Promise<boolean> {
     const existing = await this.get(apiVersion, kind, name, trx);
     if (!existing) return false;
-    await trx
+    await own(trx)
       .deleteFrom('resources')
       .where('api_version', '=', apiVersion)
       .where('kind', '=', kind)
@@ -168,13 +172,14 @@ export class ResourceStore {
   }
 }
 
-function toStored<S>(r: Record<string, unknown>): StoredResource<S> {
+/** Row → domain. */
+function toStored<S>(r: Selectable<ResourceTables['resources']>): StoredResource<S> {
   return {
     manifest: fromJson<Manifest<S>>(r.body),
-    hash: String(r.hash),
+    hash: r.hash,
     generation: Number(r.generation),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
-    updatedBy: String(r.updated_by),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    updatedBy: r.updated_by,
   };
 }

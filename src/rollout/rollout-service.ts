@@ -9,8 +9,8 @@ import type { Tx } from '../store/db';
 import { planRelease } from './plan';
 import { bindingOf, makeRevision, mergeConfig, mergeSecretKeys, splitSets, type ConfigSet, type Revision } from './revision';
 import { strategyName, type RolloutSpec } from './rollout-spec';
-import type { RolloutStore } from './rollout-store';
-import type { RunJournal } from './run-journal';
+import type { RolloutStorePort } from './rollout-store';
+import type { RunJournalPort } from './run-journal';
 import * as sm from './run-state';
 import type { RunState } from './run-state';
 
@@ -35,12 +35,15 @@ export interface GateOptions {
   verify?: readonly VerificationKindName[];
 }
 
+/** The manifests RolloutService reads: Rollouts, by kind. */
+export type RolloutManifests = Pick<ResourceStore, 'list'>;
+
 /** Releases, commands on runs (promote, pause, resume, abort), retry and undo. */
 export class RolloutService {
   constructor(
-    private readonly store: RolloutStore,
-    private readonly journal: RunJournal,
-    private readonly resources: ResourceStore,
+    private readonly store: RolloutStorePort,
+    private readonly journal: RunJournalPort,
+    private readonly resources: RolloutManifests,
     private readonly clock: Clock,
     private readonly authorizer: () => Authorizer | undefined,
   ) {}

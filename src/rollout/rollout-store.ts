@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
-import type { Migration } from 'kysely';
+import type { Kysely, Migration, Selectable } from 'kysely';
 import { ConflictError } from '../core/errors';
 import type { DeployMarker } from '../core/hooks';
-import { fromJson, lockKey, toJson, transaction, type Db, type Tx } from '../store/db';
+import { fromJson, lockKey, tablesOf, toJson, transaction, type Db, type Tx } from '../store/db';
 import type { Revision } from './revision';
+import type { RolloutTables } from './rollout-tables';
 import type { RunState } from './run-state';
 
 export const rolloutMigrations: Record<string, Migration> = {
@@ -97,12 +98,48 @@ export const rolloutMigrations: Record<string, Migration> = {
 
 const LEASE_LOCK = 0x5347_0600;
 
-/** Revisions, runs with their steps, deploy markers and executor leases. */
-export class RolloutStore {
-  constructor(private readonly db: Db) {}
+/**
+ * What RolloutService reads and writes: revisions and runs. Reads without a transaction; the
+ * revision insert runs in the transaction that starts its run. Fake: testing/fake-rollout-store.ts.
+ */
+export interface RolloutStorePort {
+  nextRevisionNumber(service: string, environment: string): Promise<number>;
+  insertRevision(trx: Tx, r: Revision): Promise<void>;
+  revision(id: string): Promise<Revision | undefined>;
+  /** Newest first. */
+  revisions(service: string, environment: string): Promise<Revision[]>;
+  /** Latest runs, newest first. */
+  runs(service: string, environment: string, limit?: number): Promise<RunState[]>;
+  activeRun(service: string, environment: string): Promise<RunState | undefined>;
+  /** The revision serving now: the target of the latest completed run. */
+  stableRevision(service: string, environment: string): Promise<Revision | undefined>;
+}
 
-  async nextRevisionNumber(service: string, environment: string, q: Db | Tx = this.db): Promise<number> {
-    const r = await q
+/**
+ * What RunJournal writes in a transition's transaction. `insertRun` fails on a second active run
+ * of a service and environment (unique index); `saveRun` is compare-and-set on the run's version.
+ */
+export interface RunRecordPort {
+  insertRun(trx: Tx, run: RunState): Promise<void>;
+  saveRun(trx: Tx, prev: RunState, next: RunState): Promise<RunState>;
+  addMarker(trx: Tx, id: string, m: DeployMarker & { runId: string }): Promise<void>;
+}
+
+/** Revisions, runs with their steps, deploy markers and executor leases. */
+export class RolloutStore implements RolloutStorePort, RunRecordPort {
+  private readonly db: Kysely<RolloutTables>;
+
+  constructor(db: Db) {
+    this.db = tablesOf<RolloutTables>(db);
+  }
+
+  /** The caller's transaction (or handle), narrowed to this capability's tables; else the store's own. */
+  private on(q: Db | undefined): Kysely<RolloutTables> {
+    return q ? tablesOf<RolloutTables>(q) : this.db;
+  }
+
+  async nextRevisionNumber(service: string, environment: string, q?: Db | Tx): Promise<number> {
+    const r = await this.on(q)
       .selectFrom('rollout_revisions')
       .select((eb) => eb.fn.max('number').as('n'))
       .where('service', '=', service)
@@ -112,14 +149,14 @@ export class RolloutStore {
   }
 
   async insertRevision(trx: Tx, r: Revision): Promise<void> {
-    await trx
+    await this.on(trx)
       .insertInto('rollout_revisions')
       .values({ id: r.id, service: r.service, environment: r.environment, number: r.number, version: r.version, artifact: r.artifact, config: toJson(r.config), secret_keys: r.secretKeys.length ? toJson(r.secretKeys) : null, digest: r.digest, created_at: r.createdAt })
       .execute();
   }
 
-  async revision(id: string, q: Db | Tx = this.db): Promise<Revision | undefined> {
-    const row = await q.selectFrom('rollout_revisions').selectAll().where('id', '=', id).executeTakeFirst();
+  async revision(id: string, q?: Db | Tx): Promise<Revision | undefined> {
+    const row = await this.on(q).selectFrom('rollout_revisions').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toRevision(row) : undefined;
   }
 
@@ -129,8 +166,9 @@ export class RolloutStore {
   }
 
   async insertRun(trx: Tx, run: RunState): Promise<void> {
-    await trx.insertInto('rollout_runs').values(runRow(run)).execute();
-    for (const s of run.steps) await trx.insertInto('rollout_steps').values(stepRow(run.id, s)).execute();
+    const q = this.on(trx);
+    await q.insertInto('rollout_runs').values(runRow(run)).execute();
+    for (const s of run.steps) await q.insertInto('rollout_steps').values(stepRow(run.id, s)).execute();
   }
 
   /**
@@ -139,25 +177,23 @@ export class RolloutStore {
    */
   async saveRun(trx: Tx, prev: RunState, next: RunState): Promise<RunState> {
     const stored = { ...next, version: prev.version + 1 };
-    const r = await trx.updateTable('rollout_runs').set(runRow(stored)).where('id', '=', prev.id).where('version', '=', prev.version).executeTakeFirst();
+    const q = this.on(trx);
+    const r = await q.updateTable('rollout_runs').set(runRow(stored)).where('id', '=', prev.id).where('version', '=', prev.version).executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw new ConflictError(`rollout run ${prev.id} changed meanwhile; try again`);
     for (const s of stored.steps) {
       const before = prev.steps[s.index];
       if (before && JSON.stringify(before) === JSON.stringify(s)) continue;
       const { run_id: _r, idx: _i, ...values } = stepRow(prev.id, s);
-      await trx.updateTable('rollout_steps').set(values).where('run_id', '=', prev.id).where('idx', '=', s.index).execute();
+      await q.updateTable('rollout_steps').set(values).where('run_id', '=', prev.id).where('idx', '=', s.index).execute();
     }
     return stored;
   }
 
-  async run(id: string, q: Db | Tx = this.db): Promise<RunState | undefined> {
-    const row = await q.selectFrom('rollout_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  async run(id: string, q?: Db | Tx): Promise<RunState | undefined> {
+    const row = await this.on(q).selectFrom('rollout_runs').select(['body', 'version']).where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
-    const steps = await q.selectFrom('rollout_steps').select(['idx', 'body']).where('run_id', '=', id).orderBy('idx').execute();
-    const run = fromJson<RunState>(row.body);
-    run.steps = steps.map((s) => fromJson(s.body));
-    run.version = Number(row.version);
-    return run;
+    const steps = await this.on(q).selectFrom('rollout_steps').select('body').where('run_id', '=', id).orderBy('idx').execute();
+    return toRun(row, steps);
   }
 
   /** Latest runs of a service, newest first. */
@@ -181,14 +217,14 @@ export class RolloutStore {
     return rows.map((r) => r.id);
   }
 
-  async activeRun(service: string, environment: string, q: Db | Tx = this.db): Promise<RunState | undefined> {
-    const row = await q.selectFrom('rollout_runs').select('id').where('service', '=', service).where('environment', '=', environment).where('active', '=', 1).executeTakeFirst();
+  async activeRun(service: string, environment: string, q?: Db | Tx): Promise<RunState | undefined> {
+    const row = await this.on(q).selectFrom('rollout_runs').select('id').where('service', '=', service).where('environment', '=', environment).where('active', '=', 1).executeTakeFirst();
     return row ? this.run(row.id, q) : undefined;
   }
 
   /** The revision serving now: the target of the latest completed run. */
-  async stableRevision(service: string, environment: string, q: Db | Tx = this.db): Promise<Revision | undefined> {
-    const row = await q
+  async stableRevision(service: string, environment: string, q?: Db | Tx): Promise<Revision | undefined> {
+    const row = await this.on(q)
       .selectFrom('rollout_runs')
       .select('to_revision')
       .where('service', '=', service)
@@ -201,7 +237,7 @@ export class RolloutStore {
   }
 
   async addMarker(trx: Tx, id: string, m: DeployMarker & { runId: string }): Promise<void> {
-    await trx
+    await this.on(trx)
       .insertInto('rollout_markers')
       .values({ id, at_ms: m.atMs, service: m.service, environment: m.environment, from_revision: m.fromRevision, to_revision: m.toRevision, event: m.event, run_id: m.runId })
       .execute();
@@ -214,7 +250,7 @@ export class RolloutStore {
     if (f.sinceMs !== undefined) q = q.where('at_ms', '>=', f.sinceMs);
     if (f.runId) q = q.where('run_id', '=', f.runId);
     const rows = await q.execute();
-    return rows.map((r) => ({ atMs: Number(r.at_ms), service: r.service, environment: r.environment, fromRevision: r.from_revision, toRevision: r.to_revision, event: r.event, runId: r.run_id }));
+    return rows.map(toMarker);
   }
 
   /** Takes or renews the lease on a run; false when another live owner holds it. */
@@ -226,7 +262,7 @@ export class RolloutStore {
         await trx.insertInto('rollout_leases').values({ run_id: runId, owner, expires_at: nowMs + ttlMs }).execute();
         return true;
       }
-      if (row.owner !== owner && Number(row.expires_at) > nowMs) return false;
+      if (row.owner !== owner && row.expires_at > nowMs) return false;
       await trx.updateTable('rollout_leases').set({ owner, expires_at: nowMs + ttlMs }).where('run_id', '=', runId).execute();
       return true;
     });
@@ -247,7 +283,7 @@ export class RolloutStore {
   }
 }
 
-function runRow(run: RunState) {
+function runRow(run: RunState): Selectable<RolloutTables['rollout_runs']> {
   const { steps: _s, ...rest } = run;
   return {
     id: run.id,
@@ -266,21 +302,36 @@ function runRow(run: RunState) {
   };
 }
 
-function stepRow(runId: string, s: RunState['steps'][number]) {
+function stepRow(runId: string, s: RunState['steps'][number]): Selectable<RolloutTables['rollout_steps']> {
   return { run_id: runId, idx: s.index, kind: s.kind, label: s.label, status: s.status, started_at: s.startedAtMs, finished_at: s.finishedAtMs, body: toJson(s) };
 }
 
-function toRevision(row: Record<string, unknown>): Revision {
+// Row → domain, one function per table. Number() stays where a driver could hand back a string
+// (an aggregate, or a bigint read without db.ts's type parsers).
+
+function toRevision(row: Selectable<RolloutTables['rollout_revisions']>): Revision {
   return {
-    id: row.id as string,
-    service: row.service as string,
-    environment: row.environment as string,
+    id: row.id,
+    service: row.service,
+    environment: row.environment,
     number: Number(row.number),
-    version: row.version as string,
-    artifact: row.artifact as string,
+    version: row.version,
+    artifact: row.artifact,
     config: fromJson<Record<string, string>>(row.config),
     secretKeys: row.secret_keys === null || row.secret_keys === undefined ? [] : fromJson<string[]>(row.secret_keys),
-    digest: row.digest as string,
-    createdAt: row.created_at as string,
+    digest: row.digest,
+    createdAt: row.created_at,
   };
+}
+
+/** A run is its body with its steps (stored apart, so a transition rewrites only the steps it changed). */
+function toRun(row: Pick<Selectable<RolloutTables['rollout_runs']>, 'body' | 'version'>, steps: Pick<Selectable<RolloutTables['rollout_steps']>, 'body'>[]): RunState {
+  const run = fromJson<RunState>(row.body);
+  run.steps = steps.map((s) => fromJson(s.body));
+  run.version = Number(row.version);
+  return run;
+}
+
+function toMarker(r: Selectable<RolloutTables['rollout_markers']>): DeployMarker & { runId: string } {
+  return { atMs: Number(r.at_ms), service: r.service, environment: r.environment, fromRevision: r.from_revision, toRevision: r.to_revision, event: r.event, runId: r.run_id };
 }

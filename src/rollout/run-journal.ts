@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log';
 import { newId } from '../core/ids';
 import { transaction, type Db, type Tx } from '../store/db';
-import type { RolloutStore } from './rollout-store';
+import type { RunRecordPort } from './rollout-store';
 import { currentStep, type RunState } from './run-state';
 
 /** What the audit log keeps of a run's state: enough to follow it, without every measurement. */
@@ -18,14 +18,22 @@ export function runSummary(r: RunState) {
   };
 }
 
+/** What RolloutService asks of the journal: start a run, store a transition. Fake: testing/fake-rollout-store.ts. */
+export interface RunJournalPort {
+  /** Inserts `run` and its `started` event; `extra` runs first in the same transaction (revision insert, change claim). */
+  start(run: RunState, actor: string, extra?: (trx: Tx) => Promise<void>): Promise<RunState>;
+  /** Stores `next` if `prev` is still current (ConflictError otherwise); `extra` runs in the same transaction. */
+  commit(prev: RunState, next: RunState, event: string, actor: string, details?: Record<string, unknown>, extra?: (trx: Tx) => Promise<void>): Promise<RunState>;
+}
+
 /**
  * Stores run transitions: the new state, an audit event and a deploy marker, in one transaction.
  * Every transition of a run goes through here, before the action it leads to.
  */
-export class RunJournal {
+export class RunJournal implements RunJournalPort {
   constructor(
     private readonly db: Db,
-    private readonly store: RolloutStore,
+    private readonly store: RunRecordPort,
     private readonly audit: AuditLog,
     private readonly onCommit: (run: RunState, event: string) => void = () => {},
   ) {}

@@ -9,7 +9,7 @@ import type { Outbox } from '../core/hooks';
 import { AlertTracker, type AlertState } from './burn-alerts';
 import type { AlertEvent, Notifier } from './notifier';
 import type { SloService } from './slo-service';
-import type { SloStore } from './slo-store';
+import type { SloStorePort } from './slo-store';
 
 export interface TickResult {
   evaluated: number;
@@ -21,10 +21,13 @@ export interface TickResult {
   failures: string[];
 }
 
+/** What the loop reads of the SLOs: every SLO evaluated at a time. */
+export type SloStatusSource = Pick<SloService, 'status'>;
+
 export class AlertLoop {
   constructor(
-    private readonly slos: SloService,
-    private readonly store: SloStore,
+    private readonly slos: SloStatusSource,
+    private readonly store: Pick<SloStorePort, 'withAlertStates'>,
     private readonly notifiers: Map<string, Notifier>,
     private readonly outbox: () => Outbox | undefined,
     private readonly log?: Pick<Logger, 'warn'>,

@@ -5,7 +5,7 @@ import { InputError, NotFoundError } from '../core/errors';
 import type { Manifest } from '../core/manifest';
 import type { AlertLoop } from './alert-loop';
 import type { SloService } from './slo-service';
-import type { PendingPostmortem, SloStore } from './slo-store';
+import type { PendingPostmortem, SloStorePort } from './slo-store';
 import type { AuditInput } from '../audit/audit-log';
 import { transaction } from '../store/db';
 import { manifestFor } from '../resources/secrets';
@@ -49,7 +49,7 @@ function publicEntry(e: { name: string; status?: unknown; error?: string }) {
   return { name: e.name, ...(e.status ? { status: e.status } : {}), ...(e.error ? { error: e.error } : {}) };
 }
 
-export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos: SloService; store: SloStore; loop: AlertLoop }): void {
+export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos: SloService; store: SloStorePort; loop: AlertLoop }): void {
   const { slos, store, loop } = deps;
   const now = () => ctx.clock.now();
 

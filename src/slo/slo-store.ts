@@ -2,9 +2,10 @@
  * Tables of the slo capability: remembered alert states (so each firing/resolved transition is
  * notified once, across restarts and replicas) and pending postmortems.
  */
-import type { Migration } from 'kysely';
-import { fromJson, lockKey, toJson, transaction, type Db, type Tx } from '../store/db';
+import type { Kysely, Migration, Selectable } from 'kysely';
+import { fromJson, lockKey, tablesOf, toJson, transaction, type Db, type Tx } from '../store/db';
 import type { AlertState } from './burn-alerts';
+import type { SloTables } from './slo-tables';
 
 export const sloMigrations: Record<string, Migration> = {
   '202611270600_slo_alerts_postmortems': {
@@ -51,8 +52,35 @@ export interface PendingPostmortem {
   createdMs: number;
 }
 
-export class SloStore {
+/** Row → domain. */
+function toPostmortem(r: Selectable<SloTables['slo_postmortems']>): PendingPostmortem {
+  return {
+    id: r.id, service: r.service, slo: r.slo, reference: r.reference, budgetShare: Number(r.budget_share),
+    fromMs: Number(r.from_ms), toMs: Number(r.to_ms), status: r.status, createdMs: Number(r.created_ms),
+  };
+}
+
+/**
+ * What the alert loop and the postmortem routes ask of the slo tables. Fake:
+ * testing/fake-slo-store.ts.
+ */
+export interface SloStorePort {
+  /** Alert states read and the changed ones saved in one transaction, under the loop's lock; `fn` does no network I/O. */
+  withAlertStates(fn: (states: Record<string, AlertState>, trx: Tx) => Promise<Record<string, AlertState>>, nowMs: number): Promise<void>;
+  /** False when one with that id exists. */
+  addPostmortem(p: PendingPostmortem, trx?: Tx): Promise<boolean>;
+  postmortems(service?: string, status?: string): Promise<PendingPostmortem[]>;
+  /** The status before, or undefined when there is none. */
+  completePostmortem(id: string, trx?: Tx): Promise<'pending' | 'done' | undefined>;
+}
+
+export class SloStore implements SloStorePort {
   constructor(private readonly db: Db) {}
+
+  /** The caller's transaction (or handle), narrowed to this capability's tables; else the store's own. */
+  private on(q: Db = this.db): Kysely<SloTables> {
+    return tablesOf<SloTables>(q);
+  }
 
   /**
    * Runs `fn` with the stored alert states under the loop's lock and saves the states it returns
@@ -62,11 +90,12 @@ export class SloStore {
   async withAlertStates(fn: (states: Record<string, AlertState>, trx: Tx) => Promise<Record<string, AlertState>>, nowMs: number): Promise<void> {
     await transaction(this.db, async (trx) => {
       await lockKey(trx, ALERT_LOCK);
-      const rows = await trx.selectFrom('slo_alert_states').select(['key', 'state']).execute();
-      const states = Object.fromEntries(rows.map((r) => [String(r.key), fromJson<AlertState>(r.state)]));
+      const q = this.on(trx);
+      const rows = await q.selectFrom('slo_alert_states').select(['key', 'state']).execute();
+      const states = Object.fromEntries(rows.map((r) => [r.key, fromJson<AlertState>(r.state)]));
       const changed = await fn(states, trx);
       for (const [key, st] of Object.entries(changed)) {
-        await trx
+        await q
           .insertInto('slo_alert_states')
           .values({ key, state: toJson(st), updated_ms: nowMs })
           .onConflict((oc) => oc.column('key').doUpdateSet({ state: toJson(st), updated_ms: nowMs }))
@@ -76,7 +105,8 @@ export class SloStore {
   }
 
   /** Records a pending postmortem; false when one with that id exists. `q`: the caller's transaction, to audit in. */
-  async addPostmortem(p: PendingPostmortem, q: Db | Tx = this.db): Promise<boolean> {
+  async addPostmortem(p: PendingPostmortem, trx?: Db | Tx): Promise<boolean> {
+    const q = this.on(trx);
     const existing = await q.selectFrom('slo_postmortems').select('id').where('id', '=', p.id).executeTakeFirst();
     if (existing) return false;
     await q
@@ -87,20 +117,18 @@ export class SloStore {
   }
 
   async postmortems(service?: string, status?: string): Promise<PendingPostmortem[]> {
-    let q = this.db.selectFrom('slo_postmortems').selectAll().orderBy('created_ms');
+    let q = this.on().selectFrom('slo_postmortems').selectAll().orderBy('created_ms');
     if (service) q = q.where('service', '=', service);
-    if (status) q = q.where('status', '=', status);
-    return (await q.execute()).map((r) => ({
-      id: String(r.id), service: String(r.service), slo: String(r.slo), reference: String(r.reference), budgetShare: Number(r.budget_share),
-      fromMs: Number(r.from_ms), toMs: Number(r.to_ms), status: r.status as 'pending' | 'done', createdMs: Number(r.created_ms),
-    }));
+    if (status) q = q.where('status', '=', status as PendingPostmortem['status']);
+    return (await q.execute()).map(toPostmortem);
   }
 
   /** Marks a postmortem done; returns its status before, or undefined when there is none. */
-  async completePostmortem(id: string, q: Db | Tx = this.db): Promise<'pending' | 'done' | undefined> {
+  async completePostmortem(id: string, trx?: Db | Tx): Promise<'pending' | 'done' | undefined> {
+    const q = this.on(trx);
     const before = await q.selectFrom('slo_postmortems').select('status').where('id', '=', id).executeTakeFirst();
     if (!before) return undefined;
     await q.updateTable('slo_postmortems').set({ status: 'done' }).where('id', '=', id).execute();
-    return before.status as 'pending' | 'done';
+    return before.status;
   }
 }

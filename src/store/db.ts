@@ -1,5 +1,16 @@
 import { join } from 'node:path';
 import { Kysely, SqliteDialect, PostgresDialect, PostgresAdapter, sql, type Transaction } from 'kysely';
+import type { AuditTables } from '../audit/audit-tables';
+import type { TokenTables } from '../auth/auth-tables';
+import type { ResourceTables } from '../resources/resource-tables';
+import type { SeriesTables } from '../metrics/series-tables';
+import type { OutboxTables } from '../outbox/outbox-tables';
+import type { RolloutTables } from '../rollout/rollout-tables';
+import type { ChangeTables } from '../change/change-tables';
+import type { SloTables } from '../slo/slo-tables';
+import type { AnalysisTables } from '../analysis/analysis-tables';
+import type { FlagTables } from '../flags/flag-tables';
+import type { VerifyTables } from '../verify/verify-tables';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type Pg from 'pg';
@@ -18,9 +29,19 @@ function loadPg(): typeof Pg {
   return pgModule;
 }
 
-/** Tables are declared by each capability's store; the shared handle is untyped. */
-export type Db = Kysely<any>;
-export type Tx = Transaction<any>;
+/**
+ * Every table of the store, as Kysely sees it: the intersection of what each owner declares
+ * beside its migrations (`<capability>-tables.ts`). Column types are what both drivers return:
+ * bigint and numeric as numbers (the pg type parsers above), booleans as 0/1 integers, JSON as text.
+ */
+export type Database = AuditTables & TokenTables & ResourceTables & SeriesTables & OutboxTables & RolloutTables & ChangeTables & SloTables & AnalysisTables & FlagTables & VerifyTables;
+
+/** The shared handle, and a transaction on it: what services start transactions on and pass around. */
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+/** Any handle that runs queries, whatever tables it is typed with (a narrowed store handle too). */
+type Executes = Pick<Db, 'getExecutor'>;
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface OpenedDatabase {
@@ -41,7 +62,7 @@ export function openDatabase(opts: { url?: string; dataDir: string; onConnection
     // listens on one in use (its query fails on its own). Unheard, either would end the process.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', (e) => opts.onConnectionLost?.(e)));
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   ensurePrivateDir(opts.dataDir);
@@ -50,8 +71,8 @@ export function openDatabase(opts: { url?: string; dataDir: string; onConnection
   // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database
   // file's mode, so the whole store stays readable by the server's user only.
   if (onDisk) ensurePrivateFile(file);
-  const Database = require('better-sqlite3') as typeof BetterSqlite3;
-  const sqlite = new Database(file);
+  const BetterSqlite = require('better-sqlite3') as typeof BetterSqlite3;
+  const sqlite = new BetterSqlite(file);
   sqlite.pragma('journal_mode = WAL');
   // Files left by an earlier, wider-moded version are tightened too.
   if (onDisk) for (const f of [`${file}-wal`, `${file}-shm`]) tighten(f, PRIVATE_FILE_MODE);
@@ -61,21 +82,30 @@ export function openDatabase(opts: { url?: string; dataDir: string; onConnection
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
-export function dialectOf(db: Kysely<any>): Dialect {
+export function dialectOf(db: Executes): Dialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
+/**
+ * One capability's view of the shared handle or of a transaction on it: only its own tables.
+ * Kysely's types are invariant in the schema (`Kysely<Database>` is not a `Kysely<RolloutTables>`),
+ * so the narrowing is a cast, and this is the one place it is written.
+ */
+export function tablesOf<T>(q: Db): Kysely<T> {
+  return q as unknown as Kysely<T>;
+}
+
 /** Runs `fn` in one transaction: every mutation and its audit event commit together or not at all. */
-export function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
+export function transaction<T, DB = Database>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);
 }
 
 /** Serialises writers of one logical resource across server replicas (PostgreSQL); SQLite has one writer anyway. */
-export async function lockKey(trx: Tx, key: number): Promise<void> {
+export async function lockKey(trx: Executes, key: number): Promise<void> {
   if (dialectOf(trx) === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(trx);
 }
 

@@ -4,7 +4,9 @@
  * each insert writes a `verify.evidence` audit event in the same transaction.
  */
 import type { Migration } from 'kysely';
-import { fromJson, toJson, type Db, type Tx } from '../store/db';
+import type { Kysely } from 'kysely';
+import { fromJson, tablesOf, toJson, type Db, type Tx } from '../store/db';
+import type { VerifyTables } from './verify-tables';
 import type { EvidenceRecord, EvidenceSubject, VerificationKind } from './evidence';
 
 export const verifyMigrations: Record<string, Migration> = {
@@ -33,21 +35,7 @@ export const verifyMigrations: Record<string, Migration> = {
   },
 };
 
-/** The row as both databases return it (pg gives bigint as number here, see store/db.ts). */
-interface EvidenceRow {
-  id: string;
-  service: string;
-  version: string;
-  artifact: string;
-  kind: string;
-  verdict: string;
-  summary: string;
-  inputs: string;
-  result: string;
-  irreversible: number;
-  recorded_ms: number | string;
-  recorded_by: string;
-}
+type EvidenceRow = VerifyTables['verify_evidence'];
 
 function toRecord(r: EvidenceRow): EvidenceRecord {
   return {
@@ -67,10 +55,14 @@ function toRecord(r: EvidenceRow): EvidenceRecord {
 }
 
 export class EvidenceStore {
-  constructor(private readonly db: Db) {}
+  private readonly db: Kysely<VerifyTables>;
+
+  constructor(db: Db) {
+    this.db = tablesOf<VerifyTables>(db);
+  }
 
   async insert(trx: Tx, e: EvidenceRecord): Promise<void> {
-    await trx
+    await tablesOf<VerifyTables>(trx)
       .insertInto('verify_evidence')
       .values({
         id: e.id,
@@ -95,12 +87,12 @@ export class EvidenceStore {
     if (filter.version !== undefined) q = q.where('version', '=', filter.version);
     if (filter.artifact !== undefined) q = q.where('artifact', '=', filter.artifact);
     if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
-    const rows = (await q.orderBy('recorded_ms', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 500).execute()) as EvidenceRow[];
+    const rows = await q.orderBy('recorded_ms', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 500).execute();
     return rows.map(toRecord);
   }
 
   async get(id: string): Promise<EvidenceRecord | undefined> {
-    const r = (await this.db.selectFrom('verify_evidence').selectAll().where('id', '=', id).executeTakeFirst()) as EvidenceRow | undefined;
+    const r = await this.db.selectFrom('verify_evidence').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toRecord(r) : undefined;
   }
 }
