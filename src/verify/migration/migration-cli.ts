@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { parseFormat, type CliContext } from '../../cli/context';
 import { CliError, EXIT } from '../../cli/exit-codes';
 import { renderTable } from '../../cli/table';
-import { parseDurationMs } from '../../core/duration';
+import { requireDurationMs } from '../../core/duration';
 import { lockModeSql } from './lock-modes';
 import { readMigrationFile, readMigrationPath } from './migration-files';
 import { buildResult, type MigrationResult } from './migration-result';
@@ -51,12 +51,7 @@ export function migrationCommands(verify: Command, cli: CliContext): void {
     .option('-o, --output <format>', FORMATS.join(' | '), 'table')
     .action(async (path: string, o: Options) => {
       const format = parseFormat(o.output, FORMATS);
-      let lockTimeoutMs: number;
-      try {
-        lockTimeoutMs = parseDurationMs(o.lockTimeout);
-      } catch (e) {
-        throw new CliError(EXIT.USAGE, `--lock-timeout: ${(e as Error).message}`);
-      }
+      const lockTimeoutMs = requireDurationMs(o.lockTimeout, '--lock-timeout');
       const tableSizes = o.tableSizes ? parseTableSizes(readText(cli, o.tableSizes), o.tableSizes) : {};
       await loadSqlParser();
       const schema = o.schema ? readMigrationFile(cli.path(o.schema), o.schema) : null;
