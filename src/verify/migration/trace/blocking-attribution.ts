@@ -1,6 +1,6 @@
 /**
  * Which migration statement blocked which workload queries, and for how long. A worker's stall is
- * a run of consecutive queries that waited for a lock or timed out; it is charged to the statement
+ * a run of consecutive queries on one table that waited for a lock or timed out, until one on that table gets through; it is charged to the statement
  * whose locks (held until its transaction ended) conflict with what the stalled query needed. Pure.
  */
 import { conflicts, type LockMode } from '../lock-modes';
@@ -25,19 +25,24 @@ export interface Stall {
 const NEEDS: Record<QueryKind, LockMode> = { select: 'AccessShareLock', update: 'RowExclusiveLock', insert: 'RowExclusiveLock' };
 
 export function stalls(queries: WorkloadQuery[]): Stall[] {
-  const byWorker = new Map<number, WorkloadQuery[]>();
-  for (const q of queries) byWorker.set(q.worker, [...(byWorker.get(q.worker) ?? []), q]);
+  // per worker and table: a worker cycles over the tables, and a success on another table says nothing about this one
+  const groups = new Map<string, WorkloadQuery[]>();
+  for (const q of queries) {
+    const k = `${q.worker}\u0000${q.table}`;
+    groups.set(k, [...(groups.get(k) ?? []), q]);
+  }
   const out: Stall[] = [];
-  for (const [worker, qs] of byWorker) {
+  for (const qs of groups.values()) {
     qs.sort((a, b) => a.start - b.start);
     let cur: Stall | null = null;
     for (const q of qs) {
       if (q.blocked || q.timedOut) {
-        if (!cur) cur = { worker, start: q.start, end: q.end, tables: [], kinds: [] };
+        if (!cur) cur = { worker: q.worker, start: q.start, end: q.end, tables: [q.table], kinds: [] };
         cur.end = q.end;
-        if (!cur.tables.includes(q.table)) cur.tables.push(q.table);
         if (!cur.kinds.includes(q.kind)) cur.kinds.push(q.kind);
       } else if (cur) {
+        // traffic to the table was stopped until this query got through
+        cur.end = Math.max(cur.end, q.start);
         out.push(cur);
         cur = null;
       }
