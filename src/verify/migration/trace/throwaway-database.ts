@@ -59,6 +59,7 @@ export async function createThrowawayDatabase(serverUrl: string, useTemplate: bo
           return;
         } catch (e) {
           if (!/being accessed by other users|source database/.test((e as Error).message)) throw e;
+          process.stderr.write(`trace: cannot copy ${named} as a template (${(e as Error).message}); starting from an empty database: give --schema\n`);
         }
       }
       await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
