@@ -35,7 +35,7 @@ async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Prom
  * Creates the database. With `template` true and a URL naming a database, copies it as a template
  * (its tables are then emptied: the trace generates its own rows); otherwise an empty database.
  */
-export async function createThrowawayDatabase(serverUrl: string, useTemplate: boolean): Promise<ThrowawayDatabase> {
+export async function createThrowawayDatabase(serverUrl: string, useTemplate: boolean, log: (text: string) => void): Promise<ThrowawayDatabase> {
   let url: URL;
   try {
     url = new URL(serverUrl);
@@ -59,14 +59,16 @@ export async function createThrowawayDatabase(serverUrl: string, useTemplate: bo
           return;
         } catch (e) {
           if (!/being accessed by other users|source database/.test((e as Error).message)) throw e;
-          process.stderr.write(`trace: cannot copy ${named} as a template (${(e as Error).message}); starting from an empty database: give --schema\n`);
+          log(`trace: cannot copy ${named} as a template (${(e as Error).message}); starting from an empty database: give --schema`);
         }
       }
       await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
     });
   } catch (e) {
     if (e instanceof CliError) throw e;
-    throw new CliError(EXIT.USAGE, `--database: cannot create a throwaway database: ${(e as Error).message}`);
+    const code = (e as { code?: string }).code;
+    const unreachable = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || /timeout/i.test((e as Error).message);
+    throw new CliError(unreachable ? EXIT.UNREACHABLE : EXIT.USAGE, `--database: cannot create a throwaway database: ${(e as Error).message}`);
   }
   const own = new URL(url);
   own.pathname = `/${name}`;

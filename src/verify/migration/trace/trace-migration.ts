@@ -174,7 +174,7 @@ async function populate(c: pg.Client, sizes: Record<string, number>, log: (t: st
 }
 
 export async function traceMigration(o: TraceOptions): Promise<DynamicResult> {
-  const db = await createThrowawayDatabase(o.url, o.schema.length === 0);
+  const db = await createThrowawayDatabase(o.url, o.schema.length === 0, o.log);
   o.log(`trace: throwaway database ${db.name}${db.fromTemplate ? ' (schema from the named database)' : ''}`);
   const clients: pg.Client[] = [];
   let workload: Workload | null = null;
