@@ -94,6 +94,18 @@ describe('migration rules (table)', () => {
   });
 });
 
+describe('statement positions', () => {
+  test('line and column of the first token, past comments (nested block comments too) and multibyte text', () => {
+    const sql = "-- é\n/* a /* b */ c */ SELECT 'ü';\n\n\t-- shipgate:allow irreversible-drop: archived\n  DROP TABLE ü;";
+    const st = parseMigration(sql, 'p.sql');
+    assert.deepEqual(st.map((s) => [s.line, s.column, s.kind, s.text]), [[2, 19, 'SelectStmt', "SELECT 'ü'"], [5, 3, 'DropStmt', 'DROP TABLE ü']]);
+    assert.deepEqual(st[1].allow, { 'irreversible-drop': 'archived' });
+  });
+  test('a syntax error after multibyte text names the right column', () => {
+    assert.throws(() => parseMigration("SELECT 'ééé';\nSELECT 'ü' FROM WHERE;", 'e.sql'), (e: Error) => /^e\.sql:2:17: syntax error at or near "WHERE"/.test(e.message));
+  });
+});
+
 describe('lock modes (PostgreSQL table 13.2)', () => {
   test('conflicts are symmetric', () => {
     for (const a of LOCK_MODES) for (const b of LOCK_MODES) assert.equal(conflicts(a, b), conflicts(b, a), `${a} ${b}`);

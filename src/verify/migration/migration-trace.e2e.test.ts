@@ -114,6 +114,17 @@ describe('verify migration --database (real PostgreSQL)', async () => {
     assert.deepEqual([...lock.blockedQueries].sort(), ['insert', 'select', 'update']);
   });
 
+  test('bad --table-sizes inside the trace: exit 2, and the database is dropped', { skip: !available && 'PostgreSQL not reachable' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-trace-'));
+    writeFileSync(join(dir, 'sizes.json'), '{"nope": 10}');
+    const r = await run([join(testdata, 'corpus', '02-index-create.safe.sql'), '--schema', join(testdata, 'schema.sql'), '--table-sizes', join(dir, 'sizes.json'), '--database', PG_ADMIN_URL], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no table nope in the traced schema/);
+    const name = /throwaway database (shipgate_verify_[0-9a-f]+)/.exec(r.err)![1];
+    seen.push(name);
+    assert.deepEqual(await databasesLike(name), []);
+  });
+
   test('Ctrl-C (SIGINT) during a trace drops the throwaway database', { skip: !available && 'PostgreSQL not reachable' }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-trace-'));
     writeFileSync(join(dir, 'slow.sql'), "SET lock_timeout = '1s';\nSELECT pg_sleep(60);\n");

@@ -51,7 +51,13 @@ class Positions {
     return this.bytes.subarray(startByte, endByte).toString('utf8');
   }
   lineColumn(byteOffset: number): { line: number; column: number } {
-    const before = this.slice(0, byteOffset);
+    return this.lineColumnOfText(this.slice(0, byteOffset));
+  }
+  /** For error positions, which libpg-query gives as an index into the JavaScript string. */
+  lineColumnOfChar(charOffset: number): { line: number; column: number } {
+    return this.lineColumnOfText(this.text.slice(0, charOffset));
+  }
+  private lineColumnOfText(before: string): { line: number; column: number } {
     const lines = before.split('\n');
     return { line: lines.length, column: [...lines[lines.length - 1]].length + 1 };
   }
@@ -119,7 +125,8 @@ export function parseMigration(text: string, file: string): SqlStatement[] {
     tree = parser.parseSync(text);
   } catch (e) {
     const details = (e as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;
-    const at = details && details.cursorPosition >= 0 ? pos.lineColumn(details.cursorPosition) : { line: 1, column: 1 };
+    // statement locations are UTF-8 byte offsets, but the error position is a string index
+    const at = details && details.cursorPosition >= 0 ? pos.lineColumnOfChar(details.cursorPosition) : { line: 1, column: 1 };
     const message = details?.message ?? (e as Error).message;
     throw new InputError(`${file}:${at.line}:${at.column}: ${message}`, [{ path: 'sql', message, file, line: at.line, column: at.column }]);
   }
