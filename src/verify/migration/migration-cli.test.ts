@@ -99,6 +99,17 @@ describe('shipgate verify migration: output and input errors', () => {
     assert.equal(r.code, 1);
   });
 
+  for (const [file, rule] of [
+    ['02-index-create.safe.sql', 'concurrently-in-transaction'],
+    ['44-locks-split.safe.sql', 'locks-held-in-transaction'],
+  ] as const) {
+    test(`--in-transaction: the tool's wrapping transaction counts (${file})`, async () => {
+      const r = await run([`corpus/${file}`, '--schema', 'schema.sql', '--in-transaction', '-o', 'json']);
+      assert.equal(r.code, 1);
+      assert.deepEqual(JSON.parse(r.out).findings.map((f: { rule: string }) => f.rule), [rule]);
+    });
+  }
+
   test('a syntax error exits 2 naming file:line:column', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-mig-'));
     writeFileSync(join(dir, 'bad.sql'), "SET lock_timeout = '1s';\nALTER TABLE t\n  ADD COLUMN x int DEFALT 1;\n");

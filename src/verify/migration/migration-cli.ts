@@ -21,6 +21,7 @@ interface Options {
   tableSizes?: string;
   lockTimeout: string;
   schema?: string;
+  inTransaction?: boolean;
   output: string;
 }
 
@@ -48,6 +49,7 @@ export function migrationCommands(verify: Command, cli: CliContext): void {
     .option('--table-sizes <file>', 'YAML or JSON {table: rows}: rows generated before the trace')
     .option('--lock-timeout <duration>', 'longest a statement may block traffic in the trace', '2s')
     .option('--schema <file>', 'SQL creating the schema the migration starts from (read by the rules, applied before the trace, never checked)')
+    .option('--in-transaction', 'the migration tool runs each file inside one transaction (Flyway, Rails, node-pg-migrate do by default)')
     .option('-o, --output <format>', FORMATS.join(' | '), 'table')
     .action(async (path: string, o: Options) => {
       const format = parseFormat(o.output, FORMATS);
@@ -61,11 +63,11 @@ export function migrationCommands(verify: Command, cli: CliContext): void {
         model.beginFile();
         for (const s of schema.statementsParsed) model.apply(s);
       }
-      const findings = files.flatMap((f) => checkStatements(f.statementsParsed, model));
+      const findings = files.flatMap((f) => checkStatements(f.statementsParsed, model, { inTransaction: o.inTransaction }));
       let dynamic = null;
       if (o.database) {
         const { traceMigration } = await import('./trace/trace-migration');
-        dynamic = await traceMigration({ url: o.database, schema: schema?.statementsParsed ?? [], files: files.map((f) => f.statementsParsed), tableSizes, lockTimeoutMs, log: (t) => cli.err(t) });
+        dynamic = await traceMigration({ url: o.database, schema: schema?.statementsParsed ?? [], files: files.map((f) => f.statementsParsed), inTransaction: o.inTransaction ?? false, tableSizes, lockTimeoutMs, log: (t) => cli.err(t) });
       }
       const result = buildResult(
         files.map(({ file, sha256, statements }) => ({ file, sha256, statements })),

@@ -280,11 +280,13 @@ function alterTableRules(s: SqlStatement, model: SchemaModel, emit: Emit): void 
 
 /**
  * Checks one file's statements. `model` holds the schema before the file and is updated as the
- * statements are read, so that the next file sees their effect.
+ * statements are read, so that the next file sees their effect. With `inTransaction`, the file
+ * runs inside one transaction (what Flyway, Rails and node-pg-migrate do by default).
  */
-export function checkStatements(statements: SqlStatement[], model: SchemaModel): Finding[] {
+export function checkStatements(statements: SqlStatement[], model: SchemaModel, options: { inTransaction?: boolean } = {}): Finding[] {
   model.beginFile();
-  const st: FileState = { inTransaction: false, sessionTimeout: false, localTimeout: false, txnLocks: [], txnReported: false, timeoutReported: false };
+  // inTransaction: the migration tool wraps the whole file in one transaction
+  const st: FileState = { inTransaction: options.inTransaction ?? false, sessionTimeout: false, localTimeout: false, txnLocks: [], txnReported: false, timeoutReported: false };
   const findings: Finding[] = [];
   for (const s of statements) {
     const emit: Emit = (rule, f) => {

@@ -25,6 +25,8 @@ export interface TraceOptions {
   schema: SqlStatement[];
   /** The migration files, in order. */
   files: SqlStatement[][];
+  /** Each file runs inside one transaction, as the migration tool would run it. */
+  inTransaction?: boolean;
   tableSizes: Record<string, number>;
   lockTimeoutMs: number;
   /** statement_timeout of workload queries, in milliseconds (default: a quarter of the lock timeout, 100 to 1000). */
@@ -44,7 +46,12 @@ const isBegin = (s: SqlStatement) => s.kind === 'TransactionStmt' && (s.node.kin
 const isEnd = (s: SqlStatement) => s.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(s.node.kind);
 
 /** Groups a file into units: an explicit BEGIN … COMMIT block, or one statement. */
-export function transactionUnits(statements: SqlStatement[]): { explicit: boolean; statements: SqlStatement[] }[] {
+export function transactionUnits(statements: SqlStatement[], wrapped = false): { explicit: boolean; statements: SqlStatement[] }[] {
+  if (wrapped && statements.length > 0) {
+    const at = statements[0];
+    const control = (kind: string, text: string): SqlStatement => ({ ...at, index: -1, text, kind: 'TransactionStmt', node: { kind }, allow: {} });
+    return [{ explicit: true, statements: [control('TRANS_STMT_BEGIN', 'BEGIN'), ...statements, control('TRANS_STMT_COMMIT', 'COMMIT')] }];
+  }
   const units: { explicit: boolean; statements: SqlStatement[] }[] = [];
   let open: SqlStatement[] | null = null;
   for (const s of statements) {
@@ -197,7 +204,7 @@ export async function traceMigration(o: TraceOptions): Promise<DynamicResult> {
     const tracer = new Tracer(mig, observer);
     await tracer.init();
     for (const file of o.files) {
-      for (const unit of transactionUnits(file)) {
+      for (const unit of transactionUnits(file, o.inTransaction)) {
         await tracer.runUnit(unit);
         if (tracer.stopped) break;
       }
