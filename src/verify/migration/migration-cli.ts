@@ -43,7 +43,7 @@ export function renderMigrationResult(r: MigrationResult): string {
 export function migrationCommands(verify: Command, cli: CliContext): void {
   verify
     .command('migration')
-    .description('lock safety of a SQL migration: PostgreSQL parser rules, and with --database a trace on a throwaway copy under load; exit 0 safe, 1 unsafe, 2 bad input')
+    .description('lock safety of a SQL migration: PostgreSQL parser rules, and with --database a trace on a throwaway copy under load; exit 0 safe, 1 unsafe, 2 bad input, 3 --database unreachable')
     .argument('<path>', 'a .sql file, or a folder whose .sql files run in name order')
     .option('--database <url>', 'postgres://… server to trace on: a throwaway database is created (from the named database as template, else from --schema and the earlier files) and always dropped')
     .option('--table-sizes <file>', 'YAML or JSON {table: rows}: rows generated before the trace')
