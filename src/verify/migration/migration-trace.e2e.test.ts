@@ -77,7 +77,10 @@ describe('verify migration --database (real PostgreSQL)', async () => {
       assert.equal(r.code, want.verdict === 'safe' ? 0 : 1);
       assert.ok(dyn.workload.queries > 0, 'the workload ran');
       const errors = dyn.statements.filter((s) => s.error);
-      if (want.rules.includes('concurrently-in-transaction')) assert.match(errors[0]?.error ?? '', /cannot run inside a transaction block/);
+      if (want.rules.includes('concurrently-in-transaction')) {
+        assert.match(errors[0]?.error ?? '', /cannot run inside a transaction block/);
+        assert.deepEqual(dyn.findings.map((f) => [f.rule, f.line]), [['dynamic-statement-failed', errors[0].line]]);
+      }
       else assert.deepEqual(errors, []);
       const expectRewrite = want.rules.some((x) => REWRITE_RULES.includes(x));
       assert.equal(dyn.statements.some((s) => s.rewritten.length > 0), expectRewrite, JSON.stringify(dyn.statements.map((s) => [s.line, s.rewritten])));

@@ -15,6 +15,7 @@ export const RULE_IDS = [
   'missing-lock-timeout',
   'locks-held-in-transaction',
   'dynamic-blocking',
+  'dynamic-statement-failed',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -43,6 +44,7 @@ export const RULES: Record<RuleId, RuleInfo> = {
   'missing-lock-timeout': { id: 'missing-lock-timeout', title: 'Lock taken without lock_timeout set', severity: 'error' },
   'locks-held-in-transaction': { id: 'locks-held-in-transaction', title: 'Several lock-taking statements in one transaction', severity: 'error' },
   'dynamic-blocking': { id: 'dynamic-blocking', title: 'Traffic blocked longer than --lock-timeout in the trace', severity: 'error' },
+  'dynamic-statement-failed': { id: 'dynamic-statement-failed', title: 'A statement failed in the trace', severity: 'error' },
 };
 
 /** Path of the rules page in the repository; each rule's section anchor is its id. */

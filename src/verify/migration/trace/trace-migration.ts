@@ -238,6 +238,24 @@ export async function traceMigration(o: TraceOptions): Promise<DynamicResult> {
         });
       }
     });
+    const failed = tracer.traced.find((t) => t.error);
+    if (failed)
+      findings.push({
+        rule: 'dynamic-statement-failed',
+        severity: RULES['dynamic-statement-failed'].severity,
+        file: failed.file,
+        line: failed.line,
+        column: failed.column,
+        statement: failed.statement,
+        relation: null,
+        lockMode: null,
+        blocks: 'nothing',
+        message: `PostgreSQL refused this statement in the trace (${failed.error}): the migration stops here, half applied unless the file is one transaction; later statements were not traced`,
+        safeRewrite: 'fix the statement for this schema and data (see the error), or split the file so that what must run alone runs alone',
+        docs: ruleDocs('dynamic-statement-failed'),
+        irreversible: false,
+        allowed: null,
+      });
     const qs = workload.queries;
     return { database: db.name, tableRows, workload: { connections: workload.connections, statementTimeoutMs: workloadTimeoutMs, queries: qs.length, timeouts: qs.filter((q) => q.timedOut).length }, statements: tracer.traced, findings };
   } finally {
