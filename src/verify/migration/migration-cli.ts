@@ -57,7 +57,7 @@ export function migrationCommands(verify: Command, cli: CliContext): void {
       const tableSizes = o.tableSizes ? parseTableSizes(readText(cli, o.tableSizes), o.tableSizes) : {};
       await loadSqlParser();
       const schema = o.schema ? readMigrationFile(cli.path(o.schema), o.schema) : null;
-      const files = readMigrationPath(cli.path(path), path, cli.io.cwd);
+      const files = readMigrationPath(cli.path(path), path);
       const model = new SchemaModel();
       if (schema) {
         model.beginFile();

@@ -36,7 +36,7 @@ export function readMigrationFile(absolute: string, shown: string): MigrationFil
 }
 
 /** The files named by `typed` (a file or a folder), resolved against `cwd`; parse errors are InputErrors naming file:line:column. */
-export function readMigrationPath(absolute: string, typed: string, cwd: string): MigrationFile[] {
+export function readMigrationPath(absolute: string, typed: string): MigrationFile[] {
   let isDir: boolean;
   try {
     isDir = statSync(absolute).isDirectory();
@@ -46,5 +46,6 @@ export function readMigrationPath(absolute: string, typed: string, cwd: string):
   if (!isDir) return [readMigrationFile(absolute, typed)];
   const files = sqlFilesUnder(absolute);
   if (files.length === 0) throw new CliError(EXIT.USAGE, `${typed}: no .sql files`);
-  return files.map((f) => readMigrationFile(f, relative(cwd, f) || f));
+  // named as the user typed the folder, so findings point where they look
+  return files.map((f) => readMigrationFile(f, join(typed, relative(absolute, f))));
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +115,21 @@ describe('verify migration --database (real PostgreSQL)', async () => {
     const lock = result.dynamic!.statements.find((s) => s.line === 3)!;
     assert.ok(lock.blockedMs >= 500 && lock.blockedMs < 5000, `blocked ${lock.blockedMs} ms`);
     assert.deepEqual([...lock.blockedQueries].sort(), ['insert', 'select', 'update']);
+  });
+
+  test('a folder is traced file by file: a table an earlier file creates gets its rows before the next file', { skip: !available && 'PostgreSQL not reachable' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-trace-'));
+    mkdirSync(join(dir, 'm'));
+    writeFileSync(join(dir, 'm', '001_create.sql'), 'CREATE TABLE t (id bigint, code varchar(10));\n');
+    writeFileSync(join(dir, 'm', '002_change.sql'), "SET lock_timeout = '1s';\nALTER TABLE t ALTER COLUMN code TYPE varchar(40);\nALTER TABLE t ALTER COLUMN id TYPE integer;\n");
+    writeFileSync(join(dir, 'sizes.yaml'), 't: 300\n');
+    const r = await run(['m', '--table-sizes', 'sizes.yaml', '--database', PG_ADMIN_URL, '-o', 'json'], dir);
+    const result = JSON.parse(r.out) as MigrationResult;
+    seen.push(result.dynamic!.database);
+    assert.deepEqual(result.dynamic!.tableRows, { t: 300 });
+    assert.deepEqual(result.dynamic!.statements.map((s) => [s.file, s.line, s.rewritten]), [['m/001_create.sql', 1, []], ['m/002_change.sql', 1, []], ['m/002_change.sql', 2, []], ['m/002_change.sql', 3, ['t']]]);
+    assert.deepEqual(result.findings.map((f) => `${f.file}:${f.line} ${f.rule}`), ['m/002_change.sql:3 column-type-rewrite']);
+    assert.ok(result.dynamic!.workload.queries > 0);
   });
 
   test('bad --table-sizes inside the trace: exit 2, and the database is dropped', { skip: !available && 'PostgreSQL not reachable' }, async () => {

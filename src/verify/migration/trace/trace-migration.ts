@@ -10,6 +10,7 @@ import { InputError } from '../../../core/errors';
 import { blocksOf, lockModeSql, strongest, type LockMode } from '../lock-modes';
 import type { Finding } from '../finding';
 import { ruleDocs, RULES } from '../rule-catalog';
+import { relationName } from '../schema-model';
 import type { SqlStatement } from '../sql-statements';
 import { blockedPerStatement, type StatementWindow } from './blocking-attribution';
 import { insertSql } from './row-values';
@@ -162,23 +163,39 @@ async function connect(url: string, name: string): Promise<pg.Client> {
   return c;
 }
 
-async function populate(c: pg.Client, sizes: Record<string, number>, log: (t: string) => void): Promise<Record<string, number>> {
-  const tables = await userTables(c);
-  const done: Record<string, number> = {};
+/** Names of the tables the migration files create (CREATE TABLE), as the rules name them. */
+function createdByFiles(files: SqlStatement[][]): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) for (const s of f) if (s.kind === 'CreateStmt') out.add(relationName(s.node.relation));
+  return out;
+}
+
+/**
+ * Generates rows for the sized tables that exist now and have none yet. Tables a migration file
+ * creates get theirs before the next file runs, so a folder is traced as it would run in
+ * production: each file on the schema the earlier ones left, with data.
+ */
+async function populate(c: pg.Client, sizes: Record<string, number>, done: Record<string, number>, log: (t: string) => void): Promise<WorkloadTable[]> {
+  const tables = (await userTables(c)).filter((t) => t.name in sizes && !(t.name in done));
+  if (tables.length === 0) return [];
   // rows of equally sized tables reference each other by number; foreign keys are not checked while loading
   await c.query('SET session_replication_role = replica').catch(() => {});
-  for (const [name, rows] of Object.entries(sizes)) {
-    const t = tables.find((x) => x.name === name);
-    if (!t) throw new InputError(`--table-sizes: no table ${name} in the traced schema`, [{ path: name, message: 'unknown table' }]);
-    const sql = insertSql(t.sql, await tableColumns(c, t.oid), `generate_series(1, ${rows}) g`);
-    if (sql && rows > 0) await c.query(sql);
-    done[name] = rows;
+  const added: WorkloadTable[] = [];
+  for (const t of tables) {
+    const columns = await tableColumns(c, t.oid);
+    const sql = insertSql(t.sql, columns, `generate_series(1, ${sizes[t.name]}) g`);
+    if (sql && sizes[t.name] > 0) await c.query(sql);
+    done[t.name] = sizes[t.name];
+    added.push({ name: t.name, sql: t.sql, columns });
   }
   await c.query('RESET session_replication_role').catch(() => {});
-  await c.query('ANALYZE');
-  log(`trace: generated rows ${Object.entries(done).map(([t, n]) => `${t}=${n}`).join(', ') || '(none)'}`);
-  return done;
+  await c.query(`ANALYZE ${tables.map((t) => t.sql).join(', ')}`);
+  log(`trace: generated rows ${tables.map((t) => `${t.name}=${sizes[t.name]}`).join(', ')}`);
+  return added;
 }
+
+/** The workload loops over at most this many tables, so each is hit often enough to notice a block. */
+const MAX_WORKLOAD_TABLES = 16;
 
 export async function traceMigration(o: TraceOptions): Promise<DynamicResult> {
   const db = await createThrowawayDatabase(o.url, o.schema.length === 0, o.log);
@@ -194,9 +211,14 @@ export async function traceMigration(o: TraceOptions): Promise<DynamicResult> {
       if (tables.length) await mig.query(`TRUNCATE ${tables.map((t) => t.sql).join(', ')} CASCADE`);
     }
     for (const s of o.schema) await mig.query(s.text);
-    const tableRows = await populate(mig, o.tableSizes, o.log);
+    const existing = new Set((await userTables(mig)).map((t) => t.name));
+    const created = createdByFiles(o.files);
+    for (const name of Object.keys(o.tableSizes))
+      if (!existing.has(name) && !created.has(name)) throw new InputError(`--table-sizes: no table ${name} in the traced schema`, [{ path: name, message: 'unknown table' }]);
+    const tableRows: Record<string, number> = {};
+    await populate(mig, o.tableSizes, tableRows, o.log);
     const tables: WorkloadTable[] = [];
-    for (const t of (await userTables(mig)).slice(0, 16)) tables.push({ name: t.name, sql: t.sql, columns: await tableColumns(mig, t.oid) });
+    for (const t of (await userTables(mig)).slice(0, MAX_WORKLOAD_TABLES)) tables.push({ name: t.name, sql: t.sql, columns: await tableColumns(mig, t.oid) });
     const workloadTimeoutMs = o.workloadTimeoutMs ?? Math.min(1000, Math.max(100, o.lockTimeoutMs / 4));
     workload = new Workload(db.url, tables, workloadTimeoutMs);
     await workload.start();
@@ -209,6 +231,7 @@ export async function traceMigration(o: TraceOptions): Promise<DynamicResult> {
         if (tracer.stopped) break;
       }
       if (tracer.stopped) break;
+      workload.addTables((await populate(mig, o.tableSizes, tableRows, o.log)).slice(0, MAX_WORKLOAD_TABLES));
     }
     await sleep(150);
     await workload.stop();

@@ -52,7 +52,7 @@ export class Workload {
 
   constructor(
     private readonly url: string,
-    private readonly tables: WorkloadTable[],
+    private readonly tables: WorkloadTable[] = [],
     /** statement_timeout of each workload query, in milliseconds. */
     readonly statementTimeoutMs: number,
     /** Pause between a worker's queries, in milliseconds. */
@@ -63,8 +63,12 @@ export class Workload {
     return KINDS.length;
   }
 
+  /** Tables that appear during the trace (created by an earlier migration file) join the loops. */
+  addTables(tables: WorkloadTable[]): void {
+    for (const t of tables) if (!this.tables.some((x) => x.name === t.name)) this.tables.push(t);
+  }
+
   async start(): Promise<void> {
-    if (this.tables.length === 0) return;
     for (let i = 0; i < KINDS.length + 1; i++) {
       const c = new pg.Client({ connectionString: this.url, application_name: i < KINDS.length ? `shipgate-workload-${KINDS[i]}` : 'shipgate-workload-watch' });
       c.on('error', () => {});
@@ -81,10 +85,10 @@ export class Workload {
     const c = this.clients[worker];
     let n = worker;
     while (this.running) {
-      const t = this.tables[n++ % this.tables.length];
-      const sql = querySql(kind, t, this.seq++);
+      const t = this.tables.length ? this.tables[n++ % this.tables.length] : null;
+      const sql = t ? querySql(kind, t, this.seq++) : null;
       if (sql) {
-        const rec: WorkloadQuery = { worker, kind, table: t.name, start: performance.now(), end: 0, ok: true, timedOut: false, blocked: false };
+        const rec: WorkloadQuery = { worker, kind, table: t!.name, start: performance.now(), end: 0, ok: true, timedOut: false, blocked: false };
         this.current[worker] = rec;
         try {
           await c.query(sql);
