@@ -153,7 +153,7 @@ describe('verify migration --database (real PostgreSQL)', async () => {
       child.stderr.on('data', (d: Buffer) => {
         err += d.toString();
         const m = /throwaway database (shipgate_verify_[0-9a-f]+)/.exec(err);
-        if (m && /generated rows/.test(err)) {
+        if (m && /statements under a workload/.test(err)) {
           clearTimeout(timer);
           resolve(m[1]);
         }

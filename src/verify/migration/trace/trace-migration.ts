@@ -222,6 +222,7 @@ export async function traceMigration(o: TraceOptions): Promise<DynamicResult> {
     const workloadTimeoutMs = o.workloadTimeoutMs ?? Math.min(1000, Math.max(100, o.lockTimeoutMs / 4));
     workload = new Workload(db.url, tables, workloadTimeoutMs);
     await workload.start();
+    o.log(`trace: ${o.files.reduce((n, f) => n + f.length, 0)} statements under a workload of ${workload.connections} connections`);
     await sleep(150);
     const tracer = new Tracer(mig, observer);
     await tracer.init();
