@@ -4,10 +4,15 @@
  */
 import { z } from 'zod';
 import { InputError } from '../core/errors';
+import { sha256 } from '../core/ids';
 import { buildReport } from './openapi/openapi-report';
 import { diffRelease } from './openapi/openapi-diff';
 import { readOpenapi } from './openapi/openapi-document';
 import { parsePact } from './pact/pact-file';
+import { buildResult } from './migration/migration-result';
+import { checkStatements } from './migration/migration-rules';
+import { SchemaModel } from './migration/schema-model';
+import { loadSqlParser, parseMigration } from './migration/sql-statements';
 import { applyGate } from './scan/scan-gate';
 import { DEFAULT_SCAN_POLICY, SCAN_POLICY_KIND, scanPolicySpecSchema } from './scan/scan-policy';
 import { readReport } from './scan/scan-reports';
@@ -119,4 +124,48 @@ export const pactVerifier: Verifier<z.infer<typeof pactInput>> = {
   },
 };
 
-export const VERIFIERS: Verifier[] = [openapiVerifier, scanVerifier, pactVerifier] as Verifier[];
+const migrationInput = z.strictObject({
+  /** The migration's .sql files in the order they run. */
+  files: z.array(namedText).min(1).max(500),
+  /** SQL creating the schema the migration starts from (read by the rules, never checked). */
+  schema: namedText.optional(),
+  inTransaction: z.boolean().default(false),
+  lockTimeoutMs: z.number().int().min(1).max(3_600_000).default(2000),
+});
+
+/**
+ * The static lock check, run here on the files received (the PostgreSQL parser as WASM, loaded
+ * once). The dynamic trace needs a database next to the pipeline and is not run by the server.
+ */
+export const migrationVerifier: Verifier<z.infer<typeof migrationInput>> = {
+  kind: 'migration',
+  input: migrationInput,
+  texts: (i) => Object.fromEntries([...i.files.map((f) => [`file:${f.name}`, f.text]), ...(i.schema ? [[`schema:${i.schema.name}`, i.schema.text]] : [])]),
+  async run(i) {
+    await loadSqlParser();
+    const model = new SchemaModel();
+    if (i.schema) {
+      model.beginFile();
+      for (const s of parseMigration(i.schema.text, i.schema.name)) model.apply(s);
+    }
+    const parsed = i.files.map((f) => ({ file: f.name, statements: parseMigration(f.text, f.name) }));
+    const findings = parsed.flatMap((f) => checkStatements(f.statements, model, { inTransaction: i.inTransaction }));
+    const result = buildResult(
+      i.files.map((f, n) => ({ file: f.name, sha256: sha256(f.text), statements: parsed[n].statements.length })),
+      findings,
+      i.lockTimeoutMs,
+      null,
+    );
+    const failing = result.findings.filter((f) => f.severity === 'error' && !f.allowed);
+    return {
+      verdict: result.verdict === 'safe' ? 'pass' : 'fail',
+      irreversible: result.irreversible,
+      summary:
+        (result.verdict === 'safe' ? `safe: ${result.files.length} file(s), ${result.findings.length} finding(s) none blocking` : `unsafe: ${[...new Set(failing.map((f) => f.rule))].join(', ')}`) +
+        (result.irreversible ? '; irreversible (a DROP): two approvers required' : ''),
+      result,
+    };
+  },
+};
+
+export const VERIFIERS: Verifier[] = [migrationVerifier, openapiVerifier, scanVerifier, pactVerifier] as Verifier[];

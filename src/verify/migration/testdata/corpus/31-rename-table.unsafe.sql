@@ -1,0 +1,2 @@
+SET lock_timeout = '2s';
+ALTER TABLE audit_log RENAME TO audit_entries;
