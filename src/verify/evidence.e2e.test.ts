@@ -24,6 +24,10 @@ writeFileSync(join(dir, 'v1.json'), api({ '/orders': { get: ok }, '/orders/{id}'
 writeFileSync(join(dir, 'clean.sarif'), JSON.stringify({ version: '2.1.0', $schema: 'https://json.schemastore.org/sarif-2.1.0.json', runs: [{ tool: { driver: { name: 'semgrep' } }, results: [] }] }));
 copyFileSync(join(import.meta.dirname, 'scan', 'testdata', 'trivy.json'), join(dir, 'trivy.json'));
 copyFileSync(join(FIXTURES, 'pact', 'foo-bar.json'), join(dir, 'foo-bar.json'));
+const corpus = join(import.meta.dirname, 'migration', 'testdata');
+copyFileSync(join(corpus, 'schema.sql'), join(dir, 'schema.sql'));
+copyFileSync(join(corpus, 'corpus', '01-index-create.unsafe.sql'), join(dir, 'index.unsafe.sql'));
+copyFileSync(join(corpus, 'corpus', '34-drop-column.allowed.safe.sql'), join(dir, 'drop-column.sql'));
 
 interface Evidence {
   id: string;
@@ -116,6 +120,26 @@ for (const store of await testStores()) {
       const check = await cli(['verify', 'evidence', 'check', '--service', 'shop', '--version', 'v1', '--artifact', 'shop-1b.tgz', '--require', 'scan', '-o', 'json']);
       assert.equal(check.code, 1);
       assert.equal(JSON.parse(check.stdout).problems[0].problem, 'missing');
+    });
+
+    test('migration evidence: the server parses the files and applies the rules; a DROP needs two approvers', async () => {
+      const unsafe = await cli(['verify', 'migration', 'index.unsafe.sql', '--schema', 'schema.sql', '--service', 'shop', '--version', 'v5']);
+      assert.equal(unsafe.code, 1, unsafe.stderr);
+      const [bad] = await evidence('&kind=migration&version=v5');
+      assert.equal(bad.verdict, 'fail');
+      assert.match(bad.summary, /unsafe: .*index-without-concurrently/);
+      assert.deepEqual(Object.keys(bad.inputs).sort(), ['file:index.unsafe.sql', 'schema:schema.sql']);
+      // Safe (the drop is allowed with a reason) but irreversible: the release needs two approvers, whatever the change type.
+      const drop = await cli(['verify', 'migration', 'drop-column.sql', '--schema', 'schema.sql', '--service', 'shop', '--version', 'v5', '-o', 'json']);
+      assert.equal(drop.code, 0, drop.stderr);
+      assert.equal(JSON.parse(drop.stdout).irreversible, true);
+      const [rec] = await evidence('&kind=migration&version=v5');
+      assert.equal(rec.verdict, 'pass');
+      assert.match(rec.summary, /irreversible \(a DROP\): two approvers required/);
+      for (const args of [['openapi', 'v0.json', 'v1.json'], ['scan', 'clean.sarif']]) assert.equal((await cli(['verify', ...args, '--service', 'shop', '--version', 'v5'])).code, 0);
+      const rel = await cli(['release', 'shop', '--version', 'v5']);
+      assert.equal(rel.code, 2, rel.stdout);
+      assert.match(rel.stderr, /found an irreversible change \(migration vev_[0-9a-f]{20}: .*\); it needs two approvers other than the author/);
     });
 
     test('pact: replayed against the real provider, reported, and checked to cover every interaction', async () => {

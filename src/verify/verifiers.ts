@@ -131,6 +131,11 @@ const migrationInput = z.strictObject({
   schema: namedText.optional(),
   inTransaction: z.boolean().default(false),
   lockTimeoutMs: z.number().int().min(1).max(3_600_000).default(2000),
+  /**
+   * The trace the CLI ran on its database, as it reported it. It can only make the verdict
+   * stricter: a blocking statement it found fails the evidence; a pass is never taken from it.
+   */
+  dynamic: z.looseObject({ findings: z.array(z.looseObject({ rule: z.string(), severity: z.string(), allowed: z.string().nullable().optional() })).max(10_000) }).nullable().default(null),
 });
 
 /**
@@ -156,14 +161,16 @@ export const migrationVerifier: Verifier<z.infer<typeof migrationInput>> = {
       i.lockTimeoutMs,
       null,
     );
-    const failing = result.findings.filter((f) => f.severity === 'error' && !f.allowed);
+    const traced = (i.dynamic?.findings ?? []).filter((f) => f.severity === 'error' && !f.allowed);
+    const failing = [...result.findings.filter((f) => f.severity === 'error' && !f.allowed), ...traced].map((f) => f.rule);
+    const safe = result.verdict === 'safe' && traced.length === 0;
     return {
-      verdict: result.verdict === 'safe' ? 'pass' : 'fail',
+      verdict: safe ? 'pass' : 'fail',
       irreversible: result.irreversible,
       summary:
-        (result.verdict === 'safe' ? `safe: ${result.files.length} file(s), ${result.findings.length} finding(s) none blocking` : `unsafe: ${[...new Set(failing.map((f) => f.rule))].join(', ')}`) +
+        (safe ? `safe: ${result.files.length} file(s), ${result.findings.length} finding(s) none blocking` : `unsafe: ${[...new Set(failing)].join(', ')}${traced.length ? ' (reported by the trace)' : ''}`) +
         (result.irreversible ? '; irreversible (a DROP): two approvers required' : ''),
-      result,
+      result: { ...result, dynamic: i.dynamic, dynamicReported: i.dynamic !== null },
     };
   },
 };

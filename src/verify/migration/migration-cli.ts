@@ -1,6 +1,7 @@
 /** `shipgate verify migration FILE.sql|DIR`: lock-safety of a schema migration, statically and, with --database, traced on a throwaway copy. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { recordEvidence, withEvidenceOptions, type EvidenceOptions } from '../evidence-cli';
 import { parseFormat, type CliContext } from '../../cli/context';
 import { CliError, EXIT } from '../../cli/exit-codes';
 import { renderTable } from '../../cli/table';
@@ -41,7 +42,7 @@ export function renderMigrationResult(r: MigrationResult): string {
 }
 
 export function migrationCommands(verify: Command, cli: CliContext): void {
-  verify
+  withEvidenceOptions(verify
     .command('migration')
     .description('lock safety of a SQL migration: PostgreSQL parser rules, and with --database a trace on a throwaway copy under load; exit 0 safe, 1 unsafe, 2 bad input, 3 --database unreachable')
     .argument('<path>', 'a .sql file, or a folder whose .sql files run in name order')
@@ -50,8 +51,8 @@ export function migrationCommands(verify: Command, cli: CliContext): void {
     .option('--lock-timeout <duration>', 'longest a statement may block traffic in the trace', '2s')
     .option('--schema <file>', 'SQL creating the schema the migration starts from (read by the rules, applied before the trace, never checked)')
     .option('--in-transaction', 'the migration tool runs each file inside one transaction (Flyway, Rails, node-pg-migrate do by default)')
-    .option('-o, --output <format>', FORMATS.join(' | '), 'table')
-    .action(async (path: string, o: Options) => {
+    .option('-o, --output <format>', FORMATS.join(' | '), 'table'))
+    .action(async (path: string, o: Options & EvidenceOptions) => {
       const format = parseFormat(o.output, FORMATS);
       const lockTimeoutMs = requireDurationMs(o.lockTimeout, '--lock-timeout');
       const tableSizes = o.tableSizes ? parseTableSizes(readText(cli, o.tableSizes), o.tableSizes) : {};
@@ -78,6 +79,14 @@ export function migrationCommands(verify: Command, cli: CliContext): void {
       if (format === 'json') cli.out(JSON.stringify(result, null, 2));
       else if (format === 'sarif') cli.out(JSON.stringify(toSarif(result), null, 2));
       else cli.out(renderMigrationResult(result));
+      // The server parses the files again and applies the same rules; the trace stays here.
+      await recordEvidence(cli, 'migration', o, {
+        files: files.map((f) => ({ name: f.file, text: f.text })),
+        ...(schema ? { schema: { name: schema.file, text: schema.text } } : {}),
+        inTransaction: o.inTransaction ?? false,
+        lockTimeoutMs,
+        dynamic,
+      });
       cli.fail(result.verdict === 'safe' ? EXIT.OK : EXIT.NO);
     });
 }

@@ -8,6 +8,8 @@ import { parseMigration, type SqlStatement } from './sql-statements';
 
 export interface MigrationFile extends CheckedFile {
   statementsParsed: SqlStatement[];
+  /** The file as read (sent to the server when the result is recorded as evidence). */
+  text: string;
 }
 
 function sqlFilesUnder(dir: string): string[] {
@@ -31,8 +33,9 @@ export function readMigrationFile(absolute: string, shown: string): MigrationFil
   } catch (e) {
     throw new CliError(EXIT.USAGE, `cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const statementsParsed = parseMigration(bytes.toString('utf8'), shown);
-  return { file: shown, sha256: createHash('sha256').update(bytes).digest('hex'), statements: statementsParsed.length, statementsParsed };
+  const text = bytes.toString('utf8');
+  const statementsParsed = parseMigration(text, shown);
+  return { file: shown, sha256: createHash('sha256').update(bytes).digest('hex'), statements: statementsParsed.length, statementsParsed, text };
 }
 
 /** The files named by `typed` (a file or a folder), resolved against `cwd`; parse errors are InputErrors naming file:line:column. */
