@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/** One finding of an INPUT_INVALID error: where (`body.files[0].content`, or a file and line) and what to do. */
+export const issueSchema = z.looseObject({
+  path: z.string(),
+  message: z.string(),
+  file: z.string().optional(),
+  line: z.number().optional(),
+  column: z.number().optional(),
+});
+
+/**
+ * The body of every error response, as src/api/errors.ts and the not-found handler write it.
+ * `details` varies with the code (docs/errors.md): `issues[]` for INPUT_INVALID, `rule` for
+ * refusals, `retryAfterSeconds` for RATE_LIMITED, null when there is nothing more to say.
+ */
+export const errorSchema = z.object({
+  code: z.string().describe('stable code, listed in docs/errors.md'),
+  message: z.string().describe('for people: what went wrong and what to do next'),
+  details: z.unknown().describe('per code: { issues[] } for INPUT_INVALID, { rule } for refusals, { retryAfterSeconds } for RATE_LIMITED, or null'),
+});
+
+/** An error status a route may answer with. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
+
+/** Statuses a request body can add: over BODY_LIMIT_BYTES (413), a content type with no parser (415). */
+export const BODY_ERRORS = [413, 415] as const satisfies readonly ErrorStatus[];
+
+function responses(codes: readonly ErrorStatus[]): Record<ErrorStatus, typeof errorSchema> {
+  return Object.fromEntries(codes.map((c) => [c, errorSchema])) as Record<ErrorStatus, typeof errorSchema>;
+}
+
+/**
+ * Error responses of a route behind a token, plus `extra` (404 when it names something, 409 when
+ * state can refuse, BODY_ERRORS when it takes a body). Every such route may answer 400 (a NUL
+ * character anywhere, a bad parameter), 401 (no or bad token), 403 (the role may not), 429 (too
+ * many failed token checks from the address) and 500 (a bug, with the request id).
+ */
+export function errorResponses(...extra: ErrorStatus[]): Record<ErrorStatus, typeof errorSchema> {
+  return responses([400, 401, 403, 429, 500, ...extra]);
+}
+
+/** Error responses of a public route (no token): 400 (a NUL character in the query) and 500, plus `extra`. */
+export function publicErrorResponses(...extra: ErrorStatus[]): Record<ErrorStatus, typeof errorSchema> {
+  return responses([400, 500, ...extra]);
+}
+
+/**
+ * A response that is not JSON (text, NDJSON, YAML, HTML, an event stream), described by its media
+ * type. Fastify serialises only JSON bodies, so `schema` documents the body and checks nothing.
+ */
+export function textResponse(mediaType: string, description: string, schema: z.ZodType = z.string()) {
+  return { description, content: { [mediaType]: { schema } } };
+}
