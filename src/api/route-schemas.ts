@@ -49,6 +49,6 @@ export function publicErrorResponses(...extra: ErrorStatus[]): Record<ErrorStatu
  * A response that is not JSON (text, NDJSON, YAML, HTML, an event stream), described by its media
  * type. Fastify serialises only JSON bodies, so `schema` documents the body and checks nothing.
  */
-export function textResponse(mediaType: string, description: string, schema: z.ZodType = z.string()) {
-  return { description, content: { [mediaType]: { schema } } };
+export function textResponse(mediaType: string, description: string, schema: z.ZodType = z.string(), ...otherMediaTypes: string[]) {
+  return { description, content: Object.fromEntries([mediaType, ...otherMediaTypes].map((t) => [t, { schema }])) };
 }
