@@ -26,8 +26,22 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 
 /** Statuses a request body can add: over BODY_LIMIT_BYTES (413), a content type with no parser (415). */
 export const BODY_ERRORS = [413, 415] as const satisfies readonly ErrorStatus[];
 
+/** What each error status means, as the document says it (docs/errors.md has every code). */
+const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
+  400: 'INPUT_INVALID: bad input, a NUL character anywhere included; details.issues names each field',
+  401: 'UNAUTHENTICATED: no token, or a malformed, unknown or revoked one',
+  403: "NOT_ALLOWED or a refusal code: the token's role may not, or a policy rule refuses (details.rule)",
+  404: 'NOT_FOUND: what the path names does not exist',
+  409: 'CONFLICT: the action does not fit the current state',
+  413: 'PAYLOAD_TOO_LARGE: the body is over 16 MiB',
+  415: 'UNSUPPORTED_MEDIA_TYPE: send application/json',
+  429: 'RATE_LIMITED: too many failed token checks from this address; Retry-After says when to try again',
+  500: 'INTERNAL: a bug; the message carries the request id to find in the server log',
+  503: 'not ready',
+};
+
 function responses(codes: readonly ErrorStatus[]): Record<ErrorStatus, typeof errorSchema> {
-  return Object.fromEntries(codes.map((c) => [c, errorSchema])) as Record<ErrorStatus, typeof errorSchema>;
+  return Object.fromEntries(codes.map((c) => [c, errorSchema.describe(ERROR_DESCRIPTIONS[c])])) as Record<ErrorStatus, typeof errorSchema>;
 }
 
 /**

@@ -134,8 +134,8 @@ export function sdkRoutes(base: FastifyInstance, ctx: ServerContext, service: Fl
     ofrep.removeContentTypeParser('application/json');
     ofrep.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-    const ofrepEnv = (req: FastifyRequest, reply: FastifyReply, key: string | undefined) => {
-      const env = requestEnvironment(req, (req.query as { env?: string }).env);
+    const ofrepEnv = (req: FastifyRequest & { query: z.infer<typeof envQuery> }, reply: FastifyReply, key: string | undefined) => {
+      const env = requestEnvironment(req, req.query.env);
       if (!env) {
         void reply.status(400).send({ ...(key ? { key } : {}), errorCode: 'INVALID_CONTEXT', errorDetails: 'no environment: use an sdk token bound to one, or ?env=' });
       }
