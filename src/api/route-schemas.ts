@@ -20,6 +20,12 @@ export const errorSchema = z.object({
   details: z.unknown().describe('per code: { issues[] } for INPUT_INVALID, { rule } for refusals, { retryAfterSeconds } for RATE_LIMITED, or null'),
 });
 
+/**
+ * A measured figure that may be NaN or infinite (no data yet): JSON writes those as null, which
+ * z.number() would refuse with a 500, so they are nulled first and documented as number or null.
+ */
+export const figure = z.preprocess((v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), z.number().nullable());
+
 /** An error status a route may answer with. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
 

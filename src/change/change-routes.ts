@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { BODY_ERRORS, errorResponses } from '../api/route-schemas';
+import { BODY_ERRORS, errorResponses, figure } from '../api/route-schemas';
 import type { ServerContext } from '../core/capability';
 import { resourceName } from '../core/kinds';
 import { InputError } from '../core/errors';
@@ -89,7 +89,7 @@ const changeRequestShape = {
   riskInput: z.unknown(),
   requirements: z.unknown().describe('the approvals required, or null'),
   reviewReasons: z.array(z.string()),
-  budgetRemainingAtImplement: z.number().nullable(),
+  budgetRemainingAtImplement: figure,
   reviewOverdue: z.boolean(),
 };
 const approvalRow = z.object({
@@ -112,7 +112,7 @@ const changeView = z.object({
   reviewDueAtMs: z.number().nullable(),
 });
 const changeListItem = z.object(changeRequestShape);
-const doraMetric = z.object({ value: z.number().nullable(), unit: z.string(), band: z.enum(['elite', 'high', 'medium', 'low']).nullable(), note: z.string().optional() });
+const doraMetric = z.object({ value: figure, unit: z.string(), band: z.enum(['elite', 'high', 'medium', 'low']).nullable(), note: z.string().optional() });
 const doraReportSchema = z.object({
   fromMs: z.number(),
   toMs: z.number(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { BODY_ERRORS, errorResponses } from '../api/route-schemas';
+import { BODY_ERRORS, errorResponses, figure } from '../api/route-schemas';
 import type { ServerContext } from '../core/capability';
 import { HOOKS } from '../core/hooks';
 import { NotFoundError } from '../core/errors';
@@ -84,9 +84,9 @@ const statusSchema = z.object({
       role: z.enum(['stable', 'canary']),
       weightPercent: z.number().nullable(),
       instances: z.object({ ready: z.number(), desired: z.number(), restarts: z.number(), failed: z.boolean() }),
-      requestsPerSecond: z.number().nullable(),
-      errorRate: z.number().nullable(),
-      p99Ms: z.number().nullable(),
+      requestsPerSecond: figure,
+      errorRate: figure,
+      p99Ms: figure,
     }),
   ),
   traffic: z.array(z.object({ version: z.string(), weightPercent: z.number() })).nullable().describe("the route's split as stored, if the traffic router can tell"),
