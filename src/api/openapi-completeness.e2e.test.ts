@@ -67,6 +67,17 @@ describe('OpenAPI document completeness', () => {
     assert.deepEqual(Object.keys(EXEMPT).filter((k) => !keys.has(k)), []);
   });
 
+  test('streams and text bodies say their media type, not JSON', async () => {
+    const doc = (await (await s.fetch('/api/v1/openapi.json', { token: null })).json()) as { paths: Record<string, Record<string, Operation>> };
+    const mediaTypes = (path: string, method = 'get') => Object.keys(doc.paths[path]?.[method]?.responses?.['200']?.content ?? {});
+    assert.deepEqual(mediaTypes('/api/v1/sdk/flags/stream'), ['text/event-stream']);
+    assert.deepEqual(mediaTypes('/api/v1/router/watch'), ['text/event-stream']);
+    assert.deepEqual(mediaTypes('/metrics'), ['text/plain']);
+    assert.deepEqual(mediaTypes('/'), ['text/html']);
+    assert.deepEqual(mediaTypes('/api/v1/analysis/runs/{id}/export'), ['application/x-ndjson']);
+    assert.deepEqual(mediaTypes('/api/v1/graph/export'), ['text/vnd.graphviz', 'text/plain']);
+  });
+
   test('error responses describe the one error body', async () => {
     const doc = (await (await s.fetch('/api/v1/openapi.json', { token: null })).json()) as { paths: Record<string, Record<string, Operation>> };
     const schema = doc.paths['/api/v1/kinds']?.get?.responses?.['401']?.content?.['application/json']?.schema as { properties?: Record<string, unknown> } | undefined;
