@@ -7,12 +7,21 @@ function isMediaResponse(r: unknown): r is { description?: string; content: Reco
   return typeof r === 'object' && r !== null && !(r instanceof z.ZodType) && 'content' in r;
 }
 
+/** A route's `handlerBody` (fastify-types.ts) documented as its body, which Fastify never saw. */
+function withHandlerBody(input: TransformInput): TransformInput {
+  const schema = input.schema as (Record<string, unknown> & { handlerBody?: unknown }) | undefined;
+  if (!schema?.handlerBody) return input;
+  const { handlerBody, ...rest } = schema;
+  return { ...input, schema: { ...rest, body: handlerBody } } as TransformInput;
+}
+
 /**
  * jsonSchemaTransform, plus responses described by media type (textResponse in route-schemas.ts:
  * `/metrics`, NDJSON and YAML exports, event streams, the console page), which the zod transform
  * refuses because it expects a zod schema per status code.
  */
-export function openApiTransform(input: TransformInput): ReturnType<typeof jsonSchemaTransform> {
+export function openApiTransform(given: TransformInput): ReturnType<typeof jsonSchemaTransform> {
+  const input = withHandlerBody(given);
   const response = input.schema?.response as Record<string, unknown> | undefined;
   if (!response || !Object.values(response).some(isMediaResponse)) return jsonSchemaTransform(input);
   const json: Record<string, unknown> = {};

@@ -110,7 +110,7 @@ export function flagRoutes(base: FastifyInstance, ctx: ServerContext, service: F
   });
 
   const stateRoute = (action: 'kill' | 'enable' | 'disable', roles: Array<'oncall' | 'deployer'>) =>
-    app.post(`/api/v1/flags/:ref/${action}`, { schema: { params: refParams, tags, response: { 200: stateResult, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles } } }, async (req) => {
+    app.post(`/api/v1/flags/:ref/${action}`, { schema: { params: refParams, handlerBody: envBody, tags, response: { 200: stateResult, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles } } }, async (req) => {
       const { ref } = req.params;
       const body = parseInput(envBody, req.body);
       // Switching a flag on in production gives users something new: it asks the gate first.
@@ -123,7 +123,7 @@ export function flagRoutes(base: FastifyInstance, ctx: ServerContext, service: F
   stateRoute('enable', ['deployer']);
   stateRoute('disable', ['deployer']);
 
-  app.post('/api/v1/flags/:ref/schedules', { schema: { params: refParams, tags, response: { 201: flagSchedule, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
+  app.post('/api/v1/flags/:ref/schedules', { schema: { params: refParams, handlerBody: scheduleBody, tags, response: { 201: flagSchedule, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
     const { ref } = req.params;
     const body = parseInput(scheduleBody, req.body);
     if (body.action === 'percentage' && body.percentage === undefined) {
@@ -152,7 +152,7 @@ export function flagRoutes(base: FastifyInstance, ctx: ServerContext, service: F
     };
   });
 
-  app.post('/api/v1/flags/:ref/rollouts', { schema: { params: refParams, tags, response: { 201: flagRolloutRun, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
+  app.post('/api/v1/flags/:ref/rollouts', { schema: { params: refParams, handlerBody: rolloutBody, tags, response: { 201: flagRolloutRun, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
     const { ref } = req.params;
     const body = parseInput(rolloutBody, req.body);
     const issues = body.steps.flatMap((s, i) => (i > 0 && s <= body.steps[i - 1] ? [{ path: `steps[${i}]`, message: `steps must rise: ${body.steps[i - 1]} then ${s}` }] : []));

@@ -26,6 +26,8 @@ const countsBody = z.strictObject({
 const ofrepError = z.object({ key: z.string().optional(), errorCode: z.string(), errorDetails: z.string().optional() });
 const ofrepSuccessSchema = z.object({ key: z.string(), value: z.unknown(), reason: z.string(), variant: z.string().optional(), metadata: z.object({ environment: z.string() }) });
 // OFREP errors first: a success has no errorCode, an error has no reason.
+/** What OFREP callers send; read as text by ofrepContext, so malformed JSON gets OFREP's PARSE_ERROR. */
+const ofrepBody = z.object({ context: z.record(z.string(), z.unknown()).optional().describe('the evaluation context: targetingKey and attributes') });
 /** Not modified: the entity tag matches If-None-Match; no body. */
 const notModified = { 304: z.void().describe('not modified: the entity tag matches If-None-Match; no body') };
 const ofrepErrors = { ...errorResponses(...BODY_ERRORS), 400: z.union([ofrepError, errorSchema]), 404: z.union([ofrepError, errorSchema]) };
@@ -142,7 +144,7 @@ export function sdkRoutes(base: FastifyInstance, ctx: ServerContext, service: Fl
       return env;
     };
 
-    ofrep.post('/ofrep/v1/evaluate/flags/:key', { schema: { params: z.object({ key: z.string().min(1).max(255) }), querystring: envQuery, tags: ['ofrep'], response: { 200: ofrepSuccessSchema, ...ofrepErrors } }, config: access }, async (req, reply) => {
+    ofrep.post('/ofrep/v1/evaluate/flags/:key', { schema: { params: z.object({ key: z.string().min(1).max(255) }), querystring: envQuery, handlerBody: ofrepBody, tags: ['ofrep'], response: { 200: ofrepSuccessSchema, ...ofrepErrors } }, config: access }, async (req, reply) => {
       const { key } = req.params;
       const env = ofrepEnv(req, reply, key);
       if (!env) return reply;
@@ -156,7 +158,7 @@ export function sdkRoutes(base: FastifyInstance, ctx: ServerContext, service: Fl
       return ofrepSuccess(r, env);
     });
 
-    ofrep.post('/ofrep/v1/evaluate/flags', { schema: { querystring: envQuery, tags: ['ofrep'], response: { 200: z.object({ flags: z.array(z.union([ofrepError, ofrepSuccessSchema])) }), ...notModified, ...ofrepErrors } }, config: access }, async (req, reply) => {
+    ofrep.post('/ofrep/v1/evaluate/flags', { schema: { querystring: envQuery, handlerBody: ofrepBody, tags: ['ofrep'], response: { 200: z.object({ flags: z.array(z.union([ofrepError, ofrepSuccessSchema])) }), ...notModified, ...ofrepErrors } }, config: access }, async (req, reply) => {
       const env = ofrepEnv(req, reply, undefined);
       if (!env) return reply;
       const parsed = ofrepContext(req.body);
@@ -241,7 +243,7 @@ export function sdkRoutes(base: FastifyInstance, ctx: ServerContext, service: Fl
     heartbeat.unref();
   });
 
-  app.post('/api/v1/sdk/evaluations', { schema: { tags: ['flags'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(...BODY_ERRORS) } }, config: { access: { roles: ['sdk', 'deployer'] } } }, async (req, reply) => {
+  app.post('/api/v1/sdk/evaluations', { schema: { handlerBody: countsBody, tags: ['flags'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(...BODY_ERRORS) } }, config: { access: { roles: ['sdk', 'deployer'] } } }, async (req, reply) => {
     const body = parseInput(countsBody, req.body);
     const env = requireEnvironment(req, body.environment);
     await service.recordCounts(body.counts.map((c) => ({ ...c, environment: env })));

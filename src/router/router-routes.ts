@@ -146,7 +146,7 @@ export function routerRoutes(base: FastifyInstance, ctx: ServerContext, hub: () 
 
   // Router buckets are what canary analysis and router-based SLOs judge: only a router's token
   // (role `router`, or admin) may push them, never a deployer whose own release is being judged.
-  app.post('/api/v1/router/stats', { schema: { tags: ['router'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(409, ...BODY_ERRORS) } }, config: { access: { roles: ['router'] } } }, async (req, reply) => {
+  app.post('/api/v1/router/stats', { schema: { handlerBody: statsBody, tags: ['router'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(409, ...BODY_ERRORS) } }, config: { access: { roles: ['router'] } } }, async (req, reply) => {
     const body = parseInput(statsBody, req.body);
     const metrics = ctx.services.get<MetricsService>(HOOKS.metrics);
     if (!metrics) throw new ConflictError('this server has no metrics service to store router stats');
