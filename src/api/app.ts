@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { serializerCompiler, validatorCompiler, jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import './fastify-types';
@@ -8,6 +9,8 @@ import { allows, READ_ROLES, type Access } from '../auth/roles';
 import { InputError, NotAllowedError, UnauthenticatedError } from '../core/errors';
 import type { Capability, ServerContext } from '../core/capability';
 import { errorHandler } from './errors';
+import { openApiTransform } from './openapi-transform';
+import { publicErrorResponses, textResponse } from './route-schemas';
 
 /** A route as registered, with who may call it (for the access matrix test and `shipgate help api`). */
 export interface RouteInfo {
@@ -95,24 +98,29 @@ export async function buildApp(ctx: ServerContext, capabilities: Capability[], o
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
   });
 
   const pub = { config: { access: 'public' as const } };
-  app.get('/healthz', pub, async () => ({ status: 'ok' }));
-  app.get('/readyz', pub, async (_req, reply) => {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['server'];
+  typed.get('/healthz', { ...pub, schema: { tags, response: { 200: z.object({ status: z.literal('ok') }), ...publicErrorResponses() } } }, async () => ({ status: 'ok' as const }));
+  const readiness = z.object({ status: z.enum(['ready', 'not ready']) });
+  typed.get('/readyz', { ...pub, schema: { tags, response: { 200: readiness, ...publicErrorResponses(), 503: readiness } } }, async (_req, reply) => {
     try {
       await ctx.db.selectFrom('resources').select('name').limit(1).execute();
-      return { status: 'ready' };
+      return { status: 'ready' as const };
     } catch {
-      return reply.status(503).send({ status: 'not ready' });
+      return reply.status(503).send({ status: 'not ready' as const });
     }
   });
-  app.get('/metrics', pub, async (_req, reply) => {
+  typed.get('/metrics', { ...pub, schema: { tags, response: { 200: textResponse('text/plain', 'Prometheus text exposition format'), ...publicErrorResponses() } } }, async (_req, reply) => {
     reply.header('content-type', ctx.metrics.contentType);
     return ctx.metrics.metrics();
   });
-  app.get('/api/v1/openapi.json', { ...pub, schema: { hide: true } }, async () => app.swagger());
+  // The document's top level; its paths are every route's schemas, checked by openapi-completeness.e2e.test.ts.
+  const openApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
+  typed.get('/api/v1/openapi.json', { ...pub, schema: { tags, response: { 200: openApiDocument, ...publicErrorResponses() } } }, async () => app.swagger() as z.input<typeof openApiDocument>);
 
   for (const cap of capabilities) {
     if (!cap.routes) continue;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { errorResponses, textResponse } from '../api/route-schemas';
 import type { ServerContext } from '../core/capability';
 import { resourceName } from '../core/kinds';
 import { InputError } from '../core/errors';
@@ -24,36 +26,37 @@ const exportQuery = z.object({ format: z.enum(EXPORT_FORMATS).default('dot') });
 const EXPORT_CONTENT_TYPE = { dot: 'text/vnd.graphviz; charset=utf-8', mermaid: 'text/plain; charset=utf-8' } as const;
 
 /** Read-only analyses of the service catalog's dependency graph. */
-export function graphRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function graphRoutes(base: FastifyInstance, ctx: ServerContext): void {
+  const app = base.withTypeProvider<ZodTypeProvider>();
   const catalog = new CatalogReader(ctx.resources);
   const tags = ['graph'];
 
-  app.get('/api/v1/graph/spof', { schema: { querystring: envQuery, tags, response: { 200: spofReportSchema } } }, async (req) => {
-    const { env } = req.query as z.infer<typeof envQuery>;
+  app.get('/api/v1/graph/spof', { schema: { querystring: envQuery, tags, response: { 200: spofReportSchema, ...errorResponses(404) } } }, async (req) => {
+    const { env } = req.query;
     const environment = env ? await catalog.environment(env) : undefined;
     return findSinglePointsOfFailure(buildGraph(await catalog.services()), environment);
   });
 
-  app.get('/api/v1/graph/blast-radius/:service', { schema: { params: serviceParams, tags, response: { 200: blastRadiusSchema } } }, async (req) => {
-    const { service } = req.params as z.infer<typeof serviceParams>;
+  app.get('/api/v1/graph/blast-radius/:service', { schema: { params: serviceParams, tags, response: { 200: blastRadiusSchema, ...errorResponses(404) } } }, async (req) => {
+    const { service } = req.params;
     return blastRadius(buildGraph(await catalog.services()), service);
   });
 
-  app.get('/api/v1/graph/availability/:service', { schema: { params: serviceParams, querystring: envQuery, tags, response: { 200: availabilityReportSchema } } }, async (req) => {
-    const { service } = req.params as z.infer<typeof serviceParams>;
-    const { env } = req.query as z.infer<typeof envQuery>;
+  app.get('/api/v1/graph/availability/:service', { schema: { params: serviceParams, querystring: envQuery, tags, response: { 200: availabilityReportSchema, ...errorResponses(404) } } }, async (req) => {
+    const { service } = req.params;
+    const { env } = req.query;
     const environment = env ? await catalog.environment(env) : undefined;
     return compositeAvailability(buildGraph(await catalog.services()), service, environment);
   });
 
-  app.get('/api/v1/graph/drift', { schema: { querystring: driftQuery, tags, response: { 200: driftReportSchema } } }, async (req) => {
-    const names = parseEnvList((req.query as z.infer<typeof driftQuery>).envs);
+  app.get('/api/v1/graph/drift', { schema: { querystring: driftQuery, tags, response: { 200: driftReportSchema, ...errorResponses(404) } } }, async (req) => {
+    const names = parseEnvList(req.query.envs);
     const environments = names ? await Promise.all(names.map((n) => catalog.environment(n))) : await catalog.environments();
     return findDrift(environments);
   });
 
-  app.get('/api/v1/graph/export', { schema: { querystring: exportQuery, tags } }, async (req, reply) => {
-    const { format } = req.query as z.infer<typeof exportQuery>;
+  app.get('/api/v1/graph/export', { schema: { querystring: exportQuery, tags, response: { 200: textResponse('text/vnd.graphviz', 'the graph as dot, or as mermaid (text/plain) with format=mermaid', z.string(), 'text/plain'), ...errorResponses() } } }, async (req, reply) => {
+    const { format } = req.query;
     const text = exportGraph(buildGraph(await catalog.services()), format);
     return reply.type(EXPORT_CONTENT_TYPE[format]).send(text);
   });

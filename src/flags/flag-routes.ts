@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { BODY_ERRORS, errorResponses } from '../api/route-schemas';
 import type { ServerContext } from '../core/capability';
 import { InputError } from '../core/errors';
 import { parseInput } from '../core/kinds';
@@ -33,18 +35,69 @@ const rolloutBody = z.strictObject({
   analysis: z.string().min(1).max(253),
 });
 
+const flagSummary = {
+  name: z.string(),
+  key: z.string(),
+  type: z.string(),
+  valueType: z.string(),
+  environment: z.string(),
+  enabled: z.boolean().describe('effective: the state override, else the manifest'),
+  killed: z.boolean(),
+  killedAtMs: z.number().nullable(),
+  percentage: z.number().nullable(),
+  rules: z.number().int(),
+  evaluations: z.number(),
+  updatedAtMs: z.number(),
+};
+const flagSchedule = z.object({
+  id: z.string(),
+  flag: z.string(),
+  environment: z.string(),
+  atMs: z.number(),
+  action: z.enum(['enable', 'disable', 'percentage']),
+  percentage: z.number().nullable(),
+  status: z.enum(['pending', 'done', 'cancelled']),
+  createdBy: z.string(),
+  createdAtMs: z.number(),
+  doneAtMs: z.number().nullable(),
+});
+const evaluationCount = z.object({ flag: z.string(), environment: z.string(), variant: z.string(), count: z.number(), firstAtMs: z.number(), lastAtMs: z.number() });
+const flagRolloutRun = z.object({
+  id: z.string(),
+  flag: z.string(),
+  key: z.string(),
+  environment: z.string(),
+  steps: z.array(z.number()),
+  stepIndex: z.number().int(),
+  intervalMs: z.number(),
+  template: z.string(),
+  status: z.string(),
+  stepStartedMs: z.number(),
+  judgedUntilMs: z.number(),
+  judgeState: z.unknown().describe("the current step's judge state, serialised"),
+  reason: z.string(),
+  createdBy: z.string(),
+  createdMs: z.number(),
+  updatedMs: z.number(),
+  changeId: z.string().nullable(),
+});
+// The manifest's envelope; its spec is the FeatureFlag kind's, passed through.
+const flagManifest = z.object({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string() }), spec: z.unknown() });
+const stateResult = z.object({ flag: z.string(), environment: z.string(), enabled: z.boolean().nullable(), killedAtMs: z.number().nullable(), updatedAtMs: z.number() });
+
 /** Operator routes: list, show, kill, enable, disable, schedule, stale report. */
-export function flagRoutes(app: FastifyInstance, ctx: ServerContext, service: FlagService, rollouts: FlagRolloutService): void {
+export function flagRoutes(base: FastifyInstance, ctx: ServerContext, service: FlagService, rollouts: FlagRolloutService): void {
+  const app = base.withTypeProvider<ZodTypeProvider>();
   const tags = ['flags'];
 
-  app.get('/api/v1/flags', { schema: { querystring: envQuery, tags } }, async (req) => {
-    const { env } = req.query as z.infer<typeof envQuery>;
+  app.get('/api/v1/flags', { schema: { querystring: envQuery, tags, response: { 200: z.object({ environment: z.string(), items: z.array(z.object(flagSummary)) }), ...errorResponses() } } }, async (req) => {
+    const { env } = req.query;
     return { environment: env, items: await service.list(env) };
   });
 
-  app.get('/api/v1/flags/:ref', { schema: { params: refParams, querystring: envQuery, tags } }, async (req) => {
-    const { ref } = req.params as z.infer<typeof refParams>;
-    const { env } = req.query as z.infer<typeof envQuery>;
+  app.get('/api/v1/flags/:ref', { schema: { params: refParams, querystring: envQuery, tags, response: { 200: z.object({ ...flagSummary, manifest: flagManifest, schedules: z.array(flagSchedule), evaluations: z.array(evaluationCount) }), ...errorResponses(404) } } }, async (req) => {
+    const { ref } = req.params;
+    const { env } = req.query;
     const stored = await service.find(ref);
     const name = stored.manifest.metadata.name;
     const summary = (await service.list(env)).find((s) => s.name === name)!;
@@ -57,8 +110,8 @@ export function flagRoutes(app: FastifyInstance, ctx: ServerContext, service: Fl
   });
 
   const stateRoute = (action: 'kill' | 'enable' | 'disable', roles: Array<'oncall' | 'deployer'>) =>
-    app.post(`/api/v1/flags/:ref/${action}`, { schema: { params: refParams, tags }, config: { access: { roles } } }, async (req) => {
-      const { ref } = req.params as z.infer<typeof refParams>;
+    app.post(`/api/v1/flags/:ref/${action}`, { schema: { params: refParams, handlerBody: envBody, tags, response: { 200: stateResult, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles } } }, async (req) => {
+      const { ref } = req.params;
       const body = parseInput(envBody, req.body);
       // Switching a flag on in production gives users something new: it asks the gate first.
       const auth = action === 'enable' ? await service.authorize(ref, body.env, 'flag.enable', 'enable', req.principal!) : undefined;
@@ -70,8 +123,8 @@ export function flagRoutes(app: FastifyInstance, ctx: ServerContext, service: Fl
   stateRoute('enable', ['deployer']);
   stateRoute('disable', ['deployer']);
 
-  app.post('/api/v1/flags/:ref/schedules', { schema: { params: refParams, tags }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
-    const { ref } = req.params as z.infer<typeof refParams>;
+  app.post('/api/v1/flags/:ref/schedules', { schema: { params: refParams, handlerBody: scheduleBody, tags, response: { 201: flagSchedule, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
+    const { ref } = req.params;
     const body = parseInput(scheduleBody, req.body);
     if (body.action === 'percentage' && body.percentage === undefined) {
       throw new InputError('a percentage change needs a percentage', [{ path: 'percentage', message: 'required when action is "percentage"' }]);
@@ -81,15 +134,15 @@ export function flagRoutes(app: FastifyInstance, ctx: ServerContext, service: Fl
     return reply.status(201).send(s);
   });
 
-  app.get('/api/v1/flags/:ref/schedules', { schema: { params: refParams, querystring: envQuery, tags } }, async (req) => {
-    const { ref } = req.params as z.infer<typeof refParams>;
-    const { env } = req.query as z.infer<typeof envQuery>;
+  app.get('/api/v1/flags/:ref/schedules', { schema: { params: refParams, querystring: envQuery, tags, response: { 200: z.object({ items: z.array(flagSchedule) }), ...errorResponses(404) } } }, async (req) => {
+    const { ref } = req.params;
+    const { env } = req.query;
     const stored = await service.find(ref);
     return { items: await service.store.schedules({ flag: stored.manifest.metadata.name, environment: env }) };
   });
 
-  app.get('/api/v1/flag-reports/stale', { schema: { querystring: staleQuery, tags } }, async (req) => {
-    const q = req.query as z.infer<typeof staleQuery>;
+  app.get('/api/v1/flag-reports/stale', { schema: { querystring: staleQuery, tags, response: { 200: z.object({ environment: z.string(), items: z.array(z.object({ name: z.string(), key: z.string(), type: z.string(), ageDays: z.number(), reasons: z.array(z.enum(['past-expected-lifetime', 'fully-rolled-out', 'never-evaluated'])) })) }), ...errorResponses() } } }, async (req) => {
+    const q = req.query;
     return {
       environment: q.env,
       items: await service.stale(q.env, {
@@ -99,8 +152,8 @@ export function flagRoutes(app: FastifyInstance, ctx: ServerContext, service: Fl
     };
   });
 
-  app.post('/api/v1/flags/:ref/rollouts', { schema: { params: refParams, tags }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
-    const { ref } = req.params as z.infer<typeof refParams>;
+  app.post('/api/v1/flags/:ref/rollouts', { schema: { params: refParams, handlerBody: rolloutBody, tags, response: { 201: flagRolloutRun, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer'] } } }, async (req, reply) => {
+    const { ref } = req.params;
     const body = parseInput(rolloutBody, req.body);
     const issues = body.steps.flatMap((s, i) => (i > 0 && s <= body.steps[i - 1] ? [{ path: `steps[${i}]`, message: `steps must rise: ${body.steps[i - 1]} then ${s}` }] : []));
     const intervalMs = parseDurationMs(body.interval);
@@ -110,9 +163,9 @@ export function flagRoutes(app: FastifyInstance, ctx: ServerContext, service: Fl
     return reply.status(201).send(run);
   });
 
-  app.get('/api/v1/flags/:ref/rollouts', { schema: { params: refParams, querystring: envQuery, tags } }, async (req) => {
-    const { ref } = req.params as z.infer<typeof refParams>;
-    const { env } = req.query as z.infer<typeof envQuery>;
+  app.get('/api/v1/flags/:ref/rollouts', { schema: { params: refParams, querystring: envQuery, tags, response: { 200: z.object({ items: z.array(flagRolloutRun) }), ...errorResponses(404) } } }, async (req) => {
+    const { ref } = req.params;
+    const { env } = req.query;
     const stored = await service.find(ref);
     return { items: await rollouts.store.list({ flag: stored.manifest.metadata.name, environment: env }) };
   });

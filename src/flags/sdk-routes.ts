@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { BODY_ERRORS, errorResponses, errorSchema, textResponse } from '../api/route-schemas';
 import type { ServerContext } from '../core/capability';
 import { InputError, NotAllowedError } from '../core/errors';
 import { canonicalJson, sha256 } from '../core/ids';
@@ -18,6 +20,34 @@ const countsBody = z.strictObject({
   counts: z
     .array(z.strictObject({ flag: z.string().min(1).max(255), variant: z.string().min(1).max(255), count: z.number().int().min(1).max(1e12) }))
     .max(10_000),
+});
+
+/** OFREP's own error body (refusals before the handler, such as a bad token, use errorSchema). */
+const ofrepError = z.object({ key: z.string().optional(), errorCode: z.string(), errorDetails: z.string().optional() });
+const ofrepSuccessSchema = z.object({ key: z.string(), value: z.unknown(), reason: z.string(), variant: z.string().optional(), metadata: z.object({ environment: z.string() }) });
+// OFREP errors first: a success has no errorCode, an error has no reason.
+/** What OFREP callers send; read as text by ofrepContext, so malformed JSON gets OFREP's PARSE_ERROR. */
+const ofrepBody = z.object({ context: z.record(z.string(), z.unknown()).optional().describe('the evaluation context: targetingKey and attributes') });
+/** Not modified: the entity tag matches If-None-Match; no body. */
+const notModified = { 304: z.void().describe('not modified: the entity tag matches If-None-Match; no body') };
+const ofrepErrors = { ...errorResponses(...BODY_ERRORS), 400: z.union([ofrepError, errorSchema]), 404: z.union([ofrepError, errorSchema]) };
+// The configuration SDKs evaluate, exact to each flag's top level (the same object the stream sends):
+// variants, rules and segments' constraints are the flag model's (flag-model.ts), passed through.
+const flagConfigSchema = z.object({
+  environment: z.string(),
+  flags: z.array(
+    z.object({
+      key: z.string(),
+      type: z.string(),
+      valueType: z.string(),
+      variants: z.record(z.string(), z.unknown()),
+      defaultVariant: z.string(),
+      serve: z.unknown().optional(),
+      prerequisites: z.array(z.unknown()),
+      environment: z.unknown().describe('this environment: enabled and rules'),
+    }),
+  ),
+  segments: z.record(z.string(), z.object({ constraints: z.array(z.unknown()) })),
 });
 
 /**
@@ -95,25 +125,27 @@ function ofrepContext(body: unknown): { context?: Record<string, unknown>; error
  * What SDKs call: OFREP single and bulk evaluation, the configuration (ETag) and its event stream
  * (server-sent events, resumable with Last-Event-ID), and batched evaluation counts.
  */
-export function sdkRoutes(app: FastifyInstance, ctx: ServerContext, service: FlagService): void {
+export function sdkRoutes(base: FastifyInstance, ctx: ServerContext, service: FlagService): void {
+  const app = base.withTypeProvider<ZodTypeProvider>();
   const heartbeatMs = Number((ctx.config.options.flags as { heartbeatMs?: number } | undefined)?.heartbeatMs ?? 15_000);
   const access = { access: { roles: SDK_ROLES } };
 
   // OFREP answers malformed JSON with its own error shape, so this plugin reads bodies as text.
-  void app.register(async (ofrep) => {
+  void app.register(async (ofrepBase) => {
+    const ofrep = ofrepBase.withTypeProvider<ZodTypeProvider>();
     ofrep.removeContentTypeParser('application/json');
     ofrep.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-    const ofrepEnv = (req: FastifyRequest, reply: FastifyReply, key: string | undefined) => {
-      const env = requestEnvironment(req, (req.query as { env?: string }).env);
+    const ofrepEnv = (req: FastifyRequest & { query: z.infer<typeof envQuery> }, reply: FastifyReply, key: string | undefined) => {
+      const env = requestEnvironment(req, req.query.env);
       if (!env) {
         void reply.status(400).send({ ...(key ? { key } : {}), errorCode: 'INVALID_CONTEXT', errorDetails: 'no environment: use an sdk token bound to one, or ?env=' });
       }
       return env;
     };
 
-    ofrep.post('/ofrep/v1/evaluate/flags/:key', { schema: { params: z.object({ key: z.string().min(1).max(255) }), querystring: envQuery, tags: ['ofrep'] }, config: access }, async (req, reply) => {
-      const { key } = req.params as { key: string };
+    ofrep.post('/ofrep/v1/evaluate/flags/:key', { schema: { params: z.object({ key: z.string().min(1).max(255) }), querystring: envQuery, handlerBody: ofrepBody, tags: ['ofrep'], response: { 200: ofrepSuccessSchema, ...ofrepErrors } }, config: access }, async (req, reply) => {
+      const { key } = req.params;
       const env = ofrepEnv(req, reply, key);
       if (!env) return reply;
       const parsed = ofrepContext(req.body);
@@ -126,7 +158,7 @@ export function sdkRoutes(app: FastifyInstance, ctx: ServerContext, service: Fla
       return ofrepSuccess(r, env);
     });
 
-    ofrep.post('/ofrep/v1/evaluate/flags', { schema: { querystring: envQuery, tags: ['ofrep'] }, config: access }, async (req, reply) => {
+    ofrep.post('/ofrep/v1/evaluate/flags', { schema: { querystring: envQuery, handlerBody: ofrepBody, tags: ['ofrep'], response: { 200: z.object({ flags: z.array(z.union([ofrepError, ofrepSuccessSchema])) }), ...notModified, ...ofrepErrors } }, config: access }, async (req, reply) => {
       const env = ofrepEnv(req, reply, undefined);
       if (!env) return reply;
       const parsed = ofrepContext(req.body);
@@ -143,15 +175,15 @@ export function sdkRoutes(app: FastifyInstance, ctx: ServerContext, service: Fla
     });
   });
 
-  app.get('/api/v1/sdk/flags', { schema: { querystring: envQuery, tags: ['flags'] }, config: access }, async (req, reply) => {
-    const env = requireEnvironment(req, (req.query as z.infer<typeof envQuery>).env);
+  app.get('/api/v1/sdk/flags', { schema: { querystring: envQuery, tags: ['flags'], response: { 200: flagConfigSchema, ...notModified, ...errorResponses() } }, config: access }, async (req, reply) => {
+    const env = requireEnvironment(req, req.query.env);
     const v = await service.config(env);
     if (req.headers['if-none-match'] === v.etag) return reply.status(304).header('etag', v.etag).send();
     return reply.header('etag', v.etag).send(v.config);
   });
 
-  app.get('/api/v1/sdk/flags/stream', { schema: { querystring: envQuery, tags: ['flags'] }, config: access }, async (req, reply) => {
-    const env = requireEnvironment(req, (req.query as z.infer<typeof envQuery>).env);
+  app.get('/api/v1/sdk/flags/stream', { schema: { querystring: envQuery, tags: ['flags'], response: { 200: textResponse('text/event-stream', 'server-sent events: `config` events (id: the entity tag, data: the configuration), resumable with Last-Event-ID'), ...errorResponses() } }, config: access }, async (req, reply) => {
+    const env = requireEnvironment(req, req.query.env);
     const streams = sseStreams(ctx);
     // Refused with 429 past the per-token cap; freed when the response closes.
     const release = streams.acquire(req);
@@ -211,7 +243,7 @@ export function sdkRoutes(app: FastifyInstance, ctx: ServerContext, service: Fla
     heartbeat.unref();
   });
 
-  app.post('/api/v1/sdk/evaluations', { schema: { tags: ['flags'] }, config: { access: { roles: ['sdk', 'deployer'] } } }, async (req, reply) => {
+  app.post('/api/v1/sdk/evaluations', { schema: { handlerBody: countsBody, tags: ['flags'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(...BODY_ERRORS) } }, config: { access: { roles: ['sdk', 'deployer'] } } }, async (req, reply) => {
     const body = parseInput(countsBody, req.body);
     const env = requireEnvironment(req, body.environment);
     await service.recordCounts(body.counts.map((c) => ({ ...c, environment: env })));

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { BODY_ERRORS, errorResponses } from '../api/route-schemas';
 import type { Capability } from '../core/capability';
 import { HOOKS } from '../core/hooks';
 import { InputError, formatIssue, type Issue } from '../core/errors';
@@ -33,6 +35,16 @@ const windowQuery = z.object({
   to: z.coerce.number().int().nonnegative(),
 });
 
+const routerWindowSchema = z.object({
+  requests: z.number(),
+  errors: z.number().describe('5xx, connect errors and timeouts'),
+  counts: z.record(z.string(), z.number()).describe('requests per status class'),
+  latency: z.record(z.string(), z.number()).describe('histogram: requests per bucket upper bound, ms'),
+  errorRate: z.number().nullable(),
+  p50Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+});
+
 /** The builtin time series: router buckets and pushed points, with the push API and `shipgate push`. */
 export const metricsCapability: Capability = {
   name: 'metrics',
@@ -40,10 +52,11 @@ export const metricsCapability: Capability = {
   init(ctx) {
     ctx.services.provide(HOOKS.metrics, new SeriesStore(ctx.db));
   },
-  routes(app, ctx) {
+  routes(base, ctx) {
+    const app = base.withTypeProvider<ZodTypeProvider>();
     const store = () => ctx.services.get(HOOKS.metrics)!;
-    app.post('/api/v1/series', { schema: { body: pushBody, tags: ['metrics'] }, config: { access: { roles: ['metrics'] } } }, async (req) => {
-      const { points, issues } = toSeriesPoints((req.body as z.infer<typeof pushBody>).points);
+    app.post('/api/v1/series', { schema: { body: pushBody, tags: ['metrics'], response: { 200: z.object({ accepted: z.number().int().describe('points stored') }), ...errorResponses(...BODY_ERRORS) } }, config: { access: { roles: ['metrics'] } } }, async (req) => {
+      const { points, issues } = toSeriesPoints(req.body.points);
       if (issues.length) throw new InputError(`${issues.length} invalid point(s); nothing was stored`, issues.slice(0, 100));
       const counts = pushCounts(points);
       // One audit event per batch, with counts, in the transaction that stores the points.
@@ -59,8 +72,8 @@ export const metricsCapability: Capability = {
       });
       return { accepted: points.length };
     });
-    app.get('/api/v1/series/router', { schema: { querystring: windowQuery, tags: ['metrics'] } }, async (req) => {
-      const q = req.query as z.infer<typeof windowQuery>;
+    app.get('/api/v1/series/router', { schema: { querystring: windowQuery, tags: ['metrics'], response: { 200: routerWindowSchema, ...errorResponses() } } }, async (req) => {
+      const q = req.query;
       const w = await store().routerWindow({ route: q.route, version: q.version, fromMs: q.from, toMs: q.to });
       return { ...w, errorRate: w.requests ? w.errors / w.requests : null, p50Ms: quantile(w.latency, 0.5) || null, p99Ms: quantile(w.latency, 0.99) || null };
     });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { BODY_ERRORS, errorResponses, figure } from '../api/route-schemas';
 import type { ServerContext } from '../core/capability';
 import { HOOKS } from '../core/hooks';
 import { NotFoundError } from '../core/errors';
@@ -39,8 +41,70 @@ const commandBody = z.strictObject({
 });
 const markersQuery = z.object({ service: name.optional(), environment: name.optional(), since: z.coerce.number().int().nonnegative().optional() });
 
+const runViewSchema = z.object({
+  id: z.string(),
+  service: z.string(),
+  environment: z.string(),
+  strategy: z.string(),
+  phase: z.string(),
+  pausedBy: z.string().nullable(),
+  fromRevision: z.string().nullable(),
+  toRevision: z.string(),
+  fromVersion: z.string().nullable(),
+  toVersion: z.string(),
+  step: z.object({ index: z.number().int(), label: z.string(), status: z.string(), message: z.string().optional() }).nullable(),
+  steps: z.array(
+    z.object({
+      index: z.number().int(),
+      kind: z.string(),
+      label: z.string(),
+      status: z.string(),
+      startedAtMs: z.number().nullable(),
+      finishedAtMs: z.number().nullable(),
+      message: z.string().optional(),
+      verdicts: z.array(z.string()),
+    }),
+  ),
+  rollback: z.unknown().describe('why and how far a rollback has gone (reason, message, stage, times), or null'),
+  canaryTrafficAtMs: z.number().nullable(),
+  createdAtMs: z.number(),
+  finishedAtMs: z.number().nullable(),
+  lastError: z.string().nullable(),
+  actor: z.string(),
+  changeId: z.string().nullable(),
+});
+const runResponse = z.object({ run: runViewSchema });
+const statusSchema = z.object({
+  run: runViewSchema.nullable(),
+  versions: z.array(
+    z.object({
+      version: z.string(),
+      revision: z.string(),
+      role: z.enum(['stable', 'canary']),
+      weightPercent: z.number().nullable(),
+      instances: z.object({ ready: z.number(), desired: z.number(), restarts: z.number(), failed: z.boolean() }),
+      requestsPerSecond: figure,
+      errorRate: figure,
+      p99Ms: figure,
+    }),
+  ),
+  traffic: z.array(z.object({ version: z.string(), weightPercent: z.number() })).nullable().describe("the route's split as stored, if the traffic router can tell"),
+});
+const revisionSchema = z.object({
+  id: z.string(),
+  number: z.number().int(),
+  version: z.string(),
+  artifact: z.string(),
+  config: z.record(z.string(), z.string()).describe('secret values are markers unless the caller is an admin'),
+  secretKeys: z.array(z.string()),
+  digest: z.string(),
+  createdAt: z.string(),
+});
+const markerSchema = z.object({ atMs: z.number(), service: z.string(), environment: z.string(), fromRevision: z.string().nullable(), toRevision: z.string(), event: z.string(), runId: z.string() });
+
 /** Release, status, history, commands and deploy markers. */
-export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () => RolloutRuntime): void {
+export function rolloutRoutes(base: FastifyInstance, ctx: ServerContext, rt: () => RolloutRuntime): void {
+  const app = base.withTypeProvider<ZodTypeProvider>();
   const status = async (service: string, environment: string) => {
     const r = rt();
     const { spec } = await r.service.rolloutFor(service, environment);
@@ -58,8 +122,8 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
   };
 
   // On-call may release too, which is how an emergency change ships; the authorisation path decides.
-  app.post('/api/v1/releases', { schema: { body: releaseBody, tags }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req, reply) => {
-    const b = req.body as z.infer<typeof releaseBody>;
+  app.post('/api/v1/releases', { schema: { body: releaseBody, tags, response: { 201: runResponse, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req, reply) => {
+    const b = req.body;
     RolloutService.checkVersion(b.version);
     checkReleaseInput(b, (await rt().service.rolloutFor(b.service, b.environment)).spec.target);
     const run = await rt().service.release({ service: b.service, environment: b.environment, version: b.version, set: b.set, artifact: b.artifact, changeId: b.changeId, emergency: b.emergency }, req.principal!);
@@ -67,14 +131,14 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
     return { run: runView(run) };
   });
 
-  app.get('/api/v1/rollouts/:service/status', { schema: { params: serviceParams, querystring: envQuery, tags } }, async (req) => {
-    const { service } = req.params as z.infer<typeof serviceParams>;
-    return status(service, (req.query as z.infer<typeof envQuery>).environment);
+  app.get('/api/v1/rollouts/:service/status', { schema: { params: serviceParams, querystring: envQuery, tags, response: { 200: statusSchema, ...errorResponses(404) } } }, async (req) => {
+    const { service } = req.params;
+    return status(service, req.query.environment);
   });
 
-  app.get('/api/v1/rollouts/:service/history', { schema: { params: serviceParams, querystring: envQuery, tags } }, async (req) => {
-    const { service } = req.params as z.infer<typeof serviceParams>;
-    const { environment } = req.query as z.infer<typeof envQuery>;
+  app.get('/api/v1/rollouts/:service/history', { schema: { params: serviceParams, querystring: envQuery, tags, response: { 200: z.object({ stableRevision: z.string().nullable(), runs: z.array(runViewSchema), revisions: z.array(revisionSchema) }), ...errorResponses(404) } } }, async (req) => {
+    const { service } = req.params;
+    const { environment } = req.query;
     const r = rt();
     const runs = await r.store.runs(service, environment, 100);
     const revisions = await r.store.revisions(service, environment);
@@ -88,18 +152,18 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
     };
   });
 
-  app.get('/api/v1/rollout-runs/:id', { schema: { params: z.object({ id: z.string().min(1).max(100) }), tags } }, async (req) => {
-    const run = await rt().store.run((req.params as { id: string }).id);
-    if (!run) throw new NotFoundError(`no rollout run "${(req.params as { id: string }).id}"`);
+  app.get('/api/v1/rollout-runs/:id', { schema: { params: z.object({ id: z.string().min(1).max(100) }), tags, response: { 200: z.object({ run: runViewSchema, steps: z.array(z.unknown()).describe('the stored steps with their measurements') }), ...errorResponses(404) } } }, async (req) => {
+    const run = await rt().store.run(req.params.id);
+    if (!run) throw new NotFoundError(`no rollout run "${req.params.id}"`);
     return { run: runView(run), steps: run.steps };
   });
 
   app.post(
     '/api/v1/rollouts/:service/:command',
-    { schema: { params: commandParams, body: commandBody, tags }, config: { access: { roles: ['deployer', 'oncall'] } } },
+    { schema: { params: commandParams, body: commandBody, tags, response: { 200: runResponse, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall'] } } },
     async (req) => {
-      const { service, command } = req.params as z.infer<typeof commandParams>;
-      const b = req.body as z.infer<typeof commandBody>;
+      const { service, command } = req.params;
+      const b = req.body;
       const s = rt().service;
       const p = req.principal!;
       let run;
@@ -111,8 +175,8 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext, rt: () =
     },
   );
 
-  app.get('/api/v1/deploy-markers', { schema: { querystring: markersQuery, tags } }, async (req) => {
-    const q = req.query as z.infer<typeof markersQuery>;
+  app.get('/api/v1/deploy-markers', { schema: { querystring: markersQuery, tags, response: { 200: z.object({ markers: z.array(markerSchema) }), ...errorResponses() } } }, async (req) => {
+    const q = req.query;
     return { markers: await rt().store.markers({ service: q.service, environment: q.environment, sinceMs: q.since }) };
   });
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { BODY_ERRORS, errorResponses, textResponse } from '../api/route-schemas';
 import type { ServerContext } from '../core/capability';
 import { HOOKS } from '../core/hooks';
 import { parseInput } from '../core/kinds';
@@ -24,6 +26,16 @@ const bucketSchema = z.strictObject({
   mirror: z.boolean().optional(),
 });
 const statsBody = z.strictObject({ buckets: z.array(bucketSchema).max(100_000) });
+
+// What routers load: the snapshot's top level exactly; the tables and the merged spec are the
+// RouteTable kind's (route-table.ts), passed through whole since routers act on every field.
+const tableSchema = z.object({
+  generation: z.number().int(),
+  etag: z.string(),
+  tables: z.array(z.object({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string() }), spec: z.unknown() })),
+  spec: z.unknown().describe('the tables merged: what a router serves'),
+  problems: z.array(z.string()).describe('tables left out and merge conflicts'),
+});
 
 /** What a stats batch holds, for its one audit event. Routes are the services' routes. */
 export function statsCounts(buckets: RouterBucket[]): { buckets: number; routes: number; services: number; versions: number; requests: number; errors: number; mirror: number } {
@@ -56,10 +68,11 @@ export interface RouterServerOptions {
 }
 
 /** The router's API: the table routers load, the watch stream, and stats pushed by routers. */
-export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () => RouteTableHub, streamsEnd: Set<() => void>): void {
+export function routerRoutes(base: FastifyInstance, ctx: ServerContext, hub: () => RouteTableHub, streamsEnd: Set<() => void>): void {
+  const app = base.withTypeProvider<ZodTypeProvider>();
   const opts = (ctx.config.options.router ?? {}) as RouterServerOptions;
 
-  app.get('/api/v1/router/table', { schema: { tags: ['router'] }, config: { access: { roles: ROUTER_READ_ROLES } } }, async () => {
+  app.get('/api/v1/router/table', { schema: { tags: ['router'], response: { 200: tableSchema, ...errorResponses() } }, config: { access: { roles: ROUTER_READ_ROLES } } }, async () => {
     const s = await hub().snapshot();
     const checked = [];
     const problems: string[] = [];
@@ -74,7 +87,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () =
     return { ...s, spec: merged.spec, problems: [...problems, ...merged.conflicts] };
   });
 
-  app.get('/api/v1/router/watch', { schema: { tags: ['router'] }, config: { access: { roles: ROUTER_READ_ROLES } } }, async (req, reply) => {
+  app.get('/api/v1/router/watch', { schema: { tags: ['router'], response: { 200: textResponse('text/event-stream', 'server-sent events: `table` events (id: the entity tag, data: the snapshot), resumable with Last-Event-ID'), ...errorResponses() } }, config: { access: { roles: ROUTER_READ_ROLES } } }, async (req, reply) => {
     const streams = sseStreams(ctx);
     // Refused with 429 past the per-token cap; freed when the stream ends.
     const release = streams.acquire(req);
@@ -133,7 +146,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ServerContext, hub: () =
 
   // Router buckets are what canary analysis and router-based SLOs judge: only a router's token
   // (role `router`, or admin) may push them, never a deployer whose own release is being judged.
-  app.post('/api/v1/router/stats', { schema: { tags: ['router'] }, config: { access: { roles: ['router'] } } }, async (req, reply) => {
+  app.post('/api/v1/router/stats', { schema: { handlerBody: statsBody, tags: ['router'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(409, ...BODY_ERRORS) } }, config: { access: { roles: ['router'] } } }, async (req, reply) => {
     const body = parseInput(statsBody, req.body);
     const metrics = ctx.services.get(HOOKS.metrics);
     if (!metrics) throw new ConflictError('this server has no metrics service to store router stats');

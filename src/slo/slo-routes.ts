@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { BODY_ERRORS, errorResponses } from '../api/route-schemas';
 import type { ServerContext } from '../core/capability';
 import { InputError, NotFoundError } from '../core/errors';
 import type { Manifest } from '../core/manifest';
@@ -44,40 +46,71 @@ const postmortemBody = z.strictObject({
   at: z.string().max(40).optional(),
 });
 
+// SLO figures (burn rates, budgets) may be infinite or NaN, which JSON writes as null and z.number()
+// refuses: the evaluation and gate rows pass through as the SLO model makes them (slo-service.ts).
+const statusEntry = {
+  name: z.string(),
+  status: z.unknown().optional().describe('objectives, budgets, burn rates and alerts at atMs'),
+  error: z.string().optional().describe('why the SLO could not be evaluated'),
+};
+const gateSchema = z.object({
+  service: z.string(),
+  environment: z.string(),
+  atMs: z.number(),
+  changeType: z.string().optional(),
+  decision: z.enum(['allow', 'requireApproval', 'freeze', 'error']),
+  reason: z.string(),
+  decidedBy: z.object({ slo: z.string().optional(), policy: z.string().optional(), rule: z.string().optional() }).optional(),
+  exempted: z.boolean().optional(),
+  slos: z.array(z.unknown()).describe('one row per SLO of the service and its dependents'),
+});
+const postmortemSchema = z.object({
+  id: z.string(),
+  service: z.string(),
+  slo: z.string(),
+  reference: z.string(),
+  budgetShare: z.unknown().describe('share of the error budget the window used (may be past 1)'),
+  fromMs: z.number(),
+  toMs: z.number(),
+  status: z.enum(['pending', 'done']),
+  createdMs: z.number(),
+});
+
 /** Strips the model (internal) from status entries. */
 function publicEntry(e: { name: string; status?: unknown; error?: string }) {
   return { name: e.name, ...(e.status ? { status: e.status } : {}), ...(e.error ? { error: e.error } : {}) };
 }
 
-export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos: SloService; store: SloStorePort; loop: AlertLoop }): void {
+export function sloRoutes(base: FastifyInstance, ctx: ServerContext, deps: { slos: SloService; store: SloStorePort; loop: AlertLoop }): void {
+  const app = base.withTypeProvider<ZodTypeProvider>();
   const { slos, store, loop } = deps;
   const now = () => ctx.clock.now();
 
-  app.get('/api/v1/slo/status', { schema: { querystring: atQuery, tags: ['slo'] } }, async (req) => {
-    const { at } = req.query as z.infer<typeof atQuery>;
+  app.get('/api/v1/slo/status', { schema: { querystring: atQuery, tags: ['slo'], response: { 200: z.object({ atMs: z.number(), items: z.array(z.object(statusEntry)) }), ...errorResponses() } } }, async (req) => {
+    const { at } = req.query;
     const atMs = parseAt(at, now());
     return { atMs, items: (await slos.status(undefined, atMs)).map(publicEntry) };
   });
 
-  app.get('/api/v1/slo/status/:name', { schema: { params: nameParams, querystring: atQuery, tags: ['slo'] } }, async (req) => {
-    const { name } = req.params as z.infer<typeof nameParams>;
-    const atMs = parseAt((req.query as z.infer<typeof atQuery>).at, now());
+  app.get('/api/v1/slo/status/:name', { schema: { params: nameParams, querystring: atQuery, tags: ['slo'], response: { 200: z.object({ atMs: z.number(), ...statusEntry }), ...errorResponses(404) } } }, async (req) => {
+    const { name } = req.params;
+    const atMs = parseAt(req.query.at, now());
     const [e] = await slos.status(name, atMs);
     return { atMs, ...publicEntry(e) };
   });
 
-  app.get('/api/v1/slo/explain/:name', { schema: { params: nameParams, querystring: atQuery, tags: ['slo'] } }, async (req) => {
-    const { name } = req.params as z.infer<typeof nameParams>;
-    const atMs = parseAt((req.query as z.infer<typeof atQuery>).at, now());
+  app.get('/api/v1/slo/explain/:name', { schema: { params: nameParams, querystring: atQuery, tags: ['slo'], response: { 200: z.object({ name: z.string(), text: z.string().describe('the evaluation explained for people') }), ...errorResponses(404) } } }, async (req) => {
+    const { name } = req.params;
+    const atMs = parseAt(req.query.at, now());
     return { name, text: await slos.explain(name, atMs) };
   });
 
-  app.get('/api/v1/slo/export/:name', { schema: { params: nameParams, querystring: z.object({ inline: z.enum(['true', 'false']).optional() }), tags: ['slo'] } }, async (req) => {
-    const { name } = req.params as z.infer<typeof nameParams>;
+  app.get('/api/v1/slo/export/:name', { schema: { params: nameParams, querystring: z.object({ inline: z.enum(['true', 'false']).optional() }), tags: ['slo'], response: { 200: z.object({ yaml: z.string().describe('the OpenSLO document, YAML') }), ...errorResponses(404) } } }, async (req) => {
+    const { name } = req.params;
     const r = await ctx.resources.get<SloSpec>(OPENSLO_API_VERSION, 'SLO', name);
     if (!r) throw new NotFoundError(`SLO "${name}" not found`);
     let doc: Manifest<SloSpec> = r.manifest;
-    if ((req.query as { inline?: string }).inline === 'true') {
+    if (req.query.inline === 'true') {
       const kinds = ['SLI', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'];
       const all = new Map<string, Manifest>();
       for (const k of kinds) for (const x of await ctx.resources.list(OPENSLO_API_VERSION, k)) all.set(`${k}/${x.manifest.metadata.name}`, x.manifest);
@@ -87,18 +120,18 @@ export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos
     return { yaml: toOpenSloYaml(manifestFor(ctx.kinds, req.principal, doc, ctx.secretMarker)) };
   });
 
-  app.get('/api/v1/slo/gate', { schema: { querystring: gateQuery, tags: ['slo'] } }, async (req) => {
-    const q = req.query as z.infer<typeof gateQuery>;
+  app.get('/api/v1/slo/gate', { schema: { querystring: gateQuery, tags: ['slo'], response: { 200: gateSchema, ...errorResponses(404) } } }, async (req) => {
+    const q = req.query;
     return slos.gate({ service: q.service, ...(q.environment ? { environment: q.environment } : {}), ...(q.changeType ? { changeType: q.changeType } : {}), atMs: parseAt(q.at, now()) });
   });
 
-  app.post('/api/v1/slo/evaluate', { schema: { body: z.strictObject({ at: z.string().max(40).optional() }).optional(), tags: ['slo'] }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) => {
-    const atMs = parseAt((req.body as { at?: string } | undefined)?.at, now());
+  app.post('/api/v1/slo/evaluate', { schema: { body: z.strictObject({ at: z.string().max(40).optional() }).optional(), tags: ['slo'], response: { 200: z.object({ atMs: z.number(), evaluated: z.number().int(), events: z.array(z.unknown()).describe('alert transitions notified'), outbox: z.array(z.string()), failures: z.array(z.string()) }), ...errorResponses(...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) => {
+    const atMs = parseAt(req.body?.at, now());
     return { atMs, ...(await loop.tick(atMs)) };
   });
 
-  app.post('/api/v1/slo/postmortems/check', { schema: { body: postmortemBody, tags: ['slo'] }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) => {
-    const b = req.body as z.infer<typeof postmortemBody>;
+  app.post('/api/v1/slo/postmortems/check', { schema: { body: postmortemBody, tags: ['slo'], response: { 200: z.object({ required: z.boolean(), shares: z.array(z.object({ slo: z.string(), objective: z.string(), share: z.unknown().describe('share of the error budget the window used'), limit: z.number(), required: z.boolean() })), postmortems: z.array(postmortemSchema) }), ...errorResponses(404, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) => {
+    const b = req.body;
     const fromMs = parseAt(b.from, now(), 'from');
     const toMs = parseAt(b.to, now(), 'to');
     if (toMs <= fromMs) throw new InputError('"to" must be after "from"', [{ path: 'to', message: 'must be after from' }]);
@@ -122,13 +155,13 @@ export function sloRoutes(app: FastifyInstance, ctx: ServerContext, deps: { slos
     return { required: recorded.length > 0, shares, postmortems: recorded };
   });
 
-  app.get('/api/v1/slo/postmortems', { schema: { querystring: z.object({ service: z.string().max(253).optional(), status: z.enum(['pending', 'done']).optional() }), tags: ['slo'] } }, async (req) => {
-    const q = req.query as { service?: string; status?: string };
+  app.get('/api/v1/slo/postmortems', { schema: { querystring: z.object({ service: z.string().max(253).optional(), status: z.enum(['pending', 'done']).optional() }), tags: ['slo'], response: { 200: z.object({ items: z.array(postmortemSchema) }), ...errorResponses() } } }, async (req) => {
+    const q = req.query;
     return { items: await store.postmortems(q.service, q.status) };
   });
 
-  app.post('/api/v1/slo/postmortems/:id/done', { schema: { params: z.object({ id: z.string().min(1).max(100) }), tags: ['slo'] }, config: { access: { roles: ['deployer', 'oncall', 'approver'] } } }, async (req) => {
-    const { id } = req.params as { id: string };
+  app.post('/api/v1/slo/postmortems/:id/done', { schema: { params: z.object({ id: z.string().min(1).max(100) }), tags: ['slo'], response: { 200: z.object({ id: z.string(), status: z.string().describe('done') }), ...errorResponses(404, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall', 'approver'] } } }, async (req) => {
+    const { id } = req.params;
     await transaction(ctx.db, async (trx) => {
       const before = await store.completePostmortem(id, trx);
       if (!before) throw new NotFoundError(`postmortem "${id}" not found`);
