@@ -8,8 +8,18 @@ import { connect } from 'node:net';
 
 /** Each system package, how to tell it is there, and which test files need it. */
 export const SYSTEM_PACKAGES = [
-  { pkg: 'prometheus', present: () => onPath('prometheus') && onPath('promtool'), neededBy: ['prometheus-agreement'], why: 'the Prometheus agreement test runs a real Prometheus and promtool' },
-  { pkg: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), neededBy: ['dashboard.e2e'], why: 'the console test drives a real browser' },
+  {
+    pkg: 'prometheus',
+    present: () => onPath('prometheus') && onPath('promtool'),
+    neededBy: ['prometheus-agreement'],
+    why: 'the Prometheus agreement test runs a real Prometheus and promtool',
+  },
+  {
+    pkg: 'chromium',
+    present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
+    neededBy: ['dashboard.e2e'],
+    why: 'the console test drives a real browser',
+  },
   { pkg: 'procps', present: () => onPath('pgrep'), neededBy: ['kill-resume'], why: 'the kill-and-resume test finds orphaned instances with pgrep' },
 ];
 

@@ -88,7 +88,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   // Read (or created 0600) before the store opens: a server that cannot key its audit chain does not start.
   const macKey = auditOptions.benchPlainSha256 ? undefined : loadOrCreateMacKey(config.auditKeyFile);
   const signingKey = loadOrCreateSigningKey(config.auditSigningKeyFile);
-  const { db, dialect, close: closeDb } = openDatabase({
+  const {
+    db,
+    dialect,
+    close: closeDb,
+  } = openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
     sqliteSynchronous: auditOptions.benchPlainSha256 ? 'NORMAL' : 'FULL',
@@ -111,7 +115,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     dialect,
     kinds,
     audit,
-    resources: new ResourceStore(db, audit, () => clock.now(), (m) => redactByKind(kinds, m, secretMarker)),
+    resources: new ResourceStore(
+      db,
+      audit,
+      () => clock.now(),
+      (m) => redactByKind(kinds, m, secretMarker),
+    ),
     secretMarker,
     tokens: new TokenStore(db, { guard: config.options.auth as AuthGuardOptions | undefined }),
     clock,

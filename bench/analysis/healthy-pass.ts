@@ -19,7 +19,9 @@ const configs = [
 ];
 
 console.log('## sequential judge: healthy canaries passed by the planned end\n');
-console.log(`${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}; other work ran on the machine).`);
+console.log(
+  `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}; other work ran on the machine).`,
+);
 console.log(`${RUNS} runs per scenario, 100 canary and 1,000 baseline requests per interval, judged after every interval, ${INTERVALS} intervals planned.\n`);
 console.log('| settings | scenario | pass | fail | fail within 12 | inconclusive | median intervals to pass |');
 console.log('|---|---|---|---|---|---|---|');
@@ -29,7 +31,11 @@ for (const c of configs) {
     const s = simulateMany(sc, sequentialJudge(c.settings), RUNS, INTERVALS, 4);
     if (sc === SCENARIOS.aa) passShare.push(s.pass / s.runs);
     const med = Number.isNaN(s.medianIntervalsToPass) ? '-' : String(s.medianIntervalsToPass);
-    console.log(`| ${c.name} | ${sc.name} | ${pct(s.pass, s.runs)} | ${pct(s.fail, s.runs)} | ${pct(s.failWithin12, s.runs)} | ${pct(s.inconclusive, s.runs)} | ${med} |`);
+    console.log(
+      `| ${c.name} | ${sc.name} | ${pct(s.pass, s.runs)} | ${pct(s.fail, s.runs)} | ${pct(s.failWithin12, s.runs)} | ${pct(s.inconclusive, s.runs)} | ${med} |`,
+    );
   }
 }
-console.log(`\nHealthy canaries passed: ${(passShare[0]! * 100).toFixed(1)}% with the end rule, ${(passShare[1]! * 100).toFixed(1)}% before (×${(passShare[0]! / Math.max(passShare[1]!, 1e-9)).toFixed(1)}).`);
+console.log(
+  `\nHealthy canaries passed: ${(passShare[0]! * 100).toFixed(1)}% with the end rule, ${(passShare[1]! * 100).toFixed(1)}% before (×${(passShare[0]! / Math.max(passShare[1]!, 1e-9)).toFixed(1)}).`,
+);

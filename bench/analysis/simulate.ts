@@ -92,7 +92,14 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-export function simulateMany(sc: Scenario, makeJudge: () => SteppingJudge, runs: number, maxIntervals: number, seedBase = 1, traffic = DEFAULT_TRAFFIC): Summary {
+export function simulateMany(
+  sc: Scenario,
+  makeJudge: () => SteppingJudge,
+  runs: number,
+  maxIntervals: number,
+  seedBase = 1,
+  traffic = DEFAULT_TRAFFIC,
+): Summary {
   const outcomes: RunOutcome[] = [];
   for (let r = 0; r < runs; r++) outcomes.push(simulateRun(sc, makeJudge(), seedBase * 1_000_003 + r, maxIntervals, traffic));
   const fails = outcomes.filter((o) => o.verdict === 'fail');

@@ -49,7 +49,11 @@ async function round(mode: Mode): Promise<{ applyMs: number; smallMs: number; ev
   });
   try {
     const post = (body: unknown) =>
-      fetch(`${s.url}/api/v1/apply`, { method: 'POST', headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${s.url}/api/v1/apply`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const t0 = performance.now();
     const res = await post({ files });
     const text = await res.text();
@@ -57,12 +61,17 @@ async function round(mode: Mode): Promise<{ applyMs: number; smallMs: number; ev
     if (res.status !== 200) throw new Error(`apply answered ${res.status}: ${text.slice(0, 300)}`);
     const t1 = performance.now();
     for (let i = 0; i < small; i++) {
-      const r = await post({ files: [{ name: `one-${i}.yaml`, content: `apiVersion: shipgate.dev/v1\nkind: Service\nmetadata: {name: one-${i}}\nspec: {tier: 3}\n` }] });
+      const r = await post({
+        files: [{ name: `one-${i}.yaml`, content: `apiVersion: shipgate.dev/v1\nkind: Service\nmetadata: {name: one-${i}}\nspec: {tier: 3}\n` }],
+      });
       if (r.status !== 200) throw new Error(`small apply answered ${r.status}: ${await r.text()}`);
       await r.arrayBuffer();
     }
     const smallMs = performance.now() - t1;
-    const v = (await (await fetch(`${s.url}/api/v1/audit/verify`, { headers: { authorization: `Bearer ${s.adminToken}` } })).json()) as { ok: boolean; events: number };
+    const v = (await (await fetch(`${s.url}/api/v1/audit/verify`, { headers: { authorization: `Bearer ${s.adminToken}` } })).json()) as {
+      ok: boolean;
+      events: number;
+    };
     if (!v.ok) throw new Error(`audit chain does not verify after the ${mode} round`);
     return { applyMs, smallMs, events: v.events };
   } finally {

@@ -15,7 +15,12 @@ const i = process.argv.indexOf('--events');
 const n = i >= 0 ? Number(process.argv[i + 1]) : 200_000;
 const mac = { key: randomBytes(32), id: 'bench', file: '' };
 const at = new Date().toISOString();
-const states = Array.from({ length: 1000 }, (_, k) => ({ apiVersion: 'shipgate.dev/v1', kind: 'Service', metadata: { name: `svc-${String(k).padStart(4, '0')}` }, spec: { tier: k % 4 } }));
+const states = Array.from({ length: 1000 }, (_, k) => ({
+  apiVersion: 'shipgate.dev/v1',
+  kind: 'Service',
+  metadata: { name: `svc-${String(k).padStart(4, '0')}` },
+  spec: { tier: k % 4 },
+}));
 
 function time(label: string, f: (k: number) => unknown): number {
   for (let k = 0; k < 20_000; k++) f(k); // warm-up
@@ -28,7 +33,18 @@ function time(label: string, f: (k: number) => unknown): number {
 
 let prev = '0'.repeat(64);
 const link = time('eventLink (HMAC-SHA256 over the chained text)', (k) => {
-  prev = eventLink(mac, { seq: k + 1, at, actor: `user-${k % 17}`, action: 'resource.update', kind: 'Service', name: `svc-${k % 1000}`, beforeHash: 'a'.repeat(64), afterHash: 'b'.repeat(64), details: null, prevHash: prev });
+  prev = eventLink(mac, {
+    seq: k + 1,
+    at,
+    actor: `user-${k % 17}`,
+    action: 'resource.update',
+    kind: 'Service',
+    name: `svc-${k % 1000}`,
+    beforeHash: 'a'.repeat(64),
+    afterHash: 'b'.repeat(64),
+    details: null,
+    prevHash: prev,
+  });
   return prev;
 });
 const states2 = time('stateHash × 2 (canonical JSON + SHA-256)', (k) => [stateHash(states[k % 1000]), stateHash(states[(k + 1) % 1000])]);

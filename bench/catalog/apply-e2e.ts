@@ -42,7 +42,10 @@ interface Timed {
 /** Runs the CLI under /usr/bin/time for wall time and peak RSS. */
 function runCli(cliArgs: string[], env: Record<string, string>): Promise<Timed> {
   return new Promise((res, rej) => {
-    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M %U %S', process.execPath, BIN, ...cliArgs], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M %U %S', process.execPath, BIN, ...cliArgs], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -50,7 +53,14 @@ function runCli(cliArgs: string[], env: Record<string, string>): Promise<Timed> 
     child.on('error', rej);
     child.on('close', (code) => {
       const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
-      res({ wallMs: m ? Number(m[1]) * 1000 : NaN, cpuMs: m ? (Number(m[3]) + Number(m[4])) * 1000 : NaN, maxRssMb: m ? Number(m[2]) / 1024 : NaN, code: code ?? -1, stdout, stderr: stderr.replace(/TIME .*\n?/, '') });
+      res({
+        wallMs: m ? Number(m[1]) * 1000 : NaN,
+        cpuMs: m ? (Number(m[3]) + Number(m[4])) * 1000 : NaN,
+        maxRssMb: m ? Number(m[2]) / 1024 : NaN,
+        code: code ?? -1,
+        stdout,
+        stderr: stderr.replace(/TIME .*\n?/, ''),
+      });
     });
   });
 }

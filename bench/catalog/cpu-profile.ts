@@ -25,7 +25,14 @@ export function where(url: string): string {
   const path = url.replace(/^file:\/\//, '');
   const rel = relative(ROOT, path);
   const nm = rel.indexOf('node_modules/');
-  if (nm >= 0) return rel.slice(nm + 'node_modules/'.length).split('/').slice(0, rel.includes('@') ? 2 : 1).join('/') + ' (package)';
+  if (nm >= 0)
+    return (
+      rel
+        .slice(nm + 'node_modules/'.length)
+        .split('/')
+        .slice(0, rel.includes('@') ? 2 : 1)
+        .join('/') + ' (package)'
+    );
   return rel.startsWith('..') ? path : rel;
 }
 

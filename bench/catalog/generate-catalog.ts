@@ -17,7 +17,6 @@ export interface GeneratedCatalog {
   edges: number;
 }
 
-
 const LAYERS = [
   { prefix: 'ext', share: 0.03, tier: 1 },
   { prefix: 'db', share: 0.12, tier: 1 },
@@ -79,7 +78,9 @@ export function generateCatalog(serviceCount = 1000, edgeCount = 5000, seed = 7,
   for (const s of services) {
     if (s.external) continue;
     const version = `1.${Math.floor(random() * 20)}.${Math.floor(random() * 10)}`;
-    const configHash = Math.floor(random() * 0xffffff).toString(16).padStart(6, '0');
+    const configHash = Math.floor(random() * 0xffffff)
+      .toString(16)
+      .padStart(6, '0');
     (production.services as Record<string, unknown>)[s.name] = { version, instances: 1 + Math.floor(random() * 4), configHash };
     (staging.services as Record<string, unknown>)[s.name] = {
       version: random() < 0.05 ? `2.0.${Math.floor(random() * 10)}` : version,
@@ -108,7 +109,9 @@ export function writeCatalog(catalog: GeneratedCatalog, dir: string): number {
     };
     writeFileSync(join(dir, 'services', `${s.name}.yaml`), stringify(manifest));
   }
-  const envs = catalog.environments.map((e) => stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Environment', metadata: { name: e.name }, spec: { kind: e.kind, services: e.services } }));
+  const envs = catalog.environments.map((e) =>
+    stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Environment', metadata: { name: e.name }, spec: { kind: e.kind, services: e.services } }),
+  );
   writeFileSync(join(dir, 'environments.yaml'), envs.join('---\n'));
   return catalog.services.length + 1;
 }

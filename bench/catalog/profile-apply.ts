@@ -42,11 +42,25 @@ const apply = async (label: string) => {
   const out = [`## ${label}: HTTP ${res.status}, ${ms.toFixed(0)} ms wall`, '', '| self time by file | ms |', '|---|---|'];
   for (const [k, v] of selfTimes(profile, (n) => where(n.callFrame.url)).slice(0, TOP)) out.push(`| ${k} | ${v.toFixed(0)} |`);
   out.push('', '| self time by function | ms |', '|---|---|');
-  for (const [k, v] of selfTimes(profile, (n) => `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`).slice(0, TOP)) {
+  for (const [k, v] of selfTimes(profile, (n) => `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`).slice(
+    0,
+    TOP,
+  )) {
     out.push(`| ${k} | ${v.toFixed(0)} |`);
   }
   out.push('', '| inclusive time of | ms |', '|---|---|');
-  for (const [k, v] of inclusive(profile, [/^check$/, /^parseDocuments$/, /^envelope$/, /^safeParse$/, /^validate$/, /^put$/, /^append$/, /^transaction$/, /^manifestHash$/, /^canonicalJson$/])) {
+  for (const [k, v] of inclusive(profile, [
+    /^check$/,
+    /^parseDocuments$/,
+    /^envelope$/,
+    /^safeParse$/,
+    /^validate$/,
+    /^put$/,
+    /^append$/,
+    /^transaction$/,
+    /^manifestHash$/,
+    /^canonicalJson$/,
+  ])) {
     out.push(`| ${k} | ${v.toFixed(0)} |`);
   }
   process.stdout.write(out.join('\n') + '\n\n');

@@ -34,9 +34,7 @@ const catalog = generateCatalog(Number(servicesArg), Number(edgesArg));
 const production = catalog.environments[0];
 const graph = buildGraph(catalog.services);
 const spof = findSinglePointsOfFailure(graph, production);
-const mostDepended = graph.names
-  .map((name, v) => ({ name, dependents: graph.in[v].length }))
-  .sort((a, b) => b.dependents - a.dependents)[0].name;
+const mostDepended = graph.names.map((name, v) => ({ name, dependents: graph.in[v].length })).sort((a, b) => b.dependents - a.dependents)[0].name;
 const top = catalog.services[catalog.services.length - 1].name;
 const blast = blastRadius(graph, mostDepended);
 const availability = compositeAvailability(graph, top, production);

@@ -98,7 +98,23 @@ async function main() {
   const s = median(shipgate);
   const u = median(unleashRates);
   const on = contexts.filter((_, i) => engine.evaluate('new-checkout', flatContexts[i]).enabled).length;
-  console.log(JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, contexts: contexts.length, onShare: on / contexts.length, shipgatePerSecond: Math.round(s), unleashPerSecond: Math.round(u), ratio: Number((s / u).toFixed(2)), shipgateRounds: shipgate.map(Math.round), unleashRounds: unleashRates.map(Math.round) }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        seconds: SECONDS,
+        rounds: ROUNDS,
+        contexts: contexts.length,
+        onShare: on / contexts.length,
+        shipgatePerSecond: Math.round(s),
+        unleashPerSecond: Math.round(u),
+        ratio: Number((s / u).toFixed(2)),
+        shipgateRounds: shipgate.map(Math.round),
+        unleashRounds: unleashRates.map(Math.round),
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 await main();

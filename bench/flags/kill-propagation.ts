@@ -33,7 +33,11 @@ const first = await new Promise<string>((resolve) => createInterface({ input: ch
 const { url, token: admin } = JSON.parse(first) as { url: string; token: string };
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -116,7 +120,15 @@ try {
         afterSendMs: { p50: round2(percentile(b, 50)), p99: round2(percentile(b, 99)), max: round2(b[b.length - 1]) },
         lastProviderAfterReturnMs: { p50: round2(percentile(r, 50)), max: round2(r[r.length - 1]) },
         // CPU the providers' process spent per round (all N streams): what the latency would be on an idle core.
-        providerProcessCpuMsPerRound: { p50: round2(percentile([...roundCpuMs].sort((x, y) => x - y), 50)), max: round2(Math.max(...roundCpuMs)) },
+        providerProcessCpuMsPerRound: {
+          p50: round2(
+            percentile(
+              [...roundCpuMs].sort((x, y) => x - y),
+              50,
+            ),
+          ),
+          max: round2(Math.max(...roundCpuMs)),
+        },
         loadAverage1m: (await import('node:os')).loadavg()[0],
       },
       null,

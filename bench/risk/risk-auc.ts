@@ -48,40 +48,67 @@ lines.push('');
 lines.push('| seed | failure rate | learned AUC | points AUC | learned Brier | points Brier | learned ECE | points ECE | fit + score ms |');
 lines.push('|---|---|---|---|---|---|---|---|---|');
 for (const { seed, r, trainMs, failureRate } of reports) {
-  lines.push(`| ${seed} | ${f3(failureRate)} | ${f3(r.learned.auc)} | ${f3(r.points.auc)} | ${f3(r.learned.brier)} | ${f3(r.points.brier)} | ${f3(r.learned.ece)} | ${f3(r.points.ece)} | ${trainMs.toFixed(0)} |`);
+  lines.push(
+    `| ${seed} | ${f3(failureRate)} | ${f3(r.learned.auc)} | ${f3(r.points.auc)} | ${f3(r.learned.brier)} | ${f3(r.points.brier)} | ${f3(r.learned.ece)} | ${f3(r.points.ece)} | ${trainMs.toFixed(0)} |`,
+  );
 }
 lines.push(
   `| **mean** | ${f3(mean(reports.map((x) => x.failureRate)))} | **${f3(mean(reports.map((x) => x.r.learned.auc)))}** | **${f3(mean(reports.map((x) => x.r.points.auc)))}** | **${f3(mean(reports.map((x) => x.r.learned.brier)))}** | **${f3(mean(reports.map((x) => x.r.points.brier)))}** | ${f3(mean(reports.map((x) => x.r.learned.ece)))} | ${f3(mean(reports.map((x) => x.r.points.ece)))} | |`,
 );
 lines.push('');
-lines.push('Brier of always predicting the holdout base rate (reference): ' + reports.map((x) => f3(x.r.holdoutFailureRate * (1 - x.r.holdoutFailureRate))).join(', ') + '.');
+lines.push(
+  'Brier of always predicting the holdout base rate (reference): ' +
+    reports.map((x) => f3(x.r.holdoutFailureRate * (1 - x.r.holdoutFailureRate))).join(', ') +
+    '.',
+);
 lines.push('');
 const first = reports[0].r;
 lines.push(`Calibration of the learned model on the holdout (seed 1):`);
 lines.push('');
 lines.push('| predicted | count | mean predicted | observed |');
 lines.push('|---|---|---|---|');
-for (const b of first.learned.calibration) lines.push(`| ${b.from.toFixed(1)}–${b.to.toFixed(1)} | ${b.count} | ${f3(b.meanPredicted)} | ${f3(b.observedRate)} |`);
+for (const b of first.learned.calibration)
+  lines.push(`| ${b.from.toFixed(1)}–${b.to.toFixed(1)} | ${b.count} | ${f3(b.meanPredicted)} | ${f3(b.observedRate)} |`);
 lines.push('');
-lines.push('Top drivers (standardised coefficients, seed 1): ' + first.drivers.slice(0, 8).map((d) => `${d.feature} ${d.weight >= 0 ? '+' : ''}${d.weight.toFixed(2)}`).join(', ') + '.');
+lines.push(
+  'Top drivers (standardised coefficients, seed 1): ' +
+    first.drivers
+      .slice(0, 8)
+      .map((d) => `${d.feature} ${d.weight >= 0 ? '+' : ''}${d.weight.toFixed(2)}`)
+      .join(', ') +
+    '.',
+);
 lines.push('');
 // How many outcomes the learned model needs: train on the newest n before the holdout.
 const curveHistory = generateHistory({ count, seed: 1 });
 const cut = Math.floor(count * 0.8);
 const hold = curveHistory.slice(cut);
 const y = hold.map((x) => (x.failed ? 1 : 0));
-const pts = scoreForecast(hold.map((x) => pointsProbability(assessPoints(x.input).points)), y);
+const pts = scoreForecast(
+  hold.map((x) => pointsProbability(assessPoints(x.input).points)),
+  y,
+);
 lines.push('Learning curve (seed 1): the learned model trained on the newest n outcomes before the same holdout; the blend');
-lines.push('gives the learned model weight 0 below 50 outcomes, rising linearly to 1 at 1,000 (from this curve: below about 1,000 outcomes the learned Brier score is no better than that of the points model).');
+lines.push(
+  'gives the learned model weight 0 below 50 outcomes, rising linearly to 1 at 1,000 (from this curve: below about 1,000 outcomes the learned Brier score is no better than that of the points model).',
+);
 lines.push('');
 lines.push('| n outcomes | learned AUC | learned Brier | blend weight | blended AUC | blended Brier | points AUC | points Brier |');
 lines.push('|---|---|---|---|---|---|---|---|');
 for (const n of [30, 50, 100, 250, 500, 1000, 2000, cut]) {
   const model = trainRiskModel(curveHistory.slice(cut - n, cut));
   if (!model) continue;
-  const learned = scoreForecast(hold.map((x) => predictLogistic(model, riskFeatures(x.input))), y);
-  const blended = scoreForecast(hold.map((x) => blendedRisk(x.input, model).probability), y);
-  lines.push(`| ${n} | ${f3(learned.auc)} | ${f3(learned.brier)} | ${learnedWeight(n).toFixed(2)} | ${f3(blended.auc)} | ${f3(blended.brier)} | ${f3(pts.auc)} | ${f3(pts.brier)} |`);
+  const learned = scoreForecast(
+    hold.map((x) => predictLogistic(model, riskFeatures(x.input))),
+    y,
+  );
+  const blended = scoreForecast(
+    hold.map((x) => blendedRisk(x.input, model).probability),
+    y,
+  );
+  lines.push(
+    `| ${n} | ${f3(learned.auc)} | ${f3(learned.brier)} | ${learnedWeight(n).toFixed(2)} | ${f3(blended.auc)} | ${f3(blended.brier)} | ${f3(pts.auc)} | ${f3(pts.brier)} |`,
+  );
 }
 lines.push('');
 const text = lines.join('\n') + '\n';

@@ -6,9 +6,17 @@ import { routeTable } from '../../src/router/testing/route-table-builder';
 const [upstream, port] = [process.argv[2], Number(process.argv[3])];
 const router = new Router();
 router.applyTable(
-  routeTable([{ version: 'stable', weight: 90, instances: [upstream] }, { version: 'canary', weight: 10, instances: [upstream] }], {
-    stickiness: { header: 'x-user-id', cookie: 'sg-bucket' },
-  }),
+  routeTable(
+    [
+      { version: 'stable', weight: 90, instances: [upstream] },
+      { version: 'canary', weight: 10, instances: [upstream] },
+    ],
+    {
+      stickiness: { header: 'x-user-id', cookie: 'sg-bucket' },
+    },
+  ),
 );
-void router.start({ listen: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: 0 } }).then(() => process.stdout.write(JSON.stringify({ port }) + '\n'));
+void router
+  .start({ listen: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: 0 } })
+  .then(() => process.stdout.write(JSON.stringify({ port }) + '\n'));
 process.on('SIGTERM', () => void router.close().then(() => process.exit(0)));

@@ -23,7 +23,9 @@ function ms(s: string): number {
 }
 
 export function runWrk(url: string, seconds: number): Omit<WrkResult, 'target'> {
-  return runWrkOutput(execFileSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', '-H', 'x-user-id: bench-user-42', `${url}/plain`], { encoding: 'utf8' }));
+  return runWrkOutput(
+    execFileSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', '-H', 'x-user-id: bench-user-42', `${url}/plain`], { encoding: 'utf8' }),
+  );
 }
 
 /** Requests/s, p50, p99 and errors from wrk's output (run with --latency). */

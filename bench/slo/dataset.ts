@@ -52,7 +52,9 @@ export function buildDataset(count: number, spareSteps = 1): BenchSlo[] {
         indicatorName: `sli-${k}`,
         indicator: { kind: 'ratio', counter: false, good: { type: 'shipgate', spec: {} }, total: { type: 'shipgate', spec: {} } },
         budgetingMethod: method,
-        window: calendar ? { duration: '1M', isRolling: false, calendar: { startTime: '2026-01-01 00:00:00', timeZone: 'Europe/Paris' } } : { duration: '30d', isRolling: true },
+        window: calendar
+          ? { duration: '1M', isRolling: false, calendar: { startTime: '2026-01-01 00:00:00', timeZone: 'Europe/Paris' } }
+          : { duration: '30d', isRolling: true },
         objectives: [{ name: 'o', target: 0.999, timeSliceTarget: 0.99, timeSliceWindowMs: MIN }],
         notificationTargets: [],
         layer: 'user-facing',

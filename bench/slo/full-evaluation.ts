@@ -23,4 +23,15 @@ for (let r = 0; r < 3; r++) {
 }
 const peak = process.resourceUsage().maxRSS * 1024;
 runs.sort((a, b) => a - b);
-console.log(JSON.stringify({ figure: 'full', slos: count, steps: STEPS, dataBuildMs: Math.round(built), runsMs: runs.map((x) => Math.round(x)), medianMs: Math.round(runs[1]), firing, peakRss: mb(peak) }));
+console.log(
+  JSON.stringify({
+    figure: 'full',
+    slos: count,
+    steps: STEPS,
+    dataBuildMs: Math.round(built),
+    runsMs: runs.map((x) => Math.round(x)),
+    medianMs: Math.round(runs[1]),
+    firing,
+    peakRss: mb(peak),
+  }),
+);

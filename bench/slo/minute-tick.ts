@@ -35,4 +35,16 @@ const inc = evals[7].status().objectives[0];
 const agree = Math.abs(check.budgetRemaining - inc.budgetRemaining) < 1e-9;
 const peak = process.resourceUsage().maxRSS * 1024;
 times.sort((a, b) => a - b);
-console.log(JSON.stringify({ figure: 'tick', slos: count, ticks, measured: times.length, medianMs: +times[Math.floor(times.length / 2)].toFixed(2), p95Ms: +times[Math.floor(times.length * 0.95)].toFixed(2), maxMs: +times[times.length - 1].toFixed(2), agreesWithFull: agree, peakRss: mb(peak) }));
+console.log(
+  JSON.stringify({
+    figure: 'tick',
+    slos: count,
+    ticks,
+    measured: times.length,
+    medianMs: +times[Math.floor(times.length / 2)].toFixed(2),
+    p95Ms: +times[Math.floor(times.length * 0.95)].toFixed(2),
+    maxMs: +times[times.length - 1].toFixed(2),
+    agreesWithFull: agree,
+    peakRss: mb(peak),
+  }),
+);

@@ -36,8 +36,20 @@ function generate(n: number, changed: boolean): Record<string, unknown> {
       { name: 'expand', in: 'query', required: touch, schema: { type: 'boolean' }, description: prose(30, i + 1) },
     ];
     paths[`/v1/items${i}/{id}`] = {
-      get: { operationId: `getItem${i}`, summary: prose(8, i), description: prose(120, i), parameters, responses: { '200': { description: prose(20, i), content: { 'application/json': { schema: ref } } }, '404': { description: 'not found' } } },
-      put: { operationId: `putItem${i}`, description: prose(120, i + 3), parameters: parameters.slice(0, 1), requestBody: { required: true, content: { 'application/json': { schema: ref } } }, responses: { '200': { description: prose(20, i), content: { 'application/json': { schema: ref } } } } },
+      get: {
+        operationId: `getItem${i}`,
+        summary: prose(8, i),
+        description: prose(120, i),
+        parameters,
+        responses: { '200': { description: prose(20, i), content: { 'application/json': { schema: ref } } }, '404': { description: 'not found' } },
+      },
+      put: {
+        operationId: `putItem${i}`,
+        description: prose(120, i + 3),
+        parameters: parameters.slice(0, 1),
+        requestBody: { required: true, content: { 'application/json': { schema: ref } } },
+        responses: { '200': { description: prose(20, i), content: { 'application/json': { schema: ref } } } },
+      },
     };
   }
   return { openapi: '3.0.3', info: { title: 'bench', version: changed ? '2' : '1' }, paths, components: { schemas } };
@@ -77,9 +89,15 @@ times.sort((x, y) => x - y);
 cpu.sort((x, y) => x - y);
 const median = times[Math.floor(times.length / 2)];
 const cpuMedian = cpu[Math.floor(cpu.length / 2)];
-console.log(`## verify openapi: diff of two ${(base.length / 1048576).toFixed(1)} MB documents (${n} paths, ${2 * n} operations, ${values} values of the ${MAX_NODES} the bounded reader allows)`);
+console.log(
+  `## verify openapi: diff of two ${(base.length / 1048576).toFixed(1)} MB documents (${n} paths, ${2 * n} operations, ${values} values of the ${MAX_NODES} the bounded reader allows)`,
+);
 console.log('');
 console.log(`- machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, ${new Date().toISOString()}`);
-console.log(`- read both + diff both ways: median ${median.toFixed(0)} ms over ${ROUNDS} rounds (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)}); goal < ${GOAL_MS} ms: ${median < GOAL_MS ? 'met' : 'NOT met'}`);
-console.log(`- CPU time of the process for the same work: median ${cpuMedian.toFixed(0)} ms (includes garbage collection threads); load average ${loadavg()[0].toFixed(1)}`);
+console.log(
+  `- read both + diff both ways: median ${median.toFixed(0)} ms over ${ROUNDS} rounds (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)}); goal < ${GOAL_MS} ms: ${median < GOAL_MS ? 'met' : 'NOT met'}`,
+);
+console.log(
+  `- CPU time of the process for the same work: median ${cpuMedian.toFixed(0)} ms (includes garbage collection threads); load average ${loadavg()[0].toFixed(1)}`,
+);
 console.log(`- findings: ${findings}`);

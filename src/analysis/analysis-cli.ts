@@ -36,7 +36,10 @@ export function intervalRows(records: IntervalRecord[]): { headers: string[]; ro
 function statistics(r: IntervalRecord): string {
   if (r.sequential) {
     return r.sequential.tests
-      .map((t) => `${t.metric}: fail e ${fmt(t.failEValue)}/${fmt(t.failThreshold)}, pass e ${fmt(t.passEValue)}/${fmt(t.passThreshold)}, OR ${fmt(t.oddsRatio.estimate)} [${fmt(t.oddsRatio.lower)}, ${fmt(t.oddsRatio.upper)}]`)
+      .map(
+        (t) =>
+          `${t.metric}: fail e ${fmt(t.failEValue)}/${fmt(t.failThreshold)}, pass e ${fmt(t.passEValue)}/${fmt(t.passThreshold)}, OR ${fmt(t.oddsRatio.estimate)} [${fmt(t.oddsRatio.lower)}, ${fmt(t.oddsRatio.upper)}]`,
+      )
       .join('; ');
   }
   if (r.kayenta) return `score ${r.kayenta.score}: ${r.kayenta.metrics.map((m) => `${m.name} ${m.classification}`).join(', ')}`;
@@ -52,7 +55,10 @@ export function readTemplateFile(text: string, file: string): AnalysisTemplateSp
   const spec = isManifest ? (doc as { spec: unknown }).spec : (doc ?? {});
   const r = analysisTemplateSpecSchema.safeParse(spec);
   if (!r.success) {
-    throw new InputError(`${file}: invalid AnalysisTemplate`, r.error.issues.map((i) => ({ path: [...(isManifest ? ['spec'] : []), ...i.path.map(String)].join('.'), message: i.message, file })));
+    throw new InputError(
+      `${file}: invalid AnalysisTemplate`,
+      r.error.issues.map((i) => ({ path: [...(isManifest ? ['spec'] : []), ...i.path.map(String)].join('.'), message: i.message, file })),
+    );
   }
   return r.data;
 }
@@ -68,8 +74,16 @@ export function analysisCommands(program: Command, cli: CliContext): void {
     .option('--service <service>', 'only this service')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (o: { service?: string; output: string }) => {
-      const r = await cli.api().get<{ runs: { id: string; template: string; service: string; judge: string; verdict: string | null; intervals: number; reason: string }[] }>('/api/v1/analysis/runs', { service: o.service });
-      cli.print(r, o.output, () => ({ headers: ['RUN', 'TEMPLATE', 'SERVICE', 'JUDGE', 'INTERVALS', 'VERDICT', 'REASON'], rows: r.runs.map((x) => [x.id, x.template, x.service, x.judge, x.intervals, x.verdict ?? 'running', x.reason]) }));
+      const r = await cli
+        .api()
+        .get<{ runs: { id: string; template: string; service: string; judge: string; verdict: string | null; intervals: number; reason: string }[] }>(
+          '/api/v1/analysis/runs',
+          { service: o.service },
+        );
+      cli.print(r, o.output, () => ({
+        headers: ['RUN', 'TEMPLATE', 'SERVICE', 'JUDGE', 'INTERVALS', 'VERDICT', 'REASON'],
+        rows: r.runs.map((x) => [x.id, x.template, x.service, x.judge, x.intervals, x.verdict ?? 'running', x.reason]),
+      }));
     });
 
   analysis
@@ -78,10 +92,27 @@ export function analysisCommands(program: Command, cli: CliContext): void {
     .argument('<run>', 'analysis run id (rollout run id + "." + step index)')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (id: string, o: { output: string }) => {
-      const r = await cli.api().get<{ run: { id: string; template: string; judge: string; service: string; environment: string; baselineVersion: string; canaryVersion: string; verdict: string | null; reason: string }; intervals: IntervalRecord[] }>(`/api/v1/analysis/runs/${encodeURIComponent(id)}`);
+      const r = await cli
+        .api()
+        .get<{
+          run: {
+            id: string;
+            template: string;
+            judge: string;
+            service: string;
+            environment: string;
+            baselineVersion: string;
+            canaryVersion: string;
+            verdict: string | null;
+            reason: string;
+          };
+          intervals: IntervalRecord[];
+        }>(`/api/v1/analysis/runs/${encodeURIComponent(id)}`);
       if (parseFormat(o.output, ['table', 'json', 'yaml']) === 'table') {
         const run = r.run;
-        cli.out(`analysis run ${run.id}: template ${run.template}, judge ${run.judge}, ${run.service} in ${run.environment}, canary ${run.canaryVersion} vs baseline ${run.baselineVersion}`);
+        cli.out(
+          `analysis run ${run.id}: template ${run.template}, judge ${run.judge}, ${run.service} in ${run.environment}, canary ${run.canaryVersion} vs baseline ${run.baselineVersion}`,
+        );
         cli.out(`verdict: ${run.verdict ?? 'running'} (${run.reason})`);
       }
       cli.print(r, o.output, () => intervalRows(r.intervals));
@@ -105,7 +136,8 @@ export function analysisCommands(program: Command, cli: CliContext): void {
     .option('--template <file>', 'AnalysisTemplate (YAML or JSON) with the judge settings, interval and durations')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action((file: string, o: { judge?: string; template?: string; output: string }) => {
-      if (o.judge !== undefined && !(JUDGES as readonly string[]).includes(o.judge)) throw new CliError(EXIT.USAGE, `--judge must be one of ${JUDGES.join(', ')}`);
+      if (o.judge !== undefined && !(JUDGES as readonly string[]).includes(o.judge))
+        throw new CliError(EXIT.USAGE, `--judge must be one of ${JUDGES.join(', ')}`);
       const read = (p: string) => {
         try {
           return readFileSync(cli.path(p), 'utf8');

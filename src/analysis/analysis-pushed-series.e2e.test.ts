@@ -19,7 +19,11 @@ function latency(n: number): HistogramCounts {
   return h;
 }
 const bucket = (version: string, startMs: number, requests: number, errors: number): RouterBucket => ({
-  route: 'shop', version, startMs, counts: { '2xx': requests - errors, ...(errors ? { '5xx': errors } : {}) }, latency: latency(requests),
+  route: 'shop',
+  version,
+  startMs,
+  counts: { '2xx': requests - errors, ...(errors ? { '5xx': errors } : {}) },
+  latency: latency(requests),
 });
 
 /**
@@ -34,7 +38,15 @@ for (const store of await testStores()) {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'sg-analysis-pushed-'));
       s = await startTestServer({ store, options: { analysis: { settleMs: 0 } } });
-      writeFileSync(join(dir, 't.yaml'), stringify({ apiVersion: 'shipgate.dev/v1', kind: 'AnalysisTemplate', metadata: { name: 'seq' }, spec: { interval: '10s', maxDuration: '60s', inconclusive: 'rollback', sequential: fast } }));
+      writeFileSync(
+        join(dir, 't.yaml'),
+        stringify({
+          apiVersion: 'shipgate.dev/v1',
+          kind: 'AnalysisTemplate',
+          metadata: { name: 'seq' },
+          spec: { interval: '10s', maxDuration: '60s', inconclusive: 'rollback', sequential: fast },
+        }),
+      );
       const r = await s.cli(['apply', '-f', join(dir, 't.yaml')]);
       assert.equal(r.code, 0, r.stderr);
     });
@@ -58,11 +70,18 @@ for (const store of await testStores()) {
       const fake: RouterBucket[] = [];
       for (let t = 0; t < 30; t += 10) fake.push(bucket('v2', T0 + t * 1000, 100_000, 0));
       assert.equal((await s.fetch('/api/v1/router/stats', { method: 'POST', body: JSON.stringify({ buckets: fake }), token: deployer })).status, 403);
-      const spoof = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'router.requests', labels: { route: 'shop', version: 'v2', code_class: '2xx' }, t: T0 / 1000, value: 100_000 }] }), token: pusher });
+      const spoof = await s.fetch('/api/v1/series', {
+        method: 'POST',
+        body: JSON.stringify({
+          points: [{ series: 'router.requests', labels: { route: 'shop', version: 'v2', code_class: '2xx' }, t: T0 / 1000, value: 100_000 }],
+        }),
+        token: pusher,
+      });
       assert.equal(spoof.status, 400);
       const points = [];
       for (let t = 0; t < 30; t++) {
-        for (const series of ['shop.requests', 'shop.good', 'shop.total']) points.push({ series, labels: { service: 'shop', route: 'shop', version: 'v2' }, t: T0 / 1000 + t, value: 1000 });
+        for (const series of ['shop.requests', 'shop.good', 'shop.total'])
+          points.push({ series, labels: { service: 'shop', route: 'shop', version: 'v2' }, t: T0 / 1000 + t, value: 1000 });
         points.push({ series: 'shop.errors', labels: { service: 'shop', route: 'shop', version: 'v2' }, t: T0 / 1000 + t, value: 0 });
       }
       assert.equal((await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points }), token: deployer })).status, 403);
@@ -70,11 +89,26 @@ for (const store of await testStores()) {
       assert.equal(series.status, 200, await series.clone().text());
 
       const step = s.server.ctx.services.get(HOOKS.analysisStep)!;
-      const r = await step.evaluate({ runId: 'fake.1', template: 'seq', service: 'shop', environment: 'production', route: 'shop', baselineVersion: 'v1', canaryVersion: 'v2', startedAtMs: T0, nowMs: T0 + 10_000 });
+      const r = await step.evaluate({
+        runId: 'fake.1',
+        template: 'seq',
+        service: 'shop',
+        environment: 'production',
+        route: 'shop',
+        baselineVersion: 'v1',
+        canaryVersion: 'v2',
+        startedAtMs: T0,
+        nowMs: T0 + 10_000,
+      });
       assert.equal(r.verdict, 'fail', r.summary);
-      const show = JSON.parse((await s.cli(['analysis', 'show', 'fake.1', '-o', 'json'])).stdout) as { intervals: { inputs: { canary: { requests: number; errors: number } } }[] };
+      const show = JSON.parse((await s.cli(['analysis', 'show', 'fake.1', '-o', 'json'])).stdout) as {
+        intervals: { inputs: { canary: { requests: number; errors: number } } }[];
+      };
       // Exactly what the router reported for the first interval.
-      assert.deepEqual(show.intervals.map((i) => [i.inputs.canary.requests, i.inputs.canary.errors]), [[100, 40]]);
+      assert.deepEqual(
+        show.intervals.map((i) => [i.inputs.canary.requests, i.inputs.canary.errors]),
+        [[100, 40]],
+      );
     });
   });
 }

@@ -40,10 +40,12 @@ export function runView(run: AnalysisRunRow) {
 
 /** The replay format, one line per stored interval (latency from the histogram buckets' upper bounds). */
 export function exportLines(run: AnalysisRunRow, intervals: AnalysisIntervalRow[]): string {
-  return intervals
-    .filter((r) => r.input)
-    .map((r) => JSON.stringify(toIntervalInput(r.input!, (r.fromMs - run.startedAtMs) / 1000)))
-    .join('\n') + '\n';
+  return (
+    intervals
+      .filter((r) => r.input)
+      .map((r) => JSON.stringify(toIntervalInput(r.input!, (r.fromMs - run.startedAtMs) / 1000)))
+      .join('\n') + '\n'
+  );
 }
 
 export function analysisRoutes(base: FastifyInstance, _ctx: ServerContext, service: AnalysisService): void {
@@ -54,17 +56,35 @@ export function analysisRoutes(base: FastifyInstance, _ctx: ServerContext, servi
     if (!run) throw new NotFoundError(`analysis run "${id}" not found (list them with GET /api/v1/analysis/runs)`);
     return run;
   };
-  app.get('/api/v1/analysis/runs', { schema: { querystring: listQuery, tags, response: { 200: z.object({ runs: z.array(runViewSchema) }), ...errorResponses() } } }, async (req) => {
-    return { runs: (await service.store.listRuns(req.query)).map(runView) };
-  });
-  app.get('/api/v1/analysis/runs/:id', { schema: { params: runParams, tags, response: { 200: z.object({ run: runViewSchema, intervals: z.array(intervalSchema) }), ...errorResponses(404) } } }, async (req) => {
-    const run = await load(req.params.id);
-    const intervals = await service.store.intervals(run.id);
-    return { run: runView(run), intervals: intervals.map((i) => ({ fromMs: i.fromMs, toMs: i.toMs, ...i.record })) };
-  });
-  app.get('/api/v1/analysis/runs/:id/export', { schema: { params: runParams, tags, response: { 200: textResponse('application/x-ndjson', 'one interval input per line, the replay format'), ...errorResponses(404) } } }, async (req, reply) => {
-    const run = await load(req.params.id);
-    reply.type('application/x-ndjson; charset=utf-8');
-    return exportLines(run, await service.store.intervals(run.id));
-  });
+  app.get(
+    '/api/v1/analysis/runs',
+    { schema: { querystring: listQuery, tags, response: { 200: z.object({ runs: z.array(runViewSchema) }), ...errorResponses() } } },
+    async (req) => {
+      return { runs: (await service.store.listRuns(req.query)).map(runView) };
+    },
+  );
+  app.get(
+    '/api/v1/analysis/runs/:id',
+    { schema: { params: runParams, tags, response: { 200: z.object({ run: runViewSchema, intervals: z.array(intervalSchema) }), ...errorResponses(404) } } },
+    async (req) => {
+      const run = await load(req.params.id);
+      const intervals = await service.store.intervals(run.id);
+      return { run: runView(run), intervals: intervals.map((i) => ({ fromMs: i.fromMs, toMs: i.toMs, ...i.record })) };
+    },
+  );
+  app.get(
+    '/api/v1/analysis/runs/:id/export',
+    {
+      schema: {
+        params: runParams,
+        tags,
+        response: { 200: textResponse('application/x-ndjson', 'one interval input per line, the replay format'), ...errorResponses(404) },
+      },
+    },
+    async (req, reply) => {
+      const run = await load(req.params.id);
+      reply.type('application/x-ndjson; charset=utf-8');
+      return exportLines(run, await service.store.intervals(run.id));
+    },
+  );
 }

@@ -58,7 +58,12 @@ test('kayenta runs score every interval and keep the series as JSON-safe values'
   assert.equal(s.verdict, 'fail');
   assert.ok(last!.record.kayenta!.metrics.some((m) => m.classification === 'High'));
   assert.deepEqual(JSON.parse(JSON.stringify(s)), s);
-  const empty = judgeInterval(spec, newRunState('kayenta'), { baseline: { requests: 0, errors: 0, latencyMs: [] }, canary: { requests: 0, errors: 0, latencyMs: [] } }, 60_000);
+  const empty = judgeInterval(
+    spec,
+    newRunState('kayenta'),
+    { baseline: { requests: 0, errors: 0, latencyMs: [] }, canary: { requests: 0, errors: 0, latencyMs: [] } },
+    60_000,
+  );
   assert.deepEqual(empty.state.series['error-rate'], { baseline: [null], canary: [null] });
 });
 
@@ -122,7 +127,10 @@ test('router histograms become latency samples; export writes the replay format'
     { runId: 'r', index: 0, fromMs: 1_000_000, toMs: 1_010_000, verdict: 'continue', phase: null, input, record: {} as never },
     { runId: 'r', index: 1, fromMs: 1_010_000, toMs: 1_020_000, verdict: 'continue', phase: 'Error', input: null, record: {} as never },
   ]);
-  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 1, 'intervals whose source failed have no inputs to export');
   assert.equal(lines[0].t, 0);
   assert.equal(lines[0].baseline.latencyMs.length, 3);

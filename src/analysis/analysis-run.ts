@@ -96,7 +96,10 @@ export function judgeInterval(spec: AnalysisTemplateSpec, state: RunState, iv: I
     const series = { ...state.series };
     for (const m of spec.kayenta.metrics) {
       const prev = series[m.name] ?? { baseline: [], canary: [] };
-      series[m.name] = { baseline: [...prev.baseline, toStored(kayentaValue(m, iv, 'baseline'))], canary: [...prev.canary, toStored(kayentaValue(m, iv, 'canary'))] };
+      series[m.name] = {
+        baseline: [...prev.baseline, toStored(kayentaValue(m, iv, 'baseline'))],
+        canary: [...prev.canary, toStored(kayentaValue(m, iv, 'canary'))],
+      };
     }
     next.series = series;
     const values = Object.fromEntries(Object.entries(series).map(([k, v]) => [k, { baseline: v.baseline.map(toNum), canary: v.canary.map(toNum) }]));

@@ -15,8 +15,19 @@ import { FakeAnalysisStore } from './testing/fake-analysis-store';
 const T0 = Date.parse('2026-03-02T10:00:00Z'); // on a 10-second bucket boundary
 
 const templates: Record<string, AnalysisTemplateSpecInput> = {
-  threshold: { judge: 'threshold', interval: '10s', maxDuration: '30s', threshold: { metrics: [{ name: 'errors', measure: 'error-rate', failureCondition: 'result > baseline * 2' }] } },
-  fragile: { judge: 'threshold', interval: '10s', maxDuration: '60s', limits: { consecutiveErrorLimit: 1 }, threshold: { metrics: [{ name: 'errors', measure: 'error-rate', failureCondition: 'result > baseline * 2' }] } },
+  threshold: {
+    judge: 'threshold',
+    interval: '10s',
+    maxDuration: '30s',
+    threshold: { metrics: [{ name: 'errors', measure: 'error-rate', failureCondition: 'result > baseline * 2' }] },
+  },
+  fragile: {
+    judge: 'threshold',
+    interval: '10s',
+    maxDuration: '60s',
+    limits: { consecutiveErrorLimit: 1 },
+    threshold: { metrics: [{ name: 'errors', measure: 'error-rate', failureCondition: 'result > baseline * 2' }] },
+  },
 };
 
 /** Requests and errors per version and 10-second interval; `broken` makes the source fail. */
@@ -41,7 +52,14 @@ function context(metrics: FakeMetrics): ServerContext {
   const resources = {
     get: async (_v: string, kind: string, name: string): Promise<StoredResource | undefined> =>
       kind === ANALYSIS_TEMPLATE_KIND && templates[name]
-        ? { manifest: { apiVersion: SHIPGATE_API_VERSION, kind, metadata: { name }, spec: templates[name] }, hash: 'h', generation: 1, createdAt: '', updatedAt: '', updatedBy: 'admin' }
+        ? {
+            manifest: { apiVersion: SHIPGATE_API_VERSION, kind, metadata: { name }, spec: templates[name] },
+            hash: 'h',
+            generation: 1,
+            createdAt: '',
+            updatedAt: '',
+            updatedBy: 'admin',
+          }
         : undefined,
   };
   return { services, resources, config: { options: { analysis: { settleMs: 1000 } } } } as unknown as ServerContext;
@@ -50,10 +68,22 @@ function context(metrics: FakeMetrics): ServerContext {
 function setup() {
   const store = new FakeAnalysisStore();
   const metrics = new FakeMetrics();
-  const noPrometheus = new PrometheusSource({ fetchImpl: async () => { throw new Error('no network in unit tests'); } });
+  const noPrometheus = new PrometheusSource({
+    fetchImpl: async () => {
+      throw new Error('no network in unit tests');
+    },
+  });
   const service = new AnalysisService(context(metrics), noPrometheus, { store, transaction: (fn) => store.transaction(fn) });
   const input = (runId: string, template: string, nowMs: number): AnalysisStepInput => ({
-    runId, template, service: 'shop', environment: 'production', route: 'shop', baselineVersion: 'v1', canaryVersion: 'v2', startedAtMs: T0, nowMs,
+    runId,
+    template,
+    service: 'shop',
+    environment: 'production',
+    route: 'shop',
+    baselineVersion: 'v1',
+    canaryVersion: 'v2',
+    startedAtMs: T0,
+    nowMs,
   });
   return { store, metrics, service, input, noPrometheus };
 }
@@ -64,7 +94,10 @@ test('an interval is judged only once it has ended and settled', async () => {
   assert.deepEqual(await store.intervals('r1'), []);
   assert.equal(metrics.reads.length, 0);
   assert.equal((await service.evaluate(input('r1', 'threshold', T0 + 11_000))).verdict, 'continue');
-  assert.deepEqual((await store.intervals('r1')).map((i) => [i.index, i.fromMs - T0, i.toMs - T0]), [[0, 0, 10_000]]);
+  assert.deepEqual(
+    (await store.intervals('r1')).map((i) => [i.index, i.fromMs - T0, i.toMs - T0]),
+    [[0, 0, 10_000]],
+  );
 });
 
 test('a bad canary fails in the first interval, and asking again answers the same without reading more', async () => {
@@ -84,8 +117,14 @@ test('intervals missed while nobody asked are judged in order in one call; a hea
   const { service, store, input } = setup();
   const r = await service.evaluate(input('late', 'threshold', T0 + 31_000));
   assert.equal(r.verdict, 'pass', r.summary);
-  assert.deepEqual((await store.intervals('late')).map((i) => i.index), [0, 1, 2]);
-  assert.deepEqual((await store.intervals('late')).map((i) => i.input?.canary.requests), [1000, 1000, 1000]);
+  assert.deepEqual(
+    (await store.intervals('late')).map((i) => i.index),
+    [0, 1, 2],
+  );
+  assert.deepEqual(
+    (await store.intervals('late')).map((i) => i.input?.canary.requests),
+    [1000, 1000, 1000],
+  );
 });
 
 test('a failing metric source is an Error phase, not a failed release, and ends inconclusive past its limit', async () => {
@@ -96,8 +135,14 @@ test('a failing metric source is an Error phase, not a failed release, and ends 
   assert.equal(r.verdict, 'inconclusive');
   assert.match(r.summary, /consecutiveErrorLimit 1/);
   const rows = await store.intervals('err');
-  assert.deepEqual(rows.map((i) => i.phase), ['Error', 'Error']);
-  assert.deepEqual(rows.map((i) => i.input), [null, null]);
+  assert.deepEqual(
+    rows.map((i) => i.phase),
+    ['Error', 'Error'],
+  );
+  assert.deepEqual(
+    rows.map((i) => i.input),
+    [null, null],
+  );
 });
 
 test('a run another replica created first is used, not created twice', async () => {
@@ -110,7 +155,10 @@ test('a run another replica created first is used, not created twice', async () 
   store.getRun = async (id) => (first ? ((first = false), undefined) : getRun(id));
   const r = await other.evaluate(input('shared', 'threshold', T0 + 21_000));
   assert.equal(r.verdict, 'continue');
-  assert.deepEqual((await store.intervals('shared')).map((i) => i.index), [0, 1]);
+  assert.deepEqual(
+    (await store.intervals('shared')).map((i) => i.index),
+    [0, 1],
+  );
 });
 
 test('an unknown template is an error verdict and stores nothing', async () => {

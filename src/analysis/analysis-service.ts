@@ -23,7 +23,9 @@ import type { IntervalInput, VersionSample } from './interval-input';
 /** Latency samples from histogram counts: each bucket's upper bound, as often as it was hit. */
 export function histogramSamples(h: HistogramCounts): number[] {
   const out: number[] = [];
-  for (const k of Object.keys(h).map(Number).sort((a, b) => a - b)) {
+  for (const k of Object.keys(h)
+    .map(Number)
+    .sort((a, b) => a - b)) {
     const v = bucketUpperMs(k);
     for (let i = 0; i < h[k]; i++) out.push(v);
   }
@@ -46,7 +48,12 @@ export function measurementOf(record: IntervalRecord, atMs: number): AnalysisMea
     values[m.metric] = m.result;
     baselineValues[m.metric] = m.baseline;
   }
-  const reasons = record.phase === 'Successful' ? [] : record.threshold ? [...new Set(record.threshold.filter((m) => m.phase !== 'Successful').map((m) => m.reason))] : [record.reason];
+  const reasons =
+    record.phase === 'Successful'
+      ? []
+      : record.threshold
+        ? [...new Set(record.threshold.filter((m) => m.phase !== 'Successful').map((m) => m.reason))]
+        : [record.reason];
   return { atMs, phase: record.phase, requests: record.inputs.canary.requests, errors: record.inputs.canary.errors, values, baselineValues, reasons };
 }
 
@@ -102,12 +109,22 @@ export class AnalysisService implements AnalysisStep {
     const m = run.spec.metrics;
     if (m.source === 'prometheus') {
       const one = async (query: string, version: string): Promise<number> => {
-        const r = await this.prometheus.query({ spec: { url: m.url, query: query.replaceAll('{{version}}', version) }, aggregation: 'sum', fromMs, toMs, stepMs: toMs - fromMs });
+        const r = await this.prometheus.query({
+          spec: { url: m.url, query: query.replaceAll('{{version}}', version) },
+          aggregation: 'sum',
+          fromMs,
+          toMs,
+          stepMs: toMs - fromMs,
+        });
         if (r.phase === 'Error') throw new Error(r.message ?? 'Prometheus query failed');
         const v = r.values[0];
         return Number.isNaN(v) ? 0 : Math.round(v);
       };
-      const side = async (version: string): Promise<StoredSide> => ({ requests: await one(m.requestsQuery, version), errors: await one(m.errorsQuery, version), latency: {} });
+      const side = async (version: string): Promise<StoredSide> => ({
+        requests: await one(m.requestsQuery, version),
+        errors: await one(m.errorsQuery, version),
+        latency: {},
+      });
       return { baseline: await side(run.baselineVersion), canary: await side(run.canaryVersion) };
     }
     const metrics = this.ctx.services.get(HOOKS.metrics);
@@ -121,14 +138,31 @@ export class AnalysisService implements AnalysisStep {
 
   async evaluate(input: AnalysisStepInput): Promise<AnalysisStepResult> {
     const spec = input.inline ? inlineTemplateSpec(input.inline) : input.template === undefined ? undefined : await this.template(input.template);
-    if (!spec) return { verdict: 'error', summary: input.template === undefined ? 'neither a template nor an inline analysis was given' : `AnalysisTemplate "${input.template}" not found`, nextIntervalMs: 5000 };
+    if (!spec)
+      return {
+        verdict: 'error',
+        summary: input.template === undefined ? 'neither a template nor an inline analysis was given' : `AnalysisTemplate "${input.template}" not found`,
+        nextIntervalMs: 5000,
+      };
     const templateName = input.inline ? INLINE_TEMPLATE : input.template!;
     let run = await this.store.getRun(input.runId);
     if (!run) {
       run = {
-        id: input.runId, template: templateName, service: input.service, environment: input.environment, route: input.route,
-        baselineVersion: input.baselineVersion, canaryVersion: input.canaryVersion, judge: spec.judge,
-        startedAtMs: input.startedAtMs, updatedAtMs: input.nowMs, verdict: null, decidedAt: null, reason: 'started', spec, state: newRunState(spec.judge),
+        id: input.runId,
+        template: templateName,
+        service: input.service,
+        environment: input.environment,
+        route: input.route,
+        baselineVersion: input.baselineVersion,
+        canaryVersion: input.canaryVersion,
+        judge: spec.judge,
+        startedAtMs: input.startedAtMs,
+        updatedAtMs: input.nowMs,
+        verdict: null,
+        decidedAt: null,
+        reason: 'started',
+        spec,
+        state: newRunState(spec.judge),
       };
       const created = run;
       await this.transaction((trx) => this.store.insertRun(trx, created)).catch(async (e) => {
@@ -158,7 +192,16 @@ export class AnalysisService implements AnalysisStep {
       }
       const next = step.state;
       await this.transaction(async (trx) => {
-        await this.store.insertInterval(trx, { runId: run!.id, index, fromMs, toMs, verdict: step.record.verdict, phase: step.record.phase, input: stored, record: step.record });
+        await this.store.insertInterval(trx, {
+          runId: run!.id,
+          index,
+          fromMs,
+          toMs,
+          verdict: step.record.verdict,
+          phase: step.record.phase,
+          input: stored,
+          record: step.record,
+        });
         await this.store.updateRun(trx, run!.id, next, input.nowMs);
       });
       state = next;

@@ -30,7 +30,15 @@ for (const store of await testStores()) {
     let metrics: MetricsService;
     const dir = mkdtempSync(join(tmpdir(), 'sg-analysis-step-'));
     const input = (runId: string, template: string, nowMs: number, canaryVersion = 'v2'): AnalysisStepInput => ({
-      runId, template, service: 'shop', environment: 'production', route: 'shop', baselineVersion: 'v1', canaryVersion, startedAtMs: T0, nowMs,
+      runId,
+      template,
+      service: 'shop',
+      environment: 'production',
+      route: 'shop',
+      baselineVersion: 'v1',
+      canaryVersion,
+      startedAtMs: T0,
+      nowMs,
     });
     /** 10-second buckets from T0 for `seconds`, per version: [requests, errors, latency factor]. */
     const traffic = async (seconds: number, perVersion: Record<string, [number, number, number]>) => {
@@ -45,12 +53,30 @@ for (const store of await testStores()) {
       metrics = s.server.ctx.services.get(HOOKS.metrics)!;
       const file = join(dir, 'templates.yaml');
       const t = (name: string, spec: object) => stringify({ apiVersion: 'shipgate.dev/v1', kind: 'AnalysisTemplate', metadata: { name }, spec });
-      writeFileSync(file, [
-        t('seq-rollback', { interval: '10s', maxDuration: '60s', inconclusive: 'rollback', sequential: fast }),
-        t('seq-hold', { interval: '10s', maxDuration: '60s', inconclusive: 'hold', sequential: fast }),
-        t('threshold', { judge: 'threshold', interval: '10s', maxDuration: '30s', threshold: { metrics: [{ name: 'errors', measure: 'error-rate', failureCondition: 'result > baseline * 2' }] } }),
-        t('prom', { interval: '10s', maxDuration: '5m', limits: { consecutiveErrorLimit: 1 }, metrics: { source: 'prometheus', url: 'http://127.0.0.1:9', requestsQuery: 'sum(x{version="{{version}}"})', errorsQuery: 'sum(y{version="{{version}}"})' } }),
-      ].join('---\n'));
+      writeFileSync(
+        file,
+        [
+          t('seq-rollback', { interval: '10s', maxDuration: '60s', inconclusive: 'rollback', sequential: fast }),
+          t('seq-hold', { interval: '10s', maxDuration: '60s', inconclusive: 'hold', sequential: fast }),
+          t('threshold', {
+            judge: 'threshold',
+            interval: '10s',
+            maxDuration: '30s',
+            threshold: { metrics: [{ name: 'errors', measure: 'error-rate', failureCondition: 'result > baseline * 2' }] },
+          }),
+          t('prom', {
+            interval: '10s',
+            maxDuration: '5m',
+            limits: { consecutiveErrorLimit: 1 },
+            metrics: {
+              source: 'prometheus',
+              url: 'http://127.0.0.1:9',
+              requestsQuery: 'sum(x{version="{{version}}"})',
+              errorsQuery: 'sum(y{version="{{version}}"})',
+            },
+          }),
+        ].join('---\n'),
+      );
       const r = await s.cli(['apply', '-f', file]);
       assert.equal(r.code, 0, r.stderr);
       const got = await s.cli(['get', 'analysistemplates']);
@@ -65,9 +91,15 @@ for (const store of await testStores()) {
       assert.match(r.summary, /error-rate/);
       const again = await step.evaluate(input('bad.1', 'seq-rollback', T0 + 50_000));
       assert.equal(again.verdict, 'fail');
-      const show = JSON.parse((await s.cli(['analysis', 'show', 'bad.1', '-o', 'json'])).stdout) as { run: { verdict: string }; intervals: { inputs: { canary: { requests: number; errors: number; latencySamples: number } } }[] };
+      const show = JSON.parse((await s.cli(['analysis', 'show', 'bad.1', '-o', 'json'])).stdout) as {
+        run: { verdict: string };
+        intervals: { inputs: { canary: { requests: number; errors: number; latencySamples: number } } }[];
+      };
       assert.equal(show.run.verdict, 'fail');
-      assert.deepEqual(show.intervals.map((i) => i.inputs.canary), [{ requests: 100, errors: 40, latencySamples: 100 }]);
+      assert.deepEqual(
+        show.intervals.map((i) => i.inputs.canary),
+        [{ requests: 100, errors: 40, latencySamples: 100 }],
+      );
     });
 
     test('intervals wait until they end, then are judged in catch-up', async () => {
@@ -113,19 +145,37 @@ for (const store of await testStores()) {
       assert.equal(r2.verdict, 'inconclusive');
       assert.match(r2.summary, /metric source error: 2 errors in a row > consecutiveErrorLimit 1/);
       const show = JSON.parse((await s.cli(['analysis', 'show', 'prom.1', '-o', 'json'])).stdout) as { intervals: { phase: string }[] };
-      assert.deepEqual(show.intervals.map((i) => i.phase), ['Error', 'Error']);
+      assert.deepEqual(
+        show.intervals.map((i) => i.phase),
+        ['Error', 'Error'],
+      );
     });
 
     test('an inline analysis (a Rollout step stated inline) is a threshold run on windows from its start', async () => {
       const inline: AnalysisStepInput['inline'] = {
-        thresholds: [{ name: 'error-rate', max: 0.05 }, { name: 'request-rate', min: 1 }, { name: 'p99-latency-ms', maxOverBaseline: 100 }],
-        intervalMs: 10_000, count: 2, minRequests: 20, failureLimit: 0, inconclusiveLimit: 3, consecutiveErrorLimit: 4,
+        thresholds: [
+          { name: 'error-rate', max: 0.05 },
+          { name: 'request-rate', min: 1 },
+          { name: 'p99-latency-ms', maxOverBaseline: 100 },
+        ],
+        intervalMs: 10_000,
+        count: 2,
+        minRequests: 20,
+        failureLimit: 0,
+        inconclusiveLimit: 3,
+        consecutiveErrorLimit: 4,
       };
       const at = (runId: string, nowMs: number, canaryVersion: string) => ({ ...input(runId, 'unused', nowMs, canaryVersion), template: undefined, inline });
       const good = await step.evaluate(at('inline.1', T0 + 20_000, 'v3'));
       assert.equal(good.verdict, 'pass', good.summary);
       assert.equal(good.phase, 'Successful');
-      assert.deepEqual(good.measurements!.map((m) => [m.atMs - T0, m.phase, m.requests, m.values['request-rate']]), [[10_000, 'Successful', 300, 30], [20_000, 'Successful', 600, 30]]);
+      assert.deepEqual(
+        good.measurements!.map((m) => [m.atMs - T0, m.phase, m.requests, m.values['request-rate']]),
+        [
+          [10_000, 'Successful', 300, 30],
+          [20_000, 'Successful', 600, 30],
+        ],
+      );
       const again = await step.evaluate(at('inline.1', T0 + 40_000, 'v3'));
       assert.equal(again.verdict, 'pass');
       assert.deepEqual(again.measurements, []);
@@ -135,9 +185,17 @@ for (const store of await testStores()) {
       assert.deepEqual(bad.measurements![0].reasons, ['error-rate 0.4 > max 0.05']);
       const low = await step.evaluate(at('inline.3', T0 + 40_000, 'v4'));
       assert.equal(low.verdict, 'inconclusive', low.summary);
-      assert.deepEqual(low.measurements!.map((m) => m.reasons), Array(4).fill(['need more data: 1 of 20 requests']).map((r, i) => [r[0].replace('1 of', `${i + 1} of`)]));
+      assert.deepEqual(
+        low.measurements!.map((m) => m.reasons),
+        Array(4)
+          .fill(['need more data: 1 of 20 requests'])
+          .map((r, i) => [r[0].replace('1 of', `${i + 1} of`)]),
+      );
       const list = JSON.parse((await s.cli(['analysis', 'list', '-o', 'json'])).stdout) as { runs: { id: string; template: string; judge: string }[] };
-      assert.deepEqual(list.runs.filter((r) => r.id.startsWith('inline.')).map((r) => [r.template, r.judge]), Array(3).fill(['(inline)', 'threshold']));
+      assert.deepEqual(
+        list.runs.filter((r) => r.id.startsWith('inline.')).map((r) => [r.template, r.judge]),
+        Array(3).fill(['(inline)', 'threshold']),
+      );
     });
 
     test('unknown template and unknown run', async () => {

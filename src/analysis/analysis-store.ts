@@ -164,10 +164,21 @@ export class AnalysisStore implements AnalysisStorePort {
     await this.on(trx)
       .insertInto('analysis_runs')
       .values({
-        id: run.id, template: run.template, service: run.service, environment: run.environment, route: run.route,
-        baseline_version: run.baselineVersion, canary_version: run.canaryVersion, judge: run.judge,
-        started_at_ms: run.startedAtMs, updated_at_ms: run.updatedAtMs, verdict: run.verdict, decided_at: run.decidedAt,
-        reason: run.reason, spec: toJson(run.spec), state: toJson(run.state),
+        id: run.id,
+        template: run.template,
+        service: run.service,
+        environment: run.environment,
+        route: run.route,
+        baseline_version: run.baselineVersion,
+        canary_version: run.canaryVersion,
+        judge: run.judge,
+        started_at_ms: run.startedAtMs,
+        updated_at_ms: run.updatedAtMs,
+        verdict: run.verdict,
+        decided_at: run.decidedAt,
+        reason: run.reason,
+        spec: toJson(run.spec),
+        state: toJson(run.state),
       })
       .execute();
   }
@@ -184,8 +195,14 @@ export class AnalysisStore implements AnalysisStorePort {
     await this.on(trx)
       .insertInto('analysis_intervals')
       .values({
-        run_id: row.runId, idx: row.index, from_ms: row.fromMs, to_ms: row.toMs, verdict: row.verdict, phase: row.phase,
-        input: toJson(row.input), record: toJson(row.record),
+        run_id: row.runId,
+        idx: row.index,
+        from_ms: row.fromMs,
+        to_ms: row.toMs,
+        verdict: row.verdict,
+        phase: row.phase,
+        input: toJson(row.input),
+        record: toJson(row.record),
       })
       .execute();
   }

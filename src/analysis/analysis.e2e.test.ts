@@ -26,10 +26,13 @@ for (const store of await testStores()) {
     before(async () => {
       f = await startRolloutFixture(store);
       const file = join(dir, 'templates.yaml');
-      writeFileSync(file, [
-        template('shop-sequential', { judge: 'sequential', interval: '10s', maxDuration: '2m', inconclusive: 'rollback', sequential: fast }),
-        template('shop-hold', { judge: 'sequential', interval: '10s', maxDuration: '25s', inconclusive: 'hold', sequential: fast }),
-      ].join('---\n'));
+      writeFileSync(
+        file,
+        [
+          template('shop-sequential', { judge: 'sequential', interval: '10s', maxDuration: '2m', inconclusive: 'rollback', sequential: fast }),
+          template('shop-hold', { judge: 'sequential', interval: '10s', maxDuration: '25s', inconclusive: 'hold', sequential: fast }),
+        ].join('---\n'),
+      );
       const r = await f.s.cli(['apply', '-f', file]);
       assert.equal(r.code, 0, r.stderr);
       await f.apply({ strategy: { canary: { steps: [{ setWeight: 30 }, { analysis: { templateRef: 'shop-sequential' } }, { setWeight: 60 }] } } });
@@ -47,12 +50,21 @@ for (const store of await testStores()) {
       assert.equal(step.verdicts.at(-1), 'pass');
       const show = await f.s.cli(['analysis', 'show', id, '-o', 'json']);
       assert.equal(show.code, 0, show.stderr);
-      const shown = JSON.parse(show.stdout) as { run: { verdict: string; judge: string }; intervals: { verdict: string; inputs: { canary: { requests: number } }; sequential: { tests: { metric: string; passEValue: number }[] } }[] };
+      const shown = JSON.parse(show.stdout) as {
+        run: { verdict: string; judge: string };
+        intervals: { verdict: string; inputs: { canary: { requests: number } }; sequential: { tests: { metric: string; passEValue: number }[] } }[];
+      };
       assert.equal(shown.run.verdict, 'pass');
       assert.equal(shown.run.judge, 'sequential');
       assert.ok(shown.intervals.length >= 1);
-      assert.ok(shown.intervals.every((i) => i.inputs.canary.requests > 0), 'each interval stored its inputs');
-      assert.deepEqual(shown.intervals[0].sequential.tests.map((t) => t.metric), ['error-rate', 'latency-p50', 'latency-p90']);
+      assert.ok(
+        shown.intervals.every((i) => i.inputs.canary.requests > 0),
+        'each interval stored its inputs',
+      );
+      assert.deepEqual(
+        shown.intervals[0].sequential.tests.map((t) => t.metric),
+        ['error-rate', 'latency-p50', 'latency-p90'],
+      );
       const table = await f.s.cli(['analysis', 'show', id]);
       assert.match(table.stdout, /verdict: pass/);
       const exported = await f.s.cli(['analysis', 'export', id]);
@@ -75,7 +87,10 @@ for (const store of await testStores()) {
       assert.equal(st.run?.phase, 'rolledBack');
       assert.deepEqual(st.traffic, [{ version: 'v2', weightPercent: 100 }]);
       const show = await f.s.cli(['analysis', 'show', id, '-o', 'json']);
-      const shown = JSON.parse(show.stdout) as { run: { verdict: string; reason: string }; intervals: { sequential: { tests: { metric: string; verdict: string; failEValue: number; failThreshold: number }[] } }[] };
+      const shown = JSON.parse(show.stdout) as {
+        run: { verdict: string; reason: string };
+        intervals: { sequential: { tests: { metric: string; verdict: string; failEValue: number; failThreshold: number }[] } }[];
+      };
       assert.equal(shown.run.verdict, 'fail');
       assert.match(shown.run.reason, /error-rate/);
       const e = shown.intervals.at(-1)!.sequential.tests.find((t) => t.metric === 'error-rate')!;
@@ -92,7 +107,10 @@ for (const store of await testStores()) {
       const step = st.run!.steps.find((s) => s.kind === 'analysis')!;
       assert.ok(step.verdicts.filter((v) => v === 'continue').length >= 1, `extended first: ${step.verdicts.join(',')}`);
       assert.equal(step.verdicts.at(-1), 'inconclusive');
-      const runsOf = async () => ((JSON.parse((await f.s.cli(['analysis', 'list', '--service', 'shop', '-o', 'json'])).stdout) as { runs: { id: string; verdict: string | null }[] }).runs).filter((x) => x.id.startsWith(`${st.run!.id}.${step.index}.`));
+      const runsOf = async () =>
+        (
+          JSON.parse((await f.s.cli(['analysis', 'list', '--service', 'shop', '-o', 'json'])).stdout) as { runs: { id: string; verdict: string | null }[] }
+        ).runs.filter((x) => x.id.startsWith(`${st.run!.id}.${step.index}.`));
       assert.ok(step.analysisRun?.startsWith(`${st.run!.id}.${step.index}.`));
       const [first] = await runsOf();
       const show = await f.s.cli(['analysis', 'show', first.id]);

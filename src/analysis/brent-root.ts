@@ -8,17 +8,29 @@
  */
 export function brentRoot(f: (x: number) => number, lo: number, hi: number, fLo = f(lo), fHi = f(hi), maxIter = 200): number {
   // Numerical Recipes' zbrent: inverse quadratic interpolation with bisection as a fallback.
-  let a = lo, b = hi, c = hi;
-  let fa = fLo, fb = fHi, fc = fHi;
-  let d = 0, e = 0;
+  let a = lo,
+    b = hi,
+    c = hi;
+  let fa = fLo,
+    fb = fHi,
+    fc = fHi;
+  let d = 0,
+    e = 0;
   const tol = 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi));
   for (let i = 0; i < maxIter; i++) {
     if ((fb > 0 && fc > 0) || (fb < 0 && fc < 0)) {
-      c = a; fc = fa; d = b - a; e = d;
+      c = a;
+      fc = fa;
+      d = b - a;
+      e = d;
     }
     if (Math.abs(fc) < Math.abs(fb)) {
-      a = b; b = c; c = a;
-      fa = fb; fb = fc; fc = fa;
+      a = b;
+      b = c;
+      c = a;
+      fa = fb;
+      fb = fc;
+      fc = fa;
     }
     const tol1 = 2 * Number.EPSILON * Math.abs(b) + 0.5 * tol;
     const xm = 0.5 * (c - b);
@@ -27,9 +39,11 @@ export function brentRoot(f: (x: number) => number, lo: number, hi: number, fLo 
       const s = fb / fa;
       let p: number, q: number;
       if (a === c) {
-        p = 2 * xm * s; q = 1 - s;
+        p = 2 * xm * s;
+        q = 1 - s;
       } else {
-        const qq = fa / fc, r = fb / fc;
+        const qq = fa / fc,
+          r = fb / fc;
         p = s * (2 * xm * qq * (qq - r) - (b - a) * (r - 1));
         q = (qq - 1) * (r - 1) * (s - 1);
       }
@@ -38,14 +52,18 @@ export function brentRoot(f: (x: number) => number, lo: number, hi: number, fLo 
       const min1 = 3 * xm * q - Math.abs(tol1 * q);
       const min2 = Math.abs(e * q);
       if (2 * p < Math.min(min1, min2)) {
-        e = d; d = p / q;
+        e = d;
+        d = p / q;
       } else {
-        d = xm; e = d;
+        d = xm;
+        e = d;
       }
     } else {
-      d = xm; e = d;
+      d = xm;
+      e = d;
     }
-    a = b; fa = fb;
+    a = b;
+    fa = fb;
     b += Math.abs(d) > tol1 ? d : xm >= 0 ? tol1 : -tol1;
     fb = f(b);
   }

@@ -32,6 +32,10 @@ test('syntax errors name the column', () => {
     ['(result < 1', /expected "\)"/],
   ];
   for (const [src, re] of rows) {
-    assert.throws(() => compileCondition(src, vars), (e: unknown) => e instanceof ConditionSyntaxError && re.test(e.message), src);
+    assert.throws(
+      () => compileCondition(src, vars),
+      (e: unknown) => e instanceof ConditionSyntaxError && re.test(e.message),
+      src,
+    );
   }
 });

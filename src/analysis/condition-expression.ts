@@ -11,7 +11,10 @@ type Node = (vars: Record<string, number>) => Value;
 
 /** A parse problem with its 1-based column. */
 export class ConditionSyntaxError extends Error {
-  constructor(message: string, readonly column: number) {
+  constructor(
+    message: string,
+    readonly column: number,
+  ) {
     super(`${message} at column ${column}`);
   }
 }
@@ -34,13 +37,28 @@ function tokenize(src: string): Tok[] {
   let i = 0;
   while (i < src.length) {
     const ch = src[i];
-    if (/\s/.test(ch)) { i++; continue; }
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
     const num = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(src.slice(i));
-    if (num) { out.push({ kind: 'num', text: num[0], pos: i }); i += num[0].length; continue; }
+    if (num) {
+      out.push({ kind: 'num', text: num[0], pos: i });
+      i += num[0].length;
+      continue;
+    }
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
-    if (id) { out.push({ kind: 'id', text: id[0], pos: i }); i += id[0].length; continue; }
+    if (id) {
+      out.push({ kind: 'id', text: id[0], pos: i });
+      i += id[0].length;
+      continue;
+    }
     const op = /^(&&|\|\||<=|>=|==|!=|[<>!+\-*/(),])/.exec(src.slice(i));
-    if (op) { out.push({ kind: 'op', text: op[0], pos: i }); i += op[0].length; continue; }
+    if (op) {
+      out.push({ kind: 'op', text: op[0], pos: i });
+      i += op[0].length;
+      continue;
+    }
     throw new ConditionSyntaxError(`unexpected "${ch}"`, i + 1);
   }
   out.push({ kind: 'end', text: '', pos: src.length });
@@ -57,7 +75,8 @@ export function compileCondition(src: string, variables: readonly string[]): Con
   const peek = () => toks[p];
   const eat = (text?: string): Tok => {
     const t = toks[p];
-    if (text !== undefined && t.text !== text) throw new ConditionSyntaxError(`expected "${text}"${t.kind === 'end' ? ' before the end' : ` but found "${t.text}"`}`, t.pos + 1);
+    if (text !== undefined && t.text !== text)
+      throw new ConditionSyntaxError(`expected "${text}"${t.kind === 'end' ? ' before the end' : ` but found "${t.text}"`}`, t.pos + 1);
     p++;
     return t;
   };
@@ -73,10 +92,27 @@ export function compileCondition(src: string, variables: readonly string[]): Con
   };
   const primary = (): Node => {
     const t = peek();
-    if (t.kind === 'num') { eat(); const n = Number(t.text); return () => n; }
-    if (t.text === '(') { eat('('); const e = or(); eat(')'); return e; }
-    if (t.text === '!') { eat(); const e = primary(); return (v) => !bool(e(v)); }
-    if (t.text === '-') { eat(); const e = primary(); return (v) => -num(e(v)); }
+    if (t.kind === 'num') {
+      eat();
+      const n = Number(t.text);
+      return () => n;
+    }
+    if (t.text === '(') {
+      eat('(');
+      const e = or();
+      eat(')');
+      return e;
+    }
+    if (t.text === '!') {
+      eat();
+      const e = primary();
+      return (v) => !bool(e(v));
+    }
+    if (t.text === '-') {
+      eat();
+      const e = primary();
+      return (v) => -num(e(v));
+    }
     if (t.kind === 'id') {
       eat();
       if (peek().text === '(') {
@@ -86,12 +122,18 @@ export function compileCondition(src: string, variables: readonly string[]): Con
         const args: Node[] = [];
         if (peek().text !== ')') {
           args.push(or());
-          while (peek().text === ',') { eat(','); args.push(or()); }
+          while (peek().text === ',') {
+            eat(',');
+            args.push(or());
+          }
         }
         eat(')');
         return (v) => f(...args.map((a) => num(a(v))));
       }
-      if (t.text === 'true' || t.text === 'false') { const b = t.text === 'true'; return () => b; }
+      if (t.text === 'true' || t.text === 'false') {
+        const b = t.text === 'true';
+        return () => b;
+      }
       if (!variables.includes(t.text)) throw new ConditionSyntaxError(`unknown variable "${t.text}" (known: ${variables.join(', ')})`, t.pos + 1);
       return (v) => v[t.text];
     }
@@ -100,14 +142,21 @@ export function compileCondition(src: string, variables: readonly string[]): Con
   const mul = binary(primary, ['*', '/'], (op, a, b) => (op === '*' ? num(a) * num(b) : num(a) / num(b)));
   const add = binary(mul, ['+', '-'], (op, a, b) => (op === '+' ? num(a) + num(b) : num(a) - num(b)));
   const cmp = binary(add, ['<', '<=', '>', '>=', '==', '!='], (op, a, b) => {
-    const x = num(a), y = num(b);
+    const x = num(a),
+      y = num(b);
     switch (op) {
-      case '<': return x < y;
-      case '<=': return x <= y;
-      case '>': return x > y;
-      case '>=': return x >= y;
-      case '==': return x === y;
-      default: return x !== y;
+      case '<':
+        return x < y;
+      case '<=':
+        return x <= y;
+      case '>':
+        return x > y;
+      case '>=':
+        return x >= y;
+      case '==':
+        return x === y;
+      default:
+        return x !== y;
     }
   });
   const and = binary(cmp, ['&&'], (_op, a, b) => bool(a) && bool(b));

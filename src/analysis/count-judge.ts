@@ -24,7 +24,10 @@ export function countJudge(ctx: ServerContext): CountJudge {
       const spec = await template(name);
       if (!spec) return undefined;
       const settings = { ...spec.sequential, latency: { ...spec.sequential.latency, enabled: false } };
-      const r = sequentialStep(settings, (state as SequentialState | null) ?? null, { baseline: { ...iv.baseline, latencyMs: [] }, canary: { ...iv.canary, latencyMs: [] } });
+      const r = sequentialStep(settings, (state as SequentialState | null) ?? null, {
+        baseline: { ...iv.baseline, latencyMs: [] },
+        canary: { ...iv.canary, latencyMs: [] },
+      });
       return { verdict: r.verdict, reason: r.reason, state: r.state };
     },
   };

@@ -19,8 +19,17 @@ function win(requests: number, errors: number, latencyMs: number): VersionSample
 const none: VersionSample = { requests: 0, errors: 0, latencyMs: [] };
 const iv = (canary: VersionSample, baseline: VersionSample = none, durationMs = 10_000): IntervalInput => ({ durationMs, canary, baseline });
 const inline = (over: Partial<InlineAnalysis> = {}): InlineAnalysis => ({
-  thresholds: [{ name: 'error-rate', max: 0.02 }, { name: 'p99-latency-ms', max: 400 }],
-  intervalMs: 10_000, count: 3, minRequests: 20, failureLimit: 0, inconclusiveLimit: 30, consecutiveErrorLimit: 4, ...over,
+  thresholds: [
+    { name: 'error-rate', max: 0.02 },
+    { name: 'p99-latency-ms', max: 400 },
+  ],
+  intervalMs: 10_000,
+  count: 3,
+  minRequests: 20,
+  failureLimit: 0,
+  inconclusiveLimit: 30,
+  consecutiveErrorLimit: 4,
+  ...over,
 });
 /** One interval of an inline analysis: its phase and reasons, as the rollout step records them. */
 function judge(a: InlineAnalysis, input: IntervalInput): { phase: MeasurementPhase; reasons: string[]; values: Record<string, number> } {

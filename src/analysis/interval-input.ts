@@ -2,12 +2,14 @@
 import { z } from 'zod';
 
 /** One version's traffic in one interval. */
-export const versionSampleSchema = z.object({
-  requests: z.number().int().nonnegative(),
-  errors: z.number().int().nonnegative(),
-  /** That interval's latency samples, ms; may be empty. */
-  latencyMs: z.array(z.number().nonnegative()).default([]),
-}).refine((v) => v.errors <= v.requests, { message: 'errors cannot exceed requests', path: ['errors'] });
+export const versionSampleSchema = z
+  .object({
+    requests: z.number().int().nonnegative(),
+    errors: z.number().int().nonnegative(),
+    /** That interval's latency samples, ms; may be empty. */
+    latencyMs: z.array(z.number().nonnegative()).default([]),
+  })
+  .refine((v) => v.errors <= v.requests, { message: 'errors cannot exceed requests', path: ['errors'] });
 
 export type VersionSample = z.infer<typeof versionSampleSchema>;
 

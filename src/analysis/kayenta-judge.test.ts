@@ -14,7 +14,18 @@ import {
 
 function result(name: string, classification: KayentaClassification, groups: string[], critical = false): KayentaMetricResult {
   const empty = { count: 0, mean: NaN, median: NaN, min: NaN, max: NaN };
-  return { name, classification, groups, critical, muted: false, reason: `${name} ${classification}`, deviation: 1, effectSize: NaN, baseline: empty, canary: empty };
+  return {
+    name,
+    classification,
+    groups,
+    critical,
+    muted: false,
+    reason: `${name} ${classification}`,
+    deviation: 1,
+    effectSize: NaN,
+    baseline: empty,
+    canary: empty,
+  };
 }
 
 describe('weighted group scoring (cases of Kayenta ScorerSuite)', () => {
@@ -22,20 +33,60 @@ describe('weighted group scoring (cases of Kayenta ScorerSuite)', () => {
     { name: 'single metric pass', weights: {}, results: [result('a', 'Pass', ['g'])], score: 100 },
     { name: 'single metric fail', weights: {}, results: [result('a', 'High', ['g'])], score: 0 },
     { name: 'single group nodata', weights: {}, results: [result('a', 'Nodata', ['g'])], score: 0 },
-    { name: 'two groups, pass and nodata', weights: {}, results: [result('a', 'Pass', ['p']), result('b', 'Pass', ['p']), result('c', 'Nodata', ['n'])], score: 100 },
+    {
+      name: 'two groups, pass and nodata',
+      weights: {},
+      results: [result('a', 'Pass', ['p']), result('b', 'Pass', ['p']), result('c', 'Nodata', ['n'])],
+      score: 100,
+    },
     { name: 'one group, two metrics', weights: {}, results: [result('a', 'Pass', ['g']), result('b', 'High', ['g'])], score: 50 },
-    { name: 'one group, three metrics', weights: {}, results: [result('a', 'Pass', ['g']), result('b', 'High', ['g']), result('c', 'Low', ['g'])], score: 33.33 },
-    { name: 'weights 75/25', weights: { g1: 75, g2: 25 }, results: [result('a', 'Pass', ['g1']), result('b', 'Pass', ['g1']), result('c', 'High', ['g2'])], score: 75 },
-    { name: 'weights 50/50', weights: { g1: 50, g2: 50 }, results: [result('a', 'Pass', ['g1']), result('b', 'High', ['g1']), result('c', 'High', ['g2'])], score: 25 },
-    { name: '50/50 with one nodata', weights: { g1: 50, g2: 50 }, results: [result('a', 'Pass', ['g1']), result('b', 'Nodata', ['g1']), result('c', 'High', ['g2'])], score: 50 },
+    {
+      name: 'one group, three metrics',
+      weights: {},
+      results: [result('a', 'Pass', ['g']), result('b', 'High', ['g']), result('c', 'Low', ['g'])],
+      score: 33.33,
+    },
+    {
+      name: 'weights 75/25',
+      weights: { g1: 75, g2: 25 },
+      results: [result('a', 'Pass', ['g1']), result('b', 'Pass', ['g1']), result('c', 'High', ['g2'])],
+      score: 75,
+    },
+    {
+      name: 'weights 50/50',
+      weights: { g1: 50, g2: 50 },
+      results: [result('a', 'Pass', ['g1']), result('b', 'High', ['g1']), result('c', 'High', ['g2'])],
+      score: 25,
+    },
+    {
+      name: '50/50 with one nodata',
+      weights: { g1: 50, g2: 50 },
+      results: [result('a', 'Pass', ['g1']), result('b', 'Nodata', ['g1']), result('c', 'High', ['g2'])],
+      score: 50,
+    },
     { name: 'critical high', weights: {}, results: [result('a', 'Pass', ['g']), result('b', 'High', ['g'], true)], score: 0 },
     { name: 'critical pass, normal low', weights: {}, results: [result('a', 'Low', ['g']), result('b', 'Pass', ['g'], true)], score: 50 },
     { name: 'critical nodata', weights: {}, results: [result('a', 'Pass', ['g']), result('b', 'Nodata', ['g'], true)], score: 0 },
-    { name: 'weights 15/85, four metrics', weights: { g1: 15, g2: 85 }, results: [result('a', 'High', ['g1']), result('b', 'Low', ['g1']), result('c', 'Pass', ['g1']), result('d', 'High', ['g2'])], score: 5 },
-    { name: 'unweighted group shares the rest', weights: { g1: 60 }, results: [result('a', 'Pass', ['g1']), result('b', 'High', ['g2']), result('c', 'Pass', ['g3'])], score: 80 },
+    {
+      name: 'weights 15/85, four metrics',
+      weights: { g1: 15, g2: 85 },
+      results: [result('a', 'High', ['g1']), result('b', 'Low', ['g1']), result('c', 'Pass', ['g1']), result('d', 'High', ['g2'])],
+      score: 5,
+    },
+    {
+      name: 'unweighted group shares the rest',
+      weights: { g1: 60 },
+      results: [result('a', 'Pass', ['g1']), result('b', 'High', ['g2']), result('c', 'Pass', ['g3'])],
+      score: 80,
+    },
     { name: 'NodataFailMetric counts as not passing', weights: {}, results: [result('a', 'Pass', ['g']), result('b', 'NodataFailMetric', ['g'])], score: 50 },
     { name: '50% nodata scores 0', weights: {}, results: [result('a', 'Pass', ['g']), result('b', 'Nodata', ['h'])], score: 0 },
-    { name: 'under 50% nodata scores', weights: {}, results: [result('a', 'Pass', ['g']), result('b', 'Pass', ['g']), result('c', 'Nodata', ['h'])], score: 100 },
+    {
+      name: 'under 50% nodata scores',
+      weights: {},
+      results: [result('a', 'Pass', ['g']), result('b', 'Pass', ['g']), result('c', 'Nodata', ['h'])],
+      score: 100,
+    },
   ];
   for (const r of rows) {
     test(r.name, () => {
@@ -86,7 +137,14 @@ describe('Mann-Whitney classifier', () => {
     { name: 'high above allowed increase', cfg: m({ effectSize: { allowedIncrease: 1.4 } }), b: base, c: high, want: 'High' },
     { name: 'cles measure allowed increase', cfg: m({ effectSize: { measure: 'cles', allowedIncrease: 0.99 } }), b: base, c: high, want: 'High' },
     { name: 'critical high', cfg: m({ critical: true }), b: base, c: high, want: 'High', critical: true },
-    { name: 'critical high below critical increase', cfg: m({ critical: true, effectSize: { criticalIncrease: 2 } }), b: base, c: high, want: 'High', critical: false },
+    {
+      name: 'critical high below critical increase',
+      cfg: m({ critical: true, effectSize: { criticalIncrease: 2 } }),
+      b: base,
+      c: high,
+      want: 'High',
+      critical: false,
+    },
     { name: 'identical data', cfg: m(), b: base, c: [...base].reverse(), want: 'Pass' },
     { name: 'all values equal', cfg: m(), b: [5, 5, 5], c: [5, 5], want: 'Pass' },
     { name: 'two constants differ (noise added)', cfg: m(), b: [10, 10, 10, 10, 10], c: [20, 20, 20, 20, 20], want: 'High' },
@@ -114,10 +172,20 @@ describe('Mann-Whitney classifier', () => {
 test('kayentaJudge classifies, groups and scores', () => {
   const base = Array.from({ length: 30 }, (_, i) => 50 + (i % 7));
   const r = kayentaJudge(
-    { metrics: [{ name: 'errors', groups: ['errors'] }, { name: 'latency', groups: ['latency'] }], groupWeights: { errors: 50, latency: 50 }, thresholds: { pass: 95, marginal: 75 } },
+    {
+      metrics: [
+        { name: 'errors', groups: ['errors'] },
+        { name: 'latency', groups: ['latency'] },
+      ],
+      groupWeights: { errors: 50, latency: 50 },
+      thresholds: { pass: 95, marginal: 75 },
+    },
     { errors: { baseline: base, canary: base }, latency: { baseline: base, canary: base.map((v) => v * 2) } },
   );
   assert.equal(r.score, 50);
   assert.equal(r.classification, 'Fail');
-  assert.deepEqual(r.metrics.map((x) => x.classification), ['Pass', 'High']);
+  assert.deepEqual(
+    r.metrics.map((x) => x.classification),
+    ['Pass', 'High'],
+  );
 });

@@ -162,7 +162,16 @@ export function classifyKayentaMetric(
     control = transform(baselineValues, cfg);
     experiment = transform(canaryValues, cfg);
   } catch (e) {
-    return { ...base, classification: 'Error', reason: `metric classification failed: ${(e as Error).message}`, deviation: NaN, effectSize: NaN, critical: false, baseline: stats([]), canary: stats([]) };
+    return {
+      ...base,
+      classification: 'Error',
+      reason: `metric classification failed: ${(e as Error).message}`,
+      deviation: NaN,
+      effectSize: NaN,
+      critical: false,
+      baseline: stats([]),
+      canary: stats([]),
+    };
   }
   const measure = cfg.effectSize?.measure ?? 'meanRatio';
   const def = measure === 'cles' ? 0.5 : 1;
@@ -170,8 +179,22 @@ export function classifyKayentaMetric(
   const criticalT = { dec: cfg.effectSize?.criticalDecrease ?? def, inc: cfg.effectSize?.criticalIncrease ?? def };
   const direction = cfg.direction ?? 'either';
   const isCritical = cfg.critical ?? false;
-  const out = (classification: KayentaClassification, reason: string | null, deviation: number, critical: boolean, extra: Partial<KayentaMetricResult> = {}): KayentaMetricResult => ({
-    ...base, classification, reason, deviation, effectSize: extra.effectSize ?? NaN, critical, baseline: stats(control), canary: stats(experiment), ...extra,
+  const out = (
+    classification: KayentaClassification,
+    reason: string | null,
+    deviation: number,
+    critical: boolean,
+    extra: Partial<KayentaMetricResult> = {},
+  ): KayentaMetricResult => ({
+    ...base,
+    classification,
+    reason,
+    deviation,
+    effectSize: extra.effectSize ?? NaN,
+    critical,
+    baseline: stats(control),
+    canary: stats(experiment),
+    ...extra,
   });
 
   if (experiment.length === 0 || control.length === 0) {
@@ -216,7 +239,10 @@ export function classifyKayentaMetric(
 }
 
 /** Group scores, Nodata rules and the weighted summary score (Kayenta's WeightedSumScorer and ScoringHelper). */
-export function scoreKayenta(config: Pick<KayentaConfig, 'groupWeights' | 'thresholds'>, results: readonly KayentaMetricResult[]): Omit<KayentaResult, 'metrics'> {
+export function scoreKayenta(
+  config: Pick<KayentaConfig, 'groupWeights' | 'thresholds'>,
+  results: readonly KayentaMetricResult[],
+): Omit<KayentaResult, 'metrics'> {
   const scored = results.filter((r) => !r.muted);
   const byGroup = new Map<string, KayentaClassification[]>();
   for (const r of scored) for (const g of r.groups) byGroup.set(g, [...(byGroup.get(g) ?? []), r.classification]);

@@ -32,11 +32,44 @@ const metricSchema = z.strictObject({
 });
 
 export const kayentaSettingsSchema = z.strictObject({
-  metrics: z.array(metricSchema).min(1).default([
-    { name: 'error-rate', measure: 'error-rate', quantile: 0.5, groups: ['errors'], direction: 'increase', nanStrategy: 'remove', critical: false, mustHaveData: false, muted: false },
-    { name: 'latency-p50', measure: 'latency', quantile: 0.5, groups: ['latency'], direction: 'increase', nanStrategy: 'remove', critical: false, mustHaveData: false, muted: false },
-    { name: 'latency-p90', measure: 'latency', quantile: 0.9, groups: ['latency'], direction: 'increase', nanStrategy: 'remove', critical: false, mustHaveData: false, muted: false },
-  ]),
+  metrics: z
+    .array(metricSchema)
+    .min(1)
+    .default([
+      {
+        name: 'error-rate',
+        measure: 'error-rate',
+        quantile: 0.5,
+        groups: ['errors'],
+        direction: 'increase',
+        nanStrategy: 'remove',
+        critical: false,
+        mustHaveData: false,
+        muted: false,
+      },
+      {
+        name: 'latency-p50',
+        measure: 'latency',
+        quantile: 0.5,
+        groups: ['latency'],
+        direction: 'increase',
+        nanStrategy: 'remove',
+        critical: false,
+        mustHaveData: false,
+        muted: false,
+      },
+      {
+        name: 'latency-p90',
+        measure: 'latency',
+        quantile: 0.9,
+        groups: ['latency'],
+        direction: 'increase',
+        nanStrategy: 'remove',
+        critical: false,
+        mustHaveData: false,
+        muted: false,
+      },
+    ]),
   groupWeights: z.record(z.string(), z.number().min(0).max(100)).default({}),
   /** Score thresholds, 0..100. */
   thresholds: z.strictObject({ pass: z.number().min(0).max(100).default(95), marginal: z.number().min(0).max(100).default(75) }).prefault({}),

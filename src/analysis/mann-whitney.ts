@@ -37,7 +37,12 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[]): MannWh
  * Decreasing in `mu`; its root at quantile 0 is the Hodges-Lehmann estimate.
  */
 export function wilcoxonDiff(mu: number, quantile: number, x: readonly number[], y: readonly number[]): number {
-  return sortedWilcoxonDiff(mu, quantile, [...x].sort((a, b) => a - b), [...y].sort((a, b) => a - b));
+  return sortedWilcoxonDiff(
+    mu,
+    quantile,
+    [...x].sort((a, b) => a - b),
+    [...y].sort((a, b) => a - b),
+  );
 }
 
 /**
@@ -56,8 +61,14 @@ function sortedWilcoxonDiff(mu: number, quantile: number, xs: readonly number[],
     const v = j >= yLen || (i < xLen && xs[i] - mu <= ys[j]) ? xs[i] - mu : ys[j];
     let cx = 0;
     let cy = 0;
-    while (i < xLen && xs[i] - mu === v) { cx++; i++; }
-    while (j < yLen && ys[j] === v) { cy++; j++; }
+    while (i < xLen && xs[i] - mu === v) {
+      cx++;
+      i++;
+    }
+    while (j < yLen && ys[j] === v) {
+      cy++;
+      j++;
+    }
     const t = cx + cy;
     sumX += cx * (pos + (t + 1) / 2);
     ties += t * t * t - t;

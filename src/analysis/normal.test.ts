@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { normalCdf, normalQuantile, normalSf } from './normal';
 
 /** Relative error, for probabilities far into a tail. */
-const rel = (got: number, want: number, tol: number) => assert.ok(Math.abs(got - want) <= tol * Math.abs(want), `${got} vs ${want} (relative ${Math.abs(got - want) / Math.abs(want)})`);
+const rel = (got: number, want: number, tol: number) =>
+  assert.ok(Math.abs(got - want) <= tol * Math.abs(want), `${got} vs ${want} (relative ${Math.abs(got - want) / Math.abs(want)})`);
 
 // Reference values: P(x) of Abramowitz & Stegun, Handbook of Mathematical Functions (1964),
 // Table 26.1 (15 decimals) where it has them (A&S); the rest from mpmath 1.3 `ncdf` at 40

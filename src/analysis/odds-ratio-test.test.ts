@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conditionalTable, emptyOddsRatioTest, failLogEValue, logProbability, oddsRatioInterval, rateRatioToOddsRatio, updateOddsRatioTest, type Table } from './odds-ratio-test';
+import {
+  conditionalTable,
+  emptyOddsRatioTest,
+  failLogEValue,
+  logProbability,
+  oddsRatioInterval,
+  rateRatioToOddsRatio,
+  updateOddsRatioTest,
+  type Table,
+} from './odds-ratio-test';
 import { proportionLowerBound, proportionUpperBound } from './proportion-bound';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
@@ -8,7 +17,11 @@ const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <
 test('noncentral hypergeometric probabilities', () => {
   // nc = 2, nb = 3, e = 2: weights C(2,x)·C(3,2−x) = 3, 6, 1.
   const t = conditionalTable({ canaryEvents: 1, canaryTotal: 2, baselineEvents: 1, baselineTotal: 3 })!;
-  const rows: [number, number][] = [[1, 6 / 10], [2, 12 / 19], [0.5, 3 / (3 + 3 + 0.25)]];
+  const rows: [number, number][] = [
+    [1, 6 / 10],
+    [2, 12 / 19],
+    [0.5, 3 / (3 + 3 + 0.25)],
+  ];
   for (const [psi, p] of rows) close(Math.exp(logProbability(t, psi)), p);
   assert.equal(conditionalTable({ canaryEvents: 0, canaryTotal: 100, baselineEvents: 0, baselineTotal: 1000 }), null);
   // A large table agrees with direct summation.
@@ -49,19 +62,25 @@ test('state accumulates, zero-event intervals change nothing, interval covers th
   for (let i = 0; i < 3; i++) s = updateOddsRatioTest(s, { raw: bad, fail: bad, pass: bad, failNull: 1, failMin: 1.5, passBoundary: 1.5 });
   assert.ok(failLogEValue(s) > Math.log(1000));
   const ci = oddsRatioInterval(s, 0.05);
-  const truth = (30 / 70) / (10 / 990);
+  const truth = 30 / 70 / (10 / 990);
   assert.ok(ci.lower < truth && truth < ci.upper, JSON.stringify(ci));
   assert.ok(ci.lower > 8);
 });
 
 test('rate ratio to odds ratio', () => {
-  close(rateRatioToOddsRatio(1.5, 0.01), (0.015 / 0.985) / (0.01 / 0.99));
+  close(rateRatioToOddsRatio(1.5, 0.01), 0.015 / 0.985 / (0.01 / 0.99));
   assert.equal(rateRatioToOddsRatio(2, 0), 2);
   assert.ok(rateRatioToOddsRatio(3, 0.01) > 3);
 });
 
 test('anytime-valid proportion bounds', () => {
-  const rows: [number, number][] = [[0, 1000], [10, 1000], [50, 100], [0, 10], [100, 100]];
+  const rows: [number, number][] = [
+    [0, 1000],
+    [10, 1000],
+    [50, 100],
+    [0, 10],
+    [100, 100],
+  ];
   for (const [x, n] of rows) {
     const lo = proportionLowerBound(x, n, 0.05);
     const hi = proportionUpperBound(x, n, 0.05);

@@ -240,5 +240,5 @@ export function oddsRatioInterval(s: OddsRatioTestState, alpha: number): { lower
 export function rateRatioToOddsRatio(ratio: number, p: number): number {
   const pc = Math.min(ratio * p, 0.999999);
   if (!(p > 0)) return ratio;
-  return (pc / (1 - pc)) / (p / (1 - p));
+  return pc / (1 - pc) / (p / (1 - p));
 }

@@ -10,20 +10,32 @@ import { parseReplayLines, replayRun } from './replay';
 
 function line(t: number, canaryErrors: number, canaryFactor = 1, requests = 100): string {
   const lat = (n: number, f: number, phase: number) => Array.from({ length: n }, (_, i) => Math.round((40 + ((i * 37 + phase) % 23)) * f * 10) / 10);
-  return JSON.stringify({ t, baseline: { requests: 1000, errors: 10, latencyMs: lat(1000, 1, t) }, canary: { requests, errors: canaryErrors, latencyMs: lat(requests, canaryFactor, t * 3) } });
+  return JSON.stringify({
+    t,
+    baseline: { requests: 1000, errors: 10, latencyMs: lat(1000, 1, t) },
+    canary: { requests, errors: canaryErrors, latencyMs: lat(requests, canaryFactor, t * 3) },
+  });
 }
 
 describe('parsing', () => {
   test('line numbers on bad input', () => {
     const rows: [string, RegExp, number][] = [
       [`${line(0, 1)}\n{not json}\n`, /not valid JSON/, 2],
-      [`${line(0, 1)}\n\n${JSON.stringify({ t: 60, baseline: { requests: 10, errors: 11 }, canary: { requests: 1, errors: 0 } })}`, /errors cannot exceed requests/, 3],
+      [
+        `${line(0, 1)}\n\n${JSON.stringify({ t: 60, baseline: { requests: 10, errors: 11 }, canary: { requests: 1, errors: 0 } })}`,
+        /errors cannot exceed requests/,
+        3,
+      ],
       [`${JSON.stringify({ t: 0, baseline: { requests: -1, errors: 0 }, canary: { requests: 1, errors: 0 } })}`, /./, 1],
       [`${line(60, 1)}\n${line(0, 1)}`, /not after/, 2],
       ['\n\n', /expected one JSON object per line/, 1],
     ];
     for (const [text, re, lineNo] of rows) {
-      assert.throws(() => parseReplayLines(text, 'run.jsonl'), (e: unknown) => e instanceof InputError && e.issues[0].line === lineNo && re.test(e.issues[0].message), text.slice(0, 40));
+      assert.throws(
+        () => parseReplayLines(text, 'run.jsonl'),
+        (e: unknown) => e instanceof InputError && e.issues[0].line === lineNo && re.test(e.issues[0].message),
+        text.slice(0, 40),
+      );
     }
   });
   test('latencyMs may be missing or empty', () => {
@@ -38,9 +50,19 @@ describe('replay verdicts per judge', () => {
   const rows: { name: string; judge: 'sequential' | 'kayenta' | 'threshold'; text: string; verdict: string; extra?: object }[] = [
     { name: 'sequential fails a bad canary', judge: 'sequential', text: bad, verdict: 'fail' },
     { name: 'sequential passes a good canary with enough traffic', judge: 'sequential', text: good, verdict: 'pass' },
-    { name: 'sequential is inconclusive at very low traffic', judge: 'sequential', text: Array.from({ length: 5 }, (_, i) => line(i * 60, 0, 1, 3)).join('\n'), verdict: 'inconclusive' },
+    {
+      name: 'sequential is inconclusive at very low traffic',
+      judge: 'sequential',
+      text: Array.from({ length: 5 }, (_, i) => line(i * 60, 0, 1, 3)).join('\n'),
+      verdict: 'inconclusive',
+    },
     { name: 'threshold fails on the default 1% error rate', judge: 'threshold', text: bad, verdict: 'fail' },
-    { name: 'threshold passes when the data end within limits', judge: 'threshold', text: Array.from({ length: 3 }, (_, i) => line(i * 60, 0)).join('\n'), verdict: 'pass' },
+    {
+      name: 'threshold passes when the data end within limits',
+      judge: 'threshold',
+      text: Array.from({ length: 3 }, (_, i) => line(i * 60, 0)).join('\n'),
+      verdict: 'pass',
+    },
     { name: 'kayenta fails a bad canary', judge: 'kayenta', text: bad, verdict: 'fail' },
   ];
   for (const r of rows) {
@@ -53,7 +75,10 @@ describe('replay verdicts per judge', () => {
     });
   }
   test('maximum duration ends a sequential run inconclusive', () => {
-    const out = replayRun(analysisTemplateSpec({ maxDuration: '3m', interval: '1m' }), parseReplayLines(Array.from({ length: 10 }, (_, i) => line(i * 60, 1)).join('\n')));
+    const out = replayRun(
+      analysisTemplateSpec({ maxDuration: '3m', interval: '1m' }),
+      parseReplayLines(Array.from({ length: 10 }, (_, i) => line(i * 60, 1)).join('\n')),
+    );
     assert.equal(out.verdict, 'inconclusive');
     assert.equal(out.intervals.length, 3);
   });
@@ -73,7 +98,10 @@ describe('shipgate analysis replay (offline CLI)', () => {
   writeFileSync(join(dir, 'bad.jsonl'), Array.from({ length: 20 }, (_, i) => line(i * 60, 8)).join('\n'));
   writeFileSync(join(dir, 'low.jsonl'), Array.from({ length: 4 }, (_, i) => line(i * 60, 0, 1, 2)).join('\n'));
   writeFileSync(join(dir, 'broken.jsonl'), `${line(0, 0)}\n${line(60, 0)}\n{"t": 120, "baseline": {}}\n`);
-  writeFileSync(join(dir, 'template.yaml'), 'apiVersion: shipgate.dev/v1\nkind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  judge: threshold\n  threshold:\n    metrics:\n      - {name: errors, measure: error-rate, failureCondition: "result > 0.5"}\n');
+  writeFileSync(
+    join(dir, 'template.yaml'),
+    'apiVersion: shipgate.dev/v1\nkind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  judge: threshold\n  threshold:\n    metrics:\n      - {name: errors, measure: error-rate, failureCondition: "result > 0.5"}\n',
+  );
   writeFileSync(join(dir, 'bad-template.yaml'), 'spec:\n  judge: magic\n');
   const rows: { args: string[]; code: number; out?: RegExp; err?: RegExp }[] = [
     { args: ['bad.jsonl', '-o', 'json'], code: 1, out: /"verdict": "fail"/ },

@@ -36,18 +36,31 @@ export function parseReplayLines(text: string, file?: string): IntervalInput[] {
     }
     const r = intervalInputSchema.safeParse(value);
     if (!r.success) {
-      for (const z of r.error.issues) issues.push({ path: z.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['), message: z.message, file, line });
+      for (const z of r.error.issues)
+        issues.push({
+          path: z.path
+            .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+            .join('.')
+            .replace(/\.\[/g, '['),
+          message: z.message,
+          file,
+          line,
+        });
       return;
     }
     out.push(r.data);
   });
-  if (issues.length) throw new InputError(`${issues.length} problem${issues.length > 1 ? 's' : ''} in ${file ?? 'the replay input'} (first at line ${issues[0].line})`, issues);
-  if (out.length === 0) throw new InputError(`${file ?? 'the replay input'} holds no interval`, [{ path: '', message: 'expected one JSON object per line', file, line: 1 }]);
+  if (issues.length)
+    throw new InputError(`${issues.length} problem${issues.length > 1 ? 's' : ''} in ${file ?? 'the replay input'} (first at line ${issues[0].line})`, issues);
+  if (out.length === 0)
+    throw new InputError(`${file ?? 'the replay input'} holds no interval`, [{ path: '', message: 'expected one JSON object per line', file, line: 1 }]);
   for (let i = 1; i < out.length; i++) {
     const a = out[i - 1].t;
     const b = out[i].t;
     if (a !== undefined && b !== undefined && b <= a) {
-      throw new InputError(`intervals must be in time order`, [{ path: 't', message: `t ${b} is not after the previous interval's ${a}`, file, line: lineOf(lines, i) }]);
+      throw new InputError(`intervals must be in time order`, [
+        { path: 't', message: `t ${b} is not after the previous interval's ${a}`, file, line: lineOf(lines, i) },
+      ]);
     }
   }
   return out;
@@ -84,7 +97,13 @@ export function replayRun(spec: AnalysisTemplateSpec, intervals: readonly Interv
     records.push(r.record);
     if (state.verdict) break;
   }
-  state = finishRun(spec, state, elapsedMs, elapsedMs >= spec.maxDuration ? 'maximum duration reached' : 'end of the recorded intervals', elapsedMs >= spec.maxDuration);
+  state = finishRun(
+    spec,
+    state,
+    elapsedMs,
+    elapsedMs >= spec.maxDuration ? 'maximum duration reached' : 'end of the recorded intervals',
+    elapsedMs >= spec.maxDuration,
+  );
   const phase = state.verdict ?? 'inconclusive';
   return {
     verdict: phase === 'error' ? 'inconclusive' : phase,

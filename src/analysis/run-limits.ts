@@ -48,9 +48,11 @@ export function tallyPhases(phases: readonly MeasurementPhase[]): RunTally {
  */
 export function runPhase(phases: readonly MeasurementPhase[], limits: RunLimits, complete: boolean): { phase: RunPhase; tally: RunTally; reason: string } {
   const t = tallyPhases(phases);
-  if (t.consecutiveErrors > limits.consecutiveErrorLimit) return { phase: 'Error', tally: t, reason: `${t.consecutiveErrors} errors in a row > consecutiveErrorLimit ${limits.consecutiveErrorLimit}` };
+  if (t.consecutiveErrors > limits.consecutiveErrorLimit)
+    return { phase: 'Error', tally: t, reason: `${t.consecutiveErrors} errors in a row > consecutiveErrorLimit ${limits.consecutiveErrorLimit}` };
   if (t.failed > limits.failureLimit) return { phase: 'Failed', tally: t, reason: `${t.failed} failed measurements > failureLimit ${limits.failureLimit}` };
-  if (t.inconclusive > limits.inconclusiveLimit) return { phase: 'Inconclusive', tally: t, reason: `${t.inconclusive} inconclusive measurements > inconclusiveLimit ${limits.inconclusiveLimit}` };
+  if (t.inconclusive > limits.inconclusiveLimit)
+    return { phase: 'Inconclusive', tally: t, reason: `${t.inconclusive} inconclusive measurements > inconclusiveLimit ${limits.inconclusiveLimit}` };
   if (complete) return { phase: 'Successful', tally: t, reason: `${phases.length} measurements within the limits` };
   return { phase: 'Running', tally: t, reason: `${phases.length} measurements so far` };
 }

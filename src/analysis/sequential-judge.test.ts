@@ -7,11 +7,18 @@ import type { IntervalInput } from './interval-input';
 
 /** Deterministic traffic: latency samples spread evenly over a lognormal-like shape. */
 function side(requests: number, errors: number, latencyFactor: number, phase = 0): IntervalInput['canary'] {
-  const latencyMs = Array.from({ length: requests }, (_, i) => Math.round(50 * Math.exp(0.6 * Math.tan(Math.PI * (((i * 0.618 + phase) % 1) * 0.9 - 0.45)) * 0.5) * latencyFactor * 100) / 100);
+  const latencyMs = Array.from(
+    { length: requests },
+    (_, i) => Math.round(50 * Math.exp(0.6 * Math.tan(Math.PI * (((i * 0.618 + phase) % 1) * 0.9 - 0.45)) * 0.5) * latencyFactor * 100) / 100,
+  );
   return { requests, errors, latencyMs };
 }
 
-function run(input: SequentialSettingsInput, intervals: (i: number) => IntervalInput, max: number): { results: SequentialStepResult[]; last: SequentialStepResult } {
+function run(
+  input: SequentialSettingsInput,
+  intervals: (i: number) => IntervalInput,
+  max: number,
+): { results: SequentialStepResult[]; last: SequentialStepResult } {
   const s = sequentialSettings(input);
   let state: SequentialState | null = null;
   const results: SequentialStepResult[] = [];
@@ -25,17 +32,86 @@ function run(input: SequentialSettingsInput, intervals: (i: number) => IntervalI
 }
 
 test('table of scenarios', () => {
-  const rows: { name: string; settings?: SequentialSettingsInput; iv: (i: number) => IntervalInput; max: number; verdict: string; within?: number; reason?: RegExp }[] = [
-    { name: 'catastrophic errors fail at once', iv: () => ({ baseline: side(1000, 10, 1), canary: side(100, 40, 1) }), max: 5, verdict: 'fail', within: 1, reason: /error-rate/ },
-    { name: 'zero-error baseline, canary errors fail', iv: () => ({ baseline: side(1000, 0, 1), canary: side(100, 5, 1) }), max: 10, verdict: 'fail', within: 3 },
-    { name: 'latency doubled fails', iv: (i) => ({ baseline: side(1000, 10, 1, i / 7), canary: side(100, 1, 2, i / 3) }), max: 5, verdict: 'fail', within: 1, reason: /latency/ },
-    { name: 'below minimum sample: need more data', settings: { minCanaryRequests: 500 }, iv: () => ({ baseline: side(1000, 10, 1), canary: side(100, 40, 1) }), max: 3, verdict: 'continue', reason: /need more data: canary 300 of 500/ },
-    { name: 'zero errors anywhere, same latency: no failure', iv: (i) => ({ baseline: side(1000, 0, 1, i / 7), canary: side(100, 0, 1, i / 3) }), max: 15, verdict: 'continue' },
-    { name: 'zero errors, lots of traffic: pass', iv: (i) => ({ baseline: side(5000, 0, 1, i / 7), canary: side(2000, 0, 1, i / 3) }), max: 15, verdict: 'pass' },
-    { name: 'canary better on errors never fails', iv: (i) => ({ baseline: side(1000, 20, 1, i / 7), canary: side(100, 0, 1, i / 3) }), max: 20, verdict: 'continue' },
-    { name: 'faster canary fails when decrease is the regression', settings: { errorRate: { enabled: false }, latency: { direction: 'decrease' } }, iv: (i) => ({ baseline: side(1000, 0, 1, i / 7), canary: side(100, 0, 0.5, i / 3) }), max: 5, verdict: 'fail', within: 1 },
-    { name: 'faster canary is no regression by default', settings: { errorRate: { enabled: false } }, iv: (i) => ({ baseline: side(1000, 0, 1, i / 7), canary: side(100, 0, 0.5, i / 3) }), max: 5, verdict: 'pass' },
-    { name: 'no latency samples: errors alone decide', settings: {}, iv: () => ({ baseline: { requests: 1000, errors: 10, latencyMs: [] }, canary: { requests: 100, errors: 30, latencyMs: [] } }), max: 10, verdict: 'fail' },
+  const rows: {
+    name: string;
+    settings?: SequentialSettingsInput;
+    iv: (i: number) => IntervalInput;
+    max: number;
+    verdict: string;
+    within?: number;
+    reason?: RegExp;
+  }[] = [
+    {
+      name: 'catastrophic errors fail at once',
+      iv: () => ({ baseline: side(1000, 10, 1), canary: side(100, 40, 1) }),
+      max: 5,
+      verdict: 'fail',
+      within: 1,
+      reason: /error-rate/,
+    },
+    {
+      name: 'zero-error baseline, canary errors fail',
+      iv: () => ({ baseline: side(1000, 0, 1), canary: side(100, 5, 1) }),
+      max: 10,
+      verdict: 'fail',
+      within: 3,
+    },
+    {
+      name: 'latency doubled fails',
+      iv: (i) => ({ baseline: side(1000, 10, 1, i / 7), canary: side(100, 1, 2, i / 3) }),
+      max: 5,
+      verdict: 'fail',
+      within: 1,
+      reason: /latency/,
+    },
+    {
+      name: 'below minimum sample: need more data',
+      settings: { minCanaryRequests: 500 },
+      iv: () => ({ baseline: side(1000, 10, 1), canary: side(100, 40, 1) }),
+      max: 3,
+      verdict: 'continue',
+      reason: /need more data: canary 300 of 500/,
+    },
+    {
+      name: 'zero errors anywhere, same latency: no failure',
+      iv: (i) => ({ baseline: side(1000, 0, 1, i / 7), canary: side(100, 0, 1, i / 3) }),
+      max: 15,
+      verdict: 'continue',
+    },
+    {
+      name: 'zero errors, lots of traffic: pass',
+      iv: (i) => ({ baseline: side(5000, 0, 1, i / 7), canary: side(2000, 0, 1, i / 3) }),
+      max: 15,
+      verdict: 'pass',
+    },
+    {
+      name: 'canary better on errors never fails',
+      iv: (i) => ({ baseline: side(1000, 20, 1, i / 7), canary: side(100, 0, 1, i / 3) }),
+      max: 20,
+      verdict: 'continue',
+    },
+    {
+      name: 'faster canary fails when decrease is the regression',
+      settings: { errorRate: { enabled: false }, latency: { direction: 'decrease' } },
+      iv: (i) => ({ baseline: side(1000, 0, 1, i / 7), canary: side(100, 0, 0.5, i / 3) }),
+      max: 5,
+      verdict: 'fail',
+      within: 1,
+    },
+    {
+      name: 'faster canary is no regression by default',
+      settings: { errorRate: { enabled: false } },
+      iv: (i) => ({ baseline: side(1000, 0, 1, i / 7), canary: side(100, 0, 0.5, i / 3) }),
+      max: 5,
+      verdict: 'pass',
+    },
+    {
+      name: 'no latency samples: errors alone decide',
+      settings: {},
+      iv: () => ({ baseline: { requests: 1000, errors: 10, latencyMs: [] }, canary: { requests: 100, errors: 30, latencyMs: [] } }),
+      max: 10,
+      verdict: 'fail',
+    },
   ];
   for (const r of rows) {
     const { results, last } = run(r.settings ?? {}, r.iv, r.max);
@@ -52,12 +128,16 @@ test('every statistic is exposed and the state survives JSON', () => {
   const b1 = sequentialStep(s, a.state, iv);
   const b2 = sequentialStep(s, JSON.parse(JSON.stringify(a.state)) as SequentialState, iv);
   assert.deepEqual(b1.tests, b2.tests);
-  assert.deepEqual(a.tests.map((t) => t.metric), ['error-rate', 'latency-p50', 'latency-p90']);
+  assert.deepEqual(
+    a.tests.map((t) => t.metric),
+    ['error-rate', 'latency-p50', 'latency-p90'],
+  );
   const e = b1.tests[0];
   assert.equal(e.cumulative.canaryEvents, 4);
   assert.equal(e.cumulative.baselineTotal, 2000);
   assert.equal(e.cumulative.canaryRate, 0.02);
-  for (const k of ['failEValue', 'failThreshold', 'passEValue', 'passThreshold', 'minEffectOddsRatio', 'harmlessOddsRatio'] as const) assert.ok(Number.isFinite(e[k]), k);
+  for (const k of ['failEValue', 'failThreshold', 'passEValue', 'passThreshold', 'minEffectOddsRatio', 'harmlessOddsRatio'] as const)
+    assert.ok(Number.isFinite(e[k]), k);
   assert.ok(e.oddsRatio.lower <= e.oddsRatio.estimate && e.oddsRatio.estimate <= e.oddsRatio.upper);
   assert.ok(e.rateDifferenceUpper! > 0);
   const l = b1.tests[1];
@@ -69,7 +149,10 @@ test('every statistic is exposed and the state survives JSON', () => {
 
 test('directions: either runs both sides', () => {
   const specs = sequentialTests(sequentialSettings({ errorRate: { direction: 'either' }, latency: { quantiles: [0.99] } }));
-  assert.deepEqual(specs.map((x) => x.id), ['error-rate:increase', 'error-rate:decrease', 'latency-p99:increase']);
+  assert.deepEqual(
+    specs.map((x) => x.id),
+    ['error-rate:increase', 'error-rate:decrease', 'latency-p99:increase'],
+  );
 });
 
 test('the end-of-analysis rule passes a healthy canary the looks left undecided, and only a healthy one', () => {
@@ -106,7 +189,8 @@ test('a low-traffic canary stays inconclusive and the reason says how many more 
   assert.ok(more > 0, `needs ${more} more`);
   assert.match(end.reason, new RegExp(`error-rate: about ${more} more canary requests needed`));
   // Feeding roughly that many more at the same effect decides it.
-  for (let i = 20; state!.canaryRequests < 100 + more * 1.3; i++) state = sequentialStep(s, state, { baseline: side(1000, 10, 1, i / 7), canary: side(5, 0, 1, i / 3) }).state;
+  for (let i = 20; state!.canaryRequests < 100 + more * 1.3; i++)
+    state = sequentialStep(s, state, { baseline: side(1000, 10, 1, i / 7), canary: side(5, 0, 1, i / 3) }).state;
   assert.equal(sequentialFinal(s, state).verdict, 'pass');
 });
 

@@ -25,7 +25,18 @@
  */
 import type { IntervalInput } from './interval-input';
 import { normalQuantile } from './special';
-import { emptyOddsRatioTest, endTestZ, failLogEValue, logMean, oddsRatioInterval, rateRatioToOddsRatio, updateOddsRatioTest, type OddsRatioTestState, type OddsRatioUpdate, type Table } from './odds-ratio-test';
+import {
+  emptyOddsRatioTest,
+  endTestZ,
+  failLogEValue,
+  logMean,
+  oddsRatioInterval,
+  rateRatioToOddsRatio,
+  updateOddsRatioTest,
+  type OddsRatioTestState,
+  type OddsRatioUpdate,
+  type Table,
+} from './odds-ratio-test';
 import { proportionLowerBound, proportionUpperBound } from './proportion-bound';
 import type { SequentialSettings } from './sequential-settings';
 
@@ -97,7 +108,8 @@ function directions(d: 'increase' | 'decrease' | 'either'): ('increase' | 'decre
 /** The tests a settings object runs, in report order. */
 export function sequentialTests(s: SequentialSettings): TestSpec[] {
   const out: TestSpec[] = [];
-  if (s.errorRate.enabled) for (const d of directions(s.errorRate.direction)) out.push({ id: `error-rate:${d}`, metric: 'error-rate', kind: 'errors', direction: d });
+  if (s.errorRate.enabled)
+    for (const d of directions(s.errorRate.direction)) out.push({ id: `error-rate:${d}`, metric: 'error-rate', kind: 'errors', direction: d });
   if (s.latency.enabled) {
     for (const q of s.latency.quantiles) {
       const metric = `latency-p${Math.round(q * 1000) / 10}`;
@@ -156,7 +168,7 @@ function sortedPercentile(sorted: readonly number[], pct: number): number {
 
 function oddsRatio(p1: number, p0: number): number {
   if (p1 >= 1 || p0 <= 0) return Infinity;
-  return (p1 / (1 - p1)) / (p0 / (1 - p0));
+  return p1 / (1 - p1) / (p0 / (1 - p0));
 }
 
 interface Tables extends OddsRatioUpdate {
@@ -173,7 +185,9 @@ function errorTables(spec: TestSpec, s: SequentialSettings, iv: IntervalInput, p
   const ratio = pooled > 0 ? Math.max(s.errorRate.minRatio, 1 + s.errorRate.minAbsolute / pooled) : s.errorRate.minRatio;
   const harmless = ratio ** s.errorRate.harmlessShare;
   return {
-    raw: table, fail: table, pass: table,
+    raw: table,
+    fail: table,
+    pass: table,
     failNull: rateRatioToOddsRatio(harmless, pooled),
     failMin: Math.max(rateRatioToOddsRatio(ratio, pooled), rateRatioToOddsRatio(harmless, pooled) * 1.01),
     passBoundary: s.errorRate.minRatio,
@@ -210,7 +224,9 @@ function latencyTables(spec: TestSpec, s: SequentialSettings, sorted: SortedInte
   const p1 = n ? (countAbove(r, lower * harmless) + countAbove(f, lower)) / n : 0;
   const failMin = Math.max(oddsRatio(p1, p0), factor / harmless);
   return {
-    raw: raw.t, fail: fail.t, pass: pass.t,
+    raw: raw.t,
+    fail: fail.t,
+    pass: pass.t,
     failNull: 1,
     failMin: Number.isFinite(failMin) ? failMin : 1e4,
     passBoundary: 1,
@@ -268,13 +284,25 @@ export function sequentialStep(s: SequentialSettings, state: SequentialState | n
     const failThreshold = 1 / budget(spec);
     if (passed && enough && !noData && failE < failThreshold) next.passedAt![spec.id] ??= next.intervals;
     const passedBefore = next.passedAt![spec.id] !== undefined;
-    const verdict: SequentialTestReport['verdict'] = noData ? 'nodata' : !enough ? 'continue' : failE >= failThreshold ? 'fail' : passed || passedBefore ? 'pass' : 'continue';
+    const verdict: SequentialTestReport['verdict'] = noData
+      ? 'nodata'
+      : !enough
+        ? 'continue'
+        : failE >= failThreshold
+          ? 'fail'
+          : passed || passedBefore
+            ? 'pass'
+            : 'continue';
     return {
       metric: spec.metric,
       direction: spec.direction,
       verdict,
       interval: { ...t.raw, ...t.extra },
-      cumulative: { ...c, canaryRate: c.canaryTotal ? c.canaryEvents / c.canaryTotal : NaN, baselineRate: c.baselineTotal ? c.baselineEvents / c.baselineTotal : NaN },
+      cumulative: {
+        ...c,
+        canaryRate: c.canaryTotal ? c.canaryEvents / c.canaryTotal : NaN,
+        baselineRate: c.baselineTotal ? c.baselineEvents / c.baselineTotal : NaN,
+      },
       harmlessOddsRatio: t.failNull,
       minEffectOddsRatio: t.failMin,
       oddsRatio: { ...oddsRatioInterval(after, s.falseFailureRate), confidence: 1 - s.falseFailureRate },
@@ -290,40 +318,65 @@ export function sequentialStep(s: SequentialSettings, state: SequentialState | n
   const observed = (r: SequentialTestReport): string => {
     if (r.metric === 'error-rate') {
       const c = r.cumulative;
-      const [canary, baseline] = r.direction === 'increase' ? [c, { canaryEvents: c.baselineEvents, canaryTotal: c.baselineTotal }] : [{ canaryEvents: c.baselineEvents, canaryTotal: c.baselineTotal }, c];
+      const [canary, baseline] =
+        r.direction === 'increase'
+          ? [c, { canaryEvents: c.baselineEvents, canaryTotal: c.baselineTotal }]
+          : [{ canaryEvents: c.baselineEvents, canaryTotal: c.baselineTotal }, c];
       return `canary ${pctText(canary.canaryEvents, canary.canaryTotal)} of ${canary.canaryTotal} requests, baseline ${pctText(baseline.canaryEvents, baseline.canaryTotal)} of ${baseline.canaryTotal}`;
     }
     return `canary ${msText(r.interval.canaryQuantileMs)}, baseline ${msText(r.interval.baselineQuantileMs)} this interval`;
   };
   const ruledOut = (r: SequentialTestReport): string => {
     const at = next.passedAt?.[sequentialTests(s).find((t) => t.metric === r.metric && t.direction === r.direction)!.id];
-    const effect = r.metric === 'error-rate' ? `a ${s.errorRate.minRatio}× error rate` : `${r.direction === 'increase' ? '+' : '−'}${Math.round(s.latency.minRelative * 100)}% latency`;
-    if (r.rateDifferenceUpper !== undefined && r.rateDifferenceUpper < s.errorRate.minAbsolute) return `at most ${(Math.max(0, r.rateDifferenceUpper) * 100).toFixed(2)} points worse`;
+    const effect =
+      r.metric === 'error-rate'
+        ? `a ${s.errorRate.minRatio}× error rate`
+        : `${r.direction === 'increase' ? '+' : '−'}${Math.round(s.latency.minRelative * 100)}% latency`;
+    if (r.rateDifferenceUpper !== undefined && r.rateDifferenceUpper < s.errorRate.minAbsolute)
+      return `at most ${(Math.max(0, r.rateDifferenceUpper) * 100).toFixed(2)} points worse`;
     if (r.passEValue >= r.passThreshold) return `evidence against ${effect} ${fmt(r.passEValue)} ≥ ${fmt(r.passThreshold)}`;
     return `${effect} ruled out at interval ${at}`;
   };
   const needMoreData = next.canaryRequests < s.minCanaryRequests || next.baselineRequests < s.minBaselineRequests;
   if (needMoreData) {
     return {
-      state: next, verdict: 'continue', needMoreData, tests: reports,
+      state: next,
+      verdict: 'continue',
+      needMoreData,
+      tests: reports,
       reason: `need more data: canary ${next.canaryRequests} of ${s.minCanaryRequests} requests, baseline ${next.baselineRequests} of ${s.minBaselineRequests}`,
     };
   }
   const failed = reports.filter((r) => r.verdict === 'fail');
   if (failed.length) {
     return {
-      state: next, verdict: 'fail', needMoreData, tests: reports,
+      state: next,
+      verdict: 'fail',
+      needMoreData,
+      tests: reports,
       reason: `regression: ${failed.map((r) => `${name(r)} (${observed(r)}): evidence of a regression ${fmt(r.failEValue)} ≥ ${fmt(r.failThreshold)}`).join('; ')}`,
     };
   }
   const judged = reports.filter((r) => r.verdict !== 'nodata');
   const open = judged.filter((r) => r.verdict !== 'pass');
   if (judged.length > 0 && open.length === 0) {
-    return { state: next, verdict: 'pass', needMoreData, tests: reports, reason: `no regression beyond the minimum effect in ${judged.map((r) => `${name(r)} (${observed(r)}; ${ruledOut(r)})`).join(', ')}` };
+    return {
+      state: next,
+      verdict: 'pass',
+      needMoreData,
+      tests: reports,
+      reason: `no regression beyond the minimum effect in ${judged.map((r) => `${name(r)} (${observed(r)}; ${ruledOut(r)})`).join(', ')}`,
+    };
   }
   return {
-    state: next, verdict: 'continue', needMoreData, tests: reports,
-    reason: judged.length === 0 ? 'need more data: no metric has data yet' : `undecided: ${open.map((r) => `${name(r)} (fail e-value ${fmt(r.failEValue)}, pass e-value ${fmt(r.passEValue)})`).join('; ')}`,
+    state: next,
+    verdict: 'continue',
+    needMoreData,
+    tests: reports,
+    reason:
+      judged.length === 0
+        ? 'need more data: no metric has data yet'
+        : `undecided: ${open.map((r) => `${name(r)} (fail e-value ${fmt(r.failEValue)}, pass e-value ${fmt(r.passEValue)})`).join('; ')}`,
   };
 }
 
@@ -369,7 +422,10 @@ export function sequentialFinal(s: SequentialSettings, state: SequentialState | 
     if (c.canaryTotal === 0 && c.baselineTotal === 0) continue;
     const z = endTestZ(t);
     const canaryCount = spec.direction === 'increase' ? c.canaryTotal : c.baselineTotal;
-    const enough = spec.kind === 'errors' ? st.canaryRequests >= s.minCanaryRequests && st.baselineRequests >= s.minBaselineRequests : canaryCount >= s.minCanaryLatencySamples;
+    const enough =
+      spec.kind === 'errors'
+        ? st.canaryRequests >= s.minCanaryRequests && st.baselineRequests >= s.minBaselineRequests
+        : canaryCount >= s.minCanaryLatencySamples;
     const passed = (enough && Number.isFinite(z) && z <= threshold) || st.passedAt?.[spec.id] !== undefined;
     // z grows with √n at a fixed effect: n·((threshold/z)² − 1) more, when the canary leans the right way.
     const moreNeeded = passed ? 0 : Number.isFinite(z) && z < 0 ? Math.ceil(canaryCount * ((threshold / z) ** 2 - 1)) : null;
@@ -383,12 +439,17 @@ export function sequentialFinal(s: SequentialSettings, state: SequentialState | 
       const at = st.passedAt?.[specs.find((x) => x.metric === r.metric && x.direction === r.direction)!.id];
       return Number.isFinite(r.z) && r.z <= r.threshold ? `z ${r.z.toFixed(2)} ≤ ${r.threshold.toFixed(2)}` : `already at interval ${at}`;
     };
-    return { verdict: 'pass', reason: `at the planned end, a regression of the minimum effect is ruled out in ${tests.map((r) => `${name(r)} (${how(r)})`).join(', ')}`, tests };
+    return {
+      verdict: 'pass',
+      reason: `at the planned end, a regression of the minimum effect is ruled out in ${tests.map((r) => `${name(r)} (${how(r)})`).join(', ')}`,
+      tests,
+    };
   }
   const what = (r: SequentialEndReport) => {
     const unit = r.metric === 'error-rate' ? 'requests' : 'samples';
     const side = r.direction === 'increase' ? 'canary' : 'baseline';
-    if (r.moreNeeded === null) return `${name(r)}: after ${r.canaryCount} ${side} ${unit} the ${side} is not clearly better than a regression of the minimum effect (z ${Number.isFinite(r.z) ? r.z.toFixed(2) : 'n/a'})`;
+    if (r.moreNeeded === null)
+      return `${name(r)}: after ${r.canaryCount} ${side} ${unit} the ${side} is not clearly better than a regression of the minimum effect (z ${Number.isFinite(r.z) ? r.z.toFixed(2) : 'n/a'})`;
     return `${name(r)}: about ${r.moreNeeded} more ${side} ${unit} needed (z ${r.z.toFixed(2)}, needs ≤ ${r.threshold.toFixed(2)})`;
   };
   return { verdict: 'inconclusive', reason: `not decided by the planned end: ${open.map(what).join('; ')}`, tests };

@@ -60,7 +60,10 @@ export const thresholdMetricSchema = z
 export const thresholdSettingsSchema = z.strictObject({
   /** Fewer canary requests than this in the interval: every metric is Inconclusive (need more data). */
   minRequests: z.number().int().min(0).default(0),
-  metrics: z.array(thresholdMetricSchema).min(1).default([{ name: 'error-rate', measure: 'error-rate', quantile: 0.99, quantileMethod: 'linear', failureCondition: 'result > 0.01' }]),
+  metrics: z
+    .array(thresholdMetricSchema)
+    .min(1)
+    .default([{ name: 'error-rate', measure: 'error-rate', quantile: 0.99, quantileMethod: 'linear', failureCondition: 'result > 0.01' }]),
 });
 
 export type ThresholdMetric = z.output<typeof thresholdMetricSchema>;

@@ -71,7 +71,9 @@ export async function buildApp(ctx: ServerContext, capabilities: Capability[], o
     // The socket's address (no trustProxy): a header cannot move a caller into another's bucket.
     req.principal = await ctx.tokens.authenticate(header.slice(7).trim(), ctx.clock.now(), req.ip);
     if (!allows(access, req.principal.role)) {
-      throw new NotAllowedError(`role "${req.principal.role}" may not ${req.method} ${req.routeOptions.url}; allowed: ${[...access.roles, 'admin'].join(', ')}`);
+      throw new NotAllowedError(
+        `role "${req.principal.role}" may not ${req.method} ${req.routeOptions.url}; allowed: ${[...access.roles, 'admin'].join(', ')}`,
+      );
     }
   });
 
@@ -83,8 +85,18 @@ export async function buildApp(ctx: ServerContext, capabilities: Capability[], o
   });
 
   collectDefaultMetrics({ register: ctx.metrics, prefix: 'shipgate_' });
-  const requests = new Counter({ name: 'shipgate_http_requests_total', help: 'API requests', labelNames: ['method', 'route', 'status'], registers: [ctx.metrics] });
-  const duration = new Histogram({ name: 'shipgate_http_request_duration_seconds', help: 'API request duration', labelNames: ['method', 'route'], registers: [ctx.metrics] });
+  const requests = new Counter({
+    name: 'shipgate_http_requests_total',
+    help: 'API requests',
+    labelNames: ['method', 'route', 'status'],
+    registers: [ctx.metrics],
+  });
+  const duration = new Histogram({
+    name: 'shipgate_http_request_duration_seconds',
+    help: 'API request duration',
+    labelNames: ['method', 'route'],
+    registers: [ctx.metrics],
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
@@ -104,7 +116,9 @@ export async function buildApp(ctx: ServerContext, capabilities: Capability[], o
   const pub = { config: { access: 'public' as const } };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['server'];
-  typed.get('/healthz', { ...pub, schema: { tags, response: { 200: z.object({ status: z.literal('ok') }), ...publicErrorResponses() } } }, async () => ({ status: 'ok' as const }));
+  typed.get('/healthz', { ...pub, schema: { tags, response: { 200: z.object({ status: z.literal('ok') }), ...publicErrorResponses() } } }, async () => ({
+    status: 'ok' as const,
+  }));
   const readiness = z.object({ status: z.enum(['ready', 'not ready']) });
   typed.get('/readyz', { ...pub, schema: { tags, response: { 200: readiness, ...publicErrorResponses(), 503: readiness } } }, async (_req, reply) => {
     try {
@@ -114,13 +128,21 @@ export async function buildApp(ctx: ServerContext, capabilities: Capability[], o
       return reply.status(503).send({ status: 'not ready' as const });
     }
   });
-  typed.get('/metrics', { ...pub, schema: { tags, response: { 200: textResponse('text/plain', 'Prometheus text exposition format'), ...publicErrorResponses() } } }, async (_req, reply) => {
-    reply.header('content-type', ctx.metrics.contentType);
-    return ctx.metrics.metrics();
-  });
+  typed.get(
+    '/metrics',
+    { ...pub, schema: { tags, response: { 200: textResponse('text/plain', 'Prometheus text exposition format'), ...publicErrorResponses() } } },
+    async (_req, reply) => {
+      reply.header('content-type', ctx.metrics.contentType);
+      return ctx.metrics.metrics();
+    },
+  );
   // The document's top level; its paths are every route's schemas, checked by openapi-completeness.e2e.test.ts.
   const openApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
-  typed.get('/api/v1/openapi.json', { ...pub, schema: { tags, response: { 200: openApiDocument, ...publicErrorResponses() } } }, async () => app.swagger() as z.input<typeof openApiDocument>);
+  typed.get(
+    '/api/v1/openapi.json',
+    { ...pub, schema: { tags, response: { 200: openApiDocument, ...publicErrorResponses() } } },
+    async () => app.swagger() as z.input<typeof openApiDocument>,
+  );
 
   for (const cap of capabilities) {
     if (!cap.routes) continue;

@@ -13,7 +13,21 @@ const BODIES: { what: string; body: string; contentType?: string }[] = [
   { what: 'a JSON array', body: '[1, 2, 3]' },
   { what: 'a JSON string', body: '"hello"' },
   { what: 'null', body: 'null' },
-  { what: 'wrong types everywhere', body: JSON.stringify({ name: 42, spec: 'x', points: 'many', files: { a: 1 }, at: [], environment: {}, steps: -1, role: 'root', percentage: 'all', comment: 7 }) },
+  {
+    what: 'wrong types everywhere',
+    body: JSON.stringify({
+      name: 42,
+      spec: 'x',
+      points: 'many',
+      files: { a: 1 },
+      at: [],
+      environment: {},
+      steps: -1,
+      role: 'root',
+      percentage: 'all',
+      comment: 7,
+    }),
+  },
   { what: 'deeply nested garbage', body: JSON.stringify({ a: { b: { c: { d: { e: [null, { f: '\u0000' }] } } } } }) },
   { what: 'huge numbers', body: JSON.stringify({ weight: 1e308, percentage: -1e308, count: Number.MAX_SAFE_INTEGER * 4, at: 1e20 }) },
   { what: 'YAML where JSON is expected', body: 'a: [1, 2', contentType: 'application/yaml' },
@@ -34,7 +48,9 @@ describe('bad input never gets a 500', () => {
       if (r.method === 'OPTIONS' || r.url.includes('watch') || r.url.includes('stream') || r.url.includes('events')) continue;
       for (const param of PARAMS) {
         const url = r.url.replace(/:([A-Za-z_]+)/g, param).replace(/\*$/, param);
-        const bodies = ['GET', 'DELETE', 'HEAD'].includes(r.method) ? [{ what: 'no body', body: undefined as string | undefined, contentType: undefined as string | undefined }] : BODIES;
+        const bodies = ['GET', 'DELETE', 'HEAD'].includes(r.method)
+          ? [{ what: 'no body', body: undefined as string | undefined, contentType: undefined as string | undefined }]
+          : BODIES;
         for (const b of bodies) {
           const res = await s.fetch(`${url}${url.includes('?') ? '&' : '?'}at=yesterday&since=-5&limit=abc&from=x&to=y`, {
             method: r.method,
@@ -56,7 +72,11 @@ describe('bad input never gets a 500', () => {
     const inPath = await s.fetch('/api/v1/slo/postmortems/%00/done', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(inPath.status, 400);
     assert.match(JSON.stringify(await inPath.json()), /params\.\w+ holds a NUL/);
-    const inBody = await s.fetch('/api/v1/diff', { method: 'POST', body: JSON.stringify({ files: [{ name: 'a.yaml', content: 'a: 1\u0000' }] }), headers: { 'content-type': 'application/json' } });
+    const inBody = await s.fetch('/api/v1/diff', {
+      method: 'POST',
+      body: JSON.stringify({ files: [{ name: 'a.yaml', content: 'a: 1\u0000' }] }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(inBody.status, 400);
     assert.equal(((await inBody.json()) as { details: { issues: { path: string }[] } }).details.issues[0]!.path, 'body.files[0].content');
   });

@@ -39,10 +39,13 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
   if (status < 500) {
     const code =
-      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE'
-      : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'UNSUPPORTED_MEDIA_TYPE'
-      : err.code === 'FST_ERR_NOT_FOUND' ? 'NOT_FOUND'
-      : 'INPUT_INVALID';
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'PAYLOAD_TOO_LARGE'
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'UNSUPPORTED_MEDIA_TYPE'
+          : err.code === 'FST_ERR_NOT_FOUND'
+            ? 'NOT_FOUND'
+            : 'INPUT_INVALID';
     reply.status(status).send({ code, message: err.message, details: null });
     return;
   }

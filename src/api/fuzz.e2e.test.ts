@@ -144,13 +144,34 @@ class Gen {
     if (m === 0) return `apiVersion: shipgate.dev/v1\nkind: ${kind}\nmetadata: {name: ${name}}\n${ALIAS_BOMB}\nspec: *g\n`;
     if (m === 1) return this.string();
     if (m === 2) return `apiVersion: shipgate.dev/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n  ${this.string()}: [${this.string()}\n`;
-    const doc = { apiVersion: this.r() < 0.9 ? 'shipgate.dev/v1' : this.string(), kind, metadata: this.r() < 0.8 ? { name, labels: this.value(3) } : this.value(2), spec: this.value(0, ['service', 'environment', 'route', 'target', 'strategy', 'routes', 'backends', 'environments', 'rules', 'type', 'start', 'command', 'url']) };
+    const doc = {
+      apiVersion: this.r() < 0.9 ? 'shipgate.dev/v1' : this.string(),
+      kind,
+      metadata: this.r() < 0.8 ? { name, labels: this.value(3) } : this.value(2),
+      spec: this.value(0, [
+        'service',
+        'environment',
+        'route',
+        'target',
+        'strategy',
+        'routes',
+        'backends',
+        'environments',
+        'rules',
+        'type',
+        'start',
+        'command',
+        'url',
+      ]),
+    };
     return JSON.stringify(doc);
   }
 }
 
 async function routesOf(s: TestServer): Promise<Route[]> {
-  const doc = (await (await s.fetch('/api/v1/openapi.json')).json()) as { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>> };
+  const doc = (await (await s.fetch('/api/v1/openapi.json')).json()) as {
+    paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
+  };
   const out: Route[] = [];
   for (const [path, ops] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(ops)) {
@@ -177,7 +198,8 @@ for (const store of await testStores()) {
       assert.ok(kinds.length >= 10, `found ${kinds.length} kinds`);
       const g = new Gen(seededRandom(SEED + (store === 'postgres' ? 1 : 0)));
       const db = s.server.ctx.db;
-      const changes = async () => Number((await sql<{ n: number }>`select count(*) as n from audit_events where action <> 'gate.refuse'`.execute(db)).rows[0].n);
+      const changes = async () =>
+        Number((await sql<{ n: number }>`select count(*) as n from audit_events where action <> 'gate.refuse'`.execute(db)).rows[0].n);
       const target = store === 'postgres' ? Math.ceil(CASES / 5) : CASES;
       const started = Date.now();
       const statuses = new Map<number, number>();
@@ -188,7 +210,9 @@ for (const store of await testStores()) {
         let body: string;
         const shape = g.int(10);
         if (r.path === '/api/v1/apply' || r.path === '/api/v1/diff') {
-          body = JSON.stringify({ files: Array.from({ length: 1 + g.int(3) }, (_, i) => ({ name: g.r() < 0.9 ? `f${i}.yaml` : g.string(), content: g.manifest(kinds) })) });
+          body = JSON.stringify({
+            files: Array.from({ length: 1 + g.int(3) }, (_, i) => ({ name: g.r() < 0.9 ? `f${i}.yaml` : g.string(), content: g.manifest(kinds) })),
+          });
         } else if (shape < 7) {
           const o: Record<string, unknown> = {};
           for (const f of r.fields) if (g.int(3) > 0) o[f] = g.value(1, r.fields);
@@ -217,7 +241,11 @@ for (const store of await testStores()) {
         }
         if (status >= 400) {
           const after = await changes();
-          assert.equal(after, before, `case ${n}: ${r.method} ${path} refused (${status}) but wrote ${after - before} audit event(s); body ${body.slice(0, 300)}`);
+          assert.equal(
+            after,
+            before,
+            `case ${n}: ${r.method} ${path} refused (${status}) but wrote ${after - before} audit event(s); body ${body.slice(0, 300)}`,
+          );
         }
       }
       assert.equal(n, target, `only ${n} of ${target} cases ran within ${TIME_BOUND_MS} ms`);

@@ -17,9 +17,17 @@ const EXEMPT: Record<string, string> = {
 };
 
 /** POST routes that take no body: the path names the thing and the action, there is nothing more to say. */
-const BODYLESS = new Set(['POST /api/v1/users/:name/disable', 'POST /api/v1/changes/:id/submit', 'POST /api/v1/changes/:id/implement', 'POST /api/v1/slo/postmortems/:id/done']);
+const BODYLESS = new Set([
+  'POST /api/v1/users/:name/disable',
+  'POST /api/v1/changes/:id/submit',
+  'POST /api/v1/changes/:id/implement',
+  'POST /api/v1/slo/postmortems/:id/done',
+]);
 
-type Operation = { requestBody?: { content?: Record<string, { schema?: unknown }> }; responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+type Operation = {
+  requestBody?: { content?: Record<string, { schema?: unknown }> };
+  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+};
 
 /** `/api/v1/flags/:ref` → `/api/v1/flags/{ref}`, as @fastify/swagger writes paths. */
 function openApiPath(url: string): string {
@@ -56,7 +64,8 @@ describe('OpenAPI document completeness', () => {
         continue;
       }
       const responses = op.responses ?? {};
-      const described = (code: string) => responses[code]?.content !== undefined && Object.values(responses[code]!.content!).some((c) => c.schema !== undefined);
+      const described = (code: string) =>
+        responses[code]?.content !== undefined && Object.values(responses[code]!.content!).some((c) => c.schema !== undefined);
       const success = Object.keys(responses).filter((c) => /^2\d\d$/.test(c));
       if (!success.some(described)) offenders.push(`${key}: no schema for a 2xx response`);
       const missing = expectedErrors(r).filter((c) => !described(c));
@@ -67,7 +76,10 @@ describe('OpenAPI document completeness', () => {
 
   test('the exemption lists name only routes that exist', () => {
     const keys = new Set(routesOf(s.server.app).map((r) => `${r.method} ${r.url}`));
-    assert.deepEqual([...Object.keys(EXEMPT), ...BODYLESS].filter((k) => !keys.has(k)), []);
+    assert.deepEqual(
+      [...Object.keys(EXEMPT), ...BODYLESS].filter((k) => !keys.has(k)),
+      [],
+    );
   });
 
   test('every POST, PUT and PATCH route documents its request body', async () => {
@@ -92,7 +104,9 @@ describe('OpenAPI document completeness', () => {
 
   test('error responses describe the one error body', async () => {
     const doc = (await (await s.fetch('/api/v1/openapi.json', { token: null })).json()) as { paths: Record<string, Record<string, Operation>> };
-    const schema = doc.paths['/api/v1/kinds']?.get?.responses?.['401']?.content?.['application/json']?.schema as { properties?: Record<string, unknown> } | undefined;
+    const schema = doc.paths['/api/v1/kinds']?.get?.responses?.['401']?.content?.['application/json']?.schema as
+      | { properties?: Record<string, unknown> }
+      | undefined;
     assert.deepEqual(Object.keys(schema?.properties ?? {}).sort(), ['code', 'details', 'message']);
   });
 });

@@ -151,7 +151,12 @@ export class SseStreams {
       const existing = ctx.metrics.getSingleMetric('shipgate_sse_dropped_total') as Counter<'stream' | 'reason'> | undefined;
       this.dropped =
         existing ??
-        new Counter({ name: 'shipgate_sse_dropped_total', help: 'Event-stream clients dropped for not reading (unsent buffer over the bound, or no drain in time)', labelNames: ['stream', 'reason'], registers: [ctx.metrics] });
+        new Counter({
+          name: 'shipgate_sse_dropped_total',
+          help: 'Event-stream clients dropped for not reading (unsent buffer over the bound, or no drain in time)',
+          labelNames: ['stream', 'reason'],
+          registers: [ctx.metrics],
+        });
     }
   }
 
@@ -191,7 +196,10 @@ export class SseStreams {
   stream(raw: ServerResponse, name: string, req: FastifyRequest): SseStream {
     return new SseStream(raw, this.limits, (reason, unsentBytes) => {
       this.dropped?.inc({ stream: name, reason });
-      this.ctx.log?.warn({ stream: name, reason, unsentBytes, client: req.ip, token: req.principal?.tokenId }, 'event-stream client dropped: it does not read what is sent');
+      this.ctx.log?.warn(
+        { stream: name, reason, unsentBytes, client: req.ip, token: req.principal?.tokenId },
+        'event-stream client dropped: it does not read what is sent',
+      );
     });
   }
 }

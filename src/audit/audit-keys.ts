@@ -71,7 +71,9 @@ export function loadOrCreateMacKey(file: string): MacKey {
 }
 
 export function publicKeyFingerprint(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** Loads the Ed25519 signing key from `file`, creating a new pair (PKCS#8 PEM, 0600) when missing. */
@@ -84,7 +86,14 @@ export function loadOrCreateSigningKey(file: string): SigningKey {
   } catch (e) {
     throw new Error(`audit signing key file ${file} does not hold a private key: ${(e as Error).message}`);
   }
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`audit signing key file ${file} holds a ${privateKey.asymmetricKeyType} key; expected ed25519`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error(`audit signing key file ${file} holds a ${privateKey.asymmetricKeyType} key; expected ed25519`);
   const publicKey = createPublicKey(privateKey);
-  return { privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string, fingerprint: publicKeyFingerprint(publicKey), file };
+  return {
+    privateKey,
+    publicKey,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    fingerprint: publicKeyFingerprint(publicKey),
+    file,
+  };
 }

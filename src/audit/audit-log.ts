@@ -1,4 +1,3 @@
-
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Insertable, Migration, Selectable } from 'kysely';
 import { canonicalJson, sha256 } from '../core/ids';
@@ -204,7 +203,10 @@ export class AuditLog {
       const last = await own(trx).selectFrom('audit_events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
       const head = last ? Number(last.seq) : 0;
       const at = new Date(this.now()).toISOString();
-      await own(trx).insertInto('audit_chain_keys').values({ from_seq: head + 1, algorithm: HMAC_ALGORITHM, key_id: mac.id, at }).execute();
+      await own(trx)
+        .insertInto('audit_chain_keys')
+        .values({ from_seq: head + 1, algorithm: HMAC_ALGORITHM, key_id: mac.id, at })
+        .execute();
       if (head > 0) {
         await this.append(trx, {
           actor: 'shipgate',
@@ -226,12 +228,7 @@ export class AuditLog {
   async appendMany(trx: Tx, inputs: AuditInput[]): Promise<AuditEvent[]> {
     if (inputs.length === 0) return [];
     await lockKey(trx, AUDIT_LOCK);
-    const last = await own(trx)
-      .selectFrom('audit_events')
-      .select(['seq', 'hash'])
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const last = await own(trx).selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
     let seq = last ? Number(last.seq) : 0;
     let prevHash = last ? String(last.hash) : GENESIS_HASH;
     const at = new Date(this.now()).toISOString();
@@ -271,14 +268,20 @@ export class AuditLog {
       });
     }
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await own(trx).insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      await own(trx)
+        .insertInto('audit_events')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .execute();
     }
     for (const l of this.appendListeners) l(events.length);
     return events;
   }
 
   /** Events in chain order, optionally filtered. */
-  async list(db: Db, filter: { kind?: string; name?: string; afterSeq?: number; limit?: number } = {}): Promise<(AuditEvent & { before?: unknown; after?: unknown })[]> {
+  async list(
+    db: Db,
+    filter: { kind?: string; name?: string; afterSeq?: number; limit?: number } = {},
+  ): Promise<(AuditEvent & { before?: unknown; after?: unknown })[]> {
     let q = own(db).selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (filter.name) q = q.where('name', '=', filter.name);
@@ -327,13 +330,7 @@ export class AuditLog {
     const mac = this.mac;
     const macKey = mac ? createSecretKey(mac.key) : undefined;
     for (;;) {
-      const rows = await own(db)
-        .selectFrom('audit_events')
-        .selectAll()
-        .where('seq', '>=', expectSeq)
-        .orderBy('seq', 'asc')
-        .limit(pageSize)
-        .execute();
+      const rows = await own(db).selectFrom('audit_events').selectAll().where('seq', '>=', expectSeq).orderBy('seq', 'asc').limit(pageSize).execute();
       for (const r of rows) {
         const seq = Number(r.seq);
         if (seq !== expectSeq) return { ok: false, events: count, seq: expectSeq, reason: `event ${expectSeq} is missing (next stored is ${seq})` };
@@ -348,11 +345,23 @@ export class AuditLog {
     }
     // The server records the keyed chain's start before it writes any event: a store without the
     // record, or with a start beyond the head, was edited (and a deleted tail shows here too).
-    if (mac && keyedFromSeq === null) return { ok: false, events: count, seq: 1, reason: 'the record of where the keyed chain starts is gone (audit_chain_keys edited): keyed events cannot be told from plain ones' };
+    if (mac && keyedFromSeq === null)
+      return {
+        ok: false,
+        events: count,
+        seq: 1,
+        reason: 'the record of where the keyed chain starts is gone (audit_chain_keys edited): keyed events cannot be told from plain ones',
+      };
     // Past 1 the keyed chain starts with its audit.rekey event, so that event at least exists.
     if (keyedFromSeq !== null && keyedFromSeq > 1 && count < keyedFromSeq) {
       const missing = keyedFromSeq - count;
-      return { ok: false, events: count, seq: count + 1, missing, reason: `${missing} events missing after sequence ${count} (the keyed chain starts at ${keyedFromSeq} with an audit.rekey event)` };
+      return {
+        ok: false,
+        events: count,
+        seq: count + 1,
+        missing,
+        reason: `${missing} events missing after sequence ${count} (the keyed chain starts at ${keyedFromSeq} with an audit.rekey event)`,
+      };
     }
     return { ok: true, events: count, headSeq: count, headHash: prev, keyedFromSeq };
   }
@@ -363,15 +372,24 @@ export class AuditLog {
  * undefined when nothing is. Works on the row as read (no event object), as verify runs it a
  * million times.
  */
-function checkRow(r: EventRow, seq: number, prev: string, s: { fromSeq: number; algorithm: string; keyId: string | null } | undefined, mac: MacKey | undefined, macKey: KeyObject | undefined): string | undefined {
+function checkRow(
+  r: EventRow,
+  seq: number,
+  prev: string,
+  s: { fromSeq: number; algorithm: string; keyId: string | null } | undefined,
+  mac: MacKey | undefined,
+  macKey: KeyObject | undefined,
+): string | undefined {
   if (r.prev_hash !== prev) return `event ${seq} does not link to the event before it (deleted, inserted or reordered)`;
-  if (s && s.fromSeq === seq && seq > 1 && r.action !== 'audit.rekey') return `event ${seq} is recorded as the start of the keyed chain but is not an audit.rekey event (audit_chain_keys edited)`;
+  if (s && s.fromSeq === seq && seq > 1 && r.action !== 'audit.rekey')
+    return `event ${seq} is recorded as the start of the keyed chain but is not an audit.rekey event (audit_chain_keys edited)`;
   const text = chainedText(rowToEvent(r));
   const hash = r.hash;
   if (s && s.algorithm === HMAC_ALGORITHM) {
     if (!mac || !macKey) return `event ${seq} is MAC-chained but this server holds no audit key`;
     if (s.keyId !== mac.id) return `event ${seq} is chained with key ${s.keyId}, this server holds key ${mac.id}`;
-    if (createHmac('sha256', macKey).update(text).digest('hex') !== hash) return `event ${seq} was modified after it was written (MAC mismatch: edited, or recomputed without the key)`;
+    if (createHmac('sha256', macKey).update(text).digest('hex') !== hash)
+      return `event ${seq} was modified after it was written (MAC mismatch: edited, or recomputed without the key)`;
   } else if (s && s.algorithm !== 'sha256') {
     return `event ${seq} is chained with unknown algorithm "${s.algorithm}"`;
   } else if (sha256(text) !== hash) {
@@ -381,7 +399,6 @@ function checkRow(r: EventRow, seq: number, prev: string, s: { fromSeq: number; 
   if (!storedStateMatches(r.after_json, r.after_hash ?? null)) return `event ${seq}: stored "after" state does not match its hash`;
   return undefined;
 }
-
 
 /**
  * Whether a stored state (JSON text, or null when none was stored) has the chained hash. States
@@ -411,4 +428,3 @@ function rowToEvent(r: EventRow): AuditEvent {
     hash: r.hash,
   };
 }
-

@@ -31,9 +31,15 @@ for (const store of await testStores()) {
       const out = join(s.dataDir, 'audit.jsonl');
       const e = await s.cli(['audit', 'export', '--out', out]);
       assert.equal(e.code, 0, e.stderr);
-      const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const lines = readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(lines.length, 7);
-      assert.deepEqual(lines.map((l) => l.seq), [1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        lines.map((l) => l.seq),
+        [1, 2, 3, 4, 5, 6, 7],
+      );
       assert.equal(lines[2].prevHash, lines[1].hash);
       assert.equal(lines[0].action, 'user.create');
       assert.equal(lines[4].action, 'resource.create');
@@ -50,17 +56,32 @@ for (const store of await testStores()) {
 
     const tamper: [string, (t: TestServer) => Promise<void>, number, RegExp][] = [
       ['an edited actor', (t) => sql`update audit_events set actor = 'mallory' where seq = 3`.execute(t.server.ctx.db).then(() => {}), 3, /modified/],
-      ['an edited stored state', (t) => sql`update audit_events set after_json = replace(after_json, 'svc-3', 'svc-x') where seq = 6`.execute(t.server.ctx.db).then(() => {}), 6, /"after" state/],
+      [
+        'an edited stored state',
+        (t) => sql`update audit_events set after_json = replace(after_json, 'svc-3', 'svc-x') where seq = 6`.execute(t.server.ctx.db).then(() => {}),
+        6,
+        /"after" state/,
+      ],
       ['a deleted event', (t) => sql`delete from audit_events where seq = 4`.execute(t.server.ctx.db).then(() => {}), 4, /missing/],
-      ['a deleted last-but-one event with renumbering', async (t) => {
-        await sql`delete from audit_events where seq = 5`.execute(t.server.ctx.db);
-        await sql`update audit_events set seq = 5 where seq = 6`.execute(t.server.ctx.db);
-      }, 5, /does not link/],
-      ['two events swapped', async (t) => {
-        await sql`update audit_events set seq = 100 where seq = 2`.execute(t.server.ctx.db);
-        await sql`update audit_events set seq = 2 where seq = 3`.execute(t.server.ctx.db);
-        await sql`update audit_events set seq = 3 where seq = 100`.execute(t.server.ctx.db);
-      }, 2, /does not link/],
+      [
+        'a deleted last-but-one event with renumbering',
+        async (t) => {
+          await sql`delete from audit_events where seq = 5`.execute(t.server.ctx.db);
+          await sql`update audit_events set seq = 5 where seq = 6`.execute(t.server.ctx.db);
+        },
+        5,
+        /does not link/,
+      ],
+      [
+        'two events swapped',
+        async (t) => {
+          await sql`update audit_events set seq = 100 where seq = 2`.execute(t.server.ctx.db);
+          await sql`update audit_events set seq = 2 where seq = 3`.execute(t.server.ctx.db);
+          await sql`update audit_events set seq = 3 where seq = 100`.execute(t.server.ctx.db);
+        },
+        2,
+        /does not link/,
+      ],
     ];
     for (const [what, edit, seq, reason] of tamper) {
       test(`verify exits 1 and names the first bad event after ${what}`, async () => {

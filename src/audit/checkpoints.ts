@@ -71,7 +71,16 @@ export type AuditVerdict = ChainVerdict & {
 };
 
 function bodyOf(c: CheckpointBody): CheckpointBody {
-  return { v: 1, headSeq: c.headSeq, headHash: c.headHash, count: c.count, at: c.at, keyedFromSeq: c.keyedFromSeq, macKeyId: c.macKeyId, publicKeyFingerprint: c.publicKeyFingerprint };
+  return {
+    v: 1,
+    headSeq: c.headSeq,
+    headHash: c.headHash,
+    count: c.count,
+    at: c.at,
+    keyedFromSeq: c.keyedFromSeq,
+    macKeyId: c.macKeyId,
+    publicKeyFingerprint: c.publicKeyFingerprint,
+  };
 }
 
 export function signCheckpoint(key: SigningKey, body: Omit<CheckpointBody, 'v' | 'publicKeyFingerprint'>): Checkpoint {
@@ -102,7 +111,10 @@ export function checkCheckpoint(c: unknown, trusted: SigningKey): { ok: true; ch
   const parsed = checkpointShape.safeParse(c);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { ok: false, reason: issue.path.length ? `not a checkpoint: field "${issue.path.join('.')}": ${issue.message}` : 'not a checkpoint: expected a JSON object' };
+    return {
+      ok: false,
+      reason: issue.path.length ? `not a checkpoint: field "${issue.path.join('.')}": ${issue.message}` : 'not a checkpoint: expected a JSON object',
+    };
   }
   const cp = parsed.data as Checkpoint;
   if (cp.v !== 1) return { ok: false, reason: `checkpoint version ${cp.v} is not supported` };
@@ -123,7 +135,11 @@ export function checkCheckpoint(c: unknown, trusted: SigningKey): { ok: true; ch
     good = false;
   }
   if (!good) return { ok: false, reason: `checkpoint of sequence ${cp.headSeq} does not verify against its signature (edited or forged)` };
-  if (fp !== trusted.fingerprint) return { ok: false, reason: `checkpoint was signed by key ${fp.slice(0, 16)}…, not this server's signing key ${trusted.fingerprint.slice(0, 16)}… (${trusted.file})` };
+  if (fp !== trusted.fingerprint)
+    return {
+      ok: false,
+      reason: `checkpoint was signed by key ${fp.slice(0, 16)}…, not this server's signing key ${trusted.fingerprint.slice(0, 16)}… (${trusted.file})`,
+    };
   return { ok: true, checkpoint: { ...bodyOf(cp), publicKey: cp.publicKey, signature: cp.signature } };
 }
 
@@ -131,16 +147,38 @@ export function checkCheckpoint(c: unknown, trusted: SigningKey): { ok: true; ch
  * Compares a verified chain with a trusted checkpoint: the chain must reach the checkpoint's head,
  * hold the same hash there and start its keyed part where the checkpoint says.
  */
-export function compareWithCheckpoint(chain: ChainVerdict & { ok: true }, cp: Checkpoint, hashAtHead: string | undefined, macKeyId: string | null): ChainVerdict {
+export function compareWithCheckpoint(
+  chain: ChainVerdict & { ok: true },
+  cp: Checkpoint,
+  hashAtHead: string | undefined,
+  macKeyId: string | null,
+): ChainVerdict {
   const where = `the signed checkpoint of ${cp.at}`;
   if (cp.keyedFromSeq !== chain.keyedFromSeq) {
     const seq = Math.min(cp.keyedFromSeq ?? Infinity, chain.keyedFromSeq ?? Infinity, chain.events + 1);
-    return { ok: false, events: chain.events, seq, reason: `the keyed chain starts at ${chain.keyedFromSeq ?? 'no sequence'} in the database but at ${cp.keyedFromSeq ?? 'none'} in ${where} (chain rewritten)` };
+    return {
+      ok: false,
+      events: chain.events,
+      seq,
+      reason: `the keyed chain starts at ${chain.keyedFromSeq ?? 'no sequence'} in the database but at ${cp.keyedFromSeq ?? 'none'} in ${where} (chain rewritten)`,
+    };
   }
-  if (cp.macKeyId !== macKeyId) return { ok: false, events: chain.events, seq: cp.keyedFromSeq ?? 1, reason: `${where} was taken under MAC key ${cp.macKeyId}, this server holds ${macKeyId}` };
+  if (cp.macKeyId !== macKeyId)
+    return {
+      ok: false,
+      events: chain.events,
+      seq: cp.keyedFromSeq ?? 1,
+      reason: `${where} was taken under MAC key ${cp.macKeyId}, this server holds ${macKeyId}`,
+    };
   if (chain.headSeq < cp.headSeq) {
     const missing = cp.headSeq - chain.headSeq;
-    return { ok: false, events: chain.events, seq: chain.headSeq + 1, missing, reason: `${missing} events missing after sequence ${chain.headSeq} (${where} covers up to ${cp.headSeq})` };
+    return {
+      ok: false,
+      events: chain.events,
+      seq: chain.headSeq + 1,
+      missing,
+      reason: `${missing} events missing after sequence ${chain.headSeq} (${where} covers up to ${cp.headSeq})`,
+    };
   }
   if (hashAtHead !== cp.headHash) {
     return { ok: false, events: chain.events, seq: cp.headSeq, reason: `event ${cp.headSeq} does not match ${where} (the chain was rewritten)` };
@@ -240,7 +278,14 @@ export class AuditCheckpoints {
   /** Signs the committed head now and stores it in the table and the checkpoint file. */
   async create(): Promise<Checkpoint> {
     const head = await this.audit.head(this.db);
-    const count = Number((await own(this.db).selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const count = Number(
+      (
+        await own(this.db)
+          .selectFrom('audit_events')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     const keyed = await own(this.db).selectFrom('audit_chain_keys').select('from_seq').where('algorithm', '=', 'hmac-sha256').executeTakeFirst();
     const cp = signCheckpoint(this.key, {
       headSeq: head.seq,
@@ -299,7 +344,14 @@ export class AuditCheckpoints {
 
   /** The newest stored checkpoint signed with this server's key (not checked). */
   private async newest(): Promise<Checkpoint | undefined> {
-    const r = await own(this.db).selectFrom('audit_checkpoints').selectAll().where('public_key_fingerprint', '=', this.key.fingerprint).orderBy('head_seq', 'desc').orderBy('at', 'desc').limit(1).executeTakeFirst();
+    const r = await own(this.db)
+      .selectFrom('audit_checkpoints')
+      .selectAll()
+      .where('public_key_fingerprint', '=', this.key.fingerprint)
+      .orderBy('head_seq', 'desc')
+      .orderBy('at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return r ? rowToCheckpoint(r) : undefined;
   }
 
@@ -330,7 +382,13 @@ export class AuditCheckpoints {
     for (const s of sources) {
       const c = checkCheckpoint(s.raw, this.key);
       // seq 0: no event is at fault, the checkpoint itself is (edited, forged, or another key's).
-      if (!c.ok) return { ok: false, events: chain.events, seq: 0, reason: `${s.source === 'table' ? 'stored' : s.source === 'file' ? this.file + ':' : 'given'} ${c.reason}` };
+      if (!c.ok)
+        return {
+          ok: false,
+          events: chain.events,
+          seq: 0,
+          reason: `${s.source === 'table' ? 'stored' : s.source === 'file' ? this.file + ':' : 'given'} ${c.reason}`,
+        };
       checked.push(c.checkpoint);
       used.push({ source: s.source, headSeq: c.checkpoint.headSeq, at: c.checkpoint.at });
     }

@@ -9,7 +9,9 @@ export function auditCommands(program: Command, cli: CliContext): void {
   const audit = program.command('audit').description('the hash-chained audit log');
   audit
     .command('verify')
-    .description('walk the MAC chain and compare it with the newest signed checkpoint (or --checkpoint FILE); exit 1 naming the first event edited, deleted or reordered, or how many are missing')
+    .description(
+      'walk the MAC chain and compare it with the newest signed checkpoint (or --checkpoint FILE); exit 1 naming the first event edited, deleted or reordered, or how many are missing',
+    )
     .option('--checkpoint <file>', 'compare with this exported checkpoint (from `shipgate audit checkpoint export`) instead')
     .option('-o, --output <format>', 'text | json', 'text')
     .action(async (o: { output: string; checkpoint?: string }) => {
@@ -19,7 +21,9 @@ export function auditCommands(program: Command, cli: CliContext): void {
       if (o.output === 'json') cli.out(JSON.stringify(r, null, 2));
       else if (r.ok) {
         const cp = r.checkpoints?.[0];
-        cli.out(`audit log intact: ${r.events} events verified${cp ? `; matches the signed checkpoint of ${cp.at} (sequence ${cp.headSeq}, ${cp.source})` : '; no signed checkpoint to compare with yet'}`);
+        cli.out(
+          `audit log intact: ${r.events} events verified${cp ? `; matches the signed checkpoint of ${cp.at} (sequence ${cp.headSeq}, ${cp.source})` : '; no signed checkpoint to compare with yet'}`,
+        );
       } else if (r.missing !== undefined) cli.out(`audit log BROKEN: ${r.reason} (${r.events} events verified)`);
       else if (r.seq === 0) cli.out(`audit log NOT VERIFIED: ${r.reason} (${r.events} events verified)`);
       else cli.out(`audit log BROKEN at event ${r.seq}: ${r.reason} (${r.events} events before it verified)`);

@@ -57,7 +57,13 @@ async function recomputeWithSha256(db: Db): Promise<void> {
 async function cliAgainst(server: RunningServer, token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), env: { SHIPGATE_SERVER: server.url, SHIPGATE_TOKEN: token }, cwd: process.cwd(), isTTY: false });
+  const code = await main(args, {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    env: { SHIPGATE_SERVER: server.url, SHIPGATE_TOKEN: token },
+    cwd: process.cwd(),
+    isTTY: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -145,7 +151,10 @@ for (const store of await testStores()) {
       assert.equal(v.code, 1, v.stdout);
       const r = JSON.parse(v.stdout);
       assert.equal(r.reason.startsWith(`3 events missing after sequence ${head - 3}`), true, r.reason);
-      assert.deepEqual(r.checkpoints.map((c: { source: string }) => c.source), ['file']);
+      assert.deepEqual(
+        r.checkpoints.map((c: { source: string }) => c.source),
+        ['file'],
+      );
     });
 
     test('a chain recomputed with plain SHA-256 fails at its first keyed event', async () => {
@@ -167,7 +176,10 @@ for (const store of await testStores()) {
       assert.equal(r.seq, 1);
       assert.match(r.reason, /keyed chain starts is gone/);
       // Moving the start beyond the head instead: the signed checkpoint disagrees.
-      await db.insertInto('audit_chain_keys').values({ from_seq: 1000, algorithm: 'hmac-sha256', key_id: s.server.ctx.audit.mac!.id, at: new Date().toISOString() }).execute();
+      await db
+        .insertInto('audit_chain_keys')
+        .values({ from_seq: 1000, algorithm: 'hmac-sha256', key_id: s.server.ctx.audit.mac!.id, at: new Date().toISOString() })
+        .execute();
       const w = JSON.parse((await s.cli(['audit', 'verify', '-o', 'json'])).stdout);
       assert.equal(w.ok, false);
       assert.match(w.reason, /missing|keyed chain starts at/);
@@ -197,11 +209,20 @@ for (const store of await testStores()) {
         ['a lowered head', { ...cp, headSeq: 5 }, /does not verify against its signature/],
         ['another head hash', { ...cp, headHash: 'f'.repeat(64) }, /does not verify against its signature/],
         ['a removed field', { ...cp, signature: undefined }, /field "signature"/],
-        ['a swapped public key', { ...cp, publicKey: generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) }, /does not match its publicKeyFingerprint/],
+        [
+          'a swapped public key',
+          { ...cp, publicKey: generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) },
+          /does not match its publicKeyFingerprint/,
+        ],
       ];
       // Properly signed, but by a key that is not the server's.
       const other = generateKeyPairSync('ed25519');
-      const otherKey: SigningKey = { ...other, publicKeyPem: other.publicKey.export({ type: 'spki', format: 'pem' }) as string, fingerprint: publicKeyFingerprint(other.publicKey), file: 'elsewhere' };
+      const otherKey: SigningKey = {
+        ...other,
+        publicKeyPem: other.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+        fingerprint: publicKeyFingerprint(other.publicKey),
+        file: 'elsewhere',
+      };
       tampered.push(['a checkpoint signed with another key', { ...signCheckpoint(otherKey, { ...cp, headSeq: 3 }) }, /not this server's signing key/]);
       for (const [what, body, reason] of tampered) {
         writeFileSync(file, JSON.stringify(body));
@@ -257,7 +278,8 @@ for (const store of await testStores()) {
       const s = await startTestServer({ store, options: { audit: { checkpointEvery: 4, checkpointIntervalMs: 60_000 } } });
       try {
         assert.equal((await s.cli(['apply', '-f', manifests(2)])).code, 0); // 4 events with the user and token
-        const rows = async () => (await s.server.ctx.db.selectFrom('audit_checkpoints').select('head_seq').orderBy('head_seq', 'asc').execute()).map((r) => Number(r.head_seq));
+        const rows = async () =>
+          (await s.server.ctx.db.selectFrom('audit_checkpoints').select('head_seq').orderBy('head_seq', 'asc').execute()).map((r) => Number(r.head_seq));
         const until = async (want: (r: number[]) => boolean) => {
           for (let i = 0; i < 100 && !want(await rows()); i++) await new Promise((r) => setTimeout(r, 50));
           return rows();
@@ -337,7 +359,10 @@ for (const store of await testStores()) {
         const a = await st.start({ auditKeyFile: shared });
         assert.equal(statSync(shared).mode & 0o777, 0o600);
         await a.close();
-        await assert.rejects(st.start({ auditKeyFile: join(keys, 'other.key') }), /the audit log is chained with key [0-9a-f]{16} but .*other\.key holds key [0-9a-f]{16}: every server on one database must use the same key file/);
+        await assert.rejects(
+          st.start({ auditKeyFile: join(keys, 'other.key') }),
+          /the audit log is chained with key [0-9a-f]{16} but .*other\.key holds key [0-9a-f]{16}: every server on one database must use the same key file/,
+        );
         const b = await st.start({ auditKeyFile: shared });
         try {
           const r = await b.ctx.audit.verify(b.ctx.db);
@@ -363,7 +388,10 @@ for (const store of await testStores()) {
           try {
             const token = a.adminToken!;
             // Interleaved writers: one chain, one lock.
-            const results = await Promise.all([cliAgainst(a, token, ['apply', '-f', manifests(4, 'a')]), cliAgainst(b, token, ['apply', '-f', manifests(4, 'b')])]);
+            const results = await Promise.all([
+              cliAgainst(a, token, ['apply', '-f', manifests(4, 'a')]),
+              cliAgainst(b, token, ['apply', '-f', manifests(4, 'b')]),
+            ]);
             for (const r of results) assert.equal(r.code, 0, r.stderr);
             for (const srv of [a, b]) {
               assert.equal((await cliAgainst(srv, token, ['audit', 'checkpoint', 'export'])).code, 0);

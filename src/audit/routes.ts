@@ -71,22 +71,42 @@ export function auditRoutes(base: FastifyInstance, ctx: ServerContext): void {
     return c ? c.verify(given) : ctx.audit.verify(ctx.db);
   };
   app.get('/api/v1/audit/verify', { schema: { tags: ['audit'], response: { 200: verdictSchema, ...errorResponses() } } }, async () => verify());
-  app.post('/api/v1/audit/verify', { bodyLimit: 64 * 1024, schema: { body: verifyBody, tags: ['audit'], response: { 200: verdictSchema, ...errorResponses(...BODY_ERRORS) } }, config: readers }, async (req) => {
-    return verify(req.body.checkpoint);
-  });
-  app.get('/api/v1/audit/events', { schema: { querystring: eventsQuery, tags: ['audit'], response: { 200: z.object({ items: z.array(eventSchema) }), ...errorResponses() } } }, async (req) => {
-    const q = req.query;
-    const items = await ctx.audit.list(ctx.db, { afterSeq: q.after, limit: q.limit, kind: q.kind, name: q.name });
-    return { items };
-  });
-  app.post('/api/v1/audit/checkpoints', { schema: { body: createBody, tags: ['audit'], response: { 201: checkpointSchema, ...errorResponses(...BODY_ERRORS) } }, config: readers }, async (_req, reply) => {
-    const c = checkpoints();
-    if (!c) throw new Error('audit checkpoints are not configured on this server');
-    return reply.status(201).send(await c.create());
-  });
-  app.get('/api/v1/audit/checkpoints', { schema: { querystring: listQuery, tags: ['audit'], response: { 200: z.object({ items: z.array(checkpointSchema) }), ...errorResponses() } } }, async (req) => {
-    const q = req.query;
-    const c = checkpoints();
-    return { items: c ? await c.list(q.limit) : [] };
-  });
+  app.post(
+    '/api/v1/audit/verify',
+    {
+      bodyLimit: 64 * 1024,
+      schema: { body: verifyBody, tags: ['audit'], response: { 200: verdictSchema, ...errorResponses(...BODY_ERRORS) } },
+      config: readers,
+    },
+    async (req) => {
+      return verify(req.body.checkpoint);
+    },
+  );
+  app.get(
+    '/api/v1/audit/events',
+    { schema: { querystring: eventsQuery, tags: ['audit'], response: { 200: z.object({ items: z.array(eventSchema) }), ...errorResponses() } } },
+    async (req) => {
+      const q = req.query;
+      const items = await ctx.audit.list(ctx.db, { afterSeq: q.after, limit: q.limit, kind: q.kind, name: q.name });
+      return { items };
+    },
+  );
+  app.post(
+    '/api/v1/audit/checkpoints',
+    { schema: { body: createBody, tags: ['audit'], response: { 201: checkpointSchema, ...errorResponses(...BODY_ERRORS) } }, config: readers },
+    async (_req, reply) => {
+      const c = checkpoints();
+      if (!c) throw new Error('audit checkpoints are not configured on this server');
+      return reply.status(201).send(await c.create());
+    },
+  );
+  app.get(
+    '/api/v1/audit/checkpoints',
+    { schema: { querystring: listQuery, tags: ['audit'], response: { 200: z.object({ items: z.array(checkpointSchema) }), ...errorResponses() } } },
+    async (req) => {
+      const q = req.query;
+      const c = checkpoints();
+      return { items: c ? await c.list(q.limit) : [] };
+    },
+  );
 }

@@ -44,9 +44,14 @@ describe('access matrix over every route', () => {
         const ok = allows(r.access, role);
         if (ok && (status === 401 || status === 403)) {
           // An allowed role may still be refused by a domain rule (403 with a rule), never by the role guard.
-          const res = await s.fetch(concrete(r.url), { method: r.method, token: tokens.get(role)!, body: r.method === 'GET' || r.method === 'DELETE' ? undefined : '{}' });
+          const res = await s.fetch(concrete(r.url), {
+            method: r.method,
+            token: tokens.get(role)!,
+            body: r.method === 'GET' || r.method === 'DELETE' ? undefined : '{}',
+          });
           const body = (await res.json().catch(() => ({}))) as { message?: string };
-          if (status === 401 || /may not (GET|POST|PUT|PATCH|DELETE)/.test(body.message ?? '')) failures.push(`${r.method} ${r.url} as ${role} → ${status} (allowed role)`);
+          if (status === 401 || /may not (GET|POST|PUT|PATCH|DELETE)/.test(body.message ?? ''))
+            failures.push(`${r.method} ${r.url} as ${role} → ${status} (allowed role)`);
         }
         if (!ok && status !== 403) failures.push(`${r.method} ${r.url} as ${role} → ${status} (expected 403)`);
       }
@@ -87,7 +92,8 @@ describe('access matrix over every route', () => {
       .map((r) => `${r.method} ${r.url}`)
       .sort();
     assert.deepEqual(metricsOnly, ['GET /api/v1/whoami', 'POST /api/v1/series']);
-    const push = (token: string) => s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'x.ok', t: 1, value: 1 }] }), token });
+    const push = (token: string) =>
+      s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'x.ok', t: 1, value: 1 }] }), token });
     for (const role of ['viewer', 'deployer', 'approver', 'oncall', 'router', 'sdk'] as const) assert.equal((await push(tokens.get(role)!)).status, 403, role);
     assert.equal((await push(tokens.get('metrics')!)).status, 200);
     assert.equal((await s.fetch('/api/v1/resources/service', { token: tokens.get('metrics')! })).status, 403);
@@ -101,7 +107,16 @@ describe('access matrix over every route', () => {
     assert.deepEqual(routerOnly, ['GET /api/v1/router/table', 'GET /api/v1/router/watch', 'GET /api/v1/whoami', 'POST /api/v1/router/stats']);
     // A router reads no other resource and changes nothing else.
     assert.equal((await s.fetch('/api/v1/resources/service', { token: tokens.get('router')! })).status, 403);
-    assert.equal((await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'x.ok', t: 1, value: 1 }] }), token: tokens.get('router')! })).status, 403);
+    assert.equal(
+      (
+        await s.fetch('/api/v1/series', {
+          method: 'POST',
+          body: JSON.stringify({ points: [{ series: 'x.ok', t: 1, value: 1 }] }),
+          token: tokens.get('router')!,
+        })
+      ).status,
+      403,
+    );
     // And the CLI mints one, for a user made first (tokens belong to users).
     assert.equal((await s.cli(['user', 'create', 'edge-router-1'])).code, 0);
     const created = await s.cli(['token', 'create', '--role', 'router', '--user', 'edge-router-1', '-o', 'json']);

@@ -59,7 +59,15 @@ for (const store of await testStores()) {
       return { status: r.status, json: await r.json(), headers: r.headers };
     }
     async function createChange(extra: Record<string, unknown> = {}): Promise<ChangeView> {
-      const r = await api('/api/v1/changes', tok.alice, { service: 'web', environment: 'production', type: 'normal', title: 'identity', rollbackPlan: 'revert', oncall: 'olga', ...extra });
+      const r = await api('/api/v1/changes', tok.alice, {
+        service: 'web',
+        environment: 'production',
+        type: 'normal',
+        title: 'identity',
+        rollbackPlan: 'revert',
+        oncall: 'olga',
+        ...extra,
+      });
       assert.equal(r.status, 201, JSON.stringify(r.json));
       const sub = await api(`/api/v1/changes/${r.json.id}/submit`, tok.alice, {});
       assert.equal(sub.status, 200, JSON.stringify(sub.json));
@@ -105,13 +113,19 @@ for (const store of await testStores()) {
       assert.match(table.stdout, /NAME\s+DISPLAY NAME/i);
       assert.match(table.stdout, /dora\s+Dora Explorer/);
       const list = JSON.parse((await s.cli(['user', 'list', '-o', 'json'])).stdout) as { name: string; createdBy: string }[];
-      assert.deepEqual(list.filter((u) => ['alice', 'bob', 'carol', 'dora'].includes(u.name)).map((u) => u.createdBy), ['admin', 'admin', 'admin', 'admin']);
+      assert.deepEqual(
+        list.filter((u) => ['alice', 'bob', 'carol', 'dora'].includes(u.name)).map((u) => u.createdBy),
+        ['admin', 'admin', 'admin', 'admin'],
+      );
       const again = await api('/api/v1/users', s.adminToken, { name: 'dora' });
       assert.equal(again.status, 409, JSON.stringify(again.json));
       const caseTwin = await api('/api/v1/users', s.adminToken, { name: 'Dora' });
       assert.equal(caseTwin.status, 409, JSON.stringify(caseTwin.json));
       const audit = await api('/api/v1/audit/events?kind=User&name=dora', s.adminToken);
-      assert.deepEqual(audit.json.items.map((e: { action: string; actor: string }) => `${e.action} by ${e.actor}`), ['user.create by admin']);
+      assert.deepEqual(
+        audit.json.items.map((e: { action: string; actor: string }) => `${e.action} by ${e.actor}`),
+        ['user.create by admin'],
+      );
       // Only an admin manages users.
       assert.equal((await api('/api/v1/users', tok.bob, { name: 'mallory' })).status, 403);
       assert.equal((await api('/api/v1/users', tok.bob)).status, 403);
@@ -179,7 +193,10 @@ for (const store of await testStores()) {
       assert.equal(second.json.details.rule, 'sod.approve-twice');
       const view = (await api(`/api/v1/changes/${c.id}`, tok.alice)).json as ChangeView;
       assert.notEqual(view.state, 'scheduled');
-      assert.deepEqual(view.approvals.map((x) => x.user), ['bob']);
+      assert.deepEqual(
+        view.approvals.map((x) => x.user),
+        ['bob'],
+      );
       const carol = await api(`/api/v1/changes/${c.id}/approve`, tok.carol, {});
       assert.equal(carol.status, 200, JSON.stringify(carol.json));
       assert.equal(carol.json.state, 'scheduled');
@@ -198,7 +215,10 @@ for (const store of await testStores()) {
       // An admin approving does so as the user admin, never as anyone else.
       const r = await api(`/api/v1/changes/${c.id}/approve`, s.adminToken, { comment: 'as myself' });
       assert.equal(r.status, 200, JSON.stringify(r.json));
-      assert.deepEqual(r.json.approvals.map((x: { user: string }) => x.user), ['admin']);
+      assert.deepEqual(
+        r.json.approvals.map((x: { user: string }) => x.user),
+        ['admin'],
+      );
     });
 
     test("a disabled user's tokens stop working at once; no new token is issued for them", async () => {
@@ -226,7 +246,10 @@ for (const store of await testStores()) {
       const list = JSON.parse((await s.cli(['user', 'list', '-o', 'json'])).stdout) as { name: string; disabledAt: string | null }[];
       assert.ok(list.find((u) => u.name === 'erin')!.disabledAt);
       const audit = await api('/api/v1/audit/events?kind=User&name=erin', s.adminToken);
-      assert.deepEqual(audit.json.items.map((e: { action: string }) => e.action), ['user.create', 'user.disable']);
+      assert.deepEqual(
+        audit.json.items.map((e: { action: string }) => e.action),
+        ['user.create', 'user.disable'],
+      );
     });
 
     test('failed token checks are bounded per address: 429 with Retry-After, no more scrypt', async () => {
@@ -286,31 +309,48 @@ for (const store of await testStores()) {
         const secret = randomBytes(24).toString('base64url');
         const salt = randomBytes(16);
         const row = (id: string, user: string, at: string, hash = randomBytes(32)) => ({
-          id, salt: salt.toString('hex'), secret_hash: hash.toString('hex'), role: 'approver' as const, user_name: user,
-          environment: null, description: null, created_at: at, created_by: 'admin', revoked_at: null,
+          id,
+          salt: salt.toString('hex'),
+          secret_hash: hash.toString('hex'),
+          role: 'approver' as const,
+          user_name: user,
+          environment: null,
+          description: null,
+          created_at: at,
+          created_by: 'admin',
+          revoked_at: null,
         });
         const aliceId = '0123456789abcdef0001';
         const shipgateId = '0123456789abcdef0005';
-        await db.insertInto('tokens').values([
-          row(aliceId, 'alice', '2026-01-02T00:00:00.000Z', scryptSync(secret, salt, 32)),
-          row('0123456789abcdef0002', 'alice', '2026-01-01T00:00:00.000Z'),
-          row('0123456789abcdef0003', 'bob', '2026-01-03T00:00:00.000Z'),
-          row('0123456789abcdef0004', 'token:0123456789abcdef0004', '2026-01-04T00:00:00.000Z'),
-          // Names the old free-text field let an admin give a token: the system's, another token's.
-          row(shipgateId, 'shipgate', '2026-01-05T00:00:00.000Z', scryptSync(secret, salt, 32)),
-          row('0123456789abcdef0006', 'token:0123456789abcdef0004', '2026-01-06T00:00:00.000Z'),
-        ]).execute();
+        await db
+          .insertInto('tokens')
+          .values([
+            row(aliceId, 'alice', '2026-01-02T00:00:00.000Z', scryptSync(secret, salt, 32)),
+            row('0123456789abcdef0002', 'alice', '2026-01-01T00:00:00.000Z'),
+            row('0123456789abcdef0003', 'bob', '2026-01-03T00:00:00.000Z'),
+            row('0123456789abcdef0004', 'token:0123456789abcdef0004', '2026-01-04T00:00:00.000Z'),
+            // Names the old free-text field let an admin give a token: the system's, another token's.
+            row(shipgateId, 'shipgate', '2026-01-05T00:00:00.000Z', scryptSync(secret, salt, 32)),
+            row('0123456789abcdef0006', 'token:0123456789abcdef0004', '2026-01-06T00:00:00.000Z'),
+          ])
+          .execute();
         assert.deepEqual(await migrateToLatest(db, migrations), ['202612031610_auth_users']);
         const userRows = await db.selectFrom('users').selectAll().orderBy('name').execute();
-        assert.deepEqual(userRows.map((u) => [u.name, u.created_at, u.disabled_at !== null]), [
-          ['alice', '2026-01-01T00:00:00.000Z', false],
-          ['bob', '2026-01-03T00:00:00.000Z', false],
-          ['shipgate', '2026-01-05T00:00:00.000Z', true],
-          ['token:0123456789abcdef0004', '2026-01-04T00:00:00.000Z', true],
-        ]);
+        assert.deepEqual(
+          userRows.map((u) => [u.name, u.created_at, u.disabled_at !== null]),
+          [
+            ['alice', '2026-01-01T00:00:00.000Z', false],
+            ['bob', '2026-01-03T00:00:00.000Z', false],
+            ['shipgate', '2026-01-05T00:00:00.000Z', true],
+            ['token:0123456789abcdef0004', '2026-01-04T00:00:00.000Z', true],
+          ],
+        );
         const tokens = await db.selectFrom('tokens').select(['id', 'user_id']).orderBy('id').execute();
         const byName = new Map(userRows.map((u) => [String(u.name), String(u.id)]));
-        assert.deepEqual(tokens.map((t) => t.user_id), ['alice', 'alice', 'bob', 'token:0123456789abcdef0004', 'shipgate', 'token:0123456789abcdef0004'].map((n) => byName.get(n)));
+        assert.deepEqual(
+          tokens.map((t) => t.user_id),
+          ['alice', 'alice', 'bob', 'token:0123456789abcdef0004', 'shipgate', 'token:0123456789abcdef0004'].map((n) => byName.get(n)),
+        );
         const store = new TokenStore(db);
         const p = await store.authenticate(`sgt_${aliceId}.${secret}`);
         assert.equal(p.user, 'alice');

@@ -8,7 +8,13 @@ const admin: Principal = { tokenId: 't1', role: 'admin', user: 'alice' };
 const rule = { id: 'author-approves', action: 'approve change CHG-1', otherRole: 'author' };
 
 test('the same person is refused whatever the role, naming the rule', () => {
-  assert.throws(() => assertNotSamePerson(admin, 'alice', rule), (e: unknown) => e instanceof RefusedError && e.code === 'SOD_VIOLATION' && /segregation of duties \(author-approves\): alice may not approve change CHG-1 because alice is the author/.test(e.message));
+  assert.throws(
+    () => assertNotSamePerson(admin, 'alice', rule),
+    (e: unknown) =>
+      e instanceof RefusedError &&
+      e.code === 'SOD_VIOLATION' &&
+      /segregation of duties \(author-approves\): alice may not approve change CHG-1 because alice is the author/.test(e.message),
+  );
   assert.throws(() => assertNotSamePerson('bob', 'bob', rule), RefusedError);
 });
 
@@ -18,6 +24,11 @@ test('different people and unknown authors pass', () => {
 });
 
 test('distinctPeople', () => {
-  const cases: [string[], boolean][] = [[[], true], [['a'], true], [['a', 'b'], true], [['a', 'b', 'a'], false]];
+  const cases: [string[], boolean][] = [
+    [[], true],
+    [['a'], true],
+    [['a', 'b'], true],
+    [['a', 'b', 'a'], false],
+  ];
   for (const [people, want] of cases) assert.equal(distinctPeople(people), want, people.join(','));
 });

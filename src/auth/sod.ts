@@ -7,18 +7,13 @@ import type { Principal } from './roles';
  * `details.rule`. People are users: `Principal.user` is the name of the user the token belongs to,
  * so two tokens of one user are one person.
  */
-export function assertNotSamePerson(
-  actor: Principal | string,
-  other: string | undefined,
-  rule: { id: string; action: string; otherRole: string },
-): void {
+export function assertNotSamePerson(actor: Principal | string, other: string | undefined, rule: { id: string; action: string; otherRole: string }): void {
   const who = typeof actor === 'string' ? actor : actor.user;
   if (other !== undefined && who === other) {
-    throw new RefusedError(
-      'SOD_VIOLATION',
-      `segregation of duties (${rule.id}): ${who} may not ${rule.action} because ${who} is the ${rule.otherRole}`,
-      { rule: rule.id, actor: who },
-    );
+    throw new RefusedError('SOD_VIOLATION', `segregation of duties (${rule.id}): ${who} may not ${rule.action} because ${who} is the ${rule.otherRole}`, {
+      rule: rule.id,
+      actor: who,
+    });
   }
 }
 

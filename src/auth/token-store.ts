@@ -68,7 +68,10 @@ export function clientKey(address: string | undefined): string {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = a.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /**
@@ -104,7 +107,8 @@ export class TokenStore {
     opts: { role: Role; user?: string; environment?: string; description?: string; createdBy: string; nowMs: number },
   ): Promise<{ token: string; info: TokenInfo }> {
     const id = newId('tok', opts.nowMs).slice(4);
-    const owner = opts.user !== undefined ? await this.users.usable(trx, opts.user) : await this.users.createServiceIdentity(trx, id, opts.createdBy, opts.nowMs);
+    const owner =
+      opts.user !== undefined ? await this.users.usable(trx, opts.user) : await this.users.createServiceIdentity(trx, id, opts.createdBy, opts.nowMs);
     const secret = randomBytes(24).toString('base64url');
     const salt = randomBytes(16);
     const hash = await scrypt(secret, salt, 32);
@@ -139,7 +143,10 @@ export class TokenStore {
   }
 
   async count(): Promise<number> {
-    const r = await own(this.db).selectFrom('tokens').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const r = await own(this.db)
+      .selectFrom('tokens')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -159,7 +166,11 @@ export class TokenStore {
   async revoke(trx: Tx, id: string, nowMs: number): Promise<TokenInfo> {
     const row = await this.selectTokens(trx).where('tokens.id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError(`token ${id} not found`);
-    await own(trx).updateTable('tokens').set({ revoked_at: new Date(nowMs).toISOString() }).where('id', '=', id).execute();
+    await own(trx)
+      .updateTable('tokens')
+      .set({ revoked_at: new Date(nowMs).toISOString() })
+      .where('id', '=', id)
+      .execute();
     this.forget();
     return rowToInfo({ ...row, revoked_at: new Date(nowMs).toISOString() });
   }

@@ -124,7 +124,10 @@ export class UserStore {
   async usable(trx: Tx, name: string): Promise<UserInfo> {
     const u = await this.find(name, trx);
     if (!u) throw new NotFoundError(`user "${name}" does not exist: run \`shipgate user create ${name}\` first, then create the token`);
-    if (u.disabledAt) throw new RefusedError('IDENTITY_REFUSED', `user "${name}" was disabled at ${u.disabledAt}; its tokens no longer work and no new ones are issued`, { name });
+    if (u.disabledAt)
+      throw new RefusedError('IDENTITY_REFUSED', `user "${name}" was disabled at ${u.disabledAt}; its tokens no longer work and no new ones are issued`, {
+        name,
+      });
     return u;
   }
 
@@ -150,7 +153,9 @@ export class UserStore {
       .executeTakeFirst();
     if (clash) {
       throw new ConflictError(
-        clash.name === opts.name ? `user "${opts.name}" already exists` : `user "${clash.name}" already exists; names differing only in case would be two people who look like one`,
+        clash.name === opts.name
+          ? `user "${opts.name}" already exists`
+          : `user "${clash.name}" already exists; names differing only in case would be two people who look like one`,
         { name: opts.name },
       );
     }

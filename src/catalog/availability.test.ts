@@ -134,7 +134,10 @@ describe('compositeAvailability', () => {
       const r = compositeAvailability(buildGraph(fixtureServices(c.spec)), 's', c.env);
       assert.ok(Math.abs(r.composite - c.composite) < 1e-12, `composite ${r.composite}, want ${c.composite}`);
       assert.equal(r.verdict, c.verdict);
-      assert.deepEqual(r.factors.map((f) => f.service), c.factors);
+      assert.deepEqual(
+        r.factors.map((f) => f.service),
+        c.factors,
+      );
     });
   }
 
@@ -154,17 +157,34 @@ describe('compositeAvailability', () => {
     assert.deepEqual(r.unknown, ['ghost']);
     assert.deepEqual(r.excluded, [{ from: 's', to: 'recs', fallback: 'cached' }]);
     const db = r.factors.find((f) => f.service === 'db')!;
-    assert.deepEqual(db, { service: 'db', sla: 0.99, instances: 2, availability: 1 - 0.01 ** 2, path: ['s', 'a', 'db'], kinds: ['hard', 'hard'], counted: 'hard' });
+    assert.deepEqual(db, {
+      service: 'db',
+      sla: 0.99,
+      instances: 2,
+      availability: 1 - 0.01 ** 2,
+      path: ['s', 'a', 'db'],
+      kinds: ['hard', 'hard'],
+      counted: 'hard',
+    });
     const recs2 = r.factors.find((f) => f.service === 'recs2')!;
     assert.equal(recs2.counted, 'soft-without-fallback');
     assert.deepEqual(recs2.path, ['s', 'recs2']);
-    assert.deepEqual(r.cycles.map((c) => c.services), [['a', 'db']]);
+    assert.deepEqual(
+      r.cycles.map((c) => c.services),
+      [['a', 'db']],
+    );
   });
 
   test('a soft dependency with a fallback that a counted chain also reaches is counted, not excluded', () => {
     const r = compositeAvailability(buildGraph(fixtureServices({ s: { deps: 'a b~cached', sla: 0.9 }, a: { deps: 'b', sla: 0.99 }, b: { sla: 0.98 } })), 's');
     assert.deepEqual(r.excluded, []);
-    assert.deepEqual(r.factors.map((f) => [f.service, f.path.join('>')]), [['b', 's>a>b'], ['a', 's>a']]);
+    assert.deepEqual(
+      r.factors.map((f) => [f.service, f.path.join('>')]),
+      [
+        ['b', 's>a>b'],
+        ['a', 's>a'],
+      ],
+    );
   });
 
   test('an unknown service is a NotFoundError', () => {

@@ -15,28 +15,58 @@ describe('blastRadius', () => {
       'a chain of hard dependencies, nearest first',
       { storefront: 'orders', orders: 'db', db: '' },
       'db',
-      { hard: [['orders', 'orders>db', 'hard'], ['storefront', 'storefront>orders>db', 'hard,hard']], soft: [] },
+      {
+        hard: [
+          ['orders', 'orders>db', 'hard'],
+          ['storefront', 'storefront>orders>db', 'hard,hard'],
+        ],
+        soft: [],
+      },
     ],
     [
       'a soft link makes everything above it soft',
       { web: 'orders', orders: 'recs~cached', recs: '' },
       'recs',
-      { hard: [], soft: [['orders', 'orders>recs', 'soft'], ['web', 'web>orders>recs', 'hard,soft']] },
+      {
+        hard: [],
+        soft: [
+          ['orders', 'orders>recs', 'soft'],
+          ['web', 'web>orders>recs', 'hard,soft'],
+        ],
+      },
     ],
     [
       'hard when any path is all-hard, with that path',
       { a: 'db~ b', b: 'c', c: 'db', db: '' },
       'db',
-      { hard: [['c', 'c>db', 'hard'], ['b', 'b>c>db', 'hard,hard'], ['a', 'a>b>c>db', 'hard,hard,hard']], soft: [] },
+      {
+        hard: [
+          ['c', 'c>db', 'hard'],
+          ['b', 'b>c>db', 'hard,hard'],
+          ['a', 'a>b>c>db', 'hard,hard,hard'],
+        ],
+        soft: [],
+      },
     ],
     [
       'cycles end the walk',
       { a: 'b', b: 'a db', db: '', x: 'a~' },
       'db',
-      { hard: [['b', 'b>db', 'hard'], ['a', 'a>b>db', 'hard,hard']], soft: [['x', 'x>a>b>db', 'soft,hard,hard']] },
+      {
+        hard: [
+          ['b', 'b>db', 'hard'],
+          ['a', 'a>b>db', 'hard,hard'],
+        ],
+        soft: [['x', 'x>a>b>db', 'soft,hard,hard']],
+      },
     ],
     ['a service in a cycle with itself is not its own victim', { a: 'b', b: 'a' }, 'a', { hard: [['b', 'b>a', 'hard']], soft: [] }],
-    ['undeclared dependencies can be analysed', { a: 'stripe', b: 'a~' }, 'stripe', { hard: [['a', 'a>stripe', 'hard']], soft: [['b', 'b>a>stripe', 'soft,hard']] }],
+    [
+      'undeclared dependencies can be analysed',
+      { a: 'stripe', b: 'a~' },
+      'stripe',
+      { hard: [['a', 'a>stripe', 'hard']], soft: [['b', 'b>a>stripe', 'soft,hard']] },
+    ],
   ];
   for (const [name, spec, service, want] of cases) {
     test(name, () => {

@@ -13,7 +13,9 @@ const OUTPUT_HELP = 'table | json | yaml';
 
 /** `shipgate graph …`: analyses of the service catalog's dependency graph. */
 export function graphCommands(program: Command, cli: CliContext): void {
-  const graph = program.command('graph').description('analyse the service dependency graph: single points of failure, blast radius, availability, drift, export');
+  const graph = program
+    .command('graph')
+    .description('analyse the service dependency graph: single points of failure, blast radius, availability, drift, export');
   const path = (s: string) => encodeURIComponent(s);
 
   graph

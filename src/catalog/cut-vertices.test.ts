@@ -42,7 +42,7 @@ describe('findCutVertices', () => {
 
   test('agrees with removing each vertex on random graphs', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 60; round++) {
       const n = 2 + Math.floor(random() * 14);
       const m = Math.floor(random() * n * 1.6);

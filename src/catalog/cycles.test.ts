@@ -8,13 +8,21 @@ describe('findCycles', () => {
   const cases: [string, Record<string, string>, DependencyCycle[]][] = [
     ['a tree has none', { a: 'b c', b: 'd', c: 'd', d: '' }, []],
     ['two services depending hard on each other', { a: 'b', b: 'a' }, [{ services: ['a', 'b'], path: ['a', 'b', 'a'], kinds: ['hard', 'hard'], hard: true }]],
-    ['a soft edge makes the cycle soft', { a: 'b', b: 'c~x', c: 'a' }, [{ services: ['a', 'b', 'c'], path: ['a', 'b', 'c', 'a'], kinds: ['hard', 'soft', 'hard'], hard: false }]],
+    [
+      'a soft edge makes the cycle soft',
+      { a: 'b', b: 'c~x', c: 'a' },
+      [{ services: ['a', 'b', 'c'], path: ['a', 'b', 'c', 'a'], kinds: ['hard', 'soft', 'hard'], hard: false }],
+    ],
     [
       'the example path is the all-hard loop when there is one',
       { a: 'b~', b: 'a c', c: 'b' },
       [{ services: ['a', 'b', 'c'], path: ['b', 'c', 'b'], kinds: ['hard', 'hard'], hard: true }],
     ],
-    ['the shortest loop through the first service', { a: 'b c', b: 'c', c: 'a' }, [{ services: ['a', 'b', 'c'], path: ['a', 'c', 'a'], kinds: ['hard', 'hard'], hard: true }]],
+    [
+      'the shortest loop through the first service',
+      { a: 'b c', b: 'c', c: 'a' },
+      [{ services: ['a', 'b', 'c'], path: ['a', 'c', 'a'], kinds: ['hard', 'hard'], hard: true }],
+    ],
     [
       'separate cycles, sorted',
       { z: 'y', y: 'z', a: 'b', b: 'a~', m: 'a' },

@@ -42,9 +42,15 @@ describe('findDrift', () => {
   for (const [name, envs, want, compared] of cases) {
     test(name, () => {
       const r = findDrift(envs);
-      assert.deepEqual(r.environments, envs.map((e) => e.name));
+      assert.deepEqual(
+        r.environments,
+        envs.map((e) => e.name),
+      );
       assert.equal(r.compared, compared);
-      assert.deepEqual(r.drift.map(({ service, differs, absentFrom }) => ({ service, differs, absentFrom })), want);
+      assert.deepEqual(
+        r.drift.map(({ service, differs, absentFrom }) => ({ service, differs, absentFrom })),
+        want,
+      );
     });
   }
 

@@ -7,7 +7,13 @@ import { fixtureServices } from './catalog-fixture';
 const graph = () =>
   buildGraph([
     ...fixtureServices({ orders: { deps: 'db payments~', tier: 1 }, db: '', payments: 'stripe', stripe: { external: true } }),
-    { name: 'web.v2', dependencies: [{ service: 'orders', kind: 'soft', fallback: 'say "later" #sorry' }, { service: 'ghost', kind: 'hard' }] },
+    {
+      name: 'web.v2',
+      dependencies: [
+        { service: 'orders', kind: 'soft', fallback: 'say "later" #sorry' },
+        { service: 'ghost', kind: 'hard' },
+      ],
+    },
   ]);
 
 describe('toDot', () => {

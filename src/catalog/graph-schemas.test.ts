@@ -20,7 +20,10 @@ const graph = buildGraph(
     index: { deps: 'search', sla: 0.99 },
   }),
 );
-const production: EnvironmentNode = { name: 'production', services: { web: { version: '1', instances: 2, configHash: 'a' }, api: { version: '2', instances: 1 }, search: { version: '1' } } };
+const production: EnvironmentNode = {
+  name: 'production',
+  services: { web: { version: '1', instances: 2, configHash: 'a' }, api: { version: '2', instances: 1 }, search: { version: '1' } },
+};
 const staging: EnvironmentNode = { name: 'staging', services: { web: { version: '1', configHash: 'b' }, api: { version: '3' } } };
 
 describe('graph response schemas keep every field of the reports', () => {

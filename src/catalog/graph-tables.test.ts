@@ -50,7 +50,14 @@ describe('driftTable', () => {
     const t = driftTable({
       environments: ['staging', 'production', 'dev'],
       compared: 1,
-      drift: [{ service: 'a', differs: ['version'], environments: { staging: { version: '2', configHash: 'x' }, production: { version: '1' }, dev: null }, absentFrom: ['dev'] }],
+      drift: [
+        {
+          service: 'a',
+          differs: ['version'],
+          environments: { staging: { version: '2', configHash: 'x' }, production: { version: '1' }, dev: null },
+          absentFrom: ['dev'],
+        },
+      ],
     });
     assert.deepEqual(t, { headers: ['service', 'differs', 'staging', 'production', 'dev'], rows: [['a', 'version', '2 (x)', '1', undefined]] });
   });

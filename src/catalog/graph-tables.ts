@@ -26,7 +26,10 @@ export function formatPath(path: readonly string[], kinds: readonly DependencyKi
 
 /** One line per cycle: `cycle (hard): a -> b -> a`. */
 export function cycleLines(cycles: readonly DependencyCycle[]): string[] {
-  return cycles.map((c) => `cycle${c.hard ? ' (hard)' : ''}: ${formatPath(c.path, c.kinds)}${c.services.length > c.path.length - 1 ? ` (${c.services.length} services in the loop)` : ''}`);
+  return cycles.map(
+    (c) =>
+      `cycle${c.hard ? ' (hard)' : ''}: ${formatPath(c.path, c.kinds)}${c.services.length > c.path.length - 1 ? ` (${c.services.length} services in the loop)` : ''}`,
+  );
 }
 
 export function spofTable(r: SpofReport): Table {
@@ -69,10 +72,13 @@ export function availabilitySummary(r: AvailabilityReport): string {
   const composite = `composite availability ${formatPercent(r.composite, 6)}${where}`;
   const target = r.target === undefined ? 'no target (spec.sla)' : `target ${formatPercent(r.target)}`;
   const verdict =
-    r.verdict === 'meets' ? 'meets the target'
-    : r.verdict === 'below' ? 'BELOW the target'
-    : r.target === undefined ? 'undecided: the service declares no sla'
-    : `undecided: no sla for ${r.unknown.join(', ')} (counted as 100%)`;
+    r.verdict === 'meets'
+      ? 'meets the target'
+      : r.verdict === 'below'
+        ? 'BELOW the target'
+        : r.target === undefined
+          ? 'undecided: the service declares no sla'
+          : `undecided: no sla for ${r.unknown.join(', ')} (counted as 100%)`;
   return `${r.service}: ${composite}, ${target}: ${verdict}`;
 }
 

@@ -41,18 +41,37 @@ describe('graph view (HOOKS.graph)', () => {
   });
 
   test('dependencies and dependents carry hard or soft', () => {
-    assert.deepEqual(view.dependencies('web'), [{ service: 'api', kind: 'hard' }, { service: 'search', kind: 'soft' }]);
-    assert.deepEqual(view.dependents('db'), [{ service: 'api', kind: 'hard' }, { service: 'batch', kind: 'soft' }]);
+    assert.deepEqual(view.dependencies('web'), [
+      { service: 'api', kind: 'hard' },
+      { service: 'search', kind: 'soft' },
+    ]);
+    assert.deepEqual(view.dependents('db'), [
+      { service: 'api', kind: 'hard' },
+      { service: 'batch', kind: 'soft' },
+    ]);
     assert.deepEqual(view.dependents('nope'), []);
   });
 
   test('blast radius keeps depth, path and tier', () => {
     const web = view.blastRadius('db').hard.find((a) => a.service === 'web')!;
-    assert.deepEqual({ path: web.path, kinds: web.kinds, depth: web.depth, tier: web.tier }, { path: ['web', 'api', 'db'], kinds: ['hard', 'hard'], depth: 2, tier: 1 });
+    assert.deepEqual(
+      { path: web.path, kinds: web.kinds, depth: web.depth, tier: web.tier },
+      { path: ['web', 'api', 'db'], kinds: ['hard', 'hard'], depth: 2, tier: 1 },
+    );
   });
 
   test('services: declared ones only, sorted, with tier (default 3) and owner', () => {
-    assert.deepEqual(view.services().map((s) => [s.name, s.tier]), [['api', 3], ['batch', 3], ['cache', 3], ['db', 1], ['search', 2], ['web', 1]]);
+    assert.deepEqual(
+      view.services().map((s) => [s.name, s.tier]),
+      [
+        ['api', 3],
+        ['batch', 3],
+        ['cache', 3],
+        ['db', 1],
+        ['search', 2],
+        ['web', 1],
+      ],
+    );
     assert.deepEqual(view.service('search'), { name: 'search', tier: 2, owner: 'discovery', external: false });
     assert.equal(view.service('nope'), undefined);
   });
@@ -63,6 +82,9 @@ describe('graph view (HOOKS.graph)', () => {
   });
 
   test('environment kind comes from the Environment resource, never from the name', () => {
-    assert.deepEqual(['prod-eu', 'live', 'production', 'staging'].map((e) => view.environmentKind(e)), ['staging', 'production', undefined, undefined]);
+    assert.deepEqual(
+      ['prod-eu', 'live', 'production', 'staging'].map((e) => view.environmentKind(e)),
+      ['staging', 'production', undefined, undefined],
+    );
   });
 });

@@ -74,14 +74,23 @@ for (const store of await testStores()) {
 
     test('blast radius: hard and soft, with paths', async () => {
       const db = await json<BlastRadius>(['graph', 'blast-radius', 'db-orders']);
-      assert.deepEqual(db.hard.map((a) => a.path.join('>')), ['inventory>db-orders', 'orders>db-orders', 'storefront>orders>db-orders']);
+      assert.deepEqual(
+        db.hard.map((a) => a.path.join('>')),
+        ['inventory>db-orders', 'orders>db-orders', 'storefront>orders>db-orders'],
+      );
       assert.deepEqual(db.soft, []);
       const ml = await json<BlastRadius>(['graph', 'blast-radius', 'ml-model']);
-      assert.deepEqual(ml.hard.map((a) => a.service), ['recommendations']);
-      assert.deepEqual(ml.soft.map((a) => [a.service, a.path.join('>'), a.kinds.join(',')]), [
-        ['orders', 'orders>recommendations>ml-model', 'soft,hard'],
-        ['storefront', 'storefront>recommendations>ml-model', 'soft,hard'],
-      ]);
+      assert.deepEqual(
+        ml.hard.map((a) => a.service),
+        ['recommendations'],
+      );
+      assert.deepEqual(
+        ml.soft.map((a) => [a.service, a.path.join('>'), a.kinds.join(',')]),
+        [
+          ['orders', 'orders>recommendations>ml-model', 'soft,hard'],
+          ['storefront', 'storefront>recommendations>ml-model', 'soft,hard'],
+        ],
+      );
       const table = await s.cli(['graph', 'blast-radius', 'ml-model']);
       assert.equal(table.code, 0, table.stderr);
       assert.match(table.stdout, /ml-model: 1 services fail with it \(hard\), 2 degrade \(soft\)/);
@@ -132,10 +141,13 @@ for (const store of await testStores()) {
       const r = await json<DriftReport>(['graph', 'drift', '--envs', 'staging,production']);
       assert.deepEqual(r.environments, ['staging', 'production']);
       assert.equal(r.compared, 5);
-      assert.deepEqual(r.drift.map((d) => [d.service, d.differs]), [
-        ['orders', ['configHash']],
-        ['storefront', ['version']],
-      ]);
+      assert.deepEqual(
+        r.drift.map((d) => [d.service, d.differs]),
+        [
+          ['orders', ['configHash']],
+          ['storefront', ['version']],
+        ],
+      );
       const table = await s.cli(['graph', 'drift']);
       assert.equal(table.code, 0, table.stderr);
       assert.match(table.stdout, /^SERVICE\s+DIFFERS\s+PRODUCTION\s+STAGING/);
@@ -185,7 +197,13 @@ for (const store of await testStores()) {
       const res = await s.fetch('/api/v1/openapi.json');
       assert.equal(res.status, 200);
       const doc = (await res.json()) as { paths: Record<string, { get?: { responses?: Record<string, unknown> } }> };
-      for (const p of ['/api/v1/graph/spof', '/api/v1/graph/blast-radius/{service}', '/api/v1/graph/availability/{service}', '/api/v1/graph/drift', '/api/v1/graph/export']) {
+      for (const p of [
+        '/api/v1/graph/spof',
+        '/api/v1/graph/blast-radius/{service}',
+        '/api/v1/graph/availability/{service}',
+        '/api/v1/graph/drift',
+        '/api/v1/graph/export',
+      ]) {
         assert.ok(doc.paths[p]?.get, `missing ${p}`);
       }
       assert.match(JSON.stringify(doc.paths['/api/v1/graph/spof'].get!.responses), /hardDependents/);
@@ -206,10 +224,29 @@ for (const store of await testStores()) {
       const view = await hook.snapshot();
       assert.deepEqual(view.blastRadius('db-orders'), await (await s.fetch('/api/v1/graph/blast-radius/db-orders')).json());
       const spof = (await (await s.fetch('/api/v1/graph/spof')).json()) as SpofReport;
-      assert.deepEqual(view.services().filter((x) => view.isSpof(x.name)).map((x) => x.name), spof.spofs.map((x) => x.service).filter((n) => view.service(n)).sort());
+      assert.deepEqual(
+        view
+          .services()
+          .filter((x) => view.isSpof(x.name))
+          .map((x) => x.name),
+        spof.spofs
+          .map((x) => x.service)
+          .filter((n) => view.service(n))
+          .sort(),
+      );
       assert.equal(view.service('orders')?.owner, 'team-checkout');
-      assert.deepEqual(view.hardDependencies('orders'), view.dependencies('orders').filter((d) => d.kind === 'hard').map((d) => d.service).sort());
-      assert.deepEqual(['production', 'staging', 'moon'].map((e) => view.environmentKind(e)), ['production', 'staging', undefined]);
+      assert.deepEqual(
+        view.hardDependencies('orders'),
+        view
+          .dependencies('orders')
+          .filter((d) => d.kind === 'hard')
+          .map((d) => d.service)
+          .sort(),
+      );
+      assert.deepEqual(
+        ['production', 'staging', 'moon'].map((e) => view.environmentKind(e)),
+        ['production', 'staging', undefined],
+      );
       assert.deepEqual(view.blastRadius('moon'), { service: 'moon', hard: [], soft: [] });
     });
   });

@@ -9,7 +9,13 @@ describe('parseDeps', () => {
     ['db', [{ service: 'db', kind: 'hard' }]],
     ['db!cache', [{ service: 'db', kind: 'hard', fallback: 'cache' }]],
     ['recs~', [{ service: 'recs', kind: 'soft' }]],
-    ['recs~cached-list  db', [{ service: 'recs', kind: 'soft', fallback: 'cached-list' }, { service: 'db', kind: 'hard' }]],
+    [
+      'recs~cached-list  db',
+      [
+        { service: 'recs', kind: 'soft', fallback: 'cached-list' },
+        { service: 'db', kind: 'hard' },
+      ],
+    ],
   ];
   for (const [input, want] of cases) test(JSON.stringify(input), () => assert.deepEqual(parseDeps(input), want));
 });
@@ -35,7 +41,13 @@ describe('buildGraph', () => {
   test('keeps the first of a dependency listed twice and the last of a service declared twice', () => {
     const g = buildGraph([
       { name: 'a', dependencies: [{ service: 'x', kind: 'hard' }] },
-      { name: 'a', dependencies: [{ service: 'b', kind: 'hard' }, { service: 'b', kind: 'soft' }] },
+      {
+        name: 'a',
+        dependencies: [
+          { service: 'b', kind: 'hard' },
+          { service: 'b', kind: 'soft' },
+        ],
+      },
       { name: 'b', dependencies: [] },
     ]);
     assert.deepEqual(g.names, ['a', 'b']);

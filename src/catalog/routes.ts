@@ -37,17 +37,25 @@ export function graphRoutes(base: FastifyInstance, ctx: ServerContext): void {
     return findSinglePointsOfFailure(buildGraph(await catalog.services()), environment);
   });
 
-  app.get('/api/v1/graph/blast-radius/:service', { schema: { params: serviceParams, tags, response: { 200: blastRadiusSchema, ...errorResponses(404) } } }, async (req) => {
-    const { service } = req.params;
-    return blastRadius(buildGraph(await catalog.services()), service);
-  });
+  app.get(
+    '/api/v1/graph/blast-radius/:service',
+    { schema: { params: serviceParams, tags, response: { 200: blastRadiusSchema, ...errorResponses(404) } } },
+    async (req) => {
+      const { service } = req.params;
+      return blastRadius(buildGraph(await catalog.services()), service);
+    },
+  );
 
-  app.get('/api/v1/graph/availability/:service', { schema: { params: serviceParams, querystring: envQuery, tags, response: { 200: availabilityReportSchema, ...errorResponses(404) } } }, async (req) => {
-    const { service } = req.params;
-    const { env } = req.query;
-    const environment = env ? await catalog.environment(env) : undefined;
-    return compositeAvailability(buildGraph(await catalog.services()), service, environment);
-  });
+  app.get(
+    '/api/v1/graph/availability/:service',
+    { schema: { params: serviceParams, querystring: envQuery, tags, response: { 200: availabilityReportSchema, ...errorResponses(404) } } },
+    async (req) => {
+      const { service } = req.params;
+      const { env } = req.query;
+      const environment = env ? await catalog.environment(env) : undefined;
+      return compositeAvailability(buildGraph(await catalog.services()), service, environment);
+    },
+  );
 
   app.get('/api/v1/graph/drift', { schema: { querystring: driftQuery, tags, response: { 200: driftReportSchema, ...errorResponses(404) } } }, async (req) => {
     const names = parseEnvList(req.query.envs);
@@ -55,18 +63,36 @@ export function graphRoutes(base: FastifyInstance, ctx: ServerContext): void {
     return findDrift(environments);
   });
 
-  app.get('/api/v1/graph/export', { schema: { querystring: exportQuery, tags, response: { 200: textResponse('text/vnd.graphviz', 'the graph as dot, or as mermaid (text/plain) with format=mermaid', z.string(), 'text/plain'), ...errorResponses() } } }, async (req, reply) => {
-    const { format } = req.query;
-    const text = exportGraph(buildGraph(await catalog.services()), format);
-    return reply.type(EXPORT_CONTENT_TYPE[format]).send(text);
-  });
+  app.get(
+    '/api/v1/graph/export',
+    {
+      schema: {
+        querystring: exportQuery,
+        tags,
+        response: {
+          200: textResponse('text/vnd.graphviz', 'the graph as dot, or as mermaid (text/plain) with format=mermaid', z.string(), 'text/plain'),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (req, reply) => {
+      const { format } = req.query;
+      const text = exportGraph(buildGraph(await catalog.services()), format);
+      return reply.type(EXPORT_CONTENT_TYPE[format]).send(text);
+    },
+  );
 }
 
 /** `staging,production` -> names; at least two distinct, each a valid name. Undefined when not given. */
 export function parseEnvList(envs: string | undefined): string[] | undefined {
   if (envs === undefined) return undefined;
-  const names = envs.split(',').map((s) => s.trim()).filter(Boolean);
-  const issues = names.flatMap((n, i) => (resourceName.safeParse(n).success ? [] : [{ path: `querystring.envs[${i}]`, message: `"${n}" is not a valid environment name` }]));
+  const names = envs
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const issues = names.flatMap((n, i) =>
+    resourceName.safeParse(n).success ? [] : [{ path: `querystring.envs[${i}]`, message: `"${n}" is not a valid environment name` }],
+  );
   if (new Set(names).size !== names.length) issues.push({ path: 'querystring.envs', message: 'an environment is listed twice' });
   if (names.length < 2) issues.push({ path: 'querystring.envs', message: 'name at least two environments to compare, e.g. staging,production' });
   if (issues.length) throw new InputError(`invalid envs: ${issues.map((i) => i.message).join('; ')}`, issues);

@@ -63,15 +63,27 @@ describe('findSinglePointsOfFailure', () => {
     assert.equal(db.declared, true);
     assert.deepEqual(db.hardDependents, ['api', 'report']);
     assert.deepEqual(db.reasons, [
-      { kind: 'cut-vertex', pieces: [2, 1], message: 'cut vertex of the hard-dependency graph: removing it splits the 3 services connected through it into 2 pieces (2, 1)' },
+      {
+        kind: 'cut-vertex',
+        pieces: [2, 1],
+        message: 'cut vertex of the hard-dependency graph: removing it splits the 3 services connected through it into 2 pieces (2, 1)',
+      },
       { kind: 'no-fallback', dependents: ['api'], message: 'hard dependency without a fallback of api' },
-      { kind: 'single-instance', environment: 'production', dependents: ['api', 'report'], message: 'runs 1 instance in production; hard dependency of api, report' },
+      {
+        kind: 'single-instance',
+        environment: 'production',
+        dependents: ['api', 'report'],
+        message: 'runs 1 instance in production; hard dependency of api, report',
+      },
     ]);
   });
 
   test('reports cycles and undeclared services alongside', () => {
     const r = findSinglePointsOfFailure(buildGraph(fixtureServices({ a: 'b ghost', b: 'a' })));
-    assert.deepEqual(r.cycles.map((c) => c.services), [['a', 'b']]);
+    assert.deepEqual(
+      r.cycles.map((c) => c.services),
+      [['a', 'b']],
+    );
     assert.deepEqual(r.undeclared, [{ service: 'ghost', dependents: ['a'] }]);
     const ghost = r.spofs.find((s) => s.service === 'ghost')!;
     assert.equal(ghost.declared, false);

@@ -130,9 +130,7 @@ export function findSinglePointsOfFailure(graph: CatalogGraph, environment?: Env
       impact: cutImpact.get(v) ?? 0,
     });
   }
-  spofs.sort(
-    (a, b) => b.impact - a.impact || b.hardDependents.length - a.hardDependents.length || compareNames(a.service, b.service),
-  );
+  spofs.sort((a, b) => b.impact - a.impact || b.hardDependents.length - a.hardDependents.length || compareNames(a.service, b.service));
   return {
     ...(environment ? { environment: environment.name } : {}),
     spofs: spofs.map(({ impact: _impact, ...rest }) => rest),

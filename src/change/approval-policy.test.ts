@@ -51,10 +51,17 @@ describe('requiredApprovals', () => {
     assert.deepEqual(requiredApprovals({ ...subject, service: 'db' }, policies).matched, ['default/prod-low', 'default/db']);
   });
   test('verifications of every matching rule apply to every type of change, standard and emergency included', () => {
-    const gated = [{ name: 'gates', spec: approvalPolicySpecSchema.parse({ rules: [
-      { name: 'prod', match: { environments: ['production'] }, requireVerifications: ['scan', 'migration'] },
-      { name: 'shop-api', match: { services: ['shop'] }, requireVerifications: ['openapi', 'scan'] },
-    ] }) }];
+    const gated = [
+      {
+        name: 'gates',
+        spec: approvalPolicySpecSchema.parse({
+          rules: [
+            { name: 'prod', match: { environments: ['production'] }, requireVerifications: ['scan', 'migration'] },
+            { name: 'shop-api', match: { services: ['shop'] }, requireVerifications: ['openapi', 'scan'] },
+          ],
+        }),
+      },
+    ];
     for (const type of ['normal', 'standard', 'emergency'] as const) {
       assert.deepEqual(requiredApprovals({ ...subject, type }, gated).verifications, ['migration', 'openapi', 'scan'], type);
     }

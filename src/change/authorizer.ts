@@ -18,7 +18,16 @@ import { budgetFor, loadFacts, tierOf, type FactsSnapshot } from './change-facts
 import { insideFreeze } from './change-conflicts';
 import { irreversibleApprovalsMet } from './change-sod';
 import type { ChangeRequest } from './change-store';
-import { budgetDemand, bindingDifferences, continuesChange, describeDifferences, roleMayAct, slotRefusal, ACTION_ROLES, type BudgetDecision } from './gate-rules';
+import {
+  budgetDemand,
+  bindingDifferences,
+  continuesChange,
+  describeDifferences,
+  roleMayAct,
+  slotRefusal,
+  ACTION_ROLES,
+  type BudgetDecision,
+} from './gate-rules';
 import { matchingTemplate } from './standard-template';
 
 /** States in which a change request can still come to authorise an action. */
@@ -30,7 +39,14 @@ export type EmergencyNotice = (trx: Tx, change: ChangeRequest, action: GateActio
 export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotice = async () => {}): Authorizer {
   const ctx = svc.ctx;
 
-  async function refuse(action: GateAction, subject: GateSubject, actor: Principal, code: RefusalCode, message: string, details: Record<string, unknown> = {}): Promise<never> {
+  async function refuse(
+    action: GateAction,
+    subject: GateSubject,
+    actor: Principal,
+    code: RefusalCode,
+    message: string,
+    details: Record<string, unknown> = {},
+  ): Promise<never> {
     await transaction(ctx.db, (trx) =>
       ctx.audit.append(trx, {
         actor: actor.user,
@@ -46,7 +62,12 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
   /** An open change with this exact binding, or a new one (standard from a template, emergency on request, normal otherwise). */
   async function findOrCreate(action: GateAction, subject: GateSubject, actor: Principal, facts: FactsSnapshot): Promise<ChangeRequest> {
     const open = await svc.store.list({ service: subject.service, environment: subject.environment, states: [...OPEN_STATES] });
-    const same = open.find((c) => (subject.emergency ? c.type === 'emergency' : c.type !== 'emergency') && bindingDifferences(c, subject).length === 0 && (subject.revision || c.version === null));
+    const same = open.find(
+      (c) =>
+        (subject.emergency ? c.type === 'emergency' : c.type !== 'emergency') &&
+        bindingDifferences(c, subject).length === 0 &&
+        (subject.revision || c.version === null),
+    );
     if (same) return same.state === 'new' ? svc.store.get((await svc.submit(same.id, actor)).id) : same;
 
     const kind = subject.kind ?? 'code';
@@ -62,7 +83,13 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       created = await svc.create({ ...base, type: 'emergency', emergencyReason: subject.emergency.reason, description: subject.emergency.reason }, actor);
     } else {
       const preview = await svc.assess({ ...svc.draft({ ...base, type: 'normal' }, actor, facts), id: '' }, facts);
-      const template = matchingTemplate(facts.templates, { service: subject.service, environment: subject.environment, kind, irreversible: false, level: preview.risk?.level });
+      const template = matchingTemplate(facts.templates, {
+        service: subject.service,
+        environment: subject.environment,
+        kind,
+        irreversible: false,
+        level: preview.risk?.level,
+      });
       created = await svc.create({ ...base, type: template ? 'standard' : 'normal', ...(template ? { template } : {}) }, actor);
     }
     await svc.submit(created.id, actor);
@@ -82,14 +109,24 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
 
       // 1. The actor's role.
       if (!roleMayAct(action, actor.role)) {
-        return no('ROLE_NOT_ALLOWED', `${actor.user} (role ${actor.role}) may not ${action} ${subject.service} in ${subject.environment}; roles that may: ${['admin', ...ACTION_ROLES[action]].join(', ')}`);
+        return no(
+          'ROLE_NOT_ALLOWED',
+          `${actor.user} (role ${actor.role}) may not ${action} ${subject.service} in ${subject.environment}; roles that may: ${['admin', ...ACTION_ROLES[action]].join(', ')}`,
+        );
       }
       const named = subject.changeId ? await svc.store.get(subject.changeId) : undefined;
       if (subject.emergency && named && named.type !== 'emergency') {
-        return no('EMERGENCY_NOT_ALLOWED', `change request ${named.id} is ${named.type}, not an emergency change; leave out --change to declare one`, { changeId: named.id });
+        return no('EMERGENCY_NOT_ALLOWED', `change request ${named.id} is ${named.type}, not an emergency change; leave out --change to declare one`, {
+          changeId: named.id,
+        });
       }
       if (subject.emergency && (actor.role !== 'oncall' || !subject.emergency.reason.trim())) {
-        return no('EMERGENCY_NOT_ALLOWED', actor.role !== 'oncall' ? `only an on-call engineer (role oncall) may declare an emergency change; ${actor.user} has role ${actor.role}` : 'an emergency change needs a reason');
+        return no(
+          'EMERGENCY_NOT_ALLOWED',
+          actor.role !== 'oncall'
+            ? `only an on-call engineer (role oncall) may declare an emergency change; ${actor.user} has role ${actor.role}`
+            : 'an emergency change needs a reason',
+        );
       }
       const emergency = subject.emergency !== undefined || named?.type === 'emergency';
 
@@ -97,21 +134,37 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       const [budget, facts] = await Promise.all([budgetFor(ctx, subject.service, subject.environment, now), loadFacts(ctx)]);
       const demand = budgetDemand(budget.decision as BudgetDecision, emergency);
       if (demand.refuse) {
-        return no(demand.refuse, `the error budget policy halts changes to ${subject.service} in ${subject.environment}: ${budget.reason ?? budget.decision}; only an emergency change (on-call, --emergency "reason") may pass`, { budgetDecision: budget.decision });
+        return no(
+          demand.refuse,
+          `the error budget policy halts changes to ${subject.service} in ${subject.environment}: ${budget.reason ?? budget.decision}; only an emergency change (on-call, --emergency "reason") may pass`,
+          { budgetDecision: budget.decision },
+        );
       }
       const frozen = insideFreeze(facts.windows, { service: subject.service, tier: tierOf(facts, subject.service), environment: subject.environment }, now);
       if (frozen && !emergency) {
-        return no('OUTSIDE_WINDOW', `freeze window ${frozen} is in force for ${subject.service} in ${subject.environment}; only an emergency change (on-call, --emergency "reason") may pass`, { window: frozen });
+        return no(
+          'OUTSIDE_WINDOW',
+          `freeze window ${frozen} is in force for ${subject.service} in ${subject.environment}; only an emergency change (on-call, --emergency "reason") may pass`,
+          { window: frozen },
+        );
       }
 
       // 4. The change request.
       if (continuesChange(action)) {
         const c = named;
         if (!c || c.state !== 'implement') {
-          return no('CHANGE_NOT_APPROVED', c ? `change request ${c.id} is in ${c.state}, not being implemented; ${action} continues an authorised change only` : `no change request authorises this ${action}`, { changeId: c?.id ?? null });
+          return no(
+            'CHANGE_NOT_APPROVED',
+            c
+              ? `change request ${c.id} is in ${c.state}, not being implemented; ${action} continues an authorised change only`
+              : `no change request authorises this ${action}`,
+            { changeId: c?.id ?? null },
+          );
         }
         if (demand.needsApproval && (await approvalsOf(c)) === 0) {
-          return no('BUDGET_REQUIRES_APPROVAL', `the error budget policy asks for an approved change (${budget.reason}); ${c.id} has no approval`, { changeId: c.id });
+          return no('BUDGET_REQUIRES_APPROVAL', `the error budget policy asks for an approved change (${budget.reason}); ${c.id} has no approval`, {
+            changeId: c.id,
+          });
         }
         return grant(action, subject, actor, c, null, [`continues change request ${c.id}`]);
       }
@@ -122,7 +175,11 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
         return no('CHANGE_MISMATCH', `change request ${c.id} authorises another revision: ${describeDifferences(diff)}`, { changeId: c.id, differences: diff });
       }
       if (c.state === 'implement' || c.runId) {
-        return no('CHANGE_NOT_APPROVED', `change request ${c.id} already authorised ${c.runId ? `run ${c.runId}` : 'its implementation'}; a change authorises one run — create a new one`, { changeId: c.id });
+        return no(
+          'CHANGE_NOT_APPROVED',
+          `change request ${c.id} already authorised ${c.runId ? `run ${c.runId}` : 'its implementation'}; a change authorises one run — create a new one`,
+          { changeId: c.id },
+        );
       }
       if (c.state !== 'scheduled') {
         return no('CHANGE_NOT_APPROVED', `change request ${c.id} is in ${c.state}${await waitingFor(c)}`, { changeId: c.id, state: c.state });
@@ -130,12 +187,21 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       const slot = slotRefusal({ startMs: c.scheduledStartMs, endMs: c.scheduledEndMs }, now);
       if (slot && !emergency) return no('OUTSIDE_WINDOW', `change request ${c.id} is not in its slot: ${slot}`, { changeId: c.id });
       if (demand.needsApproval && (await approvalsOf(c)) === 0) {
-        return no('BUDGET_REQUIRES_APPROVAL', `the error budget policy asks for an approved change before ${subject.service} ships to ${subject.environment} (${budget.reason}); ${c.id} is ${c.type} with no approval — get one (shipgate change approve ${c.id}) or use a normal change`, { changeId: c.id });
+        return no(
+          'BUDGET_REQUIRES_APPROVAL',
+          `the error budget policy asks for an approved change before ${subject.service} ships to ${subject.environment} (${budget.reason}); ${c.id} is ${c.type} with no approval — get one (shipgate change approve ${c.id}) or use a normal change`,
+          { changeId: c.id },
+        );
       }
       // 5. Verifications: evidence for exactly this revision (release and retry ship one).
       const verified = await verifications(action, subject, c);
       if (verified.refuse) return no(verified.refuse.code, verified.refuse.message, { changeId: c.id, ...verified.refuse.details });
-      const reasons = [`change request ${c.id} (${c.type}) authorises this revision`, ...verified.reasons, `error budget: ${budget.decision ?? 'no SLO gate'}`, ...(frozen ? [`emergency change crosses freeze window ${frozen}`] : [])];
+      const reasons = [
+        `change request ${c.id} (${c.type}) authorises this revision`,
+        ...verified.reasons,
+        `error budget: ${budget.decision ?? 'no SLO gate'}`,
+        ...(frozen ? [`emergency change crosses freeze window ${frozen}`] : []),
+      ];
       return grant(action, subject, actor, c, { frozen, budgetRemaining: budget.budgetRemainingFraction }, reasons);
     },
 
@@ -153,14 +219,25 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
    * found an irreversible change (a DROP) makes the change need two approvers whatever it says.
    * Emergency and standard changes skip approvals, never this.
    */
-  async function verifications(action: GateAction, subject: GateSubject, c: ChangeRequest): Promise<{ reasons: string[]; refuse?: { code: RefusalCode; message: string; details: Record<string, unknown> } }> {
+  async function verifications(
+    action: GateAction,
+    subject: GateSubject,
+    c: ChangeRequest,
+  ): Promise<{ reasons: string[]; refuse?: { code: RefusalCode; message: string; details: Record<string, unknown> } }> {
     if (!subject.revision || (action !== 'release' && action !== 'retry')) return { reasons: [] };
     const required = [...new Set([...(subject.verify ?? []), ...(c.requirements?.verifications ?? [])])].sort();
     const evidence = ctx.services.get(HOOKS.verifyEvidence);
     const rev = { service: subject.service, version: subject.revision.version, artifact: subject.revision.artifact };
     if (!evidence) {
       if (required.length === 0) return { reasons: [] };
-      return { reasons: [], refuse: { code: 'VERIFICATION_REQUIRED', message: `${required.join(', ')} verification is required of ${subject.service} ${rev.version} but this server records no verification evidence`, details: { required } } };
+      return {
+        reasons: [],
+        refuse: {
+          code: 'VERIFICATION_REQUIRED',
+          message: `${required.join(', ')} verification is required of ${subject.service} ${rev.version} but this server records no verification evidence`,
+          details: { required },
+        },
+      };
     }
     const problems = required.length ? await evidence.problems(rev, required) : [];
     if (problems.length) {
@@ -171,7 +248,14 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
     if (irreversible.length && !irreversibleApprovalsMet({ author: c.author, irreversible: true, approvers, compensatingReviewers: [] })) {
       const got = [...new Set(approvers.filter((a) => a !== c.author))];
       const found = irreversible.map((x) => `${x.kind} ${x.evidenceId}: ${x.summary}`).join('; ');
-      return { reasons: [], refuse: { code: 'CHANGE_NOT_APPROVED', message: `the verification evidence of ${subject.service} ${rev.version} found an irreversible change (${found}); it needs two approvers other than the author, change request ${c.id} has ${got.length} — shipgate change approve ${c.id}`, details: { irreversible } } };
+      return {
+        reasons: [],
+        refuse: {
+          code: 'CHANGE_NOT_APPROVED',
+          message: `the verification evidence of ${subject.service} ${rev.version} found an irreversible change (${found}); it needs two approvers other than the author, change request ${c.id} has ${got.length} — shipgate change approve ${c.id}`,
+          details: { irreversible },
+        },
+      };
     }
     return { reasons: required.length ? [`verified: ${required.join(', ')}`] : [] };
   }
@@ -180,7 +264,14 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
     return (await svc.store.approvals(c.id, c.cycle)).filter((a) => a.decision === 'approve').length;
   }
 
-  function grant(action: GateAction, subject: GateSubject, actor: Principal, c: ChangeRequest, claim: { frozen?: string; budgetRemaining?: number } | null, reasons: string[]): Authorization {
+  function grant(
+    action: GateAction,
+    subject: GateSubject,
+    actor: Principal,
+    c: ChangeRequest,
+    claim: { frozen?: string; budgetRemaining?: number } | null,
+    reasons: string[],
+  ): Authorization {
     return {
       changeId: c.id,
       reasons,

@@ -71,7 +71,12 @@ export function detectConflicts(input: ConflictInput): Conflict[] {
     if (o.id === c.id || !overlaps(c, o)) continue;
     if (o.environment === c.environment) {
       if (o.service === c.service) {
-        out.push({ kind: 'same-service', with: o.id, blocking: false, message: `change ${o.id} to ${o.service} overlaps (${fmt(o.startMs)} – ${fmt(o.endMs)})` });
+        out.push({
+          kind: 'same-service',
+          with: o.id,
+          blocking: false,
+          message: `change ${o.id} to ${o.service} overlaps (${fmt(o.startMs)} – ${fmt(o.endMs)})`,
+        });
       } else if (input.hardDependencies.includes(o.service)) {
         out.push({ kind: 'dependency', with: o.id, blocking: false, message: `change ${o.id} to ${o.service}, a hard dependency of ${c.service}, overlaps` });
       } else if (o.hardDependencies?.includes(c.service)) {
@@ -79,14 +84,23 @@ export function detectConflicts(input: ConflictInput): Conflict[] {
       }
     }
     if (c.oncall && o.oncall === c.oncall) {
-      out.push({ kind: 'oncall-double-booked', with: o.id, blocking: false, message: `on-call engineer ${c.oncall} is also on change ${o.id} in an overlapping slot` });
+      out.push({
+        kind: 'oncall-double-booked',
+        with: o.id,
+        blocking: false,
+        message: `on-call engineer ${c.oncall} is also on change ${o.id} in an overlapping slot`,
+      });
     }
   }
   return out;
 }
 
 /** True when the instant falls in a freeze that applies to the target. */
-export function insideFreeze(windows: { name: string; spec: ChangeWindowSpec }[], target: { service: string; tier: number; environment: string }, atMs: number): string | undefined {
+export function insideFreeze(
+  windows: { name: string; spec: ChangeWindowSpec }[],
+  target: { service: string; tier: number; environment: string },
+  atMs: number,
+): string | undefined {
   for (const w of windows) {
     if (w.spec.type !== 'freeze' || !windowApplies(w.spec, target)) continue;
     if (windowOccurrences(w.spec, atMs, atMs + 1).length) return w.name;

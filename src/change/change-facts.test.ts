@@ -12,17 +12,33 @@ const hardDependents: Record<string, string[]> = { db: ['shop', 'web'], shop: ['
 const environments: Record<string, EnvironmentKind> = { live: 'production', 'prod-eu': 'staging', 'test-1': 'production' };
 const graph: GraphView = {
   ...NO_CATALOG,
-  services: () => Object.keys(tiers).sort().map((name) => ({ name, tier: tiers[name], external: false })),
+  services: () =>
+    Object.keys(tiers)
+      .sort()
+      .map((name) => ({ name, tier: tiers[name], external: false })),
   service: (name) => (tiers[name] ? { name, tier: tiers[name], external: false } : undefined),
   hardDependencies: (s) => ({ shop: ['db'], web: ['shop'] })[s] ?? [],
-  blastRadius: (service) => ({ service, hard: (hardDependents[service] ?? []).map((d) => ({ service: d, path: [d, service], kinds: ['hard' as const], depth: 1 })), soft: [] }),
+  blastRadius: (service) => ({
+    service,
+    hard: (hardDependents[service] ?? []).map((d) => ({ service: d, path: [d, service], kinds: ['hard' as const], depth: 1 })),
+    soft: [],
+  }),
   isSpof: (s) => s in hardDependents,
   environmentKind: (e) => environments[e],
 };
 const facts: FactsSnapshot = {
   graph,
   windows: [
-    { name: 'evenings', spec: changeWindowSpecSchema.parse({ type: 'maintenance', start: '2026-03-01T20:00', durationMinutes: 240, rrule: 'FREQ=DAILY', scope: { services: ['shop'] } }) },
+    {
+      name: 'evenings',
+      spec: changeWindowSpecSchema.parse({
+        type: 'maintenance',
+        start: '2026-03-01T20:00',
+        durationMinutes: 240,
+        rrule: 'FREQ=DAILY',
+        scope: { services: ['shop'] },
+      }),
+    },
     { name: 'lunch', spec: changeWindowSpecSchema.parse({ type: 'peak', start: '2026-03-02T12:00', durationMinutes: 120, rrule: 'FREQ=DAILY' }) },
   ],
   policies: [],
@@ -31,16 +47,52 @@ const facts: FactsSnapshot = {
 
 const T = Date.parse('2026-03-02T09:00:00Z');
 const base = {
-  id: 'CHG-000001', service: 'shop', environment: 'live', environmentKind: 'production', type: 'normal', kind: 'code', title: 't', description: null,
-  rollbackPlan: 'revert', oncall: null, irreversible: false, linesChanged: 120, version: null, state: 'new', author: 'alice', cycle: 1,
-  createdAtMs: T, updatedAtMs: T, submittedAtMs: null, authorizedAtMs: null, scheduledStartMs: null, scheduledEndMs: null, implementedAtMs: null,
-  implementer: null, completedAtMs: null, outcome: null, closedAtMs: null, risk: null, riskInput: null, requirements: null, reviewReasons: [],
-  budgetRemainingAtImplement: null, artifact: null, configHash: null, template: null, runId: null, emergencyReason: null, rowVersion: 0,
+  id: 'CHG-000001',
+  service: 'shop',
+  environment: 'live',
+  environmentKind: 'production',
+  type: 'normal',
+  kind: 'code',
+  title: 't',
+  description: null,
+  rollbackPlan: 'revert',
+  oncall: null,
+  irreversible: false,
+  linesChanged: 120,
+  version: null,
+  state: 'new',
+  author: 'alice',
+  cycle: 1,
+  createdAtMs: T,
+  updatedAtMs: T,
+  submittedAtMs: null,
+  authorizedAtMs: null,
+  scheduledStartMs: null,
+  scheduledEndMs: null,
+  implementedAtMs: null,
+  implementer: null,
+  completedAtMs: null,
+  outcome: null,
+  closedAtMs: null,
+  risk: null,
+  riskInput: null,
+  requirements: null,
+  reviewReasons: [],
+  budgetRemainingAtImplement: null,
+  artifact: null,
+  configHash: null,
+  template: null,
+  runId: null,
+  emergencyReason: null,
+  rowVersion: 0,
 } as ChangeRequest;
 
 describe('risk facts', () => {
   test('environment kind: from the Environment resource, never the name; production when there is none', () => {
-    assert.deepEqual(['live', 'prod-eu', 'test-1', 'staging-2', 'sandbox'].map((e) => environmentKindOf(facts, e)), ['production', 'staging', 'production', 'production', 'production']);
+    assert.deepEqual(
+      ['live', 'prod-eu', 'test-1', 'staging-2', 'sandbox'].map((e) => environmentKindOf(facts, e)),
+      ['production', 'staging', 'production', 'production', 'production'],
+    );
   });
   test('without the catalog: tier 3, no dependents, every environment production', () => {
     const bare: FactsSnapshot = { ...facts, graph: NO_CATALOG };
@@ -53,9 +105,17 @@ describe('risk facts', () => {
   });
   const cases: [string, Partial<ChangeRequest>, Partial<ReturnType<typeof riskInputFor>>][] = [
     ['graph facts', {}, { tier: 1, dependentCount: 1, spof: true, hasOncall: false, hasRollbackPlan: true, linesChanged: 120 }],
-    ['at lunch, outside maintenance', { scheduledStartMs: Date.parse('2026-03-02T12:30:00Z') }, { inPeakTraffic: true, outsideMaintenanceWindow: true, leadTimeHours: 3.5 }],
+    [
+      'at lunch, outside maintenance',
+      { scheduledStartMs: Date.parse('2026-03-02T12:30:00Z') },
+      { inPeakTraffic: true, outsideMaintenanceWindow: true, leadTimeHours: 3.5 },
+    ],
     ['in the evening window', { scheduledStartMs: Date.parse('2026-03-02T21:00:00Z') }, { inPeakTraffic: false, outsideMaintenanceWindow: false }],
-    ['a service with no window is never outside one', { service: 'web', scheduledStartMs: Date.parse('2026-03-02T09:00:00Z') }, { outsideMaintenanceWindow: false, dependentCount: 0, spof: false, tier: 2 }],
+    [
+      'a service with no window is never outside one',
+      { service: 'web', scheduledStartMs: Date.parse('2026-03-02T09:00:00Z') },
+      { outsideMaintenanceWindow: false, dependentCount: 0, spof: false, tier: 2 },
+    ],
   ];
   for (const [name, patch, expected] of cases) {
     test(name, () => {
@@ -67,6 +127,12 @@ describe('risk facts', () => {
   test('deployments are completed production changes; emergencies count as rework', () => {
     const done = { ...base, implementedAtMs: T + 1, completedAtMs: T + 2, outcome: 'failed' as const };
     const ds = deploymentsOf([done, { ...done, id: 'x', environmentKind: 'staging' }, { ...base, id: 'y' }, { ...done, id: 'z', type: 'emergency' }]);
-    assert.deepEqual(ds.map((d) => [d.id, d.unplanned]), [['CHG-000001', false], ['z', true]]);
+    assert.deepEqual(
+      ds.map((d) => [d.id, d.unplanned]),
+      [
+        ['CHG-000001', false],
+        ['z', true],
+      ],
+    );
   });
 });

@@ -92,13 +92,7 @@ export function slotOf(c: Pick<ChangeRequest, 'scheduledStartMs' | 'scheduledEnd
 }
 
 /** Builds the risk input of a change from the facts. */
-export function riskInputFor(
-  c: ChangeRequest,
-  f: FactsSnapshot,
-  budget: BudgetFacts,
-  recentFailures: number,
-  nowMs: number,
-): RiskInput {
+export function riskInputFor(c: ChangeRequest, f: FactsSnapshot, budget: BudgetFacts, recentFailures: number, nowMs: number): RiskInput {
   const slot = slotOf(c, nowMs);
   const br = f.graph.blastRadius(c.service);
   const target = { service: c.service, tier: tierOf(f, c.service), environment: c.environment };

@@ -82,7 +82,10 @@ export const changeMigrations: Record<string, Migration> = {
    */
   '202612031350_change_binding': {
     async up(db) {
-      await db.schema.alterTable('change_requests').addColumn('row_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('change_requests')
+        .addColumn('row_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('change_requests').addColumn('artifact', 'text').execute();
       await db.schema.alterTable('change_requests').addColumn('config_hash', 'text').execute();
       await db.schema.alterTable('change_requests').addColumn('template', 'text').execute();

@@ -22,7 +22,18 @@ export function changeReportCommands(program: Command, cli: CliContext): void {
       const r = await cli.api().get<{ items: AgendaItem[] }>('/api/v1/cab/agenda', { date: o.date });
       cli.print(r.items, o.output, () => ({
         headers: ['#', 'id', 'type', 'risk', 'service', 'env', 'scheduled', 'awaiting', 'conflicts', 'title'],
-        rows: r.items.map((i, n) => [n + 1, i.id, i.type, i.riskLevel ? `${i.riskLevel}/${i.riskPoints}` : '-', i.service, i.environment, iso(i.scheduledStartMs), i.awaiting.join(', ') || '-', i.conflicts.map((c) => c.kind).join(',') || '-', i.title]),
+        rows: r.items.map((i, n) => [
+          n + 1,
+          i.id,
+          i.type,
+          i.riskLevel ? `${i.riskLevel}/${i.riskPoints}` : '-',
+          i.service,
+          i.environment,
+          iso(i.scheduledStartMs),
+          i.awaiting.join(', ') || '-',
+          i.conflicts.map((c) => c.kind).join(',') || '-',
+          i.title,
+        ]),
       }));
     });
 
@@ -34,7 +45,10 @@ export function changeReportCommands(program: Command, cli: CliContext): void {
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (o: { from?: string; to?: string; output: string }) => {
       const r = await cli.api().get<{ entries: CalendarEntry[] }>('/api/v1/calendar', { from: o.from, to: o.to });
-      cli.print(r, o.output, () => ({ headers: ['start', 'end', 'what', 'name', 'detail'], rows: r.entries.map((e) => [iso(e.startMs), iso(e.endMs), e.what, e.name, e.detail]) }));
+      cli.print(r, o.output, () => ({
+        headers: ['start', 'end', 'what', 'name', 'detail'],
+        rows: r.entries.map((e) => [iso(e.startMs), iso(e.endMs), e.what, e.name, e.detail]),
+      }));
     });
 
   program
@@ -53,7 +67,12 @@ export function changeReportCommands(program: Command, cli: CliContext): void {
         holdout: null | {
           trainCount: number;
           holdoutCount: number;
-          learned: { auc: number; brier: number; ece: number; calibration: { from: number; to: number; count: number; meanPredicted: number; observedRate: number }[] };
+          learned: {
+            auc: number;
+            brier: number;
+            ece: number;
+            calibration: { from: number; to: number; count: number; meanPredicted: number; observedRate: number }[];
+          };
           points: { auc: number; brier: number; ece: number };
         };
       };
@@ -63,11 +82,30 @@ export function changeReportCommands(program: Command, cli: CliContext): void {
       if (r.holdout) {
         const h = r.holdout;
         cli.out(`time-ordered holdout: trained on the oldest ${h.trainCount}, scored on the newest ${h.holdoutCount}`);
-        cli.out(renderTable(['model', 'auc', 'brier', 'ece'], [['learned', num(h.learned.auc), num(h.learned.brier), num(h.learned.ece)], ['points', num(h.points.auc), num(h.points.brier), num(h.points.ece)]]));
+        cli.out(
+          renderTable(
+            ['model', 'auc', 'brier', 'ece'],
+            [
+              ['learned', num(h.learned.auc), num(h.learned.brier), num(h.learned.ece)],
+              ['points', num(h.points.auc), num(h.points.brier), num(h.points.ece)],
+            ],
+          ),
+        );
         cli.out('calibration (learned):');
-        cli.out(renderTable(['predicted', 'count', 'mean predicted', 'observed'], h.learned.calibration.map((b) => [`${b.from.toFixed(1)}-${b.to.toFixed(1)}`, b.count, num(b.meanPredicted), num(b.observedRate)])));
+        cli.out(
+          renderTable(
+            ['predicted', 'count', 'mean predicted', 'observed'],
+            h.learned.calibration.map((b) => [`${b.from.toFixed(1)}-${b.to.toFixed(1)}`, b.count, num(b.meanPredicted), num(b.observedRate)]),
+          ),
+        );
       } else cli.out('no holdout yet: it needs at least 20 outcomes with both failures and successes in each part');
-      if (r.drivers.length) cli.out(renderTable(['feature', 'weight'], r.drivers.map((d) => [d.feature, num(d.weight)])));
+      if (r.drivers.length)
+        cli.out(
+          renderTable(
+            ['feature', 'weight'],
+            r.drivers.map((d) => [d.feature, num(d.weight)]),
+          ),
+        );
     });
 
   program
@@ -78,7 +116,13 @@ export function changeReportCommands(program: Command, cli: CliContext): void {
     .option('--since <duration>', 'period, e.g. 30d, 90d, 12w', '90d')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (o: { service?: string; team?: string; since: string; output: string }) => {
-      const r = await cli.api().get<{ overall: DoraReport; services: { service: string; report: DoraReport }[] }>('/api/v1/dora', { service: o.service, team: o.team, since: o.since });
+      const r = await cli
+        .api()
+        .get<{ overall: DoraReport; services: { service: string; report: DoraReport }[] }>('/api/v1/dora', {
+          service: o.service,
+          team: o.team,
+          since: o.since,
+        });
       const row = (name: string, m: Metric, digits = 3) => [name, num(m.value, digits), m.unit, m.band ?? '-'];
       cli.print(r, o.output, () => ({
         headers: ['metric', 'value', 'unit', 'band'],
@@ -96,7 +140,15 @@ export function changeReportCommands(program: Command, cli: CliContext): void {
         cli.out(
           renderTable(
             ['service', 'deployments', 'per day', 'lead h', 'fail rate', 'recovery h', 'rework'],
-            r.services.map((s) => [s.service, s.report.deployments, num(s.report.deploymentFrequency.value), num(s.report.leadTimeForChanges.value, 1), num(s.report.changeFailRate.value), num(s.report.failedDeploymentRecoveryTime.value, 2), num(s.report.deploymentReworkRate.value)]),
+            r.services.map((s) => [
+              s.service,
+              s.report.deployments,
+              num(s.report.deploymentFrequency.value),
+              num(s.report.leadTimeForChanges.value, 1),
+              num(s.report.changeFailRate.value),
+              num(s.report.failedDeploymentRecoveryTime.value, 2),
+              num(s.report.deploymentReworkRate.value),
+            ]),
           ),
         );
       }

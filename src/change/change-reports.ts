@@ -38,11 +38,18 @@ export async function cabAgenda(svc: ChangeService, nowMs: number, dayMs?: numbe
   const facts = await loadFacts(svc.ctx);
   const open = await svc.store.list({ states: ['assess', 'authorize', 'scheduled', 'implement'] });
   const waiting = open.filter((c) => c.state === 'assess' || c.state === 'authorize');
-  const inDay = (c: ChangeRequest) => dayMs === undefined || (c.scheduledStartMs !== null && c.scheduledStartMs >= dayMs && c.scheduledStartMs < dayMs + DAY_MS);
+  const inDay = (c: ChangeRequest) =>
+    dayMs === undefined || (c.scheduledStartMs !== null && c.scheduledStartMs >= dayMs && c.scheduledStartMs < dayMs + DAY_MS);
   const items: AgendaItem[] = [];
   for (const c of waiting.filter(inDay)) {
     const approvals = (await svc.store.approvals(c.id, c.cycle)).filter((a) => a.decision === 'approve');
-    const st = c.requirements ? approvalStatus(c.requirements.requirements, approvals.map((a) => ({ user: a.user, groups: a.groups })), c.author) : null;
+    const st = c.requirements
+      ? approvalStatus(
+          c.requirements.requirements,
+          approvals.map((a) => ({ user: a.user, groups: a.groups })),
+          c.author,
+        )
+      : null;
     items.push({
       id: c.id,
       title: c.title,
@@ -80,7 +87,9 @@ export async function calendar(svc: ChangeService, fromMs: number, toMs: number,
   const f = facts ?? (await loadFacts(svc.ctx));
   const out: CalendarEntry[] = [];
   for (const w of f.windows) {
-    const scope = Object.entries(w.spec.scope).map(([k, v]) => `${k}=${(v as unknown[]).join(',')}`).join(' ');
+    const scope = Object.entries(w.spec.scope)
+      .map(([k, v]) => `${k}=${(v as unknown[]).join(',')}`)
+      .join(' ');
     for (const o of windowOccurrences(w.spec, fromMs, toMs)) {
       out.push({ ...o, what: w.spec.type, name: w.name, detail: [w.spec.reason, scope].filter(Boolean).join('; ') || 'everywhere' });
     }
@@ -137,7 +146,13 @@ export async function riskModelReport(ctx: ServerContext, svc: ChangeService) {
     learnedWeight: learnedWeight(model?.trainedOn ?? 0),
     minOutcomes: MIN_OUTCOMES,
     fullOutcomes: FULL_OUTCOMES,
-    status: !model ? 'points model only: no failure and success to learn from yet' : model.trainedOn < MIN_OUTCOMES ? `points model only until ${MIN_OUTCOMES} outcomes` : model.trainedOn < FULL_OUTCOMES ? 'blended' : 'learned',
+    status: !model
+      ? 'points model only: no failure and success to learn from yet'
+      : model.trainedOn < MIN_OUTCOMES
+        ? `points model only until ${MIN_OUTCOMES} outcomes`
+        : model.trainedOn < FULL_OUTCOMES
+          ? 'blended'
+          : 'learned',
     drivers: model ? modelDrivers(model) : [],
     holdout: holdout
       ? {

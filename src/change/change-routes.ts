@@ -45,7 +45,12 @@ const listQuery = z.object({
   state: z.enum(CHANGE_STATES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-const agendaQuery = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional() });
+const agendaQuery = z.object({
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+    .optional(),
+});
 const calendarQuery = z.object({ from: z.string().max(100).optional(), to: z.string().max(100).optional() });
 const doraQuery = z.object({ service: resourceName.optional(), team: z.string().min(1).max(200).optional(), since: z.string().max(20).default('90d') });
 
@@ -147,85 +152,173 @@ export function changeRoutes(base: FastifyInstance, ctx: ServerContext, svc: Cha
   const now = () => ctx.clock.now();
   const id = (req: { params: z.infer<typeof idParams> }) => req.params.id;
 
-  app.post('/api/v1/changes', { schema: { body: createBody, tags, response: { 201: changeView, ...errorResponses(404, ...BODY_ERRORS) } }, config: { access: { roles: [...WRITERS.roles] } } }, async (req, reply) => {
-    const b = req.body;
-    const { scheduledStart, scheduledEnd, ...rest } = b;
-    const view = await svc.create(
-      {
-        ...rest,
-        scheduledStartMs: scheduledStart ? parseInstant(scheduledStart, now(), 'scheduledStart') : undefined,
-        scheduledEndMs: scheduledEnd ? parseInstant(scheduledEnd, now(), 'scheduledEnd') : undefined,
+  app.post(
+    '/api/v1/changes',
+    {
+      schema: { body: createBody, tags, response: { 201: changeView, ...errorResponses(404, ...BODY_ERRORS) } },
+      config: { access: { roles: [...WRITERS.roles] } },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const { scheduledStart, scheduledEnd, ...rest } = b;
+      const view = await svc.create(
+        {
+          ...rest,
+          scheduledStartMs: scheduledStart ? parseInstant(scheduledStart, now(), 'scheduledStart') : undefined,
+          scheduledEndMs: scheduledEnd ? parseInstant(scheduledEnd, now(), 'scheduledEnd') : undefined,
+        },
+        req.principal!,
+      );
+      return reply.status(201).send(view);
+    },
+  );
+
+  app.get(
+    '/api/v1/changes',
+    { schema: { querystring: listQuery, tags, response: { 200: z.object({ items: z.array(changeListItem) }), ...errorResponses() } } },
+    async (req) => {
+      const q = req.query;
+      const items = await svc.list({ service: q.service, environment: q.environment, states: q.state ? [q.state] : undefined, limit: q.limit });
+      const t = now();
+      return {
+        items: items.map((c) => ({
+          ...c,
+          reviewOverdue: isReviewOverdue(c, t),
+        })),
+      };
+    },
+  );
+
+  app.get('/api/v1/changes/:id', { schema: { params: idParams, tags, response: { 200: changeView, ...errorResponses(404) } } }, async (req) =>
+    svc.view(id(req)),
+  );
+
+  app.post(
+    '/api/v1/changes/:id/submit',
+    { schema: { params: idParams, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: [...WRITERS.roles] } } },
+    async (req) => svc.submit(id(req), req.principal!),
+  );
+
+  app.post(
+    '/api/v1/changes/:id/approve',
+    { schema: { params: idParams, body: commentBody, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: ['approver'] } } },
+    async (req) => svc.approve(id(req), req.principal!, req.body.comment),
+  );
+
+  app.post(
+    '/api/v1/changes/:id/reject',
+    { schema: { params: idParams, body: commentBody, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: ['approver'] } } },
+    async (req) => svc.reject(id(req), req.principal!, req.body.comment),
+  );
+
+  app.post(
+    '/api/v1/changes/:id/schedule',
+    {
+      schema: { params: idParams, body: scheduleBody, tags, response: { 200: changeView, ...changeBodyErrors } },
+      config: { access: { roles: [...WRITERS.roles] } },
+    },
+    async (req) => {
+      const b = req.body;
+      return svc.schedule(id(req), req.principal!, {
+        startMs: parseInstant(b.start, now(), 'start'),
+        endMs: b.end ? parseInstant(b.end, now(), 'end') : undefined,
+      });
+    },
+  );
+
+  app.post(
+    '/api/v1/changes/:id/implement',
+    { schema: { params: idParams, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: ['deployer', 'oncall'] } } },
+    async (req) => svc.implement(id(req), req.principal!),
+  );
+
+  app.post(
+    '/api/v1/changes/:id/complete',
+    {
+      schema: { params: idParams, body: completeBody, tags, response: { 200: changeView, ...changeBodyErrors } },
+      config: { access: { roles: ['deployer', 'oncall'] } },
+    },
+    async (req) => svc.complete(id(req), req.principal!, req.body),
+  );
+
+  app.post(
+    '/api/v1/changes/:id/review',
+    {
+      schema: { params: idParams, body: reviewBody, tags, response: { 200: changeView, ...changeBodyErrors } },
+      config: { access: { roles: [...WRITERS.roles] } },
+    },
+    async (req) => svc.review(id(req), req.principal!, req.body),
+  );
+
+  app.post(
+    '/api/v1/changes/:id/cancel',
+    {
+      schema: { params: idParams, body: cancelBody, tags, response: { 200: changeView, ...changeBodyErrors } },
+      config: { access: { roles: [...WRITERS.roles] } },
+    },
+    async (req) => svc.cancel(id(req), req.principal!, req.body.reason),
+  );
+
+  app.get(
+    '/api/v1/cab/agenda',
+    {
+      schema: {
+        querystring: agendaQuery,
+        tags,
+        response: { 200: z.object({ items: z.array(z.unknown()).describe('changes due for the CAB, with their risk and conflicts') }), ...errorResponses() },
       },
-      req.principal!,
-    );
-    return reply.status(201).send(view);
-  });
-
-  app.get('/api/v1/changes', { schema: { querystring: listQuery, tags, response: { 200: z.object({ items: z.array(changeListItem) }), ...errorResponses() } } }, async (req) => {
-    const q = req.query;
-    const items = await svc.list({ service: q.service, environment: q.environment, states: q.state ? [q.state] : undefined, limit: q.limit });
-    const t = now();
-    return {
-      items: items.map((c) => ({
-        ...c,
-        reviewOverdue: isReviewOverdue(c, t),
-      })),
-    };
-  });
-
-  app.get('/api/v1/changes/:id', { schema: { params: idParams, tags, response: { 200: changeView, ...errorResponses(404) } } }, async (req) => svc.view(id(req)));
-
-  app.post('/api/v1/changes/:id/submit', { schema: { params: idParams, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: [...WRITERS.roles] } } }, async (req) => svc.submit(id(req), req.principal!));
-
-  app.post('/api/v1/changes/:id/approve', { schema: { params: idParams, body: commentBody, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: ['approver'] } } }, async (req) =>
-    svc.approve(id(req), req.principal!, req.body.comment),
+    },
+    async (req) => {
+      const q = req.query;
+      return { items: await cabAgenda(svc, now(), q.date ? parseInstant(q.date, now(), 'date') : undefined) };
+    },
   );
 
-  app.post('/api/v1/changes/:id/reject', { schema: { params: idParams, body: commentBody, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: ['approver'] } } }, async (req) =>
-    svc.reject(id(req), req.principal!, req.body.comment),
+  app.get(
+    '/api/v1/calendar',
+    {
+      schema: {
+        querystring: calendarQuery,
+        tags,
+        response: {
+          200: z.object({ fromMs: z.number(), toMs: z.number(), entries: z.array(z.unknown()).describe('changes and windows in the range') }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const fromMs = q.from ? parseInstant(q.from, now(), 'from') : now();
+      const toMs = q.to ? parseInstant(q.to, now(), 'to') : fromMs + 14 * 86_400_000;
+      if (toMs <= fromMs) throw new InputError('to must be after from', [{ path: 'querystring.to', message: 'must be after from' }]);
+      if (toMs - fromMs > 366 * 86_400_000)
+        throw new InputError('the calendar shows at most a year', [{ path: 'querystring.to', message: 'at most 366 days after from' }]);
+      return { fromMs, toMs, entries: await calendar(svc, fromMs, toMs) };
+    },
   );
 
-  app.post('/api/v1/changes/:id/schedule', { schema: { params: idParams, body: scheduleBody, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: [...WRITERS.roles] } } }, async (req) => {
-    const b = req.body;
-    return svc.schedule(id(req), req.principal!, {
-      startMs: parseInstant(b.start, now(), 'start'),
-      endMs: b.end ? parseInstant(b.end, now(), 'end') : undefined,
-    });
-  });
-
-  app.post('/api/v1/changes/:id/implement', { schema: { params: idParams, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) => svc.implement(id(req), req.principal!));
-
-  app.post('/api/v1/changes/:id/complete', { schema: { params: idParams, body: completeBody, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) =>
-    svc.complete(id(req), req.principal!, req.body),
+  app.get(
+    '/api/v1/dora',
+    {
+      schema: {
+        querystring: doraQuery,
+        tags,
+        response: {
+          200: z.object({
+            overall: doraReportSchema,
+            services: z.array(z.object({ service: z.string(), report: doraReportSchema })),
+            team: z.string().optional(),
+          }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const t = now();
+      return doraReport(svc, { service: q.service, team: q.team, sinceMs: t - requireDurationMs(q.since, 'since'), nowMs: t });
+    },
   );
-
-  app.post('/api/v1/changes/:id/review', { schema: { params: idParams, body: reviewBody, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: [...WRITERS.roles] } } }, async (req) =>
-    svc.review(id(req), req.principal!, req.body),
-  );
-
-  app.post('/api/v1/changes/:id/cancel', { schema: { params: idParams, body: cancelBody, tags, response: { 200: changeView, ...changeBodyErrors } }, config: { access: { roles: [...WRITERS.roles] } } }, async (req) =>
-    svc.cancel(id(req), req.principal!, req.body.reason),
-  );
-
-  app.get('/api/v1/cab/agenda', { schema: { querystring: agendaQuery, tags, response: { 200: z.object({ items: z.array(z.unknown()).describe('changes due for the CAB, with their risk and conflicts') }), ...errorResponses() } } }, async (req) => {
-    const q = req.query;
-    return { items: await cabAgenda(svc, now(), q.date ? parseInstant(q.date, now(), 'date') : undefined) };
-  });
-
-  app.get('/api/v1/calendar', { schema: { querystring: calendarQuery, tags, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), entries: z.array(z.unknown()).describe('changes and windows in the range') }), ...errorResponses() } } }, async (req) => {
-    const q = req.query;
-    const fromMs = q.from ? parseInstant(q.from, now(), 'from') : now();
-    const toMs = q.to ? parseInstant(q.to, now(), 'to') : fromMs + 14 * 86_400_000;
-    if (toMs <= fromMs) throw new InputError('to must be after from', [{ path: 'querystring.to', message: 'must be after from' }]);
-    if (toMs - fromMs > 366 * 86_400_000) throw new InputError('the calendar shows at most a year', [{ path: 'querystring.to', message: 'at most 366 days after from' }]);
-    return { fromMs, toMs, entries: await calendar(svc, fromMs, toMs) };
-  });
-
-  app.get('/api/v1/dora', { schema: { querystring: doraQuery, tags, response: { 200: z.object({ overall: doraReportSchema, services: z.array(z.object({ service: z.string(), report: doraReportSchema })), team: z.string().optional() }), ...errorResponses() } } }, async (req) => {
-    const q = req.query;
-    const t = now();
-    return doraReport(svc, { service: q.service, team: q.team, sinceMs: t - requireDurationMs(q.since, 'since'), nowMs: t });
-  });
 
   app.get('/api/v1/risk/model', { schema: { tags, response: { 200: riskModelSchema, ...errorResponses() } } }, async () => riskModelReport(ctx, svc));
 }

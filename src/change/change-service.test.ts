@@ -23,15 +23,30 @@ const dan = person('dan', 'deployer');
  */
 function context(clock: ManualClock): ServerContext {
   const resources: StoredResource[] = [
-    { manifest: { apiVersion: SHIPGATE_API_VERSION, kind: 'Service', metadata: { name: 'shop' }, spec: { tier: 3 } }, hash: 'h', generation: 1, createdAt: '', updatedAt: '', updatedBy: 'admin' },
-    { manifest: { apiVersion: SHIPGATE_API_VERSION, kind: 'Environment', metadata: { name: 'production' }, spec: { kind: 'production' } }, hash: 'h', generation: 1, createdAt: '', updatedAt: '', updatedBy: 'admin' },
+    {
+      manifest: { apiVersion: SHIPGATE_API_VERSION, kind: 'Service', metadata: { name: 'shop' }, spec: { tier: 3 } },
+      hash: 'h',
+      generation: 1,
+      createdAt: '',
+      updatedAt: '',
+      updatedBy: 'admin',
+    },
+    {
+      manifest: { apiVersion: SHIPGATE_API_VERSION, kind: 'Environment', metadata: { name: 'production' }, spec: { kind: 'production' } },
+      hash: 'h',
+      generation: 1,
+      createdAt: '',
+      updatedAt: '',
+      updatedBy: 'admin',
+    },
   ];
-  const partial: Pick<ServerContext, 'clock' | 'services'> & { log: Pick<ServerContext['log'], 'warn'>; resources: Pick<ServerContext['resources'], 'list'> } = {
-    clock,
-    services: new ServiceRegistry(),
-    resources: { list: async <S>(_v: string, kind: string) => resources.filter((r) => r.manifest.kind === kind) as StoredResource<S>[] },
-    log: { warn: () => {} },
-  };
+  const partial: Pick<ServerContext, 'clock' | 'services'> & { log: Pick<ServerContext['log'], 'warn'>; resources: Pick<ServerContext['resources'], 'list'> } =
+    {
+      clock,
+      services: new ServiceRegistry(),
+      resources: { list: async <S>(_v: string, kind: string) => resources.filter((r) => r.manifest.kind === kind) as StoredResource<S>[] },
+      log: { warn: () => {} },
+    };
   // Only these fields are read by the change service and its facts; a test reaching for another fails on undefined.
   return partial as unknown as ServerContext;
 }
@@ -68,8 +83,14 @@ test('a normal change: new, then assess on submit, then scheduled by one peer ap
   const approved = await service.approve(created.id, bob, 'fine');
   assert.equal(approved.state, 'scheduled');
   assert.ok(approved.authorizedAtMs);
-  assert.deepEqual(audit.events.map((e) => e.action), ['change.create', 'change.submit', 'change.approve']);
-  assert.deepEqual(audit.events.map((e) => e.actor), ['ann', 'ann', 'bob']);
+  assert.deepEqual(
+    audit.events.map((e) => e.action),
+    ['change.create', 'change.submit', 'change.approve'],
+  );
+  assert.deepEqual(
+    audit.events.map((e) => e.actor),
+    ['ann', 'ann', 'bob'],
+  );
 });
 
 test('the author cannot approve their own change, and nobody approves twice', async () => {
@@ -156,14 +177,17 @@ test('claimIn refuses a change that moved since it was authorised (row version),
   await service.approve(change.id, bob);
   const seen = await store.get(change.id);
   await service.schedule(change.id, ann, { startMs: Date.parse('2026-03-02T12:00:00Z') });
-  await assert.rejects(store.transaction((trx) => service.claimIn(trx, change.id, dan, 'run_1', { rowVersion: seen.rowVersion })), rule('stale-update'));
+  await assert.rejects(
+    store.transaction((trx) => service.claimIn(trx, change.id, dan, 'run_1', { rowVersion: seen.rowVersion })),
+    rule('stale-update'),
+  );
   assert.equal((await store.get(change.id)).state, 'scheduled');
   const now = await store.get(change.id);
   const claimed = await store.transaction((trx) => service.claimIn(trx, change.id, dan, 'run_1', { rowVersion: now.rowVersion }));
   assert.deepEqual([claimed.state, claimed.runId, claimed.implementer], ['implement', 'run_1', 'dan']);
 });
 
-test('completeIn records the run\'s outcome once: a change completed by hand meanwhile is left alone', async () => {
+test("completeIn records the run's outcome once: a change completed by hand meanwhile is left alone", async () => {
   const { service, store, audit } = setup();
   const change = await service.create(normal(), ann);
   await service.submit(change.id, ann);
@@ -182,8 +206,14 @@ test('create refuses an unknown service, a standard change without a template, a
   const { service, store } = setup();
   await assert.rejects(service.create(normal({ service: 'cart' }), ann), (e) => e instanceof InputError && /known: shop/.test(e.message));
   await assert.rejects(service.create(normal({ type: 'standard' }), ann), (e) => e instanceof RefusedError && e.code === 'STANDARD_TEMPLATE_REQUIRED');
-  await assert.rejects(service.create(normal({ type: 'emergency', emergencyReason: 'outage' }), ann), (e) => e instanceof RefusedError && e.code === 'EMERGENCY_NOT_ALLOWED');
-  await assert.rejects(service.create(normal({ type: 'emergency' }), person('olga', 'oncall')), (e) => e instanceof RefusedError && e.code === 'EMERGENCY_NOT_ALLOWED');
+  await assert.rejects(
+    service.create(normal({ type: 'emergency', emergencyReason: 'outage' }), ann),
+    (e) => e instanceof RefusedError && e.code === 'EMERGENCY_NOT_ALLOWED',
+  );
+  await assert.rejects(
+    service.create(normal({ type: 'emergency' }), person('olga', 'oncall')),
+    (e) => e instanceof RefusedError && e.code === 'EMERGENCY_NOT_ALLOWED',
+  );
   assert.deepEqual(await store.list(), []);
   const emergency = await service.create(normal({ type: 'emergency', emergencyReason: 'outage' }), person('olga', 'oncall'));
   assert.equal((await service.submit(emergency.id, person('olga', 'oncall'))).state, 'authorize');

@@ -13,7 +13,14 @@ import type { AuditLog } from '../audit/audit-log';
 import { isReviewOverdue, isTerminal, transition, reviewReasons, type ChangeEvent, type ChangeOutcome, type ChangeType } from './change-state-machine';
 import { ChangeStore, type ChangeRequest, type ChangeFilter, type ChangeStorePort } from './change-store';
 import { approvalStatus, canContribute, groupsOf, requiredApprovals } from './approval-policy';
-import { assertIrreversibleApprovals, assertMayApprove, assertMayImplement, assertMayRecordCompensatingReview, irreversibleApprovalsMet, type SodSubject } from './change-sod';
+import {
+  assertIrreversibleApprovals,
+  assertMayApprove,
+  assertMayImplement,
+  assertMayRecordCompensatingReview,
+  irreversibleApprovalsMet,
+  type SodSubject,
+} from './change-sod';
 import { assessPoints, type ChangeKind } from './risk-points';
 import { blendedRisk } from './risk-model';
 import { RiskModelCache } from './risk-model-cache';
@@ -68,7 +75,10 @@ export class ChangeService {
   readonly models: Pick<RiskModelCache, 'model' | 'samples'>;
   private readonly deps: ChangeServiceDeps;
 
-  constructor(readonly ctx: ServerContext, deps: ChangeServiceDeps = changeServiceDeps(ctx)) {
+  constructor(
+    readonly ctx: ServerContext,
+    deps: ChangeServiceDeps = changeServiceDeps(ctx),
+  ) {
     this.deps = deps;
     this.store = deps.store;
     this.models = deps.models;
@@ -82,25 +92,34 @@ export class ChangeService {
     const facts = await loadFacts(this.ctx);
     if (!facts.graph.service(input.service)) {
       const known = facts.graph.services().map((s) => s.name);
-      throw new InputError(`service "${input.service}" is not in the catalog; known: ${known.length ? known.join(', ') : '(none; apply Service resources first)'}`, [
-        { path: 'service', message: 'unknown service' },
-      ]);
+      throw new InputError(
+        `service "${input.service}" is not in the catalog; known: ${known.length ? known.join(', ') : '(none; apply Service resources first)'}`,
+        [{ path: 'service', message: 'unknown service' }],
+      );
     }
     if (input.type === 'standard' && input.irreversible) {
-      throw new InputError('an irreversible change cannot be standard (pre-approved); use --type normal', [{ path: 'type', message: 'standard changes must be reversible' }]);
+      throw new InputError('an irreversible change cannot be standard (pre-approved); use --type normal', [
+        { path: 'type', message: 'standard changes must be reversible' },
+      ]);
     }
     checkSlot(input.scheduledStartMs, input.scheduledEndMs);
     if (input.type === 'emergency') assertMayDeclareEmergency(actor, input.emergencyReason);
     const binding = input.binding ?? (input.version ? await this.preview(input) : undefined);
-    const draft = { ...this.draft(input, actor, facts), ...(binding ? { version: binding.version, artifact: binding.artifact, configHash: binding.configHash } : {}) };
+    const draft = {
+      ...this.draft(input, actor, facts),
+      ...(binding ? { version: binding.version, artifact: binding.artifact, configHash: binding.configHash } : {}),
+    };
     const assessed = await this.assess({ ...draft, id: '' }, facts);
     if (draft.type === 'standard') this.assertTemplate({ ...draft, ...assessed }, facts);
     if (draft.type !== 'emergency' && draft.scheduledStartMs !== null && assessed.riskInput?.insideFreeze) {
       const freeze = conflictsOf({ ...draft, id: '(new)' }, facts, [], this.now()).find((x) => x.kind === 'freeze');
-      throw new NotAllowedError(`a ${draft.type} change cannot be scheduled ${freeze?.message ?? 'inside a freeze window'}; only an emergency change may cross a freeze`, {
-        rule: 'freeze',
-        window: freeze?.with,
-      });
+      throw new NotAllowedError(
+        `a ${draft.type} change cannot be scheduled ${freeze?.message ?? 'inside a freeze window'}; only an emergency change may cross a freeze`,
+        {
+          rule: 'freeze',
+          window: freeze?.with,
+        },
+      );
     }
     const created = await this.deps.transaction(async (trx) => {
       const c = await this.store.insert(trx, { ...draft, ...assessed });
@@ -232,23 +251,48 @@ export class ChangeService {
     const c = await this.mutate(id, actor, 'approve', async (c, trx) => {
       if (c.state !== 'assess' && c.state !== 'authorize') this.step(c, { type: 'approvalsUpdated', assessDone: false, authorizeDone: false });
       const approvals = (await this.store.approvals(c.id, c.cycle, trx)).filter((a) => a.decision === 'approve');
-      assertMayApprove(actor, this.sodSubject(c, approvals.map((a) => a.user), []));
+      assertMayApprove(
+        actor,
+        this.sodSubject(
+          c,
+          approvals.map((a) => a.user),
+          [],
+        ),
+      );
       const req = c.requirements!;
       if (req.requireRollbackPlan && !c.rollbackPlan) {
-        throw new NotAllowedError(`change request ${c.id} is ${c.risk?.level ?? 'high'} risk: it cannot be approved without a rollback plan (policy.rollback-plan-required)`, { rule: 'policy.rollback-plan-required' });
+        throw new NotAllowedError(
+          `change request ${c.id} is ${c.risk?.level ?? 'high'} risk: it cannot be approved without a rollback plan (policy.rollback-plan-required)`,
+          { rule: 'policy.rollback-plan-required' },
+        );
       }
       if (req.requireOncall && !c.oncall) {
-        throw new NotAllowedError(`change request ${c.id} is ${c.risk?.level ?? 'high'} risk: it cannot be approved without an assigned on-call engineer (policy.oncall-required)`, { rule: 'policy.oncall-required' });
+        throw new NotAllowedError(
+          `change request ${c.id} is ${c.risk?.level ?? 'high'} risk: it cannot be approved without an assigned on-call engineer (policy.oncall-required)`,
+          { rule: 'policy.oncall-required' },
+        );
       }
       const records = approvals.map((a) => ({ user: a.user, groups: a.groups }));
       const before = approvalStatus(req.requirements, records, c.author);
       if (!canContribute(before, actor.user, groups)) {
         const open = before.requirements.filter((r) => !r.met).map((r) => `${r.count - r.approvers.length} more from ${r.group ?? 'peers'}`);
-        throw new NotAllowedError(`${actor.user} cannot meet any open approval requirement of ${c.id}; still needed: ${open.join(', ') || 'nothing'} (policy.no-open-requirement)`, {
-          rule: 'policy.no-open-requirement',
-        });
+        throw new NotAllowedError(
+          `${actor.user} cannot meet any open approval requirement of ${c.id}; still needed: ${open.join(', ') || 'nothing'} (policy.no-open-requirement)`,
+          {
+            rule: 'policy.no-open-requirement',
+          },
+        );
       }
-      await this.store.addApproval(trx, { changeId: c.id, cycle: c.cycle, user: actor.user, role: actor.role, decision: 'approve', groups, comment: comment ?? null, atMs: this.now() });
+      await this.store.addApproval(trx, {
+        changeId: c.id,
+        cycle: c.cycle,
+        user: actor.user,
+        role: actor.role,
+        decision: 'approve',
+        groups,
+        comment: comment ?? null,
+        atMs: this.now(),
+      });
       const st = approvalStatus(req.requirements, [...records, { user: actor.user, groups }], c.author);
       const irreversibleOk = !c.irreversible || irreversibleApprovalsMet(this.sodSubject(c, [...approvals.map((a) => a.user), actor.user], []));
       const next = this.step(c, { type: 'approvalsUpdated', assessDone: st.assessDone, authorizeDone: st.authorizeDone && irreversibleOk });
@@ -261,7 +305,16 @@ export class ChangeService {
   async reject(id: string, actor: Principal, comment?: string): Promise<ChangeView> {
     const c = await this.mutate(id, actor, 'reject', async (c, trx) => {
       const next = this.step(c, { type: 'reject' });
-      await this.store.addApproval(trx, { changeId: c.id, cycle: c.cycle, user: actor.user, role: actor.role, decision: 'reject', groups: [], comment: comment ?? null, atMs: this.now() });
+      await this.store.addApproval(trx, {
+        changeId: c.id,
+        cycle: c.cycle,
+        user: actor.user,
+        role: actor.role,
+        decision: 'reject',
+        groups: [],
+        comment: comment ?? null,
+        atMs: this.now(),
+      });
       // A new round: approvals of the rejected round no longer count.
       return { next: { ...next, cycle: c.cycle + 1, submittedAtMs: null }, details: { comment } };
     });
@@ -273,13 +326,18 @@ export class ChangeService {
     const facts = await loadFacts(this.ctx);
     const current = await this.store.get(id);
     if (!['new', 'assess', 'authorize', 'scheduled'].includes(current.state)) {
-      throw new ConflictError(`change request ${current.id} is in ${current.state}; only a change not yet implemented can be scheduled`, { rule: 'schedule-before-implement' });
+      throw new ConflictError(`change request ${current.id} is in ${current.state}; only a change not yet implemented can be scheduled`, {
+        rule: 'schedule-before-implement',
+      });
     }
     const planned = { ...current, scheduledStartMs: slot.startMs, scheduledEndMs: slot.endMs ?? null };
     const view0 = await this.view(current.id, facts, planned);
     const freeze = view0.conflicts.find((x) => x.kind === 'freeze');
     if (freeze && current.type !== 'emergency') {
-      throw new NotAllowedError(`change request ${current.id} cannot be scheduled ${freeze.message}; only an emergency change may cross a freeze`, { rule: 'freeze', window: freeze.with });
+      throw new NotAllowedError(`change request ${current.id} cannot be scheduled ${freeze.message}; only an emergency change may cross a freeze`, {
+        rule: 'freeze',
+        window: freeze.with,
+      });
     }
     const assessed = await this.assess(planned, facts);
     const c = await this.mutate(id, actor, 'schedule', async (c) => {
@@ -295,7 +353,11 @@ export class ChangeService {
     const facts = await loadFacts(this.ctx);
     const current = await this.store.get(id);
     const budget = await budgetFor(this.ctx, current.service, current.environment, this.now());
-    const frozen = insideFreeze(facts.windows, { service: current.service, tier: tierOf(facts, current.service), environment: current.environment }, this.now());
+    const frozen = insideFreeze(
+      facts.windows,
+      { service: current.service, tier: tierOf(facts, current.service), environment: current.environment },
+      this.now(),
+    );
     const c = await this.mutate(id, actor, 'implement', async (c, trx) => {
       const approvers = (await this.store.approvals(c.id, c.cycle, trx)).filter((a) => a.decision === 'approve').map((a) => a.user);
       const reviewers = (await this.store.reviews(c.id, trx)).filter((r) => r.kind === 'compensating').map((r) => r.user);
@@ -334,7 +396,9 @@ export class ChangeService {
     const c = await this.mutate(id, actor, input.compensating ? 'compensating-review' : 'review', async (c, trx) => {
       if (input.compensating) {
         if (!['assess', 'authorize', 'scheduled'].includes(c.state)) {
-          throw new ConflictError(`change request ${c.id} is in ${c.state}; a compensating review is recorded before implementation`, { rule: 'compensating-before-implement' });
+          throw new ConflictError(`change request ${c.id} is in ${c.state}; a compensating review is recorded before implementation`, {
+            rule: 'compensating-before-implement',
+          });
         }
         const approvers = (await this.store.approvals(c.id, c.cycle, trx)).filter((a) => a.decision === 'approve').map((a) => a.user);
         assertMayRecordCompensatingReview(actor, this.sodSubject(c, approvers, []));
@@ -350,7 +414,10 @@ export class ChangeService {
   }
 
   async cancel(id: string, actor: Principal, reason?: string): Promise<ChangeView> {
-    const c = await this.mutate(id, actor, 'cancel', async (c) => ({ next: { ...this.step(c, { type: 'cancel' }), closedAtMs: this.now() }, details: { reason } }));
+    const c = await this.mutate(id, actor, 'cancel', async (c) => ({
+      next: { ...this.step(c, { type: 'cancel' }), closedAtMs: this.now() },
+      details: { reason },
+    }));
     return this.view(c.id);
   }
 
@@ -366,28 +433,51 @@ export class ChangeService {
     const names = facts.templates.map((t) => t.name);
     const hint = names.length ? `templates: ${names.join(', ')}` : 'no StandardChangeTemplate is applied';
     if (!c.template) {
-      throw new RefusedError('STANDARD_TEMPLATE_REQUIRED', `a standard change must name the StandardChangeTemplate it comes from (--template; ${hint}); otherwise create it as normal`, { templates: names });
+      throw new RefusedError(
+        'STANDARD_TEMPLATE_REQUIRED',
+        `a standard change must name the StandardChangeTemplate it comes from (--template; ${hint}); otherwise create it as normal`,
+        { templates: names },
+      );
     }
     const t = facts.templates.find((x) => x.name === c.template);
     if (!t) throw new RefusedError('STANDARD_TEMPLATE_REQUIRED', `no StandardChangeTemplate "${c.template}" (${hint})`, { template: c.template });
     const why = templateMismatch(t.spec, { service: c.service, environment: c.environment, kind: c.kind, irreversible: c.irreversible, level: c.risk?.level });
-    if (why) throw new RefusedError('STANDARD_TEMPLATE_REQUIRED', `StandardChangeTemplate ${t.name} does not cover this change: ${why}; create it as a normal change`, { template: t.name });
+    if (why)
+      throw new RefusedError(
+        'STANDARD_TEMPLATE_REQUIRED',
+        `StandardChangeTemplate ${t.name} does not cover this change: ${why}; create it as a normal change`,
+        { template: t.name },
+      );
   }
 
   /**
    * Starts implementing a scheduled change for run `runId` inside the caller's transaction (the
    * run insert's), with the same checks as `implement`. Facts that need I/O come in `facts`.
    */
-  async claimIn(trx: Tx, id: string, actor: Principal, runId: string, facts: { frozen?: string; budgetRemaining?: number; rowVersion: number }): Promise<ChangeRequest> {
+  async claimIn(
+    trx: Tx,
+    id: string,
+    actor: Principal,
+    runId: string,
+    facts: { frozen?: string; budgetRemaining?: number; rowVersion: number },
+  ): Promise<ChangeRequest> {
     const c = await this.store.get(id, trx);
-    if (c.rowVersion !== facts.rowVersion) throw new ConflictError(`change request ${c.id} changed while the action was being authorised; try again`, { rule: 'stale-update' });
+    if (c.rowVersion !== facts.rowVersion)
+      throw new ConflictError(`change request ${c.id} changed while the action was being authorised; try again`, { rule: 'stale-update' });
     const approvers = (await this.store.approvals(c.id, c.cycle, trx)).filter((a) => a.decision === 'approve').map((a) => a.user);
     const reviewers = (await this.store.reviews(c.id, trx)).filter((r) => r.kind === 'compensating').map((r) => r.user);
     if (c.irreversible) assertIrreversibleApprovals(this.sodSubject(c, approvers, reviewers));
     const stepped = this.step(c, { type: 'implement', insideFreeze: facts.frozen !== undefined });
     assertMayImplement(actor, this.sodSubject(c, approvers, reviewers));
     const now = this.now();
-    const next: ChangeRequest = { ...stepped, implementer: actor.user, implementedAtMs: now, runId, budgetRemainingAtImplement: facts.budgetRemaining ?? null, updatedAtMs: now };
+    const next: ChangeRequest = {
+      ...stepped,
+      implementer: actor.user,
+      implementedAtMs: now,
+      runId,
+      budgetRemainingAtImplement: facts.budgetRemaining ?? null,
+      updatedAtMs: now,
+    };
     const stored = await this.store.update(trx, next);
     await this.deps.audit.append(trx, {
       actor: actor.user,
@@ -450,14 +540,20 @@ export class ChangeService {
 }
 
 function checkSlot(startMs: number | undefined, endMs: number | undefined): void {
-  if (endMs !== undefined && startMs === undefined) throw new InputError('an end needs a start', [{ path: 'scheduledEnd', message: 'give scheduledStart too' }]);
-  if (endMs !== undefined && startMs !== undefined && endMs <= startMs) throw new InputError('the end must be after the start', [{ path: 'scheduledEnd', message: 'must be after scheduledStart' }]);
+  if (endMs !== undefined && startMs === undefined)
+    throw new InputError('an end needs a start', [{ path: 'scheduledEnd', message: 'give scheduledStart too' }]);
+  if (endMs !== undefined && startMs !== undefined && endMs <= startMs)
+    throw new InputError('the end must be after the start', [{ path: 'scheduledEnd', message: 'must be after scheduledStart' }]);
 }
 
 /** An emergency change is declared by on-call, with a reason: it is the one way past a freeze. */
 export function assertMayDeclareEmergency(actor: Principal, reason: string | undefined): void {
   if (actor.role !== 'oncall') {
-    throw new RefusedError('EMERGENCY_NOT_ALLOWED', `only an on-call engineer (role oncall) may declare an emergency change; ${actor.user} has role ${actor.role}`, { role: actor.role });
+    throw new RefusedError(
+      'EMERGENCY_NOT_ALLOWED',
+      `only an on-call engineer (role oncall) may declare an emergency change; ${actor.user} has role ${actor.role}`,
+      { role: actor.role },
+    );
   }
   if (!reason?.trim()) throw new RefusedError('EMERGENCY_NOT_ALLOWED', 'an emergency change needs a reason (--reason "what cannot wait")');
 }

@@ -19,7 +19,11 @@ function refusedWith(fn: () => void, rule: string): void {
 const base: SodSubject = { author: 'alice', irreversible: false, approvers: [], compensatingReviewers: [] };
 
 /** Every rule, and for each one a case it refuses and a nearby case it allows. */
-const matrix: { rule: string; refused: [string, SodSubject, (a: Principal, c: SodSubject) => void]; allowed: [string, SodSubject, (a: Principal, c: SodSubject) => void] }[] = [
+const matrix: {
+  rule: string;
+  refused: [string, SodSubject, (a: Principal, c: SodSubject) => void];
+  allowed: [string, SodSubject, (a: Principal, c: SodSubject) => void];
+}[] = [
   {
     rule: SOD_RULES.authorApproves.id,
     refused: ['alice', base, assertMayApprove],

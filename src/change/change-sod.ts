@@ -15,7 +15,10 @@ export const SOD_RULES = {
     id: 'sod.approver-implements',
     text: 'an approver cannot implement the change request unless a third person recorded a compensating review',
   },
-  compensatingReviewer: { id: 'sod.compensating-reviewer', text: 'a compensating review is recorded by a third person: neither the author nor the implementer' },
+  compensatingReviewer: {
+    id: 'sod.compensating-reviewer',
+    text: 'a compensating review is recorded by a third person: neither the author nor the implementer',
+  },
   irreversibleTwoApprovers: { id: 'sod.irreversible-two-approvers', text: 'an irreversible change needs two approvers, neither of them the author' },
 } as const;
 

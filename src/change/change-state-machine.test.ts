@@ -1,14 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  transition,
-  isReviewOverdue,
-  reviewReasons,
-  CHANGE_STATES,
-  type ChangeEvent,
-  type ChangeState,
-  type ChangeType,
-} from './change-state-machine';
+import { transition, isReviewOverdue, reviewReasons, CHANGE_STATES, type ChangeEvent, type ChangeState, type ChangeType } from './change-state-machine';
 
 const H = 3600_000;
 

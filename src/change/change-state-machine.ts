@@ -39,9 +39,7 @@ export interface ChangeSnapshot {
   type: ChangeType;
 }
 
-export type TransitionResult =
-  | { ok: true; from: ChangeState; to: ChangeState }
-  | { ok: false; from: ChangeState; rule: string; reason: string };
+export type TransitionResult = { ok: true; from: ChangeState; to: ChangeState } | { ok: false; from: ChangeState; rule: string; reason: string };
 
 const TERMINAL: ChangeState[] = ['closed', 'canceled'];
 
@@ -96,7 +94,8 @@ export function transition(change: ChangeSnapshot, event: ChangeEvent): Transiti
       return ok('implement');
 
     case 'complete':
-      if (from !== 'implement') return refuse(from, 'complete-when-implementing', `only a change request being implemented can be completed (it is in ${from})`);
+      if (from !== 'implement')
+        return refuse(from, 'complete-when-implementing', `only a change request being implemented can be completed (it is in ${from})`);
       return ok(event.reviewRequired || change.type === 'emergency' || needsReviewFor(event.outcome) ? 'review' : 'closed');
 
     case 'review':

@@ -250,7 +250,10 @@ export class ChangeStore implements ChangeStorePort {
     const last = await q.selectFrom('change_requests').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
     const seq = last ? Number(last.seq) + 1 : 1;
     const full: ChangeRequest = { ...c, id: `CHG-${String(seq).padStart(6, '0')}` };
-    await q.insertInto('change_requests').values({ ...toRow(full), seq }).execute();
+    await q
+      .insertInto('change_requests')
+      .values({ ...toRow(full), seq })
+      .execute();
     return full;
   }
 
@@ -263,7 +266,9 @@ export class ChangeStore implements ChangeStorePort {
     const { id, ...rest } = toRow(next);
     const r = await this.on(trx).updateTable('change_requests').set(rest).where('id', '=', id).where('row_version', '=', c.rowVersion).executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) {
-      throw new ConflictError(`change request ${c.id} was changed by someone else meanwhile; look at it again (shipgate change show ${c.id}) and retry`, { rule: 'stale-update' });
+      throw new ConflictError(`change request ${c.id} was changed by someone else meanwhile; look at it again (shipgate change show ${c.id}) and retry`, {
+        rule: 'stale-update',
+      });
     }
     return next;
   }
@@ -295,7 +300,17 @@ export class ChangeStore implements ChangeStorePort {
     const row: ApprovalRow = { ...a, id: newId('apr', a.atMs) };
     await this.on(trx)
       .insertInto('change_approvals')
-      .values({ id: row.id, change_id: row.changeId, cycle: row.cycle, actor: row.user, role: row.role, decision: row.decision, groups_json: toJson(row.groups), comment: row.comment, at_ms: row.atMs })
+      .values({
+        id: row.id,
+        change_id: row.changeId,
+        cycle: row.cycle,
+        actor: row.user,
+        role: row.role,
+        decision: row.decision,
+        groups_json: toJson(row.groups),
+        comment: row.comment,
+        at_ms: row.atMs,
+      })
       .execute();
     return row;
   }

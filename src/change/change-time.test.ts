@@ -16,6 +16,11 @@ for (const [text, iso] of ok) test(`instant ${text}`, () => assert.equal(new Dat
 for (const bad of ['tomorrow', '2026-03-30T10:00', '2026-13-40', '+2y']) {
   test(`instant ${bad} is refused with the field`, () => assert.throws(() => parseInstant(bad, now, 'scheduledStart'), /scheduledStart/));
 }
-const durations: [string, number][] = [['90d', 90 * 86_400_000], ['12h', 43_200_000], ['30m', 1_800_000], ['2w', 14 * 86_400_000]];
+const durations: [string, number][] = [
+  ['90d', 90 * 86_400_000],
+  ['12h', 43_200_000],
+  ['30m', 1_800_000],
+  ['2w', 14 * 86_400_000],
+];
 for (const [text, ms] of durations) test(`duration ${text}`, () => assert.equal(parseDurationMs(text, 'since'), ms));
 test('bad duration', () => assert.throws(() => parseDurationMs('3 days', 'since'), /since/));

@@ -21,7 +21,12 @@ export const changeWindowSpecSchema = z
     /** End of a one-off window, local wall time. */
     end: localTime.optional(),
     /** Length of each occurrence, minutes (required with `rrule`). */
-    durationMinutes: z.number().int().min(1).max(366 * 24 * 60).optional(),
+    durationMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(366 * 24 * 60)
+      .optional(),
     /** RFC 5545 recurrence rule, e.g. `FREQ=WEEKLY;BYDAY=SA;BYHOUR=22`. */
     rrule: z.string().min(1).optional(),
     /** Where the window applies; an empty scope applies everywhere. */
@@ -36,9 +41,12 @@ export const changeWindowSpecSchema = z
   .superRefine((s, ctx) => {
     const zone = DateTime.local().setZone(s.timeZone);
     if (!zone.isValid) ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `unknown IANA time zone "${s.timeZone}"` });
-    if (s.end === undefined && s.durationMinutes === undefined) ctx.addIssue({ code: 'custom', path: ['durationMinutes'], message: 'give end (one-off) or durationMinutes' });
-    if (s.end !== undefined && s.durationMinutes !== undefined) ctx.addIssue({ code: 'custom', path: ['end'], message: 'give end or durationMinutes, not both' });
-    if (s.rrule !== undefined && s.end !== undefined) ctx.addIssue({ code: 'custom', path: ['end'], message: 'a recurring window takes durationMinutes, not end' });
+    if (s.end === undefined && s.durationMinutes === undefined)
+      ctx.addIssue({ code: 'custom', path: ['durationMinutes'], message: 'give end (one-off) or durationMinutes' });
+    if (s.end !== undefined && s.durationMinutes !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['end'], message: 'give end or durationMinutes, not both' });
+    if (s.rrule !== undefined && s.end !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['end'], message: 'a recurring window takes durationMinutes, not end' });
     if (s.end !== undefined && zone.isValid) {
       const a = DateTime.fromISO(s.start, { zone: s.timeZone });
       const b = DateTime.fromISO(s.end, { zone: s.timeZone });

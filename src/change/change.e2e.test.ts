@@ -48,7 +48,27 @@ for (const store of await testStores()) {
     after(() => s.close());
 
     test('a standard change flows straight to scheduled and closes', async () => {
-      const c = await json(['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--template', 'search-routine', '--title', 'bump cache size', '--kind', 'config', '--rollback-plan', 'revert config'], 'alice');
+      const c = await json(
+        [
+          'change',
+          'create',
+          '--service',
+          'search',
+          '--env',
+          'production',
+          '--type',
+          'standard',
+          '--template',
+          'search-routine',
+          '--title',
+          'bump cache size',
+          '--kind',
+          'config',
+          '--rollback-plan',
+          'revert config',
+        ],
+        'alice',
+      );
       assert.equal(c.state, 'new');
       assert.match(c.id, /^CHG-\d{6}$/);
       assert.equal((await json(['change', 'submit', c.id.replace(/^CHG-0+/, 'chg-')], 'alice')).state, 'scheduled');
@@ -57,13 +77,33 @@ for (const store of await testStores()) {
       assert.equal(done.state, 'closed');
       assert.deepEqual(done.reviewReasons, []);
       const audit = (await (await s.fetch(`/api/v1/audit/events?kind=ChangeRequest&name=${c.id}`)).json()) as { items: { action: string; actor: string }[] };
-      assert.deepEqual(audit.items.map((e) => e.action), ['change.create', 'change.submit', 'change.implement', 'change.complete']);
+      assert.deepEqual(
+        audit.items.map((e) => e.action),
+        ['change.create', 'change.submit', 'change.implement', 'change.complete'],
+      );
       assert.ok(audit.items.every((e) => e.actor === 'alice'));
     });
 
     test('a normal change: risk factors, SoD refusals, compensating review, failure and review', async () => {
       const c = await json(
-        ['change', 'create', '--service', 'shop', '--env', 'production', '--type', 'normal', '--title', 'checkout v2', '--rollback-plan', 'roll back to 2.3', '--oncall', 'olga', '--scheduled-for', '2026-03-03T20:30:00Z'],
+        [
+          'change',
+          'create',
+          '--service',
+          'shop',
+          '--env',
+          'production',
+          '--type',
+          'normal',
+          '--title',
+          'checkout v2',
+          '--rollback-plan',
+          'roll back to 2.3',
+          '--oncall',
+          'olga',
+          '--scheduled-for',
+          '2026-03-03T20:30:00Z',
+        ],
         'alice',
       );
       const show = await ok(['change', 'show', c.id], 'alice');
@@ -71,7 +111,10 @@ for (const store of await testStores()) {
       assert.match(show, /tier\s+15\s+tier 1 service/);
       assert.match(show, /spof\s+6\s+other services hard-depend on it/);
       assert.equal(c.risk!.factors.length, 16);
-      assert.equal(c.risk!.points, c.risk!.factors.reduce((a, f) => a + f.points, 0));
+      assert.equal(
+        c.risk!.points,
+        c.risk!.factors.reduce((a, f) => a + f.points, 0),
+      );
 
       assert.equal((await json(['change', 'submit', c.id], 'alice')).state, 'assess');
       await refused(['change', 'approve', c.id], 'alice', /role "deployer"|not allowed|may not/i);
@@ -98,14 +141,49 @@ for (const store of await testStores()) {
     });
 
     test('an irreversible high-risk change needs a rollback plan, two approvers and the CAB', async () => {
-      const bare = await json(['change', 'create', '--service', 'db', '--env', 'production', '--type', 'normal', '--kind', 'data-migration', '--irreversible', '--title', 'drop legacy column'], 'alice');
+      const bare = await json(
+        [
+          'change',
+          'create',
+          '--service',
+          'db',
+          '--env',
+          'production',
+          '--type',
+          'normal',
+          '--kind',
+          'data-migration',
+          '--irreversible',
+          '--title',
+          'drop legacy column',
+        ],
+        'alice',
+      );
       assert.ok(['high', 'critical'].includes(bare.risk!.level), bare.risk!.level);
       await ok(['change', 'submit', bare.id], 'alice');
       await refused(['change', 'approve', bare.id], 'bob', /policy\.rollback-plan-required/);
       await ok(['change', 'cancel', bare.id, '--reason', 'redo with a plan'], 'alice');
 
       const c = await json(
-        ['change', 'create', '--service', 'db', '--env', 'production', '--type', 'normal', '--kind', 'data-migration', '--irreversible', '--title', 'drop legacy column', '--rollback-plan', 'restore from snapshot', '--oncall', 'olga'],
+        [
+          'change',
+          'create',
+          '--service',
+          'db',
+          '--env',
+          'production',
+          '--type',
+          'normal',
+          '--kind',
+          'data-migration',
+          '--irreversible',
+          '--title',
+          'drop legacy column',
+          '--rollback-plan',
+          'restore from snapshot',
+          '--oncall',
+          'olga',
+        ],
         'alice',
       );
       await ok(['change', 'submit', c.id], 'alice');
@@ -121,7 +199,10 @@ for (const store of await testStores()) {
     });
 
     test('a rejected change goes back to new and starts a new round', async () => {
-      const c = await json(['change', 'create', '--service', 'web', '--env', 'production', '--type', 'normal', '--title', 'new banner', '--rollback-plan', 'revert'], 'alice');
+      const c = await json(
+        ['change', 'create', '--service', 'web', '--env', 'production', '--type', 'normal', '--title', 'new banner', '--rollback-plan', 'revert'],
+        'alice',
+      );
       await ok(['change', 'submit', c.id], 'alice');
       const rejected = await json(['change', 'reject', c.id, '--comment', 'needs a flag'], 'bob');
       assert.equal(rejected.state, 'new');
@@ -132,14 +213,41 @@ for (const store of await testStores()) {
 
     test('an emergency change crosses the freeze; its retrospective review becomes overdue', async () => {
       clock.set(Date.parse('2026-03-30T10:00:00Z'));
-      const normal = await json(['change', 'create', '--service', 'web', '--env', 'production', '--type', 'normal', '--title', 'copy fix', '--rollback-plan', 'revert'], 'alice');
+      const normal = await json(
+        ['change', 'create', '--service', 'web', '--env', 'production', '--type', 'normal', '--title', 'copy fix', '--rollback-plan', 'revert'],
+        'alice',
+      );
       await refused(['change', 'schedule', normal.id, '--start', '+1h'], 'alice', /quarter-end reporting.*only an emergency change/);
-      await refused(['change', 'create', '--service', 'web', '--env', 'production', '--type', 'normal', '--title', 'x', '--scheduled-for', '+2h'], 'alice', /freeze window quarter-end/);
-      const std = await json(['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--template', 'search-routine', '--title', 'reindex'], 'alice');
+      await refused(
+        ['change', 'create', '--service', 'web', '--env', 'production', '--type', 'normal', '--title', 'x', '--scheduled-for', '+2h'],
+        'alice',
+        /freeze window quarter-end/,
+      );
+      const std = await json(
+        ['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--template', 'search-routine', '--title', 'reindex'],
+        'alice',
+      );
       await ok(['change', 'submit', std.id], 'alice');
       await refused(['change', 'implement', std.id], 'alice', /freeze window is in force/);
 
-      const emergency = ['change', 'create', '--service', 'shop', '--env', 'production', '--type', 'emergency', '--title', 'hotfix payment timeout', '--rollback-plan', 'revert', '--oncall', 'olga', '--scheduled-for', 'now'];
+      const emergency = [
+        'change',
+        'create',
+        '--service',
+        'shop',
+        '--env',
+        'production',
+        '--type',
+        'emergency',
+        '--title',
+        'hotfix payment timeout',
+        '--rollback-plan',
+        'revert',
+        '--oncall',
+        'olga',
+        '--scheduled-for',
+        'now',
+      ];
       await refused([...emergency, '--reason', 'payments time out'], 'alice', /only an on-call engineer/);
       await refused(emergency, 'olga', /needs a reason/);
       const e = await json([...emergency, '--reason', 'payments time out'], 'olga');
@@ -162,7 +270,9 @@ for (const store of await testStores()) {
       const reviewed = await json(['change', 'review', e.id, '--summary', 'timeout raised; alert added'], 'olga');
       assert.equal(reviewed.state, 'closed');
       assert.equal(reviewed.reviews[0].late, true);
-      const audit = (await (await s.fetch(`/api/v1/audit/events?kind=ChangeRequest&name=${e.id}`)).json()) as { items: { action: string; details: { crossedFreeze?: string } }[] };
+      const audit = (await (await s.fetch(`/api/v1/audit/events?kind=ChangeRequest&name=${e.id}`)).json()) as {
+        items: { action: string; details: { crossedFreeze?: string } }[];
+      };
       assert.equal(audit.items.find((x) => x.action === 'change.implement')!.details.crossedFreeze, 'quarter-end');
       clock.set(Date.parse('2026-04-02T09:00:00Z'));
     });
@@ -184,20 +294,52 @@ for (const store of await testStores()) {
       assert.equal(model.outcomes, 4);
       assert.match(await ok(['risk', 'model'], 'alice'), /4 closed changes with an outcome/);
 
-      await refused(['change', 'create', '--service', 'nope', '--env', 'production', '--type', 'normal', '--title', 'x'], 'alice', /service "nope" is not in the catalog/);
-      await refused(['change', 'create', '--service', 'shop', '--env', 'production', '--type', 'normal', '--title', 'x', '--scheduled-for', 'tomorrow'], 'alice', /scheduledStart/);
+      await refused(
+        ['change', 'create', '--service', 'nope', '--env', 'production', '--type', 'normal', '--title', 'x'],
+        'alice',
+        /service "nope" is not in the catalog/,
+      );
+      await refused(
+        ['change', 'create', '--service', 'shop', '--env', 'production', '--type', 'normal', '--title', 'x', '--scheduled-for', 'tomorrow'],
+        'alice',
+        /scheduledStart/,
+      );
       await refused(['change', 'show', 'CHG-999999'], 'alice', /not found/);
-      const bad = await s.fetch('/api/v1/changes', { method: 'POST', body: JSON.stringify({ service: 'shop', environment: 'production', type: 'urgent', title: 'x' }), token: tok.alice });
+      const bad = await s.fetch('/api/v1/changes', {
+        method: 'POST',
+        body: JSON.stringify({ service: 'shop', environment: 'production', type: 'urgent', title: 'x' }),
+        token: tok.alice,
+      });
       assert.equal(bad.status, 400);
       assert.match(JSON.stringify(await bad.json()), /type/);
     });
 
     test('the SLO release gate feeds the error budget factor and the >20% review rule', async () => {
       let remaining = 0.5;
-      const gate: ReleaseGate = { evaluate: async () => ({ decision: 'allow', reason: 'ok', details: { objectives: [{ budgetRemaining: remaining, burnRate: 2.5 }] } }) };
+      const gate: ReleaseGate = {
+        evaluate: async () => ({ decision: 'allow', reason: 'ok', details: { objectives: [{ budgetRemaining: remaining, burnRate: 2.5 }] } }),
+      };
       s.server.ctx.services.provide(HOOKS.releaseGate, gate);
       try {
-        const c = await json(['change', 'create', '--service', 'search', '--env', 'production', '--type', 'standard', '--template', 'search-routine', '--title', 'tune ranking', '--rollback-plan', 'revert'], 'alice');
+        const c = await json(
+          [
+            'change',
+            'create',
+            '--service',
+            'search',
+            '--env',
+            'production',
+            '--type',
+            'standard',
+            '--template',
+            'search-routine',
+            '--title',
+            'tune ranking',
+            '--rollback-plan',
+            'revert',
+          ],
+          'alice',
+        );
         const factor = (id: string) => c.risk!.factors.find((f) => f.id === id)!;
         assert.deepEqual([factor('error-budget').points, factor('burn-rate').points], [0, 6]);
         await ok(['change', 'submit', c.id], 'alice');
@@ -240,7 +382,10 @@ for (const store of await testStores()) {
       const v = await json(['change', 'show', changeId], 'alice');
       assert.deepEqual([v.state, v.outcome], ['review', 'rolled-back']);
       const audit = (await (await s.fetch(`/api/v1/audit/events?kind=Gate`)).json()) as { items: { action: string; details: { code?: string } }[] };
-      assert.deepEqual(audit.items.filter((e) => e.action === 'gate.refuse').map((e) => e.details.code), ['CHANGE_NOT_APPROVED', 'CHANGE_MISMATCH', 'CHANGE_NOT_APPROVED']);
+      assert.deepEqual(
+        audit.items.filter((e) => e.action === 'gate.refuse').map((e) => e.details.code),
+        ['CHANGE_NOT_APPROVED', 'CHANGE_MISMATCH', 'CHANGE_NOT_APPROVED'],
+      );
     });
 
     test("an environment's kind comes from its Environment resource, never its name; none means production", async () => {
@@ -251,11 +396,18 @@ for (const store of await testStores()) {
       assert.equal(applied.code, 0, applied.stderr);
       const assessed: [string, string, number][] = [];
       for (const environment of ['prod-eu', 'eu-live', 'sandbox-7']) {
-        const c = await json(['change', 'create', '--service', 'search', '--env', environment, '--type', 'normal', '--title', `kind of ${environment}`], 'alice');
+        const c = await json(
+          ['change', 'create', '--service', 'search', '--env', environment, '--type', 'normal', '--title', `kind of ${environment}`],
+          'alice',
+        );
         assessed.push([environment, c.environmentKind, c.risk!.factors.find((f) => f.id === 'environment')!.points]);
         await ok(['change', 'cancel', c.id, '--reason', 'only assessed'], 'alice');
       }
-      assert.deepEqual(assessed, [['prod-eu', 'staging', 2], ['eu-live', 'production', 8], ['sandbox-7', 'production', 8]]);
+      assert.deepEqual(assessed, [
+        ['prod-eu', 'staging', 2],
+        ['eu-live', 'production', 8],
+        ['sandbox-7', 'production', 8],
+      ]);
     });
   });
 }

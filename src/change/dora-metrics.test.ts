@@ -67,8 +67,14 @@ describe('doraMetrics', () => {
   });
 
   test('recovery: rollback completes, or the next good deployment', () => {
-    const times = recoveryTimes(history, history.filter((d) => d.id === 'a2' || d.id === 'a4'));
-    assert.deepEqual(times.map((t) => t / H), [14, 0.5]);
+    const times = recoveryTimes(
+      history,
+      history.filter((d) => d.id === 'a2' || d.id === 'a4'),
+    );
+    assert.deepEqual(
+      times.map((t) => t / H),
+      [14, 0.5],
+    );
     assert.equal(r.failedDeploymentRecoveryTime.value, 7.25);
     assert.equal(r.failedDeploymentRecoveryTime.band, 'high');
   });
@@ -87,6 +93,12 @@ describe('doraMetrics', () => {
 
   test('per service', () => {
     const by = doraByService(history, T0, T0 + 10 * D);
-    assert.deepEqual(by.map((x) => [x.service, x.report.deployments]), [['mail', 1], ['shop', 5]]);
+    assert.deepEqual(
+      by.map((x) => [x.service, x.report.deployments]),
+      [
+        ['mail', 1],
+        ['shop', 5],
+      ],
+    );
   });
 });

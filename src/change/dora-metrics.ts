@@ -129,5 +129,12 @@ export function doraMetrics(all: Deployment[], fromMs: number, toMs: number): Do
 /** One report per service, services sorted by name. */
 export function doraByService(all: Deployment[], fromMs: number, toMs: number): { service: string; report: DoraReport }[] {
   const services = [...new Set(all.map((d) => d.service))].sort();
-  return services.map((service) => ({ service, report: doraMetrics(all.filter((d) => d.service === service), fromMs, toMs) }));
+  return services.map((service) => ({
+    service,
+    report: doraMetrics(
+      all.filter((d) => d.service === service),
+      fromMs,
+      toMs,
+    ),
+  }));
 }

@@ -29,7 +29,11 @@ export function emergencyNotice(ctx: ServerContext): EmergencyNotice {
       .filter((m) => m.annotations?.['shipgate.dev/url'] && m.labels?.['shipgate.dev/emergency'] !== 'false');
     const pages: string[] = [];
     for (const t of outbox ? targets : []) {
-      const id = await outbox!.enqueue(trx, { kind: 'change.emergency-page', url: t.annotations!['shipgate.dev/url'], payload: pagePayload(change.id, details, new Date(at).toISOString(), ctx.baseUrl()) });
+      const id = await outbox!.enqueue(trx, {
+        kind: 'change.emergency-page',
+        url: t.annotations!['shipgate.dev/url'],
+        payload: pagePayload(change.id, details, new Date(at).toISOString(), ctx.baseUrl()),
+      });
       pages.push(`${t.name}:${id}`);
     }
     await ctx.audit.append(trx, { actor: actor.user, action: 'change.emergency', kind: 'ChangeRequest', name: change.id, details: { ...details, pages } });
@@ -40,7 +44,12 @@ export function emergencyNotice(ctx: ServerContext): EmergencyNotice {
 }
 
 /** Alertmanager webhook (version 4) body for one firing page. */
-function pagePayload(changeId: string, d: { service: string; environment: string; action: string; reason: string | null; by: string }, startsAt: string, baseUrl: string) {
+function pagePayload(
+  changeId: string,
+  d: { service: string; environment: string; action: string; reason: string | null; by: string },
+  startsAt: string,
+  baseUrl: string,
+) {
   const labels = { alertname: 'EmergencyChange', severity: 'page', service: d.service, environment: d.environment, change: changeId };
   return {
     version: '4',

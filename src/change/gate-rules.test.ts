@@ -5,7 +5,12 @@ import { matchingTemplate, templateMismatch } from './standard-template';
 import { standardChangeTemplateSpecSchema } from './standard-template';
 
 const approved = { service: 'shop', environment: 'production', version: 'v2', artifact: '', configHash: 'a'.repeat(64) };
-const rev = (over: Partial<{ version: string; artifact: string; configHash: string }> = {}) => ({ version: 'v2', artifact: '', configHash: 'a'.repeat(64), ...over });
+const rev = (over: Partial<{ version: string; artifact: string; configHash: string }> = {}) => ({
+  version: 'v2',
+  artifact: '',
+  configHash: 'a'.repeat(64),
+  ...over,
+});
 
 test('binding differences name each field that differs from the approval', () => {
   const cases: [string, Parameters<typeof bindingDifferences>[1], string[]][] = [
@@ -16,11 +21,25 @@ test('binding differences name each field that differs from the approval', () =>
     ['other service and environment', { service: 'cart', environment: 'staging', revision: rev() }, ['service', 'environment']],
     ['no revision (a continuing action): only the target', { service: 'shop', environment: 'production' }, []],
   ];
-  for (const [name, requested, fields] of cases) assert.deepEqual(bindingDifferences(approved, requested).map((d) => d.field), fields, name);
-  const unbound = bindingDifferences({ ...approved, version: null, artifact: null, configHash: null }, { service: 'shop', environment: 'production', revision: rev() });
-  assert.deepEqual(unbound.map((d) => d.field), ['version', 'artifact', 'configHash'], 'a change bound to nothing authorises no release');
+  for (const [name, requested, fields] of cases)
+    assert.deepEqual(
+      bindingDifferences(approved, requested).map((d) => d.field),
+      fields,
+      name,
+    );
+  const unbound = bindingDifferences(
+    { ...approved, version: null, artifact: null, configHash: null },
+    { service: 'shop', environment: 'production', revision: rev() },
+  );
+  assert.deepEqual(
+    unbound.map((d) => d.field),
+    ['version', 'artifact', 'configHash'],
+    'a change bound to nothing authorises no release',
+  );
   assert.equal(
-    describeDifferences(bindingDifferences(approved, { service: 'shop', environment: 'production', revision: rev({ artifact: 'build-7', configHash: 'c'.repeat(64) }) })),
+    describeDifferences(
+      bindingDifferences(approved, { service: 'shop', environment: 'production', revision: rev({ artifact: 'build-7', configHash: 'c'.repeat(64) }) }),
+    ),
     `artifact: approved (default), requested build-7; config: approved sha256:${'a'.repeat(12)}…, requested sha256:${'c'.repeat(12)}…`,
   );
 });
@@ -69,6 +88,16 @@ test('standard change templates: service, environment, kind, risk, never irrever
   const star = standardChangeTemplateSpecSchema.parse({ services: ['*'], environments: ['*'] });
   assert.deepEqual(star.kinds, ['code', 'config']);
   assert.equal(star.maxRisk, 'low');
-  assert.equal(matchingTemplate([{ name: 'b', spec: star }, { name: 'a', spec: t }], s), 'a', 'first by name');
+  assert.equal(
+    matchingTemplate(
+      [
+        { name: 'b', spec: star },
+        { name: 'a', spec: t },
+      ],
+      s,
+    ),
+    'a',
+    'first by name',
+  );
   assert.equal(matchingTemplate([{ name: 'b', spec: star }], { ...s, level: 'medium' }), undefined);
 });

@@ -74,8 +74,11 @@ export function bindingDifferences(
 
 /** "version: approved v2, requested v3; config: approved sha256:ab12…, requested sha256:cd34…". */
 export function describeDifferences(d: BindingDifference[]): string {
-  const show = (f: BindingDifference['field'], v: string | null) => (v === null ? '(none)' : f === 'configHash' ? `sha256:${v.slice(0, 12)}…` : v === '' ? '(default)' : v);
-  return d.map((x) => `${x.field === 'configHash' ? 'config' : x.field}: approved ${show(x.field, x.approved)}, requested ${show(x.field, x.requested)}`).join('; ');
+  const show = (f: BindingDifference['field'], v: string | null) =>
+    v === null ? '(none)' : f === 'configHash' ? `sha256:${v.slice(0, 12)}…` : v === '' ? '(default)' : v;
+  return d
+    .map((x) => `${x.field === 'configHash' ? 'config' : x.field}: approved ${show(x.field, x.approved)}, requested ${show(x.field, x.requested)}`)
+    .join('; ');
 }
 
 /** True when `level` is at most `max` (low < medium < high < critical). */

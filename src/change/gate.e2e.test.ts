@@ -29,7 +29,9 @@ for (const store of await testStores()) {
       return { status: res.status, body: (await res.json()) as ApiError & Record<string, any> };
     }
     async function refusals(): Promise<{ code: string; action: string }[]> {
-      const r = (await (await f.s.fetch('/api/v1/audit/events?kind=Gate&limit=1000')).json()) as { items: { action: string; details: { code: string; action: string } }[] };
+      const r = (await (await f.s.fetch('/api/v1/audit/events?kind=Gate&limit=1000')).json()) as {
+        items: { action: string; details: { code: string; action: string } }[];
+      };
       return r.items.filter((e) => e.action === 'gate.refuse').map((e) => ({ code: e.details.code, action: e.details.action }));
     }
     async function expectRefused(call: () => Promise<{ status: number; body: ApiError }>, code: string, message?: RegExp): Promise<ApiError> {
@@ -64,8 +66,16 @@ for (const store of await testStores()) {
     test('a standard change needs a template that covers it', async () => {
       const body = { service: 'shop', environment: 'production', type: 'standard', title: 'tweak', kind: 'schema' };
       await expectNoChange(() => post('/api/v1/changes', body, 'dev'), 'STANDARD_TEMPLATE_REQUIRED', /must name the StandardChangeTemplate/);
-      await expectNoChange(() => post('/api/v1/changes', { ...body, template: 'shop-releases' }, 'dev'), 'STANDARD_TEMPLATE_REQUIRED', /covers code, config changes, not schema/);
-      await expectNoChange(() => post('/api/v1/changes', { ...body, template: 'nope', kind: 'code' }, 'dev'), 'STANDARD_TEMPLATE_REQUIRED', /no StandardChangeTemplate "nope"/);
+      await expectNoChange(
+        () => post('/api/v1/changes', { ...body, template: 'shop-releases' }, 'dev'),
+        'STANDARD_TEMPLATE_REQUIRED',
+        /covers code, config changes, not schema/,
+      );
+      await expectNoChange(
+        () => post('/api/v1/changes', { ...body, template: 'nope', kind: 'code' }, 'dev'),
+        'STANDARD_TEMPLATE_REQUIRED',
+        /no StandardChangeTemplate "nope"/,
+      );
       const ok = await post('/api/v1/changes', { ...body, template: 'shop-releases', kind: 'code' }, 'dev');
       assert.equal(ok.status, 201, JSON.stringify(ok.body));
     });
@@ -81,17 +91,36 @@ for (const store of await testStores()) {
     }
 
     test('an approval authorises one revision, once', async () => {
-      const created = await post('/api/v1/changes', { service: 'shop', environment: 'production', type: 'normal', title: 'ship v2', version: 'v2', set: { GREETING: 'hi' } }, 'dev');
+      const created = await post(
+        '/api/v1/changes',
+        { service: 'shop', environment: 'production', type: 'normal', title: 'ship v2', version: 'v2', set: { GREETING: 'hi' } },
+        'dev',
+      );
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const id = created.body.id as string;
       assert.equal((await post(`/api/v1/changes/${id}/submit`, {}, 'dev')).status, 200);
       // Not approved yet.
-      await expectRefused(() => post('/api/v1/releases', { service: 'shop', version: 'v2', set: { GREETING: 'hi' }, changeId: id }, 'dev'), 'CHANGE_NOT_APPROVED', /awaiting approval/);
+      await expectRefused(
+        () => post('/api/v1/releases', { service: 'shop', version: 'v2', set: { GREETING: 'hi' }, changeId: id }, 'dev'),
+        'CHANGE_NOT_APPROVED',
+        /awaiting approval/,
+      );
       assert.equal((await post(`/api/v1/changes/${id}/approve`, {}, 'appr')).status, 200);
       // Anything but what was approved is refused, the difference named.
-      const v3 = await expectRefused(() => post('/api/v1/releases', { service: 'shop', version: 'v3', set: { GREETING: 'hi' }, changeId: id }, 'dev'), 'CHANGE_MISMATCH', /version: approved v2, requested v3/);
-      assert.deepEqual((v3.details!.differences as { field: string }[]).map((d) => d.field), ['version']);
-      await expectRefused(() => post('/api/v1/releases', { service: 'shop', version: 'v2', set: { GREETING: 'other' }, changeId: id }, 'dev'), 'CHANGE_MISMATCH', /config: approved sha256:/);
+      const v3 = await expectRefused(
+        () => post('/api/v1/releases', { service: 'shop', version: 'v3', set: { GREETING: 'hi' }, changeId: id }, 'dev'),
+        'CHANGE_MISMATCH',
+        /version: approved v2, requested v3/,
+      );
+      assert.deepEqual(
+        (v3.details!.differences as { field: string }[]).map((d) => d.field),
+        ['version'],
+      );
+      await expectRefused(
+        () => post('/api/v1/releases', { service: 'shop', version: 'v2', set: { GREETING: 'other' }, changeId: id }, 'dev'),
+        'CHANGE_MISMATCH',
+        /config: approved sha256:/,
+      );
       // The exact revision ships; the change moves to implement with its run, in one transaction.
       const ok = await post('/api/v1/releases', { service: 'shop', version: 'v2', set: { GREETING: 'hi' }, changeId: id }, 'dev');
       assert.equal(ok.status, 201, JSON.stringify(ok.body));
@@ -103,7 +132,11 @@ for (const store of await testStores()) {
       await f.until((s) => s.run?.phase === 'rolledBack');
       const after = await changeOf(id);
       assert.equal(after.state, 'review');
-      await expectRefused(() => post('/api/v1/releases', { service: 'shop', version: 'v2', set: { GREETING: 'hi' }, changeId: id }, 'dev'), 'CHANGE_NOT_APPROVED', /already authorised run/);
+      await expectRefused(
+        () => post('/api/v1/releases', { service: 'shop', version: 'v2', set: { GREETING: 'hi' }, changeId: id }, 'dev'),
+        'CHANGE_NOT_APPROVED',
+        /already authorised run/,
+      );
     });
 
     test('the error budget policy gates release, retry, undo and promote; only an emergency passes', async () => {
@@ -129,9 +162,17 @@ for (const store of await testStores()) {
         assert.equal(cli.code, 2);
         assert.match(cli.stderr, /error budget policy halts changes/);
         // An emergency needs on-call and a reason.
-        await expectRefused(() => post('/api/v1/releases', { service: 'shop', version: 'v4', emergency: 'checkout is down' }, 'dev'), 'EMERGENCY_NOT_ALLOWED', /only an on-call engineer/);
+        await expectRefused(
+          () => post('/api/v1/releases', { service: 'shop', version: 'v4', emergency: 'checkout is down' }, 'dev'),
+          'EMERGENCY_NOT_ALLOWED',
+          /only an on-call engineer/,
+        );
         // It passes the freeze, and still needs its one fast authorisation.
-        const waiting = await expectRefused(() => post('/api/v1/releases', { service: 'shop', version: 'v4', emergency: 'checkout is down' }, 'pager'), 'CHANGE_NOT_APPROVED', /awaiting approval/);
+        const waiting = await expectRefused(
+          () => post('/api/v1/releases', { service: 'shop', version: 'v4', emergency: 'checkout is down' }, 'pager'),
+          'CHANGE_NOT_APPROVED',
+          /awaiting approval/,
+        );
         const emergencyId = waiting.details!.changeId as string;
         assert.equal((await changeOf(emergencyId)).type, 'emergency');
         assert.equal((await post(`/api/v1/changes/${emergencyId}/approve`, {}, 'appr')).status, 200);
@@ -139,7 +180,9 @@ for (const store of await testStores()) {
         assert.equal(em.status, 201, JSON.stringify(em.body));
         const change = await changeOf(em.body.run.changeId);
         assert.deepEqual([change.type, change.state], ['emergency', 'implement']);
-        const audit = (await (await f.s.fetch(`/api/v1/audit/events?kind=ChangeRequest&name=${em.body.run.changeId}`)).json()) as { items: { action: string; details: Record<string, unknown> }[] };
+        const audit = (await (await f.s.fetch(`/api/v1/audit/events?kind=ChangeRequest&name=${em.body.run.changeId}`)).json()) as {
+          items: { action: string; details: Record<string, unknown> }[];
+        };
         const loud = audit.items.find((e) => e.action === 'change.emergency');
         assert.ok(loud, 'the emergency is recorded');
         assert.equal(loud!.details.severity, 'page');
@@ -178,7 +221,11 @@ for (const store of await testStores()) {
     test('requireApproval: a pre-approved standard change is not enough', async () => {
       budget = { decision: 'requireApproval', reason: 'a page-level burn-rate alert fires' };
       try {
-        const r = await expectRefused(() => post('/api/v1/releases', { service: 'shop', version: 'v6' }, 'dev'), 'BUDGET_REQUIRES_APPROVAL', /asks for an approved change/);
+        const r = await expectRefused(
+          () => post('/api/v1/releases', { service: 'shop', version: 'v6' }, 'dev'),
+          'BUDGET_REQUIRES_APPROVAL',
+          /asks for an approved change/,
+        );
         const id = r.details!.changeId as string;
         assert.equal((await changeOf(id)).type, 'standard');
       } finally {
@@ -189,10 +236,18 @@ for (const store of await testStores()) {
     test('a freeze window refuses every path but an emergency', async () => {
       const now = new Date(Date.now() - 60_000).toISOString().slice(0, 16);
       const win = `apiVersion: shipgate.dev/v1\nkind: ChangeWindow\nmetadata: {name: launch-freeze}\nspec: {type: freeze, reason: launch week, start: '${now}', durationMinutes: 60}\n`;
-      const applied = await f.s.fetch('/api/v1/apply', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ files: [{ name: 'freeze.yaml', content: win }] }) });
+      const applied = await f.s.fetch('/api/v1/apply', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ files: [{ name: 'freeze.yaml', content: win }] }),
+      });
       assert.ok(applied.ok, await applied.text());
       try {
-        await expectRefused(() => post('/api/v1/releases', { service: 'shop', version: 'v7' }, 'dev'), 'OUTSIDE_WINDOW', /freeze window launch-freeze is in force/);
+        await expectRefused(
+          () => post('/api/v1/releases', { service: 'shop', version: 'v7' }, 'dev'),
+          'OUTSIDE_WINDOW',
+          /freeze window launch-freeze is in force/,
+        );
         await expectRefused(() => post('/api/v1/rollouts/shop/retry', {}, 'dev'), 'OUTSIDE_WINDOW');
       } finally {
         const del = await f.s.fetch('/api/v1/resources/ChangeWindow/launch-freeze', { method: 'DELETE' });
@@ -214,15 +269,22 @@ for (const store of await testStores()) {
       budget = { decision: 'freeze', reason: 'budget spent' };
       try {
         await expectRefused(() => apply('flag.yaml', flag(true)), 'BUDGET_FROZEN');
-        const stored = (await (await f.s.fetch('/api/v1/resources/FeatureFlag/pay-v2')).json()) as { manifest: { spec: { environments: { production: { enabled: boolean } } } } };
+        const stored = (await (await f.s.fetch('/api/v1/resources/FeatureFlag/pay-v2')).json()) as {
+          manifest: { spec: { environments: { production: { enabled: boolean } } } };
+        };
         assert.equal(stored.manifest.spec.environments.production.enabled, false, 'nothing applied');
         await expectRefused(() => post('/api/v1/flags/pay-v2/enable', { env: 'production' }, 'dev'), 'BUDGET_FROZEN');
-        await expectRefused(() => post('/api/v1/flags/pay-v2/rollouts', { env: 'production', steps: [10, 100], interval: '1m', analysis: 'pay-guard' }, 'dev'), 'BUDGET_FROZEN');
+        await expectRefused(
+          () => post('/api/v1/flags/pay-v2/rollouts', { env: 'production', steps: [10, 100], interval: '1m', analysis: 'pay-guard' }, 'dev'),
+          'BUDGET_FROZEN',
+        );
         // Off is always allowed, and the kill switch too.
         assert.equal((await post('/api/v1/flags/pay-v2/disable', { env: 'production' }, 'dev')).status, 200);
         assert.equal((await post('/api/v1/flags/pay-v2/kill', { env: 'production' }, 'pager')).status, 200);
         // A route a Rollout manages: changing its weights by hand is a gated change of shop.
-        const tables = (await (await f.s.fetch('/api/v1/resources/RouteTable')).json()) as { items: { metadata: { name: string }; spec: { routes: { name: string; backends: { weight: number }[] }[] } }[] };
+        const tables = (await (await f.s.fetch('/api/v1/resources/RouteTable')).json()) as {
+          items: { metadata: { name: string }; spec: { routes: { name: string; backends: { weight: number }[] }[] } }[];
+        };
         const table = tables.items.find((t) => t.spec.routes.some((r) => r.name === 'shop'))!;
         const edited = structuredClone(table);
         edited.spec.routes.find((r) => r.name === 'shop')!.backends[0].weight = 42;
@@ -236,13 +298,18 @@ for (const store of await testStores()) {
       }
       const on = await apply('flag.yaml', flag(true));
       assert.equal(on.status, 200, JSON.stringify(on.body));
-      const audit = (await (await f.s.fetch('/api/v1/audit/events?kind=Gate&limit=5000')).json()) as { items: { action: string; details: { action: string; changeType?: string } }[] };
+      const audit = (await (await f.s.fetch('/api/v1/audit/events?kind=Gate&limit=5000')).json()) as {
+        items: { action: string; details: { action: string; changeType?: string } }[];
+      };
       const allowed = audit.items.filter((e) => e.action === 'gate.allow' && e.details.action === 'flag.enable').at(-1);
       assert.equal(allowed?.details.changeType, 'standard', 'covered by the shop-releases template (config)');
     });
 
     test('undo goes back only to a revision that served', async () => {
-      const history = (await (await f.s.fetch('/api/v1/rollouts/shop/history')).json()) as { revisions: { number: number; version: string }[]; runs: { toRevision: string; phase: string }[] };
+      const history = (await (await f.s.fetch('/api/v1/rollouts/shop/history')).json()) as {
+        revisions: { number: number; version: string }[];
+        runs: { toRevision: string; phase: string }[];
+      };
       const rolledBack = history.runs.find((r) => r.phase === 'rolledBack')!;
       const number = Number(rolledBack.toRevision.split('.').pop());
       const r = await post('/api/v1/rollouts/shop/undo', { toRevision: number }, 'dev');
@@ -251,7 +318,10 @@ for (const store of await testStores()) {
     });
 
     test('two releases at once: one run starts, the other is refused', async () => {
-      const [a, b] = await Promise.all([post('/api/v1/releases', { service: 'shop', version: 'v8' }, 'dev'), post('/api/v1/releases', { service: 'shop', version: 'v9' }, 'dev')]);
+      const [a, b] = await Promise.all([
+        post('/api/v1/releases', { service: 'shop', version: 'v8' }, 'dev'),
+        post('/api/v1/releases', { service: 'shop', version: 'v9' }, 'dev'),
+      ]);
       const statuses = [a.status, b.status].sort();
       assert.equal(statuses[0], 201, JSON.stringify([a.body, b.body]));
       assert.ok(statuses[1] === 409 || statuses[1] === 403, JSON.stringify([a.body, b.body]));
@@ -264,7 +334,11 @@ for (const store of await testStores()) {
 
     test('concurrent approve and reject: one wins, the other gets 409', async () => {
       for (let i = 0; i < 5; i++) {
-        const c = await post('/api/v1/changes', { service: 'shop', environment: 'production', type: 'normal', title: `race ${i}`, version: `r${i}`, rollbackPlan: 'undo', oncall: 'pager' }, 'dev');
+        const c = await post(
+          '/api/v1/changes',
+          { service: 'shop', environment: 'production', type: 'normal', title: `race ${i}`, version: `r${i}`, rollbackPlan: 'undo', oncall: 'pager' },
+          'dev',
+        );
         await post(`/api/v1/changes/${c.body.id}/submit`, {}, 'dev');
         const [x, y] = await Promise.all([post(`/api/v1/changes/${c.body.id}/approve`, {}, 'appr'), post(`/api/v1/changes/${c.body.id}/reject`, {}, 'appr2')]);
         const codes = [x.status, y.status].sort();

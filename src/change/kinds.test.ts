@@ -5,7 +5,9 @@ import { approvalPolicySpecSchema } from './approval-policy';
 import type { Manifest } from '../core/manifest';
 
 const policy = (spec: unknown) =>
-  ({ apiVersion: 'shipgate.dev/v1', kind: 'ApprovalPolicy', metadata: { name: 'p' }, spec: approvalPolicySpecSchema.parse(spec) }) as Manifest<ReturnType<typeof approvalPolicySpecSchema.parse>>;
+  ({ apiVersion: 'shipgate.dev/v1', kind: 'ApprovalPolicy', metadata: { name: 'p' }, spec: approvalPolicySpecSchema.parse(spec) }) as Manifest<
+    ReturnType<typeof approvalPolicySpecSchema.parse>
+  >;
 const noFind = { find: async () => undefined };
 
 describe('change kinds', () => {
@@ -22,12 +24,20 @@ describe('change kinds', () => {
   for (const [name, spec, paths] of cases) {
     test(`policy validation: ${name}`, async () => {
       const issues = await approvalPolicyKind.validate!(policy(spec), noFind);
-      assert.deepEqual(issues.map((i) => i.path), paths);
+      assert.deepEqual(
+        issues.map((i) => i.path),
+        paths,
+      );
     });
   }
 
   test('window columns show the recurrence', () => {
-    const m = { apiVersion: 'shipgate.dev/v1', kind: 'ChangeWindow', metadata: { name: 'w' }, spec: changeWindowKind.spec.parse({ type: 'freeze', start: '2026-01-01T00:00', durationMinutes: 60, rrule: 'FREQ=DAILY' }) } as Manifest<any>;
+    const m = {
+      apiVersion: 'shipgate.dev/v1',
+      kind: 'ChangeWindow',
+      metadata: { name: 'w' },
+      spec: changeWindowKind.spec.parse({ type: 'freeze', start: '2026-01-01T00:00', durationMinutes: 60, rrule: 'FREQ=DAILY' }),
+    } as Manifest<any>;
     const cols = Object.fromEntries(changeWindowKind.columns!.map((c) => [c.header, c.value(m)]));
     assert.equal(cols.recurrence, 'FREQ=DAILY');
     assert.equal(cols.start, '2026-01-01T00:00 UTC');

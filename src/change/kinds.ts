@@ -14,7 +14,13 @@ export const approvalPolicyKind: KindDefinition<ApprovalPolicySpec> = {
   columns: [
     { header: 'name', value: (m) => m.metadata.name },
     { header: 'rules', value: (m) => m.spec.rules.map((r) => r.name).join(',') },
-    { header: 'groups', value: (m) => Object.entries(m.spec.groups).map(([g, u]) => `${g}(${u.length})`).join(',') },
+    {
+      header: 'groups',
+      value: (m) =>
+        Object.entries(m.spec.groups)
+          .map(([g, u]) => `${g}(${u.length})`)
+          .join(','),
+    },
   ],
   validate(m) {
     const issues: Issue[] = [];

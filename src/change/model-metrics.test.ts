@@ -23,7 +23,14 @@ describe('brier and calibration', () => {
   });
   test('bins', () => {
     const bins = calibrationBins([0.05, 0.07, 0.95, 0.99, 0.5], [0, 1, 1, 1, 0], 10);
-    assert.deepEqual(bins.map((b) => [b.from, b.count, b.observedRate]), [[0, 2, 0.5], [0.5, 1, 0], [0.9, 2, 1]]);
+    assert.deepEqual(
+      bins.map((b) => [b.from, b.count, b.observedRate]),
+      [
+        [0, 2, 0.5],
+        [0.5, 1, 0],
+        [0.9, 2, 1],
+      ],
+    );
     const ece = expectedCalibrationError(bins);
     assert.ok(Math.abs(ece - (2 / 5) * 0.44 - (1 / 5) * 0.5 - (2 / 5) * 0.03) < 1e-9);
   });
@@ -31,7 +38,13 @@ describe('brier and calibration', () => {
 
 describe('logistic regression', () => {
   test('solve', () => {
-    const x = solve([[4, 1], [1, 3]], [1, 2]);
+    const x = solve(
+      [
+        [4, 1],
+        [1, 3],
+      ],
+      [1, 2],
+    );
     assert.ok(Math.abs(x[0] - 1 / 11) < 1e-12 && Math.abs(x[1] - 7 / 11) < 1e-12);
   });
   test('sigmoid is stable at the extremes', () => {
@@ -43,7 +56,7 @@ describe('logistic regression', () => {
   // Deterministic pseudo-random data: y = 1 with probability sigmoid(2·a − 1·b).
   function lcg(seed: number) {
     let s = seed >>> 0;
-    return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   }
   const rnd = lcg(7);
   const x: number[][] = [];
@@ -78,7 +91,16 @@ describe('logistic regression', () => {
   });
 
   test('a constant feature does not break the fit', () => {
-    const m = fitLogistic(['c', 'a'], [[1, 0], [1, 1], [1, 2], [1, 3]], [0, 1, 0, 1]);
+    const m = fitLogistic(
+      ['c', 'a'],
+      [
+        [1, 0],
+        [1, 1],
+        [1, 2],
+        [1, 3],
+      ],
+      [0, 1, 0, 1],
+    );
     assert.ok(Number.isFinite(m.intercept));
   });
 

@@ -32,9 +32,7 @@ export class RiskModelCache {
       .orderBy('completed_at_ms', 'desc')
       .limit(limit)
       .execute();
-    return rows
-      .map((r) => ({ input: fromJson<RiskInput>(r.risk_input_json), closedAtMs: Number(r.completed_at_ms), failed: isFailure(r.outcome!) }))
-      .reverse();
+    return rows.map((r) => ({ input: fromJson<RiskInput>(r.risk_input_json), closedAtMs: Number(r.completed_at_ms), failed: isFailure(r.outcome!) })).reverse();
   }
 
   /** The model for the current outcomes; undefined while there is nothing to learn from. */

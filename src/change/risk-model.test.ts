@@ -40,7 +40,14 @@ describe('risk model', () => {
     assert.equal(evaluateTimeOrdered(allGood), undefined);
   });
 
-  const weights: [number, number][] = [[0, 0], [MIN_OUTCOMES - 1, 0], [MIN_OUTCOMES, 0], [(MIN_OUTCOMES + FULL_OUTCOMES) / 2, 0.5], [FULL_OUTCOMES, 1], [10_000, 1]];
+  const weights: [number, number][] = [
+    [0, 0],
+    [MIN_OUTCOMES - 1, 0],
+    [MIN_OUTCOMES, 0],
+    [(MIN_OUTCOMES + FULL_OUTCOMES) / 2, 0.5],
+    [FULL_OUTCOMES, 1],
+    [10_000, 1],
+  ];
   for (const [n, w] of weights) test(`learned weight with ${n} outcomes = ${w}`, () => assert.equal(learnedWeight(n), w));
 
   test('blend uses the points model alone without a model, and mixes with one', () => {

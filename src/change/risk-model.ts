@@ -186,7 +186,5 @@ export function evaluateTimeOrdered(samples: RiskSample[], opts: TrainOptions & 
 
 /** The model's standardised coefficients, largest magnitude first. */
 export function modelDrivers(model: LogisticModel): { feature: string; weight: number }[] {
-  return model.featureNames
-    .map((feature, j) => ({ feature, weight: model.weights[j] }))
-    .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+  return model.featureNames.map((feature, j) => ({ feature, weight: model.weights[j] })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
 }

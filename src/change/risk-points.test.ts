@@ -51,14 +51,20 @@ describe('points model', () => {
       const fct = a.factors.find((x) => x.id === factor)!;
       assert.equal(fct.points, points);
       assert.ok(fct.detail.length > 0);
-      assert.equal(a.points, a.factors.reduce((s, x) => s + x.points, 0));
+      assert.equal(
+        a.points,
+        a.factors.reduce((s, x) => s + x.points, 0),
+      );
     });
   }
 
   test('every factor is listed, in a fixed order', () => {
     const ids = assessPoints(calm).factors.map((f) => f.id);
     assert.equal(ids.length, 16);
-    assert.deepEqual(ids, assessPoints({ ...calm, tier: 1, irreversible: true }).factors.map((f) => f.id));
+    assert.deepEqual(
+      ids,
+      assessPoints({ ...calm, tier: 1, irreversible: true }).factors.map((f) => f.id),
+    );
   });
 
   test('a risky change is critical', () => {
@@ -76,7 +82,16 @@ describe('points model', () => {
     assert.ok(a.points <= 100);
   });
 
-  const levels: [number, RiskLevel][] = [[0, 'low'], [24, 'low'], [25, 'medium'], [44, 'medium'], [45, 'high'], [64, 'high'], [65, 'critical'], [100, 'critical']];
+  const levels: [number, RiskLevel][] = [
+    [0, 'low'],
+    [24, 'low'],
+    [25, 'medium'],
+    [44, 'medium'],
+    [45, 'high'],
+    [64, 'high'],
+    [65, 'critical'],
+    [100, 'critical'],
+  ];
   for (const [p, l] of levels) test(`${p} points → ${l}`, () => assert.equal(levelFor(p), l));
 
   test('probability grows with points', () => {

@@ -96,7 +96,11 @@ export function assessPoints(input: RiskInput): PointsAssessment {
   else add('size', lines > 1000 ? 8 : lines > 300 ? 5 : lines > 50 ? 2 : 0, `${lines} lines changed`);
 
   add('peak-traffic', input.inPeakTraffic ? 8 : 0, input.inPeakTraffic ? 'planned during peak traffic' : 'outside peak traffic');
-  add('maintenance-window', input.outsideMaintenanceWindow ? 4 : 0, input.outsideMaintenanceWindow ? 'outside the maintenance window' : 'no maintenance window missed');
+  add(
+    'maintenance-window',
+    input.outsideMaintenanceWindow ? 4 : 0,
+    input.outsideMaintenanceWindow ? 'outside the maintenance window' : 'no maintenance window missed',
+  );
   add('freeze', input.insideFreeze ? 12 : 0, input.insideFreeze ? 'inside a freeze window' : 'no freeze');
   add('recent-failures', Math.min(12, 4 * input.recentFailures), `${input.recentFailures} failed change${input.recentFailures === 1 ? '' : 's'} in 30 days`);
   add('rollback-plan', input.hasRollbackPlan ? 0 : 8, input.hasRollbackPlan ? 'rollback plan given' : 'no rollback plan');
@@ -105,7 +109,10 @@ export function assessPoints(input: RiskInput): PointsAssessment {
   if (lt === undefined) add('lead-time', 0, 'not scheduled');
   else add('lead-time', lt < 1 ? 6 : lt < 24 ? 3 : 0, `${lt < 1 ? `${Math.round(lt * 60)} min` : `${lt.toFixed(1)} h`} lead time`);
 
-  const points = Math.min(100, f.reduce((s, x) => s + x.points, 0));
+  const points = Math.min(
+    100,
+    f.reduce((s, x) => s + x.points, 0),
+  );
   return { points, level: levelFor(points), factors: f };
 }
 

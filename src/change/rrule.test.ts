@@ -162,7 +162,14 @@ describe('RRULE expansion', () => {
   }
 
   test('limit bounds the output', () => {
-    const got = expandRRule({ rule: 'FREQ=DAILY;BYHOUR=0,1,2,3', dtstart: '2026-01-01T00:00', timeZone: 'UTC', fromMs: 0, toMs: at('2030-01-01T00:00:00Z'), limit: 5 });
+    const got = expandRRule({
+      rule: 'FREQ=DAILY;BYHOUR=0,1,2,3',
+      dtstart: '2026-01-01T00:00',
+      timeZone: 'UTC',
+      fromMs: 0,
+      toMs: at('2030-01-01T00:00:00Z'),
+      limit: 5,
+    });
     assert.equal(got.length, 5);
   });
 });
@@ -184,7 +191,10 @@ describe('RRULE parsing errors name the problem', () => {
   ];
   for (const [rule, msg] of bad) {
     test(rule || '(empty)', () => {
-      assert.throws(() => parseRRule(rule), (e: unknown) => isDomainError(e) && e.code === 'INPUT_INVALID' && msg.test(e.message));
+      assert.throws(
+        () => parseRRule(rule),
+        (e: unknown) => isDomainError(e) && e.code === 'INPUT_INVALID' && msg.test(e.message),
+      );
     });
   }
   test('an unknown time zone is an input error', () => {

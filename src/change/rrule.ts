@@ -180,9 +180,14 @@ function periodDays(rule: RRule, start: DateTime, p: number): Ymd[] {
       return monthOk(ymd) ? [ymd] : [];
     }
     case 'WEEKLY': {
-      const monday = DateTime.utc(start.year, start.month, start.day).minus({ days: start.weekday - 1 }).plus({ weeks: n });
+      const monday = DateTime.utc(start.year, start.month, start.day)
+        .minus({ days: start.weekday - 1 })
+        .plus({ weeks: n });
       const weekdays = rule.byDay.length ? [...new Set(rule.byDay.map((s) => s.weekday))].sort() : [start.weekday];
-      return weekdays.map((w) => monday.plus({ days: w - 1 })).map((d) => ({ year: d.year, month: d.month, day: d.day })).filter(monthOk);
+      return weekdays
+        .map((w) => monday.plus({ days: w - 1 }))
+        .map((d) => ({ year: d.year, month: d.month, day: d.day }))
+        .filter(monthOk);
     }
     case 'MONTHLY': {
       const m = DateTime.utc(start.year, start.month, 1).plus({ months: n });
@@ -191,7 +196,11 @@ function periodDays(rule: RRule, start: DateTime, p: number): Ymd[] {
     }
     case 'YEARLY': {
       const year = start.year + n;
-      if (rule.byMonth.length) return rule.byMonth.slice().sort((a, b) => a - b).flatMap((mo) => daysInMonthFor(rule, year, mo, start.day));
+      if (rule.byMonth.length)
+        return rule.byMonth
+          .slice()
+          .sort((a, b) => a - b)
+          .flatMap((mo) => daysInMonthFor(rule, year, mo, start.day));
       if (rule.byMonthDay.length) return Array.from({ length: 12 }, (_, i) => i + 1).flatMap((mo) => daysInMonthFor(rule, year, mo, start.day));
       if (rule.byDay.length) return daysInYearByDay(rule, year);
       return start.day <= daysInMonth(year, start.month) ? [{ year, month: start.month, day: start.day }] : [];
@@ -226,7 +235,9 @@ export function expandRRule(input: ExpandInput): number[] {
   let emitted = 0;
   // Bounded by the range end (or UNTIL): periods that match nothing still advance towards it.
   const unit = ({ DAILY: 'days', WEEKLY: 'weeks', MONTHLY: 'months', YEARLY: 'years' } as const)[rule.freq];
-  const anchor0 = DateTime.utc(start.year, start.month, start.day).startOf(unit === 'weeks' ? 'week' : unit === 'days' ? 'day' : unit === 'months' ? 'month' : 'year');
+  const anchor0 = DateTime.utc(start.year, start.month, start.day).startOf(
+    unit === 'weeks' ? 'week' : unit === 'days' ? 'day' : unit === 'months' ? 'month' : 'year',
+  );
   const stopMs = Math.min(input.toMs, rule.untilMs ?? Infinity) + 15 * 3600_000; // UTC anchors vs. any zone offset
   for (let p = 0; p < 1_000_000; p++) {
     if (anchor0.plus({ [unit]: p * rule.interval }).toMillis() > stopMs) return out;

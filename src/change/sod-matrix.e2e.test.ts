@@ -25,7 +25,11 @@ describe('segregation of duties: no role bypasses a rule', () => {
     return tokens.get(key)!;
   };
   async function call(path: string, user: string, role: Role, body?: unknown): Promise<{ status: number; json: any }> {
-    const r = await s.fetch(path, { method: body === undefined ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body), token: await token(user, role) });
+    const r = await s.fetch(path, {
+      method: body === undefined ? 'GET' : 'POST',
+      body: body === undefined ? undefined : JSON.stringify(body),
+      token: await token(user, role),
+    });
     return { status: r.status, json: await r.json() };
   }
   async function okCall(path: string, user: string, role: Role, body: unknown = {}): Promise<ChangeView> {
@@ -34,7 +38,15 @@ describe('segregation of duties: no role bypasses a rule', () => {
     return r.json as ChangeView;
   }
   const create = (extra: Record<string, unknown> = {}) =>
-    okCall('/api/v1/changes', 'alice', 'deployer', { service: 'web', environment: 'production', type: 'normal', title: 'matrix', rollbackPlan: 'revert', oncall: 'olga', ...extra });
+    okCall('/api/v1/changes', 'alice', 'deployer', {
+      service: 'web',
+      environment: 'production',
+      type: 'normal',
+      title: 'matrix',
+      rollbackPlan: 'revert',
+      oncall: 'olga',
+      ...extra,
+    });
 
   before(async () => {
     s = await startTestServer({ store: 'sqlite', clock });

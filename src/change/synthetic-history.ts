@@ -10,7 +10,6 @@ import type { ChangeKind, RiskInput } from './risk-points';
 import type { ChangeType } from './change-state-machine';
 import { seededRandom } from '../core/seeded-random';
 
-
 function gaussian(rnd: () => number): number {
   const u = Math.max(rnd(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
@@ -45,7 +44,7 @@ export function trueLogit(r: RiskInput): number {
   z += r.insideFreeze ? 0.45 : 0;
   z += 0.3 * Math.min(6, r.recentFailures);
   // A missing rollback plan hurts most on big changes.
-  z += r.hasRollbackPlan ? 0 : 0.35 + 0.35 * Math.log10(1 + lines) / 3;
+  z += r.hasRollbackPlan ? 0 : 0.35 + (0.35 * Math.log10(1 + lines)) / 3;
   z += r.hasOncall ? 0 : 0.4;
   z -= 0.2 * Math.log1p(r.leadTimeHours ?? 72);
   z += r.type === 'emergency' ? 0.5 : r.type === 'standard' ? -0.9 : 0;
@@ -73,13 +72,38 @@ export function generateHistory(opts: HistoryOptions): RiskSample[] {
   let t = start;
   for (let i = 0; i < opts.count; i++) {
     t += Math.round(spacing * (0.5 + rnd()));
-    const type = pick<ChangeType>(rnd, [['standard', 0.35], ['normal', 0.57], ['emergency', 0.08]]);
-    const kind = pick<ChangeKind>(rnd, [['config', 0.35], ['code', 0.45], ['schema', 0.12], ['data-migration', 0.08]]);
-    const dependentCount = pick(rnd, [[0, 0.4], [1, 0.2], [2, 0.15], [3, 0.1], [5, 0.1], [8, 0.05]] as [number, number][]);
+    const type = pick<ChangeType>(rnd, [
+      ['standard', 0.35],
+      ['normal', 0.57],
+      ['emergency', 0.08],
+    ]);
+    const kind = pick<ChangeKind>(rnd, [
+      ['config', 0.35],
+      ['code', 0.45],
+      ['schema', 0.12],
+      ['data-migration', 0.08],
+    ]);
+    const dependentCount = pick(rnd, [
+      [0, 0.4],
+      [1, 0.2],
+      [2, 0.15],
+      [3, 0.1],
+      [5, 0.1],
+      [8, 0.05],
+    ] as [number, number][]);
     const input: RiskInput = {
       type,
-      tier: pick(rnd, [[1, 0.15], [2, 0.3], [3, 0.4], [4, 0.15]] as [number, number][]),
-      environmentKind: pick(rnd, [['production', 0.6], ['staging', 0.3], ['dev', 0.1]] as ['production' | 'staging' | 'dev', number][]),
+      tier: pick(rnd, [
+        [1, 0.15],
+        [2, 0.3],
+        [3, 0.4],
+        [4, 0.15],
+      ] as [number, number][]),
+      environmentKind: pick(rnd, [
+        ['production', 0.6],
+        ['staging', 0.3],
+        ['dev', 0.1],
+      ] as ['production' | 'staging' | 'dev', number][]),
       dependentCount,
       spof: dependentCount > 0 && rnd() < 0.6,
       budgetRemainingFraction: rnd() < 0.1 ? -0.2 * rnd() : rnd(),
@@ -90,7 +114,12 @@ export function generateHistory(opts: HistoryOptions): RiskSample[] {
       inPeakTraffic: rnd() < 0.2,
       outsideMaintenanceWindow: rnd() < 0.3,
       insideFreeze: type === 'emergency' ? rnd() < 0.4 : rnd() < 0.03,
-      recentFailures: pick(rnd, [[0, 0.6], [1, 0.25], [2, 0.1], [4, 0.05]] as [number, number][]),
+      recentFailures: pick(rnd, [
+        [0, 0.6],
+        [1, 0.25],
+        [2, 0.1],
+        [4, 0.05],
+      ] as [number, number][]),
       hasRollbackPlan: rnd() < (type === 'standard' ? 0.95 : 0.75),
       hasOncall: rnd() < 0.85,
       leadTimeHours: type === 'emergency' ? rnd() * 2 : Math.pow(10, rnd() * 2.5),

@@ -20,7 +20,12 @@ export class ApiClient {
     private readonly token: string | undefined,
   ) {}
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, opts: { query?: Record<string, string | number | boolean | undefined> } = {}): Promise<T> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { query?: Record<string, string | number | boolean | undefined> } = {},
+  ): Promise<T> {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     let res: Response;
@@ -35,7 +40,10 @@ export class ApiClient {
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new CliError(EXIT.UNREACHABLE, `cannot reach the Shipgate server at ${this.baseUrl} (${cause}); start one with \`shipgate server\` or point --server / SHIPGATE_SERVER at it`);
+      throw new CliError(
+        EXIT.UNREACHABLE,
+        `cannot reach the Shipgate server at ${this.baseUrl} (${cause}); start one with \`shipgate server\` or point --server / SHIPGATE_SERVER at it`,
+      );
     }
     const text = await res.text();
     let data: unknown = text;
@@ -49,7 +57,8 @@ export class ApiClient {
       let message = err.message ?? `HTTP ${res.status}`;
       const issues = err.details?.issues;
       if (issues?.length) message += '\n' + issues.map((i) => `  ${formatIssue(i)}`).join('\n');
-      if (res.status === 401) message += '\n  (pass a token with --token or SHIPGATE_TOKEN; the bootstrap admin token is in the server data folder, admin.token)';
+      if (res.status === 401)
+        message += '\n  (pass a token with --token or SHIPGATE_TOKEN; the bootstrap admin token is in the server data folder, admin.token)';
       throw new ApiError(res.status, err.code ?? 'HTTP_' + res.status, message, err.details);
     }
     return data as T;

@@ -33,7 +33,10 @@ test('a command whose output reader has gone (EPIPE) exits quietly with its own 
 test('`shipgate router` goes on serving when its log pipe closes', async () => {
   const { dir, file } = routesFile();
   const adminToken = 'cli-process-admin-token-0123456789';
-  const child = spawn(process.execPath, [bin, 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHIPGATE_ROUTER_ADMIN_TOKEN: adminToken } });
+  const child = spawn(process.execPath, [bin, 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SHIPGATE_ROUTER_ADMIN_TOKEN: adminToken },
+  });
   try {
     const line = await new Promise<string>((resolve, reject) => {
       child.once('exit', (c) => reject(new Error(`router exited ${c}`)));

@@ -4,7 +4,13 @@ import { junitXml, xmlText } from './junit';
 
 test('JUnit counts failures and errors per suite and in all, and escapes what XML cannot carry raw', () => {
   const xml = junitXml('shipgate verify', [
-    { name: 'a <suite>', cases: [{ classname: 'c', name: 'ok' }, { classname: 'c', name: 'bad', failure: { message: 'x "y" & z', body: 'body <b>' } }] },
+    {
+      name: 'a <suite>',
+      cases: [
+        { classname: 'c', name: 'ok' },
+        { classname: 'c', name: 'bad', failure: { message: 'x "y" & z', body: 'body <b>' } },
+      ],
+    },
     { name: 'b', cases: [{ classname: 'c', name: 'broken', error: { message: 'no connection' } }] },
   ]);
   assert.match(xml, /<testsuites name="shipgate verify" tests="3" failures="1" errors="1">/);

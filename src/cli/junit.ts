@@ -37,7 +37,9 @@ function testcase(c: JunitCase): string {
   const tag = c.error ? 'error' : 'failure';
   const body = inner.body === undefined ? '' : xmlText(inner.body);
   const type = !c.error && c.failure?.type ? ` type="${xmlText(c.failure.type)}"` : '';
-  return body ? `    <testcase ${attrs}><${tag}${type} message="${xmlText(inner.message)}">${body}</${tag}></testcase>` : `    <testcase ${attrs}><${tag}${type} message="${xmlText(inner.message)}"/></testcase>`;
+  return body
+    ? `    <testcase ${attrs}><${tag}${type} message="${xmlText(inner.message)}">${body}</${tag}></testcase>`
+    : `    <testcase ${attrs}><${tag}${type} message="${xmlText(inner.message)}"/></testcase>`;
 }
 
 export function junitXml(name: string, suites: JunitSuite[]): string {
@@ -49,9 +51,15 @@ export function junitXml(name: string, suites: JunitSuite[]): string {
   for (const s of suites) {
     const f = s.cases.filter((c) => !c.error && c.failure).length;
     const e = s.cases.filter((c) => c.error).length;
-    lines.push(`  <testsuite name="${xmlText(s.name)}" tests="${s.cases.length}" failures="${f}" errors="${e}"${s.timestamp ? ` timestamp="${s.timestamp.toISOString()}"` : ''}>`);
+    lines.push(
+      `  <testsuite name="${xmlText(s.name)}" tests="${s.cases.length}" failures="${f}" errors="${e}"${s.timestamp ? ` timestamp="${s.timestamp.toISOString()}"` : ''}>`,
+    );
     if (s.properties && Object.keys(s.properties).length) {
-      lines.push(`    <properties>${Object.entries(s.properties).map(([k, v]) => `<property name="${xmlText(k)}" value="${xmlText(v)}"/>`).join('')}</properties>`);
+      lines.push(
+        `    <properties>${Object.entries(s.properties)
+          .map(([k, v]) => `<property name="${xmlText(k)}" value="${xmlText(v)}"/>`)
+          .join('')}</properties>`,
+      );
     }
     lines.push(...s.cases.map(testcase), '  </testsuite>');
   }

@@ -35,7 +35,10 @@ export const DURATION_EXAMPLES = '"500ms", "30s", "2m", "1h30m" or "90d"';
 /** Parses or throws an InputError naming `path`. */
 export function requireDurationMs(text: string | number, path: string): number {
   const ms = parseDurationMs(text);
-  if (Number.isNaN(ms)) throw new InputError(`${path}: "${text}" is not a duration such as ${DURATION_EXAMPLES}`, [{ path, message: `expected a duration such as ${DURATION_EXAMPLES}` }]);
+  if (Number.isNaN(ms))
+    throw new InputError(`${path}: "${text}" is not a duration such as ${DURATION_EXAMPLES}`, [
+      { path, message: `expected a duration such as ${DURATION_EXAMPLES}` },
+    ]);
   return ms;
 }
 
@@ -73,7 +76,12 @@ export function humanDurationMs(ms: number): string {
   const neg = ms < 0;
   let rest = Math.abs(Math.round(ms / 1000));
   const parts: string[] = [];
-  for (const [u, s] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [u, s] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= s) {
       parts.push(`${Math.floor(rest / s)}${u}`);
       rest %= s;

@@ -29,7 +29,10 @@ export class DomainError extends Error {
 
 /** Bad input from the caller: 400. */
 export class InputError extends DomainError {
-  constructor(message: string, readonly issues: Issue[] = []) {
+  constructor(
+    message: string,
+    readonly issues: Issue[] = [],
+  ) {
     super('INPUT_INVALID', message, issues.length ? { issues } : undefined);
   }
 }
@@ -97,7 +100,10 @@ export class RefusedError extends DomainError {
 
 /** Too many requests from one client or token: 429. */
 export class RateLimitedError extends DomainError {
-  constructor(message: string, readonly retryAfterSeconds?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
     super('RATE_LIMITED', message, retryAfterSeconds !== undefined ? { retryAfterSeconds } : undefined);
   }
 }

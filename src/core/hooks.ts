@@ -310,7 +310,10 @@ export interface VerifyEvidence {
    * What stops the revision (service, version, artifact exactly) from having passing evidence of
    * each required kind: missing, or the latest record failing. Empty when all are satisfied.
    */
-  problems(subject: { service: string; version: string; artifact: string }, required: readonly VerificationKindName[]): Promise<{ kind: VerificationKindName; problem: 'missing' | 'failing'; message: string; evidenceId?: string }[]>;
+  problems(
+    subject: { service: string; version: string; artifact: string },
+    required: readonly VerificationKindName[],
+  ): Promise<{ kind: VerificationKindName; problem: 'missing' | 'failing'; message: string; evidenceId?: string }[]>;
   /** The latest evidence of each kind for the revision that found an irreversible change (a DROP): it needs two approvers. */
   irreversible(subject: { service: string; version: string; artifact: string }): Promise<{ kind: VerificationKindName; evidenceId: string; summary: string }[]>;
 }
@@ -400,5 +403,9 @@ export interface CountJudge {
   /** The template's judging interval, ms; undefined when no valid AnalysisTemplate has that name. */
   template(name: string): Promise<{ intervalMs: number } | undefined>;
   /** One more interval; undefined when the template is gone or invalid. */
-  step(template: string, state: unknown, interval: CountInterval): Promise<{ verdict: 'pass' | 'fail' | 'continue'; reason: string; state: unknown } | undefined>;
+  step(
+    template: string,
+    state: unknown,
+    interval: CountInterval,
+  ): Promise<{ verdict: 'pass' | 'fail' | 'continue'; reason: string; state: unknown } | undefined>;
 }

@@ -83,9 +83,7 @@ export interface GateContext {
 }
 
 const nameRe = /^[a-z0-9]([-a-z0-9._]{0,251}[a-z0-9])?$/;
-export const resourceName = z
-  .string()
-  .regex(nameRe, 'expected a lowercase name of letters, digits, "-", "." or "_" (at most 253 characters)');
+export const resourceName = z.string().regex(nameRe, 'expected a lowercase name of letters, digits, "-", "." or "_" (at most 253 characters)');
 
 export const metadataSchema = z.looseObject({
   name: resourceName,
@@ -127,7 +125,11 @@ export class KindRegistry {
   lookup(name: string): KindDefinition {
     const def = this.byName.get(name.toLowerCase());
     if (!def) {
-      throw new InputError(`unknown kind "${name}"; known kinds: ${this.list().map((d) => d.names[0]).join(', ')}`);
+      throw new InputError(
+        `unknown kind "${name}"; known kinds: ${this.list()
+          .map((d) => d.names[0])
+          .join(', ')}`,
+      );
     }
     return def;
   }
@@ -159,7 +161,9 @@ export class KindRegistry {
     if (typeof v.kind !== 'string') return { issues: [at(['kind'], 'required, e.g. "Service"')] };
     const def = this.resolve(v.apiVersion, v.kind);
     if (!def) {
-      const known = this.list().map((d) => `${d.apiVersion} ${d.kind}`).join(', ');
+      const known = this.list()
+        .map((d) => `${d.apiVersion} ${d.kind}`)
+        .join(', ');
       return { issues: [at(['kind'], `unknown kind "${v.kind}" for apiVersion "${v.apiVersion}"; known: ${known}`)] };
     }
     let schema = this.schemas.get(def);

@@ -17,7 +17,10 @@ test('formatPath renders dotted paths with indexes', () => {
 
 test('multi-document YAML is split and empty documents skipped', () => {
   const docs = parseDocuments('a: 1\n---\n---\nb: 2\n', 'x.yaml');
-  assert.deepEqual(docs.map((d) => d.value), [{ a: 1 }, { b: 2 }]);
+  assert.deepEqual(
+    docs.map((d) => d.value),
+    [{ a: 1 }, { b: 2 }],
+  );
 });
 
 test('JSON parses through the same reader', () => {
@@ -84,7 +87,10 @@ test('registry check: unknown kind, missing apiVersion, bad name', () => {
   for (const [text, re] of cases) {
     const [doc] = parseDocuments(text, 'f.yaml');
     const r = registry.check(doc);
-    assert.ok(r.issues.some((i) => re.test(i.message) || re.test(i.path)), `${text} → ${JSON.stringify(r.issues)}`);
+    assert.ok(
+      r.issues.some((i) => re.test(i.message) || re.test(i.path)),
+      `${text} → ${JSON.stringify(r.issues)}`,
+    );
   }
 });
 
@@ -96,21 +102,40 @@ test('registry lookup by CLI name and refusal of unknown names', () => {
 
 test('an alias bomb is refused as input, on both parse paths, before anything expands it', () => {
   const rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  for (const [prev, next] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) {
+  for (const [prev, next] of [
+    ['a', 'b'],
+    ['b', 'c'],
+    ['c', 'd'],
+    ['d', 'e'],
+    ['e', 'f'],
+    ['f', 'g'],
+  ]) {
     rows.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
   }
   const bomb = rows.join('\n');
   // The fast parser shares aliased nodes; the bound counts their expansion.
-  assert.throws(() => parseDocuments(bomb, 'bomb.yaml'), (e) => e instanceof InputError && /more than 200000 values/.test(JSON.stringify(e.details)));
+  assert.throws(
+    () => parseDocuments(bomb, 'bomb.yaml'),
+    (e) => e instanceof InputError && /more than 200000 values/.test(JSON.stringify(e.details)),
+  );
   // A duplicate key sends the text to the position-keeping parser, whose alias limit answers.
-  assert.throws(() => parseDocuments(`${bomb}\na: 1`, 'bomb.yaml'), (e) => e instanceof InputError);
+  assert.throws(
+    () => parseDocuments(`${bomb}\na: 1`, 'bomb.yaml'),
+    (e) => e instanceof InputError,
+  );
   // A few aliases are fine.
   assert.deepEqual(parseDocuments('a: &a [1]\nb: *a', 'ok.yaml')[0]!.value, { a: [1], b: [1] });
 });
 
 test('nesting deeper than MAX_DEPTH and NUL characters are refused', () => {
   const deep = '['.repeat(70) + ']'.repeat(70);
-  assert.throws(() => parseDocuments(deep, 'deep.json'), (e) => e instanceof InputError && /nested deeper than 64/.test(JSON.stringify(e.details)));
+  assert.throws(
+    () => parseDocuments(deep, 'deep.json'),
+    (e) => e instanceof InputError && /nested deeper than 64/.test(JSON.stringify(e.details)),
+  );
   assert.equal(parseDocuments('['.repeat(60) + ']'.repeat(60), 'ok.json').length, 1);
-  assert.throws(() => parseDocuments('a: "x\\0y"', 'nul.yaml'), (e) => e instanceof InputError && /NUL/.test(JSON.stringify(e.details)));
+  assert.throws(
+    () => parseDocuments('a: "x\\0y"', 'nul.yaml'),
+    (e) => e instanceof InputError && /NUL/.test(JSON.stringify(e.details)),
+  );
 });

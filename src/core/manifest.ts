@@ -72,7 +72,9 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
 export function parseYamlValue(text: string, file: string): unknown {
   const docs = parseDocuments(text, file);
   if (docs.length > 1) {
-    throw new InputError(`${file}: ${docs.length} documents where one is expected`, [{ file, line: docs[1].locate([]).line, path: '', message: 'one YAML document only; remove the extra ---' }]);
+    throw new InputError(`${file}: ${docs.length} documents where one is expected`, [
+      { file, line: docs[1].locate([]).line, path: '', message: 'one YAML document only; remove the extra ---' },
+    ]);
   }
   return docs[0]?.value ?? null;
 }
@@ -109,7 +111,9 @@ function parseWithPositions(text: string, file: string): SourceDocument[] {
   if (issues.length) throw new InputError(`${file}: not valid YAML or JSON`, issues);
 
   if (list.length > MAX_DOCUMENTS) {
-    throw new InputError(`${file}: more than ${MAX_DOCUMENTS} documents`, [{ file, line: 1, column: 1, path: '', message: `at most ${MAX_DOCUMENTS} documents in one file; split it` }]);
+    throw new InputError(`${file}: more than ${MAX_DOCUMENTS} documents`, [
+      { file, line: 1, column: 1, path: '', message: `at most ${MAX_DOCUMENTS} documents in one file; split it` },
+    ]);
   }
   const out: SourceDocument[] = [];
   const budget = { nodes: 0 };

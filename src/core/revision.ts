@@ -32,7 +32,6 @@ export interface Revision {
   createdAt: string;
 }
 
-
 /** A version as releases name it: letters, digits, "-", "." or "_", at most 50 (the rule `rollout release` applies). */
 export const VERSION_RE = /^[A-Za-z0-9][-A-Za-z0-9._]{0,49}$/;
 export const versionName = z.string().regex(VERSION_RE, 'expected letters, digits, "-", "." or "_" (at most 50)');

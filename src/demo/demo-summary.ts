@@ -35,7 +35,9 @@ export function tallyDelta(before: Record<string, VersionTally>, after: Record<s
 
 export function summariseRelease(run: RunView, delta: Record<string, { requests: number; errors: number }>): ReleaseSummary {
   const trafficAt = run.canaryTrafficAtMs;
-  const decidedAt = run.rollback ? run.rollback.decidedAtMs : (run.steps.find((s) => s.label === 'promote' || s.label.startsWith('deploy (first'))?.finishedAtMs ?? run.finishedAtMs);
+  const decidedAt = run.rollback
+    ? run.rollback.decidedAtMs
+    : (run.steps.find((s) => s.label === 'promote' || s.label.startsWith('deploy (first'))?.finishedAtMs ?? run.finishedAtMs);
   return {
     version: run.toVersion,
     outcome: run.phase,

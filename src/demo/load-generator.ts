@@ -49,11 +49,15 @@ export class LoadGenerator {
     if (this.inFlight > 500) return;
     this.inFlight++;
     const user = `user-${Math.floor(Math.random() * this.opts.users)}`;
-    const req = http.get(new URL(this.opts.path ?? '/products', this.url), { agent: this.agent, headers: { 'x-user-id': user }, timeout: this.opts.timeoutMs ?? 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => this.done(String(res.headers['x-shipgate-version'] ?? 'none'), (res.statusCode ?? 500) < 500));
-      res.on('error', () => this.done(String(res.headers['x-shipgate-version'] ?? 'none'), false));
-    });
+    const req = http.get(
+      new URL(this.opts.path ?? '/products', this.url),
+      { agent: this.agent, headers: { 'x-user-id': user }, timeout: this.opts.timeoutMs ?? 5000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => this.done(String(res.headers['x-shipgate-version'] ?? 'none'), (res.statusCode ?? 500) < 500));
+        res.on('error', () => this.done(String(res.headers['x-shipgate-version'] ?? 'none'), false));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => this.done('none', false));
   }

@@ -126,7 +126,12 @@ async function release(api: ApiClient, version: string, out: (l: string) => void
   for (let i = 0; i < 1200; i++) {
     const s = await api.get<StatusView>('/api/v1/rollouts/shop/status', { environment: 'production' });
     const r = s.run!;
-    const line = r.phase === 'rollingBack' ? `  rolling back: ${r.rollback?.reason} — ${r.rollback?.message}` : r.step && r.phase !== 'completed' && r.phase !== 'rolledBack' ? `  step ${r.step.index + 1}/${r.steps.length} ${r.step.label}${r.step.message ? `: ${r.step.message}` : ''}` : '';
+    const line =
+      r.phase === 'rollingBack'
+        ? `  rolling back: ${r.rollback?.reason} — ${r.rollback?.message}`
+        : r.step && r.phase !== 'completed' && r.phase !== 'rolledBack'
+          ? `  step ${r.step.index + 1}/${r.steps.length} ${r.step.label}${r.step.message ? `: ${r.step.message}` : ''}`
+          : '';
     if (line && line !== last) out(line);
     last = line;
     if (load && Date.now() - lastLive > 3000 && r.phase !== 'completed' && r.phase !== 'rolledBack') {
@@ -138,7 +143,11 @@ async function release(api: ApiClient, version: string, out: (l: string) => void
       out(`    traffic ${split}   users so far: ${seen}`);
     }
     if (r.id === run.id && (r.phase === 'completed' || r.phase === 'rolledBack')) {
-      out(r.phase === 'completed' ? `  ${version} released: all traffic on ${version}` : `  ${version} rolled back: all traffic on ${r.fromVersion} (in ${formatDurationMs(r.rollback!.trafficRestoredAtMs! - r.rollback!.decidedAtMs)} after the decision)`);
+      out(
+        r.phase === 'completed'
+          ? `  ${version} released: all traffic on ${version}`
+          : `  ${version} rolled back: all traffic on ${r.fromVersion} (in ${formatDurationMs(r.rollback!.trafficRestoredAtMs! - r.rollback!.decidedAtMs)} after the decision)`,
+      );
       return r;
     }
     await sleep(250);

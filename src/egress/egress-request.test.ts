@@ -7,7 +7,9 @@ import { egressRequest } from './egress-request';
 import { startScriptedReceiver, type ScriptedReceiver } from '../outbox/testdata/receivers';
 
 /** DNS is our own port: a fake resolver stands in for a name that rebinds. */
-const resolverTo = (address: string): Resolver => async () => [{ address, family: address.includes(':') ? 6 : 4 }];
+const resolverTo =
+  (address: string): Resolver =>
+  async () => [{ address, family: address.includes(':') ? 6 : 4 }];
 
 describe('egressRequest at connection time', () => {
   let rx: ScriptedReceiver;
@@ -17,7 +19,12 @@ describe('egressRequest at connection time', () => {
   after(() => rx.close());
 
   const cases: [what: string, resolvesTo: string, options: object, refused: RegExp | null][] = [
-    ['a public-looking name that rebinds to the metadata address', '169.254.169.254', {}, /"rebind\.example" resolves to 169\.254\.169\.254, which is a cloud metadata address/],
+    [
+      'a public-looking name that rebinds to the metadata address',
+      '169.254.169.254',
+      {},
+      /"rebind\.example" resolves to 169\.254\.169\.254, which is a cloud metadata address/,
+    ],
     ['a name that rebinds to loopback', '127.0.0.1', {}, /resolves to 127\.0\.0\.1, which is a loopback address/],
     ['a name that rebinds to IPv4-mapped loopback', '::ffff:127.0.0.1', {}, /loopback/],
     ['a name resolving to loopback with the loopback setting (connects to the checked address)', '127.0.0.1', { allowLoopback: ['webhook'] }, null],
@@ -55,7 +62,10 @@ describe('egressRequest deadline', () => {
 
   test('a receiver that never answers fails at timeoutMs, named', async () => {
     const t0 = Date.now();
-    await assert.rejects(egressRequest(policy(), 'webhook', `http://hang.example:${port}/hook`, { timeoutMs: 150 }), /no answer from hang\.example:\d+ within 150 ms/);
+    await assert.rejects(
+      egressRequest(policy(), 'webhook', `http://hang.example:${port}/hook`, { timeoutMs: 150 }),
+      /no answer from hang\.example:\d+ within 150 ms/,
+    );
     assert.ok(Date.now() - t0 < 2_000);
   });
 

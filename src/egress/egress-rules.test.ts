@@ -56,7 +56,14 @@ describe('apply-time decisions on a URL host', () => {
     ['loopback setting is per purpose', rules({ loopback: ['backend'] }), 'webhook', 'localhost', false],
     ['public name allowed without allowlist', rules(), 'webhook', 'hooks.slack.com', true],
     ['private address allowed without allowlist', rules(), 'metricSource', '10.0.0.5', true],
-    ['allowlist refuses what it does not name', rules({ allow: { webhook: ['hooks.slack.com'] } }), 'webhook', 'evil.example', false, /not on the webhook egress allowlist/],
+    [
+      'allowlist refuses what it does not name',
+      rules({ allow: { webhook: ['hooks.slack.com'] } }),
+      'webhook',
+      'evil.example',
+      false,
+      /not on the webhook egress allowlist/,
+    ],
     ['allowlist names the host', rules({ allow: { webhook: ['hooks.slack.com'] } }), 'webhook', 'HOOKS.slack.com', true],
     ['allowlist wildcard', rules({ allow: { webhook: ['*.example.com'] } }), 'webhook', 'a.b.example.com', true],
     ['allowlist wildcard is not the apex', rules({ allow: { webhook: ['*.example.com'] } }), 'webhook', 'example.com', false],
@@ -77,7 +84,14 @@ describe('apply-time decisions on a URL host', () => {
 describe('connection-time decisions on resolved addresses', () => {
   const cases: [string, EgressRules, EgressPurpose, string, string | undefined, boolean][] = [
     ['a name that rebinds to metadata', rules(), 'webhook', '169.254.169.254', 'hooks.example.com', false],
-    ['an allowlisted name that rebinds to metadata', rules({ allow: { webhook: ['hooks.example.com'] } }), 'webhook', '169.254.169.254', 'hooks.example.com', false],
+    [
+      'an allowlisted name that rebinds to metadata',
+      rules({ allow: { webhook: ['hooks.example.com'] } }),
+      'webhook',
+      '169.254.169.254',
+      'hooks.example.com',
+      false,
+    ],
     ['an allowlisted name that rebinds to loopback', rules({ allow: { webhook: ['hooks.example.com'] } }), 'webhook', '127.0.0.1', 'hooks.example.com', false],
     ['a name resolving to a public address', rules(), 'webhook', '93.184.216.34', 'example.com', true],
     ['an allowlisted name resolving to a public address', rules({ allow: { webhook: ['example.com'] } }), 'webhook', '93.184.216.34', 'example.com', true],
@@ -90,6 +104,15 @@ describe('connection-time decisions on resolved addresses', () => {
 });
 
 describe('allowlist entries', () => {
-  const cases: [string, boolean][] = [['10.0.0.0/8', true], ['fd00::/8', true], ['127.0.0.1', true], ['hooks.slack.com', true], ['*.example.com', true], ['10.0.0.0/99', false], ['http://x', false], ['a b', false]];
+  const cases: [string, boolean][] = [
+    ['10.0.0.0/8', true],
+    ['fd00::/8', true],
+    ['127.0.0.1', true],
+    ['hooks.slack.com', true],
+    ['*.example.com', true],
+    ['10.0.0.0/99', false],
+    ['http://x', false],
+    ['a b', false],
+  ];
   for (const [e, ok] of cases) test(`${e} ${ok ? 'accepted' : 'refused'}`, () => assert.equal(allowEntryProblem(e) === undefined, ok));
 });

@@ -30,11 +30,22 @@ export type EgressVerdict = { allowed: true } | { allowed: false; reason: string
 /** Cloud instance metadata endpoints (AWS, GCP, Azure, OCI: 169.254.169.254; AWS IPv6; Alibaba). */
 const METADATA_ADDRESSES = new Set(['169.254.169.254', 'fd00:ec2::254', '100.100.100.200', '169.254.170.2']);
 /** Names that resolve to metadata services inside clouds. */
-const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal']);
+const METADATA_NAMES = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+  'metadata.azure.internal',
+]);
 
 /** Lowercase, without brackets or a trailing dot. */
 export function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 }
 
 /** The address as ipaddr parses it, IPv4-mapped IPv6 (`::ffff:127.0.0.1`) turned into IPv4 so it cannot hide a class. */
@@ -102,7 +113,10 @@ function nameMatches(entry: string, host: string): boolean {
 function classVerdict(rules: EgressRules, purpose: EgressPurpose, cls: AddressClass, what: string): EgressVerdict {
   if (cls === 'other') return { allowed: true };
   if (cls === 'loopback' && rules.allowLoopback.has(purpose)) return { allowed: true };
-  const hint = cls === 'loopback' ? `start the server with --allow-loopback-egress or allowlist the address for ${purpose}` : `allowlist the address itself (IP or CIDR) for ${purpose} if this is intended`;
+  const hint =
+    cls === 'loopback'
+      ? `start the server with --allow-loopback-egress or allowlist the address for ${purpose}`
+      : `allowlist the address itself (IP or CIDR) for ${purpose} if this is intended`;
   return { allowed: false, reason: `${what} is a ${CLASS_WORDS[cls]} address, refused for ${purpose} egress; ${hint}` };
 }
 

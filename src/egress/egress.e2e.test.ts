@@ -84,7 +84,10 @@ for (const store of await testStores()) {
         });
       }
       test(`${k.what} on a public name is accepted (the check is not a blanket refusal)`, async () => {
-        const res = await s.fetch('/api/v1/apply', { method: 'POST', body: JSON.stringify({ files: [{ name: 'ok.yaml', content: k.yaml('http://egress-test.example.com:8080') }] }) });
+        const res = await s.fetch('/api/v1/apply', {
+          method: 'POST',
+          body: JSON.stringify({ files: [{ name: 'ok.yaml', content: k.yaml('http://egress-test.example.com:8080') }] }),
+        });
         assert.equal(res.status, 200, await res.text());
         assert.equal((await s.fetch(`/api/v1/resources/${k.kind}/${k.name}`)).status, 200);
       });
@@ -117,14 +120,22 @@ for (const store of await testStores()) {
       assert.ok(await until(() => router.current().spec.routes.some((r) => r.name === 'shop')));
       await put('sneaky', 'http://127.0.0.1:9');
       await new Promise((r) => setTimeout(r, 300));
-      assert.deepEqual(router.current().spec.routes.map((r) => r.name), ['shop'], 'the table in force stays');
+      assert.deepEqual(
+        router.current().spec.routes.map((r) => r.name),
+        ['shop'],
+        'the table in force stays',
+      );
     });
   });
 
   describe(`egress at connection time on ${store}: a name allowlisted for webhooks that resolves to loopback`, () => {
     test('is applied (the name is allowed) but every delivery is refused after resolving; the receiver gets nothing', async () => {
       const rx = await startScriptedReceiver(() => 200);
-      const s = await startTestServer({ store, clock: new ManualClock(T), options: { egress: { allowLoopback: false, allow: { webhook: ['localhost'] } }, outbox: { pollMs: 50 } } });
+      const s = await startTestServer({
+        store,
+        clock: new ManualClock(T),
+        options: { egress: { allowLoopback: false, allow: { webhook: ['localhost'] } }, outbox: { pollMs: 50 } },
+      });
       try {
         await burningSlo(s, `http://localhost:${rx.port}`);
         assert.equal((await evaluate(s, T)).body.outbox.length, 2);

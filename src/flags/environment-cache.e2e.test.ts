@@ -37,7 +37,10 @@ test('subscribed environments are capped (the next stream is a 429), never push 
       await service.config(env);
     }
     assert.equal(service.watchedEnvironments(), MAX_WATCHED_ENVIRONMENTS);
-    assert.throws(() => service.subscribe('one-more', () => {}), (e: Error & { code?: string }) => e.code === 'RATE_LIMITED' && new RegExp(`at most ${MAX_WATCHED_ENVIRONMENTS} environments`).test(e.message));
+    assert.throws(
+      () => service.subscribe('one-more', () => {}),
+      (e: Error & { code?: string }) => e.code === 'RATE_LIMITED' && new RegExp(`at most ${MAX_WATCHED_ENVIRONMENTS} environments`).test(e.message),
+    );
     // Through the API: a stream for one more environment is refused, one for a watched environment is not.
     const token = await s.token('viewer', 'reader');
     const refused = await s.fetch('/api/v1/sdk/flags/stream?env=one-more', { token });

@@ -40,7 +40,9 @@ export function flagCommands(program: Command, cli: CliContext): void {
     .requiredOption('--env <environment>', 'environment')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (ref: string, o: { env: string; output: string }) => {
-      const r = await cli.api().get<FlagSummary & { schedules: FlagSchedule[]; evaluations: Array<{ variant: string; count: number }> }>(`/api/v1/flags/${enc(ref)}`, { env: o.env });
+      const r = await cli
+        .api()
+        .get<FlagSummary & { schedules: FlagSchedule[]; evaluations: Array<{ variant: string; count: number }> }>(`/api/v1/flags/${enc(ref)}`, { env: o.env });
       cli.print(r, o.output, () => ({
         headers: ['field', 'value'],
         rows: [
@@ -61,9 +63,16 @@ export function flagCommands(program: Command, cli: CliContext): void {
       .option('--reason <text>', 'why (kept in the audit log)')
       .option('-o, --output <format>', OUTPUT_HELP, 'table')
       .action(async (ref: string, o: { env: string; reason?: string; output: string }) => {
-        const r = await cli.api().post<{ flag: string; environment: string; enabled: boolean }>(`/api/v1/flags/${enc(ref)}/${action}`, { env: o.env, ...(o.reason ? { reason: o.reason } : {}) });
+        const r = await cli
+          .api()
+          .post<{ flag: string; environment: string; enabled: boolean }>(`/api/v1/flags/${enc(ref)}/${action}`, {
+            env: o.env,
+            ...(o.reason ? { reason: o.reason } : {}),
+          });
         if (parseFormat(o.output, ['table', 'json', 'yaml']) === 'table') {
-          cli.out(`${r.flag} in ${r.environment}: ${action === 'kill' ? 'killed (every evaluation serves the default variant)' : r.enabled ? 'enabled' : 'disabled'}`);
+          cli.out(
+            `${r.flag} in ${r.environment}: ${action === 'kill' ? 'killed (every evaluation serves the default variant)' : r.enabled ? 'enabled' : 'disabled'}`,
+          );
         } else cli.print(r, o.output, () => ({ headers: [], rows: [] }));
       });
   stateCommand('kill', 'kill switch: disable the flag in the environment at once (on-call and deployers; always audited)');
@@ -85,20 +94,35 @@ export function flagCommands(program: Command, cli: CliContext): void {
       if (chosen.length !== 1) throw new CliError(EXIT.USAGE, 'give exactly one of --enable, --disable, --percentage N');
       const percentage = o.percentage !== undefined ? Number(o.percentage) : undefined;
       if (percentage !== undefined && !(percentage >= 0 && percentage <= 100)) throw new CliError(EXIT.USAGE, '--percentage must be a number from 0 to 100');
-      const s = await cli.api().post<FlagSchedule>(`/api/v1/flags/${enc(ref)}/schedules`, { env: o.env, at: o.at, action: chosen[0], ...(percentage !== undefined ? { percentage } : {}) });
-      cli.print(s, o.output, () => ({ headers: ['id', 'flag', 'environment', 'at', 'action', 'percentage'], rows: [[s.id, s.flag, s.environment, iso(s.atMs), s.action, s.percentage ?? '']] }));
+      const s = await cli
+        .api()
+        .post<FlagSchedule>(`/api/v1/flags/${enc(ref)}/schedules`, {
+          env: o.env,
+          at: o.at,
+          action: chosen[0],
+          ...(percentage !== undefined ? { percentage } : {}),
+        });
+      cli.print(s, o.output, () => ({
+        headers: ['id', 'flag', 'environment', 'at', 'action', 'percentage'],
+        rows: [[s.id, s.flag, s.environment, iso(s.atMs), s.action, s.percentage ?? '']],
+      }));
     });
 
   flag
     .command('stale')
-    .description('flags past their type\'s expected lifetime, fully rolled out and unchanged, or never evaluated')
+    .description("flags past their type's expected lifetime, fully rolled out and unchanged, or never evaluated")
     .requiredOption('--env <environment>', 'environment')
     .option('--unchanged-days <n>', 'fully rolled out and unchanged for this many days (default 14)')
     .option('--grace-days <n>', 'do not report flags younger than this as never evaluated (default 7)')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (o: { env: string; unchangedDays?: string; graceDays?: string; output: string }) => {
-      const r = await cli.api().get<{ items: StaleEntry[] }>('/api/v1/flag-reports/stale', { env: o.env, unchangedDays: o.unchangedDays, graceDays: o.graceDays });
-      cli.print(r.items, o.output, () => ({ headers: ['name', 'key', 'type', 'age (days)', 'reasons'], rows: r.items.map((s) => [s.name, s.key, s.type, s.ageDays, s.reasons.join(', ')]) }));
+      const r = await cli
+        .api()
+        .get<{ items: StaleEntry[] }>('/api/v1/flag-reports/stale', { env: o.env, unchangedDays: o.unchangedDays, graceDays: o.graceDays });
+      cli.print(r.items, o.output, () => ({
+        headers: ['name', 'key', 'type', 'age (days)', 'reasons'],
+        rows: r.items.map((s) => [s.name, s.key, s.type, s.ageDays, s.reasons.join(', ')]),
+      }));
     });
 
   flag
@@ -108,13 +132,19 @@ export function flagCommands(program: Command, cli: CliContext): void {
     .requiredOption('--env <environment>', 'environment')
     .requiredOption('--steps <list>', 'rising percentages, e.g. 1,5,25,50,100')
     .requiredOption('--interval <duration>', 'how long each step lasts, e.g. 5m')
-    .requiredOption('--analysis <template>', 'AnalysisTemplate that judges each interval (sequential settings; error rate from the flag_requests / flag_errors series)')
+    .requiredOption(
+      '--analysis <template>',
+      'AnalysisTemplate that judges each interval (sequential settings; error rate from the flag_requests / flag_errors series)',
+    )
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (ref: string, o: { env: string; steps: string; interval: string; analysis: string; output: string }) => {
       const steps = parseSteps(o.steps);
       if (typeof steps === 'string') throw new CliError(EXIT.USAGE, `--steps: ${steps}`);
       const r = await cli.api().post<FlagRolloutRun>(`/api/v1/flags/${enc(ref)}/rollouts`, { env: o.env, steps, interval: o.interval, analysis: o.analysis });
-      cli.print(r, o.output, () => ({ headers: ['id', 'flag', 'environment', 'steps', 'status'], rows: [[r.id, r.flag, r.environment, r.steps.join(','), r.status]] }));
+      cli.print(r, o.output, () => ({
+        headers: ['id', 'flag', 'environment', 'steps', 'status'],
+        rows: [[r.id, r.flag, r.environment, r.steps.join(','), r.status]],
+      }));
     });
 
   flag
@@ -157,7 +187,9 @@ export function flagCommands(program: Command, cli: CliContext): void {
         cli.out(yaml.trimEnd());
         return;
       }
-      const { results } = await cli.api().post<{ results: Array<{ kind: string; name: string; action: string }> }>('/api/v1/apply', { files: [{ name: file, content: yaml }] });
+      const { results } = await cli
+        .api()
+        .post<{ results: Array<{ kind: string; name: string; action: string }> }>('/api/v1/apply', { files: [{ name: file, content: yaml }] });
       cli.print(results, o.output, () => ({ headers: ['kind', 'name', 'result'], rows: results.map((r) => [r.kind, r.name, r.action]) }));
     });
 }

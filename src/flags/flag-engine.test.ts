@@ -74,7 +74,10 @@ describe('FlagEngine', () => {
 
   test('segments add their constraints; a missing segment never matches', () => {
     const spec = (segment: string) => ({ environments: { production: { enabled: true, rules: [{ segments: [segment] }] } } });
-    const e = engine({ a: spec('beta-users'), b: spec('missing') }, { 'beta-users': { constraints: [{ contextName: 'plan', operator: 'IN', values: ['beta'], caseInsensitive: false, inverted: false }] } });
+    const e = engine(
+      { a: spec('beta-users'), b: spec('missing') },
+      { 'beta-users': { constraints: [{ contextName: 'plan', operator: 'IN', values: ['beta'], caseInsensitive: false, inverted: false }] } },
+    );
     assert.equal(e.evaluate('a', { plan: 'beta' }).reason, 'TARGETING_MATCH');
     assert.equal(e.evaluate('a', { plan: 'free' }).reason, 'DEFAULT');
     assert.equal(e.evaluate('b', { plan: 'beta' }).reason, 'DEFAULT');
@@ -106,7 +109,12 @@ describe('FlagEngine', () => {
         valueType: 'string',
         variants: { off: 'grey', blue: 'blue', green: 'green' },
         defaultVariant: 'off',
-        serve: { split: [{ variant: 'blue', weight: 50, overrides: [{ contextName: 'userId', values: ['vip'] }] }, { variant: 'green', weight: 50 }] },
+        serve: {
+          split: [
+            { variant: 'blue', weight: 50, overrides: [{ contextName: 'userId', values: ['vip'] }] },
+            { variant: 'green', weight: 50 },
+          ],
+        },
         environments: { production: { enabled: true } },
       },
     });
@@ -148,14 +156,26 @@ describe('FlagEngine', () => {
   });
 
   test('date constraints use the engine clock', () => {
-    const e = engine({ promo: { environments: { production: { enabled: true, rules: [{ constraints: [{ contextName: 'currentTime', operator: 'DATE_AFTER', value: '2026-05-01T00:00:00Z' }] }] } } } });
+    const e = engine({
+      promo: {
+        environments: {
+          production: { enabled: true, rules: [{ constraints: [{ contextName: 'currentTime', operator: 'DATE_AFTER', value: '2026-05-01T00:00:00Z' }] }] },
+        },
+      },
+    });
     assert.equal(e.evaluate('promo', {}).value, true);
     assert.equal(e.evaluate('promo', { currentTime: '2026-04-01T00:00:00Z' }).value, false);
   });
 
   test('evaluateAll returns one result per flag', () => {
     const e = engine({ a: {}, b: { environments: { production: { enabled: true } } } });
-    assert.deepEqual(e.evaluateAll({}).map((r) => [r.key, r.value]), [['a', false], ['b', true]]);
+    assert.deepEqual(
+      e.evaluateAll({}).map((r) => [r.key, r.value]),
+      [
+        ['a', false],
+        ['b', true],
+      ],
+    );
   });
 
   test('key overrides the resource name', () => {
@@ -179,7 +199,12 @@ describe('checkFlagSpec', () => {
     });
     assert.deepEqual(
       checkFlagSpec(spec).map((i) => i.path),
-      ['spec.variants.b', 'spec.defaultVariant', 'spec.environments.production.rules[0].serve.variant', 'spec.environments.production.rules[1].constraints[0].value'],
+      [
+        'spec.variants.b',
+        'spec.defaultVariant',
+        'spec.environments.production.rules[0].serve.variant',
+        'spec.environments.production.rules[1].constraints[0].value',
+      ],
     );
   });
 

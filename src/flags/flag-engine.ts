@@ -122,7 +122,11 @@ export class FlagEngine {
     if (!flag.enabled) return this.fallback(def, 'DISABLED');
     if (def.prerequisites.length > 0) {
       if (depth >= MAX_PREREQUISITE_DEPTH) {
-        return { ...this.fallback(def, 'ERROR'), errorCode: 'GENERAL', errorMessage: `prerequisites of "${def.key}" nest deeper than ${MAX_PREREQUISITE_DEPTH} (a cycle?)` };
+        return {
+          ...this.fallback(def, 'ERROR'),
+          errorCode: 'GENERAL',
+          errorMessage: `prerequisites of "${def.key}" nest deeper than ${MAX_PREREQUISITE_DEPTH} (a cycle?)`,
+        };
       }
       for (const p of def.prerequisites) {
         const parent = this.flags.get(p.flag);
@@ -175,7 +179,15 @@ export class FlagEngine {
         ruleIndex,
       };
     }
-    return { key: def.key, value: def.variants[def.defaultVariant] ?? null, variant: def.defaultVariant, reason: baseReason, enabled: true, assigned: false, ruleIndex };
+    return {
+      key: def.key,
+      value: def.variants[def.defaultVariant] ?? null,
+      variant: def.defaultVariant,
+      reason: baseReason,
+      enabled: true,
+      assigned: false,
+      ruleIndex,
+    };
   }
 
   private fallback(def: FlagDefinition, reason: Reason): EvaluationResult {

@@ -24,21 +24,29 @@ export async function isProduction(environment: string, ctx: GateContext): Promi
 export function flagService(m: Manifest, environment: string): string {
   const service = m.metadata.labels?.service;
   if (!service) {
-    throw new InputError(`flag ${m.metadata.name} is on in ${environment}, a production environment: name the service it belongs to (metadata.labels.service) so its error budget and change policy apply`, [
-      { path: 'metadata.labels.service', message: 'required for a flag on in production' },
-    ]);
+    throw new InputError(
+      `flag ${m.metadata.name} is on in ${environment}, a production environment: name the service it belongs to (metadata.labels.service) so its error budget and change policy apply`,
+      [{ path: 'metadata.labels.service', message: 'required for a flag on in production' }],
+    );
   }
   return service;
 }
 
-export async function featureFlagGate(next: Manifest<FeatureFlagSpec> | undefined, prev: Manifest<FeatureFlagSpec> | undefined, ctx: GateContext): Promise<GateSubject[]> {
+export async function featureFlagGate(
+  next: Manifest<FeatureFlagSpec> | undefined,
+  prev: Manifest<FeatureFlagSpec> | undefined,
+  ctx: GateContext,
+): Promise<GateSubject[]> {
   const out: GateSubject[] = [];
   // Deleting a flag turns it off everywhere: taking exposure away is never held back.
   if (!next) return out;
   for (const [env, cfg] of Object.entries(next.spec.environments)) {
     if (!cfg.enabled) continue;
     const before = prev?.spec.environments[env];
-    const same = before && canonicalJson({ ...before, v: prev!.spec.variants, d: prev!.spec.defaultVariant }) === canonicalJson({ ...cfg, v: next.spec.variants, d: next.spec.defaultVariant });
+    const same =
+      before &&
+      canonicalJson({ ...before, v: prev!.spec.variants, d: prev!.spec.defaultVariant }) ===
+        canonicalJson({ ...cfg, v: next.spec.variants, d: next.spec.defaultVariant });
     if (same || !(await isProduction(env, ctx))) continue;
     out.push({
       action: 'flag.enable',
@@ -46,7 +54,11 @@ export async function featureFlagGate(next: Manifest<FeatureFlagSpec> | undefine
       environment: env,
       kind: 'config',
       title: `flag ${next.metadata.name} on in ${env}`,
-      revision: { version: `flag/${next.metadata.name}`, artifact: '', configHash: sha256(canonicalJson({ env: cfg, variants: next.spec.variants ?? null, defaultVariant: next.spec.defaultVariant ?? null })) },
+      revision: {
+        version: `flag/${next.metadata.name}`,
+        artifact: '',
+        configHash: sha256(canonicalJson({ env: cfg, variants: next.spec.variants ?? null, defaultVariant: next.spec.defaultVariant ?? null })),
+      },
     });
   }
   return out;

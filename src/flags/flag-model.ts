@@ -193,7 +193,7 @@ export interface FlagConfig {
 /** Fills in defaults for a stored spec and cuts it to one environment. */
 export function toFlagDefinition(name: string, spec: FeatureFlagSpec, environment: string): FlagDefinition {
   const variants = (spec.variants as Record<string, VariantValue> | undefined) ?? (spec.valueType === 'boolean' ? { on: true, off: false } : {});
-  const defaultVariant = spec.defaultVariant ?? (spec.valueType === 'boolean' ? 'off' : Object.keys(variants)[0] ?? 'off');
+  const defaultVariant = spec.defaultVariant ?? (spec.valueType === 'boolean' ? 'off' : (Object.keys(variants)[0] ?? 'off'));
   const serve = spec.serve ?? (spec.valueType === 'boolean' && 'on' in variants ? { variant: 'on' } : undefined);
   return {
     key: spec.key ?? name,

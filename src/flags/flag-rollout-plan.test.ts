@@ -22,8 +22,23 @@ test('parseSteps', () => {
 
 test('nextRolloutAction: judge, advance, finish, wait', () => {
   const run: FlagRolloutRun = {
-    id: 'r', flag: 'f', key: 'f', environment: 'production', steps: [10, 50], stepIndex: 0, intervalMs: 60_000, template: 't',
-    status: 'running', stepStartedMs: 0, judgedUntilMs: 0, judgeState: null, reason: '', createdBy: 'x', createdMs: 0, updatedMs: 0, changeId: null,
+    id: 'r',
+    flag: 'f',
+    key: 'f',
+    environment: 'production',
+    steps: [10, 50],
+    stepIndex: 0,
+    intervalMs: 60_000,
+    template: 't',
+    status: 'running',
+    stepStartedMs: 0,
+    judgedUntilMs: 0,
+    judgeState: null,
+    reason: '',
+    createdBy: 'x',
+    createdMs: 0,
+    updatedMs: 0,
+    changeId: null,
   };
   assert.deepEqual(nextRolloutAction(run, 5_000, 10_000), { action: 'wait' });
   assert.deepEqual(nextRolloutAction(run, 10_000, 10_000), { action: 'judge', fromMs: 0, toMs: 10_000 });

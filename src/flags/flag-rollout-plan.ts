@@ -33,7 +33,10 @@ export interface FlagRolloutRun {
 
 /** Parses `1,5,25,50,100`: ascending percentages in (0, 100]. Returns the steps or a message. */
 export function parseSteps(text: string): number[] | string {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) return 'give at least one step, e.g. 1,5,25,50,100';
   const steps = parts.map(Number);
   for (let i = 0; i < steps.length; i++) {

@@ -22,7 +22,11 @@ const MINUTE = 60_000;
 const spec: FeatureFlagSpec = featureFlagSpecSchema.parse({ environments: { staging: { enabled: false } } });
 const flagResource: StoredResource<FeatureFlagSpec> = {
   manifest: { apiVersion: SHIPGATE_API_VERSION, kind: 'FeatureFlag', metadata: { name: 'new-checkout' }, spec },
-  hash: 'h', generation: 1, createdAt: '', updatedAt: '', updatedBy: 'admin',
+  hash: 'h',
+  generation: 1,
+  createdAt: '',
+  updatedAt: '',
+  updatedBy: 'admin',
 };
 
 /** The flag service as a guarded rollout sees it: one boolean flag, state changes recorded. */
@@ -36,7 +40,12 @@ class FakeFlags implements FlagRolloutFlags {
   async authorize(): Promise<undefined> {
     return undefined;
   }
-  async setState(_ref: string, environment: string, change: { action: 'kill' | 'enable' | 'disable' | 'percentage'; percentage?: number }, actor: string): Promise<FlagState> {
+  async setState(
+    _ref: string,
+    environment: string,
+    change: { action: 'kill' | 'enable' | 'disable' | 'percentage'; percentage?: number },
+    actor: string,
+  ): Promise<FlagState> {
     this.changes.push({ action: change.action, ...(change.percentage !== undefined ? { percentage: change.percentage } : {}), actor });
     return { flag: 'new-checkout', environment, enabled: null, percentage: null, killedAtMs: null, updatedAtMs: 0, updatedBy: actor };
   }
@@ -72,7 +81,9 @@ function setup(templateSpec: Record<string, unknown> | null = { interval: '1m' }
     services,
     resources: {
       get: async (_v: string, kind: string, name: string) =>
-        kind === 'AnalysisTemplate' && templates[name] ? { manifest: { apiVersion: SHIPGATE_API_VERSION, kind, metadata: { name }, spec: templates[name] } } : undefined,
+        kind === 'AnalysisTemplate' && templates[name]
+          ? { manifest: { apiVersion: SHIPGATE_API_VERSION, kind, metadata: { name }, spec: templates[name] } }
+          : undefined,
     },
     log: { warn: (o: unknown) => void warnings.push(o) },
   } as unknown as ServerContext;
@@ -82,15 +93,28 @@ function setup(templateSpec: Record<string, unknown> | null = { interval: '1m' }
   return { clock, store, audit, flags, metrics, service, templates, warnings };
 }
 
-const start = (service: FlagRolloutService, steps = [10, 50, 100]) => service.start('new-checkout', 'staging', { steps, intervalMs: 10 * MINUTE, template: 'canary' }, dana);
+const start = (service: FlagRolloutService, steps = [10, 50, 100]) =>
+  service.start('new-checkout', 'staging', { steps, intervalMs: 10 * MINUTE, template: 'canary' }, dana);
 
 test('start records a running rollout at its first step, then sets the percentage and enables the flag', async () => {
   const { service, store, flags, audit } = setup();
   const run = await start(service);
   assert.deepEqual([run.status, run.stepIndex, run.reason], ['running', 0, 'step 1 of 3: 10%']);
-  assert.deepEqual((await store.list()).map((r) => r.id), [run.id]);
-  assert.deepEqual(flags.changes.map((c) => [c.action, c.percentage]), [['percentage', 10], ['enable', undefined]]);
-  assert.deepEqual(audit.events.map((e) => e.action), ['flag.rollout.start']);
+  assert.deepEqual(
+    (await store.list()).map((r) => r.id),
+    [run.id],
+  );
+  assert.deepEqual(
+    flags.changes.map((c) => [c.action, c.percentage]),
+    [
+      ['percentage', 10],
+      ['enable', undefined],
+    ],
+  );
+  assert.deepEqual(
+    audit.events.map((e) => e.action),
+    ['flag.rollout.start'],
+  );
 });
 
 test('a second rollout of the same flag and environment is refused while one runs; an unknown template stores nothing', async () => {
@@ -104,7 +128,7 @@ test('a second rollout of the same flag and environment is refused while one run
   assert.equal(fresh.flags.changes.length, 0);
 });
 
-test('healthy steps go up one at a time after each step\'s interval, then the rollout succeeds', async () => {
+test("healthy steps go up one at a time after each step's interval, then the rollout succeeds", async () => {
   const { service, store, flags, clock, audit } = setup();
   const run = await start(service);
   clock.advance(5 * MINUTE);
@@ -120,8 +144,14 @@ test('healthy steps go up one at a time after each step\'s interval, then the ro
   const done = (await store.get(run.id))!;
   assert.equal(done.status, 'succeeded');
   assert.equal(done.reason, 'rolled out to 100%');
-  assert.deepEqual(flags.changes.filter((c) => c.action === 'percentage').map((c) => c.percentage), [10, 50, 100]);
-  assert.deepEqual(audit.events.map((e) => e.action), ['flag.rollout.start', 'flag.rollout.step', 'flag.rollout.step', 'flag.rollout.succeeded']);
+  assert.deepEqual(
+    flags.changes.filter((c) => c.action === 'percentage').map((c) => c.percentage),
+    [10, 50, 100],
+  );
+  assert.deepEqual(
+    audit.events.map((e) => e.action),
+    ['flag.rollout.start', 'flag.rollout.step', 'flag.rollout.step', 'flag.rollout.succeeded'],
+  );
   // Nothing more happens to a finished rollout.
   clock.advance(60 * MINUTE);
   await service.tick();
@@ -166,5 +196,8 @@ test('a transition another replica made first is not written twice: the tick log
   await service.tick();
   assert.equal(warnings.length, 1);
   assert.equal((await store.get(run.id))!.stepIndex, 0);
-  assert.deepEqual(audit.events.map((e) => e.action), ['flag.rollout.start']);
+  assert.deepEqual(
+    audit.events.map((e) => e.action),
+    ['flag.rollout.start'],
+  );
 });

@@ -143,15 +143,32 @@ export class FlagRolloutService {
           await this.flags.setState(run.flag, run.environment, { action: 'kill', reason: `guarded rollout ${run.id}: ${reason}` }, `rollout:${run.id}`);
           run = await this.record(run, { ...run, status: 'rolled-back', judgeState: r.state, judgedUntilMs: d.toMs, reason }, 'flag.rollout.rollback');
         } else {
-          run = await this.record(run, { ...run, judgeState: r.state, judgedUntilMs: d.toMs, reason: `step ${run.stepIndex + 1} of ${run.steps.length} (${run.steps[run.stepIndex]}%): ${r.reason}` });
+          run = await this.record(run, {
+            ...run,
+            judgeState: r.state,
+            judgedUntilMs: d.toMs,
+            reason: `step ${run.stepIndex + 1} of ${run.steps.length} (${run.steps[run.stepIndex]}%): ${r.reason}`,
+          });
         }
       } else if (d.action === 'advance') {
         if (!(await this.mayStep(run, d.percentage, now))) return;
-        await this.flags.setState(run.flag, run.environment, { action: 'percentage', percentage: d.percentage, reason: `guarded rollout ${run.id}` }, `rollout:${run.id}`);
+        await this.flags.setState(
+          run.flag,
+          run.environment,
+          { action: 'percentage', percentage: d.percentage, reason: `guarded rollout ${run.id}` },
+          `rollout:${run.id}`,
+        );
         const stepIndex = run.stepIndex + 1;
         run = await this.record(
           run,
-          { ...run, stepIndex, stepStartedMs: now, judgedUntilMs: now, judgeState: null, reason: `step ${stepIndex + 1} of ${run.steps.length}: ${d.percentage}%` },
+          {
+            ...run,
+            stepIndex,
+            stepStartedMs: now,
+            judgedUntilMs: now,
+            judgeState: null,
+            reason: `step ${stepIndex + 1} of ${run.steps.length}: ${d.percentage}%`,
+          },
           'flag.rollout.step',
         );
       } else {
@@ -190,7 +207,14 @@ export class FlagRolloutService {
     if (!run.changeId) return true;
     if (run.reason.startsWith('held:') && now - run.updatedMs < 60_000) return false;
     try {
-      await this.flags.authorize(run.flag, run.environment, 'flag.step', `step to ${percentage}%`, { tokenId: 'system', role: 'admin', user: `system:flag-rollout:${run.id}` }, run.changeId);
+      await this.flags.authorize(
+        run.flag,
+        run.environment,
+        'flag.step',
+        `step to ${percentage}%`,
+        { tokenId: 'system', role: 'admin', user: `system:flag-rollout:${run.id}` },
+        run.changeId,
+      );
       return true;
     } catch (e) {
       if (!isDomainError(e)) throw e;

@@ -102,12 +102,20 @@ export class FlagRolloutStore implements FlagRolloutStorePort {
   }
 
   async insert(trx: Tx, run: FlagRolloutRun): Promise<void> {
-    await this.on(trx).insertInto('flag_rollouts').values({ id: run.id, ...toRow(run) }).execute();
+    await this.on(trx)
+      .insertInto('flag_rollouts')
+      .values({ id: run.id, ...toRow(run) })
+      .execute();
   }
 
   /** Writes a transition if the run is still in the state the caller read (`expectedUpdatedMs`); false otherwise. */
   async update(trx: Tx, run: FlagRolloutRun, expectedUpdatedMs: number): Promise<boolean> {
-    const r = await this.on(trx).updateTable('flag_rollouts').set(toRow(run)).where('id', '=', run.id).where('updated_ms', '=', expectedUpdatedMs).executeTakeFirst();
+    const r = await this.on(trx)
+      .updateTable('flag_rollouts')
+      .set(toRow(run))
+      .where('id', '=', run.id)
+      .where('updated_ms', '=', expectedUpdatedMs)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 

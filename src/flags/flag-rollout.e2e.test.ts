@@ -38,7 +38,12 @@ for (const store of await testStores()) {
       await transaction(ctx.db, (trx) =>
         ctx.resources.put(
           trx,
-          { apiVersion: SHIPGATE_API_VERSION, kind: 'AnalysisTemplate', metadata: { name: 'flag-guard' }, spec: { judge: 'sequential', interval: '10s', sequential: { minCanaryRequests: 100, minBaselineRequests: 100 } } },
+          {
+            apiVersion: SHIPGATE_API_VERSION,
+            kind: 'AnalysisTemplate',
+            metadata: { name: 'flag-guard' },
+            spec: { judge: 'sequential', interval: '10s', sequential: { minCanaryRequests: 100, minBaselineRequests: 100 } },
+          },
           'test',
         ),
       );
@@ -56,7 +61,11 @@ for (const store of await testStores()) {
       ]);
     };
     const rollouts = async (name: string) =>
-      JSON.parse((await s.cli(['flag', 'rollouts', name, '--env', 'production', '-o', 'json'])).stdout) as Array<{ status: string; stepIndex: number; reason: string }>;
+      JSON.parse((await s.cli(['flag', 'rollouts', name, '--env', 'production', '-o', 'json'])).stdout) as Array<{
+        status: string;
+        stepIndex: number;
+        reason: string;
+      }>;
     const waitFor = async (name: string, status: string) => {
       const deadline = Date.now() + 8000;
       let last: Array<{ status: string; stepIndex: number; reason: string }> = [];
@@ -83,19 +92,29 @@ for (const store of await testStores()) {
       assert.equal(r.code, 0, r.stderr);
       const again = await s.cli(['flag', 'rollout', 'search-v2', '--env', 'production', '--steps', '10,50', '--interval', '1m', '--analysis', 'flag-guard']);
       assert.notEqual(again.code, 0, 'one running rollout per flag and environment');
-      const show = JSON.parse((await s.cli(['flag', 'show', 'search-v2', '--env', 'production', '-o', 'json'])).stdout) as { enabled: boolean; percentage: number };
+      const show = JSON.parse((await s.cli(['flag', 'show', 'search-v2', '--env', 'production', '-o', 'json'])).stdout) as {
+        enabled: boolean;
+        percentage: number;
+      };
       assert.deepEqual([show.enabled, show.percentage], [true, 10]);
       await push('search-v2', start, [5000, 10], [5000, 600]);
       clock.advance(10_000);
       const run = await waitFor('search-v2', 'rolled-back');
       assert.match(run.reason, /regression at 10%/);
       const ev = (await (
-        await s.fetch('/ofrep/v1/evaluate/flags/search-v2?env=production', { method: 'POST', body: JSON.stringify({ context: { targetingKey: 'u' } }), headers: { 'content-type': 'application/json' } })
+        await s.fetch('/ofrep/v1/evaluate/flags/search-v2?env=production', {
+          method: 'POST',
+          body: JSON.stringify({ context: { targetingKey: 'u' } }),
+          headers: { 'content-type': 'application/json' },
+        })
       ).json()) as { reason: string; value: boolean };
       assert.deepEqual([ev.value, ev.reason], [false, 'DISABLED']);
-      const audit = (await (await s.fetch('/api/v1/audit/events?kind=FeatureFlag&name=search-v2')).json()) as { items: Array<{ action: string; actor: string }> };
+      const audit = (await (await s.fetch('/api/v1/audit/events?kind=FeatureFlag&name=search-v2')).json()) as {
+        items: Array<{ action: string; actor: string }>;
+      };
       const actions = audit.items.map((e) => e.action);
-      for (const a of ['flag.rollout.start', 'flag.percentage', 'flag.kill', 'flag.rollout.rollback']) assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
+      for (const a of ['flag.rollout.start', 'flag.percentage', 'flag.kill', 'flag.rollout.rollback'])
+        assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
       assert.match(audit.items.find((e) => e.action === 'flag.kill')!.actor, /^rollout:/);
     });
 

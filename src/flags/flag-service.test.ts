@@ -13,14 +13,23 @@ import { FakeFlagStateStore } from './testing/fake-flag-stores';
 const MINUTE = 60_000;
 
 function stored(kind: string, name: string, spec: unknown): StoredResource {
-  return { manifest: { apiVersion: SHIPGATE_API_VERSION, kind, metadata: { name }, spec }, hash: 'h', generation: 1, createdAt: '', updatedAt: '', updatedBy: 'admin' };
+  return {
+    manifest: { apiVersion: SHIPGATE_API_VERSION, kind, metadata: { name }, spec },
+    hash: 'h',
+    generation: 1,
+    createdAt: '',
+    updatedAt: '',
+    updatedBy: 'admin',
+  };
 }
 
 function setup() {
   const clock = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
   const store = new FakeFlagStateStore();
   const audit = new FakeAudit();
-  const resources: StoredResource[] = [stored('FeatureFlag', 'new-checkout', featureFlagSpecSchema.parse({ key: 'checkout.v2', environments: { staging: { enabled: true } } }))];
+  const resources: StoredResource[] = [
+    stored('FeatureFlag', 'new-checkout', featureFlagSpecSchema.parse({ key: 'checkout.v2', environments: { staging: { enabled: true } } })),
+  ];
   const warnings: unknown[] = [];
   // What FlagService reads of its context: manifests, the clock, the (empty) service registry, options and a logger.
   const ctx = {
@@ -48,7 +57,13 @@ test('kill turns the flag off for everyone at once and records when; enable clea
   const enabled = await service.setState('checkout.v2', 'staging', { action: 'enable' }, 'dana');
   assert.deepEqual([enabled.enabled, enabled.killedAtMs, enabled.updatedBy], [true, null, 'dana']);
   assert.equal((await served()).variant, 'on');
-  assert.deepEqual(audit.events.map((e) => [e.action, e.actor, e.details?.environment]), [['flag.kill', 'olga', 'staging'], ['flag.enable', 'dana', 'staging']]);
+  assert.deepEqual(
+    audit.events.map((e) => [e.action, e.actor, e.details?.environment]),
+    [
+      ['flag.kill', 'olga', 'staging'],
+      ['flag.enable', 'dana', 'staging'],
+    ],
+  );
 });
 
 test('a percentage override keeps the on/off override it found', async () => {
@@ -84,8 +99,14 @@ test('a due schedule runs once, as the person who set it; a later one waits', as
   assert.equal(await service.runDueSchedules(), 0, 'not run twice');
   assert.equal((await store.state('new-checkout', 'staging'))?.enabled, false);
   assert.equal((await store.state('new-checkout', 'staging'))?.updatedBy, 'schedule:dana');
-  assert.deepEqual((await store.schedules()).map((s) => s.status), ['done', 'pending']);
-  assert.deepEqual(audit.events.map((e) => e.action), ['flag.schedule', 'flag.schedule', 'flag.disable']);
+  assert.deepEqual(
+    (await store.schedules()).map((s) => s.status),
+    ['done', 'pending'],
+  );
+  assert.deepEqual(
+    audit.events.map((e) => e.action),
+    ['flag.schedule', 'flag.schedule', 'flag.disable'],
+  );
 });
 
 test('a schedule another replica finished first is skipped; one that fails is logged and not retried', async () => {
@@ -98,7 +119,10 @@ test('a schedule another replica finished first is skipped; one that fails is lo
   resources.length = 0; // the flag was deleted before its schedule ran
   assert.equal(await service.runDueSchedules(), 0);
   assert.equal(warnings.length, 1);
-  assert.deepEqual((await store.schedules()).map((s) => s.status), ['done', 'done']);
+  assert.deepEqual(
+    (await store.schedules()).map((s) => s.status),
+    ['done', 'done'],
+  );
 });
 
 test('evaluation counts are batched in memory and added up when flushed', async () => {
@@ -111,5 +135,8 @@ test('evaluation counts are batched in memory and added up when flushed', async 
   service.countLocal('checkout.v2', 'staging', 'on');
   await service.flushCounts();
   await service.flushCounts();
-  assert.deepEqual((await store.counts()).map((c) => [c.variant, c.count]).sort(), [['off', 1], ['on', 3]]);
+  assert.deepEqual((await store.counts()).map((c) => [c.variant, c.count]).sort(), [
+    ['off', 1],
+    ['on', 3],
+  ]);
 });

@@ -96,7 +96,10 @@ export class FlagService {
   private readonly lastUsed = new Map<string, number>();
   private readonly idleMs: number;
 
-  constructor(private readonly ctx: ServerContext, deps: FlagServiceDeps = flagServiceDeps(ctx)) {
+  constructor(
+    private readonly ctx: ServerContext,
+    deps: FlagServiceDeps = flagServiceDeps(ctx),
+  ) {
     this.deps = deps;
     this.store = deps.store;
     const idle = Number((ctx.config.options.flags as { cacheIdleMs?: number } | undefined)?.cacheIdleMs);
@@ -212,7 +215,9 @@ export class FlagService {
     const byFlag = new Map(states.map((s) => [s.flag, s]));
     const config: FlagConfig = {
       environment,
-      flags: flags.map((r) => applyStateOverride(toFlagDefinition(r.manifest.metadata.name, parseSpec(r.manifest.spec), environment), byFlag.get(r.manifest.metadata.name))),
+      flags: flags.map((r) =>
+        applyStateOverride(toFlagDefinition(r.manifest.metadata.name, parseSpec(r.manifest.spec), environment), byFlag.get(r.manifest.metadata.name)),
+      ),
       segments: Object.fromEntries(segments.map((s) => [s.manifest.metadata.name, { constraints: s.manifest.spec.constraints }])),
     };
     return { config, etag: `"${sha256(canonicalJson(config)).slice(0, 32)}"` };
@@ -223,7 +228,10 @@ export class FlagService {
     let set = this.listeners.get(environment);
     if (!set) {
       if (this.listeners.size >= MAX_WATCHED_ENVIRONMENTS) {
-        throw new RateLimitedError(`at most ${MAX_WATCHED_ENVIRONMENTS} environments may have open flag streams on this server at once; "${environment}" is not one of them`, 5);
+        throw new RateLimitedError(
+          `at most ${MAX_WATCHED_ENVIRONMENTS} environments may have open flag streams on this server at once; "${environment}" is not one of them`,
+          5,
+        );
       }
       this.listeners.set(environment, (set = new Set()));
     }
@@ -328,7 +336,11 @@ export class FlagService {
         name,
         before: before ?? null,
         after,
-        details: { environment, ...(change.reason ? { reason: change.reason } : {}), ...(change.percentage !== undefined ? { percentage: change.percentage } : {}) },
+        details: {
+          environment,
+          ...(change.reason ? { reason: change.reason } : {}),
+          ...(change.percentage !== undefined ? { percentage: change.percentage } : {}),
+        },
       });
       return after;
     });
@@ -341,7 +353,14 @@ export class FlagService {
    * production environment (enable, a higher percentage, a guarded rollout). Undefined when the
    * environment is not production or no authoriser is installed: nothing to gate.
    */
-  async authorize(ref: string, environment: string, action: 'flag.enable' | 'flag.rollout' | 'flag.step', what: string, actor: Principal, changeId?: string): Promise<Authorization | undefined> {
+  async authorize(
+    ref: string,
+    environment: string,
+    action: 'flag.enable' | 'flag.rollout' | 'flag.step',
+    what: string,
+    actor: Principal,
+    changeId?: string,
+  ): Promise<Authorization | undefined> {
     const authorizer = this.ctx.services.get(HOOKS.authorizer);
     if (!authorizer) return undefined;
     const flag = await this.find(ref);
@@ -397,8 +416,16 @@ export class FlagService {
         // A schedule acts for whoever set it, through the same gate at the time it runs.
         const more = s.action === 'enable' || s.action === 'percentage';
         const by: Principal = { tokenId: `schedule:${s.id}`, role: 'deployer', user: s.createdBy };
-        const auth = more ? await this.authorize(s.flag, s.environment, 'flag.enable', `${s.action}${s.percentage !== null ? `=${s.percentage}` : ''} (schedule ${s.id})`, by) : undefined;
-        await this.setState(s.flag, s.environment, { action: s.action, percentage: s.percentage ?? undefined, reason: `schedule ${s.id}` }, `schedule:${s.createdBy}`, auth);
+        const auth = more
+          ? await this.authorize(s.flag, s.environment, 'flag.enable', `${s.action}${s.percentage !== null ? `=${s.percentage}` : ''} (schedule ${s.id})`, by)
+          : undefined;
+        await this.setState(
+          s.flag,
+          s.environment,
+          { action: s.action, percentage: s.percentage ?? undefined, reason: `schedule ${s.id}` },
+          `schedule:${s.createdBy}`,
+          auth,
+        );
         n++;
       } catch (e) {
         this.ctx.log.warn({ err: e, schedule: s.id }, 'scheduled flag change failed');
@@ -457,7 +484,7 @@ export class FlagService {
         killedAtMs: st?.killedAtMs ?? null,
         percentage: st?.percentage ?? null,
         rules: env?.rules.length ?? 0,
-        evaluations: (evals.get(name) ?? 0) + (key !== name ? evals.get(key) ?? 0 : 0),
+        evaluations: (evals.get(name) ?? 0) + (key !== name ? (evals.get(key) ?? 0) : 0),
         updatedAtMs: Math.max(Date.parse(r.updatedAt), st?.updatedAtMs ?? 0),
       };
     });

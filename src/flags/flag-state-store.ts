@@ -170,7 +170,10 @@ export class FlagStateStore implements FlagStateStorePort {
     if (existing) {
       await this.on(trx).updateTable('flag_states').set(row).where('flag', '=', s.flag).where('environment', '=', s.environment).execute();
     } else {
-      await this.on(trx).insertInto('flag_states').values({ flag: s.flag, environment: s.environment, ...row }).execute();
+      await this.on(trx)
+        .insertInto('flag_states')
+        .values({ flag: s.flag, environment: s.environment, ...row })
+        .execute();
     }
   }
 
@@ -201,13 +204,25 @@ export class FlagStateStore implements FlagStateStorePort {
   }
 
   async dueSchedules(nowMs: number, q?: Db | Tx): Promise<FlagSchedule[]> {
-    const rows = await this.on(q).selectFrom('flag_schedules').selectAll().where('status', '=', 'pending').where('at_ms', '<=', nowMs).orderBy('at_ms').orderBy('id').execute();
+    const rows = await this.on(q)
+      .selectFrom('flag_schedules')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('at_ms', '<=', nowMs)
+      .orderBy('at_ms')
+      .orderBy('id')
+      .execute();
     return rows.map(toSchedule);
   }
 
   /** Marks a pending schedule done; false when another replica got there first. */
   async finishSchedule(trx: Tx, id: string, nowMs: number): Promise<boolean> {
-    const r = await this.on(trx).updateTable('flag_schedules').set({ status: 'done', done_at_ms: nowMs }).where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+    const r = await this.on(trx)
+      .updateTable('flag_schedules')
+      .set({ status: 'done', done_at_ms: nowMs })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
@@ -223,7 +238,10 @@ export class FlagStateStore implements FlagStateStorePort {
         .where('variant', '=', c.variant)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) {
-        await q.insertInto('flag_evaluations').values({ ...c, first_at_ms: nowMs, last_at_ms: nowMs }).execute();
+        await q
+          .insertInto('flag_evaluations')
+          .values({ ...c, first_at_ms: nowMs, last_at_ms: nowMs })
+          .execute();
       }
     }
   }

@@ -53,7 +53,12 @@ for (const store of await testStores()) {
     let dir: string;
     const clock = new ManualClock(T0);
     const post = (path: string, body: unknown, token?: string, headers: Record<string, string> = {}) =>
-      s.fetch(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }, ...(token ? { token } : {}) });
+      s.fetch(path, {
+        method: 'POST',
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        headers: { 'content-type': 'application/json', ...headers },
+        ...(token ? { token } : {}),
+      });
 
     before(async () => {
       s = await startTestServer({ store, clock, options: { flags: { tickMs: 20 } } });
@@ -70,14 +75,18 @@ for (const store of await testStores()) {
       const r = await s.cli(['apply', '-f', join(dir, 'bad.yaml')]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /spec\.defaultVariant/);
-      writeFileSync(join(dir, 'bad-seg.yaml'), 'apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: bad }\nspec:\n  environments:\n    production:\n      rules: [{ segments: [ghosts] }]\n');
+      writeFileSync(
+        join(dir, 'bad-seg.yaml'),
+        'apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: bad }\nspec:\n  environments:\n    production:\n      rules: [{ segments: [ghosts] }]\n',
+      );
       const r2 = await s.cli(['apply', '-f', join(dir, 'bad-seg.yaml')]);
       assert.equal(r2.code, 2);
       assert.match(r2.stderr, /bad-seg\.yaml:7:\d+ spec\.environments\.production\.rules\[0\]\.segments\[0\]: unknown segment "ghosts"/);
     });
 
     test('a REGEX constraint RE2 cannot compile (backreference) is refused at apply with a 400 naming the field', async () => {
-      const flag = 'apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: regex-flag, labels: { service: shop } }\nspec:\n  environments:\n    production:\n      enabled: true\n      rules:\n        - constraints: [{ contextName: email, operator: REGEX, value: "(a)\\\\1" }]\n';
+      const flag =
+        'apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: regex-flag, labels: { service: shop } }\nspec:\n  environments:\n    production:\n      enabled: true\n      rules:\n        - constraints: [{ contextName: email, operator: REGEX, value: "(a)\\\\1" }]\n';
       const res = await post('/api/v1/apply', { files: [{ name: 'regex.yaml', content: flag }] });
       assert.equal(res.status, 400);
       const body = (await res.json()) as { code: string; details: { issues: Array<{ path: string; message: string; file?: string }> } };
@@ -86,7 +95,8 @@ for (const store of await testStores()) {
       assert.ok(issue, JSON.stringify(body));
       assert.match(issue.message, /not an RE2 regular expression/);
       assert.equal(issue.file, 'regex.yaml');
-      const segment = 'apiVersion: shipgate.dev/v1\nkind: Segment\nmetadata: { name: regex-seg }\nspec:\n  constraints: [{ contextName: email, operator: REGEX, value: "(?<=x)y" }]\n';
+      const segment =
+        'apiVersion: shipgate.dev/v1\nkind: Segment\nmetadata: { name: regex-seg }\nspec:\n  constraints: [{ contextName: email, operator: REGEX, value: "(?<=x)y" }]\n';
       const seg = await post('/api/v1/apply', { files: [{ name: 'seg.yaml', content: segment }] });
       assert.equal(seg.status, 400);
       assert.match(JSON.stringify(await seg.json()), /spec\.constraints\[0\]\.value/);
@@ -103,7 +113,13 @@ for (const store of await testStores()) {
     test('OFREP: targeting through a segment, a rule with rollout, default', async () => {
       const sdk = await s.token('sdk', 'shop', 'production');
       const ev = async (context: unknown) => (await (await post('/ofrep/v1/evaluate/flags/new-checkout', { context }, sdk)).json()) as Record<string, unknown>;
-      assert.deepEqual(await ev({ targetingKey: 'u1', email: 'ann@acme.io' }), { key: 'new-checkout', value: true, reason: 'TARGETING_MATCH', variant: 'on', metadata: { environment: 'production' } });
+      assert.deepEqual(await ev({ targetingKey: 'u1', email: 'ann@acme.io' }), {
+        key: 'new-checkout',
+        value: true,
+        reason: 'TARGETING_MATCH',
+        variant: 'on',
+        metadata: { environment: 'production' },
+      });
       const other = await ev({ targetingKey: 'u1', country: 'SE' });
       assert.equal(other.reason, 'DEFAULT');
       assert.equal(other.value, false);
@@ -117,7 +133,10 @@ for (const store of await testStores()) {
 
     test('OFREP: variants, bulk evaluation with ETag', async () => {
       const sdk = await s.token('sdk', 'shop', 'production');
-      const one = (await (await post('/ofrep/v1/evaluate/flags/button-color', { context: { targetingKey: 'user-7' } }, sdk)).json()) as { value: string; reason: string };
+      const one = (await (await post('/ofrep/v1/evaluate/flags/button-color', { context: { targetingKey: 'user-7' } }, sdk)).json()) as {
+        value: string;
+        reason: string;
+      };
       assert.ok(['blue', 'green'].includes(one.value));
       assert.equal(one.reason, 'SPLIT');
       const bulk = await post('/ofrep/v1/evaluate/flags', { context: { targetingKey: 'user-7' } }, sdk);
@@ -150,7 +169,12 @@ for (const store of await testStores()) {
       assert.equal(((await admin.json()) as { value: boolean }).value, true);
       const wrong = await post('/ofrep/v1/evaluate/flags/new-checkout?env=staging', { context: {} }, sdk);
       assert.equal(wrong.status, 403);
-      const anon = await s.fetch('/ofrep/v1/evaluate/flags/new-checkout', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, token: null });
+      const anon = await s.fetch('/ofrep/v1/evaluate/flags/new-checkout', {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+        token: null,
+      });
       assert.equal(anon.status, 401);
       // An sdk token reads nothing but flags.
       assert.equal((await s.fetch('/api/v1/flags?env=production', { token: sdk })).status, 403);
@@ -172,7 +196,9 @@ for (const store of await testStores()) {
       // Staging is untouched.
       const st = (await (await post('/ofrep/v1/evaluate/flags/new-checkout?env=staging', { context: {} })).json()) as Record<string, unknown>;
       assert.equal(st.value, true);
-      const audit = (await (await s.fetch('/api/v1/audit/events?kind=FeatureFlag&name=new-checkout')).json()) as { items: Array<{ action: string; actor: string; details: { reason?: string } }> };
+      const audit = (await (await s.fetch('/api/v1/audit/events?kind=FeatureFlag&name=new-checkout')).json()) as {
+        items: Array<{ action: string; actor: string; details: { reason?: string } }>;
+      };
       const kill = audit.items.find((e) => e.action === 'flag.kill');
       assert.ok(kill, JSON.stringify(audit.items.map((e) => e.action)));
       assert.equal(kill.actor, 'olga');
@@ -207,7 +233,8 @@ for (const store of await testStores()) {
       const r2 = await s.cli(['flag', 'schedule', 'button-color', '--env', 'production', '--at', at, '--percentage', '0']);
       assert.equal(r2.code, 0, r2.stderr);
       assert.equal((await s.cli(['flag', 'schedule', 'button-color', '--env', 'production', '--at', at])).code, 2);
-      const value = async () => ((await (await post('/ofrep/v1/evaluate/flags/button-color', { context: { targetingKey: 'x' } }, sdk)).json()) as { reason: string }).reason;
+      const value = async () =>
+        ((await (await post('/ofrep/v1/evaluate/flags/button-color', { context: { targetingKey: 'x' } }, sdk)).json()) as { reason: string }).reason;
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(await value(), 'DISABLED', 'not yet due');
       clock.advance(61_000);
@@ -216,8 +243,14 @@ for (const store of await testStores()) {
       while ((await value()) !== 'DEFAULT' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       // Enabled, and at 0% nobody is in the rollout.
       assert.equal(await value(), 'DEFAULT');
-      const show = JSON.parse((await s.cli(['flag', 'show', 'button-color', '--env', 'production', '-o', 'json'])).stdout) as { schedules: Array<{ status: string }>; percentage: number };
-      assert.deepEqual(show.schedules.map((x) => x.status), ['done', 'done']);
+      const show = JSON.parse((await s.cli(['flag', 'show', 'button-color', '--env', 'production', '-o', 'json'])).stdout) as {
+        schedules: Array<{ status: string }>;
+        percentage: number;
+      };
+      assert.deepEqual(
+        show.schedules.map((x) => x.status),
+        ['done', 'done'],
+      );
       assert.equal(show.percentage, 0);
     });
 
@@ -237,13 +270,18 @@ for (const store of await testStores()) {
       const deadline = Date.now() + 5000;
       let counts: Array<{ variant: string; count: number }> = [];
       while (Date.now() < deadline) {
-        const show = JSON.parse((await s.cli(['flag', 'show', 'new-checkout', '--env', 'production', '-o', 'json'])).stdout) as { evaluations: Array<{ variant: string; count: number }> };
+        const show = JSON.parse((await s.cli(['flag', 'show', 'new-checkout', '--env', 'production', '-o', 'json'])).stdout) as {
+          evaluations: Array<{ variant: string; count: number }>;
+        };
         counts = show.evaluations;
         if (counts.find((c) => c.variant === 'on' && c.count > 5)) break;
         await new Promise((res) => setTimeout(res, 20));
       }
       // 5 reported + the OFREP evaluations this server counted itself.
-      assert.ok(counts.find((c) => c.variant === 'on' && c.count > 5), JSON.stringify(counts));
+      assert.ok(
+        counts.find((c) => c.variant === 'on' && c.count > 5),
+        JSON.stringify(counts),
+      );
       const stale = await s.cli(['flag', 'stale', '--env', 'production', '-o', 'json']);
       assert.equal(stale.code, 0, stale.stderr);
       const rows = JSON.parse(stale.stdout) as Array<{ name: string; reasons: string[] }>;
@@ -281,7 +319,10 @@ for (const store of await testStores()) {
       // Unlabelled: a flag on in production must name its service, so only a non-production environment takes it.
       const onIn = async (environment: string) => {
         const file = join(dir, `on-in-${environment}.yaml`);
-        writeFileSync(file, `apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: kind-${environment} }\nspec:\n  environments:\n    ${environment}: { enabled: true }\n`);
+        writeFileSync(
+          file,
+          `apiVersion: shipgate.dev/v1\nkind: FeatureFlag\nmetadata: { name: kind-${environment} }\nspec:\n  environments:\n    ${environment}: { enabled: true }\n`,
+        );
         return s.cli(['apply', '-f', file]);
       };
       const staging = await onIn('prod-eu');

@@ -28,7 +28,8 @@ export const featureFlagKind: KindDefinition<FeatureFlagSpec> = {
     for (const [env, cfg] of Object.entries(m.spec.environments)) {
       for (const [i, r] of cfg.rules.entries()) {
         for (const [j, name] of r.segments.entries()) {
-          if (!(await ctx.find('Segment', name))) issues.push({ path: `spec.environments.${env}.rules[${i}].segments[${j}]`, message: `unknown segment "${name}"` });
+          if (!(await ctx.find('Segment', name)))
+            issues.push({ path: `spec.environments.${env}.rules[${i}].segments[${j}]`, message: `unknown segment "${name}"` });
         }
       }
     }

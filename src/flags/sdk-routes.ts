@@ -24,7 +24,13 @@ const countsBody = z.strictObject({
 
 /** OFREP's own error body (refusals before the handler, such as a bad token, use errorSchema). */
 const ofrepError = z.object({ key: z.string().optional(), errorCode: z.string(), errorDetails: z.string().optional() });
-const ofrepSuccessSchema = z.object({ key: z.string(), value: z.unknown(), reason: z.string(), variant: z.string().optional(), metadata: z.object({ environment: z.string() }) });
+const ofrepSuccessSchema = z.object({
+  key: z.string(),
+  value: z.unknown(),
+  reason: z.string(),
+  variant: z.string().optional(),
+  metadata: z.object({ environment: z.string() }),
+});
 // OFREP errors first: a success has no errorCode, an error has no reason.
 /** What OFREP callers send; read as text by ofrepContext, so malformed JSON gets OFREP's PARSE_ERROR. */
 const ofrepBody = z.object({ context: z.record(z.string(), z.unknown()).optional().describe('the evaluation context: targetingKey and attributes') });
@@ -139,114 +145,169 @@ export function sdkRoutes(base: FastifyInstance, ctx: ServerContext, service: Fl
     const ofrepEnv = (req: FastifyRequest & { query: z.infer<typeof envQuery> }, reply: FastifyReply, key: string | undefined) => {
       const env = requestEnvironment(req, req.query.env);
       if (!env) {
-        void reply.status(400).send({ ...(key ? { key } : {}), errorCode: 'INVALID_CONTEXT', errorDetails: 'no environment: use an sdk token bound to one, or ?env=' });
+        void reply
+          .status(400)
+          .send({ ...(key ? { key } : {}), errorCode: 'INVALID_CONTEXT', errorDetails: 'no environment: use an sdk token bound to one, or ?env=' });
       }
       return env;
     };
 
-    ofrep.post('/ofrep/v1/evaluate/flags/:key', { schema: { params: z.object({ key: z.string().min(1).max(255) }), querystring: envQuery, handlerBody: ofrepBody, tags: ['ofrep'], response: { 200: ofrepSuccessSchema, ...ofrepErrors } }, config: access }, async (req, reply) => {
-      const { key } = req.params;
-      const env = ofrepEnv(req, reply, key);
-      if (!env) return reply;
-      const parsed = ofrepContext(req.body);
-      if (parsed.error) return reply.status(400).send({ key, ...parsed.error });
-      const { engine } = await service.engine(env);
-      const r = engine.evaluate(key, fromOpenFeatureContext(parsed.context!));
-      if (r.errorCode === 'FLAG_NOT_FOUND') return reply.status(404).send({ key, errorCode: 'FLAG_NOT_FOUND', errorDetails: r.errorMessage });
-      if (r.errorCode) return reply.status(400).send({ key, errorCode: 'GENERAL', errorDetails: r.errorMessage });
-      service.countLocal(key, env, r.variant ?? 'unknown');
-      return ofrepSuccess(r, env);
-    });
-
-    ofrep.post('/ofrep/v1/evaluate/flags', { schema: { querystring: envQuery, handlerBody: ofrepBody, tags: ['ofrep'], response: { 200: z.object({ flags: z.array(z.union([ofrepError, ofrepSuccessSchema])) }), ...notModified, ...ofrepErrors } }, config: access }, async (req, reply) => {
-      const env = ofrepEnv(req, reply, undefined);
-      if (!env) return reply;
-      const parsed = ofrepContext(req.body);
-      if (parsed.error) return reply.status(400).send(parsed.error);
-      const { engine, etag } = await service.engine(env);
-      const tag = `"${sha256(etag + canonicalJson(parsed.context)).slice(0, 32)}"`;
-      if (req.headers['if-none-match'] === tag) return reply.status(304).header('etag', tag).send();
-      const flags = engine.evaluateAll(fromOpenFeatureContext(parsed.context!)).map((r) => {
-        if (r.errorCode) return { key: r.key, errorCode: r.errorCode === 'FLAG_NOT_FOUND' ? 'FLAG_NOT_FOUND' : 'GENERAL', errorDetails: r.errorMessage };
-        service.countLocal(r.key, env, r.variant ?? 'unknown');
+    ofrep.post(
+      '/ofrep/v1/evaluate/flags/:key',
+      {
+        schema: {
+          params: z.object({ key: z.string().min(1).max(255) }),
+          querystring: envQuery,
+          handlerBody: ofrepBody,
+          tags: ['ofrep'],
+          response: { 200: ofrepSuccessSchema, ...ofrepErrors },
+        },
+        config: access,
+      },
+      async (req, reply) => {
+        const { key } = req.params;
+        const env = ofrepEnv(req, reply, key);
+        if (!env) return reply;
+        const parsed = ofrepContext(req.body);
+        if (parsed.error) return reply.status(400).send({ key, ...parsed.error });
+        const { engine } = await service.engine(env);
+        const r = engine.evaluate(key, fromOpenFeatureContext(parsed.context!));
+        if (r.errorCode === 'FLAG_NOT_FOUND') return reply.status(404).send({ key, errorCode: 'FLAG_NOT_FOUND', errorDetails: r.errorMessage });
+        if (r.errorCode) return reply.status(400).send({ key, errorCode: 'GENERAL', errorDetails: r.errorMessage });
+        service.countLocal(key, env, r.variant ?? 'unknown');
         return ofrepSuccess(r, env);
-      });
-      return reply.header('etag', tag).send({ flags });
-    });
+      },
+    );
+
+    ofrep.post(
+      '/ofrep/v1/evaluate/flags',
+      {
+        schema: {
+          querystring: envQuery,
+          handlerBody: ofrepBody,
+          tags: ['ofrep'],
+          response: { 200: z.object({ flags: z.array(z.union([ofrepError, ofrepSuccessSchema])) }), ...notModified, ...ofrepErrors },
+        },
+        config: access,
+      },
+      async (req, reply) => {
+        const env = ofrepEnv(req, reply, undefined);
+        if (!env) return reply;
+        const parsed = ofrepContext(req.body);
+        if (parsed.error) return reply.status(400).send(parsed.error);
+        const { engine, etag } = await service.engine(env);
+        const tag = `"${sha256(etag + canonicalJson(parsed.context)).slice(0, 32)}"`;
+        if (req.headers['if-none-match'] === tag) return reply.status(304).header('etag', tag).send();
+        const flags = engine.evaluateAll(fromOpenFeatureContext(parsed.context!)).map((r) => {
+          if (r.errorCode) return { key: r.key, errorCode: r.errorCode === 'FLAG_NOT_FOUND' ? 'FLAG_NOT_FOUND' : 'GENERAL', errorDetails: r.errorMessage };
+          service.countLocal(r.key, env, r.variant ?? 'unknown');
+          return ofrepSuccess(r, env);
+        });
+        return reply.header('etag', tag).send({ flags });
+      },
+    );
   });
 
-  app.get('/api/v1/sdk/flags', { schema: { querystring: envQuery, tags: ['flags'], response: { 200: flagConfigSchema, ...notModified, ...errorResponses() } }, config: access }, async (req, reply) => {
-    const env = requireEnvironment(req, req.query.env);
-    const v = await service.config(env);
-    if (req.headers['if-none-match'] === v.etag) return reply.status(304).header('etag', v.etag).send();
-    return reply.header('etag', v.etag).send(v.config);
-  });
+  app.get(
+    '/api/v1/sdk/flags',
+    { schema: { querystring: envQuery, tags: ['flags'], response: { 200: flagConfigSchema, ...notModified, ...errorResponses() } }, config: access },
+    async (req, reply) => {
+      const env = requireEnvironment(req, req.query.env);
+      const v = await service.config(env);
+      if (req.headers['if-none-match'] === v.etag) return reply.status(304).header('etag', v.etag).send();
+      return reply.header('etag', v.etag).send(v.config);
+    },
+  );
 
-  app.get('/api/v1/sdk/flags/stream', { schema: { querystring: envQuery, tags: ['flags'], response: { 200: textResponse('text/event-stream', 'server-sent events: `config` events (id: the entity tag, data: the configuration), resumable with Last-Event-ID'), ...errorResponses() } }, config: access }, async (req, reply) => {
-    const env = requireEnvironment(req, req.query.env);
-    const streams = sseStreams(ctx);
-    // Refused with 429 past the per-token cap; freed when the response closes.
-    const release = streams.acquire(req);
-    const lastEventId = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : undefined;
-    const raw = reply.raw;
-    let stream: SseStream | undefined;
-    let lastSent = lastEventId;
-    let pending: VersionedConfig | undefined;
-    const send = (v: VersionedConfig, change?: ConfigChange) => {
-      if (!stream) {
-        // A change arrived before the headers went out: keep the newest, send it once open.
-        pending = v;
-        return;
+  app.get(
+    '/api/v1/sdk/flags/stream',
+    {
+      schema: {
+        querystring: envQuery,
+        tags: ['flags'],
+        response: {
+          200: textResponse(
+            'text/event-stream',
+            'server-sent events: `config` events (id: the entity tag, data: the configuration), resumable with Last-Event-ID',
+          ),
+          ...errorResponses(),
+        },
+      },
+      config: access,
+    },
+    async (req, reply) => {
+      const env = requireEnvironment(req, req.query.env);
+      const streams = sseStreams(ctx);
+      // Refused with 429 past the per-token cap; freed when the response closes.
+      const release = streams.acquire(req);
+      const lastEventId = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : undefined;
+      const raw = reply.raw;
+      let stream: SseStream | undefined;
+      let lastSent = lastEventId;
+      let pending: VersionedConfig | undefined;
+      const send = (v: VersionedConfig, change?: ConfigChange) => {
+        if (!stream) {
+          // A change arrived before the headers went out: keep the newest, send it once open.
+          pending = v;
+          return;
+        }
+        if (v.etag === lastSent) return;
+        const contiguous = change !== undefined && change.fromEtag === lastSent;
+        lastSent = v.etag;
+        stream.write(streamMessage(v, contiguous ? change : undefined));
+      };
+      // Subscribe before reading, so a change in between is not lost.
+      let unsubscribe: () => void;
+      try {
+        unsubscribe = service.subscribe(env, send);
+      } catch (e) {
+        release();
+        throw e;
       }
-      if (v.etag === lastSent) return;
-      const contiguous = change !== undefined && change.fromEtag === lastSent;
-      lastSent = v.etag;
-      stream.write(streamMessage(v, contiguous ? change : undefined));
-    };
-    // Subscribe before reading, so a change in between is not lost.
-    let unsubscribe: () => void;
-    try {
-      unsubscribe = service.subscribe(env, send);
-    } catch (e) {
-      release();
-      throw e;
-    }
-    let heartbeat: NodeJS.Timeout | undefined;
-    let closed = false;
-    // The response closes when the client goes away (the request may complete long before), or
-    // when a client that does not read is dropped.
-    raw.on('close', () => {
-      closed = true;
-      stream = undefined;
-      pending = undefined;
-      unsubscribe();
-      release();
-      clearInterval(heartbeat);
-    });
-    let current: VersionedConfig;
-    try {
-      current = await service.config(env);
-    } catch (e) {
-      unsubscribe();
-      release();
-      throw e;
-    }
-    reply.hijack();
-    if (closed) return;
-    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const open = streams.stream(raw, 'flags', req);
-    open.write('retry: 1000\n\n');
-    stream = open;
-    send(pending ?? current);
-    // A client still draining needs no keep-alive; one that never drains is dropped by the stream.
-    heartbeat = setInterval(() => !open.backedUp && open.write(': keep-alive\n\n'), heartbeatMs);
-    heartbeat.unref();
-  });
+      let heartbeat: NodeJS.Timeout | undefined;
+      let closed = false;
+      // The response closes when the client goes away (the request may complete long before), or
+      // when a client that does not read is dropped.
+      raw.on('close', () => {
+        closed = true;
+        stream = undefined;
+        pending = undefined;
+        unsubscribe();
+        release();
+        clearInterval(heartbeat);
+      });
+      let current: VersionedConfig;
+      try {
+        current = await service.config(env);
+      } catch (e) {
+        unsubscribe();
+        release();
+        throw e;
+      }
+      reply.hijack();
+      if (closed) return;
+      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      const open = streams.stream(raw, 'flags', req);
+      open.write('retry: 1000\n\n');
+      stream = open;
+      send(pending ?? current);
+      // A client still draining needs no keep-alive; one that never drains is dropped by the stream.
+      heartbeat = setInterval(() => !open.backedUp && open.write(': keep-alive\n\n'), heartbeatMs);
+      heartbeat.unref();
+    },
+  );
 
-  app.post('/api/v1/sdk/evaluations', { schema: { handlerBody: countsBody, tags: ['flags'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(...BODY_ERRORS) } }, config: { access: { roles: ['sdk', 'deployer'] } } }, async (req, reply) => {
-    const body = parseInput(countsBody, req.body);
-    const env = requireEnvironment(req, body.environment);
-    await service.recordCounts(body.counts.map((c) => ({ ...c, environment: env })));
-    return reply.status(202).send({ accepted: body.counts.length });
-  });
+  app.post(
+    '/api/v1/sdk/evaluations',
+    {
+      schema: { handlerBody: countsBody, tags: ['flags'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(...BODY_ERRORS) } },
+      config: { access: { roles: ['sdk', 'deployer'] } },
+    },
+    async (req, reply) => {
+      const body = parseInput(countsBody, req.body);
+      const env = requireEnvironment(req, body.environment);
+      await service.recordCounts(body.counts.map((c) => ({ ...c, environment: env })));
+      return reply.status(202).send({ accepted: body.counts.length });
+    },
+  );
 }

@@ -50,7 +50,11 @@ test('fullyRolledOut', () => {
 });
 
 test('state override: enabled and percentage replace the manifest', () => {
-  const def = toFlagDefinition('f', spec({ environments: { production: { enabled: true, rules: [{ rollout: { percentage: 10, stickiness: 'orgId' } }] } } }), 'production');
+  const def = toFlagDefinition(
+    'f',
+    spec({ environments: { production: { enabled: true, rules: [{ rollout: { percentage: 10, stickiness: 'orgId' } }] } } }),
+    'production',
+  );
   assert.equal(applyStateOverride(def, { enabled: false, percentage: null }).environment.enabled, false);
   assert.deepEqual(applyStateOverride(def, { enabled: null, percentage: 25 }).environment.rules[0].rollout, { percentage: 25, stickiness: 'orgId' });
   const bare = toFlagDefinition('f', spec({ environments: { production: { enabled: true } } }), 'production');

@@ -31,7 +31,10 @@ describe('importUnleash', () => {
 
   test('converts features, strategies, segments and variants', () => {
     const out = importUnleash(doc, 'production');
-    assert.deepEqual(out.segments.map((s) => s.metadata.name), ['segment-beta-users']);
+    assert.deepEqual(
+      out.segments.map((s) => s.metadata.name),
+      ['segment-beta-users'],
+    );
     const [a, b] = out.flags;
     assert.equal(a.spec.key, 'Checkout.New');
     assert.equal(a.spec.type, 'experiment');

@@ -136,7 +136,11 @@ export function importUnleash(input: unknown, environment: string): UnleashImpor
       variants,
       defaultVariant: valueType === 'boolean' ? 'off' : UNLEASH_DISABLED_VARIANT,
       ...(serve ? { serve } : {}),
-      prerequisites: (f.dependencies ?? []).map((d) => ({ flag: d.feature, enabled: d.enabled ?? true, ...(d.variants?.length ? { variants: d.variants } : {}) })),
+      prerequisites: (f.dependencies ?? []).map((d) => ({
+        flag: d.feature,
+        enabled: d.enabled ?? true,
+        ...(d.variants?.length ? { variants: d.variants } : {}),
+      })),
       environments: { [environment]: { enabled: f.enabled, rules } },
     };
     return manifest('FeatureFlag', uniqueName(f.name, f.name, names), spec);
@@ -184,7 +188,12 @@ function convertConstraint(c: UnleashConstraint, where: string, warnings: string
 }
 
 function list(v: unknown): string[] {
-  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+  return typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : [];
 }
 
 function pct(v: unknown): number {
@@ -195,12 +204,20 @@ function pct(v: unknown): number {
 function convertStrategy(name: string, p: Record<string, unknown>, featureName: string, where: string, warnings: string[]): Rule | undefined {
   const groupId = typeof p.groupId === 'string' && p.groupId !== '' ? p.groupId : featureName;
   const rule = (extra: Partial<Rule>): Rule => ({ constraints: [], segments: [], ...extra });
-  const c = (contextName: string, operator: Constraint['operator'], values: string[]): Constraint => ({ contextName, operator, values, caseInsensitive: false, inverted: false });
+  const c = (contextName: string, operator: Constraint['operator'], values: string[]): Constraint => ({
+    contextName,
+    operator,
+    values,
+    caseInsensitive: false,
+    inverted: false,
+  });
   switch (name) {
     case 'default':
       return rule({});
     case 'flexibleRollout':
-      return rule({ rollout: { percentage: pct(p.rollout), stickiness: typeof p.stickiness === 'string' && p.stickiness ? p.stickiness : 'default', groupId } });
+      return rule({
+        rollout: { percentage: pct(p.rollout), stickiness: typeof p.stickiness === 'string' && p.stickiness ? p.stickiness : 'default', groupId },
+      });
     case 'gradualRolloutUserId':
       return rule({ rollout: { percentage: pct(p.percentage), stickiness: 'userId', groupId: typeof p.groupId === 'string' ? p.groupId : '' } });
     case 'gradualRolloutSessionId':

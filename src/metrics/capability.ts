@@ -55,28 +55,56 @@ export const metricsCapability: Capability = {
   routes(base, ctx) {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const store = () => ctx.services.get(HOOKS.metrics)!;
-    app.post('/api/v1/series', { schema: { body: pushBody, tags: ['metrics'], response: { 200: z.object({ accepted: z.number().int().describe('points stored') }), ...errorResponses(...BODY_ERRORS) } }, config: { access: { roles: ['metrics'] } } }, async (req) => {
-      const { points, issues } = toSeriesPoints(req.body.points);
-      if (issues.length) throw new InputError(`${issues.length} invalid point(s); nothing was stored`, issues.slice(0, 100));
-      const counts = pushCounts(points);
-      // One audit event per batch, with counts, in the transaction that stores the points.
-      await transaction(ctx.db, async (trx) => {
-        await store().ingestPoints(points, trx);
-        await ctx.audit.append(trx, {
-          actor: req.principal!.user,
-          action: 'series.push',
-          kind: 'Series',
-          name: counts.names.length === 1 ? counts.names[0] : `${counts.series} series`,
-          details: { role: req.principal!.role, series: counts.series, points: points.length, services: counts.services, names: counts.names.slice(0, 20), fromMs: counts.fromMs, toMs: counts.toMs },
+    app.post(
+      '/api/v1/series',
+      {
+        schema: {
+          body: pushBody,
+          tags: ['metrics'],
+          response: { 200: z.object({ accepted: z.number().int().describe('points stored') }), ...errorResponses(...BODY_ERRORS) },
+        },
+        config: { access: { roles: ['metrics'] } },
+      },
+      async (req) => {
+        const { points, issues } = toSeriesPoints(req.body.points);
+        if (issues.length) throw new InputError(`${issues.length} invalid point(s); nothing was stored`, issues.slice(0, 100));
+        const counts = pushCounts(points);
+        // One audit event per batch, with counts, in the transaction that stores the points.
+        await transaction(ctx.db, async (trx) => {
+          await store().ingestPoints(points, trx);
+          await ctx.audit.append(trx, {
+            actor: req.principal!.user,
+            action: 'series.push',
+            kind: 'Series',
+            name: counts.names.length === 1 ? counts.names[0] : `${counts.series} series`,
+            details: {
+              role: req.principal!.role,
+              series: counts.series,
+              points: points.length,
+              services: counts.services,
+              names: counts.names.slice(0, 20),
+              fromMs: counts.fromMs,
+              toMs: counts.toMs,
+            },
+          });
         });
-      });
-      return { accepted: points.length };
-    });
-    app.get('/api/v1/series/router', { schema: { querystring: windowQuery, tags: ['metrics'], response: { 200: routerWindowSchema, ...errorResponses() } } }, async (req) => {
-      const q = req.query;
-      const w = await store().routerWindow({ route: q.route, version: q.version, fromMs: q.from, toMs: q.to });
-      return { ...w, errorRate: w.requests ? w.errors / w.requests : null, p50Ms: quantile(w.latency, 0.5) || null, p99Ms: quantile(w.latency, 0.99) || null };
-    });
+        return { accepted: points.length };
+      },
+    );
+    app.get(
+      '/api/v1/series/router',
+      { schema: { querystring: windowQuery, tags: ['metrics'], response: { 200: routerWindowSchema, ...errorResponses() } } },
+      async (req) => {
+        const q = req.query;
+        const w = await store().routerWindow({ route: q.route, version: q.version, fromMs: q.from, toMs: q.to });
+        return {
+          ...w,
+          errorRate: w.requests ? w.errors / w.requests : null,
+          p50Ms: quantile(w.latency, 0.5) || null,
+          p99Ms: quantile(w.latency, 0.99) || null,
+        };
+      },
+    );
   },
   cli(program, cli) {
     program
@@ -99,7 +127,14 @@ export const metricsCapability: Capability = {
         });
         const r = toSeriesPoints(raw, (i) => ({ file, line: lineOf[i], path: '' }));
         issues.push(...r.issues);
-        if (issues.length) throw new CliError(EXIT.USAGE, `nothing was pushed:\n${issues.slice(0, 20).map((x) => '  ' + formatIssue(x)).join('\n')}`);
+        if (issues.length)
+          throw new CliError(
+            EXIT.USAGE,
+            `nothing was pushed:\n${issues
+              .slice(0, 20)
+              .map((x) => '  ' + formatIssue(x))
+              .join('\n')}`,
+          );
         let sent = 0;
         for (let i = 0; i < raw.length; i += 10_000) {
           const res = await cli.api().post<{ accepted: number }>('/api/v1/series', { points: raw.slice(i, i + 10_000) });

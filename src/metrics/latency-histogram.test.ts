@@ -18,7 +18,12 @@ test('quantiles, totals and merging', () => {
   for (let v = 1; v <= 100; v++) record(v <= 50 ? a : b, v);
   const m = merge({ ...a }, b);
   assert.equal(total(m), 100);
-  const cases: [number, number][] = [[0.5, 50], [0.9, 90], [0.99, 99], [1, 100]];
+  const cases: [number, number][] = [
+    [0.5, 50],
+    [0.9, 90],
+    [0.99, 99],
+    [1, 100],
+  ];
   for (const [q, want] of cases) {
     const got = quantile(m, q);
     assert.ok(got >= want && got <= want * 1.1, `q${q}: ${got}`);

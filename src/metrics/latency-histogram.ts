@@ -52,7 +52,9 @@ export function quantile(h: HistogramCounts, q: number): number {
   if (n === 0) return NaN;
   const rank = Math.max(1, Math.ceil(q * n));
   let seen = 0;
-  for (const k of Object.keys(h).map(Number).sort((a, b) => a - b)) {
+  for (const k of Object.keys(h)
+    .map(Number)
+    .sort((a, b) => a - b)) {
     seen += h[k];
     if (seen >= rank) return bucketUpperMs(k);
   }

@@ -54,7 +54,8 @@ export class PrometheusSource implements MetricSource {
         });
         const body = (await res.json().catch(() => ({ status: 'error', error: `HTTP ${res.status}` }))) as PromRangeResponse;
         if (body.status !== 'success' || !body.data) return errorMeasurement(q, `Prometheus: ${body.error ?? `HTTP ${res.status}`}`);
-        if (body.data.result.length > 1) return errorMeasurement(q, `Prometheus returned ${body.data.result.length} series; aggregate the query to one (e.g. sum(...))`);
+        if (body.data.result.length > 1)
+          return errorMeasurement(q, `Prometheus returned ${body.data.result.length} series; aggregate the query to one (e.g. sum(...))`);
         for (const s of body.data.result) {
           for (const [t, v] of s.values) {
             const i = Math.round((t * 1000 - q.fromMs) / q.stepMs) - 1;

@@ -88,9 +88,20 @@ for (const store of await testStores()) {
 
     test('a refused series push stores nothing and writes no event; router.* names are refused', async () => {
       const before = (await events('series.push')).length;
-      const bad = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'x.ok', t: 1, value: 1 }, { series: 'x.ok', t: 1, value: 'many' }] }) });
+      const bad = await s.fetch('/api/v1/series', {
+        method: 'POST',
+        body: JSON.stringify({
+          points: [
+            { series: 'x.ok', t: 1, value: 1 },
+            { series: 'x.ok', t: 1, value: 'many' },
+          ],
+        }),
+      });
       assert.equal(bad.status, 400);
-      const spoof = await s.fetch('/api/v1/series', { method: 'POST', body: JSON.stringify({ points: [{ series: 'router.requests', labels: { route: 'shop' }, t: T / 1000, value: 1000 }] }) });
+      const spoof = await s.fetch('/api/v1/series', {
+        method: 'POST',
+        body: JSON.stringify({ points: [{ series: 'router.requests', labels: { route: 'shop' }, t: T / 1000, value: 1000 }] }),
+      });
       assert.equal(spoof.status, 400);
       assert.match(await spoof.text(), /router\./);
       assert.equal((await events('series.push')).length, before);
@@ -123,7 +134,14 @@ for (const store of await testStores()) {
       assert.equal(e.actor, 'edge-1');
       assert.equal(e.kind, 'RouterStats');
       assert.deepEqual(
-        { buckets: e.details!.buckets, routes: e.details!.routes, versions: e.details!.versions, requests: e.details!.requests, errors: e.details!.errors, role: e.details!.role },
+        {
+          buckets: e.details!.buckets,
+          routes: e.details!.routes,
+          versions: e.details!.versions,
+          requests: e.details!.requests,
+          errors: e.details!.errors,
+          role: e.details!.role,
+        },
         { buckets: 3, routes: 2, versions: 3, requests: 117, errors: 15, role: 'router' },
       );
       assert.equal((await m.routerWindow({ route: 'shop', version: 'canary', fromMs: start, toMs: start + 60_000 })).errors, 5);

@@ -10,7 +10,10 @@ export const pointInput = z.strictObject({
     .max(200)
     .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, 'expected a series name like checkout.good')
     // `router.*` names read the router's own buckets (ShipgateMetricSource), which only routers push.
-    .refine((s) => !s.startsWith('router.'), 'series names starting with "router." are the router\'s own (pushed by routers to /api/v1/router/stats); pick another name'),
+    .refine(
+      (s) => !s.startsWith('router.'),
+      'series names starting with "router." are the router\'s own (pushed by routers to /api/v1/router/stats); pick another name',
+    ),
   labels: z.record(z.string().max(100), z.string().max(500)).default({}),
   t: z.union([z.number().finite().nonnegative(), z.string().min(1)]),
   value: z.number().finite(),
@@ -26,7 +29,10 @@ export function pointTimeMs(t: number | string): number | undefined {
 }
 
 /** Validates raw points; issues name the point index (or line, via `where`). */
-export function toSeriesPoints(raw: unknown[], where: (i: number) => Partial<Issue> = (i) => ({ path: `points[${i}]` })): { points: SeriesPoint[]; issues: Issue[] } {
+export function toSeriesPoints(
+  raw: unknown[],
+  where: (i: number) => Partial<Issue> = (i) => ({ path: `points[${i}]` }),
+): { points: SeriesPoint[]; issues: Issue[] } {
   const points: SeriesPoint[] = [];
   const issues: Issue[] = [];
   raw.forEach((r, i) => {

@@ -42,7 +42,13 @@ for (const store of await testStores()) {
       const canary = await m.routerWindow({ route: 'shop', version: 'canary', fromMs: T0, toMs: T0 + 60_000 });
       assert.deepEqual([canary.requests, canary.errors], [11, 0], 'mirrored copies are not user traffic');
       const all = await m.routerSeries({ route: 'shop', fromMs: T0, toMs: T0 + 20_000 });
-      assert.deepEqual(all.map((b) => [b.startMs - T0, b.requests]), [[0, 101], [10_000, 11]]);
+      assert.deepEqual(
+        all.map((b) => [b.startMs - T0, b.requests]),
+        [
+          [0, 101],
+          [10_000, 11],
+        ],
+      );
       const none = await m.routerWindow({ route: 'shop', fromMs: T0 + 20_000, toMs: T0 + 60_000 });
       assert.equal(none.requests, 0);
     });
@@ -51,19 +57,27 @@ for (const store of await testStores()) {
       const dir = mkdtempSync(join(tmpdir(), 'shipgate-push-'));
       const file = join(dir, 'points.jsonl');
       const t = T0 / 1000;
-      writeFileSync(file, [
-        { series: 'checkout.good', labels: { env: 'prod', region: 'eu' }, t, value: 95 },
-        { series: 'checkout.good', labels: { env: 'prod', region: 'us' }, t: t + 30, value: 5 },
-        { series: 'checkout.good', labels: { env: 'staging' }, t: new Date(T0).toISOString(), value: 1000 },
-        { series: 'checkout.total', labels: { env: 'prod' }, t, value: 110 },
-      ].map((p) => JSON.stringify(p)).join('\n') + '\n');
+      writeFileSync(
+        file,
+        [
+          { series: 'checkout.good', labels: { env: 'prod', region: 'eu' }, t, value: 95 },
+          { series: 'checkout.good', labels: { env: 'prod', region: 'us' }, t: t + 30, value: 5 },
+          { series: 'checkout.good', labels: { env: 'staging' }, t: new Date(T0).toISOString(), value: 1000 },
+          { series: 'checkout.total', labels: { env: 'prod' }, t, value: 110 },
+        ]
+          .map((p) => JSON.stringify(p))
+          .join('\n') + '\n',
+      );
       const r = await s.cli(['push', file]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /4 points pushed/);
       assert.equal(await m.sumSeries({ series: 'checkout.good', labels: { env: 'prod' }, fromMs: T0, toMs: T0 + 60_000 }), 100);
       assert.equal(await m.sumSeries({ series: 'checkout.good', fromMs: T0, toMs: T0 + 60_000 }), 1100);
       assert.equal(await m.sumSeries({ series: 'checkout.good', fromMs: T0 + 60_000, toMs: T0 + 120_000 }), 0);
-      assert.deepEqual(await m.sumSeriesSteps({ series: 'checkout.good', labels: { env: 'prod' }, fromMs: T0 - 60_000, toMs: T0 + 120_000, stepMs: 60_000 }), [0, 100, 0]);
+      assert.deepEqual(
+        await m.sumSeriesSteps({ series: 'checkout.good', labels: { env: 'prod' }, fromMs: T0 - 60_000, toMs: T0 + 120_000, stepMs: 60_000 }),
+        [0, 100, 0],
+      );
     });
 
     test('bad points are refused with their line, and nothing is stored', async () => {

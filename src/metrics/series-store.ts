@@ -89,7 +89,11 @@ export class SeriesStore implements MetricsService {
         addInto(w, b.counts, b.latency);
         const values = { requests: w.requests, errors: w.errors, counts: toJson(w.counts), latency: toJson(w.latency) };
         if (existing) await own(trx).updateTable('router_buckets').set(values).where(key).execute();
-        else await own(trx).insertInto('router_buckets').values({ route: b.route, version: b.version, start_ms: startMs, mirror, ...values }).execute();
+        else
+          await own(trx)
+            .insertInto('router_buckets')
+            .values({ route: b.route, version: b.version, start_ms: startMs, mirror, ...values })
+            .execute();
       }
     });
   }
@@ -138,7 +142,9 @@ export class SeriesStore implements MetricsService {
         await own(trx)
           .insertInto('series_points')
           .values({ series: e.series, labels_key: e.labelsKey, t_ms: e.tMs, value: e.value })
-          .onConflict((oc) => oc.columns(['series', 'labels_key', 't_ms']).doUpdateSet((eb) => ({ value: eb('series_points.value', '+', eb.ref('excluded.value')) })))
+          .onConflict((oc) =>
+            oc.columns(['series', 'labels_key', 't_ms']).doUpdateSet((eb) => ({ value: eb('series_points.value', '+', eb.ref('excluded.value')) })),
+          )
           .execute();
       }
     });

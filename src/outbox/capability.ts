@@ -18,8 +18,18 @@ function runtime(ctx: ServerContext): Runtime {
   let r = runtimes.get(ctx);
   if (!r) {
     const store = new OutboxStore(ctx.db);
-    const deliveries = new Counter({ name: 'shipgate_outbox_deliveries_total', help: 'Outbox delivery attempts by outcome (sent, failed and retried, dead)', labelNames: ['kind', 'outcome'], registers: [ctx.metrics] });
-    const dead = new Counter({ name: 'shipgate_outbox_dead_total', help: 'Outbox messages given up on (max attempts reached or refused by the egress policy)', labelNames: ['kind'], registers: [ctx.metrics] });
+    const deliveries = new Counter({
+      name: 'shipgate_outbox_deliveries_total',
+      help: 'Outbox delivery attempts by outcome (sent, failed and retried, dead)',
+      labelNames: ['kind', 'outcome'],
+      registers: [ctx.metrics],
+    });
+    const dead = new Counter({
+      name: 'shipgate_outbox_dead_total',
+      help: 'Outbox messages given up on (max attempts reached or refused by the egress policy)',
+      labelNames: ['kind'],
+      registers: [ctx.metrics],
+    });
     const counters = {
       delivered(kind: string, outcome: 'sent' | 'failed' | 'dead') {
         deliveries.inc({ kind, outcome });

@@ -20,7 +20,17 @@ export function outboxCommands(program: Command, cli: CliContext): void {
       const { items } = await cli.api().get<{ items: OutboxView[] }>('/api/v1/outbox', { status: o.status, kind: o.kind, limit: o.limit });
       cli.print(items, o.output, () => ({
         headers: ['ID', 'KIND', 'HOST', 'STATUS', 'ATTEMPTS', 'CREATED', 'NEXT ATTEMPT', 'SENT', 'LAST ERROR'],
-        rows: items.map((m) => [m.id, m.kind, m.host, m.status, m.attempts, iso(m.createdMs), m.status === 'pending' ? iso(m.nextAttemptMs) : '-', iso(m.sentMs), m.lastError ?? '-']),
+        rows: items.map((m) => [
+          m.id,
+          m.kind,
+          m.host,
+          m.status,
+          m.attempts,
+          iso(m.createdMs),
+          m.status === 'pending' ? iso(m.nextAttemptMs) : '-',
+          iso(m.sentMs),
+          m.lastError ?? '-',
+        ]),
       }));
     });
 }

@@ -34,12 +34,23 @@ const outboxView = z.object({
 export function outboxRoutes(base: FastifyInstance, _ctx: ServerContext, store: OutboxStore): void {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const access = { roles: ['oncall' as const] };
-  app.get('/api/v1/outbox', { schema: { querystring: listQuery, tags: ['outbox'], response: { 200: z.object({ items: z.array(outboxView) }), ...errorResponses() } }, config: { access } }, async (req) => {
-    return { items: (await store.list(req.query)).map(toView) };
-  });
-  app.get('/api/v1/outbox/:id', { schema: { params: idParams, tags: ['outbox'], response: { 200: outboxView, ...errorResponses(404) } }, config: { access } }, async (req) => {
-    const r = await store.get(req.params.id);
-    if (!r) throw new NotFoundError(`no outbox message ${req.params.id}`);
-    return toView(r);
-  });
+  app.get(
+    '/api/v1/outbox',
+    {
+      schema: { querystring: listQuery, tags: ['outbox'], response: { 200: z.object({ items: z.array(outboxView) }), ...errorResponses() } },
+      config: { access },
+    },
+    async (req) => {
+      return { items: (await store.list(req.query)).map(toView) };
+    },
+  );
+  app.get(
+    '/api/v1/outbox/:id',
+    { schema: { params: idParams, tags: ['outbox'], response: { 200: outboxView, ...errorResponses(404) } }, config: { access } },
+    async (req) => {
+      const r = await store.get(req.params.id);
+      if (!r) throw new NotFoundError(`no outbox message ${req.params.id}`);
+      return toView(r);
+    },
+  );
 }

@@ -153,7 +153,9 @@ export class OutboxSender {
     }
     // Not cockatiel's retry: the back-off is a schedule in the outbox table (next_attempt_ms), so it survives restarts and any replica sends.
     const delay = retryDelayMs(attempt, this.o.baseDelayMs, this.o.maxDelayMs, this.random());
-    await transaction(this.db, (trx) => this.store.record(trx, r.id, attempt, { status: 'pending', nextAttemptMs: now + delay, lastStatus: status, lastError: error }));
+    await transaction(this.db, (trx) =>
+      this.store.record(trx, r.id, attempt, { status: 'pending', nextAttemptMs: now + delay, lastStatus: status, lastError: error }),
+    );
     this.counters.delivered(r.kind, 'failed');
   }
 }

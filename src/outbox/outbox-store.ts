@@ -64,9 +64,18 @@ export interface OutboxView extends Omit<OutboxRow, 'url' | 'payload'> {
 function row(r: Selectable<OutboxTables['outbox']>): OutboxRow {
   const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
-    id: r.id, kind: r.kind, url: r.url, payload: fromJson(r.payload), status: r.status,
-    attempts: Number(r.attempts), createdMs: Number(r.created_ms), nextAttemptMs: Number(r.next_attempt_ms),
-    lastAttemptMs: n(r.last_attempt_ms), sentMs: n(r.sent_ms), lastStatus: n(r.last_status), lastError: r.last_error ?? null,
+    id: r.id,
+    kind: r.kind,
+    url: r.url,
+    payload: fromJson(r.payload),
+    status: r.status,
+    attempts: Number(r.attempts),
+    createdMs: Number(r.created_ms),
+    nextAttemptMs: Number(r.next_attempt_ms),
+    lastAttemptMs: n(r.last_attempt_ms),
+    sentMs: n(r.sent_ms),
+    lastStatus: n(r.last_status),
+    lastError: r.last_error ?? null,
   };
 }
 
@@ -78,7 +87,10 @@ export function toView(r: OutboxRow): OutboxView {
 export class OutboxStore {
   private readonly db: Kysely<OutboxTables>;
 
-  constructor(db: Db, private readonly now: () => number = Date.now) {
+  constructor(
+    db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
     this.db = tablesOf<OutboxTables>(db);
   }
 
@@ -88,14 +100,35 @@ export class OutboxStore {
     const id = newId('obx', t);
     await tablesOf<OutboxTables>(trx)
       .insertInto('outbox')
-      .values({ id, kind: m.kind, url: m.url, payload: toJson(m.payload ?? null), status: 'pending', attempts: 0, created_ms: t, next_attempt_ms: t, last_attempt_ms: null, sent_ms: null, last_status: null, last_error: null })
+      .values({
+        id,
+        kind: m.kind,
+        url: m.url,
+        payload: toJson(m.payload ?? null),
+        status: 'pending',
+        attempts: 0,
+        created_ms: t,
+        next_attempt_ms: t,
+        last_attempt_ms: null,
+        sent_ms: null,
+        last_status: null,
+        last_error: null,
+      })
       .execute();
     return id;
   }
 
   /** Pending messages due at `nowMs`, oldest first. */
   async due(nowMs: number, limit: number): Promise<OutboxRow[]> {
-    const rows = await this.db.selectFrom('outbox').selectAll().where('status', '=', 'pending').where('next_attempt_ms', '<=', nowMs).orderBy('next_attempt_ms').orderBy('id').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('next_attempt_ms', '<=', nowMs)
+      .orderBy('next_attempt_ms')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map(row);
   }
 

@@ -23,7 +23,10 @@ for (const store of await testStores()) {
         const viewer = await s.token('viewer', 'vera');
         const oncall = await s.token('oncall', 'otto');
         const fired = await evaluate(s, T);
-        assert.deepEqual(fired.body.events.map((e) => e.status), ['firing']);
+        assert.deepEqual(
+          fired.body.events.map((e) => e.status),
+          ['firing'],
+        );
         assert.equal(fired.body.outbox.length, 2);
         assert.ok(fired.ms < 1_000, `evaluation took ${fired.ms} ms`);
         // Both deliveries are now stuck on the blackhole, each for up to 5 s.
@@ -66,7 +69,11 @@ for (const store of await testStores()) {
         await new Promise((r) => setTimeout(r, 400)); // more polls: nothing more is sent
         for (const path of ['/alertmanager', '/slack']) {
           const got = rx.received.filter((x) => x.path === path);
-          assert.deepEqual(got.map((x) => x.answered), [500, 500, 200], path);
+          assert.deepEqual(
+            got.map((x) => x.answered),
+            [500, 500, 200],
+            path,
+          );
           assert.equal(new Set(got.map((x) => x.body)).size, 1, 'every attempt carries the same notification');
         }
         assert.equal(JSON.parse(rx.received.find((x) => x.path === '/alertmanager' && x.answered === 200)!.body).alerts[0].status, 'firing');
@@ -88,7 +95,11 @@ for (const store of await testStores()) {
     test('a 302 is not followed: the second receiver never gets a request; the message goes dead, audited and counted', async () => {
       const second = await startScriptedReceiver(() => 200);
       const first = await startScriptedReceiver(() => 302, second.url);
-      const s = await startTestServer({ store, clock: new ManualClock(T), options: { outbox: { baseDelayMs: 50, maxDelayMs: 100, pollMs: 50, maxAttempts: 2 } } });
+      const s = await startTestServer({
+        store,
+        clock: new ManualClock(T),
+        options: { outbox: { baseDelayMs: 50, maxDelayMs: 100, pollMs: 50, maxAttempts: 2 } },
+      });
       try {
         await burningSlo(s, first.url);
         assert.equal((await evaluate(s, T)).body.outbox.length, 2);
@@ -104,7 +115,10 @@ for (const store of await testStores()) {
         const metrics = await (await s.fetch('/metrics')).text();
         assert.match(metrics, /shipgate_outbox_dead_total\{kind="slo.alert"\} 2/);
         const audit = (await (await s.fetch('/api/v1/audit/events?kind=OutboxMessage')).json()) as { items: { action: string; actor: string }[] };
-        assert.deepEqual(audit.items.map((e) => `${e.actor} ${e.action}`), ['shipgate outbox.dead', 'shipgate outbox.dead']);
+        assert.deepEqual(
+          audit.items.map((e) => `${e.actor} ${e.action}`),
+          ['shipgate outbox.dead', 'shipgate outbox.dead'],
+        );
         // Viewers do not see the outbox at all.
         const viewer = await s.token('viewer', 'vera');
         const r = await s.fetch('/api/v1/outbox', { token: viewer });

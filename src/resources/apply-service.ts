@@ -104,7 +104,12 @@ export class ApplyService {
       const first = seen.get(key);
       if (first) {
         const where = `${first.file}:${first.locate(['metadata', 'name']).line}`;
-        issues.push({ file: c.file, ...c.locate(['metadata', 'name']), path: 'metadata.name', message: `${c.manifest.kind} "${c.manifest.metadata.name}" is also defined at ${where}` });
+        issues.push({
+          file: c.file,
+          ...c.locate(['metadata', 'name']),
+          path: 'metadata.name',
+          message: `${c.manifest.kind} "${c.manifest.metadata.name}" is also defined at ${where}`,
+        });
       } else seen.set(key, c);
     }
     if (issues.length === 0) {
@@ -121,7 +126,10 @@ export class ApplyService {
       for (const c of checked) {
         if (!c.def.validate) continue;
         for (const i of await c.def.validate(c.manifest, ctx)) {
-          const path = i.path.split(/\.|\[|\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+          const path = i.path
+            .split(/\.|\[|\]/)
+            .filter(Boolean)
+            .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
           issues.push({ ...c.locate(path), ...i, file: c.file });
         }
       }
@@ -151,7 +159,11 @@ export class ApplyService {
       }
     }
     if (denied.length) {
-      throw new RefusedError('EGRESS_DENIED', `${denied.length} outbound address${denied.length > 1 ? 'es' : ''} refused by the egress policy; nothing was applied`, { issues: denied });
+      throw new RefusedError(
+        'EGRESS_DENIED',
+        `${denied.length} outbound address${denied.length > 1 ? 'es' : ''} refused by the egress policy; nothing was applied`,
+        { issues: denied },
+      );
     }
   }
 
@@ -161,9 +173,15 @@ export class ApplyService {
     // Before the transaction: the gate reads error budgets, which may ask a metric source.
     const grants = await this.authorize(checked, actor);
     const results = await transaction(this.db, async (trx) => {
-      const actions = await this.resources.putMany(trx, checked.map((c) => c.manifest), actor.user);
+      const actions = await this.resources.putMany(
+        trx,
+        checked.map((c) => c.manifest),
+        actor.user,
+      );
       for (const g of grants) await g.auth.claim(trx, g.id, { complete: true });
-      return checked.map((c, i): ApplyResult => ({ apiVersion: c.manifest.apiVersion, kind: c.manifest.kind, name: c.manifest.metadata.name, action: actions[i] }));
+      return checked.map(
+        (c, i): ApplyResult => ({ apiVersion: c.manifest.apiVersion, kind: c.manifest.kind, name: c.manifest.metadata.name, action: actions[i] }),
+      );
     });
     for (const r of results) {
       if (r.action !== 'unchanged') {

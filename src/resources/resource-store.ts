@@ -73,13 +73,7 @@ export class ResourceStore {
   }
 
   async list<S = unknown>(apiVersion: string, kind: string, q: Db | Tx = this.db): Promise<StoredResource<S>[]> {
-    const rows = await own(q)
-      .selectFrom('resources')
-      .selectAll()
-      .where('api_version', '=', apiVersion)
-      .where('kind', '=', kind)
-      .orderBy('name')
-      .execute();
+    const rows = await own(q).selectFrom('resources').selectAll().where('api_version', '=', apiVersion).where('kind', '=', kind).orderBy('name').execute();
     return rows.map((r) => toStored<S>(r));
   }
 
@@ -132,7 +126,17 @@ export class ResourceStore {
           .where('name', '=', m.metadata.name)
           .execute();
       } else {
-        inserts.push({ api_version: m.apiVersion, kind: m.kind, name: m.metadata.name, body: toJson(m), hash, generation: 1, created_at: at, updated_at: at, updated_by: actor });
+        inserts.push({
+          api_version: m.apiVersion,
+          kind: m.kind,
+          name: m.metadata.name,
+          body: toJson(m),
+          hash,
+          generation: 1,
+          created_at: at,
+          updated_at: at,
+          updated_by: actor,
+        });
       }
       results.push(old ? 'updated' : 'created');
       events.push({
@@ -145,7 +149,11 @@ export class ResourceStore {
         details: { apiVersion: m.apiVersion },
       });
     }
-    for (let i = 0; i < inserts.length; i += CHUNK) await own(trx).insertInto('resources').values(inserts.slice(i, i + CHUNK)).execute();
+    for (let i = 0; i < inserts.length; i += CHUNK)
+      await own(trx)
+        .insertInto('resources')
+        .values(inserts.slice(i, i + CHUNK))
+        .execute();
     await this.audit.appendMany(trx, events);
     return results;
   }
@@ -154,12 +162,7 @@ export class ResourceStore {
   async delete(trx: Tx, apiVersion: string, kind: string, name: string, actor: string): Promise<boolean> {
     const existing = await this.get(apiVersion, kind, name, trx);
     if (!existing) return false;
-    await own(trx)
-      .deleteFrom('resources')
-      .where('api_version', '=', apiVersion)
-      .where('kind', '=', kind)
-      .where('name', '=', name)
-      .execute();
+    await own(trx).deleteFrom('resources').where('api_version', '=', apiVersion).where('kind', '=', kind).where('name', '=', name).execute();
     await this.audit.append(trx, {
       actor,
       action: 'resource.delete',

@@ -62,7 +62,10 @@ for (const store of await testStores()) {
       const dir = tree({ 'services/orders.yaml': SERVICES, 'envs/production.json': ENV_JSON });
       const r1 = await s.cli(['apply', '-f', dir, '-o', 'json']);
       assert.equal(r1.code, 0, r1.stderr);
-      assert.deepEqual(JSON.parse(r1.stdout).map((x: { action: string }) => x.action), ['created', 'created', 'created']);
+      assert.deepEqual(
+        JSON.parse(r1.stdout).map((x: { action: string }) => x.action),
+        ['created', 'created', 'created'],
+      );
       const before = (await s.server.ctx.audit.list(s.server.ctx.db)).length;
       const r2 = await s.cli(['apply', '-f', dir, '-o', 'json']);
       assert.equal(r2.code, 0, r2.stderr);
@@ -124,7 +127,10 @@ for (const store of await testStores()) {
       const again = await s.cli(['delete', 'service', 'db-orders']);
       assert.equal(again.code, 2);
       const events = await s.server.ctx.audit.list(s.server.ctx.db, { kind: 'Service', name: 'db-orders' });
-      assert.deepEqual(events.map((e) => e.action), ['resource.create', 'resource.delete']);
+      assert.deepEqual(
+        events.map((e) => e.action),
+        ['resource.create', 'resource.delete'],
+      );
       assert.equal(events[1].afterHash, null);
     });
 

@@ -76,12 +76,21 @@ for (const store of await testStores()) {
       assert.equal(m.metadata.annotations['shipgate.dev/url'], mark(`${rx.url}/alertmanager`));
       assert.equal(m.spec.target, 'webhook', 'what is not secret stays readable');
       // The inline target of the policy, the list form and the data source.
-      for (const path of ['/api/v1/resources/alertpolicy/payments-burn', '/api/v1/resources/alertnotificationtarget', '/api/v1/resources/datasource', '/api/v1/resources/datasource/prom']) {
+      for (const path of [
+        '/api/v1/resources/alertpolicy/payments-burn',
+        '/api/v1/resources/alertnotificationtarget',
+        '/api/v1/resources/datasource',
+        '/api/v1/resources/datasource/prom',
+      ]) {
         const r = await s.fetch(path, { token: viewer });
         assert.equal(r.status, 200, path);
         assertNoSecret(await r.text(), path);
       }
-      const ds = ((await (await s.fetch('/api/v1/resources/datasource/prom', { token: deployer })).json()) as { manifest: { spec: { connectionDetails: Record<string, string>; type: string } } }).manifest;
+      const ds = (
+        (await (await s.fetch('/api/v1/resources/datasource/prom', { token: deployer })).json()) as {
+          manifest: { spec: { connectionDetails: Record<string, string>; type: string } };
+        }
+      ).manifest;
       assert.deepEqual(ds.spec.connectionDetails, { url: mark('http://127.0.0.1:9/prom'), bearerToken: mark(TOKEN) });
       assert.equal(ds.spec.type, 'Prometheus');
       // `shipgate get -o yaml` and the inlined OpenSLO export go through the same redaction.
@@ -95,7 +104,9 @@ for (const store of await testStores()) {
     });
 
     test('an admin sees the real values', async () => {
-      const r = (await (await s.fetch('/api/v1/resources/alertnotificationtarget/oncall-webhook')).json()) as { manifest: { metadata: { annotations: Record<string, string> } } };
+      const r = (await (await s.fetch('/api/v1/resources/alertnotificationtarget/oncall-webhook')).json()) as {
+        manifest: { metadata: { annotations: Record<string, string> } };
+      };
       assert.equal(r.manifest.metadata.annotations['shipgate.dev/url'], `${rx.url}/alertmanager`);
       const ds = (await (await s.fetch('/api/v1/resources/datasource/prom')).json()) as { manifest: { spec: { connectionDetails: Record<string, string> } } };
       assert.equal(ds.manifest.spec.connectionDetails.bearerToken, TOKEN);
@@ -103,7 +114,7 @@ for (const store of await testStores()) {
       assert.ok(exported.includes(`${rx.url}/slack`));
     });
 
-    test('a viewer\'s diff shows that a secret changes, not its old or new value; an admin\'s shows the values', async () => {
+    test("a viewer's diff shows that a secret changes, not its old or new value; an admin's shows the values", async () => {
       const f = file('ds2.yaml', dataSource('rotated-token-5678'));
       const r = await s.cli(['diff', '-f', f], { token: viewer });
       assert.equal(r.code, 1, r.stderr);
@@ -122,7 +133,17 @@ for (const store of await testStores()) {
       assert.equal(events.status, 200);
       const text = await events.text();
       assertNoSecret(text, 'audit events');
-      const items = (JSON.parse(text) as { items: { action: string; kind: string; name: string; before?: { spec: { connectionDetails: Record<string, string> } }; after?: { spec: { connectionDetails: Record<string, string> } } }[] }).items;
+      const items = (
+        JSON.parse(text) as {
+          items: {
+            action: string;
+            kind: string;
+            name: string;
+            before?: { spec: { connectionDetails: Record<string, string> } };
+            after?: { spec: { connectionDetails: Record<string, string> } };
+          }[];
+        }
+      ).items;
       const update = items.find((e) => e.action === 'resource.update' && e.kind === 'DataSource')!;
       assert.equal(update.before!.spec.connectionDetails.bearerToken, mark(TOKEN));
       assert.equal(update.after!.spec.connectionDetails.bearerToken, mark('rotated-token-5678'));
@@ -141,7 +162,9 @@ for (const store of await testStores()) {
       assert.match(again.stdout, /unchanged/);
       const edited = got.stdout.replace('Alertmanager-compatible receiver', 'the on-call receiver');
       assert.equal((await s.cli(['apply', '-f', file('edited.yaml', edited)], { token: deployer })).code, 0);
-      const stored = (await (await s.fetch('/api/v1/resources/alertnotificationtarget/oncall-webhook')).json()) as { manifest: { metadata: { annotations: Record<string, string> }; spec: { description: string } } };
+      const stored = (await (await s.fetch('/api/v1/resources/alertnotificationtarget/oncall-webhook')).json()) as {
+        manifest: { metadata: { annotations: Record<string, string> }; spec: { description: string } };
+      };
       assert.equal(stored.manifest.metadata.annotations['shipgate.dev/url'], `${rx.url}/alertmanager`);
       assert.equal(stored.manifest.spec.description, 'the on-call receiver');
       // A marker of some other value (or on a new resource) cannot be stored in place of a secret.

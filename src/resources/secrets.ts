@@ -148,14 +148,24 @@ export function manifestFor<M extends Manifest>(kinds: KindRegistry, principal: 
  * Puts the stored values back where `next` holds their markers (a manifest read back redacted and
  * applied again). Markers that match no stored value at the same path are issues: nothing is applied.
  */
-export function restoreSecrets<M extends Manifest>(def: Pick<KindDefinition, 'secretPaths'> | undefined, next: M, stored: Manifest | undefined, mark: SecretMarker): { manifest: M; issues: (Issue & { at: PathSegment[] })[] } {
+export function restoreSecrets<M extends Manifest>(
+  def: Pick<KindDefinition, 'secretPaths'> | undefined,
+  next: M,
+  stored: Manifest | undefined,
+  mark: SecretMarker,
+): { manifest: M; issues: (Issue & { at: PathSegment[] })[] } {
   let out: unknown = next;
   const issues: (Issue & { at: PathSegment[] })[] = [];
   for (const l of secretLeaves(def, next)) {
     if (!isSecretMarker(l.value)) continue;
     const prev = stored === undefined ? undefined : valueAt(stored, l.path);
     if (prev !== undefined && !isSecretMarker(prev) && mark(prev) === l.value) out = setAt(out, l.path, prev);
-    else issues.push({ at: l.path, path: formatPath(l.path), message: `holds the redacted marker ${l.value}, which matches no stored value here: give the real value` });
+    else
+      issues.push({
+        at: l.path,
+        path: formatPath(l.path),
+        message: `holds the redacted marker ${l.value}, which matches no stored value here: give the real value`,
+      });
   }
   return { manifest: out as M, issues };
 }

@@ -49,7 +49,10 @@ for (const store of await testStores()) {
       const h = await f.s.cli(['rollout', 'history', 'shop', '-o', 'json']);
       const hist = JSON.parse(h.stdout) as { stableRevision: string; runs: { phase: string }[]; revisions: { config: Record<string, string> }[] };
       assert.equal(hist.stableRevision, 'shop.production.2');
-      assert.deepEqual(hist.runs.map((x) => x.phase), ['rolledBack', 'completed', 'completed']);
+      assert.deepEqual(
+        hist.runs.map((x) => x.phase),
+        ['rolledBack', 'completed', 'completed'],
+      );
       assert.equal(hist.revisions[0].config.SHOP_ERROR_RATE, '0.4');
       const markers = (await (await f.s.fetch('/api/v1/deploy-markers?service=shop')).json()) as { markers: { event: string }[] };
       assert.ok(markers.markers.some((m) => m.event.startsWith('rollback.decided')));

@@ -26,7 +26,10 @@ describe('steering a release through the CLI: pause, resume, promote, abort, ret
     assert.match(again.stderr, /already paused/);
     assert.equal((await f.s.cli(['rollout', 'promote', 'shop'])).code, 0);
     st = await f.until((s) => s.run?.step?.label === 'pause 10s' && s.run.step.status === 'running');
-    assert.deepEqual(st.traffic?.map((t) => t.weightPercent), [50, 50]);
+    assert.deepEqual(
+      st.traffic?.map((t) => t.weightPercent),
+      [50, 50],
+    );
     assert.equal((await f.s.cli(['rollout', 'pause', 'shop'])).code, 0);
     st = await f.status();
     assert.equal(st.run!.pausedBy, 'user');
@@ -68,7 +71,10 @@ describe('steering a release through the CLI: pause, resume, promote, abort, ret
     await f.until((s) => s.run?.phase === 'paused');
     assert.equal((await f.s.cli(['rollout', 'promote', 'shop', '--full'])).code, 0);
     await f.until((s) => s.run?.phase === 'completed');
-    const h = JSON.parse((await f.s.cli(['rollout', 'history', 'shop', '-o', 'json'])).stdout) as { stableRevision: string; revisions: { id: string; config: Record<string, string> }[] };
+    const h = JSON.parse((await f.s.cli(['rollout', 'history', 'shop', '-o', 'json'])).stdout) as {
+      stableRevision: string;
+      revisions: { id: string; config: Record<string, string> }[];
+    };
     assert.equal(h.stableRevision, 'shop.production.2');
     assert.equal(h.revisions.find((r) => r.id === 'shop.production.2')!.config.GREETING, 'hello');
     const bad = await f.s.cli(['rollout', 'undo', 'shop', '--to-revision', '42']);

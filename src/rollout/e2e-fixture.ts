@@ -52,8 +52,23 @@ export function baseSpec(over: Partial<RolloutSpecInput> = {}): RolloutSpecInput
     service: 'shop',
     environment: 'production',
     route: 'shop',
-    target: { type: 'process', command: ['node', 'examples/shop/server.js'], replicas: 2, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '1s', maxRestarts: 2 },
-    strategy: { canary: { steps: [{ setWeight: 30 }, { analysis: { metrics: [{ name: 'error-rate', max: 0.05 }], interval: '400ms', count: 3, minRequests: 10 } }, { setWeight: 60 }] } },
+    target: {
+      type: 'process',
+      command: ['node', 'examples/shop/server.js'],
+      replicas: 2,
+      readiness: { httpGet: '/healthz', timeout: '15s' },
+      gracePeriod: '1s',
+      maxRestarts: 2,
+    },
+    strategy: {
+      canary: {
+        steps: [
+          { setWeight: 30 },
+          { analysis: { metrics: [{ name: 'error-rate', max: 0.05 }], interval: '400ms', count: 3, minRequests: 10 } },
+          { setWeight: 60 },
+        ],
+      },
+    },
     drain: { quietPeriod: '300ms', maxWait: '3s' },
     ...over,
   };
@@ -98,7 +113,14 @@ export async function startRolloutFixture(store: StoreKind = 'sqlite', opts: { r
       const full = baseSpec(spec);
       // The service must be in the catalog: releases are changes, and changes name catalogued services.
       const service = { apiVersion: 'shipgate.dev/v1', kind: 'Service', metadata: { name: full.service }, spec: { owner: 'team-shop', tier: 2 } };
-      writeFileSync(file, [stringify(service), stringify(releaseTemplate(full.service)), stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name }, spec: full })].join('---\n'));
+      writeFileSync(
+        file,
+        [
+          stringify(service),
+          stringify(releaseTemplate(full.service)),
+          stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name }, spec: full }),
+        ].join('---\n'),
+      );
       const r = await s.cli(['apply', '-f', file]);
       if (r.code !== 0) throw new Error(`apply failed: ${r.stderr}`);
     },
@@ -114,7 +136,9 @@ export async function startRolloutFixture(store: StoreKind = 'sqlite', opts: { r
         if (cond(last)) return last;
         await new Promise((r) => setTimeout(r, 250));
       }
-      throw new Error(`condition not met within ${timeoutMs} ms; last status: ${JSON.stringify(last?.run && { phase: last.run.phase, step: last.run.step, rollback: last.run.rollback, lastError: last.run.lastError })}`);
+      throw new Error(
+        `condition not met within ${timeoutMs} ms; last status: ${JSON.stringify(last?.run && { phase: last.run.phase, step: last.run.step, rollback: last.run.rollback, lastError: last.run.lastError })}`,
+      );
     },
     async close() {
       await load.stop();

@@ -7,7 +7,14 @@ describe('rollback on health failure, through the CLI', () => {
   before(async () => {
     f = await startRolloutFixture('sqlite', { ratePerSecond: 20 });
     await f.apply({
-      target: { type: 'process', command: ['node', 'examples/shop/server.js'], replicas: 2, readiness: { httpGet: '/healthz', timeout: '4s' }, gracePeriod: '500ms', maxRestarts: 2 },
+      target: {
+        type: 'process',
+        command: ['node', 'examples/shop/server.js'],
+        replicas: 2,
+        readiness: { httpGet: '/healthz', timeout: '4s' },
+        gracePeriod: '500ms',
+        maxRestarts: 2,
+      },
       strategy: { canary: { steps: [{ setWeight: 30 }, { pause: { duration: '20s' } }] } },
     });
     const r = await f.s.cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '150s']);
@@ -28,7 +35,19 @@ describe('rollback on health failure, through the CLI', () => {
   });
 
   test('a canary that crashes in a loop after it got traffic is rolled back', async () => {
-    const r = await f.s.cli(['release', 'shop', '--version', 'v3', '--set', 'SHOP_CRASH_AFTER_MS=700', '--set', 'SHOP_FAIL_HEALTH=', '--wait', '--timeout', '150s']);
+    const r = await f.s.cli([
+      'release',
+      'shop',
+      '--version',
+      'v3',
+      '--set',
+      'SHOP_CRASH_AFTER_MS=700',
+      '--set',
+      'SHOP_FAIL_HEALTH=',
+      '--wait',
+      '--timeout',
+      '150s',
+    ]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const st = await f.status();
     assert.equal(st.run!.rollback!.reason, 'healthFailed');

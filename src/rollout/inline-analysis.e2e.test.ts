@@ -20,12 +20,22 @@ describe('inline analysis: Error pauses, Failed rolls back', () => {
     metrics = f.s.server.ctx.services.get(HOOKS.metrics)!;
     // The same metrics service, whose windows can be made to fail (as a metric source that is down).
     const faulty: MetricsService = Object.create(metrics, {
-      routerWindow: { value: (q: Parameters<MetricsService['routerWindow']>[0]) => (broken ? Promise.reject(new Error('metric source down')) : metrics.routerWindow(q)) },
+      routerWindow: {
+        value: (q: Parameters<MetricsService['routerWindow']>[0]) => (broken ? Promise.reject(new Error('metric source down')) : metrics.routerWindow(q)),
+      },
     });
     f.s.server.ctx.services.provide(HOOKS.metrics, faulty);
     await f.apply({
       limits: { consecutiveErrorLimit: 2 },
-      strategy: { canary: { steps: [{ setWeight: 30 }, { analysis: { metrics: [{ name: 'error-rate', max: 0.05 }], interval: '300ms', count: 3, minRequests: 5 } }, { setWeight: 60 }] } },
+      strategy: {
+        canary: {
+          steps: [
+            { setWeight: 30 },
+            { analysis: { metrics: [{ name: 'error-rate', max: 0.05 }], interval: '300ms', count: 3, minRequests: 5 } },
+            { setWeight: 60 },
+          ],
+        },
+      },
     });
     const r = await f.s.cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '150s']);
     assert.equal(r.code, 0, r.stderr);
@@ -61,16 +71,25 @@ describe('inline analysis: Error pauses, Failed rolls back', () => {
     const step = analysisStep(paused);
     const ms = step.measurements as Measurement[];
     // consecutiveErrorLimit 2: the third error in a row ends the analysis run in Error.
-    assert.deepEqual(ms.map((m) => m.phase), ['Error', 'Error', 'Error']);
+    assert.deepEqual(
+      ms.map((m) => m.phase),
+      ['Error', 'Error', 'Error'],
+    );
     assert.deepEqual(paused.run.steps.find((s) => s.kind === 'analysis')!.verdicts, ['error', 'error', 'error']);
     assert.match(ms[0].reasons[0], /metric source down/);
     assert.match(step.message ?? '', /error/);
     // The analysis capability judged it, and stored every interval.
-    const show = JSON.parse((await f.s.cli(['analysis', 'show', `${id}.${step.index}.${step.startedAtMs}`, '-o', 'json'])).stdout) as { run: { template: string; verdict: string; reason: string }; intervals: { phase: string }[] };
+    const show = JSON.parse((await f.s.cli(['analysis', 'show', `${id}.${step.index}.${step.startedAtMs}`, '-o', 'json'])).stdout) as {
+      run: { template: string; verdict: string; reason: string };
+      intervals: { phase: string }[];
+    };
     assert.equal(show.run.template, '(inline)');
     assert.equal(show.run.verdict, 'error');
     assert.match(show.run.reason, /3 errors in a row > consecutiveErrorLimit 2/);
-    assert.deepEqual(show.intervals.map((i) => i.phase), ['Error', 'Error', 'Error']);
+    assert.deepEqual(
+      show.intervals.map((i) => i.phase),
+      ['Error', 'Error', 'Error'],
+    );
 
     // The source is back (`rollout status` reads live figures from it): the paused run shows the
     // Error verdicts; resume starts the analysis over, as a new run, and the release completes.
@@ -83,8 +102,14 @@ describe('inline analysis: Error pauses, Failed rolls back', () => {
     const done = await until(id, (r) => r.run.phase === 'completed' || r.run.phase === 'rolledBack');
     assert.equal(done.run.phase, 'completed', JSON.stringify(done.run));
     const again = analysisStep(done).measurements as Measurement[];
-    assert.deepEqual(again.map((m) => m.phase), ['Successful', 'Successful', 'Successful']);
-    assert.ok(again.every((m) => m.requests >= 5 && m.values['error-rate'] !== undefined), JSON.stringify(again));
+    assert.deepEqual(
+      again.map((m) => m.phase),
+      ['Successful', 'Successful', 'Successful'],
+    );
+    assert.ok(
+      again.every((m) => m.requests >= 5 && m.values['error-rate'] !== undefined),
+      JSON.stringify(again),
+    );
   });
 
   test('a breached threshold is Failed and rolls back', async () => {

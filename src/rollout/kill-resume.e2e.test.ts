@@ -48,7 +48,13 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   let stdout = '';
   let stderr = '';
   const token = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
-  const code = await main(args, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), env: { SHIPGATE_SERVER: url, SHIPGATE_TOKEN: token }, cwd: REPO_ROOT, isTTY: false });
+  const code = await main(args, {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    env: { SHIPGATE_SERVER: url, SHIPGATE_TOKEN: token },
+    cwd: REPO_ROOT,
+    isTTY: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -68,12 +74,36 @@ function tagged(): number {
 test('kill -9 of the server at random moments: the release resumes, no step skipped or applied twice', async () => {
   await startServer();
   const spec = baseSpec({
-    target: { type: 'process', command: ['node', 'examples/shop/server.js', `--tag=${tag}`], replicas: 2, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '500ms' },
-    strategy: { canary: { steps: [{ setWeight: 25 }, { pause: { duration: '700ms' } }, { setWeight: 50 }, { pause: { duration: '700ms' } }, { setWeight: 75 }, { pause: { duration: '700ms' } }] } },
+    target: {
+      type: 'process',
+      command: ['node', 'examples/shop/server.js', `--tag=${tag}`],
+      replicas: 2,
+      readiness: { httpGet: '/healthz', timeout: '15s' },
+      gracePeriod: '500ms',
+    },
+    strategy: {
+      canary: {
+        steps: [
+          { setWeight: 25 },
+          { pause: { duration: '700ms' } },
+          { setWeight: 50 },
+          { pause: { duration: '700ms' } },
+          { setWeight: 75 },
+          { pause: { duration: '700ms' } },
+        ],
+      },
+    },
     drain: { quietPeriod: '200ms', maxWait: '2s' },
   });
   const file = join(dir, 'rollout.yaml');
-  writeFileSync(file, [stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Service', metadata: { name: 'shop' }, spec: {} }), stringify(releaseTemplate('shop')), stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name: 'shop-production' }, spec })].join('---\n'));
+  writeFileSync(
+    file,
+    [
+      stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Service', metadata: { name: 'shop' }, spec: {} }),
+      stringify(releaseTemplate('shop')),
+      stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name: 'shop-production' }, spec }),
+    ].join('---\n'),
+  );
   assert.equal((await cli(['apply', '-f', file])).code, 0);
   const first = await cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '150s']);
   assert.equal(first.code, 0, first.stderr);
@@ -100,10 +130,15 @@ test('kill -9 of the server at random moments: the release resumes, no step skip
     st = await status();
   }
   assert.equal(st.run?.phase, 'completed', JSON.stringify(st.run));
-  assert.ok(st.run!.steps.every((s) => s.status === 'succeeded'), 'every step ran');
+  assert.ok(
+    st.run!.steps.every((s) => s.status === 'succeeded'),
+    'every step ran',
+  );
   assert.deepEqual(st.traffic, [{ version: 'v2', weightPercent: 100 }]);
 
-  const markers = (await (await fetch(`${url}/api/v1/deploy-markers?service=shop`, { headers: { authorization: `Bearer ${readFileSync(join(dir, 'admin.token'), 'utf8').trim()}` } })).json()) as {
+  const markers = (await (
+    await fetch(`${url}/api/v1/deploy-markers?service=shop`, { headers: { authorization: `Bearer ${readFileSync(join(dir, 'admin.token'), 'utf8').trim()}` } })
+  ).json()) as {
     markers: { event: string; runId: string }[];
   };
   const ofRun = markers.markers.filter((m) => m.runId === st.run!.id);

@@ -26,7 +26,11 @@ test('plans per strategy', () => {
     ['first release goes straight to full traffic', s({ canary: { steps: [{ setWeight: 10 }] } }), 3, false, ['converge:deploy (first release)|c3s0w100*']],
     [
       'canary steps, then promote, drain, scale down',
-      s({ canary: { steps: [{ setWeight: 10 }, { analysis: { metrics: [{ name: 'error-rate', max: 0.02 }] } }, { setWeight: 50 }, { pause: { duration: '20s' } }] } }),
+      s({
+        canary: {
+          steps: [{ setWeight: 10 }, { analysis: { metrics: [{ name: 'error-rate', max: 0.02 }] } }, { setWeight: 50 }, { pause: { duration: '20s' } }],
+        },
+      }),
       3,
       true,
       [
@@ -41,7 +45,18 @@ test('plans per strategy', () => {
     ],
     [
       'header route and mirror need a canary instance at 0%; setCanaryScale fixes the count',
-      s({ canary: { steps: [{ setHeaderRoute: { header: 'x-canary', value: '1' } }, { setMirror: { percent: 20 } }, { pause: {} }, { setCanaryScale: { replicas: 2 } }, { setWeight: 5 }, { setCanaryScale: { matchTrafficWeight: true } }] } }),
+      s({
+        canary: {
+          steps: [
+            { setHeaderRoute: { header: 'x-canary', value: '1' } },
+            { setMirror: { percent: 20 } },
+            { pause: {} },
+            { setCanaryScale: { replicas: 2 } },
+            { setWeight: 5 },
+            { setCanaryScale: { matchTrafficWeight: true } },
+          ],
+        },
+      }),
       4,
       true,
       [
@@ -58,7 +73,14 @@ test('plans per strategy', () => {
     ],
     [
       'blue-green: preview by header, analysis, manual switch, warm window',
-      s({ blueGreen: { prePromotionAnalysis: { metrics: [{ name: 'error-rate', max: 0.01 }] }, autoPromotion: false, postPromotionAnalysis: { templateRef: 'sequential' }, scaleDownDelay: '10s' } }),
+      s({
+        blueGreen: {
+          prePromotionAnalysis: { metrics: [{ name: 'error-rate', max: 0.01 }] },
+          autoPromotion: false,
+          postPromotionAnalysis: { templateRef: 'sequential' },
+          scaleDownDelay: '10s',
+        },
+      }),
       2,
       true,
       [
@@ -77,14 +99,26 @@ test('plans per strategy', () => {
       s({ rolling: { maxSurge: 1, maxUnavailable: 0 } }),
       2,
       true,
-      ['converge:batch 1: 1 new, 2 old|c1s2w33', 'converge:batch 2: 1 new, 1 old|c1s1w50', 'converge:batch 3: 2 new, all traffic|c2s1w100*', 'drain:drain stable|c2s1w100', 'converge:scale down stable|c2s0w100'],
+      [
+        'converge:batch 1: 1 new, 2 old|c1s2w33',
+        'converge:batch 2: 1 new, 1 old|c1s1w50',
+        'converge:batch 3: 2 new, all traffic|c2s1w100*',
+        'drain:drain stable|c2s1w100',
+        'converge:scale down stable|c2s0w100',
+      ],
     ],
     [
       'rolling with maxUnavailable: scale up to the full count at the end',
       s({ rolling: { maxSurge: 0, maxUnavailable: 1 } }),
       2,
       true,
-      ['converge:batch 1: 0 new, 1 old|c0s1w0', 'converge:batch 2: 1 new, all traffic|c1s1w100*', 'drain:drain stable|c1s1w100', 'converge:scale down stable|c1s0w100', 'converge:scale up to 2|c2s0w100'],
+      [
+        'converge:batch 1: 0 new, 1 old|c0s1w0',
+        'converge:batch 2: 1 new, all traffic|c1s1w100*',
+        'drain:drain stable|c1s1w100',
+        'converge:scale down stable|c1s0w100',
+        'converge:scale up to 2|c2s0w100',
+      ],
     ],
   ];
   for (const [name, strategy, replicas, hasStable, want] of cases) {
@@ -106,7 +140,7 @@ test('strategy validation names the field at fault', () => {
   }
 });
 
-test('a Rollout names services and environments by the catalog\'s own name rule', async () => {
+test("a Rollout names services and environments by the catalog's own name rule", async () => {
   const { rolloutSpec } = await import('./rollout-spec');
   const base = { route: 'r', target: { type: 'static', endpoints: { v1: ['http://127.0.0.1:1'] } }, strategy: { canary: { steps: [{ setWeight: 10 }] } } };
   // A Service the catalog accepts (dots, up to 253 characters) can be rolled out.

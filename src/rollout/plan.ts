@@ -53,7 +53,9 @@ const initial = (replicas: number): DesiredState => ({
  */
 export function planRelease(strategy: StrategySpec, replicas: number, hasStable: boolean): PlanStep[] {
   if (!hasStable) {
-    return [{ kind: 'converge', label: 'deploy (first release)', desired: { ...initial(0), canaryReplicas: replicas, canaryWeightPercent: 100 }, promotion: true }];
+    return [
+      { kind: 'converge', label: 'deploy (first release)', desired: { ...initial(0), canaryReplicas: replicas, canaryWeightPercent: 100 }, promotion: true },
+    ];
   }
   if ('canary' in strategy) return planCanary(strategy.canary.steps, replicas);
   if ('blueGreen' in strategy) return planBlueGreen(strategy.blueGreen, replicas);
@@ -62,7 +64,13 @@ export function planRelease(strategy: StrategySpec, replicas: number, hasStable:
 
 /** Closing steps shared by every strategy: all traffic on the new revision, drain, scale the old one down. */
 function finish(steps: PlanStep[], replicas: number, promoted?: DesiredState): PlanStep[] {
-  const full: DesiredState = promoted ?? { canaryReplicas: replicas, stableReplicas: replicas, canaryWeightPercent: 100, headerRoutes: [], mirrorPercent: null };
+  const full: DesiredState = promoted ?? {
+    canaryReplicas: replicas,
+    stableReplicas: replicas,
+    canaryWeightPercent: 100,
+    headerRoutes: [],
+    mirrorPercent: null,
+  };
   if (!promoted) steps.push({ kind: 'converge', label: 'promote', desired: full, promotion: true });
   steps.push({ kind: 'drain', label: 'drain stable', desired: full });
   steps.push({ kind: 'converge', label: 'scale down stable', desired: { ...full, stableReplicas: 0 } });
@@ -92,7 +100,12 @@ function planCanary(spec: CanaryStepSpec[], replicas: number): PlanStep[] {
       const ms = s.pause.duration ?? null;
       steps.push({ kind: 'pause', label: ms === null ? 'pause (until promote)' : `pause ${ms / 1000}s`, desired: d, pauseMs: ms });
     } else if ('analysis' in s) {
-      steps.push({ kind: 'analysis', label: 'templateRef' in s.analysis ? `analysis ${s.analysis.templateRef}` : 'analysis', desired: d, analysis: s.analysis });
+      steps.push({
+        kind: 'analysis',
+        label: 'templateRef' in s.analysis ? `analysis ${s.analysis.templateRef}` : 'analysis',
+        desired: d,
+        analysis: s.analysis,
+      });
     } else if ('setHeaderRoute' in s) {
       d = { ...d, headerRoutes: [...d.headerRoutes.filter((h) => h.header.toLowerCase() !== s.setHeaderRoute.header.toLowerCase()), s.setHeaderRoute] };
       d.canaryReplicas = canaryCount();
@@ -121,7 +134,8 @@ function planBlueGreen(spec: Extract<StrategySpec, { blueGreen: unknown }>['blue
   const active: DesiredState = { canaryReplicas: replicas, stableReplicas: replicas, canaryWeightPercent: 100, headerRoutes: [], mirrorPercent: null };
   steps.push({ kind: 'converge', label: 'switch', desired: active, promotion: true });
   if (spec.postPromotionAnalysis) steps.push({ kind: 'analysis', label: 'post-promotion analysis', desired: active, analysis: spec.postPromotionAnalysis });
-  if (spec.scaleDownDelay > 0) steps.push({ kind: 'pause', label: `keep stable warm ${spec.scaleDownDelay / 1000}s`, desired: active, pauseMs: spec.scaleDownDelay });
+  if (spec.scaleDownDelay > 0)
+    steps.push({ kind: 'pause', label: `keep stable warm ${spec.scaleDownDelay / 1000}s`, desired: active, pauseMs: spec.scaleDownDelay });
   return finish(steps, replicas, active);
 }
 
@@ -139,7 +153,13 @@ function planRolling(spec: Extract<StrategySpec, { rolling: unknown }>['rolling'
     if (last) prevOld = s.oldReplicas;
     if (s.oldReplicas === 0 || last) {
       // The last old instances go in the shared closing steps, after their traffic has drained.
-      const promoted: DesiredState = { canaryReplicas: s.newReplicas, stableReplicas: prevOld, canaryWeightPercent: 100, headerRoutes: [], mirrorPercent: null };
+      const promoted: DesiredState = {
+        canaryReplicas: s.newReplicas,
+        stableReplicas: prevOld,
+        canaryWeightPercent: 100,
+        headerRoutes: [],
+        mirrorPercent: null,
+      };
       steps.push({ kind: 'converge', label: `batch ${steps.length + 1}: ${s.newReplicas} new, all traffic`, desired: promoted, promotion: true });
       return finish(steps, replicas, promoted);
     }

@@ -21,9 +21,22 @@ for (const store of await testStores()) {
     const mark = (v: unknown) => s.server.ctx.secretMarker(v);
     before(async () => {
       s = await startTestServer({ store, options: { rollout: TEST_ROLLOUT_OPTIONS } });
-      const content = stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name: 'shop-production' }, spec: baseSpec({ target: { type: 'static', endpoints: { v1: ['http://127.0.0.1:9'] } } }) });
+      const content = stringify({
+        apiVersion: 'shipgate.dev/v1',
+        kind: 'Rollout',
+        metadata: { name: 'shop-production' },
+        spec: baseSpec({ target: { type: 'static', endpoints: { v1: ['http://127.0.0.1:9'] } } }),
+      });
       const service = stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Service', metadata: { name: 'shop' }, spec: {} });
-      const r = await s.fetch('/api/v1/apply', { method: 'POST', body: JSON.stringify({ files: [{ name: 'service.yaml', content: service }, { name: 'rollout.yaml', content }] }) });
+      const r = await s.fetch('/api/v1/apply', {
+        method: 'POST',
+        body: JSON.stringify({
+          files: [
+            { name: 'service.yaml', content: service },
+            { name: 'rollout.yaml', content },
+          ],
+        }),
+      });
       assert.equal(r.status, 200, await r.clone().text());
     });
     after(() => s.close());
@@ -32,7 +45,13 @@ for (const store of await testStores()) {
       const deployer = await s.token('deployer', 'dora');
       const viewer = await s.token('viewer', 'vic');
       const approver = await s.token('approver', 'alice');
-      const body = (changeId?: string) => JSON.stringify({ service: 'shop', version: 'v1', set: { API_KEY: { secret: true, value: SECRET }, GREETING: 'hello' }, ...(changeId ? { changeId } : {}) });
+      const body = (changeId?: string) =>
+        JSON.stringify({
+          service: 'shop',
+          version: 'v1',
+          set: { API_KEY: { secret: true, value: SECRET }, GREETING: 'hello' },
+          ...(changeId ? { changeId } : {}),
+        });
       // The release opens a change request bound to the real config: its hash, never the marker's.
       const first = await s.fetch('/api/v1/releases', { method: 'POST', token: deployer, body: body() });
       assert.equal(first.status, 403, await first.clone().text());
@@ -40,7 +59,10 @@ for (const store of await testStores()) {
       const change = await (await s.fetch(`/api/v1/changes/${changeId}`, { token: viewer })).text();
       assert.ok(!change.includes(SECRET), 'the change request shows no secret');
       assert.ok(change.includes(configHash({ API_KEY: SECRET, GREETING: 'hello' })), change);
-      assert.equal((await s.fetch(`/api/v1/changes/${changeId}/approve`, { method: 'POST', token: approver, body: JSON.stringify({ comment: 'ok' }) })).status, 200);
+      assert.equal(
+        (await s.fetch(`/api/v1/changes/${changeId}/approve`, { method: 'POST', token: approver, body: JSON.stringify({ comment: 'ok' }) })).status,
+        200,
+      );
       const rel = await s.fetch('/api/v1/releases', { method: 'POST', token: deployer, body: body(changeId) });
       assert.equal(rel.status, 201, await rel.clone().text());
       assert.ok(!(await rel.text()).includes(SECRET));
@@ -69,7 +91,10 @@ for (const store of await testStores()) {
     });
 
     test('a malformed secret value is refused with its field path', async () => {
-      const res = await s.fetch('/api/v1/releases', { method: 'POST', body: JSON.stringify({ service: 'shop', version: 'v9', set: { API_KEY: { secret: 'yes', value: 1 } } }) });
+      const res = await s.fetch('/api/v1/releases', {
+        method: 'POST',
+        body: JSON.stringify({ service: 'shop', version: 'v9', set: { API_KEY: { secret: 'yes', value: 1 } } }),
+      });
       assert.equal(res.status, 400);
       assert.match(await res.text(), /set\.API_KEY/);
     });

@@ -12,7 +12,12 @@ test('a revision is immutable and its digest covers version, artifact and config
   const base = { version: 'v2', artifact: 'node s.js', config: { A: '1' } };
   assert.equal(r.digest, revisionDigest(base));
   assert.equal(revisionDigest({ ...base, config: { A: '1' } }), revisionDigest({ artifact: 'node s.js', config: { A: '1' }, version: 'v2' }));
-  for (const other of [{ ...base, version: 'v3' }, { ...base, artifact: 'node t.js' }, { ...base, config: { A: '2' } }]) assert.notEqual(revisionDigest(other), r.digest);
+  for (const other of [
+    { ...base, version: 'v3' },
+    { ...base, artifact: 'node t.js' },
+    { ...base, config: { A: '2' } },
+  ])
+    assert.notEqual(revisionDigest(other), r.digest);
 });
 
 test('config changes and --set parsing', () => {
@@ -56,6 +61,15 @@ test('secret config values: plain values for instances and the hash, secret keys
   assert.deepEqual(mergeSecretKeys(['API_KEY'], { API_KEY: '' }), []);
   assert.deepEqual(mergeSecretKeys([], { B: { secret: true, value: 'x' }, A: { secret: true, value: 'y' } }), ['A', 'B']);
   assert.deepEqual(redactConfig({ API_KEY: 'k-123', GREETING: 'hi' }, ['API_KEY'], secretMarker), { API_KEY: secretMarker('k-123'), GREETING: 'hi' });
-  const r = makeRevision({ service: 's', environment: 'e', number: 1, version: 'v1', artifact: '', config: { A: '1' }, secretKeys: ['A', 'GONE'], createdAt: '' });
+  const r = makeRevision({
+    service: 's',
+    environment: 'e',
+    number: 1,
+    version: 'v1',
+    artifact: '',
+    config: { A: '1' },
+    secretKeys: ['A', 'GONE'],
+    createdAt: '',
+  });
   assert.deepEqual(r.secretKeys, ['A'], 'only keys the config has');
 });

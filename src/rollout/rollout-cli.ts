@@ -16,14 +16,22 @@ export function formatStatus(s: StatusView): string {
   if (r) {
     const arrow = r.fromVersion ? `${r.fromVersion} → ${r.toVersion}` : `${r.toVersion} (first release)`;
     lines.push(`${r.service} in ${r.environment}: ${r.strategy} ${arrow}   run ${r.id}`);
-    let phase = r.phase + (r.pausedBy ? ` (${r.pausedBy === 'step' ? 'waiting for promote' : r.pausedBy === 'user' ? 'paused by a person' : 'analysis inconclusive'})` : '');
+    let phase =
+      r.phase +
+      (r.pausedBy ? ` (${r.pausedBy === 'step' ? 'waiting for promote' : r.pausedBy === 'user' ? 'paused by a person' : 'analysis inconclusive'})` : '');
     if (r.rollback) phase += ` — ${r.rollback.reason}: ${r.rollback.message}`;
     lines.push(`phase: ${phase}`);
     if (r.lastError) lines.push(`last error: ${r.lastError}`);
     lines.push(
       renderTable(
         ['#', 'STEP', 'STATUS', 'VERDICTS', 'DETAIL'],
-        r.steps.map((x) => [x.index + 1, x.label, x.status + (r.step?.index === x.index && r.phase !== 'completed' ? ' ◀' : ''), x.verdicts.join(',') || '', x.message ?? '']),
+        r.steps.map((x) => [
+          x.index + 1,
+          x.label,
+          x.status + (r.step?.index === x.index && r.phase !== 'completed' ? ' ◀' : ''),
+          x.verdicts.join(',') || '',
+          x.message ?? '',
+        ]),
       ).trimEnd(),
     );
   } else lines.push('no release yet');
@@ -63,7 +71,12 @@ async function waitForRun(cli: CliContext, service: string, environment: string,
     last = line;
     if (r.phase === 'completed' || r.phase === 'rolledBack') {
       if (json) cli.out(JSON.stringify(s, null, 2));
-      else cli.out(r.phase === 'completed' ? `released ${service} ${r.toVersion} to ${environment}` : `rolled back ${service} ${r.toVersion} in ${environment} (${r.rollback?.reason}: ${r.rollback?.message})`);
+      else
+        cli.out(
+          r.phase === 'completed'
+            ? `released ${service} ${r.toVersion} to ${environment}`
+            : `rolled back ${service} ${r.toVersion} in ${environment} (${r.rollback?.reason}: ${r.rollback?.message})`,
+        );
       if (r.phase === 'rolledBack') cli.fail(EXIT.NO);
       return;
     }
@@ -98,30 +111,62 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
     .option('--env <environment>', 'environment', 'production')
     .option('--set <KEY=VALUE>', 'config change for the new revision (repeatable; KEY= removes)', collect, [])
     .option('--secret <KEY=VALUE>', 'like --set, but the value is a secret: instances get it, only admins read it back (repeatable)', collect, [])
-    .option('--artifact <ref>', 'reference for the target command\'s {artifact} (image, build, file), or approved URLs of a static target')
-    .option('--change <id>', 'change request that authorises this exact revision (default: an open one with the same version, artifact and config, else a new one)')
+    .option('--artifact <ref>', "reference for the target command's {artifact} (image, build, file), or approved URLs of a static target")
+    .option(
+      '--change <id>',
+      'change request that authorises this exact revision (default: an open one with the same version, artifact and config, else a new one)',
+    )
     .option('--emergency <reason>', 'declare an emergency change (role oncall): passes a budget freeze or a freeze window, pages, and a review is due at once')
     .option('--wait', 'follow the release until it completes or rolls back')
     .option('--timeout <duration>', 'with --wait: give up waiting after this long', '30m')
     .option('-o, --output <format>', 'table | json')
-    .action(async (service: string, o: { version: string; env: string; set: string[]; secret: string[]; artifact?: string; change?: string; emergency?: string; wait?: boolean; timeout: string; output?: string }) => {
-      const sets = parseSets(o.set);
-      if ('bad' in sets) throw new CliError(EXIT.USAGE, `--set "${sets.bad}": expected KEY=VALUE with KEY a variable name`);
-      const secrets = parseSets(o.secret);
-      if ('bad' in secrets) throw new CliError(EXIT.USAGE, `--secret "${secrets.bad}": expected KEY=VALUE with KEY a variable name`);
-      const all: Record<string, string | { secret: true; value: string }> = { ...sets.sets };
-      for (const [k, value] of Object.entries(secrets.sets)) all[k] = { secret: true, value };
-      const timeoutMs = parseTimeout(o.timeout);
-      const res = await cli.api().post<{ run: RunView }>('/api/v1/releases', { service, environment: o.env, version: o.version, set: all, artifact: o.artifact, changeId: o.change, emergency: o.emergency });
-      const json = o.output === 'json';
-      if (!o.wait) {
-        if (json) cli.out(JSON.stringify(res, null, 2));
-        else cli.out(`release of ${service} ${o.version} to ${o.env} started: run ${res.run.id}, ${res.run.steps.length} steps (${res.run.strategy}${res.run.fromVersion ? ` from ${res.run.fromVersion}` : ', first release'})`);
-        return;
-      }
-      if (!json) cli.out(`release of ${service} ${o.version} to ${o.env}: run ${res.run.id}`);
-      await waitForRun(cli, service, o.env, res.run.id, timeoutMs, json);
-    });
+    .action(
+      async (
+        service: string,
+        o: {
+          version: string;
+          env: string;
+          set: string[];
+          secret: string[];
+          artifact?: string;
+          change?: string;
+          emergency?: string;
+          wait?: boolean;
+          timeout: string;
+          output?: string;
+        },
+      ) => {
+        const sets = parseSets(o.set);
+        if ('bad' in sets) throw new CliError(EXIT.USAGE, `--set "${sets.bad}": expected KEY=VALUE with KEY a variable name`);
+        const secrets = parseSets(o.secret);
+        if ('bad' in secrets) throw new CliError(EXIT.USAGE, `--secret "${secrets.bad}": expected KEY=VALUE with KEY a variable name`);
+        const all: Record<string, string | { secret: true; value: string }> = { ...sets.sets };
+        for (const [k, value] of Object.entries(secrets.sets)) all[k] = { secret: true, value };
+        const timeoutMs = parseTimeout(o.timeout);
+        const res = await cli
+          .api()
+          .post<{ run: RunView }>('/api/v1/releases', {
+            service,
+            environment: o.env,
+            version: o.version,
+            set: all,
+            artifact: o.artifact,
+            changeId: o.change,
+            emergency: o.emergency,
+          });
+        const json = o.output === 'json';
+        if (!o.wait) {
+          if (json) cli.out(JSON.stringify(res, null, 2));
+          else
+            cli.out(
+              `release of ${service} ${o.version} to ${o.env} started: run ${res.run.id}, ${res.run.steps.length} steps (${res.run.strategy}${res.run.fromVersion ? ` from ${res.run.fromVersion}` : ', first release'})`,
+            );
+          return;
+        }
+        if (!json) cli.out(`release of ${service} ${o.version} to ${o.env}: run ${res.run.id}`);
+        await waitForRun(cli, service, o.env, res.run.id, timeoutMs, json);
+      },
+    );
 
   const ro = program.command('rollout').description('follow and steer releases: status, promote, pause, resume, abort, retry, history, undo');
 
@@ -194,7 +239,14 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
         if (!Number.isInteger(toRevision) || toRevision < 1) throw new CliError(EXIT.USAGE, `--to-revision: expected a revision number, got "${o.toRevision}"`);
       }
       const timeoutMs = parseTimeout(o.timeout);
-      const r = await cli.api().post<{ run: RunView }>(`/api/v1/rollouts/${service}/${cmd}`, { environment: o.env, ...(toRevision ? { toRevision } : {}), ...(o.change ? { changeId: o.change } : {}), ...(o.emergency ? { emergency: o.emergency } : {}) });
+      const r = await cli
+        .api()
+        .post<{ run: RunView }>(`/api/v1/rollouts/${service}/${cmd}`, {
+          environment: o.env,
+          ...(toRevision ? { toRevision } : {}),
+          ...(o.change ? { changeId: o.change } : {}),
+          ...(o.emergency ? { emergency: o.emergency } : {}),
+        });
       cli.out(`${cmd} of ${service} in ${o.env}: run ${r.run.id} → ${r.run.toVersion} (${r.run.toRevision})`);
       if (o.wait) await waitForRun(cli, service, o.env, r.run.id, timeoutMs, false);
     });
@@ -206,10 +258,13 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
     .option('--env <environment>', 'environment', 'production')
     .option('-o, --output <format>', 'table | json | yaml')
     .action(async (service: string, o: { env: string; output?: string }) => {
-      const h = await cli.api().get<{ stableRevision: string | null; runs: RunView[]; revisions: { id: string; number: number; version: string; digest: string; createdAt: string }[] }>(
-        `/api/v1/rollouts/${service}/history`,
-        { environment: o.env },
-      );
+      const h = await cli
+        .api()
+        .get<{
+          stableRevision: string | null;
+          runs: RunView[];
+          revisions: { id: string; number: number; version: string; digest: string; createdAt: string }[];
+        }>(`/api/v1/rollouts/${service}/history`, { environment: o.env });
       cli.print(h, o.output, () => ({
         headers: ['RUN', 'FROM', 'TO', 'STRATEGY', 'OUTCOME', 'REASON', 'STARTED', 'TOOK'],
         rows: h.runs.map((r) => [

@@ -58,7 +58,10 @@ export class RolloutEngine {
       if (sm.isTerminal(run)) return 'idle';
       const trigger = await this.trigger(run, to, target, now);
       if (trigger) {
-        await this.d.journal.commit(run, sm.decideRollback(run, trigger.reason, trigger.message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: trigger.reason, message: trigger.message });
+        await this.d.journal.commit(run, sm.decideRollback(run, trigger.reason, trigger.message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, {
+          reason: trigger.reason,
+          message: trigger.message,
+        });
         return 'again';
       }
       if (run.phase === 'paused') return 'idle';
@@ -84,13 +87,22 @@ export class RolloutEngine {
     const fresh = await this.d.store.run(run.id);
     if (!fresh || sm.isTerminal(fresh)) return 'idle';
     if (isTargetError(e) && fresh.phase !== 'rollingBack' && rollbackTriggers(fresh.spec.strategy).includes('healthFailed')) {
-      await this.d.journal.commit(fresh, sm.decideRollback(fresh, 'healthFailed', message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'healthFailed', message });
+      await this.d.journal.commit(fresh, sm.decideRollback(fresh, 'healthFailed', message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, {
+        reason: 'healthFailed',
+        message,
+      });
       return 'again';
     }
     this.d.log.warn({ err: e, run: run.id }, 'rollout action failed; will retry');
     const next = sm.recordError(fresh, message, now);
     if (next.errors >= rolloutLimits(fresh.spec).actionErrorLimit && fresh.phase !== 'rollingBack') {
-      await this.d.journal.commit(fresh, sm.decideRollback(next, 'error', `gave up after ${next.errors} failed attempts: ${message}`, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'error', message });
+      await this.d.journal.commit(
+        fresh,
+        sm.decideRollback(next, 'error', `gave up after ${next.errors} failed attempts: ${message}`, SYSTEM_ACTOR, now),
+        'rollback.decided',
+        SYSTEM_ACTOR,
+        { reason: 'error', message },
+      );
       return 'again';
     }
     await this.d.journal.note(fresh, next);
@@ -108,7 +120,10 @@ export class RolloutEngine {
     const limits = rolloutLimits(run.spec);
     if (burn && on.includes('sloBurn') && now - (this.burnCheckedAt.get(run.id) ?? 0) >= limits.burnCheckInterval) {
       this.burnCheckedAt.set(run.id, now);
-      const b = await withTimeout(() => burn.pageBurning({ service: run.service, environment: run.environment, atMs: now }), limits.burnCheckTimeout, { burning: false, reason: 'SLO burn check timed out' });
+      const b = await withTimeout(() => burn.pageBurning({ service: run.service, environment: run.environment, atMs: now }), limits.burnCheckTimeout, {
+        burning: false,
+        reason: 'SLO burn check timed out',
+      });
       if (b.burning) return { reason: 'sloBurn', message: b.reason };
     }
     return undefined;
@@ -127,7 +142,10 @@ export class RolloutEngine {
     if (from && desired.stableReplicas > stableNow.length) await target.deploy(from, desired.stableReplicas);
     const canary = (await target.instances(to)).filter((i) => i.ready).slice(0, Math.max(desired.canaryReplicas, 0));
     const stable = from ? (await target.instances(from)).filter((i) => i.ready).slice(0, desired.stableReplicas) : [];
-    const state = trafficFor(desired, from ? { name: names.stable!, instances: stable.map((i) => i.url) } : null, { name: names.canary, instances: canary.map((i) => i.url) });
+    const state = trafficFor(desired, from ? { name: names.stable!, instances: stable.map((i) => i.url) } : null, {
+      name: names.canary,
+      instances: canary.map((i) => i.url),
+    });
     if (state.backends.length) await this.d.traffic.apply(run.spec.route, state, SYSTEM_ACTOR);
     if (desired.canaryReplicas < canaryNow.length) {
       if (desired.canaryReplicas === 0) await target.teardown(to);
@@ -160,7 +178,9 @@ export class RolloutEngine {
         return now >= step.startedAtMs! + step.pauseMs ? complete() : 'idle';
       }
       case 'analysis':
-        return 'templateRef' in step.analysis! ? this.templateAnalysis(run, step, from, to, now) : this.inlineAnalysis(run, step, step.analysis as InlineAnalysisSpec, from, to, now);
+        return 'templateRef' in step.analysis!
+          ? this.templateAnalysis(run, step, from, to, now)
+          : this.inlineAnalysis(run, step, step.analysis as InlineAnalysisSpec, from, to, now);
       case 'drain':
         return this.drain(run, step, from, to, now, complete);
     }
@@ -171,7 +191,11 @@ export class RolloutEngine {
     const judge = this.d.analysisStep();
     if (!judge) return { verdict: 'inconclusive', summary: `no analysis provider is installed to run ${what}`, nextIntervalMs: 1000 };
     const s = Math.round(limits.analysisTimeout / 100) / 10;
-    return withTimeout(() => judge.evaluate(input), limits.analysisTimeout, { verdict: 'error' as const, summary: `the analysis provider did not answer within ${s} s`, nextIntervalMs: 1000 });
+    return withTimeout(() => judge.evaluate(input), limits.analysisTimeout, {
+      verdict: 'error' as const,
+      summary: `the analysis provider did not answer within ${s} s`,
+      nextIntervalMs: 1000,
+    });
   }
 
   private analysisInput(run: RunState, step: StepRecord, from: Revision | null, to: Revision, now: number): Omit<AnalysisStepInput, 'runId'> {
@@ -198,24 +222,28 @@ export class RolloutEngine {
     const last = (before.at(-1)?.atMs ?? step.startedAtMs)!;
     if (now < last + spec.interval) return 'idle';
     const limits = rolloutLimits(run.spec);
-    const r = await this.ask({
-      ...this.analysisInput(run, step, from, to, now),
-      runId: sm.analysisRunId(run, step),
-      inline: {
-        thresholds: spec.metrics.map((m) => ({
-          name: m.name,
-          ...(m.max === undefined ? {} : { max: m.max }),
-          ...(m.min === undefined ? {} : { min: m.min }),
-          ...(m.maxOverStable === undefined ? {} : { maxOverBaseline: m.maxOverStable }),
-        })),
-        intervalMs: spec.interval,
-        count: spec.count,
-        minRequests: spec.minRequests,
-        failureLimit: spec.failureLimit,
-        inconclusiveLimit: spec.inconclusiveLimit,
-        consecutiveErrorLimit: limits.consecutiveErrorLimit,
+    const r = await this.ask(
+      {
+        ...this.analysisInput(run, step, from, to, now),
+        runId: sm.analysisRunId(run, step),
+        inline: {
+          thresholds: spec.metrics.map((m) => ({
+            name: m.name,
+            ...(m.max === undefined ? {} : { max: m.max }),
+            ...(m.min === undefined ? {} : { min: m.min }),
+            ...(m.maxOverStable === undefined ? {} : { maxOverBaseline: m.maxOverStable }),
+          })),
+          intervalMs: spec.interval,
+          count: spec.count,
+          minRequests: spec.minRequests,
+          failureLimit: spec.failureLimit,
+          inconclusiveLimit: spec.inconclusiveLimit,
+          consecutiveErrorLimit: limits.consecutiveErrorLimit,
+        },
       },
-    }, limits, 'the inline analysis');
+      limits,
+      'the inline analysis',
+    );
     const relative = from !== null && spec.metrics.some((m) => m.maxOverStable !== undefined);
     const added = (r.measurements ?? []).map((m) => fromAnalysis(m, relative));
     // The provider could not judge (no answer in time): an Error measurement, never a Failed one.
@@ -223,7 +251,11 @@ export class RolloutEngine {
     if (!added.length && r.verdict === 'continue') return 'idle';
     const measurements = [...before, ...added];
     const lastFailed = [...measurements].reverse().find((m) => m.verdict === 'fail');
-    const next = { ...run, updatedAtMs: now, steps: run.steps.map((s) => (s.index === step.index ? { ...s, measurements, message: added.length ? summarise(added.at(-1)!) : r.summary } : s)) };
+    const next = {
+      ...run,
+      updatedAtMs: now,
+      steps: run.steps.map((s) => (s.index === step.index ? { ...s, measurements, message: added.length ? summarise(added.at(-1)!) : r.summary } : s)),
+    };
     return this.decide(run, step, next, r, measurements, limits, from, now, `analysis failed: ${lastFailed?.reasons.join('; ') ?? r.summary}`);
   }
 
@@ -243,7 +275,11 @@ export class RolloutEngine {
     const last = verdicts.at(-1);
     if (last?.nextAtMs && now < last.nextAtMs) return 'idle';
     const limits = rolloutLimits(run.spec);
-    const r = await this.ask({ ...this.analysisInput(run, step, from, to, now), runId: sm.analysisRunId(run, step), template: spec.templateRef }, limits, `template "${spec.templateRef}"`);
+    const r = await this.ask(
+      { ...this.analysisInput(run, step, from, to, now), runId: sm.analysisRunId(run, step), template: spec.templateRef },
+      limits,
+      `template "${spec.templateRef}"`,
+    );
     let v: TemplateVerdict & { nextAtMs?: number } = { atMs: now, verdict: r.verdict, summary: r.summary, nextAtMs: now + Math.max(100, r.nextIntervalMs) };
     let answer = r;
     if (v.verdict === 'continue' && now - step.startedAtMs! >= spec.maxDuration) {
@@ -261,16 +297,34 @@ export class RolloutEngine {
    * errors in a row than `consecutiveErrorLimit` (provider faults the run itself cannot see, such
    * as no answer in time) pause too. An Error never rolls back.
    */
-  private async decide(run: RunState, step: StepRecord, next: RunState, r: AnalysisStepResult, measurements: readonly { verdict: string }[], limits: RolloutLimits, from: Revision | null, now: number, failure: string): Promise<Tick> {
+  private async decide(
+    run: RunState,
+    step: StepRecord,
+    next: RunState,
+    r: AnalysisStepResult,
+    measurements: readonly { verdict: string }[],
+    limits: RolloutLimits,
+    from: Revision | null,
+    now: number,
+    failure: string,
+  ): Promise<Tick> {
     if (r.verdict === 'fail') {
-      await this.d.journal.commit(run, sm.decideRollback(next, 'analysisFailed', failure, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, { reason: 'analysisFailed', message: failure, step: step.label });
+      await this.d.journal.commit(run, sm.decideRollback(next, 'analysisFailed', failure, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, {
+        reason: 'analysisFailed',
+        message: failure,
+        step: step.label,
+      });
       return 'again';
     }
     if (r.verdict === 'pass') return this.advanceAfterNote(await this.d.journal.note(run, next), step, from);
     const errors = trailingErrors(measurements);
     if (r.verdict === 'inconclusive' || errors > limits.consecutiveErrorLimit) {
       const by = r.phase === 'Error' || r.verdict !== 'inconclusive' ? 'analysis errors' : 'inconclusive';
-      await this.d.journal.commit(run, sm.pauseRun(next, 'inconclusive', now), 'paused', SYSTEM_ACTOR, { step: step.label, by, ...(by === 'analysis errors' ? { errors } : {}) });
+      await this.d.journal.commit(run, sm.pauseRun(next, 'inconclusive', now), 'paused', SYSTEM_ACTOR, {
+        step: step.label,
+        by,
+        ...(by === 'analysis errors' ? { errors } : {}),
+      });
       return 'idle';
     }
     await this.d.journal.note(run, next);
@@ -278,14 +332,29 @@ export class RolloutEngine {
   }
 
   /** Waits until the stable version got no request for the quiet period, at most `maxWait`. */
-  private async drain(run: RunState, step: StepRecord, from: Revision | null, to: Revision, now: number, complete: (m?: string) => Promise<Tick>): Promise<Tick> {
+  private async drain(
+    run: RunState,
+    step: StepRecord,
+    from: Revision | null,
+    to: Revision,
+    now: number,
+    complete: (m?: string) => Promise<Tick>,
+  ): Promise<Tick> {
     if (!from) return complete('nothing to drain');
     const { quietPeriod, maxWait } = run.spec.drain;
     const version = this.names(from, to).stable!;
     const requests = await this.requestsSoFar(run.spec.route, version, step.startedAtMs!, now);
     const d = step.drain;
     if (!d || requests !== d.requests) {
-      const next = { ...run, updatedAtMs: now, steps: run.steps.map((s) => (s.index === step.index ? { ...s, drain: { requests, lastChangeAtMs: now }, message: `waiting for ${version} to go quiet (${requests} requests since the switch)` } : s)) };
+      const next = {
+        ...run,
+        updatedAtMs: now,
+        steps: run.steps.map((s) =>
+          s.index === step.index
+            ? { ...s, drain: { requests, lastChangeAtMs: now }, message: `waiting for ${version} to go quiet (${requests} requests since the switch)` }
+            : s,
+        ),
+      };
       await this.d.journal.note(run, next);
       return 'idle';
     }
@@ -310,7 +379,11 @@ export class RolloutEngine {
         const names = this.names(from, to);
         let stable = (await target.instances(from)).filter((i) => i.ready);
         if (stable.length < run.replicas) stable = (await target.deploy(from, run.replicas)).filter((i) => i.ready);
-        const state = trafficFor({ canaryReplicas: 0, stableReplicas: run.replicas, canaryWeightPercent: 0, headerRoutes: [], mirrorPercent: null }, { name: names.stable!, instances: stable.map((i) => i.url) }, { name: names.canary, instances: [] });
+        const state = trafficFor(
+          { canaryReplicas: 0, stableReplicas: run.replicas, canaryWeightPercent: 0, headerRoutes: [], mirrorPercent: null },
+          { name: names.stable!, instances: stable.map((i) => i.url) },
+          { name: names.canary, instances: [] },
+        );
         await this.d.traffic.apply(run.spec.route, state, SYSTEM_ACTOR);
         // Where the data plane can tell, wait (at most 1 s) until it serves the restored split.
         for (let i = 0; i < 50 && (await this.d.traffic.verifyWeight(run.spec.route, state)) === false; i++) await new Promise((r) => setTimeout(r, 20));
@@ -350,7 +423,15 @@ export class RolloutEngine {
 
 /** The provider's measurement in the run's words (the baseline is the stable version). */
 function fromAnalysis(m: AnalysisMeasurement, withStable: boolean): Measurement {
-  const out: Measurement = { atMs: m.atMs, verdict: VERDICT_OF_PHASE[m.phase], phase: m.phase, requests: m.requests, errors: m.errors, values: m.values, reasons: m.reasons };
+  const out: Measurement = {
+    atMs: m.atMs,
+    verdict: VERDICT_OF_PHASE[m.phase],
+    phase: m.phase,
+    requests: m.requests,
+    errors: m.errors,
+    values: m.values,
+    reasons: m.reasons,
+  };
   // As before: the stable version's values are kept when a threshold compares with them.
   if (withStable && Object.keys(m.baselineValues).length) out.stableValues = m.baselineValues;
   return out;
@@ -369,5 +450,8 @@ function summarise(m: Measurement): string {
  * for the timeout alone; the task's own errors still reject).
  */
 export function withTimeout<T>(task: () => Promise<T>, ms: number, fallbackValue: T): Promise<T> {
-  return wrap(fallback(handleType(TaskCancelledError), () => fallbackValue), timeout(ms, TimeoutStrategy.Aggressive).dangerouslyUnref()).execute(() => task());
+  return wrap(
+    fallback(handleType(TaskCancelledError), () => fallbackValue),
+    timeout(ms, TimeoutStrategy.Aggressive).dangerouslyUnref(),
+  ).execute(() => task());
 }

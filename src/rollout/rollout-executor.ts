@@ -63,7 +63,10 @@ export class RolloutExecutor {
 
   private async drive(id: string): Promise<void> {
     if (!(await this.store.acquireLease(id, this.owner, this.clock.now(), this.leaseMs))) return;
-    const renew = setInterval(() => void this.store.renewLease(id, this.owner, this.clock.now(), this.leaseMs).catch(() => undefined), Math.max(50, this.leaseMs / 3));
+    const renew = setInterval(
+      () => void this.store.renewLease(id, this.owner, this.clock.now(), this.leaseMs).catch(() => undefined),
+      Math.max(50, this.leaseMs / 3),
+    );
     renew.unref();
     try {
       for (let i = 0; i < 100 && !this.stopped; i++) {

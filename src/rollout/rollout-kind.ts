@@ -16,7 +16,9 @@ export const rolloutKind: KindDefinition<RolloutSpec> = {
   // A static target's endpoints become router backends and are probed for readiness.
   egressUrls: (m) =>
     m.spec.target.type === 'static'
-      ? Object.entries(m.spec.target.endpoints).flatMap(([version, urls]) => urls.map((url, i) => ({ at: ['spec', 'target', 'endpoints', version, i], url, purpose: 'backend' as const })))
+      ? Object.entries(m.spec.target.endpoints).flatMap(([version, urls]) =>
+          urls.map((url, i) => ({ at: ['spec', 'target', 'endpoints', version, i], url, purpose: 'backend' as const })),
+        )
       : [],
   description: 'How a service is released in an environment: target, route, canary / blueGreen / rolling strategy, rollback triggers',
   columns: [
@@ -48,11 +50,18 @@ async function assertMayChangeTarget(m: Manifest<RolloutSpec>, ctx: ValidateCont
   const previous = before ? hostDecidingFields((before as Manifest<RolloutSpec>).spec.target) : null;
   if (previous !== null && canonicalJson(previous) === canonicalJson(next)) return;
   const path = m.spec.target.type === 'process' ? 'spec.target.command' : 'spec.target.endpoints';
-  const what = m.spec.target.type === 'process' ? "a process target's command and cwd (what runs on the Shipgate host)" : "a static target's endpoints (where users' traffic may go)";
-  throw new RefusedError('ROLE_NOT_ALLOWED', `Rollout "${m.metadata.name}": role "${actor.role}" may not ${previous === null ? 'introduce' : 'change'} ${what}; an admin applies that change (other fields are yours to change)`, {
-    path,
-    kind: 'Rollout',
-    name: m.metadata.name,
-    role: actor.role,
-  });
+  const what =
+    m.spec.target.type === 'process'
+      ? "a process target's command and cwd (what runs on the Shipgate host)"
+      : "a static target's endpoints (where users' traffic may go)";
+  throw new RefusedError(
+    'ROLE_NOT_ALLOWED',
+    `Rollout "${m.metadata.name}": role "${actor.role}" may not ${previous === null ? 'introduce' : 'change'} ${what}; an admin applies that change (other fields are yours to change)`,
+    {
+      path,
+      kind: 'Rollout',
+      name: m.metadata.name,
+      role: actor.role,
+    },
+  );
 }

@@ -88,7 +88,10 @@ const statusSchema = z.object({
       p99Ms: figure,
     }),
   ),
-  traffic: z.array(z.object({ version: z.string(), weightPercent: z.number() })).nullable().describe("the route's split as stored, if the traffic router can tell"),
+  traffic: z
+    .array(z.object({ version: z.string(), weightPercent: z.number() }))
+    .nullable()
+    .describe("the route's split as stored, if the traffic router can tell"),
 });
 const revisionSchema = z.object({
   id: z.string(),
@@ -100,7 +103,15 @@ const revisionSchema = z.object({
   digest: z.string(),
   createdAt: z.string(),
 });
-const markerSchema = z.object({ atMs: z.number(), service: z.string(), environment: z.string(), fromRevision: z.string().nullable(), toRevision: z.string(), event: z.string(), runId: z.string() });
+const markerSchema = z.object({
+  atMs: z.number(),
+  service: z.string(),
+  environment: z.string(),
+  fromRevision: z.string().nullable(),
+  toRevision: z.string(),
+  event: z.string(),
+  runId: z.string(),
+});
 
 /** Release, status, history, commands and deploy markers. */
 export function rolloutRoutes(base: FastifyInstance, ctx: ServerContext, rt: () => RolloutRuntime): void {
@@ -122,45 +133,98 @@ export function rolloutRoutes(base: FastifyInstance, ctx: ServerContext, rt: () 
   };
 
   // On-call may release too, which is how an emergency change ships; the authorisation path decides.
-  app.post('/api/v1/releases', { schema: { body: releaseBody, tags, response: { 201: runResponse, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req, reply) => {
-    const b = req.body;
-    RolloutService.checkVersion(b.version);
-    checkReleaseInput(b, (await rt().service.rolloutFor(b.service, b.environment)).spec.target);
-    const run = await rt().service.release({ service: b.service, environment: b.environment, version: b.version, set: b.set, artifact: b.artifact, changeId: b.changeId, emergency: b.emergency }, req.principal!);
-    reply.status(201);
-    return { run: runView(run) };
-  });
+  app.post(
+    '/api/v1/releases',
+    {
+      schema: { body: releaseBody, tags, response: { 201: runResponse, ...errorResponses(404, 409, ...BODY_ERRORS) } },
+      config: { access: { roles: ['deployer', 'oncall'] } },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      RolloutService.checkVersion(b.version);
+      checkReleaseInput(b, (await rt().service.rolloutFor(b.service, b.environment)).spec.target);
+      const run = await rt().service.release(
+        { service: b.service, environment: b.environment, version: b.version, set: b.set, artifact: b.artifact, changeId: b.changeId, emergency: b.emergency },
+        req.principal!,
+      );
+      reply.status(201);
+      return { run: runView(run) };
+    },
+  );
 
-  app.get('/api/v1/rollouts/:service/status', { schema: { params: serviceParams, querystring: envQuery, tags, response: { 200: statusSchema, ...errorResponses(404) } } }, async (req) => {
-    const { service } = req.params;
-    return status(service, req.query.environment);
-  });
+  app.get(
+    '/api/v1/rollouts/:service/status',
+    { schema: { params: serviceParams, querystring: envQuery, tags, response: { 200: statusSchema, ...errorResponses(404) } } },
+    async (req) => {
+      const { service } = req.params;
+      return status(service, req.query.environment);
+    },
+  );
 
-  app.get('/api/v1/rollouts/:service/history', { schema: { params: serviceParams, querystring: envQuery, tags, response: { 200: z.object({ stableRevision: z.string().nullable(), runs: z.array(runViewSchema), revisions: z.array(revisionSchema) }), ...errorResponses(404) } } }, async (req) => {
-    const { service } = req.params;
-    const { environment } = req.query;
-    const r = rt();
-    const runs = await r.store.runs(service, environment, 100);
-    const revisions = await r.store.revisions(service, environment);
-    if (!runs.length && !revisions.length) await r.service.rolloutFor(service, environment);
-    const stable = await r.store.stableRevision(service, environment);
-    return {
-      stableRevision: stable?.id ?? null,
-      runs: runs.map(runView),
-      // Secret config values (given as {secret: true, value}) are for admins only; others get markers.
-      revisions: revisions.map((v) => ({ id: v.id, number: v.number, version: v.version, artifact: v.artifact, config: seesSecrets(req.principal) ? v.config : redactConfig(v.config, v.secretKeys, ctx.secretMarker), secretKeys: v.secretKeys, digest: v.digest, createdAt: v.createdAt })),
-    };
-  });
+  app.get(
+    '/api/v1/rollouts/:service/history',
+    {
+      schema: {
+        params: serviceParams,
+        querystring: envQuery,
+        tags,
+        response: {
+          200: z.object({ stableRevision: z.string().nullable(), runs: z.array(runViewSchema), revisions: z.array(revisionSchema) }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (req) => {
+      const { service } = req.params;
+      const { environment } = req.query;
+      const r = rt();
+      const runs = await r.store.runs(service, environment, 100);
+      const revisions = await r.store.revisions(service, environment);
+      if (!runs.length && !revisions.length) await r.service.rolloutFor(service, environment);
+      const stable = await r.store.stableRevision(service, environment);
+      return {
+        stableRevision: stable?.id ?? null,
+        runs: runs.map(runView),
+        // Secret config values (given as {secret: true, value}) are for admins only; others get markers.
+        revisions: revisions.map((v) => ({
+          id: v.id,
+          number: v.number,
+          version: v.version,
+          artifact: v.artifact,
+          config: seesSecrets(req.principal) ? v.config : redactConfig(v.config, v.secretKeys, ctx.secretMarker),
+          secretKeys: v.secretKeys,
+          digest: v.digest,
+          createdAt: v.createdAt,
+        })),
+      };
+    },
+  );
 
-  app.get('/api/v1/rollout-runs/:id', { schema: { params: z.object({ id: z.string().min(1).max(100) }), tags, response: { 200: z.object({ run: runViewSchema, steps: z.array(z.unknown()).describe('the stored steps with their measurements') }), ...errorResponses(404) } } }, async (req) => {
-    const run = await rt().store.run(req.params.id);
-    if (!run) throw new NotFoundError(`no rollout run "${req.params.id}"`);
-    return { run: runView(run), steps: run.steps };
-  });
+  app.get(
+    '/api/v1/rollout-runs/:id',
+    {
+      schema: {
+        params: z.object({ id: z.string().min(1).max(100) }),
+        tags,
+        response: {
+          200: z.object({ run: runViewSchema, steps: z.array(z.unknown()).describe('the stored steps with their measurements') }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (req) => {
+      const run = await rt().store.run(req.params.id);
+      if (!run) throw new NotFoundError(`no rollout run "${req.params.id}"`);
+      return { run: runView(run), steps: run.steps };
+    },
+  );
 
   app.post(
     '/api/v1/rollouts/:service/:command',
-    { schema: { params: commandParams, body: commandBody, tags, response: { 200: runResponse, ...errorResponses(404, 409, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall'] } } },
+    {
+      schema: { params: commandParams, body: commandBody, tags, response: { 200: runResponse, ...errorResponses(404, 409, ...BODY_ERRORS) } },
+      config: { access: { roles: ['deployer', 'oncall'] } },
+    },
     async (req) => {
       const { service, command } = req.params;
       const b = req.body;
@@ -175,8 +239,12 @@ export function rolloutRoutes(base: FastifyInstance, ctx: ServerContext, rt: () 
     },
   );
 
-  app.get('/api/v1/deploy-markers', { schema: { querystring: markersQuery, tags, response: { 200: z.object({ markers: z.array(markerSchema) }), ...errorResponses() } } }, async (req) => {
-    const q = req.query;
-    return { markers: await rt().store.markers({ service: q.service, environment: q.environment, sinceMs: q.since }) };
-  });
+  app.get(
+    '/api/v1/deploy-markers',
+    { schema: { querystring: markersQuery, tags, response: { 200: z.object({ markers: z.array(markerSchema) }), ...errorResponses() } } },
+    async (req) => {
+      const q = req.query;
+      return { markers: await rt().store.markers({ service: q.service, environment: q.environment, sinceMs: q.since }) };
+    },
+  );
 }

@@ -81,10 +81,16 @@ test('a first release creates revision 1, starts a canary run and claims its cha
   assert.equal(run.phase, 'progressing');
   assert.equal(run.changeId, 'CHG-000001');
   assert.ok(store.revisionsById.has('shop.production.1'));
-  assert.deepEqual(authorizer!.asked.map((a) => a.action), ['release']);
+  assert.deepEqual(
+    authorizer!.asked.map((a) => a.action),
+    ['release'],
+  );
   assert.equal(authorizer!.asked[0].subject.revision?.version, 'v1');
   assert.deepEqual(authorizer!.claimed, [{ changeId: 'CHG-000001', runId: run.id }]);
-  assert.deepEqual(journal.entries.map((e) => e.event), ['started']);
+  assert.deepEqual(
+    journal.entries.map((e) => e.event),
+    ['started'],
+  );
 });
 
 test('revision numbers go up per release; the next release starts from the serving revision', async () => {
@@ -102,7 +108,10 @@ test('releasing the exact revision that serves is refused before the gate is ask
   await service.release(release('v1', { COLOR: 'blue' }), deployer);
   await finish('completed');
   authorizer!.asked.length = 0;
-  await assert.rejects(service.release(release('v1', { COLOR: 'blue' }), deployer), (e) => e instanceof ConflictError && /already runs this exact revision/.test(e.message));
+  await assert.rejects(
+    service.release(release('v1', { COLOR: 'blue' }), deployer),
+    (e) => e instanceof ConflictError && /already runs this exact revision/.test(e.message),
+  );
   assert.equal(authorizer!.asked.length, 0);
   // A config change is a new revision, even with the same version.
   const run = await service.release(release('v1', { COLOR: 'green' }), deployer);
@@ -131,9 +140,12 @@ test('two releases racing past the active-run check: the loser is a conflict and
   // The second release reads "no active run" before the first one's insert is visible.
   const activeRun = store.activeRun.bind(store);
   store.activeRun = async () => undefined;
-  await assert.rejects(service.release(release('v2'), deployer), (e) => e instanceof ConflictError && /another release of shop in production started at the same time/.test(e.message));
+  await assert.rejects(
+    service.release(release('v2'), deployer),
+    (e) => e instanceof ConflictError && /another release of shop in production started at the same time/.test(e.message),
+  );
   store.activeRun = activeRun;
-  assert.deepEqual([...store.revisionsById.keys()], ['shop.production.1'], 'the loser\'s revision rolled back with its run');
+  assert.deepEqual([...store.revisionsById.keys()], ['shop.production.1'], "the loser's revision rolled back with its run");
   assert.equal(store.runsById.size, 1);
 });
 
@@ -145,7 +157,10 @@ test('without the change capability releases are not gated', async () => {
 
 test('a service with no Rollout is not found', async () => {
   const { service } = setup();
-  await assert.rejects(service.release({ ...release('v1'), service: 'cart' }, deployer), (e) => e instanceof NotFoundError && /known: shop\/production/.test(e.message));
+  await assert.rejects(
+    service.release({ ...release('v1'), service: 'cart' }, deployer),
+    (e) => e instanceof NotFoundError && /known: shop\/production/.test(e.message),
+  );
 });
 
 test('retry starts the rolled-back revision again, unchanged, through the gate', async () => {
@@ -180,7 +195,10 @@ test('undo goes back to the revision before the serving one, and only to revisio
   await service.release(release('v3'), deployer);
   await finish('completed');
   // Revision 2 was rolled back: it never served.
-  await assert.rejects(service.undo('shop', 'production', 2, deployer), (e) => e instanceof ConflictError && (e.details as { rule?: string }).rule === 'undo-to-served');
+  await assert.rejects(
+    service.undo('shop', 'production', 2, deployer),
+    (e) => e instanceof ConflictError && (e.details as { rule?: string }).rule === 'undo-to-served',
+  );
   await assert.rejects(service.undo('shop', 'production', 9, deployer), NotFoundError);
   await assert.rejects(service.undo('shop', 'production', 3, deployer), (e) => e instanceof ConflictError && /already serving/.test(e.message));
   const back = await service.undo('shop', 'production', undefined, deployer);
@@ -189,7 +207,7 @@ test('undo goes back to the revision before the serving one, and only to revisio
   assert.equal(authorizer!.asked.at(-1)!.action, 'undo');
 });
 
-test('pause and abort are never gated; promote and resume ask the gate with the run\'s change and claim it', async () => {
+test("pause and abort are never gated; promote and resume ask the gate with the run's change and claim it", async () => {
   const { service, journal, authorizer } = setup();
   const run = await service.release(release('v1'), deployer);
   authorizer!.asked.length = 0;
@@ -198,13 +216,19 @@ test('pause and abort are never gated; promote and resume ask the gate with the 
   assert.equal(authorizer!.asked.length, 0);
   const resumed = await service.command('shop', 'production', 'resume', deployer);
   assert.equal(resumed.phase, 'progressing');
-  assert.deepEqual(authorizer!.asked.map((a) => [a.action, a.subject.changeId]), [['promote', run.changeId]]);
+  assert.deepEqual(
+    authorizer!.asked.map((a) => [a.action, a.subject.changeId]),
+    [['promote', run.changeId]],
+  );
   assert.deepEqual(authorizer!.claimed, [{ changeId: run.changeId, runId: run.id }]);
   const aborted = await service.command('shop', 'production', 'abort', deployer);
   assert.equal(aborted.phase, 'rollingBack');
   assert.equal(aborted.rollback?.reason, 'aborted');
   assert.equal(authorizer!.asked.length, 1, 'abort did not ask');
-  assert.deepEqual(journal.entries.map((e) => e.event), ['started', 'paused', 'resumed', 'rollback.decided']);
+  assert.deepEqual(
+    journal.entries.map((e) => e.event),
+    ['started', 'paused', 'resumed', 'rollback.decided'],
+  );
   // Each stored transition bumped the run's version (compare-and-set).
   assert.equal(aborted.version, run.version + 3);
 });
@@ -220,7 +244,10 @@ test('a gate refusal of promote leaves the run as it was', async () => {
 
 test('abort while already rolling back, and commands without an active run, are conflicts', async () => {
   const { service } = setup();
-  await assert.rejects(service.command('shop', 'production', 'pause', deployer), (e) => e instanceof ConflictError && /no rollout of shop in production is in progress/.test(e.message));
+  await assert.rejects(
+    service.command('shop', 'production', 'pause', deployer),
+    (e) => e instanceof ConflictError && /no rollout of shop in production is in progress/.test(e.message),
+  );
   await service.release(release('v1'), deployer);
   await service.command('shop', 'production', 'abort', deployer);
   await assert.rejects(service.command('shop', 'production', 'abort', deployer), (e) => e instanceof ConflictError && /already rolling back/.test(e.message));

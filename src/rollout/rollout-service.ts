@@ -72,11 +72,26 @@ export class RolloutService {
     };
     const binding = bindingOf(draft);
     if (stable && stable.digest === makeRevision({ ...draft, service: input.service, environment: input.environment, number: 0, createdAt: '' }).digest) {
-      throw new ConflictError(`${input.service} in ${input.environment} already runs this exact revision (${stable.id}, version ${stable.version}); change the version or the config`);
+      throw new ConflictError(
+        `${input.service} in ${input.environment} already runs this exact revision (${stable.id}, version ${stable.version}); change the version or the config`,
+      );
     }
-    const auth = await this.authorize('release', input.service, input.environment, binding, { changeId: input.changeId, emergency: input.emergency, verify: spec.verify }, actor);
+    const auth = await this.authorize(
+      'release',
+      input.service,
+      input.environment,
+      binding,
+      { changeId: input.changeId, emergency: input.emergency, verify: spec.verify },
+      actor,
+    );
     const number = await this.store.nextRevisionNumber(input.service, input.environment);
-    const revision = makeRevision({ ...draft, service: input.service, environment: input.environment, number, createdAt: new Date(this.clock.now()).toISOString() });
+    const revision = makeRevision({
+      ...draft,
+      service: input.service,
+      environment: input.environment,
+      number,
+      createdAt: new Date(this.clock.now()).toISOString(),
+    });
     return this.startRun({ name, spec }, stable ?? null, revision, actor.user, auth, async (trx) => this.store.insertRevision(trx, revision), 'release');
   }
 
@@ -84,7 +99,8 @@ export class RolloutService {
   async retry(service: string, environment: string, actor: Principal, opts: GateOptions = {}): Promise<RunState> {
     const last = (await this.store.runs(service, environment, 1))[0];
     if (!last) throw new NotFoundError(`no release of ${service} in ${environment} yet`);
-    if (last.phase !== 'rolledBack') throw new ConflictError(`the last release of ${service} in ${environment} is ${last.phase}; only a rolled-back release can be retried`);
+    if (last.phase !== 'rolledBack')
+      throw new ConflictError(`the last release of ${service} in ${environment} is ${last.phase}; only a rolled-back release can be retried`);
     const rollout = await this.rolloutFor(service, environment);
     const stable = await this.store.stableRevision(service, environment);
     const to = (await this.store.revision(last.toRevision))!;
@@ -108,7 +124,10 @@ export class RolloutService {
       if (!target) throw new NotFoundError(`${service} in ${environment} has no revision ${toRevision}`);
       if (!completed.some((r) => r.toRevision === target!.id)) {
         const served = [...new Set(completed.map((r) => r.toRevision))].map((id) => id.split('.').pop()).join(', ') || 'none';
-        throw new ConflictError(`revision ${toRevision} (version ${target.version}) never served ${service} in ${environment}: its release did not complete; undo goes back to revisions that served (${served})`, { rule: 'undo-to-served' });
+        throw new ConflictError(
+          `revision ${toRevision} (version ${target.version}) never served ${service} in ${environment}: its release did not complete; undo goes back to revisions that served (${served})`,
+          { rule: 'undo-to-served' },
+        );
       }
     } else {
       const prev = completed.find((r) => r.toRevision === stable.id && r.fromRevision)?.fromRevision;
@@ -132,7 +151,10 @@ export class RolloutService {
     const changeId = auth?.changeId ?? null;
     const { spec } = rollout;
     const active = await this.store.activeRun(to.service, to.environment);
-    if (active) throw new ConflictError(`a rollout of ${to.service} in ${to.environment} is already ${active.phase} (run ${active.id}); promote, abort or wait for it`, { run: active.id });
+    if (active)
+      throw new ConflictError(`a rollout of ${to.service} in ${to.environment} is already ${active.phase} (run ${active.id}); promote, abort or wait for it`, {
+        run: active.id,
+      });
     const now = this.clock.now();
     const run = sm.newRun({
       id: newId('run', now),
@@ -159,13 +181,21 @@ export class RolloutService {
       });
     } catch (e) {
       // Two releases racing: the second insert of the same revision number or active run loses.
-      if (/unique|duplicate/i.test(String((e as Error).message))) throw new ConflictError(`another ${why} of ${to.service} in ${to.environment} started at the same time; try again`);
+      if (/unique|duplicate/i.test(String((e as Error).message)))
+        throw new ConflictError(`another ${why} of ${to.service} in ${to.environment} started at the same time; try again`);
       throw e;
     }
   }
 
   /** Asks the one authorisation path; without the change capability nothing is gated. */
-  private async authorize(action: GateAction, service: string, environment: string, revision: RevisionBinding | undefined, opts: GateOptions, actor: Principal): Promise<Authorization | undefined> {
+  private async authorize(
+    action: GateAction,
+    service: string,
+    environment: string,
+    revision: RevisionBinding | undefined,
+    opts: GateOptions,
+    actor: Principal,
+  ): Promise<Authorization | undefined> {
     const auth = this.authorizer();
     if (!auth) return undefined;
     return auth.authorize(
@@ -216,12 +246,21 @@ export class RolloutService {
         next = sm.decideRollback(run, 'aborted', `aborted by ${actor.user}`, actor.user, now);
         break;
     }
-    const event = cmd === 'abort' ? 'rollback.decided' : cmd === 'promoteFull' ? 'promoted.full' : cmd === 'promote' ? 'promoted' : cmd === 'pause' ? 'paused' : 'resumed';
-    return this.journal.commit(run, next, event, actor.user, { command: cmd, ...(cmd === 'abort' ? { reason: 'aborted' } : {}) }, auth ? (trx) => auth.claim(trx, run.id) : undefined);
+    const event =
+      cmd === 'abort' ? 'rollback.decided' : cmd === 'promoteFull' ? 'promoted.full' : cmd === 'promote' ? 'promoted' : cmd === 'pause' ? 'paused' : 'resumed';
+    return this.journal.commit(
+      run,
+      next,
+      event,
+      actor.user,
+      { command: cmd, ...(cmd === 'abort' ? { reason: 'aborted' } : {}) },
+      auth ? (trx) => auth.claim(trx, run.id) : undefined,
+    );
   }
 
   /** Checks a version string given on the command line or in a body. */
   static checkVersion(v: string): void {
-    if (!/^[A-Za-z0-9][-A-Za-z0-9._]{0,49}$/.test(v)) throw new InputError(`invalid version "${v}"`, [{ path: 'version', message: 'expected letters, digits, "-", "." or "_" (at most 50)' }]);
+    if (!/^[A-Za-z0-9][-A-Za-z0-9._]{0,49}$/.test(v))
+      throw new InputError(`invalid version "${v}"`, [{ path: 'version', message: 'expected letters, digits, "-", "." or "_" (at most 50)' }]);
   }
 }

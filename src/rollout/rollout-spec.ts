@@ -60,11 +60,19 @@ export const ROLLOUT_LIMIT_DEFAULTS = {
 export const rolloutLimitsSpec = z
   .strictObject({
     consecutiveErrorLimit: z
-      .number().int().min(0).max(1000)
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
       .default(ROLLOUT_LIMIT_DEFAULTS.consecutiveErrorLimit)
-      .describe('Analysis measurements in Error (the metric source or the analysis provider broke) tolerated in a row; one more pauses the rollout for a person. An Error never rolls back. Default 4: the 5th error in a row pauses.'),
+      .describe(
+        'Analysis measurements in Error (the metric source or the analysis provider broke) tolerated in a row; one more pauses the rollout for a person. An Error never rolls back. Default 4: the 5th error in a row pauses.',
+      ),
     actionErrorLimit: z
-      .number().int().min(1).max(1000)
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
       .default(ROLLOUT_LIMIT_DEFAULTS.actionErrorLimit)
       .describe('Failed attempts in a row at one action (deploy, traffic, store) after which the run rolls back with reason error. Default 10.'),
     burnCheckInterval: durationMs
@@ -170,9 +178,7 @@ export const rolloutSpec = z.strictObject({
   target: targetSpec,
   strategy: strategySpec,
   /** Old versions are scaled down only after no request reached them for `quietPeriod` (at most `maxWait`). */
-  drain: z
-    .strictObject({ quietPeriod: durationMs.default(5000), maxWait: durationMs.default(60_000) })
-    .default({ quietPeriod: 5000, maxWait: 60_000 }),
+  drain: z.strictObject({ quietPeriod: durationMs.default(5000), maxWait: durationMs.default(60_000) }).default({ quietPeriod: 5000, maxWait: 60_000 }),
   /**
    * Verifications each revision must have passed before it is released or retried (evidence for
    * its exact version and artifact, `shipgate verify … --service --version`): migration, openapi,

@@ -31,7 +31,17 @@ export interface RunView {
   fromVersion: string | null;
   toVersion: string;
   step: { index: number; label: string; status: string; message?: string } | null;
-  steps: { index: number; kind: string; label: string; status: string; startedAtMs: number | null; finishedAtMs: number | null; message?: string; verdicts: string[]; analysisRun?: string }[];
+  steps: {
+    index: number;
+    kind: string;
+    label: string;
+    status: string;
+    startedAtMs: number | null;
+    finishedAtMs: number | null;
+    message?: string;
+    verdicts: string[];
+    analysisRun?: string;
+  }[];
   rollback: RunState['rollback'];
   canaryTrafficAtMs: number | null;
   createdAtMs: number;
@@ -111,7 +121,9 @@ export async function buildStatus(input: {
   for (const { rev, role } of revs) {
     const name = role === 'stable' ? names.stable! : names.canary;
     const h = input.target ? await input.target.health(rev) : { desired: 0, ready: 0, restarts: 0, failed: false };
-    const w = input.metrics ? await input.metrics.routerWindow({ route: input.route, version: name, fromMs: nowMs - LIVE_WINDOW_MS, toMs: nowMs + 1 }) : undefined;
+    const w = input.metrics
+      ? await input.metrics.routerWindow({ route: input.route, version: name, fromMs: nowMs - LIVE_WINDOW_MS, toMs: nowMs + 1 })
+      : undefined;
     const weight = current?.backends.find((b) => b.version === name)?.weightPercent ?? (run && role === 'canary' ? appliedCanaryWeight(run) : null);
     versions.push({
       version: name,

@@ -151,7 +151,18 @@ export class RolloutStore implements RolloutStorePort, RunRecordPort {
   async insertRevision(trx: Tx, r: Revision): Promise<void> {
     await this.on(trx)
       .insertInto('rollout_revisions')
-      .values({ id: r.id, service: r.service, environment: r.environment, number: r.number, version: r.version, artifact: r.artifact, config: toJson(r.config), secret_keys: r.secretKeys.length ? toJson(r.secretKeys) : null, digest: r.digest, created_at: r.createdAt })
+      .values({
+        id: r.id,
+        service: r.service,
+        environment: r.environment,
+        number: r.number,
+        version: r.version,
+        artifact: r.artifact,
+        config: toJson(r.config),
+        secret_keys: r.secretKeys.length ? toJson(r.secretKeys) : null,
+        digest: r.digest,
+        created_at: r.createdAt,
+      })
       .execute();
   }
 
@@ -161,7 +172,13 @@ export class RolloutStore implements RolloutStorePort, RunRecordPort {
   }
 
   async revisions(service: string, environment: string): Promise<Revision[]> {
-    const rows = await this.db.selectFrom('rollout_revisions').selectAll().where('service', '=', service).where('environment', '=', environment).orderBy('number', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('rollout_revisions')
+      .selectAll()
+      .where('service', '=', service)
+      .where('environment', '=', environment)
+      .orderBy('number', 'desc')
+      .execute();
     return rows.map(toRevision);
   }
 
@@ -218,7 +235,13 @@ export class RolloutStore implements RolloutStorePort, RunRecordPort {
   }
 
   async activeRun(service: string, environment: string, q?: Db | Tx): Promise<RunState | undefined> {
-    const row = await this.on(q).selectFrom('rollout_runs').select('id').where('service', '=', service).where('environment', '=', environment).where('active', '=', 1).executeTakeFirst();
+    const row = await this.on(q)
+      .selectFrom('rollout_runs')
+      .select('id')
+      .where('service', '=', service)
+      .where('environment', '=', environment)
+      .where('active', '=', 1)
+      .executeTakeFirst();
     return row ? this.run(row.id, q) : undefined;
   }
 
@@ -239,7 +262,16 @@ export class RolloutStore implements RolloutStorePort, RunRecordPort {
   async addMarker(trx: Tx, id: string, m: DeployMarker & { runId: string }): Promise<void> {
     await this.on(trx)
       .insertInto('rollout_markers')
-      .values({ id, at_ms: m.atMs, service: m.service, environment: m.environment, from_revision: m.fromRevision, to_revision: m.toRevision, event: m.event, run_id: m.runId })
+      .values({
+        id,
+        at_ms: m.atMs,
+        service: m.service,
+        environment: m.environment,
+        from_revision: m.fromRevision,
+        to_revision: m.toRevision,
+        event: m.event,
+        run_id: m.runId,
+      })
       .execute();
   }
 
@@ -259,18 +291,30 @@ export class RolloutStore implements RolloutStorePort, RunRecordPort {
       await lockKey(trx, LEASE_LOCK);
       const row = await trx.selectFrom('rollout_leases').selectAll().where('run_id', '=', runId).executeTakeFirst();
       if (!row) {
-        await trx.insertInto('rollout_leases').values({ run_id: runId, owner, expires_at: nowMs + ttlMs }).execute();
+        await trx
+          .insertInto('rollout_leases')
+          .values({ run_id: runId, owner, expires_at: nowMs + ttlMs })
+          .execute();
         return true;
       }
       if (row.owner !== owner && row.expires_at > nowMs) return false;
-      await trx.updateTable('rollout_leases').set({ owner, expires_at: nowMs + ttlMs }).where('run_id', '=', runId).execute();
+      await trx
+        .updateTable('rollout_leases')
+        .set({ owner, expires_at: nowMs + ttlMs })
+        .where('run_id', '=', runId)
+        .execute();
       return true;
     });
   }
 
   /** Extends a lease this owner holds, in one statement; false when it lost the lease. */
   async renewLease(runId: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
-    const r = await this.db.updateTable('rollout_leases').set({ expires_at: nowMs + ttlMs }).where('run_id', '=', runId).where('owner', '=', owner).executeTakeFirst();
+    const r = await this.db
+      .updateTable('rollout_leases')
+      .set({ expires_at: nowMs + ttlMs })
+      .where('run_id', '=', runId)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
@@ -303,7 +347,16 @@ function runRow(run: RunState): Selectable<RolloutTables['rollout_runs']> {
 }
 
 function stepRow(runId: string, s: RunState['steps'][number]): Selectable<RolloutTables['rollout_steps']> {
-  return { run_id: runId, idx: s.index, kind: s.kind, label: s.label, status: s.status, started_at: s.startedAtMs, finished_at: s.finishedAtMs, body: toJson(s) };
+  return {
+    run_id: runId,
+    idx: s.index,
+    kind: s.kind,
+    label: s.label,
+    status: s.status,
+    started_at: s.startedAtMs,
+    finished_at: s.finishedAtMs,
+    body: toJson(s),
+  };
 }
 
 // Row → domain, one function per table. Number() stays where a driver could hand back a string
@@ -325,7 +378,10 @@ function toRevision(row: Selectable<RolloutTables['rollout_revisions']>): Revisi
 }
 
 /** A run is its body with its steps (stored apart, so a transition rewrites only the steps it changed). */
-function toRun(row: Pick<Selectable<RolloutTables['rollout_runs']>, 'body' | 'version'>, steps: Pick<Selectable<RolloutTables['rollout_steps']>, 'body'>[]): RunState {
+function toRun(
+  row: Pick<Selectable<RolloutTables['rollout_runs']>, 'body' | 'version'>,
+  steps: Pick<Selectable<RolloutTables['rollout_steps']>, 'body'>[],
+): RunState {
   const run = fromJson<RunState>(row.body);
   run.steps = steps.map((s) => fromJson(s.body));
   run.version = Number(row.version);
@@ -333,5 +389,13 @@ function toRun(row: Pick<Selectable<RolloutTables['rollout_runs']>, 'body' | 've
 }
 
 function toMarker(r: Selectable<RolloutTables['rollout_markers']>): DeployMarker & { runId: string } {
-  return { atMs: Number(r.at_ms), service: r.service, environment: r.environment, fromRevision: r.from_revision, toRevision: r.to_revision, event: r.event, runId: r.run_id };
+  return {
+    atMs: Number(r.at_ms),
+    service: r.service,
+    environment: r.environment,
+    fromRevision: r.from_revision,
+    toRevision: r.to_revision,
+    event: r.event,
+    runId: r.run_id,
+  };
 }

@@ -23,7 +23,14 @@ export interface RunJournalPort {
   /** Inserts `run` and its `started` event; `extra` runs first in the same transaction (revision insert, change claim). */
   start(run: RunState, actor: string, extra?: (trx: Tx) => Promise<void>): Promise<RunState>;
   /** Stores `next` if `prev` is still current (ConflictError otherwise); `extra` runs in the same transaction. */
-  commit(prev: RunState, next: RunState, event: string, actor: string, details?: Record<string, unknown>, extra?: (trx: Tx) => Promise<void>): Promise<RunState>;
+  commit(
+    prev: RunState,
+    next: RunState,
+    event: string,
+    actor: string,
+    details?: Record<string, unknown>,
+    extra?: (trx: Tx) => Promise<void>,
+  ): Promise<RunState>;
 }
 
 /**
@@ -52,7 +59,14 @@ export class RunJournal implements RunJournalPort {
    * Stores `next` if `prev` is still current (ConflictError otherwise) and records the event;
    * `extra` runs in the same transaction (the change request's outcome on a terminal state).
    */
-  async commit(prev: RunState, next: RunState, event: string, actor: string, details: Record<string, unknown> = {}, extra?: (trx: Tx) => Promise<void>): Promise<RunState> {
+  async commit(
+    prev: RunState,
+    next: RunState,
+    event: string,
+    actor: string,
+    details: Record<string, unknown> = {},
+    extra?: (trx: Tx) => Promise<void>,
+  ): Promise<RunState> {
     const stored = await transaction(this.db, async (trx) => {
       const s = await this.store.saveRun(trx, prev, next);
       await this.record(trx, prev, s, event, actor, details);

@@ -7,7 +7,9 @@ import * as sm from './run-state';
 import type { RunState } from './run-state';
 
 function run(): RunState {
-  const strategy = strategySpec.parse({ canary: { steps: [{ setWeight: 10 }, { pause: {} }, { analysis: { metrics: [{ name: 'error-rate', max: 0.01 }] } }, { setWeight: 50 }] } });
+  const strategy = strategySpec.parse({
+    canary: { steps: [{ setWeight: 10 }, { pause: {} }, { analysis: { metrics: [{ name: 'error-rate', max: 0.01 }] } }, { setWeight: 50 }] },
+  });
   return sm.newRun({
     id: 'run_1',
     service: 'shop',
@@ -51,21 +53,48 @@ test('commands by phase: allowed transitions and refusals', () => {
     ['pause then resume', (r) => sm.resumeRun(sm.pauseRun(r, 'user', 1), 2), (r) => assert.equal(r.phase, 'progressing')],
     ['resume a pause step is refused', (r) => sm.resumeRun(sm.pauseRun(sm.startStep(sm.completeStep(r, 0), 0), 'step', 1), 2), /use promote/],
     ['resume when not paused is refused', (r) => sm.resumeRun(r, 1), /not paused/],
-    ['promote ends a pause step', (r) => sm.promoteRun(sm.pauseRun(sm.startStep(sm.completeStep(r, 0), 0), 'step', 1), false, 2), (r) => assert.equal(sm.currentStep(r)!.label, 'analysis')],
-    ['promote --full jumps to the promotion', (r) => sm.promoteRun(r, true, 2), (r) => {
-      assert.equal(sm.currentStep(r)!.label, 'promote');
-      assert.deepEqual(r.steps.slice(0, 4).map((s) => s.status), ['succeeded', 'skipped', 'skipped', 'skipped']);
-    }],
-    ['abort decides a rollback', (r) => sm.decideRollback(r, 'aborted', 'by ann', 'ann', 5), (r) => {
-      assert.equal(r.phase, 'rollingBack');
-      assert.deepEqual([r.rollback!.stage, r.rollback!.decidedAtMs], ['restoreTraffic', 5]);
-    }],
-    ['rollback stages', (r) => sm.rolledBack(sm.trafficRestored(sm.decideRollback(r, 'analysisFailed', 'x', 'shipgate', 5), 6), 7), (r) => {
-      assert.equal(r.phase, 'rolledBack');
-      assert.equal(r.rollback!.trafficRestoredAtMs, 6);
-    }],
-    ['no command on a finished run', (r) => sm.pauseRun(sm.rolledBack(sm.trafficRestored(sm.decideRollback(r, 'aborted', 'x', 'a', 1), 1), 1), 'user', 2), /is rolledBack/],
-    ['no second rollback of a finished run', (r) => sm.decideRollback(sm.rolledBack(sm.trafficRestored(sm.decideRollback(r, 'aborted', 'x', 'a', 1), 1), 1), 'aborted', 'x', 'a', 2), /already rolledBack/],
+    [
+      'promote ends a pause step',
+      (r) => sm.promoteRun(sm.pauseRun(sm.startStep(sm.completeStep(r, 0), 0), 'step', 1), false, 2),
+      (r) => assert.equal(sm.currentStep(r)!.label, 'analysis'),
+    ],
+    [
+      'promote --full jumps to the promotion',
+      (r) => sm.promoteRun(r, true, 2),
+      (r) => {
+        assert.equal(sm.currentStep(r)!.label, 'promote');
+        assert.deepEqual(
+          r.steps.slice(0, 4).map((s) => s.status),
+          ['succeeded', 'skipped', 'skipped', 'skipped'],
+        );
+      },
+    ],
+    [
+      'abort decides a rollback',
+      (r) => sm.decideRollback(r, 'aborted', 'by ann', 'ann', 5),
+      (r) => {
+        assert.equal(r.phase, 'rollingBack');
+        assert.deepEqual([r.rollback!.stage, r.rollback!.decidedAtMs], ['restoreTraffic', 5]);
+      },
+    ],
+    [
+      'rollback stages',
+      (r) => sm.rolledBack(sm.trafficRestored(sm.decideRollback(r, 'analysisFailed', 'x', 'shipgate', 5), 6), 7),
+      (r) => {
+        assert.equal(r.phase, 'rolledBack');
+        assert.equal(r.rollback!.trafficRestoredAtMs, 6);
+      },
+    ],
+    [
+      'no command on a finished run',
+      (r) => sm.pauseRun(sm.rolledBack(sm.trafficRestored(sm.decideRollback(r, 'aborted', 'x', 'a', 1), 1), 1), 'user', 2),
+      /is rolledBack/,
+    ],
+    [
+      'no second rollback of a finished run',
+      (r) => sm.decideRollback(sm.rolledBack(sm.trafficRestored(sm.decideRollback(r, 'aborted', 'x', 'a', 1), 1), 1), 'aborted', 'x', 'a', 2),
+      /already rolledBack/,
+    ],
   ];
   for (const [name, act, check] of cases) {
     if (check instanceof RegExp) assert.throws(() => act(at(0)), check, name);
@@ -85,11 +114,21 @@ test('the applied canary weight follows the steps and drops to 0 once traffic is
 test('measurements stored before the inline step was an analysis run still read: verdicts, phases, status', () => {
   const r = run();
   // As the old inline judge stored them: no phase, NaN as null, stableValues only with maxOverStable.
-  const stored = JSON.parse(JSON.stringify([
-    { atMs: 1, verdict: 'pass', requests: 40, errors: 0, values: { 'error-rate': 0 }, reasons: [] },
-    { atMs: 2, verdict: 'inconclusive', requests: 5, errors: 0, values: { 'error-rate': NaN }, reasons: ['need more data: 5 of 20 requests'] },
-    { atMs: 3, verdict: 'fail', requests: 40, errors: 9, values: { 'p50-latency-ms': 200 }, stableValues: { 'p50-latency-ms': 20 }, reasons: ['p50-latency-ms 200 is 180 over stable\'s 20 (max +100)'] },
-  ])) as sm.Measurement[];
+  const stored = JSON.parse(
+    JSON.stringify([
+      { atMs: 1, verdict: 'pass', requests: 40, errors: 0, values: { 'error-rate': 0 }, reasons: [] },
+      { atMs: 2, verdict: 'inconclusive', requests: 5, errors: 0, values: { 'error-rate': NaN }, reasons: ['need more data: 5 of 20 requests'] },
+      {
+        atMs: 3,
+        verdict: 'fail',
+        requests: 40,
+        errors: 9,
+        values: { 'p50-latency-ms': 200 },
+        stableValues: { 'p50-latency-ms': 20 },
+        reasons: ["p50-latency-ms 200 is 180 over stable's 20 (max +100)"],
+      },
+    ]),
+  ) as sm.Measurement[];
   r.steps[2].measurements = stored;
   assert.deepEqual(stored.map(sm.measurementPhase), ['Successful', 'Inconclusive', 'Failed']);
   assert.equal(stored[1].values['error-rate'], null);
@@ -99,6 +138,14 @@ test('measurements stored before the inline step was an analysis run still read:
 
 test('errors in a row at the end of a step count provider faults and Error measurements alike', () => {
   const v = (s: string) => [...s].map((c) => ({ verdict: c === 'e' ? 'error' : c === 'p' ? 'pass' : 'continue' }));
-  const rows: [string, number][] = [['', 0], ['p', 0], ['e', 1], ['eepe', 1], ['peee', 3], ['eeeee', 5], ['eec', 0]];
+  const rows: [string, number][] = [
+    ['', 0],
+    ['p', 0],
+    ['e', 1],
+    ['eepe', 1],
+    ['peee', 3],
+    ['eeeee', 5],
+    ['eec', 0],
+  ];
   for (const [s, want] of rows) assert.equal(sm.trailingErrors(v(s)), want, s);
 });

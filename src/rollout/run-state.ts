@@ -4,13 +4,13 @@
  * before acting on it. Pure: no I/O, time passed in.
  *
  *   progressing ──(step done)──▶ progressing … ──(last step)──▶ completed
- *       │  ▲                                                       
- *   pause│  │resume / promote                                      
- *       ▼  │                                                       
- *     paused                                                       
- *       │ (analysis failed, health failed, SLO burn, abort)        
- *       ▼                                                          
- *   rollingBack: restoreTraffic ──▶ teardown ──▶ rolledBack        
+ *       │  ▲
+ *   pause│  │resume / promote
+ *       ▼  │
+ *     paused
+ *       │ (analysis failed, health failed, SLO burn, abort)
+ *       ▼
+ *   rollingBack: restoreTraffic ──▶ teardown ──▶ rolledBack
  */
 import { ConflictError } from '../core/errors';
 import type { AnalysisMeasurementPhase } from '../core/hooks';
@@ -60,8 +60,18 @@ export interface Measurement {
   reasons: string[];
 }
 
-const PHASE_OF_VERDICT: Record<MeasurementVerdict, AnalysisMeasurementPhase> = { pass: 'Successful', fail: 'Failed', inconclusive: 'Inconclusive', error: 'Error' };
-export const VERDICT_OF_PHASE: Record<AnalysisMeasurementPhase, MeasurementVerdict> = { Successful: 'pass', Failed: 'fail', Inconclusive: 'inconclusive', Error: 'error' };
+const PHASE_OF_VERDICT: Record<MeasurementVerdict, AnalysisMeasurementPhase> = {
+  pass: 'Successful',
+  fail: 'Failed',
+  inconclusive: 'Inconclusive',
+  error: 'Error',
+};
+export const VERDICT_OF_PHASE: Record<AnalysisMeasurementPhase, MeasurementVerdict> = {
+  Successful: 'pass',
+  Failed: 'fail',
+  Inconclusive: 'inconclusive',
+  Error: 'error',
+};
 
 /** A measurement's phase, also for measurements stored before they had one. */
 export function measurementPhase(m: Pick<Measurement, 'verdict' | 'phase'>): AnalysisMeasurementPhase {
@@ -128,7 +138,12 @@ export interface RunState {
   version: number;
 }
 
-export function newRun(input: Omit<RunState, 'phase' | 'pausedBy' | 'stepIndex' | 'steps' | 'rollback' | 'canaryTrafficAtMs' | 'updatedAtMs' | 'finishedAtMs' | 'errors' | 'lastError' | 'version'> & { plan: PlanStep[] }): RunState {
+export function newRun(
+  input: Omit<
+    RunState,
+    'phase' | 'pausedBy' | 'stepIndex' | 'steps' | 'rollback' | 'canaryTrafficAtMs' | 'updatedAtMs' | 'finishedAtMs' | 'errors' | 'lastError' | 'version'
+  > & { plan: PlanStep[] },
+): RunState {
   const { plan, ...rest } = input;
   return {
     ...rest,

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHOP_SLO, startRolloutFixture, type RolloutFixture } from './e2e-fixture';
 
-
 describe('rollback on SLO burn, through the CLI', () => {
   let f: RolloutFixture;
   let dir: string;

@@ -12,7 +12,15 @@ describe('blue-green release through the CLI', () => {
   let f: RolloutFixture;
   before(async () => {
     f = await startRolloutFixture('sqlite', { ratePerSecond: 20 });
-    await f.apply({ strategy: { blueGreen: { autoPromotion: false, scaleDownDelay: '500ms', postPromotionAnalysis: { metrics: [{ name: 'error-rate', max: 0.05 }], interval: '300ms', count: 2, minRequests: 5 } } } });
+    await f.apply({
+      strategy: {
+        blueGreen: {
+          autoPromotion: false,
+          scaleDownDelay: '500ms',
+          postPromotionAnalysis: { metrics: [{ name: 'error-rate', max: 0.05 }], interval: '300ms', count: 2, minRequests: 5 },
+        },
+      },
+    });
     const r = await f.s.cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '150s']);
     assert.equal(r.code, 0, r.stderr);
     f.load.start();
@@ -37,7 +45,15 @@ describe('blue-green release through the CLI', () => {
     const done = await f.until((s) => s.run?.phase === 'completed');
     assert.deepEqual(done.traffic, [{ version: 'v2', weightPercent: 100 }]);
     const labels = done.run!.steps.map((s) => `${s.label}:${s.status}`);
-    assert.deepEqual(labels, ['deploy preview:succeeded', 'pause (until promote):succeeded', 'switch:succeeded', 'post-promotion analysis:succeeded', 'keep stable warm 0.5s:succeeded', 'drain stable:succeeded', 'scale down stable:succeeded']);
+    assert.deepEqual(labels, [
+      'deploy preview:succeeded',
+      'pause (until promote):succeeded',
+      'switch:succeeded',
+      'post-promotion analysis:succeeded',
+      'keep stable warm 0.5s:succeeded',
+      'drain stable:succeeded',
+      'scale down stable:succeeded',
+    ]);
   });
 
   test('a rollback inside the warm window is a switch back', async () => {
@@ -63,7 +79,16 @@ describe('rolling release through the CLI', () => {
   let f: RolloutFixture;
   before(async () => {
     f = await startRolloutFixture('sqlite', { ratePerSecond: 20 });
-    await f.apply({ target: { type: 'process', command: ['node', 'examples/shop/server.js'], replicas: 3, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '1s' }, strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } } });
+    await f.apply({
+      target: {
+        type: 'process',
+        command: ['node', 'examples/shop/server.js'],
+        replicas: 3,
+        readiness: { httpGet: '/healthz', timeout: '15s' },
+        gracePeriod: '1s',
+      },
+      strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } },
+    });
     const r = await f.s.cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '150s']);
     assert.equal(r.code, 0, r.stderr);
     f.load.start();
@@ -76,9 +101,20 @@ describe('rolling release through the CLI', () => {
     const st = await f.status();
     assert.deepEqual(
       st.run!.steps.map((s) => s.label),
-      ['batch 1: 1 new, 3 old', 'batch 2: 1 new, 2 old', 'batch 3: 2 new, 2 old', 'batch 4: 2 new, 1 old', 'batch 5: 3 new, all traffic', 'drain stable', 'scale down stable'],
+      [
+        'batch 1: 1 new, 3 old',
+        'batch 2: 1 new, 2 old',
+        'batch 3: 2 new, 2 old',
+        'batch 4: 2 new, 1 old',
+        'batch 5: 3 new, all traffic',
+        'drain stable',
+        'scale down stable',
+      ],
     );
-    assert.ok(st.run!.steps.every((s) => s.status === 'succeeded'), 'every batch ran');
+    assert.ok(
+      st.run!.steps.every((s) => s.status === 'succeeded'),
+      'every batch ran',
+    );
     assert.match(r.stdout, /released shop v2 to production/);
     assert.deepEqual(st.traffic, [{ version: 'v2', weightPercent: 100 }]);
     assert.equal(st.versions[0].instances.ready, 3);

@@ -3,11 +3,20 @@ import assert from 'node:assert/strict';
 import { backendNames, trafficFor } from './traffic-plan';
 import type { DesiredState } from './plan';
 
-const d = (c: number, s: number, w: number, extra: Partial<DesiredState> = {}): DesiredState => ({ canaryReplicas: c, stableReplicas: s, canaryWeightPercent: w, headerRoutes: [], mirrorPercent: null, ...extra });
+const d = (c: number, s: number, w: number, extra: Partial<DesiredState> = {}): DesiredState => ({
+  canaryReplicas: c,
+  stableReplicas: s,
+  canaryWeightPercent: w,
+  headerRoutes: [],
+  mirrorPercent: null,
+  ...extra,
+});
 const stable = { name: 'v1', instances: ['http://127.0.0.1:1', 'http://127.0.0.1:2'] };
 const canary = { name: 'v2', instances: ['http://127.0.0.1:3'] };
 const fmt = (t: ReturnType<typeof trafficFor>) =>
-  t.backends.map((b) => `${b.version}=${b.weightPercent}x${b.instances.length}`).join(' ') + (t.headerRoutes.length ? ` h:${t.headerRoutes[0].version}` : '') + (t.mirror ? ` m:${t.mirror.percent}` : '');
+  t.backends.map((b) => `${b.version}=${b.weightPercent}x${b.instances.length}`).join(' ') +
+  (t.headerRoutes.length ? ` h:${t.headerRoutes[0].version}` : '') +
+  (t.mirror ? ` m:${t.mirror.percent}` : '');
 
 test('traffic state from the desired state', () => {
   const cases: [string, ReturnType<typeof trafficFor>, string][] = [
@@ -16,7 +25,11 @@ test('traffic state from the desired state', () => {
     ['stable scaled down', trafficFor(d(1, 0, 100), stable, canary), 'v2=100x1'],
     ['first release', trafficFor(d(1, 0, 100), null, canary), 'v2=100x1'],
     ['rolled back: no canary instances', trafficFor(d(0, 2, 0), stable, { name: 'v2', instances: [] }), 'v1=100x2'],
-    ['preview by header', trafficFor(d(1, 2, 0, { headerRoutes: [{ header: 'x-p', value: '1' }], mirrorPercent: 5 }), stable, canary), 'v1=100x2 v2=0x1 h:v2 m:5'],
+    [
+      'preview by header',
+      trafficFor(d(1, 2, 0, { headerRoutes: [{ header: 'x-p', value: '1' }], mirrorPercent: 5 }), stable, canary),
+      'v1=100x2 v2=0x1 h:v2 m:5',
+    ],
   ];
   for (const [name, got, want] of cases) assert.equal(fmt(got), want, name);
 });

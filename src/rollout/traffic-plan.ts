@@ -13,7 +13,10 @@ export interface VersionInstances {
  * both when they share a version (a config-only release, an undo), since a route needs distinct
  * version labels.
  */
-export function backendNames(stable: { version: string; number: number } | null, canary: { version: string; number: number }): { stable: string | null; canary: string } {
+export function backendNames(
+  stable: { version: string; number: number } | null,
+  canary: { version: string; number: number },
+): { stable: string | null; canary: string } {
   if (!stable) return { stable: null, canary: canary.version };
   if (stable.version !== canary.version) return { stable: stable.version, canary: canary.version };
   return { stable: `${stable.version}-r${stable.number}`, canary: `${canary.version}-r${canary.number}` };

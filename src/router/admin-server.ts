@@ -60,7 +60,8 @@ export function createAdminServer(router: Router, opts: { token: string }): http
       if (req.method !== 'GET' && req.method !== 'HEAD') res.setHeader('connection', 'close');
       return json(res, 401, {
         code: 'UNAUTHENTICATED',
-        message: 'the router admin API needs Authorization: Bearer <token> (the router was given it by --admin-token-file or SHIPGATE_ROUTER_ADMIN_TOKEN, or printed where it wrote one)',
+        message:
+          'the router admin API needs Authorization: Bearer <token> (the router was given it by --admin-token-file or SHIPGATE_ROUTER_ADMIN_TOKEN, or printed where it wrote one)',
       });
     }
     const handle = async () => {
@@ -83,13 +84,17 @@ export function createAdminServer(router: Router, opts: { token: string }): http
           let text = renderPrometheus(router.statsRecorder().all());
           text += '# HELP shipgate_router_shed_total Requests refused by rate or concurrency limits.\n# TYPE shipgate_router_shed_total counter\n';
           for (const [r, n] of router.shedCounts()) text += `shipgate_router_shed_total{route="${r.replace(/["\\\n]/g, '_')}"} ${n}\n`;
-          text += '# HELP shipgate_router_handoffs_total Connections the fast path left to node:http, by the first request it did not take.\n# TYPE shipgate_router_handoffs_total counter\n';
+          text +=
+            '# HELP shipgate_router_handoffs_total Connections the fast path left to node:http, by the first request it did not take.\n# TYPE shipgate_router_handoffs_total counter\n';
           for (const [why, n] of router.handoffCounts()) text += `shipgate_router_handoffs_total{reason="${why}"} ${n}\n`;
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
           return res.end(text);
         }
         default:
-          return json(res, 404, { code: 'NOT_FOUND', message: `no admin endpoint ${route}; try GET /routes, PUT /routes, GET /stats, GET /metrics, GET /healthz` });
+          return json(res, 404, {
+            code: 'NOT_FOUND',
+            message: `no admin endpoint ${route}; try GET /routes, PUT /routes, GET /stats, GET /metrics, GET /healthz`,
+          });
       }
     };
     handle().catch((e: unknown) => {

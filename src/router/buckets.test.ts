@@ -38,11 +38,58 @@ describe('bucketOf', () => {
 
 describe('assignRanges', () => {
   const cases: { weights: [string, number][]; want: [string, number, number][] }[] = [
-    { weights: [['stable', 90], ['canary', 10]], want: [['stable', 0, 9000], ['canary', 9000, 10000]] },
-    { weights: [['stable', 100], ['canary', 0]], want: [['stable', 0, 10000], ['canary', 10000, 10000]] },
-    { weights: [['stable', 0], ['canary', 1]], want: [['stable', 0, 0], ['canary', 0, 10000]] },
-    { weights: [['a', 1], ['b', 1], ['c', 1]], want: [['a', 0, 3333], ['b', 3333, 6667], ['c', 6667, 10000]] },
-    { weights: [['stable', 3], ['canary', 1]], want: [['stable', 0, 7500], ['canary', 7500, 10000]] },
+    {
+      weights: [
+        ['stable', 90],
+        ['canary', 10],
+      ],
+      want: [
+        ['stable', 0, 9000],
+        ['canary', 9000, 10000],
+      ],
+    },
+    {
+      weights: [
+        ['stable', 100],
+        ['canary', 0],
+      ],
+      want: [
+        ['stable', 0, 10000],
+        ['canary', 10000, 10000],
+      ],
+    },
+    {
+      weights: [
+        ['stable', 0],
+        ['canary', 1],
+      ],
+      want: [
+        ['stable', 0, 0],
+        ['canary', 0, 10000],
+      ],
+    },
+    {
+      weights: [
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+      ],
+      want: [
+        ['a', 0, 3333],
+        ['b', 3333, 6667],
+        ['c', 6667, 10000],
+      ],
+    },
+    {
+      weights: [
+        ['stable', 3],
+        ['canary', 1],
+      ],
+      want: [
+        ['stable', 0, 7500],
+        ['canary', 7500, 10000],
+      ],
+    },
     { weights: [['only', 5]], want: [['only', 0, 10000]] },
   ];
   for (const c of cases) {
@@ -57,22 +104,47 @@ describe('assignRanges', () => {
     assert.throws(() => assignRanges([{ version: 'a', weight: 0 }]), RangeError);
   });
   test('raising the canary weight only moves buckets stable → canary', () => {
-    let prev = bucketTable(assignRanges([{ version: 'stable', weight: 100 }, { version: 'canary', weight: 0 }]));
+    let prev = bucketTable(
+      assignRanges([
+        { version: 'stable', weight: 100 },
+        { version: 'canary', weight: 0 },
+      ]),
+    );
     for (const w of [1, 5, 10, 25, 50, 75, 99, 100]) {
-      const next = bucketTable(assignRanges([{ version: 'stable', weight: 100 - w }, { version: 'canary', weight: w }]));
+      const next = bucketTable(
+        assignRanges([
+          { version: 'stable', weight: 100 - w },
+          { version: 'canary', weight: w },
+        ]),
+      );
       for (let b = 0; b < BUCKET_COUNT; b++) assert.ok(next[b] >= prev[b], `bucket ${b} moved back at canary ${w}%`);
       prev = next;
     }
   });
   test('three versions only move forward in table order', () => {
-    const a = bucketTable(assignRanges([{ version: 's', weight: 80 }, { version: 'c1', weight: 10 }, { version: 'c2', weight: 10 }]));
-    const b = bucketTable(assignRanges([{ version: 's', weight: 80 }, { version: 'c1', weight: 10 }, { version: 'c2', weight: 30 }]));
+    const a = bucketTable(
+      assignRanges([
+        { version: 's', weight: 80 },
+        { version: 'c1', weight: 10 },
+        { version: 'c2', weight: 10 },
+      ]),
+    );
+    const b = bucketTable(
+      assignRanges([
+        { version: 's', weight: 80 },
+        { version: 'c1', weight: 10 },
+        { version: 'c2', weight: 30 },
+      ]),
+    );
     for (let i = 0; i < BUCKET_COUNT; i++) assert.ok(b[i] >= a[i]);
   });
 });
 
 describe('versionForBucket and bucketTable agree', () => {
-  const ranges = assignRanges([{ version: 'stable', weight: 70 }, { version: 'canary', weight: 30 }]);
+  const ranges = assignRanges([
+    { version: 'stable', weight: 70 },
+    { version: 'canary', weight: 30 },
+  ]);
   const table = bucketTable(ranges);
   for (const b of [0, 1, 6999, 7000, 9999]) {
     test(`bucket ${b}`, () => assert.equal(versionForBucket(ranges, b), ranges[table[b]].version));

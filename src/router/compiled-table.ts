@@ -76,7 +76,9 @@ export function routeGuards(r: RouteSpec, previous: RouteGuards | undefined, now
   if (previous && previous.key === key) return previous;
   return {
     key,
-    rate: r.rateLimit ? new TokenBucket(r.rateLimit.requestsPerSecond, r.rateLimit.burst ?? Math.max(1, Math.ceil(r.rateLimit.requestsPerSecond)), nowMs) : undefined,
+    rate: r.rateLimit
+      ? new TokenBucket(r.rateLimit.requestsPerSecond, r.rateLimit.burst ?? Math.max(1, Math.ceil(r.rateLimit.requestsPerSecond)), nowMs)
+      : undefined,
     concurrency: r.concurrency ? new ConcurrencyLimiter(r.concurrency.max, r.concurrency.queue, r.concurrency.queueTimeoutMs) : undefined,
     retryBudget: new RetryBudget(r.retries.budgetPercent / 100, r.retries.minPerSecond),
     retried: previous?.retried ?? 0,
@@ -133,6 +135,9 @@ export function compileTable(
       mirror: r.mirror ? { version: byName.get(r.mirror.version)!, percent: r.mirror.percent } : undefined,
     };
   });
-  const sorted = routes.map((r, i) => ({ r, i })).sort((a, b) => specificity(b.r) - specificity(a.r) || a.i - b.i).map((x) => x.r);
+  const sorted = routes
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => specificity(b.r) - specificity(a.r) || a.i - b.i)
+    .map((x) => x.r);
   return new CompiledTable(generation, spec, sorted);
 }

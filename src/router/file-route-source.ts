@@ -33,7 +33,9 @@ export class FileRouteSource {
       return g;
     } catch (e) {
       const issues = isDomainError(e) ? ((e as InputError).issues ?? []) : [];
-      this.report(`route table refused (${why}), keeping generation ${this.router.current().generation}: ${issues.length ? issues.map(formatIssue).join('\n  ') : (e as Error).message}`);
+      this.report(
+        `route table refused (${why}), keeping generation ${this.router.current().generation}: ${issues.length ? issues.map(formatIssue).join('\n  ') : (e as Error).message}`,
+      );
       return undefined;
     }
   }

@@ -48,7 +48,15 @@ export class HealthChecker {
     }
     for (const [u, spec] of wanted) {
       if (this.probes.has(u)) continue;
-      const probe: Probe = { upstream: u, spec, key: JSON.stringify(spec), okInRow: 0, failInRow: 0, inFlight: false, timer: undefined as unknown as NodeJS.Timeout };
+      const probe: Probe = {
+        upstream: u,
+        spec,
+        key: JSON.stringify(spec),
+        okInRow: 0,
+        failInRow: 0,
+        inFlight: false,
+        timer: undefined as unknown as NodeJS.Timeout,
+      };
       probe.timer = setInterval(() => this.check(probe), spec.intervalMs);
       probe.timer.unref();
       this.probes.set(u, probe);

@@ -18,7 +18,12 @@ export interface InProcessOptions {
  * refuses is logged and the one in force stays. The one way a router starts inside a server:
  * `shipgate server --router` and the embedded starter (demo, fixtures) both come here.
  */
-export async function startInProcessRouter(ctx: ServerContext, hub: RouteTableHub, listen: string, opts: InProcessOptions = {}): Promise<{ router: Router; close(): Promise<void> }> {
+export async function startInProcessRouter(
+  ctx: ServerContext,
+  hub: RouteTableHub,
+  listen: string,
+  opts: InProcessOptions = {},
+): Promise<{ router: Router; close(): Promise<void> }> {
   const o = (ctx.config.options.router ?? {}) as InProcessOptions;
   const router = new Router({
     sink: new MetricsServiceSink(() => ctx.services.get(HOOKS.metrics)),
@@ -59,7 +64,13 @@ export async function startInProcessRouter(ctx: ServerContext, hub: RouteTableHu
  * The embedded starter (HOOKS.embeddedRouter): the server's own in-process router when `running()`
  * returns one, else a router started on `listen` that the caller owns and closes.
  */
-export async function ensureInProcessRouter(ctx: ServerContext, hub: RouteTableHub, running: () => Router | undefined, listen: string, opts: InProcessOptions = {}): Promise<EmbeddedRouter> {
+export async function ensureInProcessRouter(
+  ctx: ServerContext,
+  hub: RouteTableHub,
+  running: () => Router | undefined,
+  listen: string,
+  opts: InProcessOptions = {},
+): Promise<EmbeddedRouter> {
   const existing = running();
   const existingUrl = existing?.url();
   if (existingUrl) return { url: existingUrl, owned: false, close: async () => {} };

@@ -86,7 +86,10 @@ export function isConnectFailure(err: NodeJS.ErrnoException, gotResponse: boolea
   if (gotResponse) return false;
   // A reused keep-alive socket the upstream closed (or an instance killed) looks like a reset
   // before any response: the request was not processed to completion, so an idempotent one may go again.
-  return ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT_CONNECT'].includes(err.code ?? '') || err.message === 'socket hang up';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT_CONNECT'].includes(err.code ?? '') ||
+    err.message === 'socket hang up'
+  );
 }
 
 /**
@@ -167,7 +170,14 @@ export class ProxyHandler {
     this.forward(req, res, route, version, choice.cookies, t0);
   }
 
-  private forward(req: http.IncomingMessage, res: http.ServerResponse, route: CompiledRoute, version: CompiledVersion, cookies: string[] | undefined, t0: number): void {
+  private forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: CompiledRoute,
+    version: CompiledVersion,
+    cookies: string[] | undefined,
+    t0: number,
+  ): void {
     // The client may have left during an injected delay or in the queue.
     if (res.destroyed) return;
     const spec = route.spec;
@@ -216,7 +226,10 @@ export class ProxyHandler {
         if (ok) up.outlier.success();
         else {
           const t = Date.now();
-          up.outlier.failure(t, version.upstreams.some((o) => o !== up && o.available(t)));
+          up.outlier.failure(
+            t,
+            version.upstreams.some((o) => o !== up && o.available(t)),
+          );
         }
       };
       let upReq: http.ClientRequest;

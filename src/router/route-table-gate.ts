@@ -15,7 +15,11 @@ interface RolloutLite {
   route?: string;
 }
 
-export async function routeTableGate(next: Manifest<RouteTableSpec> | undefined, prev: Manifest<RouteTableSpec> | undefined, ctx: GateContext): Promise<GateSubject[]> {
+export async function routeTableGate(
+  next: Manifest<RouteTableSpec> | undefined,
+  prev: Manifest<RouteTableSpec> | undefined,
+  ctx: GateContext,
+): Promise<GateSubject[]> {
   const before = new Map((prev?.spec.routes ?? []).map((r) => [r.name, r]));
   const after = new Map((next?.spec.routes ?? []).map((r) => [r.name, r]));
   const changed = [...new Set([...before.keys(), ...after.keys()])].filter((n) => canonicalJson(before.get(n) ?? null) !== canonicalJson(after.get(n) ?? null));

@@ -44,7 +44,10 @@ export class RouteTableHub {
     const generation = this.generation;
     const stored = await this.ctx.resources.list<RouteTableSpec>(SHIPGATE_API_VERSION, ROUTE_TABLE_KIND);
     const tables = stored.map((s) => s.manifest);
-    const etag = createHash('sha256').update(JSON.stringify(stored.map((s) => [s.manifest.metadata.name, s.hash]))).digest('hex').slice(0, 16);
+    const etag = createHash('sha256')
+      .update(JSON.stringify(stored.map((s) => [s.manifest.metadata.name, s.hash])))
+      .digest('hex')
+      .slice(0, 16);
     return { generation, etag, tables };
   }
 

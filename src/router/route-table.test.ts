@@ -35,7 +35,10 @@ describe('RouteTable schema', () => {
     assert.deepEqual(r.timeouts, { connectMs: 2_000, headersMs: 15_000, requestMs: 60_000 });
     assert.equal(r.retries.budgetPercent, 20);
     assert.equal(r.sessionPinning, false);
-    assert.deepEqual(r.backends.map((b) => b.weight), [90, 10]);
+    assert.deepEqual(
+      r.backends.map((b) => b.weight),
+      [90, 10],
+    );
   });
 
   test('JSON is accepted too', () => {
@@ -46,17 +49,32 @@ describe('RouteTable schema', () => {
   const bad: { name: string; edit: (s: string) => string; want: RegExp }[] = [
     { name: 'unknown field', edit: (s) => s.replace('name: shop', 'name: shop\n      colour: red'), want: /^6:7 spec\.routes\[0\]: unknown field "colour"/ },
     { name: 'negative weight', edit: (s) => s.replace('weight: 10', 'weight: -1'), want: /spec\.routes\[0\]\.backends\[1\]\.weight: must be >= 0/ },
-    { name: 'bad instance URL', edit: (s) => s.replace('http://127.0.0.1:9003', 'ftp://x'), want: /^11:\d+ spec\.routes\[0\]\.backends\[1\]\.instances\[0\]: expected an http:\/\// },
+    {
+      name: 'bad instance URL',
+      edit: (s) => s.replace('http://127.0.0.1:9003', 'ftp://x'),
+      want: /^11:\d+ spec\.routes\[0\]\.backends\[1\]\.instances\[0\]: expected an http:\/\//,
+    },
     { name: 'duplicate version', edit: (s) => s.replace('version: canary', 'version: stable'), want: /backends\[1\]\.version: duplicate version "stable"/ },
-    { name: 'all weights zero', edit: (s) => s.replace('weight: 90', 'weight: 0').replace('weight: 10', 'weight: 0'), want: /spec\.routes\[0\]\.backends: at least one backend needs a weight > 0/ },
+    {
+      name: 'all weights zero',
+      edit: (s) => s.replace('weight: 90', 'weight: 0').replace('weight: 10', 'weight: 0'),
+      want: /spec\.routes\[0\]\.backends: at least one backend needs a weight > 0/,
+    },
     { name: 'wrong kind', edit: (s) => s.replace('kind: RouteTable', 'kind: RouteTabel'), want: /^2:7 kind: unknown kind "RouteTabel"/ },
     { name: 'path prefix', edit: (s) => s.replace('pathPrefix: "/"', 'pathPrefix: "api"'), want: /match\.pathPrefix: must start with "\/"/ },
-    { name: 'mirror of unknown version', edit: (s) => s.replace('backends:', 'mirror: {version: blue, percent: 5}\n      backends:'), want: /mirror\.version: unknown version "blue"/ },
+    {
+      name: 'mirror of unknown version',
+      edit: (s) => s.replace('backends:', 'mirror: {version: blue, percent: 5}\n      backends:'),
+      want: /mirror\.version: unknown version "blue"/,
+    },
   ];
   for (const c of bad) {
     test(`refuses: ${c.name}`, () => {
       const issues = issuesOf(c.edit(good));
-      assert.ok(issues.some((i) => c.want.test(i)), issues.join('\n'));
+      assert.ok(
+        issues.some((i) => c.want.test(i)),
+        issues.join('\n'),
+      );
     });
   }
 

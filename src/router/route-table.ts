@@ -14,7 +14,7 @@ export type FaultSpec = z.infer<typeof faultSchema>;
 const instanceUrl = z.string().refine((s) => {
   try {
     const u = new URL(s);
-    return (u.protocol === 'http:') && u.hostname !== '' && (u.pathname === '/' || u.pathname === '');
+    return u.protocol === 'http:' && u.hostname !== '' && (u.pathname === '/' || u.pathname === '');
   } catch {
     return false;
   }
@@ -29,7 +29,10 @@ export const backendSchema = z.strictObject({
 });
 export type BackendSpec = z.infer<typeof backendSchema>;
 
-const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name').transform((s) => s.toLowerCase());
+const headerName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name')
+  .transform((s) => s.toLowerCase());
 
 export const routeSchema = z.strictObject({
   /** Named by the same rule as every resource (a route is usually named after its service). */
@@ -44,15 +47,24 @@ export const routeSchema = z.strictObject({
   stickiness: z
     .strictObject({
       header: headerName.optional(),
-      cookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a cookie name').default('sg-bucket'),
+      cookie: z
+        .string()
+        .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a cookie name')
+        .default('sg-bucket'),
     })
     .default({ cookie: 'sg-bucket' }),
   /** Keep an existing session on the version it started on until that version is removed. */
   sessionPinning: z.boolean().default(false),
-  pinCookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a cookie name').default('sg-version'),
+  pinCookie: z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a cookie name')
+    .default('sg-version'),
   /** Honour `x-shipgate-version: <version>` from clients (testers). */
   versionHeader: z.boolean().default(true),
-  headerRoutes: z.array(z.strictObject({ header: headerName, value: z.string(), version: z.string() })).max(100).default([]),
+  headerRoutes: z
+    .array(z.strictObject({ header: headerName, value: z.string(), version: z.string() }))
+    .max(100)
+    .default([]),
   mirror: z.strictObject({ version: z.string(), percent: z.number().min(0).max(100) }).optional(),
   balancer: z.enum(['round-robin', 'least-outstanding']).default('round-robin'),
   timeouts: z
@@ -107,32 +119,40 @@ export const routeSchema = z.strictObject({
 });
 export type RouteSpec = z.infer<typeof routeSchema>;
 
-export const routeTableSpecSchema = z
-  .strictObject({ routes: z.array(routeSchema).max(1000) })
-  .superRefine((spec, ctx) => {
-    const seen = new Map<string, number>();
-    spec.routes.forEach((r, i) => {
-      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name "${r.name}" (also routes[${seen.get(r.name)}])` });
-      else seen.set(r.name, i);
-      const versions = new Set<string>();
-      r.backends.forEach((b, j) => {
-        if (versions.has(b.version)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'backends', j, 'version'], message: `duplicate version "${b.version}"` });
-        versions.add(b.version);
-      });
-      if (!r.backends.some((b) => b.weight > 0)) {
-        ctx.addIssue({ code: 'custom', path: ['routes', i, 'backends'], message: 'at least one backend needs a weight > 0' });
-      }
-      r.headerRoutes.forEach((h, j) => {
-        if (!versions.has(h.version)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'headerRoutes', j, 'version'], message: `unknown version "${h.version}"; known: ${[...versions].join(', ')}` });
-      });
-      if (r.mirror && !versions.has(r.mirror.version)) {
-        ctx.addIssue({ code: 'custom', path: ['routes', i, 'mirror', 'version'], message: `unknown version "${r.mirror.version}"; known: ${[...versions].join(', ')}` });
-      }
-      if (r.outlier.maxEjectionMs < r.outlier.baseEjectionMs) {
-        ctx.addIssue({ code: 'custom', path: ['routes', i, 'outlier', 'maxEjectionMs'], message: 'must be >= baseEjectionMs' });
-      }
+export const routeTableSpecSchema = z.strictObject({ routes: z.array(routeSchema).max(1000) }).superRefine((spec, ctx) => {
+  const seen = new Map<string, number>();
+  spec.routes.forEach((r, i) => {
+    if (seen.has(r.name))
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name "${r.name}" (also routes[${seen.get(r.name)}])` });
+    else seen.set(r.name, i);
+    const versions = new Set<string>();
+    r.backends.forEach((b, j) => {
+      if (versions.has(b.version)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'backends', j, 'version'], message: `duplicate version "${b.version}"` });
+      versions.add(b.version);
     });
+    if (!r.backends.some((b) => b.weight > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'backends'], message: 'at least one backend needs a weight > 0' });
+    }
+    r.headerRoutes.forEach((h, j) => {
+      if (!versions.has(h.version))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'headerRoutes', j, 'version'],
+          message: `unknown version "${h.version}"; known: ${[...versions].join(', ')}`,
+        });
+    });
+    if (r.mirror && !versions.has(r.mirror.version)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routes', i, 'mirror', 'version'],
+        message: `unknown version "${r.mirror.version}"; known: ${[...versions].join(', ')}`,
+      });
+    }
+    if (r.outlier.maxEjectionMs < r.outlier.baseEjectionMs) {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'outlier', 'maxEjectionMs'], message: 'must be >= baseEjectionMs' });
+    }
   });
+});
 export type RouteTableSpec = z.infer<typeof routeTableSpecSchema>;
 
 export const ROUTE_TABLE_KIND = 'RouteTable';
@@ -140,7 +160,9 @@ export const ROUTE_TABLE_KIND = 'RouteTable';
 /** Every backend instance URL (purpose backend: the router proxies to it and health-checks it). */
 export function routeTableEgressUrls(m: Manifest<RouteTableSpec>): EgressUrl[] {
   return m.spec.routes.flatMap((r, i) =>
-    r.backends.flatMap((b, j) => b.instances.map((url, k): EgressUrl => ({ at: ['spec', 'routes', i, 'backends', j, 'instances', k], url, purpose: 'backend' }))),
+    r.backends.flatMap((b, j) =>
+      b.instances.map((url, k): EgressUrl => ({ at: ['spec', 'routes', i, 'backends', j, 'instances', k], url, purpose: 'backend' })),
+    ),
   );
 }
 

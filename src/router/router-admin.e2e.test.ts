@@ -43,13 +43,19 @@ describe('router: admin API, mirroring, WebSocket', () => {
   });
 
   test('PUT /routes applies YAML; GET /routes shows it; a bad table is refused with field paths', async () => {
-    const table = routeTable([{ version: 'stable', weight: 80, instances: [ups[0].url] }, { version: 'canary', weight: 20, instances: [ups[1].url] }]);
+    const table = routeTable([
+      { version: 'stable', weight: 80, instances: [ups[0].url] },
+      { version: 'canary', weight: 20, instances: [ups[1].url] },
+    ]);
     const put = await admin.request('/routes', { method: 'PUT', body: stringify(table), headers: { 'content-type': 'application/yaml' } });
     assert.equal(put.status, 200, put.body);
     const generation = JSON.parse(put.body).generation;
     const got = JSON.parse((await admin.request('/routes')).body);
     assert.equal(got.generation, generation);
-    assert.deepEqual(got.tables[0].spec.routes[0].backends.map((b: { weight: number }) => b.weight), [80, 20]);
+    assert.deepEqual(
+      got.tables[0].spec.routes[0].backends.map((b: { weight: number }) => b.weight),
+      [80, 20],
+    );
 
     const bad = await admin.request('/routes', { method: 'PUT', body: stringify(table).replace('weight: 20', 'weight: twenty') });
     assert.equal(bad.status, 400);
@@ -67,8 +73,20 @@ describe('router: admin API, mirroring, WebSocket', () => {
   test('without the bearer token every admin endpoint but /healthz is a 401, and PUT /routes changes nothing', async () => {
     const before = router.current().generation;
     const table = stringify(routeTable([{ version: 'canary', weight: 1, instances: [ups[1].url] }]));
-    for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${router.adminToken()}` }, { authorization: `Bearer ${router.adminToken()}x` }, { authorization: 'Bearer' }]) {
-      for (const [method, path] of [['GET', '/routes'], ['GET', '/stats'], ['GET', '/metrics'], ['GET', '/nope'], ['PUT', '/routes']]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-token' },
+      { authorization: `Basic ${router.adminToken()}` },
+      { authorization: `Bearer ${router.adminToken()}x` },
+      { authorization: 'Bearer' },
+    ]) {
+      for (const [method, path] of [
+        ['GET', '/routes'],
+        ['GET', '/stats'],
+        ['GET', '/metrics'],
+        ['GET', '/nope'],
+        ['PUT', '/routes'],
+      ]) {
         const r = await raw.request(path, { method, headers, ...(method === 'PUT' ? { body: table } : {}) });
         assert.equal(r.status, 401, `${method} ${path} with ${JSON.stringify(headers)}`);
         assert.equal(JSON.parse(r.body).code, 'UNAUTHENTICATED');
@@ -98,7 +116,13 @@ describe('router: admin API, mirroring, WebSocket', () => {
 
   test('mirroring sends a share of requests to another version and discards its answers', async () => {
     router.applyTable(
-      routeTable([{ version: 'stable', weight: 1, instances: [ups[0].url] }, { version: 'canary', weight: 0, instances: [ups[1].url] }], { mirror: { version: 'canary', percent: 50 } }),
+      routeTable(
+        [
+          { version: 'stable', weight: 1, instances: [ups[0].url] },
+          { version: 'canary', weight: 0, instances: [ups[1].url] },
+        ],
+        { mirror: { version: 'canary', percent: 50 } },
+      ),
     );
     const mirrorCount = () => router.stats().series.find((x) => x.version === 'canary' && x.mirror)?.requests ?? 0;
     const before = mirrorCount();
@@ -113,7 +137,12 @@ describe('router: admin API, mirroring, WebSocket', () => {
   });
 
   test('WebSocket upgrades pass through to the chosen version', async () => {
-    router.applyTable(routeTable([{ version: 'stable', weight: 0, instances: [ups[0].url] }, { version: 'canary', weight: 1, instances: [ups[1].url] }]));
+    router.applyTable(
+      routeTable([
+        { version: 'stable', weight: 0, instances: [ups[0].url] },
+        { version: 'canary', weight: 1, instances: [ups[1].url] },
+      ]),
+    );
     const ws = new WebSocket(`ws://127.0.0.1:${port}/socket`, { headers: { 'x-user-id': 'ws-user' } });
     const upgradeVersion = new Promise<string | undefined>((resolve) => ws.once('upgrade', (res) => resolve(res.headers['x-shipgate-version'] as string)));
     await new Promise<void>((resolve, reject) => {
@@ -146,7 +175,11 @@ describe('shipgate router --admin: the token', () => {
 
   /** Starts `shipgate router`; resolves with its log lines up to "listening" and the admin URL. */
   async function startRouter(args: string[], env: Record<string, string | undefined>) {
-    const child = spawn(process.execPath, [bin, 'router', '--config', file, '--listen', '127.0.0.1:0', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SHIPGATE_ROUTER_ADMIN_TOKEN: undefined, SHIPGATE_DATA: undefined, ...env } });
+    const child = spawn(process.execPath, [bin, 'router', '--config', file, '--listen', '127.0.0.1:0', ...args], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, SHIPGATE_ROUTER_ADMIN_TOKEN: undefined, SHIPGATE_DATA: undefined, ...env },
+    });
     const lines: string[] = [];
     const admin = await new Promise<string>((resolve, reject) => {
       child.once('exit', (c) => reject(new Error(`router exited ${c}: ${lines.join('\n')}`)));
@@ -167,10 +200,18 @@ describe('shipgate router --admin: the token', () => {
     }
     // A token too short to be one is refused too.
     writeFileSync(join(dir, 'short.token'), 'abc\n');
-    const short = await runCliProcess(['router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '0.0.0.0:0', '--admin-token-file', join(dir, 'short.token')], {}, dir);
+    const short = await runCliProcess(
+      ['router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '0.0.0.0:0', '--admin-token-file', join(dir, 'short.token')],
+      {},
+      dir,
+    );
     assert.equal(short.code, 2);
     assert.match(short.stderr, /at least 16 characters/);
-    const missing = await runCliProcess(['router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--admin-token-file', join(dir, 'nope.token')], {}, dir);
+    const missing = await runCliProcess(
+      ['router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--admin-token-file', join(dir, 'nope.token')],
+      {},
+      dir,
+    );
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--admin-token-file .*nope\.token: ENOENT/);
   });
@@ -180,7 +221,10 @@ describe('shipgate router --admin: the token', () => {
     const { child, lines, admin } = await startRouter(['--admin', '127.0.0.1:0'], { SHIPGATE_DATA: state });
     try {
       const tokenFile = join(state, 'router-admin.token');
-      assert.ok(lines.some((l) => l.includes(`admin API token written to ${tokenFile}`)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.includes(`admin API token written to ${tokenFile}`)),
+        lines.join('\n'),
+      );
       assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
       const token = readFileSync(tokenFile, 'utf8').trim();
       assert.ok(token.length >= 32);
@@ -194,7 +238,10 @@ describe('shipgate router --admin: the token', () => {
     const again = await startRouter(['--admin', '127.0.0.1:0'], { SHIPGATE_DATA: state });
     try {
       const token = readFileSync(join(state, 'router-admin.token'), 'utf8').trim();
-      assert.ok(again.lines.some((l) => l.includes(`admin API token: ${join(state, 'router-admin.token')}`)), again.lines.join('\n'));
+      assert.ok(
+        again.lines.some((l) => l.includes(`admin API token: ${join(state, 'router-admin.token')}`)),
+        again.lines.join('\n'),
+      );
       assert.equal((await fetch(`${again.admin}/stats`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
     } finally {
       again.child.kill('SIGTERM');

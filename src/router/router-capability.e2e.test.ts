@@ -29,7 +29,10 @@ async function waitFor<T>(get: () => T | Promise<T>, timeoutMs = 15_000): Promis
 
 /** Runs `shipgate router …` as a real process; resolves with its proxy URL once it listens. */
 function startRouterProcess(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string; log: string[] }> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'shipgate.js'), 'router', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'shipgate.js'), 'router', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const log: string[] = [];
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`router process did not start: ${log.join('\n')}`)), 30_000);
@@ -134,7 +137,10 @@ for (const store of stores) {
       const body = (await res.json()) as { generation: number; etag: string; spec: { routes: { name: string; backends: { weight: number }[] }[] } };
       assert.ok(body.generation >= 1);
       assert.equal(body.spec.routes[0].name, 'shop');
-      assert.deepEqual(body.spec.routes[0].backends.map((b) => b.weight), [0, 100]);
+      assert.deepEqual(
+        body.spec.routes[0].backends.map((b) => b.weight),
+        [0, 100],
+      );
     });
 
     test('the watch stream sends the table on connect and on every change', async () => {
@@ -209,7 +215,10 @@ for (const store of stores) {
       const lastGood = join(dir, 'last-good.json');
       if (store === stores[0]) {
         // The real `shipgate router --server` process, once (it does not depend on the store).
-        const r1 = await startRouterProcess(['--listen', '127.0.0.1:0', '--last-good', lastGood, '--push-ms', '200'], { SHIPGATE_SERVER: s.url, SHIPGATE_TOKEN: routerToken });
+        const r1 = await startRouterProcess(['--listen', '127.0.0.1:0', '--last-good', lastGood, '--push-ms', '200'], {
+          SHIPGATE_SERVER: s.url,
+          SHIPGATE_TOKEN: routerToken,
+        });
         const c1 = new TestClient(r1.url);
         try {
           await followsAndPushes(c1, lastGood);
@@ -234,7 +243,14 @@ for (const store of stores) {
       // The server is unreachable: a new router starts from the last-known-good table and keeps retrying.
       const reports: string[] = [];
       const r2 = new Router();
-      const source = new ServerRouteSource(r2, { serverUrl: 'http://127.0.0.1:9', token: routerToken, lastGoodFile: lastGood, minBackoffMs: 20, maxBackoffMs: 100, report: (m) => reports.push(m) });
+      const source = new ServerRouteSource(r2, {
+        serverUrl: 'http://127.0.0.1:9',
+        token: routerToken,
+        lastGoodFile: lastGood,
+        minBackoffMs: 20,
+        maxBackoffMs: 100,
+        report: (m) => reports.push(m),
+      });
       assert.equal(source.loadLastGood(), true);
       source.start();
       await r2.start({ listen: '127.0.0.1:0' });

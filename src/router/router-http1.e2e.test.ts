@@ -158,7 +158,10 @@ describe('router: HTTP/1.1 fast path', () => {
   test('HEAD and 204 answers have no body, and the connection goes on', async () => {
     const out = await exchange(port, 'HEAD /x HTTP/1.1\r\nHost: a\r\n\r\nGET /empty HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n', 3);
     const parts = out.split(/(?=HTTP\/1\.1 )/);
-    assert.deepEqual(parts.map((p) => p.slice(0, 12)), ['HTTP/1.1 200', 'HTTP/1.1 204', 'HTTP/1.1 200']);
+    assert.deepEqual(
+      parts.map((p) => p.slice(0, 12)),
+      ['HTTP/1.1 200', 'HTTP/1.1 204', 'HTTP/1.1 200'],
+    );
     assert.match(parts[0], /Content-Length: 5\r\n[\s\S]*\r\n\r\n$/);
     assert.match(parts[1], /X-Up: 1\r\n[\s\S]*\r\n\r\n$/);
     assert.ok(parts[2].endsWith('\r\n\r\nok'));
@@ -233,7 +236,10 @@ describe('router: HTTP/1.1 fast path', () => {
     const cont = await exchange(port, 'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nxyz');
     assert.match(cont, /"length":3/);
     // Request smuggling shapes get node's 400, never reach the upstream.
-    const smuggle = await exchange(port, 'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n');
+    const smuggle = await exchange(
+      port,
+      'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n',
+    );
     assert.match(smuggle, /^HTTP\/1\.1 400 /);
     const bareLf = await exchange(port, 'GET /x HTTP/1.1\r\nHost: a\r\nx-a: 1\nContent-Length: 5\r\n\r\n');
     assert.match(bareLf, /^HTTP\/1\.1 400 /);
@@ -287,7 +293,8 @@ describe('router: kept-alive upstream connections', () => {
     router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: [`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`] }]));
     const { port } = (await router.start({ listen: '127.0.0.1:0' })).listen;
     try {
-      for (let i = 0; i < 5; i++) assert.match(await exchange(port, 'GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200[\s\S]*ok$/, `request ${i}`);
+      for (let i = 0; i < 5; i++)
+        assert.match(await exchange(port, 'GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200[\s\S]*ok$/, `request ${i}`);
       assert.ok(router.stats().retries.shop >= 4);
     } finally {
       await router.close();
@@ -404,10 +411,14 @@ describe('router: fastPath off', () => {
     writeFileSync(file, JSON.stringify(routeTable([{ version: 'stable', weight: 1, instances: [up.url] }])));
     const run = async (flags: string[]) => {
       const adminToken = 'http1-fast-path-admin-token-0123';
-      const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'shipgate.js'), 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...flags], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, SHIPGATE_ROUTER_ADMIN_TOKEN: adminToken },
-      });
+      const child = spawn(
+        process.execPath,
+        [join(REPO_ROOT, 'bin', 'shipgate.js'), 'router', '--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...flags],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, SHIPGATE_ROUTER_ADMIN_TOKEN: adminToken },
+        },
+      );
       const auth = { headers: { authorization: `Bearer ${adminToken}` } };
       try {
         const line = await new Promise<string>((resolve, reject) => {

@@ -85,7 +85,9 @@ describe('router: protection', () => {
   });
 
   test('retries never exceed the budget (20% of requests)', async () => {
-    router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: [dead, dead2] }], { retries: { attempts: 3, budgetPercent: 20, minPerSecond: 0 } }));
+    router.applyTable(
+      routeTable([{ version: 'stable', weight: 1, instances: [dead, dead2] }], { retries: { attempts: 3, budgetPercent: 20, minPerSecond: 0 } }),
+    );
     const before = router.stats().retries.shop;
     const replies = await client.many(200, 8, () => client.request('/'));
     assert.ok(replies.every((r) => r.status === 502));
@@ -96,7 +98,12 @@ describe('router: protection', () => {
   });
 
   test('consecutive failures eject an instance, never the last one', async () => {
-    router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: [dead3, ups[1].url] }], { outlier: { consecutiveFailures: 3, baseEjectionMs: 60_000 }, retries: { attempts: 0 } }));
+    router.applyTable(
+      routeTable([{ version: 'stable', weight: 1, instances: [dead3, ups[1].url] }], {
+        outlier: { consecutiveFailures: 3, baseEjectionMs: 60_000 },
+        retries: { attempts: 0 },
+      }),
+    );
     const first = await client.many(20, 1, () => client.request('/'));
     assert.equal(first.filter((r) => r.status === 502).length, 3, 'three failures, then ejected');
     const later = await client.many(30, 4, () => client.request('/'));
@@ -111,7 +118,9 @@ describe('router: protection', () => {
 
   test('active health checks take an instance out and bring it back', async () => {
     router.applyTable(
-      routeTable([{ version: 'stable', weight: 1, instances: [ups[0].url, ups[1].url] }], { healthCheck: { path: '/healthz', intervalMs: 50, unhealthyThreshold: 1, healthyThreshold: 1 } }),
+      routeTable([{ version: 'stable', weight: 1, instances: [ups[0].url, ups[1].url] }], {
+        healthCheck: { path: '/healthz', intervalMs: 50, unhealthyThreshold: 1, healthyThreshold: 1 },
+      }),
     );
     await client.request(`${ups[0].url}/_ctl/unhealthy`, { method: 'POST' });
     try {

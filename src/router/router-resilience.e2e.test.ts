@@ -40,14 +40,23 @@ describe('router: resilience', () => {
       return r.status;
     });
     await killed;
-    assert.deepEqual(replies.filter((s) => s !== 200), []);
+    assert.deepEqual(
+      replies.filter((s) => s !== 200),
+      [],
+    );
     assert.ok(router.stats().retries.shop > 0, 'some requests were retried');
   });
 
   test('reloading the table under load drops no request', async () => {
     const tables = [
-      routeTable([{ version: 'stable', weight: 90, instances: [ups[0].url, ups[1].url] }, { version: 'canary', weight: 10, instances: [ups[2].url] }]),
-      routeTable([{ version: 'stable', weight: 50, instances: [ups[1].url] }, { version: 'canary', weight: 50, instances: [ups[2].url] }]),
+      routeTable([
+        { version: 'stable', weight: 90, instances: [ups[0].url, ups[1].url] },
+        { version: 'canary', weight: 10, instances: [ups[2].url] },
+      ]),
+      routeTable([
+        { version: 'stable', weight: 50, instances: [ups[1].url] },
+        { version: 'canary', weight: 50, instances: [ups[2].url] },
+      ]),
       routeTable([{ version: 'stable', weight: 1, instances: [ups[0].url] }]),
     ];
     let stop = false;
@@ -58,11 +67,18 @@ describe('router: resilience', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
-    const replies = await client.many(1_000, 16, async (i) => (await client.request(i % 4 === 0 ? '/slow/30' : '/', { headers: { 'x-user-id': `u${i}` } })).status);
+    const replies = await client.many(
+      1_000,
+      16,
+      async (i) => (await client.request(i % 4 === 0 ? '/slow/30' : '/', { headers: { 'x-user-id': `u${i}` } })).status,
+    );
     stop = true;
     await reloader;
     assert.ok(reloads >= 10, `only ${reloads} reloads`);
-    assert.deepEqual(replies.filter((s) => s !== 200), []);
+    assert.deepEqual(
+      replies.filter((s) => s !== 200),
+      [],
+    );
   });
 
   test('a removed instance drains: its in-flight request finishes', async () => {
@@ -77,9 +93,19 @@ describe('router: resilience', () => {
   });
 
   test('a table applied is in force within 100 ms', async () => {
-    router.applyTable(routeTable([{ version: 'stable', weight: 1, instances: [ups[0].url] }, { version: 'canary', weight: 0, instances: [ups[2].url] }]));
+    router.applyTable(
+      routeTable([
+        { version: 'stable', weight: 1, instances: [ups[0].url] },
+        { version: 'canary', weight: 0, instances: [ups[2].url] },
+      ]),
+    );
     const t0 = performance.now();
-    router.applyTable(routeTable([{ version: 'stable', weight: 0, instances: [ups[0].url] }, { version: 'canary', weight: 1, instances: [ups[2].url] }]));
+    router.applyTable(
+      routeTable([
+        { version: 'stable', weight: 0, instances: [ups[0].url] },
+        { version: 'canary', weight: 1, instances: [ups[2].url] },
+      ]),
+    );
     const r = await client.request('/', { headers: { 'x-user-id': 'anyone' } });
     assert.equal(r.headers['x-shipgate-version'], 'canary');
     assert.ok(performance.now() - t0 < 100);
@@ -113,9 +139,15 @@ describe('router: resilience', () => {
     assert.match(bad, /^HTTP\/1\.1 400/);
     const badHeader = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nbad header: y\r\n\r\n');
     assert.match(badHeader, /^HTTP\/1\.1 400/);
-    const latin1Path = await rawRequest(port, Buffer.concat([Buffer.from('GET /caf'), Buffer.from([0xe9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]));
+    const latin1Path = await rawRequest(
+      port,
+      Buffer.concat([Buffer.from('GET /caf'), Buffer.from([0xe9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]),
+    );
     assert.match(latin1Path, /^HTTP\/1\.1 (200|400)/);
-    const oddHeader = await rawRequest(port, Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nx-odd: a'), Buffer.from([0xff, 0x01]), Buffer.from('b\r\nConnection: close\r\n\r\n')]));
+    const oddHeader = await rawRequest(
+      port,
+      Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nx-odd: a'), Buffer.from([0xff, 0x01]), Buffer.from('b\r\nConnection: close\r\n\r\n')]),
+    );
     assert.match(oddHeader, /^HTTP\/1\.1 (200|400)/);
     assert.equal((await client.request('/')).status, 200);
   });

@@ -17,10 +17,17 @@ import type { RouteTableHub, RouteTableSnapshot } from './route-table-hub';
 const bucketSchema = z.strictObject({
   route: z.string().min(1).max(253),
   version: z.string().min(1).max(253),
-  startMs: z.number().int().nonnegative().refine((n) => n % BUCKET_MS === 0, `must be a multiple of ${BUCKET_MS}`),
+  startMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .refine((n) => n % BUCKET_MS === 0, `must be a multiple of ${BUCKET_MS}`),
   counts: z.partialRecord(z.enum(CODE_CLASSES), z.number().int().nonnegative()),
   latency: z.record(
-    z.string().regex(/^\d+$/).refine((k) => Number(k) < HISTOGRAM_BUCKETS, `histogram bucket index must be < ${HISTOGRAM_BUCKETS}`),
+    z
+      .string()
+      .regex(/^\d+$/)
+      .refine((k) => Number(k) < HISTOGRAM_BUCKETS, `histogram bucket index must be < ${HISTOGRAM_BUCKETS}`),
     z.number().int().nonnegative(),
   ),
   mirror: z.boolean().optional(),
@@ -38,7 +45,15 @@ const tableSchema = z.object({
 });
 
 /** What a stats batch holds, for its one audit event. Routes are the services' routes. */
-export function statsCounts(buckets: RouterBucket[]): { buckets: number; routes: number; services: number; versions: number; requests: number; errors: number; mirror: number } {
+export function statsCounts(buckets: RouterBucket[]): {
+  buckets: number;
+  routes: number;
+  services: number;
+  versions: number;
+  requests: number;
+  errors: number;
+  mirror: number;
+} {
   const routes = new Set<string>();
   const versions = new Set<string>();
   let requests = 0;
@@ -72,92 +87,122 @@ export function routerRoutes(base: FastifyInstance, ctx: ServerContext, hub: () 
   const app = base.withTypeProvider<ZodTypeProvider>();
   const opts = (ctx.config.options.router ?? {}) as RouterServerOptions;
 
-  app.get('/api/v1/router/table', { schema: { tags: ['router'], response: { 200: tableSchema, ...errorResponses() } }, config: { access: { roles: ROUTER_READ_ROLES } } }, async () => {
-    const s = await hub().snapshot();
-    const checked = [];
-    const problems: string[] = [];
-    for (const t of s.tables) {
-      try {
-        checked.push(checkRouteTable(t, `RouteTable ${t.metadata.name}`));
-      } catch (e) {
-        problems.push((e as Error).message);
+  app.get(
+    '/api/v1/router/table',
+    { schema: { tags: ['router'], response: { 200: tableSchema, ...errorResponses() } }, config: { access: { roles: ROUTER_READ_ROLES } } },
+    async () => {
+      const s = await hub().snapshot();
+      const checked = [];
+      const problems: string[] = [];
+      for (const t of s.tables) {
+        try {
+          checked.push(checkRouteTable(t, `RouteTable ${t.metadata.name}`));
+        } catch (e) {
+          problems.push((e as Error).message);
+        }
       }
-    }
-    const merged = mergeRouteTables(checked);
-    return { ...s, spec: merged.spec, problems: [...problems, ...merged.conflicts] };
-  });
+      const merged = mergeRouteTables(checked);
+      return { ...s, spec: merged.spec, problems: [...problems, ...merged.conflicts] };
+    },
+  );
 
-  app.get('/api/v1/router/watch', { schema: { tags: ['router'], response: { 200: textResponse('text/event-stream', 'server-sent events: `table` events (id: the entity tag, data: the snapshot), resumable with Last-Event-ID'), ...errorResponses() } }, config: { access: { roles: ROUTER_READ_ROLES } } }, async (req, reply) => {
-    const streams = sseStreams(ctx);
-    // Refused with 429 past the per-token cap; freed when the stream ends.
-    const release = streams.acquire(req);
-    const raw = reply.raw;
-    let open = true;
-    let stream: SseStream | undefined;
-    let last = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : undefined;
-    const send = (s: RouteTableSnapshot) => {
-      if (!open || !stream || s.etag === last) return;
-      last = s.etag;
-      stream.write(sseMessage(s));
-    };
-    let heartbeat: NodeJS.Timeout | undefined;
-    let unsubscribe: () => void;
-    try {
-      unsubscribe = hub().subscribe(send);
-    } catch (e) {
-      release();
-      throw e;
-    }
-    const end = () => {
+  app.get(
+    '/api/v1/router/watch',
+    {
+      schema: {
+        tags: ['router'],
+        response: {
+          200: textResponse('text/event-stream', 'server-sent events: `table` events (id: the entity tag, data: the snapshot), resumable with Last-Event-ID'),
+          ...errorResponses(),
+        },
+      },
+      config: { access: { roles: ROUTER_READ_ROLES } },
+    },
+    async (req, reply) => {
+      const streams = sseStreams(ctx);
+      // Refused with 429 past the per-token cap; freed when the stream ends.
+      const release = streams.acquire(req);
+      const raw = reply.raw;
+      let open = true;
+      let stream: SseStream | undefined;
+      let last = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : undefined;
+      const send = (s: RouteTableSnapshot) => {
+        if (!open || !stream || s.etag === last) return;
+        last = s.etag;
+        stream.write(sseMessage(s));
+      };
+      let heartbeat: NodeJS.Timeout | undefined;
+      let unsubscribe: () => void;
+      try {
+        unsubscribe = hub().subscribe(send);
+      } catch (e) {
+        release();
+        throw e;
+      }
+      const end = () => {
+        if (!open) return;
+        open = false;
+        unsubscribe();
+        release();
+        clearInterval(heartbeat);
+        streamsEnd.delete(end);
+        if (stream) stream.end();
+        else raw.end();
+      };
+      // Listened for before the snapshot is read: a client gone by then must not leave a subscriber.
+      // A client dropped for not reading closes the response too.
+      raw.on('close', end);
+      let current: RouteTableSnapshot;
+      try {
+        current = await hub().snapshot();
+      } catch (e) {
+        open = false;
+        unsubscribe();
+        release();
+        raw.off('close', end);
+        throw e;
+      }
+      reply.hijack();
       if (!open) return;
-      open = false;
-      unsubscribe();
-      release();
-      clearInterval(heartbeat);
-      streamsEnd.delete(end);
-      if (stream) stream.end();
-      else raw.end();
-    };
-    // Listened for before the snapshot is read: a client gone by then must not leave a subscriber.
-    // A client dropped for not reading closes the response too.
-    raw.on('close', end);
-    let current: RouteTableSnapshot;
-    try {
-      current = await hub().snapshot();
-    } catch (e) {
-      open = false;
-      unsubscribe();
-      release();
-      raw.off('close', end);
-      throw e;
-    }
-    reply.hijack();
-    if (!open) return;
-    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const s = streams.stream(raw, 'router', req);
-    s.write('retry: 1000\n\n');
-    stream = s;
-    // A reconnecting router that already has this table gets no repeat; everyone else gets it now.
-    send(current);
-    heartbeat = setInterval(() => !s.backedUp && s.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
-    heartbeat.unref();
-    streamsEnd.add(end);
-  });
+      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      const s = streams.stream(raw, 'router', req);
+      s.write('retry: 1000\n\n');
+      stream = s;
+      // A reconnecting router that already has this table gets no repeat; everyone else gets it now.
+      send(current);
+      heartbeat = setInterval(() => !s.backedUp && s.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
+      heartbeat.unref();
+      streamsEnd.add(end);
+    },
+  );
 
   // Router buckets are what canary analysis and router-based SLOs judge: only a router's token
   // (role `router`, or admin) may push them, never a deployer whose own release is being judged.
-  app.post('/api/v1/router/stats', { schema: { handlerBody: statsBody, tags: ['router'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(409, ...BODY_ERRORS) } }, config: { access: { roles: ['router'] } } }, async (req, reply) => {
-    const body = parseInput(statsBody, req.body);
-    const metrics = ctx.services.get(HOOKS.metrics);
-    if (!metrics) throw new ConflictError('this server has no metrics service to store router stats');
-    const buckets = body.buckets as RouterBucket[];
-    if (buckets.length) {
-      // One audit event per batch, with counts, in the transaction that stores the buckets.
-      await transaction(ctx.db, async (trx) => {
-        await metrics.ingestRouterBuckets(buckets, trx);
-        await ctx.audit.append(trx, { actor: req.principal!.user, action: 'router.stats.push', kind: 'RouterStats', name: req.principal!.user, details: { role: req.principal!.role, ...statsCounts(buckets) } });
-      });
-    }
-    return reply.status(202).send({ accepted: body.buckets.length });
-  });
+  app.post(
+    '/api/v1/router/stats',
+    {
+      schema: { handlerBody: statsBody, tags: ['router'], response: { 202: z.object({ accepted: z.number().int() }), ...errorResponses(409, ...BODY_ERRORS) } },
+      config: { access: { roles: ['router'] } },
+    },
+    async (req, reply) => {
+      const body = parseInput(statsBody, req.body);
+      const metrics = ctx.services.get(HOOKS.metrics);
+      if (!metrics) throw new ConflictError('this server has no metrics service to store router stats');
+      const buckets = body.buckets as RouterBucket[];
+      if (buckets.length) {
+        // One audit event per batch, with counts, in the transaction that stores the buckets.
+        await transaction(ctx.db, async (trx) => {
+          await metrics.ingestRouterBuckets(buckets, trx);
+          await ctx.audit.append(trx, {
+            actor: req.principal!.user,
+            action: 'router.stats.push',
+            kind: 'RouterStats',
+            name: req.principal!.user,
+            details: { role: req.principal!.role, ...statsCounts(buckets) },
+          });
+        });
+      }
+      return reply.status(202).send({ accepted: body.buckets.length });
+    },
+  );
 }

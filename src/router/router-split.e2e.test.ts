@@ -133,7 +133,11 @@ describe('router: weighted sticky split', () => {
   });
 
   test('round-robin spreads a version over its instances', async () => {
-    const ports = await client.many(40, 4, async () => JSON.parse((await client.request('/', { headers: { 'x-shipgate-version': 'stable' } })).body).port as number);
+    const ports = await client.many(
+      40,
+      4,
+      async () => JSON.parse((await client.request('/', { headers: { 'x-shipgate-version': 'stable' } })).body).port as number,
+    );
     const counts = new Map<number, number>();
     for (const p of ports) counts.set(p, (counts.get(p) ?? 0) + 1);
     assert.deepEqual([...counts.keys()].sort(), stable.map((u) => u.port).sort());

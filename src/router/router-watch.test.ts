@@ -34,18 +34,20 @@ test('watch clients that leave while the table is being read leave no subscriber
   try {
     const n = 20;
     await Promise.all(
-      Array.from({ length: n }, () =>
-        new Promise<void>((resolve) => {
-          const s = net.connect(port, '127.0.0.1', () => s.write('GET /api/v1/router/watch HTTP/1.1\r\nHost: x\r\n\r\n'));
-          // Gone once the request has reached the handler (which waits on the snapshot).
-          const wait = setInterval(() => {
-            if (listeners.size > 0) {
-              clearInterval(wait);
-              s.destroy();
-              resolve();
-            }
-          }, 5);
-        }),
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = net.connect(port, '127.0.0.1', () => s.write('GET /api/v1/router/watch HTTP/1.1\r\nHost: x\r\n\r\n'));
+            // Gone once the request has reached the handler (which waits on the snapshot).
+            const wait = setInterval(() => {
+              if (listeners.size > 0) {
+                clearInterval(wait);
+                s.destroy();
+                resolve();
+              }
+            }, 5);
+          }),
       ),
     );
     await new Promise((r) => setTimeout(r, 100));

@@ -123,7 +123,9 @@ export class Router {
   stats() {
     return {
       generation: this.generation,
-      series: this.recorder.all().map((s) => ({ route: s.route, version: s.version, mirror: s.mirror, totals: { ...s.totals }, requests: s.requests(), buckets: s.buckets() })),
+      series: this.recorder
+        .all()
+        .map((s) => ({ route: s.route, version: s.version, mirror: s.mirror, totals: { ...s.totals }, requests: s.requests(), buckets: s.buckets() })),
       shed: Object.fromEntries(this.shed),
       handoffs: Object.fromEntries(this.handoffs),
       retries: Object.fromEntries(this.table.routes.map((r) => [r.name, r.guards.retried])),
@@ -146,7 +148,11 @@ export class Router {
   }
 
   /** Starts the proxy (and the admin API if asked). Returns the bound addresses. */
-  async start(opts: { listen: string | ListenAddress; admin?: string | ListenAddress; adminToken?: string }): Promise<{ listen: AddressInfo; admin?: AddressInfo }> {
+  async start(opts: {
+    listen: string | ListenAddress;
+    admin?: string | ListenAddress;
+    adminToken?: string;
+  }): Promise<{ listen: AddressInfo; admin?: AddressInfo }> {
     const o = this.options;
     const server = http.createServer({
       maxHeaderSize: o.maxHeaderSize ?? 16 * 1024,

@@ -24,16 +24,25 @@ describe('StatsRecorder', () => {
     s.record('2xx', 3, 12_000);
     await r.flush();
     await r.flush();
-    assert.deepEqual(sink.got.map((b) => [b.startMs, b.counts]), [
-      [0, { '2xx': 1, '5xx': 1 }],
-      [10_000, { '2xx': 1 }],
-      [10_000, { '2xx': 1 }],
-    ]);
-    assert.equal(sink.got.reduce((n, b) => n + total(b.latency), 0), 4);
-    assert.deepEqual(s.buckets().map((b) => [b.startMs, b.counts]), [
-      [0, { '2xx': 1, '5xx': 1 }],
-      [10_000, { '2xx': 2 }],
-    ]);
+    assert.deepEqual(
+      sink.got.map((b) => [b.startMs, b.counts]),
+      [
+        [0, { '2xx': 1, '5xx': 1 }],
+        [10_000, { '2xx': 1 }],
+        [10_000, { '2xx': 1 }],
+      ],
+    );
+    assert.equal(
+      sink.got.reduce((n, b) => n + total(b.latency), 0),
+      4,
+    );
+    assert.deepEqual(
+      s.buckets().map((b) => [b.startMs, b.counts]),
+      [
+        [0, { '2xx': 1, '5xx': 1 }],
+        [10_000, { '2xx': 2 }],
+      ],
+    );
   });
   test('mirror series are marked', async () => {
     const sink = new ArraySink();

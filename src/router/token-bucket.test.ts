@@ -12,7 +12,10 @@ describe('TokenBucket', () => {
   for (const c of cases) {
     test(c.name, () => {
       const b = new TokenBucket(c.rate, c.burst, c.takesAtMs[0]);
-      assert.deepEqual(c.takesAtMs.map((t) => b.tryTake(t)), c.want);
+      assert.deepEqual(
+        c.takesAtMs.map((t) => b.tryTake(t)),
+        c.want,
+      );
     });
   }
   test('waitMs says when the next token comes', () => {

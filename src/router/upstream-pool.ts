@@ -28,7 +28,14 @@ export class Upstream {
     this.hostname = u.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(u.port || 80);
     this.hostHeader = u.host;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: 256, scheduling: 'lifo', keepAliveMsecs: 1_000, noDelay: true } as http.AgentOptions);
+    this.agent = new http.Agent({
+      keepAlive: true,
+      maxSockets,
+      maxFreeSockets: 256,
+      scheduling: 'lifo',
+      keepAliveMsecs: 1_000,
+      noDelay: true,
+    } as http.AgentOptions);
     this.connections = new UpstreamConnections(this.hostname, this.port, maxSockets);
     this.outlier = new OutlierDetector(outlier);
   }

@@ -6,7 +6,9 @@ import { chooseVersion, headersOf } from './version-choice';
 
 function reject(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ code: 'UPGRADE_FAILED', message });
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 function headerLines(statusLine: string, raw: string[], extra: [string, string][]): string {
@@ -59,9 +61,22 @@ export function handleUpgrade(table: CompiledTable, req: http.IncomingMessage, s
     const chunks: Buffer[] = [];
     upRes.on('data', (c: Buffer) => chunks.push(c));
     upRes.on('end', () => {
-      const raw = upRes.rawHeaders.filter((_, i, a) => (i % 2 === 0 ? !/^(connection|transfer-encoding|content-length)$/i.test(a[i]) : !/^(connection|transfer-encoding|content-length)$/i.test(a[i - 1])));
+      const raw = upRes.rawHeaders.filter((_, i, a) =>
+        i % 2 === 0 ? !/^(connection|transfer-encoding|content-length)$/i.test(a[i]) : !/^(connection|transfer-encoding|content-length)$/i.test(a[i - 1]),
+      );
       const body = Buffer.concat(chunks);
-      socket.end(Buffer.concat([Buffer.from(headerLines(`HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}`, raw, [['content-length', String(body.length)], ['connection', 'close'], ['x-shipgate-version', version.name]])), body]));
+      socket.end(
+        Buffer.concat([
+          Buffer.from(
+            headerLines(`HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}`, raw, [
+              ['content-length', String(body.length)],
+              ['connection', 'close'],
+              ['x-shipgate-version', version.name],
+            ]),
+          ),
+          body,
+        ]),
+      );
     });
   });
   upReq.on('error', (err) => {

@@ -35,10 +35,21 @@ function entry(firing: boolean, opts: { forMs?: number; url?: string } = {}): Sl
       name: 'shop-availability',
       service: 'shop',
       alertWindows: [{ name: 'page-fast', severity: 'page', shortWindowMs: 300_000, longWindowMs: 3_600_000, burnRate: 14.4, forMs: opts.forMs }],
-      notificationTargets: opts.url === undefined ? [{ name: 'pager', target: 'webhook', url: 'https://hooks.example/alert' }] : opts.url ? [{ name: 'pager', target: 'webhook', url: opts.url }] : [],
+      notificationTargets:
+        opts.url === undefined
+          ? [{ name: 'pager', target: 'webhook', url: 'https://hooks.example/alert' }]
+          : opts.url
+            ? [{ name: 'pager', target: 'webhook', url: opts.url }]
+            : [],
     },
     status: {
-      objectives: [{ objective: 'success', budgetRemaining: 0.4, alerts: [{ name: 'page-fast', severity: 'page', shortWindow: '5m', longWindow: '1h', threshold: 14.4, burnShort: 20, burnLong: 16, firing }] }],
+      objectives: [
+        {
+          objective: 'success',
+          budgetRemaining: 0.4,
+          alerts: [{ name: 'page-fast', severity: 'page', shortWindow: '5m', longWindow: '1h', threshold: 14.4, burnShort: 20, burnLong: 16, firing }],
+        },
+      ],
     },
   } as unknown as SloEntry;
 }
@@ -66,14 +77,23 @@ test('a firing alert is notified once; while it keeps firing nothing more is sen
   const t = setup();
   t.set(entry(true));
   const first = await t.loop.tick(1000);
-  assert.deepEqual(first.events.map((e) => [e.status, e.fingerprint, e.severity]), [['firing', KEY, 'page']]);
-  assert.deepEqual(t.outbox.messages.map((m) => [m.kind, m.url]), [['slo.alert', 'https://hooks.example/alert']]);
+  assert.deepEqual(
+    first.events.map((e) => [e.status, e.fingerprint, e.severity]),
+    [['firing', KEY, 'page']],
+  );
+  assert.deepEqual(
+    t.outbox.messages.map((m) => [m.kind, m.url]),
+    [['slo.alert', 'https://hooks.example/alert']],
+  );
   assert.equal(t.outbox.wakes, 1);
   assert.equal((await t.loop.tick(2000)).events.length, 0);
   assert.equal(t.outbox.messages.length, 1);
   t.set(entry(false));
   const resolved = await t.loop.tick(3000);
-  assert.deepEqual(resolved.events.map((e) => [e.status, e.startsAtMs, e.endsAtMs]), [['resolved', 1000, 3000]]);
+  assert.deepEqual(
+    resolved.events.map((e) => [e.status, e.startsAtMs, e.endsAtMs]),
+    [['resolved', 1000, 3000]],
+  );
   assert.deepEqual(t.outbox.messages[1].payload, { events: [`resolved:${KEY}`] });
 });
 
@@ -91,7 +111,10 @@ test('an alert with a hold time fires only once the condition held that long', a
   t.set(entry(true, { forMs: 120_000 }));
   assert.equal((await t.loop.tick(0)).events.length, 0);
   assert.equal((await t.loop.tick(60_000)).events.length, 0);
-  assert.deepEqual((await t.loop.tick(120_000)).events.map((e) => e.status), ['firing']);
+  assert.deepEqual(
+    (await t.loop.tick(120_000)).events.map((e) => e.status),
+    ['firing'],
+  );
 });
 
 test('without an outbox the transition is not remembered, so the first tick with one notifies it', async () => {
@@ -103,7 +126,10 @@ test('without an outbox the transition is not remembered, so the first tick with
   assert.equal(r.events.length, 0);
   assert.notEqual(t.store.alertStates[KEY]?.firing, true);
   t.installOutbox();
-  assert.deepEqual((await t.loop.tick(2000)).events.map((e) => e.status), ['firing']);
+  assert.deepEqual(
+    (await t.loop.tick(2000)).events.map((e) => e.status),
+    ['firing'],
+  );
   assert.equal(t.outbox.messages.length, 1);
 });
 
@@ -115,7 +141,10 @@ test('a failed outbox write keeps the alert state as it was: the next tick notif
   assert.deepEqual(t.store.alertStates, {});
   assert.equal(t.outbox.wakes, 0);
   t.outbox.fail = false;
-  assert.deepEqual((await t.loop.tick(2000)).events.map((e) => e.status), ['firing']);
+  assert.deepEqual(
+    (await t.loop.tick(2000)).events.map((e) => e.status),
+    ['firing'],
+  );
 });
 
 test('an SLO without notification targets still tracks its alerts, and unevaluated SLOs are skipped', async () => {
@@ -123,7 +152,10 @@ test('an SLO without notification targets still tracks its alerts, and unevaluat
   t.set(entry(true, { url: '' }), { name: 'broken', error: 'no data source' });
   const r = await t.loop.tick(1000);
   assert.equal(r.evaluated, 1);
-  assert.deepEqual(r.events.map((e) => e.status), ['firing']);
+  assert.deepEqual(
+    r.events.map((e) => e.status),
+    ['firing'],
+  );
   assert.equal(t.outbox.messages.length, 0);
   assert.equal(t.outbox.wakes, 0);
 });

@@ -39,7 +39,10 @@ describe('Occurrences', () => {
   });
   test('several windows in one pass equal separate passes', () => {
     const many = sumWindows(s, 'Occurrences', { target: 0.99 }, 10 * MIN, [5 * MIN, 10 * MIN, 4 * MIN, 60 * MIN]);
-    assert.deepEqual(many.map((w) => w.good), [486, 981, 396, 981]);
+    assert.deepEqual(
+      many.map((w) => w.good),
+      [486, 981, 396, 981],
+    );
   });
 });
 

@@ -49,13 +49,7 @@ export function sliceUnits(method: BudgetingMethod, obj: BudgetObjective, good: 
  * pass). `windowsMs` are lengths; the result is in the same order. Slices of a Timeslices objective
  * longer than the series step are aligned to multiples of their length since the epoch.
  */
-export function sumWindows(
-  series: SliceSeries,
-  method: BudgetingMethod,
-  obj: BudgetObjective,
-  toMs: number,
-  windowsMs: readonly number[],
-): WindowSums[] {
+export function sumWindows(series: SliceSeries, method: BudgetingMethod, obj: BudgetObjective, toMs: number, windowsMs: readonly number[]): WindowSums[] {
   const out = windowsMs.map(() => ({ good: 0, total: 0 }));
   const order = windowsMs.map((w, i) => i).sort((a, b) => windowsMs[a] - windowsMs[b]);
   const slice = sliceMs(method, obj, series.stepMs);

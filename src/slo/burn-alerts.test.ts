@@ -10,22 +10,43 @@ const D = 24 * H;
 describe('default alert windows', () => {
   const table: { period: string; periodMs: number; want: [string, number, number, number][] }[] = [
     {
-      period: '30d (SRE Workbook table)', periodMs: 30 * D,
-      want: [['page-fast', 5 * MIN, H, 14.4], ['page-slow', 30 * MIN, 6 * H, 6], ['ticket-fast', 2 * H, D, 3], ['ticket-slow', 6 * H, 3 * D, 1]],
+      period: '30d (SRE Workbook table)',
+      periodMs: 30 * D,
+      want: [
+        ['page-fast', 5 * MIN, H, 14.4],
+        ['page-slow', 30 * MIN, 6 * H, 6],
+        ['ticket-fast', 2 * H, D, 3],
+        ['ticket-slow', 6 * H, 3 * D, 1],
+      ],
     },
     {
-      period: '28d (Sloth google-28d)', periodMs: 28 * D,
-      want: [['page-fast', 5 * MIN, H, 13.44], ['page-slow', 30 * MIN, 6 * H, 5.6], ['ticket-fast', 2 * H, D, 2.8], ['ticket-slow', 6 * H, 3 * D, 672 * 10 / 100 / 72]],
+      period: '28d (Sloth google-28d)',
+      periodMs: 28 * D,
+      want: [
+        ['page-fast', 5 * MIN, H, 13.44],
+        ['page-slow', 30 * MIN, 6 * H, 5.6],
+        ['ticket-fast', 2 * H, D, 2.8],
+        ['ticket-slow', 6 * H, 3 * D, (672 * 10) / 100 / 72],
+      ],
     },
     {
-      period: '7d (windows scaled by 7/30, factors kept)', periodMs: 7 * D,
-      want: [['page-fast', MIN, 14 * MIN, 14.4], ['page-slow', 7 * MIN, 84 * MIN, 6], ['ticket-fast', 28 * MIN, 336 * MIN, 3], ['ticket-slow', 84 * MIN, 1008 * MIN, 1]],
+      period: '7d (windows scaled by 7/30, factors kept)',
+      periodMs: 7 * D,
+      want: [
+        ['page-fast', MIN, 14 * MIN, 14.4],
+        ['page-slow', 7 * MIN, 84 * MIN, 6],
+        ['ticket-fast', 28 * MIN, 336 * MIN, 3],
+        ['ticket-slow', 84 * MIN, 1008 * MIN, 1],
+      ],
     },
   ];
   for (const c of table) {
     test(c.period, () => {
       const got = defaultAlertWindows(c.periodMs).map((w) => [w.name, w.shortWindowMs, w.longWindowMs, Math.round(w.burnRate * 1e9) / 1e9]);
-      assert.deepEqual(got, c.want.map(([n, s, l, f]) => [n, s, l, Math.round(f * 1e9) / 1e9]));
+      assert.deepEqual(
+        got,
+        c.want.map(([n, s, l, f]) => [n, s, l, Math.round(f * 1e9) / 1e9]),
+      );
     });
   }
   test('distinct window lengths for 30d', () => {
@@ -59,8 +80,14 @@ describe('evaluateAlerts', () => {
     test(c.name, () => {
       const grace = c.deployAgoMs !== undefined ? { spec: { durationMs: 10 * MIN, overrideFactor: 2 }, lastDeployMs: at - c.deployAgoMs } : undefined;
       const r = evaluateAlerts(windows, burns(c.burn), at, grace);
-      assert.deepEqual(r.filter((e) => e.firing).map((e) => e.window.name), c.firing);
-      assert.deepEqual(r.filter((e) => e.heldUntilMs !== undefined).map((e) => e.window.name), c.held ?? []);
+      assert.deepEqual(
+        r.filter((e) => e.firing).map((e) => e.window.name),
+        c.firing,
+      );
+      assert.deepEqual(
+        r.filter((e) => e.heldUntilMs !== undefined).map((e) => e.window.name),
+        c.held ?? [],
+      );
     });
   }
   test('lte conditions fire when the burn is low (as OpenSLO allows)', () => {

@@ -37,10 +37,25 @@ function runtime(ctx: Parameters<NonNullable<Capability['init']>>[0]): Runtime {
     const sources = new MetricSourceRegistry();
     sources.register(new ShipgateMetricSource(() => ctx.services.get(HOOKS.metrics)));
     // Prometheus URLs come from users' DataSources: through the egress policy, no redirects.
-    sources.register(new PrometheusSource({ fetchImpl: egressFetch(egressPolicyOf(ctx.config), 'metricSource'), ...(opts.prometheusUrl ? { defaultUrl: opts.prometheusUrl } : {}) }));
+    sources.register(
+      new PrometheusSource({
+        fetchImpl: egressFetch(egressPolicyOf(ctx.config), 'metricSource'),
+        ...(opts.prometheusUrl ? { defaultUrl: opts.prometheusUrl } : {}),
+      }),
+    );
     const slos = new SloService(ctx, sources);
     const store = new SloStore(ctx.db);
-    r = { slos, store, loop: new AlertLoop(slos, store, notifierRegistry(() => ctx.baseUrl()), () => ctx.services.get(HOOKS.outbox), ctx.log) };
+    r = {
+      slos,
+      store,
+      loop: new AlertLoop(
+        slos,
+        store,
+        notifierRegistry(() => ctx.baseUrl()),
+        () => ctx.services.get(HOOKS.outbox),
+        ctx.log,
+      ),
+    };
     runtimes.set(ctx, r);
   }
   return r;

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { DEFAULT_POLICY, errorBudgetPolicySpecSchema, evaluatePolicies, postmortemRequired, type SloPolicyInput } from './error-budget-policy';
 
 const slo = (over: Partial<SloPolicyInput>): SloPolicyInput => ({
-  slo: 'checkout-availability', service: 'checkout', layer: 'user-facing', budgetRemaining: 0.6, burnRates: { '1h': 0.5 }, firing: [], ...over,
+  slo: 'checkout-availability',
+  service: 'checkout',
+  layer: 'user-facing',
+  budgetRemaining: 0.6,
+  burnRates: { '1h': 0.5 },
+  firing: [],
+  ...over,
 });
 
 describe('default policy (SRE Workbook)', () => {
@@ -13,11 +19,36 @@ describe('default policy (SRE Workbook)', () => {
     { name: 'exactly 0 left is not below 0: allow', slos: [slo({ budgetRemaining: 0 })], decision: 'allow' },
     { name: 'page firing: approval', slos: [slo({ firing: ['page'] })], decision: 'requireApproval', rule: 'page-burn' },
     { name: 'ticket only: allow', slos: [slo({ firing: ['ticket'] })], decision: 'allow' },
-    { name: 'freeze beats approval across SLOs', slos: [slo({ firing: ['page'] }), slo({ slo: 'b', budgetRemaining: -1 })], decision: 'freeze', rule: 'budget-exhausted' },
-    { name: 'emergency change passes a freeze', slos: [slo({ budgetRemaining: -1 })], changeType: 'emergency', decision: 'allow', rule: 'budget-exhausted', exempted: true },
-    { name: 'security change passes a freeze', slos: [slo({ budgetRemaining: -1 })], changeType: 'security', decision: 'allow', exempted: true, rule: 'budget-exhausted' },
+    {
+      name: 'freeze beats approval across SLOs',
+      slos: [slo({ firing: ['page'] }), slo({ slo: 'b', budgetRemaining: -1 })],
+      decision: 'freeze',
+      rule: 'budget-exhausted',
+    },
+    {
+      name: 'emergency change passes a freeze',
+      slos: [slo({ budgetRemaining: -1 })],
+      changeType: 'emergency',
+      decision: 'allow',
+      rule: 'budget-exhausted',
+      exempted: true,
+    },
+    {
+      name: 'security change passes a freeze',
+      slos: [slo({ budgetRemaining: -1 })],
+      changeType: 'security',
+      decision: 'allow',
+      exempted: true,
+      rule: 'budget-exhausted',
+    },
     { name: 'standard change does not', slos: [slo({ budgetRemaining: -1 })], changeType: 'standard', decision: 'freeze', rule: 'budget-exhausted' },
-    { name: 'emergency change still needs approval under page burn', slos: [slo({ firing: ['page'] })], changeType: 'emergency', decision: 'requireApproval', rule: 'page-burn' },
+    {
+      name: 'emergency change still needs approval under page burn',
+      slos: [slo({ firing: ['page'] })],
+      changeType: 'emergency',
+      decision: 'requireApproval',
+      rule: 'page-burn',
+    },
   ];
   for (const c of table) {
     test(c.name, () => {
@@ -62,7 +93,12 @@ describe('custom policy', () => {
 });
 
 describe('postmortem', () => {
-  for (const [share, want] of [[0.19, false], [0.2, false], [0.21, true], [1.5, true]] as const) {
+  for (const [share, want] of [
+    [0.19, false],
+    [0.2, false],
+    [0.21, true],
+    [1.5, true],
+  ] as const) {
     test(`${share} of the budget → ${want}`, () => assert.equal(postmortemRequired(share), want));
   }
 });

@@ -130,7 +130,13 @@ export function evaluatePolicies(
   const who = { slo: best.slo.slo, policy: best.policy.name, rule: best.rule.name };
   const state = describe(best.slo);
   if (best.rule.action === 'freeze' && changeType && best.policy.freezeExemptChangeTypes.includes(changeType)) {
-    return { decision: 'allow', ...who, exempted: true, reason: `freeze by ${who.policy}/${who.rule} on SLO ${who.slo} (${state}) waived for a ${changeType} change`, matches };
+    return {
+      decision: 'allow',
+      ...who,
+      exempted: true,
+      reason: `freeze by ${who.policy}/${who.rule} on SLO ${who.slo} (${state}) waived for a ${changeType} change`,
+      matches,
+    };
   }
   return { decision: best.rule.action, ...who, reason: `${best.rule.action} by ${who.policy}/${who.rule} on SLO ${who.slo} (${state})`, matches };
 }

@@ -41,7 +41,17 @@ const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
 
 export function gateTable(r: GateResult): string {
   const head = `gate ${r.service}${r.environment ? ` (${r.environment})` : ''}: ${r.decision}: ${r.reason}`;
-  const rows = r.slos.map((s) => [s.slo, s.service, s.relation, s.objective, pct(s.sli), pct(s.target), pct(s.budgetRemaining), num(s.burn1h), s.error ? `error: ${s.error}` : s.firing.join(',') || '-']);
+  const rows = r.slos.map((s) => [
+    s.slo,
+    s.service,
+    s.relation,
+    s.objective,
+    pct(s.sli),
+    pct(s.target),
+    pct(s.budgetRemaining),
+    num(s.burn1h),
+    s.error ? `error: ${s.error}` : s.firing.join(',') || '-',
+  ]);
   return `${head}\n${renderTable(['slo', 'service', 'relation', 'objective', 'sli', 'target', 'budget left', 'burn 1h', 'alerts'], rows)}`;
 }
 
@@ -53,7 +63,10 @@ export function gateMarkdown(r: GateResult): string {
     '',
     '| SLO | service | relation | objective | SLI | target | budget left | burn 1h | alerts |',
     '|---|---|---|---|---:|---:|---:|---:|---|',
-    ...r.slos.map((s) => `| ${esc(s.slo)} | ${esc(s.service)} | ${s.relation} | ${esc(s.objective)} | ${pct(s.sli)} | ${pct(s.target)} | ${pct(s.budgetRemaining)} | ${num(s.burn1h)} | ${esc(s.error ? `error: ${s.error}` : s.firing.join(', ') || '—')} |`),
+    ...r.slos.map(
+      (s) =>
+        `| ${esc(s.slo)} | ${esc(s.service)} | ${s.relation} | ${esc(s.objective)} | ${pct(s.sli)} | ${pct(s.target)} | ${pct(s.budgetRemaining)} | ${num(s.burn1h)} | ${esc(s.error ? `error: ${s.error}` : s.firing.join(', ') || '—')} |`,
+    ),
     '',
     `<sub>evaluated at ${new Date(r.atMs).toISOString()}${r.changeType ? `, change type ${r.changeType}` : ''}</sub>`,
   ];
@@ -71,10 +84,19 @@ export function gateJunit(r: GateResult): string {
     const blocking = s.matched.filter((m) => !m.endsWith(':allow'));
     const c: JunitCase = { classname: cls, name: `${s.slo}/${s.objective}` };
     if (s.error) c.error = { message: s.error };
-    else if (blocking.length) c.failure = { message: blocking.join(', '), body: `budget remaining ${pct(s.budgetRemaining)}, burn 1h ${num(s.burn1h)}, alerts ${s.firing.join(',') || 'none'}` };
+    else if (blocking.length)
+      c.failure = {
+        message: blocking.join(', '),
+        body: `budget remaining ${pct(s.budgetRemaining)}, burn 1h ${num(s.burn1h)}, alerts ${s.firing.join(',') || 'none'}`,
+      };
     return c;
   });
   return junitXml('shipgate gate', [
-    { name: `gate ${r.service}${r.environment ? ` ${r.environment}` : ''}: ${r.decision}`, cases, timestamp: new Date(r.atMs), properties: { decision: r.decision, reason: r.reason } },
+    {
+      name: `gate ${r.service}${r.environment ? ` ${r.environment}` : ''}: ${r.decision}`,
+      cases,
+      timestamp: new Date(r.atMs),
+      properties: { decision: r.decision, reason: r.reason },
+    },
   ]);
 }

@@ -33,7 +33,9 @@ export class IncrementalEvaluation {
     this.atMs = atMs;
     this.win = resolveWindow(model.window, atMs);
     this.alerts = alertWindowsFor(model, this.win.periodMs);
-    this.burnWindows = [...new Set([CURRENT_BURN_WINDOW_MS, ...(opts.extraWindowsMs ?? []), ...this.alerts.flatMap((a) => [a.shortWindowMs, a.longWindowMs])])].sort((a, b) => a - b);
+    this.burnWindows = [
+      ...new Set([CURRENT_BURN_WINDOW_MS, ...(opts.extraWindowsMs ?? []), ...this.alerts.flatMap((a) => [a.shortWindowMs, a.longWindowMs])]),
+    ].sort((a, b) => a - b);
     this.recompute();
   }
 
@@ -87,8 +89,27 @@ export class IncrementalEvaluation {
 
   status(): SloStatus {
     const objectives = this.model.objectives.map((o, k) =>
-      objectiveStatus(this.model, o, this.win, this.alerts, this.burnWindows, this.states[k].compliance, this.states[k].burn, this.atMs, this.opts.lastDeployMs, this.data.stepMs),
+      objectiveStatus(
+        this.model,
+        o,
+        this.win,
+        this.alerts,
+        this.burnWindows,
+        this.states[k].compliance,
+        this.states[k].burn,
+        this.atMs,
+        this.opts.lastDeployMs,
+        this.data.stepMs,
+      ),
     );
-    return { slo: this.model.name, service: this.model.service, layer: this.model.layer, atMs: this.atMs, window: this.win, budgetingMethod: this.model.budgetingMethod, objectives };
+    return {
+      slo: this.model.name,
+      service: this.model.service,
+      layer: this.model.layer,
+      atMs: this.atMs,
+      window: this.win,
+      budgetingMethod: this.model.budgetingMethod,
+      objectives,
+    };
   }
 }

@@ -4,8 +4,21 @@ import { alertmanagerPayload, slackPayload, type AlertEvent } from './notifier';
 import { gateJunit, gateMarkdown, type GateResult } from './gate-report';
 
 const ev = (over: Partial<AlertEvent> = {}): AlertEvent => ({
-  status: 'firing', fingerprint: 'a/b/page-fast', alertName: 'CheckoutBurn', slo: 'checkout-availability', service: 'checkout', objective: 'availability',
-  severity: 'page', window: '5m/1h', threshold: 14.4, burnShort: 20, burnLong: 15, budgetRemaining: 0.5, startsAtMs: Date.parse('2026-03-01T10:00:00Z'), summary: 's', ...over,
+  status: 'firing',
+  fingerprint: 'a/b/page-fast',
+  alertName: 'CheckoutBurn',
+  slo: 'checkout-availability',
+  service: 'checkout',
+  objective: 'availability',
+  severity: 'page',
+  window: '5m/1h',
+  threshold: 14.4,
+  burnShort: 20,
+  burnLong: 15,
+  budgetRemaining: 0.5,
+  startsAtMs: Date.parse('2026-03-01T10:00:00Z'),
+  summary: 's',
+  ...over,
 });
 
 describe('notification payloads', () => {
@@ -18,7 +31,11 @@ describe('notification payloads', () => {
     assert.equal(p.alerts[0].endsAt, '0001-01-01T00:00:00Z');
     assert.equal(p.alerts[0].fingerprint, 'a/b/page-fast');
     assert.match(p.alerts[0].annotations.description, /burn rate 20\.00 \(short\) \/ 15\.00 \(long\) against 14\.4; error budget remaining 50\.0%/);
-    const r = alertmanagerPayload({ name: 'oncall', target: 'webhook', url: 'http://x' }, [ev({ status: 'resolved', endsAtMs: Date.parse('2026-03-01T11:00:00Z') })], 'http://shipgate') as any;
+    const r = alertmanagerPayload(
+      { name: 'oncall', target: 'webhook', url: 'http://x' },
+      [ev({ status: 'resolved', endsAtMs: Date.parse('2026-03-01T11:00:00Z') })],
+      'http://shipgate',
+    ) as any;
     assert.equal(r.status, 'resolved');
     assert.equal(r.alerts[0].endsAt, '2026-03-01T11:00:00.000Z');
   });
@@ -33,11 +50,53 @@ describe('notification payloads', () => {
 
 describe('gate renderings', () => {
   const r: GateResult = {
-    service: 'checkout', environment: 'production', atMs: 0, decision: 'freeze', reason: 'freeze by default/budget-exhausted', decidedBy: { slo: 'a', policy: 'default', rule: 'budget-exhausted' },
+    service: 'checkout',
+    environment: 'production',
+    atMs: 0,
+    decision: 'freeze',
+    reason: 'freeze by default/budget-exhausted',
+    decidedBy: { slo: 'a', policy: 'default', rule: 'budget-exhausted' },
     slos: [
-      { slo: 'a', service: 'checkout', relation: 'own', layer: 'user-facing', objective: 'o', sli: 0.9, target: 0.99, budgetRemaining: -1, burn1h: 3, firing: [], matched: ['default/budget-exhausted:freeze'] },
-      { slo: 'b<&>', service: 'web', relation: 'dependent', layer: 'user-facing', objective: 'o', sli: 1, target: 0.99, budgetRemaining: 1, burn1h: 0, firing: [], matched: [] },
-      { slo: 'c', service: 'web', relation: 'dependent', layer: 'user-facing', objective: '-', sli: null, target: 0.99, budgetRemaining: Number.NaN, burn1h: null, firing: [], matched: [], error: 'Prometheus down' },
+      {
+        slo: 'a',
+        service: 'checkout',
+        relation: 'own',
+        layer: 'user-facing',
+        objective: 'o',
+        sli: 0.9,
+        target: 0.99,
+        budgetRemaining: -1,
+        burn1h: 3,
+        firing: [],
+        matched: ['default/budget-exhausted:freeze'],
+      },
+      {
+        slo: 'b<&>',
+        service: 'web',
+        relation: 'dependent',
+        layer: 'user-facing',
+        objective: 'o',
+        sli: 1,
+        target: 0.99,
+        budgetRemaining: 1,
+        burn1h: 0,
+        firing: [],
+        matched: [],
+      },
+      {
+        slo: 'c',
+        service: 'web',
+        relation: 'dependent',
+        layer: 'user-facing',
+        objective: '-',
+        sli: null,
+        target: 0.99,
+        budgetRemaining: Number.NaN,
+        burn1h: null,
+        firing: [],
+        matched: [],
+        error: 'Prometheus down',
+      },
     ],
   };
   test('JUnit: a failure, a pass, an error, escaped', () => {

@@ -48,7 +48,11 @@ spec:
         { metricSourceRef: 'local-prometheus', spec: { query: 'sum(increase(checkout_requests_total{code_class="2xx"}[{{.window}}]))' } },
         { metricSourceRef: 'local-prometheus', spec: { query: 'sum(increase(checkout_requests_total[{{.window}}]))' } },
       ),
-      slo('checkout-prom-down', { type: 'prometheus', spec: { query: 'x', url: 'http://127.0.0.1:9' } }, { type: 'prometheus', spec: { query: 'x', url: 'http://127.0.0.1:9' } }),
+      slo(
+        'checkout-prom-down',
+        { type: 'prometheus', spec: { query: 'x', url: 'http://127.0.0.1:9' } },
+        { type: 'prometheus', spec: { query: 'x', url: 'http://127.0.0.1:9' } },
+      ),
     ];
     const r = await s.fetch('/api/v1/apply', { method: 'POST', body: JSON.stringify({ files: [{ name: 'slos.yaml', content: docs.join('---\n') }] }) });
     assert.equal(r.status, 200, await r.text());
@@ -77,7 +81,12 @@ spec:
       const t = Date.now() / 1000;
       const push = await s.fetch('/api/v1/series', {
         method: 'POST',
-        body: JSON.stringify({ points: [{ series: 'checkout.good', t, value: good }, { series: 'checkout.total', t, value: 10 }] }),
+        body: JSON.stringify({
+          points: [
+            { series: 'checkout.good', t, value: good },
+            { series: 'checkout.total', t, value: 10 },
+          ],
+        }),
       });
       assert.equal(push.status, 200);
       k++;
@@ -85,7 +94,11 @@ spec:
     }
     await new Promise((r) => setTimeout(r, 2_500)); // two more scrapes
     const at = new Date(Math.ceil(Date.now() / 60_000) * 60_000).toISOString();
-    const get = async (name: string) => (await (await s.fetch(`/api/v1/slo/status/${name}?at=${encodeURIComponent(at)}`)).json()) as { status?: { objectives: { sli: number; burnRates: Record<string, number> }[] }; error?: string };
+    const get = async (name: string) =>
+      (await (await s.fetch(`/api/v1/slo/status/${name}?at=${encodeURIComponent(at)}`)).json()) as {
+        status?: { objectives: { sli: number; burnRates: Record<string, number> }[] };
+        error?: string;
+      };
     const a = (await get('checkout-builtin')).status!.objectives[0];
     const b = (await get('checkout-prom')).status!.objectives[0];
     t.diagnostic(`SLI builtin ${a.sli}, prometheus ${b.sli}`);

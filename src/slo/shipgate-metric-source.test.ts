@@ -77,10 +77,22 @@ describe('ShipgateMetricSource', () => {
   });
   test('pushed series: exact per step, in one read', async () => {
     const f = new FakeMetrics();
-    f.points.push({ series: 'checkout.good', labels: { region: 'eu' }, tMs: 700 * MIN + 5, value: 7 }, { series: 'checkout.good', labels: { region: 'us' }, tMs: 700 * MIN, value: 100 });
-    const m = await new ShipgateMetricSource(() => f).query({ spec: { series: 'checkout.good', labels: { region: 'eu' } }, aggregation: 'sum', fromMs: 0, toMs: 1440 * MIN, stepMs: MIN });
+    f.points.push(
+      { series: 'checkout.good', labels: { region: 'eu' }, tMs: 700 * MIN + 5, value: 7 },
+      { series: 'checkout.good', labels: { region: 'us' }, tMs: 700 * MIN, value: 100 },
+    );
+    const m = await new ShipgateMetricSource(() => f).query({
+      spec: { series: 'checkout.good', labels: { region: 'eu' } },
+      aggregation: 'sum',
+      fromMs: 0,
+      toMs: 1440 * MIN,
+      stepMs: MIN,
+    });
     assert.equal(m.values[700], 7);
-    assert.equal(m.values.reduce((a, b) => a + b, 0), 7);
+    assert.equal(
+      m.values.reduce((a, b) => a + b, 0),
+      7,
+    );
     assert.equal(f.sumCalls, 1);
   });
   test('faults are phases, not exceptions', async () => {

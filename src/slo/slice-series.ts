@@ -16,10 +16,14 @@ export type CompareOp = 'lt' | 'lte' | 'gt' | 'gte';
 
 export function compare(a: number, op: CompareOp, b: number): boolean {
   switch (op) {
-    case 'lt': return a < b;
-    case 'lte': return a <= b;
-    case 'gt': return a > b;
-    case 'gte': return a >= b;
+    case 'lt':
+      return a < b;
+    case 'lte':
+      return a <= b;
+    case 'gt':
+      return a > b;
+    case 'gte':
+      return a >= b;
   }
 }
 

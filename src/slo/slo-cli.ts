@@ -30,9 +30,16 @@ function statusRows(items: Entry[]): unknown[][] {
       const firing = o.alerts.filter((a) => a.firing).map((a) => `${a.severity}:${a.name}`);
       const held = o.alerts.filter((a) => a.heldUntilMs).map((a) => `${a.name} held (deploy grace)`);
       rows.push([
-        e.name, o.objective, pct(o.sli), pct(o.target), o.attained === null ? 'no data' : o.attained ? 'yes' : 'no',
-        `${+o.budgetConsumed.toFixed(3)}/${+o.budgetTotal.toFixed(3)} ${o.unit}`, pct(o.budgetRemaining),
-        Object.entries(o.burnRates).map(([w, b]) => `${w}=${num(b)}`).join(' '),
+        e.name,
+        o.objective,
+        pct(o.sli),
+        pct(o.target),
+        o.attained === null ? 'no data' : o.attained ? 'yes' : 'no',
+        `${+o.budgetConsumed.toFixed(3)}/${+o.budgetTotal.toFixed(3)} ${o.unit}`,
+        pct(o.budgetRemaining),
+        Object.entries(o.burnRates)
+          .map(([w, b]) => `${w}=${num(b)}`)
+          .join(' '),
         o.timeToExhaustionMs === null ? 'never' : humanDurationMs(o.timeToExhaustionMs),
         [...firing, ...held].join(', ') || '-',
       ]);
@@ -78,7 +85,7 @@ export function sloCommands(program: Command, cli: CliContext): void {
     .command('export')
     .description('the SLO as an OpenSLO document (with --inline, its SLI, policies, conditions and targets inlined)')
     .argument('<name>', 'SLO name')
-    .option('--inline', 'inline referenced objects, as go-sdk\'s ReferenceInliner does')
+    .option('--inline', "inline referenced objects, as go-sdk's ReferenceInliner does")
     .action(async (name: string, o: { inline?: boolean }) => {
       const r = await cli.api().get<{ yaml: string }>(`/api/v1/slo/export/${encodeURIComponent(name)}`, { inline: o.inline ? 'true' : undefined });
       cli.out(r.yaml.trimEnd());
@@ -89,7 +96,7 @@ export function sloCommands(program: Command, cli: CliContext): void {
     .command('sloth')
     .description('convert a Sloth spec (version prometheus/v1) into OpenSLO SLOs and apply them')
     .argument('<file>', 'Sloth YAML file')
-    .option('--period <duration>', 'SLO period (Sloth\'s default is 30d)', SLOTH_PERIOD)
+    .option('--period <duration>', "SLO period (Sloth's default is 30d)", SLOTH_PERIOD)
     .option('--dry-run', 'print the OpenSLO YAML instead of applying it (no server needed)')
     .action(async (file: string, o: { period: string; dryRun?: boolean }) => {
       let text: string;
@@ -105,13 +112,17 @@ export function sloCommands(program: Command, cli: CliContext): void {
         cli.out(yaml.trimEnd());
         return;
       }
-      const r = await cli.api().post<{ results: { kind: string; name: string; action: string }[] }>('/api/v1/apply', { files: [{ name: `${file} (imported)`, content: yaml }] });
+      const r = await cli
+        .api()
+        .post<{ results: { kind: string; name: string; action: string }[] }>('/api/v1/apply', { files: [{ name: `${file} (imported)`, content: yaml }] });
       for (const x of r.results) cli.out(`${x.kind}/${x.name} ${x.action}`);
     });
 
   program
     .command('gate')
-    .description('may SERVICE ship now? Its SLOs and the user-facing SLOs of services depending on it, through the error budget policies. Exit 0 allow, 1 blocked or approval required, 2 error')
+    .description(
+      'may SERVICE ship now? Its SLOs and the user-facing SLOs of services depending on it, through the error budget policies. Exit 0 allow, 1 blocked or approval required, 2 error',
+    )
     .argument('<service>', 'service name')
     .option('--env <environment>', 'environment')
     .option('--change-type <type>', 'change type (emergency and security changes pass a freeze)')
@@ -137,7 +148,8 @@ export function sloCommands(program: Command, cli: CliContext): void {
     const opts = action.opts<{ output?: string }>();
     if (opts.output !== 'openslo') return;
     const def = cli.kinds.lookup(String(action.args[0]));
-    if (def.apiVersion !== OPENSLO_API_VERSION) throw new CliError(EXIT.USAGE, `-o openslo is for OpenSLO kinds (slo, sli, datasource, alertpolicy…), not ${def.kind}`);
+    if (def.apiVersion !== OPENSLO_API_VERSION)
+      throw new CliError(EXIT.USAGE, `-o openslo is for OpenSLO kinds (slo, sli, datasource, alertpolicy…), not ${def.kind}`);
     action.setOptionValue('output', 'yaml');
   });
 }

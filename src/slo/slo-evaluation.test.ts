@@ -12,10 +12,18 @@ const T0 = Date.parse('2026-03-01T00:00:00Z');
 
 function model(over: Partial<SloModel> = {}): SloModel {
   return {
-    name: 'checkout-availability', service: 'checkout', indicatorName: 'ok', budgetingMethod: 'Occurrences',
+    name: 'checkout-availability',
+    service: 'checkout',
+    indicatorName: 'ok',
+    budgetingMethod: 'Occurrences',
     indicator: { kind: 'ratio', counter: false, good: { type: 'shipgate', spec: {} }, total: { type: 'shipgate', spec: {} } },
-    window: { duration: '30d', isRolling: true }, objectives: [{ name: 'avail', target: 0.999 }],
-    notificationTargets: [], layer: 'user-facing', components: [], alertsDisabled: [], ...over,
+    window: { duration: '30d', isRolling: true },
+    objectives: [{ name: 'avail', target: 0.999 }],
+    notificationTargets: [],
+    layer: 'user-facing',
+    components: [],
+    alertsDisabled: [],
+    ...over,
   };
 }
 
@@ -43,7 +51,10 @@ describe('evaluateSlo', () => {
     assert.ok(Math.abs(o.burnRates['6h']! - 10 / 3) < 1e-9);
     assert.ok(Math.abs(o.burnRates['5m']! - 20) < 1e-9);
     // 2h: 120/12,000 → 10 but 1d: 120/144,000 → 0.83, so no ticket; 30m burns 20 but 6h only 3.3
-    assert.deepEqual(o.alerts.filter((a) => a.firing).map((a) => a.name), ['page-fast']);
+    assert.deepEqual(
+      o.alerts.filter((a) => a.firing).map((a) => a.name),
+      ['page-fast'],
+    );
     // time to exhaustion at burn 20 over 30 days: remaining × 30d / 20
     assert.ok(Math.abs(o.timeToExhaustionMs! - ((1 - 120 / 4320) * 30 * D) / 20) < 1);
     assert.equal(o.attained, true);
@@ -61,7 +72,10 @@ describe('evaluateSlo', () => {
   test('disabled severities are not evaluated', () => {
     const d = data(() => 0);
     const s = evaluateSlo(model({ alertsDisabled: ['page'] }), d, T0 + 30 * D);
-    assert.deepEqual(s.objectives[0].alerts.map((a) => a.severity), ['ticket', 'ticket']);
+    assert.deepEqual(
+      s.objectives[0].alerts.map((a) => a.severity),
+      ['ticket', 'ticket'],
+    );
     assert.equal(s.objectives[0].timeToExhaustionMs, null);
   });
   test('required range covers the window and the longest alert window', () => {
@@ -71,7 +85,11 @@ describe('evaluateSlo', () => {
   });
   test('threshold SLI per objective op/value', () => {
     const values = Float64Array.from({ length: 120 }, (_, i) => (i % 4 === 0 ? 900 : 100));
-    const m = model({ indicator: { kind: 'threshold', metric: { type: 'shipgate', spec: {} } }, window: { duration: '2h', isRolling: true }, objectives: [{ name: 'p99', target: 0.9, op: 'lt', value: 500 }] });
+    const m = model({
+      indicator: { kind: 'threshold', metric: { type: 'shipgate', spec: {} } },
+      window: { duration: '2h', isRolling: true },
+      objectives: [{ name: 'p99', target: 0.9, op: 'lt', value: 500 }],
+    });
     const s = evaluateSlo(m, { startMs: T0, stepMs: MIN, values }, T0 + 2 * H);
     assert.equal(s.objectives[0].sli, 0.75);
     assert.ok(Math.abs(s.objectives[0].burnRates['1h']! - 2.5) < 1e-9);
@@ -82,10 +100,12 @@ describe('IncrementalEvaluation', () => {
   for (const method of ['Occurrences', 'Timeslices', 'RatioTimeslices'] as const) {
     for (const rolling of [true, false]) {
       test(`${method}, ${rolling ? 'rolling' : 'calendar'}: ticks equal full evaluations`, () => {
-        const d = data((i) => (i * 7919) % 13 === 0 ? (i % 50) : 0);
+        const d = data((i) => ((i * 7919) % 13 === 0 ? i % 50 : 0));
         const m = model({
           budgetingMethod: method,
-          window: rolling ? { duration: '28d', isRolling: true } : { duration: '1w', isRolling: false, calendar: { startTime: '2026-01-03 00:00:00', timeZone: 'Europe/Paris' } },
+          window: rolling
+            ? { duration: '28d', isRolling: true }
+            : { duration: '1w', isRolling: false, calendar: { startTime: '2026-01-03 00:00:00', timeZone: 'Europe/Paris' } },
           objectives: [{ name: 'o', target: 0.99, timeSliceTarget: 0.95, timeSliceWindowMs: MIN }],
         });
         let at = T0 + 29 * D + 23 * H;
@@ -101,7 +121,10 @@ describe('IncrementalEvaluation', () => {
         assert.ok(Math.abs(a.budgetConsumed - b.budgetConsumed) < 1e-6, `${a.budgetConsumed} vs ${b.budgetConsumed}`);
         assert.ok(Math.abs(a.budgetRemaining - b.budgetRemaining) < 1e-9);
         for (const w of Object.keys(b.burnRates)) assert.ok(Math.abs((a.burnRates[w] ?? 0) - (b.burnRates[w] ?? 0)) < 1e-9, w);
-        assert.deepEqual(a.alerts.map((x) => x.firing), b.alerts.map((x) => x.firing));
+        assert.deepEqual(
+          a.alerts.map((x) => x.firing),
+          b.alerts.map((x) => x.firing),
+        );
       });
     }
   }

@@ -86,22 +86,23 @@ export function seriesFor(model: SloModel, obj: ObjectiveModel, d: IndicatorData
 }
 
 export function budgetObjective(o: ObjectiveModel): BudgetObjective {
-  return { target: o.target, ...(o.timeSliceTarget !== undefined ? { timeSliceTarget: o.timeSliceTarget } : {}), ...(o.timeSliceWindowMs ? { timeSliceWindowMs: o.timeSliceWindowMs } : {}) };
+  return {
+    target: o.target,
+    ...(o.timeSliceTarget !== undefined ? { timeSliceTarget: o.timeSliceTarget } : {}),
+    ...(o.timeSliceWindowMs ? { timeSliceWindowMs: o.timeSliceWindowMs } : {}),
+  };
 }
 
 /**
  * Evaluates every objective at `atMs`. `lastDeployMs` enables deploy grace for page alerts;
  * `extraWindowsMs` adds burn rates (e.g. windows a policy reads).
  */
-export function evaluateSlo(
-  model: SloModel,
-  data: IndicatorData,
-  atMs: number,
-  opts: { lastDeployMs?: number; extraWindowsMs?: number[] } = {},
-): SloStatus {
+export function evaluateSlo(model: SloModel, data: IndicatorData, atMs: number, opts: { lastDeployMs?: number; extraWindowsMs?: number[] } = {}): SloStatus {
   const win = resolveWindow(model.window, atMs);
   const alerts = alertWindowsFor(model, win.periodMs);
-  const burnWindows = [...new Set([CURRENT_BURN_WINDOW_MS, ...(opts.extraWindowsMs ?? []), ...alerts.flatMap((a) => [a.shortWindowMs, a.longWindowMs])])].sort((a, b) => a - b);
+  const burnWindows = [...new Set([CURRENT_BURN_WINDOW_MS, ...(opts.extraWindowsMs ?? []), ...alerts.flatMap((a) => [a.shortWindowMs, a.longWindowMs])])].sort(
+    (a, b) => a - b,
+  );
   const objectives = model.objectives.map((o) => {
     const series = seriesFor(model, o, data);
     const bo = budgetObjective(o);

@@ -5,12 +5,19 @@ import type { SloModel } from './slo-model';
 
 test('explain names data, window, budget, alerts, grace and policy', () => {
   const m: SloModel = {
-    name: 'search-latency', service: 'search', indicatorName: 'p99', budgetingMethod: 'Timeslices',
+    name: 'search-latency',
+    service: 'search',
+    indicatorName: 'p99',
+    budgetingMethod: 'Timeslices',
     indicator: { kind: 'threshold', metric: { type: 'shipgate', spec: { series: 'router.latency', labels: { route: 'search' }, quantile: 0.99 } } },
     window: { duration: '1M', isRolling: false, calendar: { startTime: '2026-01-01 00:00:00', timeZone: 'Europe/Paris' } },
     objectives: [{ name: 'fast', target: 0.999, op: 'lt', value: 300, timeSliceTarget: 1, timeSliceWindowMs: 60_000 }],
-    notificationTargets: [{ name: 'mail', target: 'email' }], layer: 'user-facing', components: ['search-api'], alertsDisabled: ['ticket'],
-    deployGrace: { durationMs: 600_000, overrideFactor: 3 }, exclusions: 'synthetic probes',
+    notificationTargets: [{ name: 'mail', target: 'email' }],
+    layer: 'user-facing',
+    components: ['search-api'],
+    alertsDisabled: ['ticket'],
+    deployGrace: { durationMs: 600_000, overrideFactor: 3 },
+    exclusions: 'synthetic probes',
   };
   const text = explainSlo(m, [], Date.parse('2026-03-15T12:00:00Z'));
   for (const re of [
@@ -24,5 +31,6 @@ test('explain names data, window, budget, alerts, grace and policy', () => {
     /Deploy grace: for 10m after a deploy marker of search, page alerts wait unless both burn rates reach 3× the page threshold\. The error budget still counts/,
     /Exclusions: synthetic probes/,
     /Error budget policy: the default/,
-  ]) assert.match(text, re);
+  ])
+    assert.match(text, re);
 });

@@ -52,7 +52,7 @@ export interface SloModel {
   /** Alert windows from OpenSLO AlertConditions; undefined = the defaults for the period. */
   alertWindows?: BurnAlertWindow[];
   /** Notification targets of the SLO's alert policies (`target` is e.g. `webhook`, `slack`, `email`). */
-  notificationTargets: { name: string; target: string; description?: string; /** From annotation shipgate.dev/url. */ url?: string }[];
+  notificationTargets: { name: string; target: string; description?: string /** From annotation shipgate.dev/url. */; url?: string }[];
   layer: Layer;
   /** Components the SLI covers: where to look when it fails. */
   components: string[];

@@ -24,7 +24,10 @@ export function parseAt(at: string | undefined, nowMs: number, path = 'at'): num
     return n > 1e11 ? n : n * 1000;
   }
   const ms = Date.parse(at);
-  if (!Number.isFinite(ms)) throw new InputError(`"${at}" is not a time: use ISO-8601 (2026-03-01T10:00:00Z) or unix seconds`, [{ path, message: 'expected ISO-8601 or unix seconds' }]);
+  if (!Number.isFinite(ms))
+    throw new InputError(`"${at}" is not a time: use ISO-8601 (2026-03-01T10:00:00Z) or unix seconds`, [
+      { path, message: 'expected ISO-8601 or unix seconds' },
+    ]);
   return ms;
 }
 
@@ -86,88 +89,228 @@ export function sloRoutes(base: FastifyInstance, ctx: ServerContext, deps: { slo
   const { slos, store, loop } = deps;
   const now = () => ctx.clock.now();
 
-  app.get('/api/v1/slo/status', { schema: { querystring: atQuery, tags: ['slo'], response: { 200: z.object({ atMs: z.number(), items: z.array(z.object(statusEntry)) }), ...errorResponses() } } }, async (req) => {
-    const { at } = req.query;
-    const atMs = parseAt(at, now());
-    return { atMs, items: (await slos.status(undefined, atMs)).map(publicEntry) };
-  });
+  app.get(
+    '/api/v1/slo/status',
+    {
+      schema: {
+        querystring: atQuery,
+        tags: ['slo'],
+        response: { 200: z.object({ atMs: z.number(), items: z.array(z.object(statusEntry)) }), ...errorResponses() },
+      },
+    },
+    async (req) => {
+      const { at } = req.query;
+      const atMs = parseAt(at, now());
+      return { atMs, items: (await slos.status(undefined, atMs)).map(publicEntry) };
+    },
+  );
 
-  app.get('/api/v1/slo/status/:name', { schema: { params: nameParams, querystring: atQuery, tags: ['slo'], response: { 200: z.object({ atMs: z.number(), ...statusEntry }), ...errorResponses(404) } } }, async (req) => {
-    const { name } = req.params;
-    const atMs = parseAt(req.query.at, now());
-    const [e] = await slos.status(name, atMs);
-    return { atMs, ...publicEntry(e) };
-  });
+  app.get(
+    '/api/v1/slo/status/:name',
+    {
+      schema: {
+        params: nameParams,
+        querystring: atQuery,
+        tags: ['slo'],
+        response: { 200: z.object({ atMs: z.number(), ...statusEntry }), ...errorResponses(404) },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      const atMs = parseAt(req.query.at, now());
+      const [e] = await slos.status(name, atMs);
+      return { atMs, ...publicEntry(e) };
+    },
+  );
 
-  app.get('/api/v1/slo/explain/:name', { schema: { params: nameParams, querystring: atQuery, tags: ['slo'], response: { 200: z.object({ name: z.string(), text: z.string().describe('the evaluation explained for people') }), ...errorResponses(404) } } }, async (req) => {
-    const { name } = req.params;
-    const atMs = parseAt(req.query.at, now());
-    return { name, text: await slos.explain(name, atMs) };
-  });
+  app.get(
+    '/api/v1/slo/explain/:name',
+    {
+      schema: {
+        params: nameParams,
+        querystring: atQuery,
+        tags: ['slo'],
+        response: { 200: z.object({ name: z.string(), text: z.string().describe('the evaluation explained for people') }), ...errorResponses(404) },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      const atMs = parseAt(req.query.at, now());
+      return { name, text: await slos.explain(name, atMs) };
+    },
+  );
 
-  app.get('/api/v1/slo/export/:name', { schema: { params: nameParams, querystring: z.object({ inline: z.enum(['true', 'false']).optional() }), tags: ['slo'], response: { 200: z.object({ yaml: z.string().describe('the OpenSLO document, YAML') }), ...errorResponses(404) } } }, async (req) => {
-    const { name } = req.params;
-    const r = await ctx.resources.get<SloSpec>(OPENSLO_API_VERSION, 'SLO', name);
-    if (!r) throw new NotFoundError(`SLO "${name}" not found`);
-    let doc: Manifest<SloSpec> = r.manifest;
-    if (req.query.inline === 'true') {
-      const kinds = ['SLI', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'];
-      const all = new Map<string, Manifest>();
-      for (const k of kinds) for (const x of await ctx.resources.list(OPENSLO_API_VERSION, k)) all.set(`${k}/${x.manifest.metadata.name}`, x.manifest);
-      doc = inlineReferences(doc, (k, n) => all.get(`${k}/${n}`)).slo;
-    }
-    // Inlined targets bring their delivery URLs: redacted for everyone but admins.
-    return { yaml: toOpenSloYaml(manifestFor(ctx.kinds, req.principal, doc, ctx.secretMarker)) };
-  });
+  app.get(
+    '/api/v1/slo/export/:name',
+    {
+      schema: {
+        params: nameParams,
+        querystring: z.object({ inline: z.enum(['true', 'false']).optional() }),
+        tags: ['slo'],
+        response: { 200: z.object({ yaml: z.string().describe('the OpenSLO document, YAML') }), ...errorResponses(404) },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      const r = await ctx.resources.get<SloSpec>(OPENSLO_API_VERSION, 'SLO', name);
+      if (!r) throw new NotFoundError(`SLO "${name}" not found`);
+      let doc: Manifest<SloSpec> = r.manifest;
+      if (req.query.inline === 'true') {
+        const kinds = ['SLI', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'];
+        const all = new Map<string, Manifest>();
+        for (const k of kinds) for (const x of await ctx.resources.list(OPENSLO_API_VERSION, k)) all.set(`${k}/${x.manifest.metadata.name}`, x.manifest);
+        doc = inlineReferences(doc, (k, n) => all.get(`${k}/${n}`)).slo;
+      }
+      // Inlined targets bring their delivery URLs: redacted for everyone but admins.
+      return { yaml: toOpenSloYaml(manifestFor(ctx.kinds, req.principal, doc, ctx.secretMarker)) };
+    },
+  );
 
   app.get('/api/v1/slo/gate', { schema: { querystring: gateQuery, tags: ['slo'], response: { 200: gateSchema, ...errorResponses(404) } } }, async (req) => {
     const q = req.query;
-    return slos.gate({ service: q.service, ...(q.environment ? { environment: q.environment } : {}), ...(q.changeType ? { changeType: q.changeType } : {}), atMs: parseAt(q.at, now()) });
+    return slos.gate({
+      service: q.service,
+      ...(q.environment ? { environment: q.environment } : {}),
+      ...(q.changeType ? { changeType: q.changeType } : {}),
+      atMs: parseAt(q.at, now()),
+    });
   });
 
-  app.post('/api/v1/slo/evaluate', { schema: { body: z.strictObject({ at: z.string().max(40).optional() }).optional(), tags: ['slo'], response: { 200: z.object({ atMs: z.number(), evaluated: z.number().int(), events: z.array(z.unknown()).describe('alert transitions notified'), outbox: z.array(z.string()), failures: z.array(z.string()) }), ...errorResponses(...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) => {
-    const atMs = parseAt(req.body?.at, now());
-    return { atMs, ...(await loop.tick(atMs)) };
-  });
+  app.post(
+    '/api/v1/slo/evaluate',
+    {
+      schema: {
+        body: z.strictObject({ at: z.string().max(40).optional() }).optional(),
+        tags: ['slo'],
+        response: {
+          200: z.object({
+            atMs: z.number(),
+            evaluated: z.number().int(),
+            events: z.array(z.unknown()).describe('alert transitions notified'),
+            outbox: z.array(z.string()),
+            failures: z.array(z.string()),
+          }),
+          ...errorResponses(...BODY_ERRORS),
+        },
+      },
+      config: { access: { roles: ['deployer', 'oncall'] } },
+    },
+    async (req) => {
+      const atMs = parseAt(req.body?.at, now());
+      return { atMs, ...(await loop.tick(atMs)) };
+    },
+  );
 
-  app.post('/api/v1/slo/postmortems/check', { schema: { body: postmortemBody, tags: ['slo'], response: { 200: z.object({ required: z.boolean(), shares: z.array(z.object({ slo: z.string(), objective: z.string(), share: z.unknown().describe('share of the error budget the window used'), limit: z.number(), required: z.boolean() })), postmortems: z.array(postmortemSchema) }), ...errorResponses(404, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall'] } } }, async (req) => {
-    const b = req.body;
-    const fromMs = parseAt(b.from, now(), 'from');
-    const toMs = parseAt(b.to, now(), 'to');
-    if (toMs <= fromMs) throw new InputError('"to" must be after "from"', [{ path: 'to', message: 'must be after from' }]);
-    const atMs = parseAt(b.at, Math.max(now(), toMs));
-    const shares = await slos.budgetShares({ service: b.service, ...(b.environment ? { environment: b.environment } : {}), fromMs, toMs, atMs });
-    const recorded: PendingPostmortem[] = [];
-    // Each postmortem newly made due is audited in the transaction that records it; one already
-    // recorded (the same release checked again) changes nothing and writes no event.
-    await transaction(ctx.db, async (trx) => {
-      const events: AuditInput[] = [];
-      for (const s of shares.filter((x) => x.required)) {
-        const id = `pm_${sha256(`${b.service}|${s.slo}|${s.objective}|${b.reference}`).slice(0, 16)}`;
-        const item = { id, service: b.service, slo: `${s.slo}/${s.objective}`, reference: b.reference, budgetShare: s.share, fromMs, toMs, status: 'pending' as const, createdMs: now() };
-        if (await store.addPostmortem(item, trx)) {
-          events.push({ actor: req.principal!.user, action: 'postmortem.create', kind: 'Postmortem', name: id, after: item, details: { service: b.service, slo: item.slo, reference: b.reference, budgetShare: s.share, limit: s.limit } });
+  app.post(
+    '/api/v1/slo/postmortems/check',
+    {
+      schema: {
+        body: postmortemBody,
+        tags: ['slo'],
+        response: {
+          200: z.object({
+            required: z.boolean(),
+            shares: z.array(
+              z.object({
+                slo: z.string(),
+                objective: z.string(),
+                share: z.unknown().describe('share of the error budget the window used'),
+                limit: z.number(),
+                required: z.boolean(),
+              }),
+            ),
+            postmortems: z.array(postmortemSchema),
+          }),
+          ...errorResponses(404, ...BODY_ERRORS),
+        },
+      },
+      config: { access: { roles: ['deployer', 'oncall'] } },
+    },
+    async (req) => {
+      const b = req.body;
+      const fromMs = parseAt(b.from, now(), 'from');
+      const toMs = parseAt(b.to, now(), 'to');
+      if (toMs <= fromMs) throw new InputError('"to" must be after "from"', [{ path: 'to', message: 'must be after from' }]);
+      const atMs = parseAt(b.at, Math.max(now(), toMs));
+      const shares = await slos.budgetShares({ service: b.service, ...(b.environment ? { environment: b.environment } : {}), fromMs, toMs, atMs });
+      const recorded: PendingPostmortem[] = [];
+      // Each postmortem newly made due is audited in the transaction that records it; one already
+      // recorded (the same release checked again) changes nothing and writes no event.
+      await transaction(ctx.db, async (trx) => {
+        const events: AuditInput[] = [];
+        for (const s of shares.filter((x) => x.required)) {
+          const id = `pm_${sha256(`${b.service}|${s.slo}|${s.objective}|${b.reference}`).slice(0, 16)}`;
+          const item = {
+            id,
+            service: b.service,
+            slo: `${s.slo}/${s.objective}`,
+            reference: b.reference,
+            budgetShare: s.share,
+            fromMs,
+            toMs,
+            status: 'pending' as const,
+            createdMs: now(),
+          };
+          if (await store.addPostmortem(item, trx)) {
+            events.push({
+              actor: req.principal!.user,
+              action: 'postmortem.create',
+              kind: 'Postmortem',
+              name: id,
+              after: item,
+              details: { service: b.service, slo: item.slo, reference: b.reference, budgetShare: s.share, limit: s.limit },
+            });
+          }
+          recorded.push(item);
         }
-        recorded.push(item);
-      }
-      await ctx.audit.appendMany(trx, events);
-    });
-    return { required: recorded.length > 0, shares, postmortems: recorded };
-  });
+        await ctx.audit.appendMany(trx, events);
+      });
+      return { required: recorded.length > 0, shares, postmortems: recorded };
+    },
+  );
 
-  app.get('/api/v1/slo/postmortems', { schema: { querystring: z.object({ service: z.string().max(253).optional(), status: z.enum(['pending', 'done']).optional() }), tags: ['slo'], response: { 200: z.object({ items: z.array(postmortemSchema) }), ...errorResponses() } } }, async (req) => {
-    const q = req.query;
-    return { items: await store.postmortems(q.service, q.status) };
-  });
+  app.get(
+    '/api/v1/slo/postmortems',
+    {
+      schema: {
+        querystring: z.object({ service: z.string().max(253).optional(), status: z.enum(['pending', 'done']).optional() }),
+        tags: ['slo'],
+        response: { 200: z.object({ items: z.array(postmortemSchema) }), ...errorResponses() },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      return { items: await store.postmortems(q.service, q.status) };
+    },
+  );
 
-  app.post('/api/v1/slo/postmortems/:id/done', { schema: { params: z.object({ id: z.string().min(1).max(100) }), tags: ['slo'], response: { 200: z.object({ id: z.string(), status: z.string().describe('done') }), ...errorResponses(404, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall', 'approver'] } } }, async (req) => {
-    const { id } = req.params;
-    await transaction(ctx.db, async (trx) => {
-      const before = await store.completePostmortem(id, trx);
-      if (!before) throw new NotFoundError(`postmortem "${id}" not found`);
-      // Marking a done postmortem done again changes nothing: no event.
-      if (before === 'pending') await ctx.audit.append(trx, { actor: req.principal!.user, action: 'postmortem.done', kind: 'Postmortem', name: id, before: { status: 'pending' }, after: { status: 'done' } });
-    });
-    return { id, status: 'done' };
-  });
+  app.post(
+    '/api/v1/slo/postmortems/:id/done',
+    {
+      schema: {
+        params: z.object({ id: z.string().min(1).max(100) }),
+        tags: ['slo'],
+        response: { 200: z.object({ id: z.string(), status: z.string().describe('done') }), ...errorResponses(404, ...BODY_ERRORS) },
+      },
+      config: { access: { roles: ['deployer', 'oncall', 'approver'] } },
+    },
+    async (req) => {
+      const { id } = req.params;
+      await transaction(ctx.db, async (trx) => {
+        const before = await store.completePostmortem(id, trx);
+        if (!before) throw new NotFoundError(`postmortem "${id}" not found`);
+        // Marking a done postmortem done again changes nothing: no event.
+        if (before === 'pending')
+          await ctx.audit.append(trx, {
+            actor: req.principal!.user,
+            action: 'postmortem.done',
+            kind: 'Postmortem',
+            name: id,
+            before: { status: 'pending' },
+            after: { status: 'done' },
+          });
+      });
+      return { id, status: 'done' };
+    },
+  );
 }

@@ -76,7 +76,15 @@ export class SloService {
     const read = async (q: MetricQuery, aggregation: 'sum' | 'value', counter = false) => {
       const src = this.sources.get(q.type);
       if (!src) throw new Error(`no metric source adapter for type "${q.type}" (available: ${this.sources.types().join(', ')})`);
-      const m = await src.query({ spec: q.spec, ...(q.connection ? { connection: q.connection } : {}), aggregation, counter, fromMs: from, toMs: to, stepMs: STEP_MS });
+      const m = await src.query({
+        spec: q.spec,
+        ...(q.connection ? { connection: q.connection } : {}),
+        aggregation,
+        counter,
+        fromMs: from,
+        toMs: to,
+        stepMs: STEP_MS,
+      });
       if (m.phase === 'Error') throw new Error(m.message ?? 'metric source error');
       return m.values;
     };
@@ -136,7 +144,9 @@ export class SloService {
 
   async explain(name: string, atMs: number): Promise<string> {
     const model = await this.model(name);
-    const policies = (await this.policies()).filter((p) => (!p.selector.services?.length || p.selector.services.includes(model.service)) && (!p.selector.layer || p.selector.layer === model.layer));
+    const policies = (await this.policies()).filter(
+      (p) => (!p.selector.services?.length || p.selector.services.includes(model.service)) && (!p.selector.layer || p.selector.layer === model.layer),
+    );
     return explainSlo(model, policies, atMs);
   }
 
@@ -172,14 +182,39 @@ export class SloService {
       try {
         st = await this.evaluate(m, input.atMs, extra);
       } catch (err) {
-        rows.push({ slo: m.name, service: m.service, relation, layer: m.layer, objective: '-', sli: null, target: m.objectives[0]?.target ?? 0, budgetRemaining: Number.NaN, burn1h: null, firing: [], matched: [], error: (err as Error).message });
+        rows.push({
+          slo: m.name,
+          service: m.service,
+          relation,
+          layer: m.layer,
+          objective: '-',
+          sli: null,
+          target: m.objectives[0]?.target ?? 0,
+          budgetRemaining: Number.NaN,
+          burn1h: null,
+          firing: [],
+          matched: [],
+          error: (err as Error).message,
+        });
         continue;
       }
       for (const o of st.objectives) {
         const firing = [...new Set(o.alerts.filter((a) => a.firing).map((a) => a.severity))];
         const id = st.objectives.length > 1 ? `${m.name}/${o.objective}` : m.name;
         inputs.push({ slo: id, service: m.service, layer: m.layer, budgetRemaining: o.budgetRemaining, burnRates: o.burnRates, firing });
-        rows.push({ slo: m.name, service: m.service, relation, layer: m.layer, objective: o.objective, sli: o.sli, target: o.target, budgetRemaining: o.budgetRemaining, burn1h: o.burnRates['1h'] ?? null, firing: o.alerts.filter((a) => a.firing).map((a) => `${a.severity}:${a.name}`), matched: [] });
+        rows.push({
+          slo: m.name,
+          service: m.service,
+          relation,
+          layer: m.layer,
+          objective: o.objective,
+          sli: o.sli,
+          target: o.target,
+          budgetRemaining: o.budgetRemaining,
+          burn1h: o.burnRates['1h'] ?? null,
+          firing: o.alerts.filter((a) => a.firing).map((a) => `${a.severity}:${a.name}`),
+          matched: [],
+        });
       }
     }
     const d = evaluatePolicies(policies.length ? policies : [DEFAULT_POLICY], inputs, input.changeType);
@@ -194,24 +229,41 @@ export class SloService {
     if (errors.length && d.decision === 'allow') {
       return { ...base, decision: 'error', reason: `${errors.length} SLO(s) could not be evaluated (${errors.map((e) => `${e.slo}: ${e.error}`).join('; ')})` };
     }
-    if (!rows.length) return { ...base, decision: 'allow', reason: `no SLOs cover ${input.service}${dependents.size ? ' or the user-facing side of its dependents' : ''}` };
-    return { ...base, decision: d.decision, reason: d.reason, decidedBy: { slo: d.slo, policy: d.policy, rule: d.rule }, ...(d.exempted ? { exempted: true } : {}) };
+    if (!rows.length)
+      return { ...base, decision: 'allow', reason: `no SLOs cover ${input.service}${dependents.size ? ' or the user-facing side of its dependents' : ''}` };
+    return {
+      ...base,
+      decision: d.decision,
+      reason: d.reason,
+      decidedBy: { slo: d.slo, policy: d.policy, rule: d.rule },
+      ...(d.exempted ? { exempted: true } : {}),
+    };
   }
 
   /**
    * Share of each SLO objective's budget (of the window at `atMs`) spent within [fromMs, toMs),
    * e.g. by one release or incident; above the policy's share (default 20%) a postmortem is due.
    */
-  async budgetShares(input: { service: string; environment?: string; fromMs: number; toMs: number; atMs: number }): Promise<{ slo: string; objective: string; share: number; limit: number; required: boolean }[]> {
+  async budgetShares(input: {
+    service: string;
+    environment?: string;
+    fromMs: number;
+    toMs: number;
+    atMs: number;
+  }): Promise<{ slo: string; objective: string; share: number; limit: number; required: boolean }[]> {
     const policies = await this.policies();
     const out: { slo: string; objective: string; share: number; limit: number; required: boolean }[] = [];
-    const entries = (await this.models()).filter((e) => e.model && e.model.service === input.service && (!e.model.environment || !input.environment || e.model.environment === input.environment));
+    const entries = (await this.models()).filter(
+      (e) => e.model && e.model.service === input.service && (!e.model.environment || !input.environment || e.model.environment === input.environment),
+    );
     for (const e of entries) {
       const m = e.model!;
       const range = requiredRange(m, input.atMs);
       const data = await this.fetch(m, Math.min(range.fromMs, input.fromMs), Math.max(input.atMs, input.toMs));
       const st = evaluateSlo(m, data, input.atMs);
-      const governing = policies.filter((p) => (!p.selector.services?.length || p.selector.services.includes(m.service)) && (!p.selector.layer || p.selector.layer === m.layer));
+      const governing = policies.filter(
+        (p) => (!p.selector.services?.length || p.selector.services.includes(m.service)) && (!p.selector.layer || p.selector.layer === m.layer),
+      );
       const limit = governing.length ? Math.min(...governing.map((p) => p.postmortemBudgetShare)) : DEFAULT_POLICY.postmortemBudgetShare;
       m.objectives.forEach((o, k) => {
         const span = sumWindow(seriesFor(m, o, data), m.budgetingMethod, budgetObjective(o), input.fromMs, input.toMs);
@@ -224,13 +276,19 @@ export class SloService {
 
   /** Page-level burn (condition active, deploy grace ignored) on any SLO of the service. */
   async pageBurning(input: { service: string; environment: string; atMs: number }): Promise<{ burning: boolean; reason: string }> {
-    const entries = (await this.models()).filter((e) => e.model && e.model.service === input.service && (!e.model.environment || e.model.environment === input.environment));
+    const entries = (await this.models()).filter(
+      (e) => e.model && e.model.service === input.service && (!e.model.environment || e.model.environment === input.environment),
+    );
     for (const e of entries) {
       try {
         const st = await this.evaluate(e.model!, input.atMs);
         for (const o of st.objectives) {
           const a = o.alerts.find((x) => x.severity === 'page' && x.active);
-          if (a) return { burning: true, reason: `SLO ${e.name}/${o.objective}: burn ${a.burnShort?.toFixed(2)} over ${a.shortWindow} and ${a.burnLong?.toFixed(2)} over ${a.longWindow} above ${a.threshold}` };
+          if (a)
+            return {
+              burning: true,
+              reason: `SLO ${e.name}/${o.objective}: burn ${a.burnShort?.toFixed(2)} over ${a.shortWindow} and ${a.burnLong?.toFixed(2)} over ${a.longWindow} above ${a.threshold}`,
+            };
         }
       } catch {
         // An SLO that cannot be read is no rollback signal; the gate reports it.

@@ -55,8 +55,15 @@ export interface PendingPostmortem {
 /** Row → domain. */
 function toPostmortem(r: Selectable<SloTables['slo_postmortems']>): PendingPostmortem {
   return {
-    id: r.id, service: r.service, slo: r.slo, reference: r.reference, budgetShare: Number(r.budget_share),
-    fromMs: Number(r.from_ms), toMs: Number(r.to_ms), status: r.status, createdMs: Number(r.created_ms),
+    id: r.id,
+    service: r.service,
+    slo: r.slo,
+    reference: r.reference,
+    budgetShare: Number(r.budget_share),
+    fromMs: Number(r.from_ms),
+    toMs: Number(r.to_ms),
+    status: r.status,
+    createdMs: Number(r.created_ms),
   };
 }
 
@@ -111,7 +118,17 @@ export class SloStore implements SloStorePort {
     if (existing) return false;
     await q
       .insertInto('slo_postmortems')
-      .values({ id: p.id, service: p.service, slo: p.slo, reference: p.reference, budget_share: p.budgetShare, from_ms: p.fromMs, to_ms: p.toMs, status: p.status, created_ms: p.createdMs })
+      .values({
+        id: p.id,
+        service: p.service,
+        slo: p.slo,
+        reference: p.reference,
+        budget_share: p.budgetShare,
+        from_ms: p.fromMs,
+        to_ms: p.toMs,
+        status: p.status,
+        created_ms: p.createdMs,
+      })
       .execute();
     return true;
   }

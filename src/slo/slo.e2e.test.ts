@@ -73,14 +73,20 @@ for (const store of await testStores()) {
       assert.ok(Math.abs(o.budgetRemaining + 24) < 1e-9);
       assert.ok(Math.abs(o.burnRates['1h'] - 25) < 1e-9);
       assert.ok(Math.abs(o.burnRates['5m'] - 80) < 1e-9);
-      assert.deepEqual(o.alerts.filter((a: { firing: boolean }) => a.firing).map((a: { name: string }) => a.name), ['payments-fast-burn']);
+      assert.deepEqual(
+        o.alerts.filter((a: { firing: boolean }) => a.firing).map((a: { name: string }) => a.name),
+        ['payments-fast-burn'],
+      );
       const table = await s.cli(['slo', 'status', '--at', iso(T)]);
       assert.match(table.stdout, /payments-availability\s+availability\s+75\.000%/);
 
       const g = await s.cli(['gate', 'payments', '--at', iso(T), '-o', 'junit']);
       assert.equal(g.code, 1);
       assert.match(g.stdout, /<testsuite name="gate payments: freeze"/);
-      assert.match(g.stdout, /<testcase classname="shipgate.gate.payments" name="payments-availability\/availability"><failure message="default\/budget-exhausted:freeze, default\/page-burn:requireApproval"/);
+      assert.match(
+        g.stdout,
+        /<testcase classname="shipgate.gate.payments" name="payments-availability\/availability"><failure message="default\/budget-exhausted:freeze, default\/page-burn:requireApproval"/,
+      );
       const md = await s.cli(['gate', 'payments', '--at', iso(T), '-o', 'markdown']);
       assert.equal(md.code, 1);
       assert.match(md.stdout, /Shipgate gate: `payments`: \*\*freeze\*\*/);
@@ -103,8 +109,12 @@ for (const store of await testStores()) {
     });
 
     test('alerts: firing once to the Alertmanager webhook and Slack, deduplicated, then resolved', async () => {
-      const tick = async (atMs: number) => (await (await s.fetch('/api/v1/slo/evaluate', { method: 'POST', body: JSON.stringify({ at: iso(atMs) }) })).json()) as { events: { status: string }[] };
-      assert.deepEqual((await tick(T)).events.map((e) => e.status), ['firing']);
+      const tick = async (atMs: number) =>
+        (await (await s.fetch('/api/v1/slo/evaluate', { method: 'POST', body: JSON.stringify({ at: iso(atMs) }) })).json()) as { events: { status: string }[] };
+      assert.deepEqual(
+        (await tick(T)).events.map((e) => e.status),
+        ['firing'],
+      );
       assert.deepEqual((await tick(T + 60_000)).events, []);
       // Delivered by the outbox after the alert state commits.
       await until(() => rx.received.filter((x) => x.path === '/alertmanager').length === 1 && rx.received.some((x) => x.path === '/slack'));
@@ -120,7 +130,10 @@ for (const store of await testStores()) {
       assert.equal(slack.length, 1);
       assert.match(slack[0].body.text, /1 SLO alert\(s\) firing: payments-availability/);
       assert.equal(slack[0].body.attachments[0].color, 'danger');
-      assert.deepEqual((await tick(T + 2 * 3_600_000)).events.map((e) => e.status), ['resolved']);
+      assert.deepEqual(
+        (await tick(T + 2 * 3_600_000)).events.map((e) => e.status),
+        ['resolved'],
+      );
       await until(() => rx.received.filter((x) => x.path === '/alertmanager').length === 2);
       const resolved = rx.received.filter((x) => x.path === '/alertmanager')[1].body;
       assert.equal(resolved.status, 'resolved');
@@ -129,13 +142,22 @@ for (const store of await testStores()) {
     });
 
     test('postmortem: a release that spent 25 budgets is recorded as pending on the service', async () => {
-      const r = await s.fetch('/api/v1/slo/postmortems/check', { method: 'POST', body: JSON.stringify({ service: 'payments', reference: 'release-2.4.0', from: iso(T - 5 * 60_000), to: iso(T), at: iso(T) }) });
+      const r = await s.fetch('/api/v1/slo/postmortems/check', {
+        method: 'POST',
+        body: JSON.stringify({ service: 'payments', reference: 'release-2.4.0', from: iso(T - 5 * 60_000), to: iso(T), at: iso(T) }),
+      });
       const body = (await r.json()) as { required: boolean; shares: { share: number }[] };
       assert.equal(body.required, true);
       assert.ok(Math.abs(body.shares[0].share - 25) < 1e-9);
       const list = (await (await s.fetch('/api/v1/slo/postmortems?service=payments&status=pending')).json()) as { items: { reference: string }[] };
-      assert.deepEqual(list.items.map((i) => i.reference), ['release-2.4.0']);
-      const bad = await s.fetch('/api/v1/slo/postmortems/check', { method: 'POST', body: JSON.stringify({ service: 'payments', reference: 'x', from: iso(T), to: iso(T - 1) }) });
+      assert.deepEqual(
+        list.items.map((i) => i.reference),
+        ['release-2.4.0'],
+      );
+      const bad = await s.fetch('/api/v1/slo/postmortems/check', {
+        method: 'POST',
+        body: JSON.stringify({ service: 'payments', reference: 'x', from: iso(T), to: iso(T - 1) }),
+      });
       assert.equal(bad.status, 400);
     });
 
@@ -149,14 +171,24 @@ for (const store of await testStores()) {
       assert.match(ex.stdout, /page "payments-fast-burn": burn rate gt 14\.4 over both 1h and 5m/);
       const get = await s.cli(['get', 'slo', 'payments-availability', '-o', 'openslo']);
       assert.equal(get.code, 0, get.stderr);
-      const sent = manifests(rx.url).split('\n---\n').map((d) => parse(d)).find((d) => d.kind === 'SLO' && d.metadata.name === 'payments-availability');
+      const sent = manifests(rx.url)
+        .split('\n---\n')
+        .map((d) => parse(d))
+        .find((d) => d.kind === 'SLO' && d.metadata.name === 'payments-availability');
       assert.deepEqual(parse(get.stdout), sent);
       const inl = await s.cli(['slo', 'export', 'payments-availability', '--inline']);
       const doc = parse(inl.stdout);
       assert.equal(doc.spec.indicator.metadata.name, 'payments-requests');
       assert.equal(doc.spec.alertPolicies[0].spec.notificationTargets[0].spec.target, 'webhook');
       assert.equal((await s.cli(['get', 'service', 'payments', '-o', 'openslo'])).code, 2);
-      const bad = await s.cli(['apply', '-f', file('bad-slo.yaml', 'apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: a\n  indicatorRef: nope\n  timeWindow: [{duration: 1w, isRolling: true}]\n  budgetingMethod: Timeslices\n  objectives: [{target: 0.9}]\n')]);
+      const bad = await s.cli([
+        'apply',
+        '-f',
+        file(
+          'bad-slo.yaml',
+          'apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: a\n  indicatorRef: nope\n  timeWindow: [{duration: 1w, isRolling: true}]\n  budgetingMethod: Timeslices\n  objectives: [{target: 0.9}]\n',
+        ),
+      ]);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /bad-slo\.yaml:9:\d+ spec\.objectives\[0\]\.timeSliceTarget: required with budgetingMethod Timeslices/);
       const fixture = await s.cli(['apply', '-f', `${FIXTURES}/openslo/ratio-timeslices.yaml`]);
@@ -180,7 +212,10 @@ for (const store of await testStores()) {
       // the two examples named service-availability cannot be applied together
       const both = await s.cli(['apply', '-f', `${FIXTURES}/openslo`]);
       assert.equal(both.code, 2);
-      assert.match(both.stderr, /treat-low-traffic-timeslices-slo\.yaml:4:\d+ metadata\.name: SLO "service-availability" is also defined at .*timeslices-slo\.yaml:5/);
+      assert.match(
+        both.stderr,
+        /treat-low-traffic-timeslices-slo\.yaml:4:\d+ metadata\.name: SLO "service-availability" is also defined at .*timeslices-slo\.yaml:5/,
+      );
     });
 
     test('the OpenSLO SDK files (top-level lists of objects) apply through the CLI, or are refused precisely', async () => {
@@ -208,7 +243,10 @@ spec:
       assert.match(refused.stderr, /may not change ErrorBudgetPolicy/);
       assert.equal((await s.cli(['apply', '-f', file('policy.yaml', policy)])).code, 0);
       // 10,000 storefront requests, 6 failed: budget 10, remaining 0.4
-      const lines = points('storefront', T, 0, 100, 100, 100).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const lines = points('storefront', T, 0, 100, 100, 100)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       lines.find((p) => p.series === 'storefront.good')!.value = 94;
       assert.equal((await s.cli(['push', file('sf.jsonl', lines.map((l) => JSON.stringify(l)).join('\n'))])).code, 0);
       const g = await s.cli(['gate', 'storefront', '--at', iso(T), '-o', 'json']);

@@ -15,7 +15,9 @@ for (const k of OPENSLO_KINDS) registry.register(k);
 
 describe('Sloth thresholds', () => {
   test('getting-started.gen.yml: every (window, factor × budget) pair matches', () => {
-    const gen = parse(readFileSync(`${DIR}/getting-started.gen.yml`, 'utf8')) as { groups: { rules: { alert?: string; expr: string; labels: Record<string, string> }[] }[] };
+    const gen = parse(readFileSync(`${DIR}/getting-started.gen.yml`, 'utf8')) as {
+      groups: { rules: { alert?: string; expr: string; labels: Record<string, string> }[] }[];
+    };
     const alerts = gen.groups.flatMap((g) => g.rules).filter((r) => r.alert);
     const found: string[] = [];
     for (const a of alerts) {
@@ -44,7 +46,10 @@ describe('Sloth thresholds', () => {
     assert.equal(goFloat(2.5e21), '2500000000000000000000');
   });
   test('28-day period uses the 28d factors', () => {
-    assert.deepEqual(slothConditions(99, '28d').map((c) => c.factor), ['13.44', '5.6', '2.8', goFloat((10 * 672) / 100 / 72)]);
+    assert.deepEqual(
+      slothConditions(99, '28d').map((c) => c.factor),
+      ['13.44', '5.6', '2.8', goFloat((10 * 672) / 100 / 72)],
+    );
   });
 });
 
@@ -72,14 +77,23 @@ describe('Sloth import', () => {
     const m = toSloModel(s, () => undefined);
     assert.equal(m.alertName, 'MyServiceHighErrorRate');
     assert.deepEqual(m.alertsDisabled, []);
-    assert.ok(m.indicator.kind === 'ratio' && m.indicator.bad?.spec.query === 'sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[{{.window}}]))');
+    assert.ok(
+      m.indicator.kind === 'ratio' &&
+        m.indicator.bad?.spec.query === 'sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[{{.window}}]))',
+    );
   });
   test('no-alerts: both severities disabled', () => {
     const [s] = importSloth(readFileSync(`${DIR}/no-alerts.yml`, 'utf8'));
     assert.deepEqual(toSloModel(s, () => undefined).alertsDisabled, ['page', 'ticket']);
   });
   test('refuses a spec with the field at fault', () => {
-    assert.throws(() => importSloth('version: prometheus/v1\nservice: x\nslos:\n  - name: a\n    objective: 120\n    sli: {events: {error_query: a, total_query: b}}\n    alerting: {}\n'), /slos\[0\]\.objective/);
+    assert.throws(
+      () =>
+        importSloth(
+          'version: prometheus/v1\nservice: x\nslos:\n  - name: a\n    objective: 120\n    sli: {events: {error_query: a, total_query: b}}\n    alerting: {}\n',
+        ),
+      /slos\[0\]\.objective/,
+    );
     assert.throws(() => importSloth('version: sloth.slok.dev/v1\n'), /version/);
   });
 });

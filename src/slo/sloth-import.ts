@@ -57,7 +57,10 @@ export function slothErrorBudget(objectivePercent: number): number {
 
 /** Sloth's SLO name check: a DNS label of service and SLO name. */
 function sloName(service: string, name: string): string {
-  const n = `${service}-${name}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const n = `${service}-${name}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   if (n.length > 63) throw new InputError(`SLO name "${n}" is longer than 63 characters`, [{ path: 'slos[].name', message: 'too long' }]);
   return n;
 }

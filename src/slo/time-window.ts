@@ -25,7 +25,14 @@ export interface ResolvedWindow {
 }
 
 const UNIT_KEY: Record<string, keyof DurationLikeObject> = {
-  s: 'seconds', m: 'minutes', h: 'hours', d: 'days', w: 'weeks', M: 'months', Q: 'quarters', Y: 'years',
+  s: 'seconds',
+  m: 'minutes',
+  h: 'hours',
+  d: 'days',
+  w: 'weeks',
+  M: 'months',
+  Q: 'quarters',
+  Y: 'years',
 };
 
 function luxonDuration(d: Duration): DurationLikeObject {
@@ -35,10 +42,12 @@ function luxonDuration(d: Duration): DurationLikeObject {
 /** Parses OpenSLO's calendar start time (`2022-01-01 12:00:00`, or ISO-8601) in a zone. */
 export function parseCalendarStart(startTime: string, timeZone: string): DateTime {
   const zone = DateTime.now().setZone(timeZone);
-  if (!zone.isValid) throw new InputError(`unknown time zone "${timeZone}"`, [{ path: 'calendar.timeZone', message: 'expected an IANA time zone such as Europe/Paris' }]);
+  if (!zone.isValid)
+    throw new InputError(`unknown time zone "${timeZone}"`, [{ path: 'calendar.timeZone', message: 'expected an IANA time zone such as Europe/Paris' }]);
   let dt = DateTime.fromFormat(startTime, 'yyyy-MM-dd HH:mm:ss', { zone: timeZone });
   if (!dt.isValid) dt = DateTime.fromISO(startTime, { zone: timeZone });
-  if (!dt.isValid) throw new InputError(`calendar start "${startTime}" is not a date`, [{ path: 'calendar.startTime', message: 'expected "YYYY-MM-DD HH:mm:ss"' }]);
+  if (!dt.isValid)
+    throw new InputError(`calendar start "${startTime}" is not a date`, [{ path: 'calendar.startTime', message: 'expected "YYYY-MM-DD HH:mm:ss"' }]);
   return dt;
 }
 
@@ -61,7 +70,13 @@ export function resolveWindow(spec: WindowSpec, atMs: number): ResolvedWindow {
   const key = `${spec.duration}|${spec.calendar.startTime}|${spec.calendar.timeZone}`;
   const hit = periodCache.get(key);
   if (hit && atMs >= hit.fromMs && atMs < hit.endMs) {
-    return { fromMs: hit.fromMs, toMs: atMs, endMs: hit.endMs, periodMs: hit.endMs - hit.fromMs, elapsedFraction: (atMs - hit.fromMs) / (hit.endMs - hit.fromMs) };
+    return {
+      fromMs: hit.fromMs,
+      toMs: atMs,
+      endMs: hit.endMs,
+      periodMs: hit.endMs - hit.fromMs,
+      elapsedFraction: (atMs - hit.fromMs) / (hit.endMs - hit.fromMs),
+    };
   }
   const start = parseCalendarStart(spec.calendar.startTime, spec.calendar.timeZone);
   const at = DateTime.fromMillis(atMs, { zone: spec.calendar.timeZone });

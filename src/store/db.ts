@@ -34,7 +34,17 @@ function loadPg(): typeof Pg {
  * beside its migrations (`<capability>-tables.ts`). Column types are what both drivers return:
  * bigint and numeric as numbers (the pg type parsers above), booleans as 0/1 integers, JSON as text.
  */
-export type Database = AuditTables & TokenTables & ResourceTables & SeriesTables & OutboxTables & RolloutTables & ChangeTables & SloTables & AnalysisTables & FlagTables & VerifyTables;
+export type Database = AuditTables &
+  TokenTables &
+  ResourceTables &
+  SeriesTables &
+  OutboxTables &
+  RolloutTables &
+  ChangeTables &
+  SloTables &
+  AnalysisTables &
+  FlagTables &
+  VerifyTables;
 
 /** The shared handle, and a transaction on it: what services start transactions on and pass around. */
 export type Db = Kysely<Database>;
@@ -55,7 +65,12 @@ export interface OpenedDatabase {
  * `onConnectionLost` hears of pooled PostgreSQL connections that broke (a restart, a failover, an
  * administrator ending them): a query running on one fails, and the pool opens new ones as needed.
  */
-export function openDatabase(opts: { url?: string; dataDir: string; onConnectionLost?: (e: Error) => void; sqliteSynchronous?: 'FULL' | 'NORMAL' }): OpenedDatabase {
+export function openDatabase(opts: {
+  url?: string;
+  dataDir: string;
+  onConnectionLost?: (e: Error) => void;
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+}): OpenedDatabase {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new (loadPg().Pool)({ connectionString: opts.url, max: 10 });
     // A connection that breaks emits 'error': the pool re-emits it for idle ones, and nobody

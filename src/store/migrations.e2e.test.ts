@@ -20,7 +20,20 @@ for (const store of await testStores()) {
         const { migrations } = assemble(capabilities);
         const applied = await migrateToLatest(db, migrations);
         assert.deepEqual(applied, Object.keys(migrations).sort());
-        await db.insertInto('resources').values({ api_version: 'shipgate.dev/v1', kind: 'Service', name: 'a', body: '{}', hash: 'h', generation: 1, created_at: 'x', updated_at: 'x', updated_by: 'u' }).execute();
+        await db
+          .insertInto('resources')
+          .values({
+            api_version: 'shipgate.dev/v1',
+            kind: 'Service',
+            name: 'a',
+            body: '{}',
+            hash: 'h',
+            generation: 1,
+            created_at: 'x',
+            updated_at: 'x',
+            updated_by: 'u',
+          })
+          .execute();
         await db.insertInto('audit_events').values({ seq: 1, at: 'x', actor: 'a', action: 'b', kind: 'k', name: 'n', prev_hash: '0', hash: '1' }).execute();
         await migrateAllDown(db, migrations);
         const again = await migrateToLatest(db, migrations);

@@ -23,7 +23,10 @@ if ((await testStores()).includes('postgres')) {
     try {
       // Several requests at once leave several idle connections in the pool.
       const first = await Promise.all(Array.from({ length: 4 }, () => s.fetch('/readyz')));
-      assert.deepEqual(first.map((r) => r.status), [200, 200, 200, 200]);
+      assert.deepEqual(
+        first.map((r) => r.status),
+        [200, 200, 200, 200],
+      );
       const database = new URL(s.server.ctx.config.databaseUrl!).pathname.slice(1);
       assert.ok((await terminateConnections(database)) >= 1, 'no server connection to terminate');
       // The idle connections' errors arrive asynchronously; an unhandled one would end the process.

@@ -12,7 +12,8 @@ export const ARTIFACT_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,255}$/;
 /** Why `s` is not an artifact reference, or undefined when it is one. */
 export function referenceProblem(s: string): string | undefined {
   if (s.startsWith('-')) return 'must not start with "-"';
-  if (!ARTIFACT_REFERENCE.test(s)) return 'expected a reference of letters, digits and "._:/@+=-" (1 to 256 characters, starting with a letter or digit), e.g. shop-1.4.2.tar.gz or registry.example/shop@sha256:…';
+  if (!ARTIFACT_REFERENCE.test(s))
+    return 'expected a reference of letters, digits and "._:/@+=-" (1 to 256 characters, starting with a letter or digit), e.g. shop-1.4.2.tar.gz or registry.example/shop@sha256:…';
   if (s.split('/').includes('..')) return 'must not contain a ".." path segment';
   return undefined;
 }
@@ -33,7 +34,11 @@ export function normalUrl(u: string): string | undefined {
 
 /** Every URL the admin listed in a static target's `endpoints`, normalised. */
 export function approvedUrls(endpoints: Record<string, string[]>): Set<string> {
-  return new Set(Object.values(endpoints).flat().map((u) => normalUrl(u) ?? u));
+  return new Set(
+    Object.values(endpoints)
+      .flat()
+      .map((u) => normalUrl(u) ?? u),
+  );
 }
 
 /**
@@ -48,7 +53,8 @@ export function artifactProblem(artifact: string, target: TargetSpec): string | 
     const problem = referenceProblem(artifact);
     if (problem) return problem;
     const t = parseCommandTemplate(target.command);
-    if ('error' in t || !usesPlaceholder(t.argv, 'artifact')) return 'this Rollout\'s process command has no {artifact} placeholder, so it takes no artifact; release without one, or ask an admin to add {artifact} to spec.target.command';
+    if ('error' in t || !usesPlaceholder(t.argv, 'artifact'))
+      return "this Rollout's process command has no {artifact} placeholder, so it takes no artifact; release without one, or ask an admin to add {artifact} to spec.target.command";
     return undefined;
   }
   const urls = artifactUrls(artifact);

@@ -21,8 +21,14 @@ test('parseCommandTemplate: argv templates pass; templates written for a shell a
   const ok: [CommandTemplate, string[]][] = [
     ['node examples/shop/server.js', ['node', 'examples/shop/server.js']],
     ['node server.js --artifact={artifact} --v {version}', ['node', 'server.js', '--artifact={artifact}', '--v', '{version}']],
-    [['node', 'server.js', '{artifact}'], ['node', 'server.js', '{artifact}']],
-    [['node', '-e', 'a|b; c && d'], ['node', '-e', 'a|b; c && d']],
+    [
+      ['node', 'server.js', '{artifact}'],
+      ['node', 'server.js', '{artifact}'],
+    ],
+    [
+      ['node', '-e', 'a|b; c && d'],
+      ['node', '-e', 'a|b; c && d'],
+    ],
     [`node -e 'console.log(1); process.exit(0)'`, ['node', '-e', 'console.log(1); process.exit(0)']],
     [['./releases/{artifact}/bin/server'], ['./releases/{artifact}/bin/server']],
     [`node '$PORT'`, ['node', '$PORT']],

@@ -97,18 +97,24 @@ export function parseCommandTemplate(template: CommandTemplate): { argv: string[
   if (parsed.length === 0 || parsed[0].text === '') return { error: 'the command is empty; name the program to run first' };
   for (const w of parsed) {
     if (SHELL_OPERATOR.test(w.text) && w.unquoted === w.text) return { error: `"${w.text}" is shell syntax, and no shell runs the command; ${HINT}` };
-    if (UNQUOTED_SHELL_CHARS.test(w.unquoted)) return { error: `"${w.text}" holds shell syntax (${w.unquoted.match(UNQUOTED_SHELL_CHARS)![0]}), and no shell runs the command; ${HINT}` };
+    if (UNQUOTED_SHELL_CHARS.test(w.unquoted))
+      return { error: `"${w.text}" holds shell syntax (${w.unquoted.match(UNQUOTED_SHELL_CHARS)![0]}), and no shell runs the command; ${HINT}` };
     if (EXPANSION.test(w.unquoted) || EXPANSION.test(w.doubleQuoted)) {
-      return { error: `"${w.text}" expects the shell to expand $… or \`…\`, and nothing is expanded (the instance gets PORT, SHIPGATE_VERSION and its config in its environment); ${HINT}` };
+      return {
+        error: `"${w.text}" expects the shell to expand $… or \`…\`, and nothing is expanded (the instance gets PORT, SHIPGATE_VERSION and its config in its environment); ${HINT}`,
+      };
     }
-    if (w.unquoted.startsWith('~') && w.text.startsWith('~')) return { error: `"${w.text}" expects the shell to expand ~, and nothing is expanded; write the full path` };
+    if (w.unquoted.startsWith('~') && w.text.startsWith('~'))
+      return { error: `"${w.text}" expects the shell to expand ~, and nothing is expanded; write the full path` };
     for (const m of w.text.matchAll(PLACEHOLDER_RE)) {
-      if (!(PLACEHOLDERS as readonly string[]).includes(m[1])) return { error: `unknown placeholder {${m[1]}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` };
+      if (!(PLACEHOLDERS as readonly string[]).includes(m[1]))
+        return { error: `unknown placeholder {${m[1]}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` };
     }
   }
   // The program is the admin's choice: a release's values may be arguments, or a path under a
   // fixed prefix, but never the whole program name.
-  if (parsed[0].text.startsWith('{')) return { error: 'the program (first word) must not start with a placeholder; put {artifact} or {version} in an argument or after a fixed folder' };
+  if (parsed[0].text.startsWith('{'))
+    return { error: 'the program (first word) must not start with a placeholder; put {artifact} or {version} in an argument or after a fixed folder' };
   return { argv: parsed.map((w) => w.text) };
 }
 
@@ -119,5 +125,7 @@ export function usesPlaceholder(argv: readonly string[], name: Placeholder): boo
 
 /** Substitutes placeholders inside each argument; one argument in, one argument out. */
 export function renderCommand(argv: readonly string[], values: TemplateValues): string[] {
-  return argv.map((a) => a.replace(PLACEHOLDER_RE, (whole, name: string) => ((PLACEHOLDERS as readonly string[]).includes(name) ? values[name as Placeholder] : whole)));
+  return argv.map((a) =>
+    a.replace(PLACEHOLDER_RE, (whole, name: string) => ((PLACEHOLDERS as readonly string[]).includes(name) ? values[name as Placeholder] : whole)),
+  );
 }

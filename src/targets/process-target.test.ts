@@ -24,7 +24,13 @@ after(async () => {
 });
 
 function target(over: Record<string, unknown> = {}, ledgerDir?: string): ProcessTarget {
-  const spec = processTargetSpec.parse({ type: 'process', command: ['node', shop], readiness: { httpGet: '/healthz', timeout: '5s' }, gracePeriod: '1s', ...over });
+  const spec = processTargetSpec.parse({
+    type: 'process',
+    command: ['node', shop],
+    readiness: { httpGet: '/healthz', timeout: '5s' },
+    gracePeriod: '1s',
+    ...over,
+  });
   const t = new ProcessTarget(spec, { superviseEveryMs: 50, restartBaseMs: 50, ledger: ledgerDir ? new FileLedger(ledgerDir) : undefined });
   targets.push(t);
   return t;
@@ -61,7 +67,11 @@ test('deploys N ready instances with PORT, SHIPGATE_VERSION and the config; scal
     assert.equal(body.port, new URL(i.url).port);
   }
   const again = await t.deploy(r, 2);
-  assert.deepEqual(again.map((i) => i.pid), list.map((i) => i.pid), 'same instances, none started twice');
+  assert.deepEqual(
+    again.map((i) => i.pid),
+    list.map((i) => i.pid),
+    'same instances, none started twice',
+  );
   const one = await t.deploy(r, 1);
   assert.equal(one.length, 1);
   assert.equal(one[0].pid, list[0].pid);
@@ -145,10 +155,16 @@ test('a new target on the same ledger adopts running instances instead of starti
   await a.close(); // as if the server died: instances keep running
   const b = target({}, dir);
   const adopted = await b.instances(r);
-  assert.deepEqual(adopted.map((i) => i.pid), first.map((i) => i.pid));
+  assert.deepEqual(
+    adopted.map((i) => i.pid),
+    first.map((i) => i.pid),
+  );
   assert.ok(adopted.every((i) => i.ready));
   const again = await b.deploy(r, 2);
-  assert.deepEqual(again.map((i) => i.pid), first.map((i) => i.pid));
+  assert.deepEqual(
+    again.map((i) => i.pid),
+    first.map((i) => i.pid),
+  );
   // an adopted instance that dies is noticed and restarted
   process.kill(first[0].pid!, 'SIGKILL');
   await until(async () => (await b.health(r)).restarts === 1 && (await b.health(r)).ready === 2, 5000);
@@ -191,8 +207,17 @@ test('the ledger records an intent before the spawn and the pid, start time and 
   dirs.push(dir);
   const saves: LedgerEntry[][] = [];
   const file = new FileLedger(dir);
-  const ledger = { load: (id: string) => file.load(id), revisions: () => file.revisions(), save: (id: string, e: LedgerEntry[]) => (saves.push(e.map((x) => ({ ...x }))), file.save(id, e)) };
-  const spec = processTargetSpec.parse({ type: 'process', command: ['node', echo, '--artifact={artifact}'], readiness: { httpGet: '/', timeout: '5s' }, gracePeriod: '1s' });
+  const ledger = {
+    load: (id: string) => file.load(id),
+    revisions: () => file.revisions(),
+    save: (id: string, e: LedgerEntry[]) => (saves.push(e.map((x) => ({ ...x }))), file.save(id, e)),
+  };
+  const spec = processTargetSpec.parse({
+    type: 'process',
+    command: ['node', echo, '--artifact={artifact}'],
+    readiness: { httpGet: '/', timeout: '5s' },
+    gracePeriod: '1s',
+  });
   const t = new ProcessTarget(spec, { ledger, superviseEveryMs: 50 });
   targets.push(t);
   const r = rev('v1', {}, 'shop@sha256:ab+c=d');
@@ -218,7 +243,10 @@ test('instances see only the allowlisted environment and their config', async ()
     const body = (await (await fetch(i.url)).json()) as { env: Record<string, string> };
     assert.equal(body.env.SG_UNIT_CANARY, undefined);
     assert.equal(body.env.GREETING, 'hello');
-    assert.deepEqual(Object.keys(body.env).sort(), ['GREETING', 'PORT', 'SHIPGATE_VERSION', ...['PATH', 'HOME', 'TZ', 'LANG'].filter((k) => process.env[k] !== undefined)].sort());
+    assert.deepEqual(
+      Object.keys(body.env).sort(),
+      ['GREETING', 'PORT', 'SHIPGATE_VERSION', ...['PATH', 'HOME', 'TZ', 'LANG'].filter((k) => process.env[k] !== undefined)].sort(),
+    );
     await t.teardown(r);
   } finally {
     delete process.env.SG_UNIT_CANARY;

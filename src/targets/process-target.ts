@@ -145,7 +145,18 @@ export class ProcessTarget implements DeployTarget {
       // dropped from the ledger and never signalled.
       if (!(e.pid > 0 && alive(e.pid) && isSameProcess(e.pid, e))) continue;
       const ready = await this.probe(e);
-      u.slots.set(e.slot, { slot: e.slot, pid: e.pid, port: e.port, startedAtMs: e.startedAtMs, command: e.command!, startTime: e.startTime, exited: false, ready, everReady: ready, nextRestartAtMs: 0 });
+      u.slots.set(e.slot, {
+        slot: e.slot,
+        pid: e.pid,
+        port: e.port,
+        startedAtMs: e.startedAtMs,
+        command: e.command!,
+        startTime: e.startTime,
+        exited: false,
+        ready,
+        everReady: ready,
+        nextRestartAtMs: 0,
+      });
     }
     u.desired = u.slots.size;
     this.persist(u);
@@ -199,7 +210,19 @@ export class ProcessTarget implements DeployTarget {
     });
     if (typeof out === 'number') closeSync(out);
     const pid = child.pid ?? -1;
-    const s: Slot = { slot, pid, port, child, exited: false, ready: false, everReady: false, startedAtMs, nextRestartAtMs: 0, command: argv, startTime: readProcessIdentity(pid)?.startTime };
+    const s: Slot = {
+      slot,
+      pid,
+      port,
+      child,
+      exited: false,
+      ready: false,
+      everReady: false,
+      startedAtMs,
+      nextRestartAtMs: 0,
+      command: argv,
+      startTime: readProcessIdentity(pid)?.startTime,
+    };
     child.on('exit', () => {
       s.exited = true;
       s.ready = false;

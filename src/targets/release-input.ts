@@ -18,7 +18,8 @@ export function checkReleaseInput(input: { artifact?: string; set?: Record<strin
   } else if (target.type === 'process') {
     // Without one the placeholder would become an empty argument the program never expected.
     const t = parseCommandTemplate(target.command);
-    if ('argv' in t && usesPlaceholder(t.argv, 'artifact')) issues.push({ path: 'artifact', message: 'required: this Rollout\'s command has an {artifact} placeholder' });
+    if ('argv' in t && usesPlaceholder(t.argv, 'artifact'))
+      issues.push({ path: 'artifact', message: "required: this Rollout's command has an {artifact} placeholder" });
   }
   if (target.type === 'process') {
     for (const key of Object.keys(input.set ?? {})) {

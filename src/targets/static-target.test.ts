@@ -21,7 +21,10 @@ test('static target: URLs from the spec or the artifact, readiness checked, noth
   const ok = await serve(200);
   const t = new StaticTarget(staticTargetSpec.parse({ type: 'static', endpoints: { v1: [ok] }, readiness: { httpGet: '/healthz', timeout: '500ms' } }));
   const list = await t.deploy(rev('v1'), 1);
-  assert.deepEqual(list.map((i) => i.url), [ok]);
+  assert.deepEqual(
+    list.map((i) => i.url),
+    [ok],
+  );
   assert.deepEqual((await t.health(rev('v1'))).ready, 1);
   const fromArtifact = await t.deploy(rev('v2', `${ok}, ${ok}`), 2);
   assert.equal(fromArtifact.length, 2);
@@ -39,6 +42,9 @@ test('static target: unknown version or unready URL fails as a target error', as
 test('static target: an artifact URL nobody listed in endpoints is never used (a revision stored before the release check)', async () => {
   const ok = await serve(200);
   const t = new StaticTarget(staticTargetSpec.parse({ type: 'static', endpoints: { v1: [ok] } }));
-  await assert.rejects(t.deploy(rev('v2', `${ok} http://evil.example/`), 1), (e) => isTargetError(e) && /"http:\/\/evil\.example\/" is not listed in spec\.target\.endpoints/.test((e as Error).message));
+  await assert.rejects(
+    t.deploy(rev('v2', `${ok} http://evil.example/`), 1),
+    (e) => isTargetError(e) && /"http:\/\/evil\.example\/" is not listed in spec\.target\.endpoints/.test((e as Error).message),
+  );
   assert.deepEqual(await t.instances(rev('v2', `${ok} http://evil.example/`)), []);
 });

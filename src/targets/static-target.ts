@@ -24,7 +24,8 @@ export class StaticTarget implements DeployTarget {
     const stray = fromArtifact.find((u) => !approved.has(normalUrl(u) ?? u));
     if (stray) throw new TargetError(`${revision.id}: artifact URL "${stray}" is not listed in spec.target.endpoints`);
     const urls = fromArtifact.length ? fromArtifact : (this.spec.endpoints[revision.version] ?? []);
-    if (!urls.length) throw new TargetError(`no URL for version "${revision.version}": set spec.target.endpoints.${revision.version} or release with an artifact URL`);
+    if (!urls.length)
+      throw new TargetError(`no URL for version "${revision.version}": set spec.target.endpoints.${revision.version} or release with an artifact URL`);
     return urls;
   }
 

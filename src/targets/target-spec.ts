@@ -13,12 +13,10 @@ export const readinessSpec = z.strictObject({
  * A command template (src/targets/command-template.ts): an argv array, or a string split into
  * words; `{version}` and `{artifact}` are substituted inside arguments; run without a shell.
  */
-export const commandTemplate = z
-  .union([z.string().min(1).max(4096), z.array(z.string().max(4096)).min(1).max(256)])
-  .superRefine((v, ctx) => {
-    const r = parseCommandTemplate(v);
-    if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
-  });
+export const commandTemplate = z.union([z.string().min(1).max(4096), z.array(z.string().max(4096)).min(1).max(256)]).superRefine((v, ctx) => {
+  const r = parseCommandTemplate(v);
+  if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
+});
 
 export const processTargetSpec = z.strictObject({
   type: z.literal('process'),

@@ -34,7 +34,14 @@ for (const store of await testStores()) {
     let script: string;
     let deployer: string;
     const saved = { DATABASE_URL: process.env.DATABASE_URL, SG_E2E_CANARY: process.env.SG_E2E_CANARY };
-    const target = (over: Record<string, unknown> = {}) => ({ type: 'process' as const, command: ['node', script, '--artifact={artifact}', '--version={version}'], replicas: 1, readiness: { httpGet: '/healthz', timeout: '15s' }, gracePeriod: '500ms', ...over });
+    const target = (over: Record<string, unknown> = {}) => ({
+      type: 'process' as const,
+      command: ['node', script, '--artifact={artifact}', '--version={version}'],
+      replicas: 1,
+      readiness: { httpGet: '/healthz', timeout: '15s' },
+      gracePeriod: '500ms',
+      ...over,
+    });
 
     before(async () => {
       // Secrets the server process holds: an instance must see neither.
@@ -62,7 +69,8 @@ for (const store of await testStores()) {
       const content = stringify({ apiVersion: 'shipgate.dev/v1', kind: 'Rollout', metadata: { name }, spec: baseSpec(spec) });
       return f.s.fetch('/api/v1/apply', { method: 'POST', body: JSON.stringify({ files: [{ name: `${name}.yaml`, content }] }), token });
     };
-    const stored = async (name = 'shop-production') => (await (await f.s.fetch(`/api/v1/resources/rollout/${name}`)).json()) as { generation: number; manifest: { spec: { target: { command: unknown } } } };
+    const stored = async (name = 'shop-production') =>
+      (await (await f.s.fetch(`/api/v1/resources/rollout/${name}`)).json()) as { generation: number; manifest: { spec: { target: { command: unknown } } } };
     const runs = async () => ((await (await f.s.fetch('/api/v1/rollouts/shop/history')).json()) as { runs: unknown[] }).runs.length;
 
     test('an artifact written as a command is refused (400, field artifact), runs nothing and starts no release', async () => {
@@ -83,7 +91,10 @@ for (const store of await testStores()) {
       const res = await release({ version: 'v1', artifact: 'shop-1.tgz', set: { LD_PRELOAD: '/tmp/x.so', NODE_OPTIONS: '--require /tmp/x.js' } }, deployer);
       const body = (await res.json()) as Body;
       assert.equal(res.status, 400);
-      assert.deepEqual(body.details?.issues?.map((i) => i.path), ['set.LD_PRELOAD', 'set.NODE_OPTIONS']);
+      assert.deepEqual(
+        body.details?.issues?.map((i) => i.path),
+        ['set.LD_PRELOAD', 'set.NODE_OPTIONS'],
+      );
       assert.equal(await runs(), 0);
     });
 
@@ -93,7 +104,10 @@ for (const store of await testStores()) {
       assert.equal(res.status, 201, await res.clone().text());
       await f.until((st) => st.run?.phase === 'completed', 60_000);
       const ledgerDir = join(f.s.dataDir, 'instances', 'shop.production');
-      const [entry] = JSON.parse(readFileSync(join(ledgerDir, readdirSync(ledgerDir).find((n) => n.endsWith('.json'))!), 'utf8')) as { port: number; command: string[] }[];
+      const [entry] = JSON.parse(readFileSync(join(ledgerDir, readdirSync(ledgerDir).find((n) => n.endsWith('.json'))!), 'utf8')) as {
+        port: number;
+        command: string[];
+      }[];
       const seen = (await (await fetch(`http://127.0.0.1:${entry.port}/`)).json()) as { env: Record<string, string>; argv: string[] };
       assert.deepEqual(seen.argv, [`--artifact=${artifact}`, '--version=v1']);
       assert.equal(seen.env.GREETING, 'hello');
@@ -101,7 +115,10 @@ for (const store of await testStores()) {
       assert.equal(seen.env.PORT, String(entry.port));
       assert.equal(seen.env.DATABASE_URL, undefined, 'no DATABASE_URL');
       assert.equal(seen.env.SG_E2E_CANARY, undefined, 'nothing else of the server environment');
-      assert.deepEqual(Object.keys(seen.env).filter((k) => !['PATH', 'HOME', 'TZ', 'LANG', 'PORT', 'SHIPGATE_VERSION', 'GREETING'].includes(k)), []);
+      assert.deepEqual(
+        Object.keys(seen.env).filter((k) => !['PATH', 'HOME', 'TZ', 'LANG', 'PORT', 'SHIPGATE_VERSION', 'GREETING'].includes(k)),
+        [],
+      );
       // The instance's log holds its output: 0600 inside a 0700 folder.
       const logs = join(f.s.dataDir, 'logs');
       assert.equal(statSync(logs).mode & 0o777, 0o700);
@@ -154,12 +171,20 @@ for (const store of await testStores()) {
       const endpoints = { v1: ['http://127.0.0.1:9/'] };
       const stat = await applyAs(undefined, { service: 'web', target: { type: 'static', endpoints } }, 'web-production');
       assert.equal(stat.status, 200, await stat.clone().text());
-      const evil = await f.s.fetch('/api/v1/releases', { method: 'POST', body: JSON.stringify({ service: 'web', version: 'v2', artifact: 'http://127.0.0.1:9/ https://evil.example/' }), token: deployer });
+      const evil = await f.s.fetch('/api/v1/releases', {
+        method: 'POST',
+        body: JSON.stringify({ service: 'web', version: 'v2', artifact: 'http://127.0.0.1:9/ https://evil.example/' }),
+        token: deployer,
+      });
       const eb = (await evil.json()) as Body;
       assert.equal(evil.status, 400, JSON.stringify(eb));
       assert.equal(eb.details?.issues?.[0]?.path, 'artifact');
       assert.match(eb.details!.issues![0].message, /evil\.example.*not one of the URLs listed in spec\.target\.endpoints/);
-      const more = await applyAs(deployer, { service: 'web', target: { type: 'static', endpoints: { ...endpoints, v2: ['https://evil.example/'] } } }, 'web-production');
+      const more = await applyAs(
+        deployer,
+        { service: 'web', target: { type: 'static', endpoints: { ...endpoints, v2: ['https://evil.example/'] } } },
+        'web-production',
+      );
       assert.equal(more.status, 403, 'a deployer may not add an endpoint');
       assert.equal(((await more.json()) as Body).details?.path, 'spec.target.endpoints');
     });

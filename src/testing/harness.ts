@@ -45,7 +45,14 @@ export async function startTestServer(opts: { store?: StoreKind } & Omit<StartOp
   try {
     // Tests run every receiver, backend and Prometheus on loopback: allowed here unless a test
     // passes its own `egress` option (the egress tests do, to prove the refusals).
-    server = await startServer({ ...opts, options: { egress: { allowLoopback: true }, ...opts.options }, listen: '127.0.0.1:0', dataDir, databaseUrl: pgdb?.url ?? `sqlite:${join(dataDir, 'shipgate.db')}`, logLevel: opts.logLevel ?? 'silent' });
+    server = await startServer({
+      ...opts,
+      options: { egress: { allowLoopback: true }, ...opts.options },
+      listen: '127.0.0.1:0',
+      dataDir,
+      databaseUrl: pgdb?.url ?? `sqlite:${join(dataDir, 'shipgate.db')}`,
+      logLevel: opts.logLevel ?? 'silent',
+    });
   } catch (e) {
     await pgdb?.drop();
     throw e;
@@ -103,7 +110,11 @@ export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 /** Runs the real `bin/shipgate.js` in a child process (for the few tests that need a real process). */
 export function runCliProcess(args: string[], env: Record<string, string | undefined> = {}, cwd = REPO_ROOT): Promise<CliResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'shipgate.js'), ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'shipgate.js'), ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

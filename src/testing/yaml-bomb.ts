@@ -7,7 +7,12 @@
 export function aliasBomb(levels: number, positionKeeping = false): string {
   const names = Array.from({ length: levels }, (_, i) => `la${i}`);
   const rows = [`${names[0]}: &${names[0]} [lol,lol,lol,lol,lol,lol,lol,lol,lol]`];
-  for (let i = 1; i < levels; i++) rows.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(',')}]`);
+  for (let i = 1; i < levels; i++)
+    rows.push(
+      `${names[i]}: &${names[i]} [${Array(9)
+        .fill(`*${names[i - 1]}`)
+        .join(',')}]`,
+    );
   if (positionKeeping) rows.push(`z: !local 1`);
   return rows.join('\n') + '\n';
 }

@@ -35,29 +35,53 @@ describe('builtin TrafficRouter over RouteTable resources', () => {
     await t.apply('api', state(10, { headerRoutes: [{ header: 'X-Canary', value: '1', version: 'v2' }], mirror: { version: 'v2', percent: 5 } }), 'shipgate');
     const m = await table(managedTableName('api'));
     const r = m!.spec.routes[0];
-    assert.deepEqual(r.backends.map((b) => [b.version, b.weight]), [['v1', 90], ['v2', 10]]);
+    assert.deepEqual(
+      r.backends.map((b) => [b.version, b.weight]),
+      [
+        ['v1', 90],
+        ['v2', 10],
+      ],
+    );
     assert.deepEqual(r.headerRoutes, [{ header: 'x-canary', value: '1', version: 'v2' }]);
     assert.deepEqual(r.mirror, { version: 'v2', percent: 5 });
     assert.deepEqual(events.at(-1), { apiVersion: SHIPGATE_API_VERSION, kind: 'RouteTable', name: 'rollout-api', action: 'created' });
     const n = events.length;
     await t.apply('api', state(10, { headerRoutes: [{ header: 'X-Canary', value: '1', version: 'v2' }], mirror: { version: 'v2', percent: 5 } }), 'shipgate');
     assert.equal(events.length, n, 'an identical state is no change');
-    assert.deepEqual((await t.current('api'))!.backends.map((b) => b.weightPercent), [90, 10]);
+    assert.deepEqual(
+      (await t.current('api'))!.backends.map((b) => b.weightPercent),
+      [90, 10],
+    );
   });
 
   test("keeps the author's route settings when the route is in their table", async () => {
-    const own = { apiVersion: SHIPGATE_API_VERSION, kind: 'RouteTable', metadata: { name: 'edge' }, spec: { routes: [{ name: 'shop', stickiness: { header: 'x-user-id', cookie: 'sg' }, backends: [{ version: 'old', weight: 1, instances: ['http://127.0.0.1:9000'] }] }] } };
+    const own = {
+      apiVersion: SHIPGATE_API_VERSION,
+      kind: 'RouteTable',
+      metadata: { name: 'edge' },
+      spec: {
+        routes: [
+          { name: 'shop', stickiness: { header: 'x-user-id', cookie: 'sg' }, backends: [{ version: 'old', weight: 1, instances: ['http://127.0.0.1:9000'] }] },
+        ],
+      },
+    };
     await transaction(s.server.ctx.db, (trx) => s.server.ctx.resources.put(trx, own, 'ann'));
     await t.apply('shop', state(50), 'shipgate');
     const r = (await table('edge'))!.spec.routes[0];
     assert.equal(r.stickiness.header, 'x-user-id');
-    assert.deepEqual(r.backends.map((b) => b.version), ['v1', 'v2']);
+    assert.deepEqual(
+      r.backends.map((b) => b.version),
+      ['v1', 'v2'],
+    );
     assert.equal(await table(managedTableName('shop')), undefined);
     assert.equal(await t.verifyWeight('shop', state(50)), null, 'no in-process router: unsupported');
   });
 
   test('refuses a state with no traffic anywhere, and removes managed routes', async () => {
-    await assert.rejects(t.apply('api', { backends: [{ version: 'v1', weightPercent: 0, instances: ['http://127.0.0.1:1'] }], headerRoutes: [], mirror: null }, 'x'), /no backend/);
+    await assert.rejects(
+      t.apply('api', { backends: [{ version: 'v1', weightPercent: 0, instances: ['http://127.0.0.1:1'] }], headerRoutes: [], mirror: null }, 'x'),
+      /no backend/,
+    );
     await t.removeManagedRoutes('api', 'shipgate');
     assert.equal(await table(managedTableName('api')), undefined);
     assert.equal(await t.current('api'), null);

@@ -39,13 +39,20 @@ export class BuiltinTrafficRouter implements TrafficRouter {
       const owner = tables.find((t) => t.manifest.spec.routes.some((r) => r.name === route));
       const manifest: Manifest<RouteTableSpec> = owner
         ? structuredClone(owner.manifest)
-        : { apiVersion: SHIPGATE_API_VERSION, kind: ROUTE_TABLE_KIND, metadata: { name: managedTableName(route) }, spec: { routes: [{ name: route } as RouteSpec] } };
+        : {
+            apiVersion: SHIPGATE_API_VERSION,
+            kind: ROUTE_TABLE_KIND,
+            metadata: { name: managedTableName(route) },
+            spec: { routes: [{ name: route } as RouteSpec] },
+          };
       const r = manifest.spec.routes.find((x) => x.name === route)!;
       r.backends = backends.map((b) => {
         const before = owner ? r.backends?.find((x) => x.version === b.version) : undefined;
         return { version: b.version, weight: b.weightPercent, instances: [...b.instances], ...(before?.fault ? { fault: before.fault } : {}) };
       });
-      r.headerRoutes = state.headerRoutes.filter((h) => versions.has(h.version)).map((h) => ({ header: h.header.toLowerCase(), value: h.value, version: h.version }));
+      r.headerRoutes = state.headerRoutes
+        .filter((h) => versions.has(h.version))
+        .map((h) => ({ header: h.header.toLowerCase(), value: h.value, version: h.version }));
       if (state.mirror && versions.has(state.mirror.version)) r.mirror = { ...state.mirror };
       else delete r.mirror;
       // Refuse to store a table the routers would refuse; the author's form is what gets stored.

@@ -41,7 +41,11 @@ export const verifyCapability: Capability = {
     evidenceRoutes(app, ctx, serviceOf(ctx));
   },
   cli(program, cli) {
-    const verify: Command = program.command('verify').description('Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence');
+    const verify: Command = program
+      .command('verify')
+      .description(
+        'Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence',
+      );
     migrationCommands(verify, cli);
     openapiCommands(verify, cli);
     scanCommands(verify, cli);

@@ -35,7 +35,9 @@ export async function recordEvidence(cli: CliContext, kind: VerificationKind, o:
     cli.fail(EXIT.USAGE);
     return undefined;
   }
-  const rec = await cli.api().post<EvidenceRecord>(`/api/v1/verifications/${kind}`, { service: o.service, version: o.version, artifact: o.artifact ?? '', input });
+  const rec = await cli
+    .api()
+    .post<EvidenceRecord>(`/api/v1/verifications/${kind}`, { service: o.service, version: o.version, artifact: o.artifact ?? '', input });
   cli.err(`recorded ${kind} evidence ${rec.id} for ${rec.service} ${rec.version}: ${rec.verdict} (${rec.summary})`);
   return rec;
 }
@@ -52,10 +54,27 @@ export function evidenceCommands(verify: Command, cli: CliContext): void {
     .option('-o, --output <format>', 'table | json | yaml', 'table')
     .action(async (o: { service: string; version?: string; artifact?: string; kind?: string; limit: string; output: string }) => {
       parseFormat(o.output, ['table', 'json', 'yaml']);
-      const { items } = await cli.api().get<{ items: EvidenceRecord[] }>('/api/v1/verifications', { service: o.service, version: o.version, artifact: o.artifact, kind: o.kind, limit: o.limit });
+      const { items } = await cli
+        .api()
+        .get<{ items: EvidenceRecord[] }>('/api/v1/verifications', {
+          service: o.service,
+          version: o.version,
+          artifact: o.artifact,
+          kind: o.kind,
+          limit: o.limit,
+        });
       cli.print(items, o.output, () => ({
         headers: ['ID', 'KIND', 'VERSION', 'ARTIFACT', 'VERDICT', 'RECORDED', 'BY', 'SUMMARY'],
-        rows: items.map((e) => [e.id, e.kind, e.version, e.artifact || '-', e.verdict + (e.irreversible ? ' (irreversible)' : ''), iso(e.recordedAtMs), e.recordedBy, e.summary]),
+        rows: items.map((e) => [
+          e.id,
+          e.kind,
+          e.version,
+          e.artifact || '-',
+          e.verdict + (e.irreversible ? ' (irreversible)' : ''),
+          iso(e.recordedAtMs),
+          e.recordedBy,
+          e.summary,
+        ]),
       }));
     });
   ev.command('show <id>')
@@ -75,7 +94,14 @@ export function evidenceCommands(verify: Command, cli: CliContext): void {
     .option('-o, --output <format>', 'table | json | yaml', 'table')
     .action(async (o: { service: string; version: string; artifact: string; require: string; output: string }) => {
       parseFormat(o.output, ['table', 'json', 'yaml']);
-      const r = await cli.api().get<{ ok: boolean; required: string[]; problems: EvidenceProblem[] }>('/api/v1/verifications/check', { service: o.service, version: o.version, artifact: o.artifact, require: o.require });
+      const r = await cli
+        .api()
+        .get<{ ok: boolean; required: string[]; problems: EvidenceProblem[] }>('/api/v1/verifications/check', {
+          service: o.service,
+          version: o.version,
+          artifact: o.artifact,
+          require: o.require,
+        });
       cli.print(r, o.output, () => ({
         headers: ['KIND', 'STATUS', 'DETAIL'],
         rows: r.required.map((k) => {

@@ -16,9 +16,15 @@ const subject = {
   /** The release's artifact reference exactly as `shipgate release --artifact` gives it; '' for the target's default. */
   artifact: z.string().max(10_000).default(''),
 };
-const recordBody = z.strictObject({ ...subject, input: z.unknown().describe('the verification\'s inputs (files as text); see src/verify/verifiers.ts') });
+const recordBody = z.strictObject({ ...subject, input: z.unknown().describe("the verification's inputs (files as text); see src/verify/verifiers.ts") });
 const kindParams = z.strictObject({ kind: verificationKind });
-const listQuery = z.strictObject({ service: resourceName, version: versionName.optional(), artifact: z.string().max(10_000).optional(), kind: verificationKind.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+const listQuery = z.strictObject({
+  service: resourceName,
+  version: versionName.optional(),
+  artifact: z.string().max(10_000).optional(),
+  kind: verificationKind.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 const idParams = z.strictObject({ id: z.string().regex(/^vev_[0-9a-f]{20}$/, 'expected an evidence id such as vev_0190a1b2c3d4e5f6a7b8') });
 const checkQuery = z.strictObject({
   ...subject,
@@ -26,8 +32,13 @@ const checkQuery = z.strictObject({
     .string()
     .max(200)
     .transform((s, c) => {
-      const kinds = s.split(',').map((x) => x.trim()).filter(Boolean);
-      for (const k of kinds) if (!verificationKind.safeParse(k).success) c.addIssue({ code: 'custom', message: `unknown verification "${k}" (expected ${verificationKind.options.join(', ')})` });
+      const kinds = s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      for (const k of kinds)
+        if (!verificationKind.safeParse(k).success)
+          c.addIssue({ code: 'custom', message: `unknown verification "${k}" (expected ${verificationKind.options.join(', ')})` });
       return kinds as z.infer<typeof verificationKind>[];
     }),
 });
@@ -58,28 +69,49 @@ export function evidenceRoutes(base: FastifyInstance, _ctx: ServerContext, svc: 
   const tags = ['verify'];
   app.post(
     '/api/v1/verifications/:kind',
-    { schema: { params: kindParams, body: recordBody, tags, response: { 201: evidenceView, ...errorResponses(404, ...BODY_ERRORS) } }, config: { access: { roles: ['deployer', 'oncall'] } } },
+    {
+      schema: { params: kindParams, body: recordBody, tags, response: { 201: evidenceView, ...errorResponses(404, ...BODY_ERRORS) } },
+      config: { access: { roles: ['deployer', 'oncall'] } },
+    },
     async (req, reply) => {
       const b = req.body;
       const rec = await svc.record(req.params.kind, { service: b.service, version: b.version, artifact: b.artifact }, b.input, req.principal!);
       return reply.code(201).send(rec);
     },
   );
-  app.get('/api/v1/verifications', { schema: { querystring: listQuery, tags, response: { 200: z.object({ items: z.array(evidenceView) }), ...errorResponses() } }, config: { access: { roles: READ_ROLES } } }, async (req) => {
-    return { items: await svc.store.list(req.query) };
-  });
+  app.get(
+    '/api/v1/verifications',
+    {
+      schema: { querystring: listQuery, tags, response: { 200: z.object({ items: z.array(evidenceView) }), ...errorResponses() } },
+      config: { access: { roles: READ_ROLES } },
+    },
+    async (req) => {
+      return { items: await svc.store.list(req.query) };
+    },
+  );
   app.get(
     '/api/v1/verifications/check',
-    { schema: { querystring: checkQuery, tags, response: { 200: z.object({ ok: z.boolean(), required: z.array(verificationKind), problems: z.array(problemView) }), ...errorResponses() } }, config: { access: { roles: READ_ROLES } } },
+    {
+      schema: {
+        querystring: checkQuery,
+        tags,
+        response: { 200: z.object({ ok: z.boolean(), required: z.array(verificationKind), problems: z.array(problemView) }), ...errorResponses() },
+      },
+      config: { access: { roles: READ_ROLES } },
+    },
     async (req) => {
       const q = req.query;
       const problems = await svc.problems({ service: q.service, version: q.version, artifact: q.artifact }, q.require);
       return { ok: problems.length === 0, required: q.require, problems };
     },
   );
-  app.get('/api/v1/verifications/:id', { schema: { params: idParams, tags, response: { 200: evidenceView, ...errorResponses(404) } }, config: { access: { roles: READ_ROLES } } }, async (req) => {
-    const r = await svc.store.get(req.params.id);
-    if (!r) throw new NotFoundError(`no verification evidence ${req.params.id}`);
-    return r;
-  });
+  app.get(
+    '/api/v1/verifications/:id',
+    { schema: { params: idParams, tags, response: { 200: evidenceView, ...errorResponses(404) } }, config: { access: { roles: READ_ROLES } } },
+    async (req) => {
+      const r = await svc.store.get(req.params.id);
+      if (!r) throw new NotFoundError(`no verification evidence ${req.params.id}`);
+      return r;
+    },
+  );
 }

@@ -37,7 +37,10 @@ export class EvidenceService {
     if (!v) throw new NotFoundError(`this server computes no ${kind} verification (it computes: ${this.kinds().join(', ') || 'none'})`);
     const parsed = v.input.safeParse(input);
     if (!parsed.success) {
-      throw new InputError(`invalid ${kind} verification input`, parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)].join('.'), message: i.message })));
+      throw new InputError(
+        `invalid ${kind} verification input`,
+        parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)].join('.'), message: i.message })),
+      );
     }
     const now0 = this.ctx.clock.now();
     const outcome = await v.run(parsed.data, {
@@ -65,7 +68,15 @@ export class EvidenceService {
         action: 'verify.evidence',
         kind: 'Verification',
         name: `${subject.service}/${subject.version}`,
-        details: { id: record.id, kind, verdict: record.verdict, summary: record.summary, artifact: subject.artifact, inputs, irreversible: record.irreversible },
+        details: {
+          id: record.id,
+          kind,
+          verdict: record.verdict,
+          summary: record.summary,
+          artifact: subject.artifact,
+          inputs,
+          irreversible: record.irreversible,
+        },
       });
     });
     return record;

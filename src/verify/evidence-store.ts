@@ -87,7 +87,11 @@ export class EvidenceStore {
     if (filter.version !== undefined) q = q.where('version', '=', filter.version);
     if (filter.artifact !== undefined) q = q.where('artifact', '=', filter.artifact);
     if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
-    const rows = await q.orderBy('recorded_ms', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 500).execute();
+    const rows = await q
+      .orderBy('recorded_ms', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 500)
+      .execute();
     return rows.map(toRecord);
   }
 

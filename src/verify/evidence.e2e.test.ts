@@ -18,10 +18,27 @@ import { testStores } from '../testing/postgres';
 const dir = mkdtempSync(join(tmpdir(), 'sg-evidence-'));
 const api = (paths: Record<string, unknown>) => JSON.stringify({ openapi: '3.1.0', info: { title: 'shop', version: '1' }, paths });
 const ok = { responses: { '200': { description: 'ok' } } };
-writeFileSync(join(dir, 'v0.json'), api({ '/orders': { get: ok }, '/orders/{id}': { get: { ...ok, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] } } }));
+writeFileSync(
+  join(dir, 'v0.json'),
+  api({ '/orders': { get: ok }, '/orders/{id}': { get: { ...ok, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] } } }),
+);
 writeFileSync(join(dir, 'v1-breaking.json'), api({ '/orders': { get: ok } }));
-writeFileSync(join(dir, 'v1.json'), api({ '/orders': { get: ok }, '/orders/{id}': { get: { ...ok, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] } }, '/carts': { get: ok } }));
-writeFileSync(join(dir, 'clean.sarif'), JSON.stringify({ version: '2.1.0', $schema: 'https://json.schemastore.org/sarif-2.1.0.json', runs: [{ tool: { driver: { name: 'semgrep' } }, results: [] }] }));
+writeFileSync(
+  join(dir, 'v1.json'),
+  api({
+    '/orders': { get: ok },
+    '/orders/{id}': { get: { ...ok, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] } },
+    '/carts': { get: ok },
+  }),
+);
+writeFileSync(
+  join(dir, 'clean.sarif'),
+  JSON.stringify({
+    version: '2.1.0',
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    runs: [{ tool: { driver: { name: 'semgrep' } }, results: [] }],
+  }),
+);
 copyFileSync(join(import.meta.dirname, 'scan', 'testdata', 'trivy.json'), join(dir, 'trivy.json'));
 copyFileSync(join(FIXTURES, 'pact', 'foo-bar.json'), join(dir, 'foo-bar.json'));
 const corpus = join(import.meta.dirname, 'migration', 'testdata');
@@ -50,7 +67,8 @@ for (const store of await testStores()) {
     let capacity: unknown = 5;
 
     const cli = (args: string[], token = dev) => f.s.cli(args, { token, cwd: dir });
-    const evidence = async (q = ''): Promise<Evidence[]> => ((await (await f.s.fetch(`/api/v1/verifications?service=shop${q}`)).json()) as { items: Evidence[] }).items;
+    const evidence = async (q = ''): Promise<Evidence[]> =>
+      ((await (await f.s.fetch(`/api/v1/verifications?service=shop${q}`)).json()) as { items: Evidence[] }).items;
 
     before(async () => {
       f = await startRolloutFixture(store, { ratePerSecond: 10 });
@@ -61,7 +79,16 @@ for (const store of await testStores()) {
       provider = createServer((req, res) => {
         if (req.url === '/thing' && req.method === 'GET') {
           res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(JSON.stringify({ company: 'Acme', factories: [{ location: 'Lyon', capacity }, { location: 'Oslo', capacity: 2 }], extra: true }));
+          res.end(
+            JSON.stringify({
+              company: 'Acme',
+              factories: [
+                { location: 'Lyon', capacity },
+                { location: 'Oslo', capacity: 2 },
+              ],
+              extra: true,
+            }),
+          );
         } else {
           res.writeHead(404).end();
         }
@@ -109,15 +136,36 @@ for (const store of await testStores()) {
       assert.match(check.stdout, /openapi +passed/);
       const rel = await cli(['release', 'shop', '--version', 'v1', '--wait', '--timeout', '120s']);
       assert.equal(rel.code, 0, rel.stderr);
-      const allow = (await (await f.s.fetch('/api/v1/audit/events?kind=Gate&limit=100')).json()) as { items: { action: string; details: { reasons: string[] } }[] };
-      assert.ok(allow.items.filter((e) => e.action === 'gate.allow').at(-1)?.details.reasons.includes('verified: openapi, scan'));
+      const allow = (await (await f.s.fetch('/api/v1/audit/events?kind=Gate&limit=100')).json()) as {
+        items: { action: string; details: { reasons: string[] } }[];
+      };
+      assert.ok(
+        allow.items
+          .filter((e) => e.action === 'gate.allow')
+          .at(-1)
+          ?.details.reasons.includes('verified: openapi, scan'),
+      );
     });
 
     test('evidence of one version says nothing of the next, nor of another artifact of the same version', async () => {
       const r = await cli(['release', 'shop', '--version', 'v2']);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /no openapi verification is recorded for shop v2/);
-      const check = await cli(['verify', 'evidence', 'check', '--service', 'shop', '--version', 'v1', '--artifact', 'shop-1b.tgz', '--require', 'scan', '-o', 'json']);
+      const check = await cli([
+        'verify',
+        'evidence',
+        'check',
+        '--service',
+        'shop',
+        '--version',
+        'v1',
+        '--artifact',
+        'shop-1b.tgz',
+        '--require',
+        'scan',
+        '-o',
+        'json',
+      ]);
       assert.equal(check.code, 1);
       assert.equal(JSON.parse(check.stdout).problems[0].problem, 'missing');
     });
@@ -136,7 +184,11 @@ for (const store of await testStores()) {
       const [rec] = await evidence('&kind=migration&version=v5');
       assert.equal(rec.verdict, 'pass');
       assert.match(rec.summary, /irreversible \(a DROP\): two approvers required/);
-      for (const args of [['openapi', 'v0.json', 'v1.json'], ['scan', 'clean.sarif']]) assert.equal((await cli(['verify', ...args, '--service', 'shop', '--version', 'v5'])).code, 0);
+      for (const args of [
+        ['openapi', 'v0.json', 'v1.json'],
+        ['scan', 'clean.sarif'],
+      ])
+        assert.equal((await cli(['verify', ...args, '--service', 'shop', '--version', 'v5'])).code, 0);
       const rel = await cli(['release', 'shop', '--version', 'v5']);
       assert.equal(rel.code, 2, rel.stdout);
       assert.match(rel.stderr, /found an irreversible change \(migration vev_[0-9a-f]{20}: .*\); it needs two approvers other than the author/);
@@ -151,12 +203,27 @@ for (const store of await testStores()) {
       assert.equal(fail.code, 1);
       assert.match(fail.stdout, /\$\.factories\[0\]\.capacity: expected a value of type number, got string/);
       const items = ((await (await f.s.fetch('/api/v1/verifications?service=bar&kind=pact')).json()) as { items: Evidence[] }).items;
-      assert.deepEqual(items.map((e) => `${e.version}:${e.verdict}`), ['8:fail', '7:pass']);
+      assert.deepEqual(
+        items.map((e) => `${e.version}:${e.verdict}`),
+        ['8:fail', '7:pass'],
+      );
       assert.equal(items[0].result.reported, true);
       assert.equal(items[0].result.consumer, 'Foo');
       // A result list that leaves out the failing interaction is refused, and records nothing.
-      const pact = JSON.stringify({ consumer: { name: 'Foo' }, provider: { name: 'Bar' }, interactions: [{ description: 'a', request: { method: 'GET', path: '/a' }, response: { status: 200 } }, { description: 'b', request: { method: 'GET', path: '/b' }, response: { status: 200 } }] });
-      const res = await f.s.fetch('/api/v1/verifications/pact', { method: 'POST', token: dev, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'bar', version: '9', input: { pact, results: [{ description: 'a', ok: true, mismatches: [] }] } }) });
+      const pact = JSON.stringify({
+        consumer: { name: 'Foo' },
+        provider: { name: 'Bar' },
+        interactions: [
+          { description: 'a', request: { method: 'GET', path: '/a' }, response: { status: 200 } },
+          { description: 'b', request: { method: 'GET', path: '/b' }, response: { status: 200 } },
+        ],
+      });
+      const res = await f.s.fetch('/api/v1/verifications/pact', {
+        method: 'POST',
+        token: dev,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ service: 'bar', version: '9', input: { pact, results: [{ description: 'a', ok: true, mismatches: [] }] } }),
+      });
       assert.equal(res.status, 400);
       assert.match(JSON.stringify(await res.json()), /no result for: b/);
       assert.equal(((await (await f.s.fetch('/api/v1/verifications?service=bar&version=9')).json()) as { items: unknown[] }).items.length, 0);
@@ -164,13 +231,18 @@ for (const store of await testStores()) {
 
     test('refusals: who may record, what the server cannot compute, bad input loses nothing', async () => {
       const before = (await evidence()).length;
-      const post = (kind: string, body: unknown, token: string) => f.s.fetch(`/api/v1/verifications/${kind}`, { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const post = (kind: string, body: unknown, token: string) =>
+        f.s.fetch(`/api/v1/verifications/${kind}`, { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const input = { base: { name: 'a.json', text: '{}' }, revision: { name: 'b.json', text: '{}' } };
       assert.equal((await post('openapi', { service: 'shop', version: 'v3', input }, viewer)).status, 403);
       const none = await post('canIDeploy', { service: 'shop', version: 'v3', input: {} }, dev);
       assert.equal(none.status, 404);
       assert.match(((await none.json()) as { message: string }).message, /computes no canIDeploy verification/);
-      const bad = await post('openapi', { service: 'shop', version: 'v3', input: { base: { name: 'a.json', text: 'openapi: 3.0.0\npaths: 7\n' }, revision: { name: 'b.json', text: '{}' } } }, dev);
+      const bad = await post(
+        'openapi',
+        { service: 'shop', version: 'v3', input: { base: { name: 'a.json', text: 'openapi: 3.0.0\npaths: 7\n' }, revision: { name: 'b.json', text: '{}' } } },
+        dev,
+      );
       assert.equal(bad.status, 400);
       assert.match(JSON.stringify(await bad.json()), /a\.json/);
       const badField = await post('openapi', { service: 'shop', version: 'v3', input: { base: 'x' } }, dev);

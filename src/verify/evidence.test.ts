@@ -28,7 +28,11 @@ test('evidence binds to the exact revision: another version or artifact does not
     ['failing', [rec({ verdict: 'fail', summary: '1 finding' })], ['migration:failing']],
   ];
   for (const [name, records, want] of cases) {
-    assert.deepEqual(evidenceProblems(['migration'], records, subject).map((p) => `${p.kind}:${p.problem}`), want, name);
+    assert.deepEqual(
+      evidenceProblems(['migration'], records, subject).map((p) => `${p.kind}:${p.problem}`),
+      want,
+      name,
+    );
   }
 });
 
@@ -47,7 +51,10 @@ test('the latest record of a kind decides, whatever order the store returns them
 
 test('each required kind is answered once, and the message says what to run', () => {
   const p = evidenceProblems(['migration', 'scan', 'scan', 'openapi'], [rec({ kind: 'scan' })], subject);
-  assert.deepEqual(p.map((x) => x.kind), ['migration', 'openapi']);
+  assert.deepEqual(
+    p.map((x) => x.kind),
+    ['migration', 'openapi'],
+  );
   assert.match(p[0].message, /no migration verification is recorded for shop v2 \(artifact shop-2\.tar\.gz\): run `shipgate verify migration/);
   assert.match(describeProblems(p), /migration.*; .*openapi/);
   assert.deepEqual(evidenceProblems([], [], subject), []);

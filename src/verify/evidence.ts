@@ -75,7 +75,8 @@ export function evidenceProblems(required: readonly VerificationKind[], records:
   for (const kind of [...new Set(required)]) {
     const r = latest.get(kind);
     if (!r) problems.push({ kind, problem: 'missing', message: `no ${kind} verification is recorded for ${what}: run \`${HOW_TO[kind]}\`` });
-    else if (r.verdict !== 'pass') problems.push({ kind, problem: 'failing', evidenceId: r.id, message: `the latest ${kind} verification of ${what} (${r.id}) failed: ${r.summary}` });
+    else if (r.verdict !== 'pass')
+      problems.push({ kind, problem: 'failing', evidenceId: r.id, message: `the latest ${kind} verification of ${what} (${r.id}) failed: ${r.summary}` });
   }
   return problems;
 }

@@ -20,7 +20,11 @@ import type { Verifier } from './verifier';
 
 /** Inputs are text the server parses itself; 5 MiB each, as a request body can carry (src/api/app.ts). */
 const text = z.string().max(5 * 1024 * 1024);
-const fileName = z.string().min(1).max(255).regex(/^[^\u0000-\u001f]+$/, 'expected a file name without control characters');
+const fileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\u0000-\u001f]+$/, 'expected a file name without control characters');
 const namedText = z.strictObject({ name: fileName, text });
 
 const openapiInput = z.strictObject({
@@ -35,7 +39,13 @@ export const openapiVerifier: Verifier<z.infer<typeof openapiInput>> = {
   input: openapiInput,
   texts: (i) => ({ [`base:${i.base.name}`]: i.base.text, [`revision:${i.revision.name}`]: i.revision.text }),
   run(i) {
-    const report = buildReport(i.base.name, i.revision.name, diffRelease(readOpenapi(i.base.text, i.base.name), readOpenapi(i.revision.text, i.revision.name)), i.failOn, i.failOnRollback);
+    const report = buildReport(
+      i.base.name,
+      i.revision.name,
+      diffRelease(readOpenapi(i.base.text, i.base.name), readOpenapi(i.revision.text, i.revision.name)),
+      i.failOn,
+      i.failOnRollback,
+    );
     const s = report.summary;
     const blocking = report.findings.filter((f) => f.blocking);
     return {
@@ -63,7 +73,10 @@ export const scanVerifier: Verifier<z.infer<typeof scanInput>> = {
     let policy = DEFAULT_SCAN_POLICY;
     if (i.policy) {
       const stored = await ctx.resource(SCAN_POLICY_KIND, i.policy);
-      if (!stored) throw new InputError(`no ScanPolicy "${i.policy}" is stored on the server; apply it first (shipgate apply -f policy.yaml)`, [{ path: 'input.policy', message: 'no such ScanPolicy' }]);
+      if (!stored)
+        throw new InputError(`no ScanPolicy "${i.policy}" is stored on the server; apply it first (shipgate apply -f policy.yaml)`, [
+          { path: 'input.policy', message: 'no such ScanPolicy' },
+        ]);
       policy = scanPolicySpecSchema.parse(stored.spec);
     }
     const findings = i.reports.flatMap((r) => readReport(r.text, r.name).findings);
@@ -75,7 +88,10 @@ export const scanVerifier: Verifier<z.infer<typeof scanInput>> = {
       summary:
         result.result === 'pass'
           ? `${findings.length} findings, none blocking under ${i.policy ? `ScanPolicy ${i.policy}` : 'the default policy'}`
-          : `${failing.length} blocking${result.expiredIgnores.length ? `, ${result.expiredIgnores.length} expired ignore(s)` : ''}: ${failing.slice(0, 5).map((f) => `${f.package ?? '?'} ${f.id}`).join(', ')}`,
+          : `${failing.length} blocking${result.expiredIgnores.length ? `, ${result.expiredIgnores.length} expired ignore(s)` : ''}: ${failing
+              .slice(0, 5)
+              .map((f) => `${f.package ?? '?'} ${f.id}`)
+              .join(', ')}`,
       result: { ...result, policyName: i.policy ?? null },
     };
   },
@@ -112,13 +128,25 @@ export const pactVerifier: Verifier<z.infer<typeof pactInput>> = {
     const missing = pact.interactions.filter((it) => !byDescription.has(it.description)).map((it) => it.description);
     if (missing.length || i.results.length !== pact.interactions.length) {
       throw new InputError(`the results do not cover the pact's ${pact.interactions.length} interactions one for one`, [
-        { path: 'input.results', message: missing.length ? `no result for: ${missing.slice(0, 5).join('; ')}` : `${i.results.length} results for ${pact.interactions.length} interactions` },
+        {
+          path: 'input.results',
+          message: missing.length
+            ? `no result for: ${missing.slice(0, 5).join('; ')}`
+            : `${i.results.length} results for ${pact.interactions.length} interactions`,
+        },
       ]);
     }
     const failed = i.results.filter((r) => !r.ok);
     return {
       verdict: failed.length ? 'fail' : 'pass',
-      summary: `${pact.consumer} → ${pact.provider}: ${i.results.length - failed.length} of ${i.results.length} interactions pass${failed.length ? ` (failing: ${failed.slice(0, 3).map((r) => r.description).join('; ')})` : ''}`,
+      summary: `${pact.consumer} → ${pact.provider}: ${i.results.length - failed.length} of ${i.results.length} interactions pass${
+        failed.length
+          ? ` (failing: ${failed
+              .slice(0, 3)
+              .map((r) => r.description)
+              .join('; ')})`
+          : ''
+      }`,
       result: { reported: true, consumer: pact.consumer, provider: pact.provider, specification: pact.specification, results: i.results },
     };
   },
@@ -135,7 +163,10 @@ const migrationInput = z.strictObject({
    * The trace the CLI ran on its database, as it reported it. It can only make the verdict
    * stricter: a blocking statement it found fails the evidence; a pass is never taken from it.
    */
-  dynamic: z.looseObject({ findings: z.array(z.looseObject({ rule: z.string(), severity: z.string(), allowed: z.string().nullable().optional() })).max(10_000) }).nullable().default(null),
+  dynamic: z
+    .looseObject({ findings: z.array(z.looseObject({ rule: z.string(), severity: z.string(), allowed: z.string().nullable().optional() })).max(10_000) })
+    .nullable()
+    .default(null),
 });
 
 /**
@@ -168,7 +199,9 @@ export const migrationVerifier: Verifier<z.infer<typeof migrationInput>> = {
       verdict: safe ? 'pass' : 'fail',
       irreversible: result.irreversible,
       summary:
-        (safe ? `safe: ${result.files.length} file(s), ${result.findings.length} finding(s) none blocking` : `unsafe: ${[...new Set(failing)].join(', ')}${traced.length ? ' (reported by the trace)' : ''}`) +
+        (safe
+          ? `safe: ${result.files.length} file(s), ${result.findings.length} finding(s) none blocking`
+          : `unsafe: ${[...new Set(failing)].join(', ')}${traced.length ? ' (reported by the trace)' : ''}`) +
         (result.irreversible ? '; irreversible (a DROP): two approvers required' : ''),
       result: { ...result, dynamic: i.dynamic, dynamicReported: i.dynamic !== null },
     };

@@ -6,7 +6,10 @@ import { DASHBOARD_HTML } from './dashboard-page';
 export const webCapability: Capability = {
   name: 'web',
   routes(app) {
-    const page = { config: { access: 'public' as const }, schema: { tags: ['web'], response: { 200: textResponse('text/html', 'the console page'), ...publicErrorResponses() } } };
+    const page = {
+      config: { access: 'public' as const },
+      schema: { tags: ['web'], response: { 200: textResponse('text/html', 'the console page'), ...publicErrorResponses() } },
+    };
     const send = async (_req: unknown, reply: { type(t: string): { send(b: string): unknown } }) => reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML);
     app.get('/', page, send);
     app.get('/ui', page, send);

@@ -9,7 +9,6 @@ import { SHOP_SLO, startRolloutFixture, type RolloutFixture } from '../rollout/e
 // Functions passed to waitForFunction run in the page, where `document` exists.
 declare const document: { getElementById(id: string): { textContent: string | null } | null };
 
-
 /** The dashboard in a real browser (Debian's Chromium) against a real server with a real release. */
 describe('web dashboard', () => {
   let f: RolloutFixture;
@@ -22,13 +21,30 @@ describe('web dashboard', () => {
     assert.equal(r.code, 0, r.stderr);
     const dir = mkdtempSync(join(tmpdir(), 'sg-web-'));
     writeFileSync(join(dir, 'slo.yaml'), SHOP_SLO);
-    writeFileSync(join(dir, 'points.jsonl'), [{ series: 'shop.total', t: Date.now() / 1000 - 180, value: 1000 }, { series: 'shop.good', t: Date.now() / 1000 - 180, value: 998 }].map((p) => JSON.stringify(p)).join('\n'));
+    writeFileSync(
+      join(dir, 'points.jsonl'),
+      [
+        { series: 'shop.total', t: Date.now() / 1000 - 180, value: 1000 },
+        { series: 'shop.good', t: Date.now() / 1000 - 180, value: 998 },
+      ]
+        .map((p) => JSON.stringify(p))
+        .join('\n'),
+    );
     assert.equal((await f.s.cli(['apply', '-f', join(dir, 'slo.yaml')])).code, 0);
     assert.equal((await f.s.cli(['push', join(dir, 'points.jsonl')])).code, 0);
     viewer = await f.s.token('viewer', 'vera');
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => {

@@ -146,7 +146,9 @@ describe('ShipgateProvider against a real server', () => {
     const client = OpenFeature.getClient('counts');
     for (let i = 0; i < 3; i++) await client.getStringValue('banner', '', {});
     await provider.flush();
-    const show = JSON.parse((await s.cli(['flag', 'show', 'banner', '--env', 'production', '-o', 'json'])).stdout) as { evaluations: Array<{ variant: string; count: number }> };
+    const show = JSON.parse((await s.cli(['flag', 'show', 'banner', '--env', 'production', '-o', 'json'])).stdout) as {
+      evaluations: Array<{ variant: string; count: number }>;
+    };
     assert.ok((show.evaluations.find((e) => e.variant === 'spring')?.count ?? 0) >= 3, JSON.stringify(show.evaluations));
     await provider.onClose();
   });
@@ -182,7 +184,14 @@ describe('ShipgateProvider offline fallback', () => {
       await staleAgain;
 
       // Without a cache and without a server, initialisation fails: PROVIDER_ERROR.
-      const third = new ShipgateProvider({ url: s.url, token: sdk, cacheFile: join(dir, 'none.json'), flushIntervalMs: 0, initTimeoutMs: 300, reconnectMs: 50 });
+      const third = new ShipgateProvider({
+        url: s.url,
+        token: sdk,
+        cacheFile: join(dir, 'none.json'),
+        flushIntervalMs: 0,
+        initTimeoutMs: 300,
+        reconnectMs: 50,
+      });
       const err = nextEvent('offline-3', ProviderEvents.Error);
       await assert.rejects(OpenFeature.setProviderAndWait('offline-3', third));
       await err;

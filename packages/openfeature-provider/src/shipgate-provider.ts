@@ -122,7 +122,10 @@ export class ShipgateProvider implements Provider {
     if (this.phase === 'closed') return;
     try {
       const headers = this.headers();
-      const res = await this.fetchImpl(this.endpoint('/api/v1/sdk/flags'), { headers: { ...headers, ...(this.etag ? { 'if-none-match': this.etag } : {}) }, signal: this.abort.signal });
+      const res = await this.fetchImpl(this.endpoint('/api/v1/sdk/flags'), {
+        headers: { ...headers, ...(this.etag ? { 'if-none-match': this.etag } : {}) },
+        signal: this.abort.signal,
+      });
       if (res.status === 200) {
         const config = (await res.json()) as FlagConfig;
         this.use(config, res.headers.get('etag') ?? '', true);

@@ -41,7 +41,12 @@ export class SseParser {
   private line(line: string): void {
     if (line === '') {
       if (this.data.length > 0) {
-        this.onEvent({ id: this.id, event: this.event || 'message', data: this.data.join('\n'), ...(this.changed !== undefined ? { changed: this.changed } : {}) });
+        this.onEvent({
+          id: this.id,
+          event: this.event || 'message',
+          data: this.data.join('\n'),
+          ...(this.changed !== undefined ? { changed: this.changed } : {}),
+        });
       }
       this.event = '';
       this.data = [];
@@ -74,7 +79,10 @@ export interface SseConnection {
  * events flow to `onEvent` until the stream ends. Uses node:http(s) directly: many providers in
  * one process each hold a stream, and plain sockets cost less per chunk than web streams.
  */
-export function openEventStream(url: string, opts: { headers: Record<string, string>; signal: AbortSignal; onEvent: (e: SseEvent) => void }): Promise<SseConnection> {
+export function openEventStream(
+  url: string,
+  opts: { headers: Record<string, string>; signal: AbortSignal; onEvent: (e: SseEvent) => void },
+): Promise<SseConnection> {
   const parser = new SseParser(opts.onEvent);
   const u = new URL(url);
   const get = u.protocol === 'https:' ? httpsGet : httpGet;

@@ -28,7 +28,10 @@ export class FakeAnalysisStore implements AnalysisStorePort {
   }
 
   async listRuns(filter: { service?: string; limit: number }): Promise<AnalysisRunRow[]> {
-    return [...this.runs.values()].filter((r) => !filter.service || r.service === filter.service).sort((a, b) => b.startedAtMs - a.startedAtMs).slice(0, filter.limit);
+    return [...this.runs.values()]
+      .filter((r) => !filter.service || r.service === filter.service)
+      .sort((a, b) => b.startedAtMs - a.startedAtMs)
+      .slice(0, filter.limit);
   }
 
   async insertRun(_trx: Tx, run: AnalysisRunRow): Promise<void> {
@@ -38,7 +41,8 @@ export class FakeAnalysisStore implements AnalysisStorePort {
 
   async updateRun(_trx: Tx, id: string, state: RunState, nowMs: number): Promise<void> {
     const r = this.runs.get(id);
-    if (r) this.runs.set(id, { ...r, state: structuredClone(state), verdict: state.verdict, decidedAt: state.decidedAt, reason: state.reason, updatedAtMs: nowMs });
+    if (r)
+      this.runs.set(id, { ...r, state: structuredClone(state), verdict: state.verdict, decidedAt: state.decidedAt, reason: state.reason, updatedAtMs: nowMs });
   }
 
   async insertInterval(_trx: Tx, row: AnalysisIntervalRow): Promise<void> {

@@ -10,6 +10,18 @@ export class FakeAudit implements Pick<AuditLog, 'append'> {
     if (input.action === this.failOn) throw new Error(`audit append failed for ${input.action}`);
     this.events.push({ actor: input.actor, action: input.action, name: input.name, details: input.details });
     const seq = this.events.length;
-    return { seq, at: '', actor: input.actor, action: input.action, kind: input.kind, name: input.name, beforeHash: null, afterHash: null, details: input.details ?? null, prevHash: '', hash: String(seq) };
+    return {
+      seq,
+      at: '',
+      actor: input.actor,
+      action: input.action,
+      kind: input.kind,
+      name: input.name,
+      beforeHash: null,
+      afterHash: null,
+      details: input.details ?? null,
+      prevHash: '',
+      hash: String(seq),
+    };
   }
 }

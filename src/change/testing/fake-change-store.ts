@@ -35,7 +35,8 @@ export class FakeChangeStore implements ChangeStorePort {
 
   async update(_trx: Tx, c: ChangeRequest): Promise<ChangeRequest> {
     const current = this.changes.get(c.id);
-    if (!current || current.rowVersion !== c.rowVersion) throw new ConflictError(`change request ${c.id} was changed by someone else meanwhile`, { rule: 'stale-update' });
+    if (!current || current.rowVersion !== c.rowVersion)
+      throw new ConflictError(`change request ${c.id} was changed by someone else meanwhile`, { rule: 'stale-update' });
     const next = { ...c, rowVersion: c.rowVersion + 1 };
     this.changes.set(c.id, next);
     return next;
@@ -80,4 +81,3 @@ export class FakeChangeStore implements ChangeStorePort {
     return this.reviewRows.filter((r) => r.changeId === changeId);
   }
 }
-

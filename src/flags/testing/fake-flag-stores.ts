@@ -35,7 +35,12 @@ export class FakeFlagRolloutStore implements FlagRolloutStorePort {
 
   async list(filter: { flag?: string; environment?: string; status?: FlagRolloutRun['status'] } = {}): Promise<FlagRolloutRun[]> {
     return [...this.runs.values()]
-      .filter((r) => (!filter.flag || r.flag === filter.flag) && (!filter.environment || r.environment === filter.environment) && (!filter.status || r.status === filter.status))
+      .filter(
+        (r) =>
+          (!filter.flag || r.flag === filter.flag) &&
+          (!filter.environment || r.environment === filter.environment) &&
+          (!filter.status || r.status === filter.status),
+      )
       .sort((a, b) => a.createdMs - b.createdMs || (a.id < b.id ? -1 : 1))
       .map((r) => structuredClone(r));
   }
@@ -78,7 +83,12 @@ export class FakeFlagStateStore implements FlagStateStorePort {
 
   async schedules(filter: { flag?: string; environment?: string; status?: FlagSchedule['status'] } = {}): Promise<FlagSchedule[]> {
     return [...this.scheduleMap.values()]
-      .filter((s) => (!filter.flag || s.flag === filter.flag) && (!filter.environment || s.environment === filter.environment) && (!filter.status || s.status === filter.status))
+      .filter(
+        (s) =>
+          (!filter.flag || s.flag === filter.flag) &&
+          (!filter.environment || s.environment === filter.environment) &&
+          (!filter.status || s.status === filter.status),
+      )
       .sort((a, b) => a.atMs - b.atMs || (a.id < b.id ? -1 : 1))
       .map((s) => ({ ...s }));
   }
@@ -103,6 +113,8 @@ export class FakeFlagStateStore implements FlagStateStorePort {
   }
 
   async counts(filter: { flag?: string; environment?: string } = {}): Promise<EvaluationCount[]> {
-    return [...this.countMap.values()].filter((c) => (!filter.flag || c.flag === filter.flag) && (!filter.environment || c.environment === filter.environment)).map((c) => ({ ...c }));
+    return [...this.countMap.values()]
+      .filter((c) => (!filter.flag || c.flag === filter.flag) && (!filter.environment || c.environment === filter.environment))
+      .map((c) => ({ ...c }));
   }
 }

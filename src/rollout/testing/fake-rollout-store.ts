@@ -116,7 +116,14 @@ export class FakeRunJournal implements RunJournalPort {
     return run;
   }
 
-  async commit(prev: RunState, next: RunState, event: string, actor: string, details: Record<string, unknown> = {}, extra?: (trx: Tx) => Promise<void>): Promise<RunState> {
+  async commit(
+    prev: RunState,
+    next: RunState,
+    event: string,
+    actor: string,
+    details: Record<string, unknown> = {},
+    extra?: (trx: Tx) => Promise<void>,
+  ): Promise<RunState> {
     const stored = await this.store.transaction(async (trx) => {
       const s = await this.store.saveRun(trx, prev, next);
       await extra?.(trx);

@@ -137,7 +137,8 @@ export class Exchange implements ResponseSink, Expiring {
       return this.refuse(refuse.faultAbort(fault.abort.status, v.name));
     }
     const m = route.mirror;
-    if (m && m.version !== v && req.contentLength === 0 && hitsPercent(Math.random(), m.percent)) mirror(m.version, upstreamRequestHead(req, this.conn.ip, 'x-shipgate-mirror: 1\r\n'), req.method, route.spec.timeouts);
+    if (m && m.version !== v && req.contentLength === 0 && hitsPercent(Math.random(), m.percent))
+      mirror(m.version, upstreamRequestHead(req, this.conn.ip, 'x-shipgate-mirror: 1\r\n'), req.method, route.spec.timeouts);
     if (fault?.delay && hitsPercent(Math.random(), fault.delay.percent)) {
       setTimeout(() => this.forward(route, v), fault.delay.delayMs);
       return;
@@ -302,7 +303,10 @@ export class Exchange implements ResponseSink, Expiring {
     if (ok) up.outlier.success();
     else {
       const t = Date.now();
-      up.outlier.failure(t, this.version!.upstreams.some((o) => o !== up && o.available(t)));
+      up.outlier.failure(
+        t,
+        this.version!.upstreams.some((o) => o !== up && o.available(t)),
+      );
     }
   }
 

@@ -132,7 +132,11 @@ describe('parseRequestHead: unsupported', () => {
     { name: 'Transfer-Encoding', s: req('POST / HTTP/1.1', H, 'Transfer-Encoding: chunked'), why: 'transfer-encoding' },
     { name: 'transfer-encoding lower case', s: req('POST / HTTP/1.1', H, 'transfer-encoding: chunked'), why: 'transfer-encoding' },
     { name: 'TRANSFER-ENCODING identity', s: req('POST / HTTP/1.1', H, 'TRANSFER-ENCODING: identity'), why: 'transfer-encoding' },
-    { name: 'Transfer-Encoding with Content-Length', s: req('POST / HTTP/1.1', H, 'Content-Length: 5', 'Transfer-Encoding: chunked'), why: 'transfer-encoding' },
+    {
+      name: 'Transfer-Encoding with Content-Length',
+      s: req('POST / HTTP/1.1', H, 'Content-Length: 5', 'Transfer-Encoding: chunked'),
+      why: 'transfer-encoding',
+    },
     { name: 'two equal Content-Length', s: req('POST / HTTP/1.1', H, 'Content-Length: 5', 'Content-Length: 5'), why: 'content-length' },
     { name: 'two different Content-Length', s: req('POST / HTTP/1.1', H, 'Content-Length: 5', 'content-length: 6'), why: 'content-length' },
     { name: 'Content-Length "+5"', s: req('POST / HTTP/1.1', H, 'Content-Length: +5'), why: 'content-length' },
@@ -192,7 +196,16 @@ describe('upstreamRequestHead', () => {
   });
 
   describe('drops hop-by-hop fields wherever they are', () => {
-    const hop = ['Connection: keep-alive', 'connection: close', 'Keep-Alive: timeout=5', 'Proxy-Connection: keep-alive', 'TE: trailers', 'te: trailers', 'Trailer: X-T', 'TRAILER: X-T'];
+    const hop = [
+      'Connection: keep-alive',
+      'connection: close',
+      'Keep-Alive: timeout=5',
+      'Proxy-Connection: keep-alive',
+      'TE: trailers',
+      'te: trailers',
+      'Trailer: X-T',
+      'TRAILER: X-T',
+    ];
     const kept = ['Host: a', 'X-A: 1', 'x-b: 2'];
     for (const h of hop) {
       for (let at = 0; at <= kept.length; at++) {

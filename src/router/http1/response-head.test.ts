@@ -24,12 +24,31 @@ describe('parseResponseHead: framing', () => {
     { name: '200 with Content-Length', s: res('HTTP/1.1 200 OK', 'Content-Length: 5'), status: 200, framing: 'length', length: 5, reusable: true },
     { name: 'Content-Length with OWS', s: res('HTTP/1.1 200 OK', 'content-length:\t 12 \t'), status: 200, framing: 'length', length: 12, reusable: true },
     { name: 'Content-Length: 0', s: res('HTTP/1.1 200 OK', 'Content-Length: 0'), status: 200, framing: 'length', length: 0, reusable: true },
-    { name: 'equal duplicate Content-Length', s: res('HTTP/1.1 200 OK', 'Content-Length: 5', 'content-length: 5'), status: 200, framing: 'length', length: 5, reusable: true },
+    {
+      name: 'equal duplicate Content-Length',
+      s: res('HTTP/1.1 200 OK', 'Content-Length: 5', 'content-length: 5'),
+      status: 200,
+      framing: 'length',
+      length: 5,
+      reusable: true,
+    },
     { name: 'chunked', s: res('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked'), status: 200, framing: 'chunked', reusable: true },
     { name: 'CHUNKED in any case', s: res('HTTP/1.1 200 OK', 'transfer-encoding: Chunked'), status: 200, framing: 'chunked', reusable: true },
     { name: 'gzip, chunked', s: res('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip, chunked'), status: 200, framing: 'chunked', reusable: true },
-    { name: 'gzip then chunked on two lines', s: res('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip', 'Transfer-Encoding: chunked'), status: 200, framing: 'chunked', reusable: true },
-    { name: 'chunked then gzip on two lines', s: res('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked', 'Transfer-Encoding: gzip'), status: 200, framing: 'close', reusable: false },
+    {
+      name: 'gzip then chunked on two lines',
+      s: res('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip', 'Transfer-Encoding: chunked'),
+      status: 200,
+      framing: 'chunked',
+      reusable: true,
+    },
+    {
+      name: 'chunked then gzip on two lines',
+      s: res('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked', 'Transfer-Encoding: gzip'),
+      status: 200,
+      framing: 'close',
+      reusable: false,
+    },
     { name: 'chunked, gzip', s: res('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked, gzip'), status: 200, framing: 'close', reusable: false },
     { name: 'Transfer-Encoding: gzip', s: res('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip'), status: 200, framing: 'close', reusable: false },
     { name: 'neither length nor chunked', s: res('HTTP/1.1 200 OK', 'Content-Type: text/plain'), status: 200, framing: 'close', reusable: false },
@@ -46,15 +65,64 @@ describe('parseResponseHead: framing', () => {
     { name: 'no reason phrase, no space', s: res('HTTP/1.1 404', 'Content-Length: 0'), status: 404, framing: 'length', length: 0, reusable: true },
     { name: 'empty reason phrase', s: res('HTTP/1.1 404 ', 'Content-Length: 0'), status: 404, framing: 'length', length: 0, reusable: true },
     { name: 'HTTP/1.0', s: res('HTTP/1.0 200 OK', 'Content-Length: 5'), status: 200, framing: 'length', length: 5, reusable: false },
-    { name: 'HTTP/1.0 keep-alive', s: res('HTTP/1.0 200 OK', 'Content-Length: 5', 'Connection: keep-alive'), status: 200, framing: 'length', length: 5, reusable: true },
-    { name: 'HTTP/1.0 Keep-Alive in any case', s: res('HTTP/1.0 200 OK', 'connection: Keep-Alive', 'Content-Length: 5'), status: 200, framing: 'length', length: 5, reusable: true },
+    {
+      name: 'HTTP/1.0 keep-alive',
+      s: res('HTTP/1.0 200 OK', 'Content-Length: 5', 'Connection: keep-alive'),
+      status: 200,
+      framing: 'length',
+      length: 5,
+      reusable: true,
+    },
+    {
+      name: 'HTTP/1.0 Keep-Alive in any case',
+      s: res('HTTP/1.0 200 OK', 'connection: Keep-Alive', 'Content-Length: 5'),
+      status: 200,
+      framing: 'length',
+      length: 5,
+      reusable: true,
+    },
     { name: 'HTTP/1.0 keep-alive without length', s: res('HTTP/1.0 200 OK', 'Connection: keep-alive'), status: 200, framing: 'close', reusable: false },
     // RFC 9112 §9.3: with "close" the connection does not persist, whatever else is listed.
-    { name: 'HTTP/1.0 keep-alive then close', s: res('HTTP/1.0 200 OK', 'Content-Length: 5', 'Connection: keep-alive, close'), status: 200, framing: 'length', length: 5, reusable: false },
-    { name: 'HTTP/1.0 close then keep-alive', s: res('HTTP/1.0 200 OK', 'Content-Length: 5', 'Connection: close, keep-alive'), status: 200, framing: 'length', length: 5, reusable: false },
-    { name: 'Connection: close', s: res('HTTP/1.1 200 OK', 'Content-Length: 5', 'Connection: close'), status: 200, framing: 'length', length: 5, reusable: false },
-    { name: 'Connection: CLOSE in a list', s: res('HTTP/1.1 200 OK', 'Connection: keep-alive, CLOSE', 'Content-Length: 5'), status: 200, framing: 'length', length: 5, reusable: false },
-    { name: 'HTTP/1.1 keep-alive', s: res('HTTP/1.1 200 OK', 'Content-Length: 5', 'Connection: keep-alive'), status: 200, framing: 'length', length: 5, reusable: true },
+    {
+      name: 'HTTP/1.0 keep-alive then close',
+      s: res('HTTP/1.0 200 OK', 'Content-Length: 5', 'Connection: keep-alive, close'),
+      status: 200,
+      framing: 'length',
+      length: 5,
+      reusable: false,
+    },
+    {
+      name: 'HTTP/1.0 close then keep-alive',
+      s: res('HTTP/1.0 200 OK', 'Content-Length: 5', 'Connection: close, keep-alive'),
+      status: 200,
+      framing: 'length',
+      length: 5,
+      reusable: false,
+    },
+    {
+      name: 'Connection: close',
+      s: res('HTTP/1.1 200 OK', 'Content-Length: 5', 'Connection: close'),
+      status: 200,
+      framing: 'length',
+      length: 5,
+      reusable: false,
+    },
+    {
+      name: 'Connection: CLOSE in a list',
+      s: res('HTTP/1.1 200 OK', 'Connection: keep-alive, CLOSE', 'Content-Length: 5'),
+      status: 200,
+      framing: 'length',
+      length: 5,
+      reusable: false,
+    },
+    {
+      name: 'HTTP/1.1 keep-alive',
+      s: res('HTTP/1.1 200 OK', 'Content-Length: 5', 'Connection: keep-alive'),
+      status: 200,
+      framing: 'length',
+      length: 5,
+      reusable: true,
+    },
     { name: '204 with Connection: close', s: res('HTTP/1.1 204 No Content', 'Connection: close'), status: 204, framing: 'none', reusable: false },
   ];
   for (const c of cases) {
@@ -181,7 +249,16 @@ describe('clientResponseHead', () => {
       }
     }
     test('several, adjacent and apart', () => {
-      const s = res('HTTP/1.0 200 OK', 'Connection: keep-alive', 'Keep-Alive: 5', 'Content-Length: 3', 'TE: x', 'X-A: 1', 'Upgrade: x', 'X-Shipgate-Version: old');
+      const s = res(
+        'HTTP/1.0 200 OK',
+        'Connection: keep-alive',
+        'Keep-Alive: 5',
+        'Content-Length: 3',
+        'TE: x',
+        'X-A: 1',
+        'Upgrade: x',
+        'X-Shipgate-Version: old',
+      );
       assert.equal(client(s, EXTRA), 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: 1\r\n' + EXTRA + '\r\n');
     });
     test('every field dropped', () => {
@@ -194,7 +271,14 @@ describe('clientResponseHead', () => {
   });
 
   test('other fields keep their bytes, case and order', () => {
-    const lines = ['content-TYPE:  text/html ; charset=x \t', 'Set-Cookie: a=1', 'set-cookie: b=2', 'X-Bin: \x80\xff', 'Trailer: X-T', 'Transfer-Encoding: gzip, chunked'];
+    const lines = [
+      'content-TYPE:  text/html ; charset=x \t',
+      'Set-Cookie: a=1',
+      'set-cookie: b=2',
+      'X-Bin: \x80\xff',
+      'Trailer: X-T',
+      'Transfer-Encoding: gzip, chunked',
+    ];
     assert.equal(client(res('HTTP/1.1 200 OK', ...lines), EXTRA), ['HTTP/1.1 200 OK', ...lines].join('\r\n') + '\r\n' + EXTRA + '\r\n');
   });
 
@@ -210,10 +294,15 @@ describe('clientResponseHead', () => {
   describe('drops Connection-listed fields', () => {
     const cases: { name: string; lines: string[]; want: string[] }[] = [
       { name: 'listed field after Connection', lines: ['Connection: X-Internal', 'X-Internal: secret', 'Content-Length: 0'], want: ['Content-Length: 0'] },
-      { name: 'listed field before Connection, other case', lines: ['x-internal: secret', 'Content-Length: 0', 'Connection: keep-alive, X-INTERNAL'], want: ['Content-Length: 0'] },
+      {
+        name: 'listed field before Connection, other case',
+        lines: ['x-internal: secret', 'Content-Length: 0', 'Connection: keep-alive, X-INTERNAL'],
+        want: ['Content-Length: 0'],
+      },
       { name: 'listed field last', lines: ['Content-Length: 0', 'Connection: x-a', 'X-B: 2', 'X-A: 1'], want: ['Content-Length: 0', 'X-B: 2'] },
     ];
-    for (const c of cases) test(c.name, () => assert.equal(client(res('HTTP/1.1 200 OK', ...c.lines)), ['HTTP/1.1 200 OK', ...c.want].join('\r\n') + '\r\n\r\n'));
+    for (const c of cases)
+      test(c.name, () => assert.equal(client(res('HTTP/1.1 200 OK', ...c.lines)), ['HTTP/1.1 200 OK', ...c.want].join('\r\n') + '\r\n\r\n'));
   });
 
   // RFC 9112 §6.3: with both Transfer-Encoding and Content-Length, an intermediary that forwards the

@@ -40,7 +40,10 @@ export function isDigits(s: string): boolean {
 export function listTokens(v: string): string[] {
   const t = v.trim().toLowerCase();
   if (t.indexOf(',') < 0) return t ? [t] : [];
-  return t.split(',').map((x) => x.trim()).filter(Boolean);
+  return t
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** Why a message is left to node:http (requests) or refused (responses). */

@@ -21,7 +21,15 @@ export class TestClient {
     const u = new URL(path, this.baseUrl);
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? 'GET', headers: opts.headers, agent: this.agent, timeout: opts.timeoutMs ?? 10_000 },
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname + u.search,
+          method: opts.method ?? 'GET',
+          headers: opts.headers,
+          agent: this.agent,
+          timeout: opts.timeoutMs ?? 10_000,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

@@ -88,10 +88,13 @@ describe('references', () => {
     const m = toSloModel(manifests[0] as Manifest<SloSpec>, () => undefined);
     assert.equal(m.budgetingMethod, 'Timeslices');
     assert.deepEqual(m.window, { duration: '1m', isRolling: false, calendar: { startTime: '2022-01-01 12:00:00', timeZone: 'America/New_York' } });
-    assert.deepEqual(m.objectives.map((o) => [o.name, o.target, o.timeSliceTarget, o.timeSliceWindowMs]), [
-      ['Internal objective', 0.995, 0.99, 60_000],
-      ['SLA', 0.99, 0.99, 60_000],
-    ]);
+    assert.deepEqual(
+      m.objectives.map((o) => [o.name, o.target, o.timeSliceTarget, o.timeSliceWindowMs]),
+      [
+        ['Internal objective', 0.995, 0.99, 60_000],
+        ['SLA', 0.99, 0.99, 60_000],
+      ],
+    );
     assert.equal(m.indicator.kind, 'ratio');
     assert.equal(m.layer, 'user-facing');
   });
@@ -100,13 +103,33 @@ describe('references', () => {
 describe('spec violations are refused with the field', () => {
   const base = readFileSync(join(FIXTURES, 'openslo/ratio-timeslices.yaml'), 'utf8');
   const table: { name: string; edit: (s: string) => string; path: string; message: RegExp }[] = [
-    { name: 'RatioTimeslices without timeSliceWindow', edit: (s) => s.replace('      timeSliceWindow: 1m\n', ''), path: 'spec.objectives[0].timeSliceWindow', message: /required with budgetingMethod RatioTimeslices/ },
+    {
+      name: 'RatioTimeslices without timeSliceWindow',
+      edit: (s) => s.replace('      timeSliceWindow: 1m\n', ''),
+      path: 'spec.objectives[0].timeSliceWindow',
+      message: /required with budgetingMethod RatioTimeslices/,
+    },
     { name: 'target of 1 or more', edit: (s) => s.replace('target: 0.99', 'target: 99'), path: 'spec.objectives[0].target', message: /< 1/ },
     { name: 'unknown budgeting method', edit: (s) => s.replace('RatioTimeslices', 'Ratio'), path: 'spec.budgetingMethod', message: /Occurrences/ },
     { name: 'bad duration', edit: (s) => s.replace('duration: 2w', 'duration: 2 weeks'), path: 'spec.timeWindow[0].duration', message: /duration shorthand/ },
-    { name: 'rolling with a calendar', edit: (s) => s.replace('isRolling: true', 'isRolling: true\n     calendar: {startTime: "2022-01-01 00:00:00", timeZone: UTC}'), path: 'spec.timeWindow[0].calendar', message: /cannot be set/ },
-    { name: 'good and bad together', edit: (s) => s.replace('        total:', '        bad:\n          metricSource: {type: Any, spec: {query: Any}}\n        total:'), path: 'spec.indicator.spec.ratioMetric.bad', message: /exactly one of "good" and "bad"/ },
-    { name: 'unknown field', edit: (s) => s.replace('budgetingMethod:', 'budgetMethod: x\n  budgetingMethod:'), path: 'spec', message: /unknown field "budgetMethod"/ },
+    {
+      name: 'rolling with a calendar',
+      edit: (s) => s.replace('isRolling: true', 'isRolling: true\n     calendar: {startTime: "2022-01-01 00:00:00", timeZone: UTC}'),
+      path: 'spec.timeWindow[0].calendar',
+      message: /cannot be set/,
+    },
+    {
+      name: 'good and bad together',
+      edit: (s) => s.replace('        total:', '        bad:\n          metricSource: {type: Any, spec: {query: Any}}\n        total:'),
+      path: 'spec.indicator.spec.ratioMetric.bad',
+      message: /exactly one of "good" and "bad"/,
+    },
+    {
+      name: 'unknown field',
+      edit: (s) => s.replace('budgetingMethod:', 'budgetMethod: x\n  budgetingMethod:'),
+      path: 'spec',
+      message: /unknown field "budgetMethod"/,
+    },
   ];
   for (const c of table) {
     test(c.name, () => {

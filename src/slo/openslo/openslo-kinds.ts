@@ -22,9 +22,18 @@ import { openSloEgressUrls } from './openslo-egress';
 import { ANNOTATIONS } from '../slo-model';
 
 /** Secret fields of every OpenSLO kind (src/resources/secrets.ts). */
-export const OPENSLO_SECRET_PATHS: string[][] = [['**', 'annotations', ANNOTATIONS.url], ['**', 'connectionDetails']];
+export const OPENSLO_SECRET_PATHS: string[][] = [
+  ['**', 'annotations', ANNOTATIONS.url],
+  ['**', 'connectionDetails'],
+];
 
-function kind<S extends z.ZodType>(k: string, names: string[], spec: S, description: string, extra: Partial<KindDefinition<z.infer<S>>> = {}): KindDefinition<z.infer<S>> {
+function kind<S extends z.ZodType>(
+  k: string,
+  names: string[],
+  spec: S,
+  description: string,
+  extra: Partial<KindDefinition<z.infer<S>>> = {},
+): KindDefinition<z.infer<S>> {
   return {
     apiVersion: OPENSLO_API_VERSION,
     kind: k,
@@ -80,14 +89,25 @@ export const openSloDataSourceKind = kind('DataSource', ['datasource', 'datasour
   ],
 });
 
-export const openSloAlertPolicyKind = kind('AlertPolicy', ['alertpolicy', 'alertpolicies'], alertPolicySpec, 'OpenSLO alert policy: conditions and notification targets');
-export const openSloAlertConditionKind = kind('AlertCondition', ['alertcondition', 'alertconditions'], alertConditionSpec, 'OpenSLO burn-rate alert condition', {
-  columns: [
-    { header: 'name', value: (m) => m.metadata.name },
-    { header: 'severity', value: (m) => m.spec.severity },
-    { header: 'condition', value: (m) => `burn ${m.spec.condition.op} ${m.spec.condition.threshold} over ${m.spec.condition.lookbackWindow}` },
-  ],
-});
+export const openSloAlertPolicyKind = kind(
+  'AlertPolicy',
+  ['alertpolicy', 'alertpolicies'],
+  alertPolicySpec,
+  'OpenSLO alert policy: conditions and notification targets',
+);
+export const openSloAlertConditionKind = kind(
+  'AlertCondition',
+  ['alertcondition', 'alertconditions'],
+  alertConditionSpec,
+  'OpenSLO burn-rate alert condition',
+  {
+    columns: [
+      { header: 'name', value: (m) => m.metadata.name },
+      { header: 'severity', value: (m) => m.spec.severity },
+      { header: 'condition', value: (m) => `burn ${m.spec.condition.op} ${m.spec.condition.threshold} over ${m.spec.condition.lookbackWindow}` },
+    ],
+  },
+);
 export const openSloAlertNotificationTargetKind = kind(
   'AlertNotificationTarget',
   ['alertnotificationtarget', 'alertnotificationtargets'],

@@ -68,7 +68,10 @@ export function toSloModel(doc: Manifest<SloSpec>, lookup: OpenSloLookup): SloMo
   const essential = missing.filter((m) => m.path === 'spec.indicatorRef');
   if (essential.length) throw new InputError(`SLO "${doc.metadata.name}": ${essential[0].message}`, essential);
   const s = slo.spec;
-  if (!s.indicator) throw new InputError(`SLO "${doc.metadata.name}": composite SLOs (indicators per objective) are not evaluated yet`, [{ path: 'spec.objectives', message: 'composite SLO' }]);
+  if (!s.indicator)
+    throw new InputError(`SLO "${doc.metadata.name}": composite SLOs (indicators per objective) are not evaluated yet`, [
+      { path: 'spec.objectives', message: 'composite SLO' },
+    ]);
   const ann = { ...(s.indicator.metadata.annotations ?? {}), ...(slo.metadata.annotations ?? {}) };
   const indicator = toIndicator(s.indicator.spec, lookup);
   const alertWindows: BurnAlertWindow[] = [];
@@ -82,14 +85,21 @@ export function toSloModel(doc: Manifest<SloSpec>, lookup: OpenSloLookup): SloMo
     for (const t of p.spec.notificationTargets) {
       if (!('spec' in t)) continue;
       const url = t.metadata.annotations?.[ANNOTATIONS.url];
-      targets.push({ name: t.metadata.name, target: t.spec.target, ...(t.spec.description ? { description: t.spec.description } : {}), ...(url ? { url } : {}) });
+      targets.push({
+        name: t.metadata.name,
+        target: t.spec.target,
+        ...(t.spec.description ? { description: t.spec.description } : {}),
+        ...(url ? { url } : {}),
+      });
     }
   }
   const tw = s.timeWindow[0];
   const graceText = ann[ANNOTATIONS.deployGrace];
   const layer = (ann[ANNOTATIONS.layer] ?? 'user-facing') as Layer;
   if (layer !== 'user-facing' && layer !== 'backend') {
-    throw new InputError(`annotation ${ANNOTATIONS.layer} must be user-facing or backend`, [{ path: `metadata.annotations.${ANNOTATIONS.layer}`, message: 'expected user-facing | backend' }]);
+    throw new InputError(`annotation ${ANNOTATIONS.layer} must be user-facing or backend`, [
+      { path: `metadata.annotations.${ANNOTATIONS.layer}`, message: 'expected user-facing | backend' },
+    ]);
   }
   return {
     name: slo.metadata.name,
@@ -113,13 +123,24 @@ export function toSloModel(doc: Manifest<SloSpec>, lookup: OpenSloLookup): SloMo
     ...(alertWindows.length ? { alertWindows } : {}),
     notificationTargets: targets,
     layer,
-    components: (ann[ANNOTATIONS.components] ?? '').split(',').map((c) => c.trim()).filter(Boolean),
+    components: (ann[ANNOTATIONS.components] ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
     ...(ann[ANNOTATIONS.methodology] ? { methodology: ann[ANNOTATIONS.methodology] } : {}),
     ...(ann[ANNOTATIONS.exclusions] ? { exclusions: ann[ANNOTATIONS.exclusions] } : {}),
-    alertsDisabled: (ann[ANNOTATIONS.alertsDisabled] ?? '').split(',').map((c) => c.trim()).filter((c): c is 'page' | 'ticket' => c === 'page' || c === 'ticket'),
+    alertsDisabled: (ann[ANNOTATIONS.alertsDisabled] ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c): c is 'page' | 'ticket' => c === 'page' || c === 'ticket'),
     ...(ann[ANNOTATIONS.alertName] ? { alertName: ann[ANNOTATIONS.alertName] } : {}),
     ...(graceText
-      ? { deployGrace: { durationMs: parseDurationMs(graceText, `metadata.annotations.${ANNOTATIONS.deployGrace}`), overrideFactor: Number(ann[ANNOTATIONS.deployGraceOverride] ?? 2) || 2 } }
+      ? {
+          deployGrace: {
+            durationMs: parseDurationMs(graceText, `metadata.annotations.${ANNOTATIONS.deployGrace}`),
+            overrideFactor: Number(ann[ANNOTATIONS.deployGraceOverride] ?? 2) || 2,
+          },
+        }
       : {}),
   };
 }

@@ -9,7 +9,10 @@ export const OPENSLO_API_VERSION = 'openslo/v1';
 /** RFC 1123 label: what OpenSLO asks of names and references. */
 export const dnsLabel = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a DNS label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit');
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'expected a DNS label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit',
+  );
 
 /** Duration shorthand of OpenSLO: a positive integer and m, h, d, w, M, Q or Y. */
 export const durationShorthand = z.string().regex(/^[1-9][0-9]*[mhdwMQY]$/, 'expected a duration shorthand such as 5m, 1h, 28d, 2w, 1M (units m h d w M Q Y)');
@@ -90,7 +93,9 @@ export const alertPolicySpec = z.strictObject({
   alertWhenNoData: z.boolean().optional(),
   alertWhenResolved: z.boolean().optional(),
   alertWhenBreaching: z.boolean().optional(),
-  conditions: z.array(z.union([z.strictObject({ conditionRef: dnsLabel }), inlineCondition])).length(1, 'OpenSLO v1 allows exactly one condition per alert policy'),
+  conditions: z
+    .array(z.union([z.strictObject({ conditionRef: dnsLabel }), inlineCondition]))
+    .length(1, 'OpenSLO v1 allows exactly one condition per alert policy'),
   notificationTargets: z.array(z.union([z.strictObject({ targetRef: dnsLabel }), inlineTarget])).min(1),
 });
 export type AlertPolicySpec = z.infer<typeof alertPolicySpec>;
@@ -109,7 +114,8 @@ const objective = z
     compositeWeight: z.number().gt(0).optional(),
   })
   .superRefine((o, ctx) => {
-    if ((o.target === undefined) === (o.targetPercent === undefined)) ctx.addIssue({ code: 'custom', path: ['target'], message: 'give exactly one of "target" (0–1) and "targetPercent" (0–100)' });
+    if ((o.target === undefined) === (o.targetPercent === undefined))
+      ctx.addIssue({ code: 'custom', path: ['target'], message: 'give exactly one of "target" (0–1) and "targetPercent" (0–100)' });
   });
 
 const timeWindow = z
@@ -150,7 +156,12 @@ export const sloSpec = z
     const top = !!s.indicator || !!s.indicatorRef;
     if (s.indicator && s.indicatorRef) ctx.addIssue({ code: 'custom', path: ['indicatorRef'], message: 'give "indicator" or "indicatorRef", not both' });
     if (!composite && !top) ctx.addIssue({ code: 'custom', path: ['indicator'], message: 'required: an inline "indicator" or an "indicatorRef" to an SLI' });
-    if (composite && top) ctx.addIssue({ code: 'custom', path: ['indicator'], message: 'indicators go either on the spec (standard SLO) or on the objectives (composite SLO), not both' });
+    if (composite && top)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['indicator'],
+        message: 'indicators go either on the spec (standard SLO) or on the objectives (composite SLO), not both',
+      });
     s.objectives.forEach((o, i) => {
       if (s.budgetingMethod === 'Timeslices' && o.timeSliceTarget === undefined) {
         ctx.addIssue({ code: 'custom', path: ['objectives', i, 'timeSliceTarget'], message: 'required with budgetingMethod Timeslices' });

@@ -27,7 +27,9 @@ export class FakeSloStore implements SloStorePort {
   }
 
   async postmortems(service?: string, status?: string): Promise<PendingPostmortem[]> {
-    return [...this.pms.values()].filter((p) => (!service || p.service === service) && (!status || p.status === status)).sort((a, b) => a.createdMs - b.createdMs);
+    return [...this.pms.values()]
+      .filter((p) => (!service || p.service === service) && (!status || p.status === status))
+      .sort((a, b) => a.createdMs - b.createdMs);
   }
 
   async completePostmortem(id: string): Promise<'pending' | 'done' | undefined> {

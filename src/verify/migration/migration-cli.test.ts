@@ -25,12 +25,17 @@ async function run(args: string[], cwd = testdata) {
 
 describe('shipgate verify migration: the corpus', () => {
   test('every corpus file has an expectation and there are at least 40', () => {
-    const files = readdirSync(join(testdata, 'corpus')).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(join(testdata, 'corpus'))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     assert.deepEqual(files, Object.keys(CORPUS).sort());
     assert.ok(files.length >= 40);
     // one unsafe and one safe file per rule that can fail the check
     for (const rule of RULE_IDS.filter((r) => !r.startsWith('dynamic-') && r !== 'irreversible-drop')) {
-      assert.ok(Object.values(CORPUS).some((c) => c.verdict === 'unsafe' && c.rules.includes(rule)), `an unsafe file for ${rule}`);
+      assert.ok(
+        Object.values(CORPUS).some((c) => c.verdict === 'unsafe' && c.rules.includes(rule)),
+        `an unsafe file for ${rule}`,
+      );
     }
   });
   for (const [file, want] of Object.entries(CORPUS)) {
@@ -60,7 +65,10 @@ describe('shipgate verify migration: output and input errors', () => {
     assert.equal(result.irreversible, true);
     assert.equal(result.dynamic, null);
     const drop = result.findings.find((f: { rule: string }) => f.rule === 'drop-column-or-table');
-    assert.deepEqual({ line: drop.line, column: drop.column, lockMode: drop.lockMode, blocks: drop.blocks, relation: drop.relation }, { line: 2, column: 1, lockMode: 'AccessExclusiveLock', blocks: 'reads and writes', relation: 'customers' });
+    assert.deepEqual(
+      { line: drop.line, column: drop.column, lockMode: drop.lockMode, blocks: drop.blocks, relation: drop.relation },
+      { line: 2, column: 1, lockMode: 'AccessExclusiveLock', blocks: 'reads and writes', relation: 'customers' },
+    );
   });
 
   test('the table names file:line, rule, lock mode, what it blocks and the safe rewrite', async () => {
@@ -77,11 +85,17 @@ describe('shipgate verify migration: output and input errors', () => {
     const sarif = JSON.parse(r.out);
     assert.equal(sarif.version, '2.1.0');
     const run0 = sarif.runs[0];
-    assert.deepEqual(run0.tool.driver.rules.map((x: { id: string }) => x.id), [...RULE_IDS]);
+    assert.deepEqual(
+      run0.tool.driver.rules.map((x: { id: string }) => x.id),
+      [...RULE_IDS],
+    );
     const res = run0.results[0];
     assert.equal(res.ruleId, 'rename-column-or-table');
     assert.equal(run0.tool.driver.rules[res.ruleIndex].id, res.ruleId);
-    assert.deepEqual(res.locations[0].physicalLocation, { artifactLocation: { uri: 'corpus/32-rename-table.allowed.safe.sql' }, region: { startLine: 3, startColumn: 1 } });
+    assert.deepEqual(res.locations[0].physicalLocation, {
+      artifactLocation: { uri: 'corpus/32-rename-table.allowed.safe.sql' },
+      region: { startLine: 3, startColumn: 1 },
+    });
     assert.equal(res.suppressions[0].justification, 'no release has read audit_log since v12');
   });
 
@@ -93,9 +107,15 @@ describe('shipgate verify migration: output and input errors', () => {
     writeFileSync(join(dir, 'm', '003_index.sql'), "SET lock_timeout = '1s';\n\n  CREATE INDEX t_id ON t (id);\n");
     const r = await run(['m', '-o', 'json'], dir);
     const result = JSON.parse(r.out);
-    assert.deepEqual(result.files.map((f: { file: string }) => f.file), ['m/001_create.sql', 'm/002_widen.sql', 'm/003_index.sql']);
+    assert.deepEqual(
+      result.files.map((f: { file: string }) => f.file),
+      ['m/001_create.sql', 'm/002_widen.sql', 'm/003_index.sql'],
+    );
     // 001 creates t: its index is free; 002 widens varchar: no rewrite; 003 indexes an existing table
-    assert.deepEqual(result.findings.map((f: { file: string; line: number; column: number; rule: string }) => `${f.file}:${f.line}:${f.column} ${f.rule}`), ['m/003_index.sql:3:3 index-without-concurrently']);
+    assert.deepEqual(
+      result.findings.map((f: { file: string; line: number; column: number; rule: string }) => `${f.file}:${f.line}:${f.column} ${f.rule}`),
+      ['m/003_index.sql:3:3 index-without-concurrently'],
+    );
     assert.equal(r.code, 1);
   });
 
@@ -106,7 +126,10 @@ describe('shipgate verify migration: output and input errors', () => {
     test(`--in-transaction: the tool's wrapping transaction counts (${file})`, async () => {
       const r = await run([`corpus/${file}`, '--schema', 'schema.sql', '--in-transaction', '-o', 'json']);
       assert.equal(r.code, 1);
-      assert.deepEqual(JSON.parse(r.out).findings.map((f: { rule: string }) => f.rule), [rule]);
+      assert.deepEqual(
+        JSON.parse(r.out).findings.map((f: { rule: string }) => f.rule),
+        [rule],
+      );
     });
   }
 

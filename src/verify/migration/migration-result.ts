@@ -32,5 +32,13 @@ export interface MigrationResult {
 export function buildResult(files: CheckedFile[], findings: Finding[], lockTimeoutMs: number, dynamic: DynamicResult | null): MigrationResult {
   const all = [...findings, ...(dynamic?.findings ?? [])];
   const unsafe = all.some((f) => f.severity === 'error' && f.allowed === null);
-  return { kind: MIGRATION_RESULT_KIND, files, findings: all, verdict: unsafe ? 'unsafe' : 'safe', irreversible: all.some((f) => f.irreversible), lockTimeoutMs, dynamic };
+  return {
+    kind: MIGRATION_RESULT_KIND,
+    files,
+    findings: all,
+    verdict: unsafe ? 'unsafe' : 'safe',
+    irreversible: all.some((f) => f.irreversible),
+    lockTimeoutMs,
+    dynamic,
+  };
 }

@@ -27,20 +27,32 @@ describe('migration rules (table)', () => {
     ['plain CREATE INDEX', TO + 'CREATE INDEX t_s ON t (s);', ['index-without-concurrently']],
     ['CREATE INDEX CONCURRENTLY', TO + 'CREATE INDEX CONCURRENTLY t_s ON t (s);', []],
     ['CONCURRENTLY in BEGIN', TO + 'BEGIN; CREATE INDEX CONCURRENTLY t_s ON t (s); COMMIT;', ['concurrently-in-transaction']],
-    ['DROP INDEX CONCURRENTLY in START TRANSACTION', TO + 'START TRANSACTION; DROP INDEX CONCURRENTLY t_a; END;', ['concurrently-in-transaction', 'irreversible-drop']],
+    [
+      'DROP INDEX CONCURRENTLY in START TRANSACTION',
+      TO + 'START TRANSACTION; DROP INDEX CONCURRENTLY t_a; END;',
+      ['concurrently-in-transaction', 'irreversible-drop'],
+    ],
     ['index on a table created in the file', 'CREATE TABLE w (id int); CREATE INDEX w_id ON w (id);', []],
     ['FK without NOT VALID', TO + 'ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id);', ['constraint-without-not-valid']],
     ['FK NOT VALID + VALIDATE', TO + 'ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) NOT VALID; ALTER TABLE t VALIDATE CONSTRAINT f;', []],
     ['CHECK without NOT VALID', TO + 'ALTER TABLE t ADD CHECK (a > 0);', ['constraint-without-not-valid']],
     ['SET NOT NULL bare', TO + 'ALTER TABLE t ALTER COLUMN a SET NOT NULL;', ['set-not-null-without-check']],
-    ['SET NOT NULL after a NOT VALID check (not validated)', TO + 'ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID; ALTER TABLE t ALTER COLUMN a SET NOT NULL;', ['set-not-null-without-check']],
-    ['SET NOT NULL after a validated check', TO + 'ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID; ALTER TABLE t VALIDATE CONSTRAINT c; ALTER TABLE t ALTER COLUMN a SET NOT NULL;', []],
+    [
+      'SET NOT NULL after a NOT VALID check (not validated)',
+      TO + 'ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID; ALTER TABLE t ALTER COLUMN a SET NOT NULL;',
+      ['set-not-null-without-check'],
+    ],
+    [
+      'SET NOT NULL after a validated check',
+      TO + 'ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID; ALTER TABLE t VALIDATE CONSTRAINT c; ALTER TABLE t ALTER COLUMN a SET NOT NULL;',
+      [],
+    ],
     ['int → bigint', TO + 'ALTER TABLE t ALTER COLUMN a TYPE bigint;', ['column-type-rewrite']],
     ['varchar widen', TO + 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20);', []],
     ['varchar → text', TO + 'ALTER TABLE t ALTER COLUMN v TYPE text;', []],
     ['numeric precision up', TO + 'ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2);', []],
     ['numeric scale change', TO + 'ALTER TABLE t ALTER COLUMN n TYPE numeric(12,4);', ['column-type-rewrite']],
-    ['USING always rewrites', TO + 'ALTER TABLE t ALTER COLUMN v TYPE text USING v || \'\';', ['column-type-rewrite']],
+    ['USING always rewrites', TO + "ALTER TABLE t ALTER COLUMN v TYPE text USING v || '';", ['column-type-rewrite']],
     ['unknown column type', TO + 'ALTER TABLE t ALTER COLUMN zz TYPE text;', ['column-type-rewrite']],
     ['volatile default', TO + 'ALTER TABLE t ADD COLUMN r float DEFAULT random();', ['volatile-default']],
     ['volatile inside an expression', TO + "ALTER TABLE t ADD COLUMN r text DEFAULT 'x' || clock_timestamp()::text;", ['volatile-default']],
@@ -61,11 +73,23 @@ describe('migration rules (table)', () => {
     ['no lock_timeout', 'ALTER TABLE t ADD COLUMN z int;', ['missing-lock-timeout']],
     ['statement_timeout counts', "SET statement_timeout = '5s'; ALTER TABLE t ADD COLUMN z int;", []],
     ['timeout reset', TO + 'RESET lock_timeout; ALTER TABLE t ADD COLUMN z int;', ['missing-lock-timeout']],
-    ['SET LOCAL ends with the transaction', "BEGIN; SET LOCAL lock_timeout = '1s'; ALTER TABLE t ADD COLUMN y int; COMMIT; ALTER TABLE t ADD COLUMN z int;", ['missing-lock-timeout']],
-    ['DML needs no timeout', "UPDATE t SET a = 1 WHERE id = 1;", []],
+    [
+      'SET LOCAL ends with the transaction',
+      "BEGIN; SET LOCAL lock_timeout = '1s'; ALTER TABLE t ADD COLUMN y int; COMMIT; ALTER TABLE t ADD COLUMN z int;",
+      ['missing-lock-timeout'],
+    ],
+    ['DML needs no timeout', 'UPDATE t SET a = 1 WHERE id = 1;', []],
     ['two locks in a transaction', TO + 'BEGIN; ALTER TABLE t ADD COLUMN y int; LOCK TABLE u IN SHARE MODE; COMMIT;', ['locks-held-in-transaction']],
-    ['one lock and new tables in a transaction', TO + 'BEGIN; CREATE TABLE w (id int); ALTER TABLE t ADD COLUMN y int; CREATE INDEX w_i ON w (id); COMMIT;', []],
-    ['allow comment keeps the finding, marked allowed', TO + '-- shipgate:allow rename-column-or-table: nothing reads a\nALTER TABLE t RENAME COLUMN a TO b;', ['rename-column-or-table']],
+    [
+      'one lock and new tables in a transaction',
+      TO + 'BEGIN; CREATE TABLE w (id int); ALTER TABLE t ADD COLUMN y int; CREATE INDEX w_i ON w (id); COMMIT;',
+      [],
+    ],
+    [
+      'allow comment keeps the finding, marked allowed',
+      TO + '-- shipgate:allow rename-column-or-table: nothing reads a\nALTER TABLE t RENAME COLUMN a TO b;',
+      ['rename-column-or-table'],
+    ],
   ];
   for (const [name, sql, want] of rows) {
     test(name, () => assert.deepEqual([...new Set(check(sql).map((f) => f.rule))].sort(), want.sort()));
@@ -73,10 +97,15 @@ describe('migration rules (table)', () => {
 
   test('findings carry the statement position, lock, what it blocks and the allowance', () => {
     const [f] = check(TO + '-- shipgate:allow rename-column-or-table: nothing reads a\n  ALTER TABLE t RENAME COLUMN a TO b;');
-    assert.deepEqual([f.line, f.column, f.lockMode, f.blocks, f.relation, f.allowed], [3, 3, 'AccessExclusiveLock', 'reads and writes', 't', 'nothing reads a']);
+    assert.deepEqual(
+      [f.line, f.column, f.lockMode, f.blocks, f.relation, f.allowed],
+      [3, 3, 'AccessExclusiveLock', 'reads and writes', 't', 'nothing reads a'],
+    );
     const [fk] = check(TO + 'ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id);');
     assert.deepEqual([fk.lockMode, fk.blocks], ['ShareRowExclusiveLock', 'writes']);
-    const held = check(TO + 'BEGIN;\nALTER TABLE t ADD COLUMN y int;\nALTER TABLE u ADD COLUMN y int;\nCOMMIT;').find((x) => x.rule === 'locks-held-in-transaction')!;
+    const held = check(TO + 'BEGIN;\nALTER TABLE t ADD COLUMN y int;\nALTER TABLE u ADD COLUMN y int;\nCOMMIT;').find(
+      (x) => x.rule === 'locks-held-in-transaction',
+    )!;
     assert.equal(held.line, 4);
     assert.match(held.message, /ACCESS EXCLUSIVE on t \(line 3\)/);
   });
@@ -87,7 +116,10 @@ describe('migration rules (table)', () => {
     const locks = (sql: string) => statementLocks(parseMigration(sql, 'x.sql')[0], model);
     assert.deepEqual(locks('ALTER TABLE t VALIDATE CONSTRAINT c'), [{ relation: 't', mode: 'ShareUpdateExclusiveLock' }]);
     assert.deepEqual(locks('ALTER TABLE t VALIDATE CONSTRAINT c, ADD COLUMN q int'), [{ relation: 't', mode: 'AccessExclusiveLock' }]);
-    assert.deepEqual(locks('ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (id) NOT VALID'), [{ relation: 't', mode: 'ShareRowExclusiveLock' }, { relation: 'u', mode: 'ShareRowExclusiveLock' }]);
+    assert.deepEqual(locks('ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (id) NOT VALID'), [
+      { relation: 't', mode: 'ShareRowExclusiveLock' },
+      { relation: 'u', mode: 'ShareRowExclusiveLock' },
+    ]);
     assert.deepEqual(locks('DROP INDEX t_a'), [{ relation: 't', mode: 'AccessExclusiveLock' }]);
     assert.deepEqual(locks('LOCK TABLE u IN ROW EXCLUSIVE MODE'), [{ relation: 'u', mode: 'RowExclusiveLock' }]);
     assert.deepEqual(locks('REINDEX (CONCURRENTLY) TABLE t'), [{ relation: 't', mode: 'ShareUpdateExclusiveLock' }]);
@@ -98,11 +130,20 @@ describe('statement positions', () => {
   test('line and column of the first token, past comments (nested block comments too) and multibyte text', () => {
     const sql = "-- é\n/* a /* b */ c */ SELECT 'ü';\n\n\t-- shipgate:allow irreversible-drop: archived\n  DROP TABLE ü;";
     const st = parseMigration(sql, 'p.sql');
-    assert.deepEqual(st.map((s) => [s.line, s.column, s.kind, s.text]), [[2, 19, 'SelectStmt', "SELECT 'ü'"], [5, 3, 'DropStmt', 'DROP TABLE ü']]);
+    assert.deepEqual(
+      st.map((s) => [s.line, s.column, s.kind, s.text]),
+      [
+        [2, 19, 'SelectStmt', "SELECT 'ü'"],
+        [5, 3, 'DropStmt', 'DROP TABLE ü'],
+      ],
+    );
     assert.deepEqual(st[1].allow, { 'irreversible-drop': 'archived' });
   });
   test('a syntax error after multibyte text names the right column', () => {
-    assert.throws(() => parseMigration("SELECT 'ééé';\nSELECT 'ü' FROM WHERE;", 'e.sql'), (e: Error) => /^e\.sql:2:17: syntax error at or near "WHERE"/.test(e.message));
+    assert.throws(
+      () => parseMigration("SELECT 'ééé';\nSELECT 'ü' FROM WHERE;", 'e.sql'),
+      (e: Error) => /^e\.sql:2:17: syntax error at or near "WHERE"/.test(e.message),
+    );
   });
 });
 
@@ -138,15 +179,32 @@ describe('type changes and volatility (pure)', () => {
   for (const [name, from, to, free] of rows) test(name, () => assert.equal(typeChangeIsFree(from, to), free));
   test('volatileCall finds the first volatile call, unknown functions included', () => {
     assert.equal(volatileCall({ FuncCall: { funcname: [{ String: { sval: 'now' } }] } }), null);
-    assert.equal(volatileCall({ A_Expr: { lexpr: { FuncCall: { funcname: [{ String: { sval: 'lower' } }], args: [{ FuncCall: { funcname: [{ String: { sval: 'my_fn' } }] } }] } } } }), 'my_fn()');
+    assert.equal(
+      volatileCall({
+        A_Expr: { lexpr: { FuncCall: { funcname: [{ String: { sval: 'lower' } }], args: [{ FuncCall: { funcname: [{ String: { sval: 'my_fn' } }] } }] } } },
+      }),
+      'my_fn()',
+    );
   });
 });
 
 describe('blocking attribution (pure)', () => {
-  const q = (worker: number, table: string, start: number, end: number, blocked: boolean, kind: WorkloadQuery['kind'] = 'select'): WorkloadQuery => ({ worker, kind, table, start, end, ok: !blocked, timedOut: false, blocked });
+  const q = (worker: number, table: string, start: number, end: number, blocked: boolean, kind: WorkloadQuery['kind'] = 'select'): WorkloadQuery => ({
+    worker,
+    kind,
+    table,
+    start,
+    end,
+    ok: !blocked,
+    timedOut: false,
+    blocked,
+  });
   test('a stall per worker and table lasts until a query on that table gets through', () => {
     const qs = [q(0, 'a', 0, 10, false), q(0, 'a', 20, 120, true), q(0, 'b', 125, 130, false), q(0, 'a', 135, 235, true), q(0, 'a', 240, 245, false)];
-    assert.deepEqual(stalls(qs).map((s) => [s.tables, s.start, s.end]), [[['a'], 20, 240]]);
+    assert.deepEqual(
+      stalls(qs).map((s) => [s.tables, s.start, s.end]),
+      [[['a'], 20, 240]],
+    );
   });
   test('a stall is charged to the statement whose lock conflicts, not to whichever ran then', () => {
     const windows = [
@@ -155,6 +213,12 @@ describe('blocking attribution (pure)', () => {
     ];
     const qs = [q(0, 'b', 150, 400, true, 'update'), q(0, 'b', 410, 420, false, 'update'), q(1, 'b', 150, 160, false, 'select')];
     const r = blockedPerStatement(qs, windows);
-    assert.deepEqual(r.map((x) => [x.blockedMs, x.kinds]), [[0, []], [260, ['update']]]);
+    assert.deepEqual(
+      r.map((x) => [x.blockedMs, x.kinds]),
+      [
+        [0, []],
+        [260, ['update']],
+      ],
+    );
   });
 });

@@ -17,10 +17,45 @@ const oneLine = (text: string, max = 100): string => {
 
 /** Functions that are not volatile: a default using only these is stored once, without a rewrite (PostgreSQL 11+). */
 const NON_VOLATILE = new Set([
-  'now', 'statement_timestamp', 'transaction_timestamp', 'lower', 'upper', 'length', 'concat', 'concat_ws', 'to_char', 'to_json', 'to_jsonb',
-  'json_build_object', 'jsonb_build_object', 'json_build_array', 'jsonb_build_array', 'abs', 'round', 'floor', 'ceil', 'make_date', 'make_interval',
-  'md5', 'substr', 'substring', 'replace', 'btrim', 'ltrim', 'rtrim', 'date_trunc', 'date_part', 'timezone', 'to_timestamp', 'to_date', 'array_fill',
-  'int4', 'int8', 'text', 'numeric', 'current_setting',
+  'now',
+  'statement_timestamp',
+  'transaction_timestamp',
+  'lower',
+  'upper',
+  'length',
+  'concat',
+  'concat_ws',
+  'to_char',
+  'to_json',
+  'to_jsonb',
+  'json_build_object',
+  'jsonb_build_object',
+  'json_build_array',
+  'jsonb_build_array',
+  'abs',
+  'round',
+  'floor',
+  'ceil',
+  'make_date',
+  'make_interval',
+  'md5',
+  'substr',
+  'substring',
+  'replace',
+  'btrim',
+  'ltrim',
+  'rtrim',
+  'date_trunc',
+  'date_part',
+  'timezone',
+  'to_timestamp',
+  'to_date',
+  'array_fill',
+  'int4',
+  'int8',
+  'text',
+  'numeric',
+  'current_setting',
 ]);
 
 /** The first volatile function call in an expression, or null. Unknown functions count as volatile, PostgreSQL's default. */
@@ -146,9 +181,19 @@ function statementRules(s: SqlStatement, model: SchemaModel, inTransaction: bool
         for (const name of names) {
           const rel = model.tableOfIndex(name) ?? name;
           if (!n.concurrent && existing(rel))
-            emit('index-without-concurrently', { relation: rel, lockMode: 'AccessExclusiveLock', message: `DROP INDEX takes ACCESS EXCLUSIVE on ${rel}: reads and writes wait`, safeRewrite: `DROP INDEX CONCURRENTLY ${name}; outside a transaction block` });
+            emit('index-without-concurrently', {
+              relation: rel,
+              lockMode: 'AccessExclusiveLock',
+              message: `DROP INDEX takes ACCESS EXCLUSIVE on ${rel}: reads and writes wait`,
+              safeRewrite: `DROP INDEX CONCURRENTLY ${name}; outside a transaction block`,
+            });
           if (n.concurrent && inTransaction)
-            emit('concurrently-in-transaction', { relation: rel, lockMode: 'ShareUpdateExclusiveLock', message: 'DROP INDEX CONCURRENTLY cannot run inside a transaction block', safeRewrite: 'run DROP INDEX CONCURRENTLY on its own, outside BEGIN … COMMIT' });
+            emit('concurrently-in-transaction', {
+              relation: rel,
+              lockMode: 'ShareUpdateExclusiveLock',
+              message: 'DROP INDEX CONCURRENTLY cannot run inside a transaction block',
+              safeRewrite: 'run DROP INDEX CONCURRENTLY on its own, outside BEGIN … COMMIT',
+            });
         }
       }
       const isTable = n.removeType === 'OBJECT_TABLE';
@@ -157,7 +202,12 @@ function statementRules(s: SqlStatement, model: SchemaModel, inTransaction: bool
         // objects created earlier in this file hold no data anyone relies on yet
         if (!existing(name) || !existing(rel)) continue;
         if (isTable)
-          emit('drop-column-or-table', { relation: name, lockMode: 'AccessExclusiveLock', message: `DROP TABLE ${name}: the running version still reads it, and rolling back the deploy cannot bring it back`, safeRewrite: `stop reading and writing ${name} in a release first; drop it in a later migration once no running version uses it` });
+          emit('drop-column-or-table', {
+            relation: name,
+            lockMode: 'AccessExclusiveLock',
+            message: `DROP TABLE ${name}: the running version still reads it, and rolling back the deploy cannot bring it back`,
+            safeRewrite: `stop reading and writing ${name} in a release first; drop it in a later migration once no running version uses it`,
+          });
         emit('irreversible-drop', {
           relation: isTable || n.removeType === 'OBJECT_INDEX' ? rel : null,
           lockMode: isTable || n.removeType === 'OBJECT_INDEX' ? (n.concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock') : null,
@@ -169,22 +219,41 @@ function statementRules(s: SqlStatement, model: SchemaModel, inTransaction: bool
       break;
     }
     case 'DropdbStmt':
-      emit('irreversible-drop', { message: `DROP DATABASE ${n.dbname}: irreversible`, safeRewrite: 'do not drop databases from a migration', irreversible: true });
+      emit('irreversible-drop', {
+        message: `DROP DATABASE ${n.dbname}: irreversible`,
+        safeRewrite: 'do not drop databases from a migration',
+        irreversible: true,
+      });
       break;
     case 'RenameStmt': {
       const rel = relationName(n.relation);
       if (!existing(rel)) break;
       if (n.renameType === 'OBJECT_COLUMN')
-        emit('rename-column-or-table', { relation: rel, lockMode: 'AccessExclusiveLock', message: `renaming ${rel}.${n.subname} to ${n.newname} breaks the running version, which still uses the old name; a rollback finds the new one`, safeRewrite: `add ${n.newname}, write both columns from the application, backfill, switch reads, then drop ${n.subname} in a later release` });
+        emit('rename-column-or-table', {
+          relation: rel,
+          lockMode: 'AccessExclusiveLock',
+          message: `renaming ${rel}.${n.subname} to ${n.newname} breaks the running version, which still uses the old name; a rollback finds the new one`,
+          safeRewrite: `add ${n.newname}, write both columns from the application, backfill, switch reads, then drop ${n.subname} in a later release`,
+        });
       else if (n.renameType === 'OBJECT_TABLE')
-        emit('rename-column-or-table', { relation: rel, lockMode: 'AccessExclusiveLock', message: `renaming table ${rel} to ${n.newname} breaks the running version, which still uses the old name`, safeRewrite: `rename, then CREATE VIEW ${rel} AS SELECT * FROM ${n.newname} in the same transaction until no running version uses the old name` });
+        emit('rename-column-or-table', {
+          relation: rel,
+          lockMode: 'AccessExclusiveLock',
+          message: `renaming table ${rel} to ${n.newname} breaks the running version, which still uses the old name`,
+          safeRewrite: `rename, then CREATE VIEW ${rel} AS SELECT * FROM ${n.newname} in the same transaction until no running version uses the old name`,
+        });
       break;
     }
     case 'VacuumStmt':
     case 'ClusterStmt': {
       const locks = statementLocks(s, model).filter((l) => l.mode === 'AccessExclusiveLock');
       for (const l of locks)
-        emit('table-rewrite-command', { relation: l.relation, lockMode: 'AccessExclusiveLock', message: `${s.kind === 'VacuumStmt' ? 'VACUUM FULL' : 'CLUSTER'} rewrites ${l.relation} under ACCESS EXCLUSIVE: reads and writes wait for the whole copy`, safeRewrite: 'plain VACUUM (or pg_repack / pg_squeeze, which rebuild online); never from a migration' });
+        emit('table-rewrite-command', {
+          relation: l.relation,
+          lockMode: 'AccessExclusiveLock',
+          message: `${s.kind === 'VacuumStmt' ? 'VACUUM FULL' : 'CLUSTER'} rewrites ${l.relation} under ACCESS EXCLUSIVE: reads and writes wait for the whole copy`,
+          safeRewrite: 'plain VACUUM (or pg_repack / pg_squeeze, which rebuild online); never from a migration',
+        });
       break;
     }
     case 'AlterTableStmt':
@@ -253,7 +322,13 @@ function alterTableRules(s: SqlStatement, model: SchemaModel, emit: Emit): void 
         const serial = SERIAL.has(columnType(def?.typeName).name);
         const generated = cons.find((x) => x.contype === 'CONSTR_IDENTITY' || x.contype === 'CONSTR_GENERATED');
         if (volatile || serial || generated) {
-          const why = volatile ? `a volatile default (${volatile})` : serial ? `a serial type (nextval() default)` : generated.contype === 'CONSTR_IDENTITY' ? 'an identity' : 'a stored generated value';
+          const why = volatile
+            ? `a volatile default (${volatile})`
+            : serial
+              ? `a serial type (nextval() default)`
+              : generated.contype === 'CONSTR_IDENTITY'
+                ? 'an identity'
+                : 'a stored generated value';
           emit('volatile-default', {
             relation: rel,
             lockMode: 'AccessExclusiveLock',
@@ -262,15 +337,37 @@ function alterTableRules(s: SqlStatement, model: SchemaModel, emit: Emit): void 
           });
         }
         if (cons.some((x) => x.contype === 'CONSTR_PRIMARY' || x.contype === 'CONSTR_UNIQUE'))
-          emit('constraint-without-index', { relation: rel, lockMode: 'AccessExclusiveLock', message: `ADD COLUMN … ${cons.some((x) => x.contype === 'CONSTR_PRIMARY') ? 'PRIMARY KEY' : 'UNIQUE'} builds an index under ACCESS EXCLUSIVE on ${rel}`, safeRewrite: 'add the column, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … USING INDEX' });
+          emit('constraint-without-index', {
+            relation: rel,
+            lockMode: 'AccessExclusiveLock',
+            message: `ADD COLUMN … ${cons.some((x) => x.contype === 'CONSTR_PRIMARY') ? 'PRIMARY KEY' : 'UNIQUE'} builds an index under ACCESS EXCLUSIVE on ${rel}`,
+            safeRewrite: 'add the column, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … USING INDEX',
+          });
         break;
       }
       case 'AT_DropColumn':
-        emit('drop-column-or-table', { relation: rel, lockMode: 'AccessExclusiveLock', message: `dropping ${rel}.${cmd.name}: the running version still reads or writes it and fails; rolling back the deploy cannot bring the data back`, safeRewrite: `release code that no longer uses ${cmd.name} first (ignore it in the ORM), then drop it in a later migration` });
-        emit('irreversible-drop', { relation: rel, lockMode: 'AccessExclusiveLock', message: `DROP COLUMN ${rel}.${cmd.name} deletes its data: the change is irreversible and needs two approvers`, safeRewrite: 'back the column up (or copy it to an archive table) before dropping it', irreversible: true });
+        emit('drop-column-or-table', {
+          relation: rel,
+          lockMode: 'AccessExclusiveLock',
+          message: `dropping ${rel}.${cmd.name}: the running version still reads or writes it and fails; rolling back the deploy cannot bring the data back`,
+          safeRewrite: `release code that no longer uses ${cmd.name} first (ignore it in the ORM), then drop it in a later migration`,
+        });
+        emit('irreversible-drop', {
+          relation: rel,
+          lockMode: 'AccessExclusiveLock',
+          message: `DROP COLUMN ${rel}.${cmd.name} deletes its data: the change is irreversible and needs two approvers`,
+          safeRewrite: 'back the column up (or copy it to an archive table) before dropping it',
+          irreversible: true,
+        });
         break;
       case 'AT_DropConstraint':
-        emit('irreversible-drop', { relation: rel, lockMode: 'AccessExclusiveLock', message: `DROP CONSTRAINT ${cmd.name} on ${rel}: rows written while it is gone may not satisfy it when it is re-added`, safeRewrite: 'keep the constraint until no running version needs it to be absent', irreversible: true });
+        emit('irreversible-drop', {
+          relation: rel,
+          lockMode: 'AccessExclusiveLock',
+          message: `DROP CONSTRAINT ${cmd.name} on ${rel}: rows written while it is gone may not satisfy it when it is re-added`,
+          safeRewrite: 'keep the constraint until no running version needs it to be absent',
+          irreversible: true,
+        });
         break;
       default:
         break;
@@ -286,7 +383,14 @@ function alterTableRules(s: SqlStatement, model: SchemaModel, emit: Emit): void 
 export function checkStatements(statements: SqlStatement[], model: SchemaModel, options: { inTransaction?: boolean } = {}): Finding[] {
   model.beginFile();
   // inTransaction: the migration tool wraps the whole file in one transaction
-  const st: FileState = { inTransaction: options.inTransaction ?? false, sessionTimeout: false, localTimeout: false, txnLocks: [], txnReported: false, timeoutReported: false };
+  const st: FileState = {
+    inTransaction: options.inTransaction ?? false,
+    sessionTimeout: false,
+    localTimeout: false,
+    txnLocks: [],
+    txnReported: false,
+    timeoutReported: false,
+  };
   const findings: Finding[] = [];
   for (const s of statements) {
     const emit: Emit = (rule, f) => {

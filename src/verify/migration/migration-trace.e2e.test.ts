@@ -50,7 +50,10 @@ function predicted(file: string): Map<number, { relation: string; mode: string }
   model.beginFile();
   const out = new Map<number, { relation: string; mode: string }[]>();
   for (const s of parseMigration(readFileSync(join(testdata, 'corpus', file), 'utf8'), file)) {
-    out.set(s.line, statementLocks(s, model).filter((l) => model.existing(l.relation)));
+    out.set(
+      s.line,
+      statementLocks(s, model).filter((l) => model.existing(l.relation)),
+    );
     model.apply(s);
   }
   return out;
@@ -63,12 +66,28 @@ describe('verify migration --database (real PostgreSQL)', async () => {
   after(async () => {
     if (!available) return;
     const left = await databasesLike('shipgate_verify_');
-    assert.deepEqual(left.filter((d) => seen.includes(d)), [], 'every throwaway database was dropped');
+    assert.deepEqual(
+      left.filter((d) => seen.includes(d)),
+      [],
+      'every throwaway database was dropped',
+    );
   });
 
   for (const [file, want] of Object.entries(CORPUS)) {
     test(`trace agrees with the static verdict: ${file}`, { skip: !available && 'PostgreSQL not reachable' }, async () => {
-      const r = await run([`corpus/${file}`, '--schema', 'schema.sql', '--table-sizes', 'sizes-small.yaml', '--database', PG_ADMIN_URL, '--lock-timeout', '2s', '-o', 'json']);
+      const r = await run([
+        `corpus/${file}`,
+        '--schema',
+        'schema.sql',
+        '--table-sizes',
+        'sizes-small.yaml',
+        '--database',
+        PG_ADMIN_URL,
+        '--lock-timeout',
+        '2s',
+        '-o',
+        'json',
+      ]);
       const result = JSON.parse(r.out) as MigrationResult;
       const dyn = result.dynamic!;
       seen.push(dyn.database);
@@ -79,36 +98,76 @@ describe('verify migration --database (real PostgreSQL)', async () => {
       const errors = dyn.statements.filter((s) => s.error);
       if (want.rules.includes('concurrently-in-transaction')) {
         assert.match(errors[0]?.error ?? '', /cannot run inside a transaction block/);
-        assert.deepEqual(dyn.findings.map((f) => [f.rule, f.line]), [['dynamic-statement-failed', errors[0].line]]);
-      }
-      else assert.deepEqual(errors, []);
+        assert.deepEqual(
+          dyn.findings.map((f) => [f.rule, f.line]),
+          [['dynamic-statement-failed', errors[0].line]],
+        );
+      } else assert.deepEqual(errors, []);
       const expectRewrite = want.rules.some((x) => REWRITE_RULES.includes(x));
-      assert.equal(dyn.statements.some((s) => s.rewritten.length > 0), expectRewrite, JSON.stringify(dyn.statements.map((s) => [s.line, s.rewritten])));
+      assert.equal(
+        dyn.statements.some((s) => s.rewritten.length > 0),
+        expectRewrite,
+        JSON.stringify(dyn.statements.map((s) => [s.line, s.rewritten])),
+      );
       const locks = predicted(file);
       for (const s of dyn.statements) {
         if (s.error) continue;
         const want2 = locks.get(s.line) ?? [];
         // every lock the rules predict is the lock PostgreSQL granted …
-        for (const p of want2) assert.ok(s.locks.some((l) => l.relation === p.relation && l.mode === p.mode), `${file}:${s.line} predicted ${p.mode} on ${p.relation}, saw ${JSON.stringify(s.locks)}`);
+        for (const p of want2)
+          assert.ok(
+            s.locks.some((l) => l.relation === p.relation && l.mode === p.mode),
+            `${file}:${s.line} predicted ${p.mode} on ${p.relation}, saw ${JSON.stringify(s.locks)}`,
+          );
         // … and no lock that stops traffic went unpredicted
-        for (const l of s.locks.filter((x) => blocksTraffic(x.mode))) assert.ok(want2.some((p) => p.relation === l.relation && p.mode === l.mode), `${file}:${s.line} saw unpredicted ${l.mode} on ${l.relation}`);
+        for (const l of s.locks.filter((x) => blocksTraffic(x.mode)))
+          assert.ok(
+            want2.some((p) => p.relation === l.relation && p.mode === l.mode),
+            `${file}:${s.line} saw unpredicted ${l.mode} on ${l.relation}`,
+          );
       }
       // every static finding about a lock names one the trace saw, on a statement that ran
       for (const f of result.findings.filter((x) => x.lockMode && x.relation && x.rule !== 'concurrently-in-transaction')) {
         const s = dyn.statements.find((x) => x.line === f.line);
-        assert.ok(s && s.locks.some((l) => l.relation === f.relation && l.mode === f.lockMode), `${f.rule} at ${f.line}: ${f.lockMode} on ${f.relation} not seen`);
+        assert.ok(
+          s && s.locks.some((l) => l.relation === f.relation && l.mode === f.lockMode),
+          `${f.rule} at ${f.line}: ${f.lockMode} on ${f.relation} not seen`,
+        );
       }
     });
   }
 
-  test('a statement that blocks traffic longer than --lock-timeout fails the check whatever the static rules said', { skip: !available && 'PostgreSQL not reachable' }, async () => {
+  test('a statement that blocks traffic longer than --lock-timeout fails the check whatever the static rules said', {
+    skip: !available && 'PostgreSQL not reachable',
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-trace-'));
-    writeFileSync(join(dir, 'hold.sql'), "BEGIN;\nSET LOCAL lock_timeout = '1s';\nLOCK TABLE orders IN ACCESS EXCLUSIVE MODE;\nSELECT pg_sleep(0.8);\nCOMMIT;\n");
-    const r = await run([join(dir, 'hold.sql'), '--schema', join(testdata, 'schema.sql'), '--table-sizes', join(testdata, 'sizes-small.yaml'), '--database', PG_ADMIN_URL, '--lock-timeout', '300ms', '-o', 'json'], dir);
+    writeFileSync(
+      join(dir, 'hold.sql'),
+      "BEGIN;\nSET LOCAL lock_timeout = '1s';\nLOCK TABLE orders IN ACCESS EXCLUSIVE MODE;\nSELECT pg_sleep(0.8);\nCOMMIT;\n",
+    );
+    const r = await run(
+      [
+        join(dir, 'hold.sql'),
+        '--schema',
+        join(testdata, 'schema.sql'),
+        '--table-sizes',
+        join(testdata, 'sizes-small.yaml'),
+        '--database',
+        PG_ADMIN_URL,
+        '--lock-timeout',
+        '300ms',
+        '-o',
+        'json',
+      ],
+      dir,
+    );
     const result = JSON.parse(r.out) as MigrationResult;
     seen.push(result.dynamic!.database);
     assert.equal(r.code, 1, r.out);
-    assert.deepEqual(result.findings.map((f) => f.rule), ['dynamic-blocking']);
+    assert.deepEqual(
+      result.findings.map((f) => f.rule),
+      ['dynamic-blocking'],
+    );
     const f = result.findings[0];
     assert.equal(f.line, 3);
     assert.equal(f.lockMode, 'AccessExclusiveLock');
@@ -117,25 +176,52 @@ describe('verify migration --database (real PostgreSQL)', async () => {
     assert.deepEqual([...lock.blockedQueries].sort(), ['insert', 'select', 'update']);
   });
 
-  test('a folder is traced file by file: a table an earlier file creates gets its rows before the next file', { skip: !available && 'PostgreSQL not reachable' }, async () => {
+  test('a folder is traced file by file: a table an earlier file creates gets its rows before the next file', {
+    skip: !available && 'PostgreSQL not reachable',
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-trace-'));
     mkdirSync(join(dir, 'm'));
     writeFileSync(join(dir, 'm', '001_create.sql'), 'CREATE TABLE t (id bigint, code varchar(10));\n');
-    writeFileSync(join(dir, 'm', '002_change.sql'), "SET lock_timeout = '1s';\nALTER TABLE t ALTER COLUMN code TYPE varchar(40);\nALTER TABLE t ALTER COLUMN id TYPE integer;\n");
+    writeFileSync(
+      join(dir, 'm', '002_change.sql'),
+      "SET lock_timeout = '1s';\nALTER TABLE t ALTER COLUMN code TYPE varchar(40);\nALTER TABLE t ALTER COLUMN id TYPE integer;\n",
+    );
     writeFileSync(join(dir, 'sizes.yaml'), 't: 300\n');
     const r = await run(['m', '--table-sizes', 'sizes.yaml', '--database', PG_ADMIN_URL, '-o', 'json'], dir);
     const result = JSON.parse(r.out) as MigrationResult;
     seen.push(result.dynamic!.database);
     assert.deepEqual(result.dynamic!.tableRows, { t: 300 });
-    assert.deepEqual(result.dynamic!.statements.map((s) => [s.file, s.line, s.rewritten]), [['m/001_create.sql', 1, []], ['m/002_change.sql', 1, []], ['m/002_change.sql', 2, []], ['m/002_change.sql', 3, ['t']]]);
-    assert.deepEqual(result.findings.map((f) => `${f.file}:${f.line} ${f.rule}`), ['m/002_change.sql:3 column-type-rewrite']);
+    assert.deepEqual(
+      result.dynamic!.statements.map((s) => [s.file, s.line, s.rewritten]),
+      [
+        ['m/001_create.sql', 1, []],
+        ['m/002_change.sql', 1, []],
+        ['m/002_change.sql', 2, []],
+        ['m/002_change.sql', 3, ['t']],
+      ],
+    );
+    assert.deepEqual(
+      result.findings.map((f) => `${f.file}:${f.line} ${f.rule}`),
+      ['m/002_change.sql:3 column-type-rewrite'],
+    );
     assert.ok(result.dynamic!.workload.queries > 0);
   });
 
   test('bad --table-sizes inside the trace: exit 2, and the database is dropped', { skip: !available && 'PostgreSQL not reachable' }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-trace-'));
     writeFileSync(join(dir, 'sizes.json'), '{"nope": 10}');
-    const r = await run([join(testdata, 'corpus', '02-index-create.safe.sql'), '--schema', join(testdata, 'schema.sql'), '--table-sizes', join(dir, 'sizes.json'), '--database', PG_ADMIN_URL], dir);
+    const r = await run(
+      [
+        join(testdata, 'corpus', '02-index-create.safe.sql'),
+        '--schema',
+        join(testdata, 'schema.sql'),
+        '--table-sizes',
+        join(dir, 'sizes.json'),
+        '--database',
+        PG_ADMIN_URL,
+      ],
+      dir,
+    );
     assert.equal(r.code, 2);
     assert.match(r.err, /no table nope in the traced schema/);
     const name = /throwaway database (shipgate_verify_[0-9a-f]+)/.exec(r.err)![1];
@@ -146,7 +232,11 @@ describe('verify migration --database (real PostgreSQL)', async () => {
   test('Ctrl-C (SIGINT) during a trace drops the throwaway database', { skip: !available && 'PostgreSQL not reachable' }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-trace-'));
     writeFileSync(join(dir, 'slow.sql'), "SET lock_timeout = '1s';\nSELECT pg_sleep(60);\n");
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'shipgate.js'), 'verify', 'migration', join(dir, 'slow.sql'), '--database', PG_ADMIN_URL], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'bin', 'shipgate.js'), 'verify', 'migration', join(dir, 'slow.sql'), '--database', PG_ADMIN_URL],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let err = '';
     const name = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no trace started: ${err}`)), 90_000);

@@ -127,7 +127,8 @@ export class SchemaModel {
         const name = relationName(n.relation);
         for (const c of n.cmds ?? []) {
           const cmd = c.AlterTableCmd;
-          if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) this.table(name).columns.set(cmd.def.ColumnDef.colname, columnType(cmd.def.ColumnDef.typeName));
+          if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef)
+            this.table(name).columns.set(cmd.def.ColumnDef.colname, columnType(cmd.def.ColumnDef.typeName));
           else if (cmd.subtype === 'AT_AlterColumnType') this.table(name).columns.set(cmd.name, columnType(cmd.def?.ColumnDef?.typeName));
           else if (cmd.subtype === 'AT_DropColumn') this.tables.get(name)?.columns.delete(cmd.name);
           else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_CHECK') this.addCheck(name, cmd.def.Constraint);

@@ -34,7 +34,9 @@ function add(out: RelationLock[], relation: string, mode: LockMode): void {
 }
 
 function hasOption(options: any[] | undefined, name: string): boolean {
-  return (options ?? []).some((o: any) => o.DefElem?.defname === name && o.DefElem?.arg?.Boolean?.boolval !== false && o.DefElem?.arg?.String?.sval !== 'false');
+  return (options ?? []).some(
+    (o: any) => o.DefElem?.defname === name && o.DefElem?.arg?.Boolean?.boolval !== false && o.DefElem?.arg?.String?.sval !== 'false',
+  );
 }
 
 /** The locks one statement takes; `model` maps an index to its table for DROP INDEX. */

@@ -7,9 +7,13 @@ import { main } from '../../cli/main';
 import type { CliIo } from '../../cli/context';
 
 const dir = mkdtempSync(join(tmpdir(), 'shipgate-openapi-'));
-for (const f of ['openapi-test1.yaml', 'openapi-test3.yaml', 'bc_request_params_base.yaml', 'bc_request_params_decreased.yaml']) copyFileSync(join(import.meta.dirname, 'testdata', f), join(dir, f));
+for (const f of ['openapi-test1.yaml', 'openapi-test3.yaml', 'bc_request_params_base.yaml', 'bc_request_params_decreased.yaml'])
+  copyFileSync(join(import.meta.dirname, 'testdata', f), join(dir, f));
 writeFileSync(join(dir, 'bad.yaml'), 'openapi: 3.0.0\npaths:\n  /p:\n    get:\n      parameters:\n        - name: a\n          in: body\n');
-writeFileSync(join(dir, 'a.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/p': { get: { responses: { '200': { description: 'ok' } } } } } }));
+writeFileSync(
+  join(dir, 'a.json'),
+  JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/p': { get: { responses: { '200': { description: 'ok' } } } } } }),
+);
 
 function io(): { o: { out: string; err: string }; io: CliIo } {
   const o = { out: '', err: '' };
@@ -26,7 +30,10 @@ describe('shipgate verify openapi', () => {
   test('errors fail (exit 1) and the table names direction, level, id and operation', async () => {
     const r = await run('openapi-test1.yaml', 'openapi-test3.yaml', '--fail-on-rollback', 'error');
     assert.equal(r.code, 1, r.err);
-    assert.match(r.out, /forward +ERR +response-success-status-removed +GET \/api\/\{domain\}\/\{project\}\/badges\/security-score +removed the success response with the status `201`/);
+    assert.match(
+      r.out,
+      /forward +ERR +response-success-status-removed +GET \/api\/\{domain\}\/\{project\}\/badges\/security-score +removed the success response with the status `201`/,
+    );
     assert.match(r.out, /rollback +ERR +api-security-added/);
     assert.match(r.out, /^FAIL \(fail on ERR, rollback ERR\): forward: 5 error, 4 warning, 7 info; rollback: 6 error, 1 warning, 6 info$/m);
   });
@@ -47,7 +54,10 @@ describe('shipgate verify openapi', () => {
     assert.equal(j.result, 'fail');
     assert.equal(j.summary.forward.ERR, 5);
     const f = j.findings.find((x: { id: string; text: string }) => x.id === 'request-body-removed' || x.text.includes('`201`'));
-    assert.deepEqual({ direction: f.direction, level: f.level, method: f.method, blocking: f.blocking, operationId: f.operationId }, { direction: 'forward', level: 'ERR', method: 'GET', blocking: true, operationId: 'GetSecurityScores' });
+    assert.deepEqual(
+      { direction: f.direction, level: f.level, method: f.method, blocking: f.blocking, operationId: f.operationId },
+      { direction: 'forward', level: 'ERR', method: 'GET', blocking: true, operationId: 'GetSecurityScores' },
+    );
     assert.equal(f.location, 'paths./api/{domain}/{project}/badges/security-score.get.responses');
   });
   test('-o junit: one suite per direction, blocking findings are failures', async () => {
@@ -58,8 +68,18 @@ describe('shipgate verify openapi', () => {
     assert.match(r.out, /<failure type="response-success-status-removed"/);
   });
   test('rollback findings are reported, and gate only when asked (--fail-on-rollback)', async () => {
-    writeFileSync(join(dir, 'one.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/p': { get: { responses: { '200': { description: 'ok' } } } } } }));
-    writeFileSync(join(dir, 'two.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/p': { get: { responses: { '200': { description: 'ok' } } } }, '/q': { get: { responses: { '200': { description: 'ok' } } } } } }));
+    writeFileSync(
+      join(dir, 'one.json'),
+      JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/p': { get: { responses: { '200': { description: 'ok' } } } } } }),
+    );
+    writeFileSync(
+      join(dir, 'two.json'),
+      JSON.stringify({
+        openapi: '3.1.0',
+        info: { title: 't', version: '1' },
+        paths: { '/p': { get: { responses: { '200': { description: 'ok' } } } }, '/q': { get: { responses: { '200': { description: 'ok' } } } } },
+      }),
+    );
     const added = await run('one.json', 'two.json');
     assert.equal(added.code, 0, added.out);
     assert.match(added.out, /rollback +ERR +api-path-removed-without-deprecation +GET \/q/);

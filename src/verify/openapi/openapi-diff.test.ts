@@ -8,7 +8,11 @@ import { readOpenapi, type OpenapiDocument } from './openapi-document';
 import { InputError } from '../../core/errors';
 
 type Obj = Record<string, unknown>;
-const doc = (paths: Obj, extra: Obj = {}): OpenapiDocument => ({ file: 'x', version: '3.0.3', root: { openapi: '3.0.3', info: { title: 't', version: '1' }, paths, ...extra } });
+const doc = (paths: Obj, extra: Obj = {}): OpenapiDocument => ({
+  file: 'x',
+  version: '3.0.3',
+  root: { openapi: '3.0.3', info: { title: 't', version: '1' }, paths, ...extra },
+});
 const ok = { '200': { description: 'ok' } };
 /** One GET /pets operation with the given fields. */
 const op = (fields: Obj, extra: Obj = {}) => doc({ '/pets': { get: { responses: ok, ...fields } } }, extra);
@@ -30,46 +34,108 @@ const CASES: { id: CheckId; base: OpenapiDocument; rev: OpenapiDocument; expect?
   { id: 'request-parameter-became-required', base: op({ parameters: [param('q')] }), rev: op({ parameters: [param('q', { required: true })] }) },
   { id: 'request-parameter-became-optional', base: op({ parameters: [param('q', { required: true })] }), rev: op({ parameters: [param('q')] }) },
   { id: 'request-parameter-type-changed', base: op({ parameters: [param('q')] }), rev: op({ parameters: [param('q', { schema: { type: 'integer' } })] }) },
-  { id: 'request-parameter-type-generalized', base: op({ parameters: [param('q', { schema: { type: 'integer' } })] }), rev: op({ parameters: [param('q', { schema: { type: 'number' } })] }) },
-  { id: 'request-parameter-enum-value-removed', base: op({ parameters: [param('q', { schema: { type: 'string', enum: ['a', 'b'] } })] }), rev: op({ parameters: [param('q', { schema: { type: 'string', enum: ['a'] } })] }) },
-  { id: 'request-parameter-enum-value-added', base: op({ parameters: [param('q', { schema: { type: 'string', enum: ['a'] } })] }), rev: op({ parameters: [param('q', { schema: { type: 'string', enum: ['a', 'b'] } })] }) },
+  {
+    id: 'request-parameter-type-generalized',
+    base: op({ parameters: [param('q', { schema: { type: 'integer' } })] }),
+    rev: op({ parameters: [param('q', { schema: { type: 'number' } })] }),
+  },
+  {
+    id: 'request-parameter-enum-value-removed',
+    base: op({ parameters: [param('q', { schema: { type: 'string', enum: ['a', 'b'] } })] }),
+    rev: op({ parameters: [param('q', { schema: { type: 'string', enum: ['a'] } })] }),
+  },
+  {
+    id: 'request-parameter-enum-value-added',
+    base: op({ parameters: [param('q', { schema: { type: 'string', enum: ['a'] } })] }),
+    rev: op({ parameters: [param('q', { schema: { type: 'string', enum: ['a', 'b'] } })] }),
+  },
   { id: 'request-body-removed', base: post(body(obj({}))), rev: post({}) },
   { id: 'request-body-added-required', base: post({}), rev: post(body(obj({}))) },
   { id: 'request-body-added-optional', base: post({}), rev: post(body(obj({}), false)) },
   { id: 'request-body-became-required', base: post(body(obj({}), false)), rev: post(body(obj({}))) },
   { id: 'request-body-became-optional', base: post(body(obj({}))), rev: post(body(obj({}), false)) },
-  { id: 'request-body-media-type-removed', base: post({ requestBody: { content: { 'application/json': { schema: {} }, 'application/xml': { schema: {} } } } }), rev: post({ requestBody: { content: { 'application/json': { schema: {} } } } }) },
+  {
+    id: 'request-body-media-type-removed',
+    base: post({ requestBody: { content: { 'application/json': { schema: {} }, 'application/xml': { schema: {} } } } }),
+    rev: post({ requestBody: { content: { 'application/json': { schema: {} } } } }),
+  },
   { id: 'request-body-type-changed', base: post(body({ type: 'object' })), rev: post(body({ type: 'array', items: {} })) },
   { id: 'request-body-enum-value-removed', base: post(body({ type: 'string', enum: ['a', 'b'] })), rev: post(body({ type: 'string', enum: ['b'] })) },
-  { id: 'new-required-request-property', base: post(body(obj({ a: { type: 'string' } }))), rev: post(body(obj({ a: { type: 'string' }, b: { type: 'string' } }, ['b']))) },
+  {
+    id: 'new-required-request-property',
+    base: post(body(obj({ a: { type: 'string' } }))),
+    rev: post(body(obj({ a: { type: 'string' }, b: { type: 'string' } }, ['b']))),
+  },
   { id: 'new-optional-request-property', base: post(body(obj({}))), rev: post(body(obj({ b: { type: 'string' } }))) },
   { id: 'request-property-removed', base: post(body(obj({ b: { type: 'string' } }))), rev: post(body(obj({}))) },
   { id: 'request-property-became-required', base: post(body(obj({ b: { type: 'string' } }))), rev: post(body(obj({ b: { type: 'string' } }, ['b']))) },
   { id: 'request-property-became-optional', base: post(body(obj({ b: { type: 'string' } }, ['b']))), rev: post(body(obj({ b: { type: 'string' } }))) },
   { id: 'request-property-type-changed', base: post(body(obj({ n: { type: 'number' } }))), rev: post(body(obj({ n: { type: 'integer' } }))) },
   { id: 'request-property-type-generalized', base: post(body(obj({ n: { type: 'integer' } }))), rev: post(body(obj({ n: { type: 'number' } }))) },
-  { id: 'request-property-became-not-nullable', base: post(body(obj({ n: { type: 'string', nullable: true } }))), rev: post(body(obj({ n: { type: 'string' } }))) },
-  { id: 'request-property-enum-value-removed', base: post(body(obj({ c: { type: 'string', enum: ['red', 'blue'] } }))), rev: post(body(obj({ c: { type: 'string', enum: ['red'] } }))) },
-  { id: 'request-property-enum-value-added', base: post(body(obj({ c: { type: 'string', enum: ['red'] } }))), rev: post(body(obj({ c: { type: 'string', enum: ['red', 'blue'] } }))) },
-  { id: 'request-property-max-length-decreased', base: post(body(obj({ s: { type: 'string', maxLength: 10 } }))), rev: post(body(obj({ s: { type: 'string', maxLength: 5 } }))) },
+  {
+    id: 'request-property-became-not-nullable',
+    base: post(body(obj({ n: { type: 'string', nullable: true } }))),
+    rev: post(body(obj({ n: { type: 'string' } }))),
+  },
+  {
+    id: 'request-property-enum-value-removed',
+    base: post(body(obj({ c: { type: 'string', enum: ['red', 'blue'] } }))),
+    rev: post(body(obj({ c: { type: 'string', enum: ['red'] } }))),
+  },
+  {
+    id: 'request-property-enum-value-added',
+    base: post(body(obj({ c: { type: 'string', enum: ['red'] } }))),
+    rev: post(body(obj({ c: { type: 'string', enum: ['red', 'blue'] } }))),
+  },
+  {
+    id: 'request-property-max-length-decreased',
+    base: post(body(obj({ s: { type: 'string', maxLength: 10 } }))),
+    rev: post(body(obj({ s: { type: 'string', maxLength: 5 } }))),
+  },
   { id: 'response-success-status-removed', base: op({ responses: { '200': { description: 'ok' }, '201': { description: 'c' } } }), rev: op({}) },
   { id: 'response-non-success-status-removed', base: op({ responses: { '200': { description: 'ok' }, '404': { description: 'nf' } } }), rev: op({}) },
-  { id: 'response-mediatype-removed', base: op(resp({ type: 'object' })), rev: op({ responses: { '200': { description: 'ok', content: { 'application/xml': { schema: { type: 'object' } } } } } }) },
+  {
+    id: 'response-mediatype-removed',
+    base: op(resp({ type: 'object' })),
+    rev: op({ responses: { '200': { description: 'ok', content: { 'application/xml': { schema: { type: 'object' } } } } } }),
+  },
   { id: 'response-body-type-changed', base: op(resp({ type: 'integer' })), rev: op(resp({ type: 'number' })) },
   { id: 'response-required-property-removed', base: op(resp(obj({ id: { type: 'string' } }, ['id']))), rev: op(resp(obj({}))) },
   { id: 'response-optional-property-removed', base: op(resp(obj({ id: { type: 'string' } }))), rev: op(resp(obj({}))) },
   { id: 'response-property-became-optional', base: op(resp(obj({ id: { type: 'string' } }, ['id']))), rev: op(resp(obj({ id: { type: 'string' } }))) },
   { id: 'response-property-type-changed', base: op(resp(obj({ id: { type: 'integer' } }))), rev: op(resp(obj({ id: { type: 'string' } }))) },
   { id: 'response-property-became-nullable', base: op(resp(obj({ id: { type: 'string' } }))), rev: op(resp(obj({ id: { type: ['string', 'null'] } }))) },
-  { id: 'response-property-enum-value-added', base: op(resp(obj({ s: { type: 'string', enum: ['on'] } }))), rev: op(resp(obj({ s: { type: 'string', enum: ['on', 'off'] } }))) },
-  { id: 'response-property-enum-value-removed', base: op(resp(obj({ s: { type: 'string', enum: ['on', 'off'] } }))), rev: op(resp(obj({ s: { type: 'string', enum: ['on'] } }))) },
+  {
+    id: 'response-property-enum-value-added',
+    base: op(resp(obj({ s: { type: 'string', enum: ['on'] } }))),
+    rev: op(resp(obj({ s: { type: 'string', enum: ['on', 'off'] } }))),
+  },
+  {
+    id: 'response-property-enum-value-removed',
+    base: op(resp(obj({ s: { type: 'string', enum: ['on', 'off'] } }))),
+    rev: op(resp(obj({ s: { type: 'string', enum: ['on'] } }))),
+  },
   { id: 'response-property-added', base: op(resp(obj({}))), rev: op(resp(obj({ x: { type: 'string' } }))) },
-  { id: 'api-security-added', base: op({}), rev: op({ security: [{ key: [] }] }, { components: { securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' } } } }) },
+  {
+    id: 'api-security-added',
+    base: op({}),
+    rev: op({ security: [{ key: [] }] }, { components: { securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' } } } }),
+  },
   { id: 'api-security-changed', base: op({ security: [{ key: [] }] }), rev: op({ security: [{ oauth: [] }] }) },
   { id: 'api-security-scope-added', base: op({ security: [{ oauth: ['read'] }] }), rev: op({ security: [{ oauth: ['read', 'write'] }] }) },
   { id: 'api-security-removed', base: op({ security: [{ key: [] }] }), rev: op({ security: [{ key: [] }, {}] }) },
-  { id: 'security-scheme-removed', base: op({ security: [{ key: [] }] }, { components: { securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' } } } }), rev: op({ security: [{ key: [] }] }), expect: ['security-scheme-removed'] },
-  { id: 'security-scheme-changed', base: op({ security: [{ key: [] }] }, { components: { securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' } } } }), rev: op({ security: [{ key: [] }] }, { components: { securitySchemes: { key: { type: 'apiKey', in: 'query', name: 'key' } } } }), expect: ['security-scheme-changed'] },
+  {
+    id: 'security-scheme-removed',
+    base: op({ security: [{ key: [] }] }, { components: { securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' } } } }),
+    rev: op({ security: [{ key: [] }] }),
+    expect: ['security-scheme-removed'],
+  },
+  {
+    id: 'security-scheme-changed',
+    base: op({ security: [{ key: [] }] }, { components: { securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' } } } }),
+    rev: op({ security: [{ key: [] }] }, { components: { securitySchemes: { key: { type: 'apiKey', in: 'query', name: 'key' } } } }),
+    expect: ['security-scheme-changed'],
+  },
 ];
 
 describe('one case per check id', () => {
@@ -84,7 +150,10 @@ describe('one case per check id', () => {
   }
   test('docs/verify/openapi-checks.md has one section per check id, in catalogue order', () => {
     const page = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'verify', 'openapi-checks.md'), 'utf8');
-    assert.deepEqual([...page.matchAll(/^## (.+)$/gm)].map((m) => m[1]), CHECK_IDS);
+    assert.deepEqual(
+      [...page.matchAll(/^## (.+)$/gm)].map((m) => m[1]),
+      CHECK_IDS,
+    );
   });
   test('no findings between a document and itself', () => {
     for (const c of CASES) assert.deepEqual(diffRelease(c.base, c.base), [], c.id);
@@ -104,26 +173,59 @@ describe('semantics', () => {
     const f = diffRelease(a, b).map((x) => `${x.direction} ${x.level} ${x.id}`);
     assert.deepEqual(f, ['forward INFO request-property-enum-value-added', 'rollback ERR request-property-enum-value-removed']);
     // An enum value removed from a response: fine for consumers, but a rollback sends clients of the revision a value they no longer know.
-    const r = diffRelease(op(resp(obj({ s: { type: 'string', enum: ['on', 'off'] } }))), op(resp(obj({ s: { type: 'string', enum: ['on'] } })))).map((x) => `${x.direction} ${x.level} ${x.id}`);
+    const r = diffRelease(op(resp(obj({ s: { type: 'string', enum: ['on', 'off'] } }))), op(resp(obj({ s: { type: 'string', enum: ['on'] } })))).map(
+      (x) => `${x.direction} ${x.level} ${x.id}`,
+    );
     assert.deepEqual(r, ['forward INFO response-property-enum-value-removed', 'rollback ERR response-property-enum-value-added']);
   });
   test('$refs are followed and recursive schemas end', () => {
-    const comp = (extra: Obj) => ({ components: { schemas: { Node: { type: 'object', properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/components/schemas/Node' } }, ...extra } } } } });
+    const comp = (extra: Obj) => ({
+      components: {
+        schemas: {
+          Node: {
+            type: 'object',
+            properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/components/schemas/Node' } }, ...extra },
+          },
+        },
+      },
+    });
     const a = op(resp({ $ref: '#/components/schemas/Node' }), comp({ size: { type: 'integer' } }));
     const b = op(resp({ $ref: '#/components/schemas/Node' }), comp({ size: { type: 'string' } }));
     const f = diffDocuments(a, b, 'forward');
-    assert.deepEqual(f.map((x) => x.id), ['response-property-type-changed']);
+    assert.deepEqual(
+      f.map((x) => x.id),
+      ['response-property-type-changed'],
+    );
     assert.match(f[0].text, /`size`/);
   });
   test('a property reached through a ref cycle deeper down is reported once per distinct pair', () => {
-    const comp = (t: string) => ({ components: { schemas: { A: { type: 'object', properties: { b: { $ref: '#/components/schemas/B' }, v: { type: t } } }, B: { type: 'object', properties: { a: { $ref: '#/components/schemas/A' } } } } } });
-    const f = diffDocuments(op(resp({ $ref: '#/components/schemas/A' }), comp('integer')), op(resp({ $ref: '#/components/schemas/A' }), comp('string')), 'forward');
-    assert.deepEqual(f.map((x) => x.text), ['status `200`, `application/json`: the response property `v` changed type from `integer` to `string`']);
+    const comp = (t: string) => ({
+      components: {
+        schemas: {
+          A: { type: 'object', properties: { b: { $ref: '#/components/schemas/B' }, v: { type: t } } },
+          B: { type: 'object', properties: { a: { $ref: '#/components/schemas/A' } } },
+        },
+      },
+    });
+    const f = diffDocuments(
+      op(resp({ $ref: '#/components/schemas/A' }), comp('integer')),
+      op(resp({ $ref: '#/components/schemas/A' }), comp('string')),
+      'forward',
+    );
+    assert.deepEqual(
+      f.map((x) => x.text),
+      ['status `200`, `application/json`: the response property `v` changed type from `integer` to `string`'],
+    );
   });
   test('parameters, request bodies and responses named by $ref are compared by what they point at', () => {
     const d = (required: boolean, idType: string) =>
       doc(
-        { '/pets/{id}': { parameters: [{ $ref: '#/components/parameters/Id' }], post: { requestBody: { $ref: '#/components/requestBodies/Pet' }, responses: { '200': { $ref: '#/components/responses/Pet' } } } } },
+        {
+          '/pets/{id}': {
+            parameters: [{ $ref: '#/components/parameters/Id' }],
+            post: { requestBody: { $ref: '#/components/requestBodies/Pet' }, responses: { '200': { $ref: '#/components/responses/Pet' } } },
+          },
+        },
         {
           components: {
             parameters: { Id: { name: 'id', in: 'path', required: true, schema: { type: idType } } },
@@ -133,7 +235,10 @@ describe('semantics', () => {
           },
         },
       );
-    assert.deepEqual(diffDocuments(d(false, 'string'), d(true, 'integer'), 'forward').map((x) => x.id), ['request-body-became-required', 'request-parameter-type-changed']);
+    assert.deepEqual(
+      diffDocuments(d(false, 'string'), d(true, 'integer'), 'forward').map((x) => x.id),
+      ['request-body-became-required', 'request-parameter-type-changed'],
+    );
   });
   test('allOf members merge: a required property moved into allOf is no change', () => {
     const a = op(resp(obj({ id: { type: 'string' } }, ['id'])));
@@ -155,7 +260,10 @@ describe('semantics', () => {
   test('global security applies where an operation names none', () => {
     const a = op({}, { security: [{ key: [] }] });
     const b = op({ security: [] }, { security: [{ key: [] }] });
-    assert.deepEqual(diffRelease(a, b).map((x) => `${x.direction} ${x.id}`), ['forward api-security-removed', 'rollback api-security-added']);
+    assert.deepEqual(
+      diffRelease(a, b).map((x) => `${x.direction} ${x.id}`),
+      ['forward api-security-removed', 'rollback api-security-added'],
+    );
   });
 });
 
@@ -164,22 +272,51 @@ describe('reading documents', () => {
     ['{"swagger": "2.0"}', /Swagger 2.0/, 'openapi', 1],
     ['openapi: 2.5.0\npaths: {}\n', /unsupported version/, 'openapi', 1],
     ['openapi: 3.0.0\ninfo: {}\npaths:\n  pets:\n    get: {}\n', /must start with/, 'paths.pets', 5],
-    ['openapi: 3.0.0\npaths:\n  /p:\n    get:\n      parameters:\n        - name: a\n          in: body\n', /expected one of/, 'paths./p.get.parameters[0].in', 7],
-    ['openapi: 3.0.0\npaths:\n  /p:\n    get:\n      responses:\n        "200":\n          $ref: "#/components/responses/Nope"\n', /points at nothing/, 'paths./p.get.responses.200.$ref', 7],
-    ['openapi: 3.0.0\npaths:\n  /p:\n    get:\n      responses:\n        "200":\n          $ref: "other.yaml#/x"\n', /external reference/, 'paths./p.get.responses.200.$ref', 7],
+    [
+      'openapi: 3.0.0\npaths:\n  /p:\n    get:\n      parameters:\n        - name: a\n          in: body\n',
+      /expected one of/,
+      'paths./p.get.parameters[0].in',
+      7,
+    ],
+    [
+      'openapi: 3.0.0\npaths:\n  /p:\n    get:\n      responses:\n        "200":\n          $ref: "#/components/responses/Nope"\n',
+      /points at nothing/,
+      'paths./p.get.responses.200.$ref',
+      7,
+    ],
+    [
+      'openapi: 3.0.0\npaths:\n  /p:\n    get:\n      responses:\n        "200":\n          $ref: "other.yaml#/x"\n',
+      /external reference/,
+      'paths./p.get.responses.200.$ref',
+      7,
+    ],
     ['- a\n- b\n', /expected an OpenAPI document/, '', 1],
-    ['openapi: 3.1.0\npaths:\n  /p:\n    $ref: "#/components/pathItems/A"\ncomponents:\n  pathItems:\n    A:\n      $ref: "#/components/pathItems/B"\n    B:\n      $ref: "#/components/pathItems/A"\n', /loop of references/, 'components.pathItems.B.$ref', 10],
+    [
+      'openapi: 3.1.0\npaths:\n  /p:\n    $ref: "#/components/pathItems/A"\ncomponents:\n  pathItems:\n    A:\n      $ref: "#/components/pathItems/B"\n    B:\n      $ref: "#/components/pathItems/A"\n',
+      /loop of references/,
+      'components.pathItems.B.$ref',
+      10,
+    ],
   ];
   for (const [text, re, path, line] of bad) {
     test(`refuses: ${re.source}`, () => {
       assert.throws(
         () => readOpenapi(text, 'api.yaml'),
-        (e: unknown) => e instanceof InputError && re.test(e.issues[0].message) && e.issues[0].path === path && e.issues[0].line === line && e.issues[0].file === 'api.yaml' && /api\.yaml/.test(e.message),
+        (e: unknown) =>
+          e instanceof InputError &&
+          re.test(e.issues[0].message) &&
+          e.issues[0].path === path &&
+          e.issues[0].line === line &&
+          e.issues[0].file === 'api.yaml' &&
+          /api\.yaml/.test(e.message),
       );
     });
   }
   test('syntax errors name the line', () => {
-    assert.throws(() => readOpenapi('openapi: 3.0.0\npaths: {\n', 'api.yaml'), (e: unknown) => e instanceof InputError && typeof e.issues[0].line === 'number');
+    assert.throws(
+      () => readOpenapi('openapi: 3.0.0\npaths: {\n', 'api.yaml'),
+      (e: unknown) => e instanceof InputError && typeof e.issues[0].line === 'number',
+    );
   });
 });
 
@@ -206,16 +343,29 @@ describe('upstream fixtures (testdata/SOURCES.md)', () => {
     // And what our security checks add: bearerAuth goes from components while /register still requires it.
     assert.deepEqual(
       got.filter((l) => l.startsWith('ERR')).map((l) => l.replace(/ .* \[/, ' [')),
-      ['ERR [security-scheme-removed]', 'ERR [response-success-status-removed]', 'ERR [response-success-status-removed]', 'ERR [api-security-changed]', 'ERR [api-security-scope-added]'],
+      [
+        'ERR [security-scheme-removed]',
+        'ERR [response-success-status-removed]',
+        'ERR [response-success-status-removed]',
+        'ERR [api-security-changed]',
+        'ERR [api-security-scope-added]',
+      ],
     );
   });
   test('oasdiff request_body_removed: one request-body-removed ERR on POST /api/v1.0/test (testOp)', () => {
     const f = diffDocuments(read('request_body_removed_base.yaml'), read('request_body_removed_revision.yaml'), 'forward');
-    assert.deepEqual(f.map((x) => [x.id, x.level, x.method, x.path, x.operationId]), [['request-body-removed', 'ERR', 'POST', '/api/v1.0/test', 'testOp']]);
+    assert.deepEqual(
+      f.map((x) => [x.id, x.level, x.method, x.path, x.operationId]),
+      [['request-body-removed', 'ERR', 'POST', '/api/v1.0/test', 'testOp']],
+    );
   });
   test('openapi-diff bc_request_params: the removed optional parameter is a warning here (oasdiff), incompatible in openapi-diff; base → base unchanged', () => {
-    assert.deepEqual(lines('bc_request_params_base.yaml', 'bc_request_params_decreased.yaml'), ['WARN GET /widgets deleted the `query` request parameter `query-param-2` [request-parameter-removed]']);
+    assert.deepEqual(lines('bc_request_params_base.yaml', 'bc_request_params_decreased.yaml'), [
+      'WARN GET /widgets deleted the `query` request parameter `query-param-2` [request-parameter-removed]',
+    ]);
     assert.deepEqual(lines('bc_request_params_base.yaml', 'bc_request_params_base.yaml'), []);
-    assert.deepEqual(lines('bc_request_params_base.yaml', 'bc_request_params_decreased.yaml', 'rollback'), ['INFO GET /widgets added the optional `query` request parameter `query-param-2` [new-optional-request-parameter]']);
+    assert.deepEqual(lines('bc_request_params_base.yaml', 'bc_request_params_decreased.yaml', 'rollback'), [
+      'INFO GET /widgets added the optional `query` request parameter `query-param-2` [new-optional-request-parameter]',
+    ]);
   });
 });

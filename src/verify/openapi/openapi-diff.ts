@@ -24,7 +24,16 @@ export function diffDocuments(from: OpenapiDocument, to: OpenapiDocument, direct
   const out: Finding[] = [];
   const refs = { from: new RefResolver(from.root), to: new RefResolver(to.root) };
   const emitter = (method: string | undefined, path: string | undefined, operationId: string | undefined) => (id: CheckId, text: string, location: string) => {
-    out.push({ id, level: CHECKS[id].level, direction, ...(method ? { method } : {}), ...(path ? { path } : {}), ...(operationId ? { operationId } : {}), text, location });
+    out.push({
+      id,
+      level: CHECKS[id].level,
+      direction,
+      ...(method ? { method } : {}),
+      ...(path ? { path } : {}),
+      ...(operationId ? { operationId } : {}),
+      text,
+      location,
+    });
   };
 
   const fromPaths = pathIndex(from.root);
@@ -56,7 +65,11 @@ export function diffDocuments(from: OpenapiDocument, to: OpenapiDocument, direct
     for (const m of HTTP_METHODS) {
       const opB = refs.to.deref<Obj>(itemB[m]);
       if (!isObj(opB) || isObj(refs.from.deref(itemA[m]))) continue;
-      emitter(m.toUpperCase(), b.path, typeof opB.operationId === 'string' ? opB.operationId : undefined)('endpoint-added', 'added the operation', `paths.${b.path}.${m}`);
+      emitter(m.toUpperCase(), b.path, typeof opB.operationId === 'string' ? opB.operationId : undefined)(
+        'endpoint-added',
+        'added the operation',
+        `paths.${b.path}.${m}`,
+      );
     }
   }
   diffSecuritySchemes(from.root, to.root, emitter(undefined, undefined, undefined));
@@ -65,7 +78,14 @@ export function diffDocuments(from: OpenapiDocument, to: OpenapiDocument, direct
 
 /** Sorts by path, method, more severe first, then id and text: stable output for people and tests. */
 export function sortFindings(list: Finding[]): Finding[] {
-  return list.sort((x, y) => (x.path ?? '').localeCompare(y.path ?? '') || (x.method ?? '').localeCompare(y.method ?? '') || LEVEL_RANK[y.level] - LEVEL_RANK[x.level] || x.id.localeCompare(y.id) || x.text.localeCompare(y.text));
+  return list.sort(
+    (x, y) =>
+      (x.path ?? '').localeCompare(y.path ?? '') ||
+      (x.method ?? '').localeCompare(y.method ?? '') ||
+      LEVEL_RANK[y.level] - LEVEL_RANK[x.level] ||
+      x.id.localeCompare(y.id) ||
+      x.text.localeCompare(y.text),
+  );
 }
 
 /** Paths keyed with parameter names blanked (`/pets/{id}` matches `/pets/{petId}`). */
@@ -114,7 +134,13 @@ function parameters(item: Obj, op: Obj, refs: RefResolver): Map<string, Param> {
     for (const raw of list) {
       const p = refs.deref<Obj>(raw);
       if (!isObj(p) || typeof p.name !== 'string' || typeof p.in !== 'string') continue;
-      const schema = p.schema ?? (isObj(p.content) ? (Object.values(p.content).map((c) => refs.deref<Obj>(c)).find(isObj)?.schema) : undefined);
+      const schema =
+        p.schema ??
+        (isObj(p.content)
+          ? Object.values(p.content)
+              .map((c) => refs.deref<Obj>(c))
+              .find(isObj)?.schema
+          : undefined);
       const name = p.in === 'header' ? p.name.toLowerCase() : p.name;
       m.set(`${p.in}:${name}`, { in: p.in, name: p.name, required: p.required === true || p.in === 'path', schema });
     }
@@ -209,7 +235,8 @@ function diffResponses(o: OperationPair): void {
     const cb = content(b.content, o.refs.to);
     for (const [mt, sa] of ca) {
       if (!cb.has(mt)) {
-        if (isSuccess(status)) o.emit('response-mediatype-removed', `removed the media type ${q(mt)} of the response with the status ${q(status)}`, `${loc}.${status}.content`);
+        if (isSuccess(status))
+          o.emit('response-mediatype-removed', `removed the media type ${q(mt)} of the response with the status ${q(status)}`, `${loc}.${status}.content`);
         continue;
       }
       schemaDiff(o, sa, cb.get(mt), 'response', `${loc}.${status}.content.${mt}.schema`, `status ${q(status)}, ${q(mt)}: `);

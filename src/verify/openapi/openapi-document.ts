@@ -46,7 +46,10 @@ export function readOpenapi(text: string, file: string): OpenapiDocument {
 
 function checkDocument(doc: Obj, bad: (path: PathSegment[], message: string) => void): void {
   if (typeof doc.openapi !== 'string') {
-    bad(['openapi'], doc.swagger !== undefined ? 'Swagger 2.0 is not supported; convert it to OpenAPI 3 first' : 'required: the OpenAPI version, e.g. "3.0.3" or "3.1.0"');
+    bad(
+      ['openapi'],
+      doc.swagger !== undefined ? 'Swagger 2.0 is not supported; convert it to OpenAPI 3 first' : 'required: the OpenAPI version, e.g. "3.0.3" or "3.1.0"',
+    );
     return;
   }
   if (!/^3\.[01]\.\d+$/.test(doc.openapi)) bad(['openapi'], `unsupported version "${doc.openapi}"; expected 3.0.x or 3.1.x`);

@@ -30,7 +30,10 @@ export function buildReport(base: string, revision: string, findings: Finding[],
 }
 
 const operation = (f: Finding) => (f.method ? `${f.method} ${f.path}` : 'components');
-const DIRECTION_TEXT: Record<Direction, string> = { forward: 'forward (breaks consumers of the revision)', rollback: 'rollback (breaks clients of the revision if rolled back)' };
+const DIRECTION_TEXT: Record<Direction, string> = {
+  forward: 'forward (breaks consumers of the revision)',
+  rollback: 'rollback (breaks clients of the revision if rolled back)',
+};
 
 const gating = (r: OpenapiReport) => `fail on ${r.failOn}${r.failOnRollback ? `, rollback ${r.failOnRollback}` : '; rollback findings reported, not gating'}`;
 

@@ -114,17 +114,37 @@ function walk(from: unknown, to: unknown, path: string[], ctx: SchemaDiffContext
   const prop = path.join('/');
   const request = ctx.subject !== 'response';
   const root = path.length === 0;
-  const where = root ? (ctx.subject === 'parameter' ? 'the value' : ctx.subject === 'requestBody' ? 'the request body' : 'the response body') : `the ${request ? 'request' : 'response'} property ${q(prop)}`;
+  const where = root
+    ? ctx.subject === 'parameter'
+      ? 'the value'
+      : ctx.subject === 'requestBody'
+        ? 'the request body'
+        : 'the response body'
+    : `the ${request ? 'request' : 'response'} property ${q(prop)}`;
   const id = root ? (ctx.subject === 'parameter' ? 0 : 1) : 2;
 
   // Types.
   const typesSame = typeText(va.types) === typeText(vb.types);
   if (!typesSame) {
     if (request) {
-      if (!typesAccept(vb.types, va.types)) ctx.emit(pick(id, 'request-parameter-type-changed', 'request-body-type-changed', 'request-property-type-changed'), prop, `${where} changed type from ${q(typeText(va.types))} to ${q(typeText(vb.types))}`);
-      else if (ctx.subject === 'parameter' || !root) ctx.emit(root ? 'request-parameter-type-generalized' : 'request-property-type-generalized', prop, `${where} now accepts type ${q(typeText(vb.types))} (was ${q(typeText(va.types))})`);
+      if (!typesAccept(vb.types, va.types))
+        ctx.emit(
+          pick(id, 'request-parameter-type-changed', 'request-body-type-changed', 'request-property-type-changed'),
+          prop,
+          `${where} changed type from ${q(typeText(va.types))} to ${q(typeText(vb.types))}`,
+        );
+      else if (ctx.subject === 'parameter' || !root)
+        ctx.emit(
+          root ? 'request-parameter-type-generalized' : 'request-property-type-generalized',
+          prop,
+          `${where} now accepts type ${q(typeText(vb.types))} (was ${q(typeText(va.types))})`,
+        );
     } else if (!typesAccept(va.types, vb.types)) {
-      ctx.emit(root ? 'response-body-type-changed' : 'response-property-type-changed', prop, `${where} changed type from ${q(typeText(va.types))} to ${q(typeText(vb.types))}`);
+      ctx.emit(
+        root ? 'response-body-type-changed' : 'response-property-type-changed',
+        prop,
+        `${where} changed type from ${q(typeText(va.types))} to ${q(typeText(vb.types))}`,
+      );
     }
   }
   if (request && va.nullable && !vb.nullable) ctx.emit('request-property-became-not-nullable', prop, `${where} no longer accepts null`);
@@ -136,17 +156,31 @@ function walk(from: unknown, to: unknown, path: string[], ctx: SchemaDiffContext
     const inA = new Set(va.enum.map(enumKey));
     for (const e of va.enum) {
       if (inB.has(enumKey(e))) continue;
-      if (request) ctx.emit(pick(id, 'request-parameter-enum-value-removed', 'request-body-enum-value-removed', 'request-property-enum-value-removed'), prop, `removed the enum value ${q(e)} from ${where}`);
+      if (request)
+        ctx.emit(
+          pick(id, 'request-parameter-enum-value-removed', 'request-body-enum-value-removed', 'request-property-enum-value-removed'),
+          prop,
+          `removed the enum value ${q(e)} from ${where}`,
+        );
       else ctx.emit('response-property-enum-value-removed', prop, `removed the enum value ${q(e)} from ${where}`);
     }
     for (const e of vb.enum) {
       if (inA.has(enumKey(e))) continue;
-      if (request) ctx.emit(root && ctx.subject === 'parameter' ? 'request-parameter-enum-value-added' : 'request-property-enum-value-added', prop, `added the enum value ${q(e)} to ${where}`);
+      if (request)
+        ctx.emit(
+          root && ctx.subject === 'parameter' ? 'request-parameter-enum-value-added' : 'request-property-enum-value-added',
+          prop,
+          `added the enum value ${q(e)} to ${where}`,
+        );
       else ctx.emit('response-property-enum-value-added', prop, `added the enum value ${q(e)} to ${where}`);
     }
   }
   if (request && vb.maxLength !== undefined && (va.maxLength === undefined || vb.maxLength < va.maxLength)) {
-    ctx.emit('request-property-max-length-decreased', prop, `the maxLength of ${where} ${va.maxLength === undefined ? 'was set' : `decreased from ${va.maxLength}`} to ${vb.maxLength}`);
+    ctx.emit(
+      'request-property-max-length-decreased',
+      prop,
+      `the maxLength of ${where} ${va.maxLength === undefined ? 'was set' : `decreased from ${va.maxLength}`} to ${vb.maxLength}`,
+    );
   }
 
   // Properties. readOnly properties are never sent in requests, writeOnly ones never in responses.
@@ -156,15 +190,19 @@ function walk(from: unknown, to: unknown, path: string[], ctx: SchemaDiffContext
     const pb = vb.properties.get(name);
     if (pb === undefined) {
       if (request) ctx.emit('request-property-removed', subPath(path, name), `removed the request property ${q(subPath(path, name))}`);
-      else if (va.required.has(name)) ctx.emit('response-required-property-removed', subPath(path, name), `removed the required response property ${q(subPath(path, name))}`);
+      else if (va.required.has(name))
+        ctx.emit('response-required-property-removed', subPath(path, name), `removed the required response property ${q(subPath(path, name))}`);
       else ctx.emit('response-optional-property-removed', subPath(path, name), `removed the optional response property ${q(subPath(path, name))}`);
       continue;
     }
     const wasReq = va.required.has(name);
     const isReq = vb.required.has(name);
-    if (request && !wasReq && isReq) ctx.emit('request-property-became-required', subPath(path, name), `the request property ${q(subPath(path, name))} became required`);
-    if (request && wasReq && !isReq) ctx.emit('request-property-became-optional', subPath(path, name), `the request property ${q(subPath(path, name))} became optional`);
-    if (!request && wasReq && !isReq) ctx.emit('response-property-became-optional', subPath(path, name), `the response property ${q(subPath(path, name))} became optional`);
+    if (request && !wasReq && isReq)
+      ctx.emit('request-property-became-required', subPath(path, name), `the request property ${q(subPath(path, name))} became required`);
+    if (request && wasReq && !isReq)
+      ctx.emit('request-property-became-optional', subPath(path, name), `the request property ${q(subPath(path, name))} became optional`);
+    if (!request && wasReq && !isReq)
+      ctx.emit('response-property-became-optional', subPath(path, name), `the response property ${q(subPath(path, name))} became optional`);
     walk(pa, pb, [...path, name], ctx, seen);
   }
   for (const [name, pb] of vb.properties) {
@@ -172,7 +210,8 @@ function walk(from: unknown, to: unknown, path: string[], ctx: SchemaDiffContext
     const pvb = view(pb, ctx.to);
     if (request ? pvb.readOnly : pvb.writeOnly) continue;
     if (request) {
-      if (vb.required.has(name)) ctx.emit('new-required-request-property', subPath(path, name), `added the required request property ${q(subPath(path, name))}`);
+      if (vb.required.has(name))
+        ctx.emit('new-required-request-property', subPath(path, name), `added the required request property ${q(subPath(path, name))}`);
       else ctx.emit('new-optional-request-property', subPath(path, name), `added the optional request property ${q(subPath(path, name))}`);
     } else ctx.emit('response-property-added', subPath(path, name), `added the response property ${q(subPath(path, name))}`);
   }

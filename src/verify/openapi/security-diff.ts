@@ -47,7 +47,14 @@ export function diffSecurity(fromList: unknown[], toList: unknown[], emit: (id: 
       } else emit('api-security-changed', `clients with ${altText(alt)} are refused; it now needs ${anyB.map(altText).join(' or ')}`);
     }
   }
-  if (!broke && anyB.some((n) => !anyA.some((o) => satisfies(n, o)))) emit('api-security-removed', `now also accepts ${anyB.filter((n) => !anyA.some((o) => satisfies(n, o))).map(altText).join(' or ')}`);
+  if (!broke && anyB.some((n) => !anyA.some((o) => satisfies(n, o))))
+    emit(
+      'api-security-removed',
+      `now also accepts ${anyB
+        .filter((n) => !anyA.some((o) => satisfies(n, o)))
+        .map(altText)
+        .join(' or ')}`,
+    );
 }
 
 /** Schemes the `from` document's requirements name, compared with the `to` document's definitions. */
@@ -60,7 +67,8 @@ export function diffSecuritySchemes(from: Obj, to: Obj, emit: (id: CheckId, text
     if (Array.isArray(list)) for (const r of list) if (isObj(r)) for (const k of Object.keys(r)) used.add(k);
   };
   collect(from.security);
-  if (isObj(from.paths)) for (const item of Object.values(from.paths)) if (isObj(item)) for (const op of Object.values(item)) if (isObj(op)) collect(op.security);
+  if (isObj(from.paths))
+    for (const item of Object.values(from.paths)) if (isObj(item)) for (const op of Object.values(item)) if (isObj(op)) collect(op.security);
   for (const name of [...used].sort()) {
     const a = sa[name];
     const b = sb[name];
@@ -70,7 +78,12 @@ export function diffSecuritySchemes(from: Obj, to: Obj, emit: (id: CheckId, text
       emit('security-scheme-removed', `removed the security scheme ${'`' + name + '`'}, which operations require`, loc);
       continue;
     }
-    const facts = (s: Obj) => [s.type, typeof s.scheme === 'string' ? s.scheme.toLowerCase() : s.scheme, s.in, typeof s.name === 'string' && s.in === 'header' ? s.name.toLowerCase() : s.name];
+    const facts = (s: Obj) => [
+      s.type,
+      typeof s.scheme === 'string' ? s.scheme.toLowerCase() : s.scheme,
+      s.in,
+      typeof s.name === 'string' && s.in === 'header' ? s.name.toLowerCase() : s.name,
+    ];
     const fa = facts(a);
     const fb = facts(b);
     const labels = ['type', 'scheme', 'in', 'name'];

@@ -29,7 +29,16 @@ export function pactJunit(file: string, v: PactVerification): string {
         classname: `shipgate.pact.${v.provider}`,
         name: r.description,
         timeSeconds: r.durationMs / 1000,
-        ...(r.error ? { error: { message: r.error } } : r.ok ? {} : { failure: { message: `${r.mismatches.length} mismatch${r.mismatches.length === 1 ? '' : 'es'}`, body: r.mismatches.map((m) => `${m.path}: ${m.message}`).join('\n') } }),
+        ...(r.error
+          ? { error: { message: r.error } }
+          : r.ok
+            ? {}
+            : {
+                failure: {
+                  message: `${r.mismatches.length} mismatch${r.mismatches.length === 1 ? '' : 'es'}`,
+                  body: r.mismatches.map((m) => `${m.path}: ${m.message}`).join('\n'),
+                },
+              }),
       })),
     },
   ]);
@@ -40,17 +49,25 @@ export function pactCommands(verify: Command, cli: CliContext): void {
   withEvidenceOptions(
     verify
       .command('pact')
-      .description('verify a Pact file (v2 or v3) against a running provider: replays each interaction and matches the response; exit 0 all pass, 1 a mismatch, 2 bad input')
+      .description(
+        'verify a Pact file (v2 or v3) against a running provider: replays each interaction and matches the response; exit 0 all pass, 1 a mismatch, 2 bad input',
+      )
       .argument('<pact>', 'Pact JSON file written by the consumer')
       .requiredOption('--provider <url>', 'base URL of the running provider revision, e.g. http://127.0.0.1:8081')
-      .option('--state-setup <url>', 'URL that sets up provider states: POSTed {consumer, state, states, params, action: setup|teardown} around each interaction')
+      .option(
+        '--state-setup <url>',
+        'URL that sets up provider states: POSTed {consumer, state, states, params, action: setup|teardown} around each interaction',
+      )
       .option('--timeout <duration>', 'per request', '10s')
       .option('-o, --output <format>', FORMATS.join(' | '), 'table'),
   ).action(async (file: string, o: { provider: string; stateSetup?: string; timeout: string; output: string } & EvidenceOptions) => {
     const format = parseFormat(o.output, FORMATS);
     const timeoutMs = parseDurationMs(o.timeout);
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError(EXIT.USAGE, `--timeout: expected a duration such as 10s, got "${o.timeout}"`);
-    for (const [flag, u] of [['--provider', o.provider], ['--state-setup', o.stateSetup]] as const) {
+    for (const [flag, u] of [
+      ['--provider', o.provider],
+      ['--state-setup', o.stateSetup],
+    ] as const) {
       if (u !== undefined && !/^https?:\/\/[^/]/.test(u)) throw new CliError(EXIT.USAGE, `${flag}: expected an http(s) URL, got "${u}"`);
     }
     let text: string;
@@ -70,10 +87,20 @@ export function pactCommands(verify: Command, cli: CliContext): void {
     if (format === 'json') cli.out(JSON.stringify({ file, ...v }, null, 2));
     else if (format === 'junit') cli.out(pactJunit(file, v));
     else {
-      cli.out(`${v.consumer} → ${v.provider} at ${v.providerUrl} (Pact ${v.specification}): ${v.results.filter((r) => r.ok).length} of ${v.results.length} interactions pass`);
+      cli.out(
+        `${v.consumer} → ${v.provider} at ${v.providerUrl} (Pact ${v.specification}): ${v.results.filter((r) => r.ok).length} of ${v.results.length} interactions pass`,
+      );
       cli.out(renderTable(['INTERACTION', 'PROVIDER STATES', 'RESULT', 'MISMATCHES'], rows(v) as string[][]));
     }
-    await recordEvidence(cli, 'pact', o, { pact: text, results: v.results.map((r) => ({ description: r.description, ok: r.ok, mismatches: r.mismatches.map((m) => ({ path: m.path, message: m.message })), ...(r.error ? { error: r.error } : {}) })) });
+    await recordEvidence(cli, 'pact', o, {
+      pact: text,
+      results: v.results.map((r) => ({
+        description: r.description,
+        ok: r.ok,
+        mismatches: r.mismatches.map((m) => ({ path: m.path, message: m.message })),
+        ...(r.error ? { error: r.error } : {}),
+      })),
+    });
     if (!v.ok) cli.fail(EXIT.NO);
   });
 }

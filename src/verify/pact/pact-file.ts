@@ -14,7 +14,21 @@ import { InputError } from '../../core/errors';
 import { parseYamlValue } from '../../core/manifest';
 import { regexProblem } from '../../core/safe-regex';
 
-export type MatcherName = 'type' | 'regex' | 'equality' | 'include' | 'integer' | 'decimal' | 'number' | 'null' | 'boolean' | 'date' | 'time' | 'timestamp' | 'values' | 'contentType';
+export type MatcherName =
+  | 'type'
+  | 'regex'
+  | 'equality'
+  | 'include'
+  | 'integer'
+  | 'decimal'
+  | 'number'
+  | 'null'
+  | 'boolean'
+  | 'date'
+  | 'time'
+  | 'timestamp'
+  | 'values'
+  | 'contentType';
 
 export interface Matcher {
   match: MatcherName;
@@ -69,7 +83,22 @@ export interface Pact {
   interactions: PactInteraction[];
 }
 
-const MATCHERS = ['type', 'regex', 'equality', 'include', 'integer', 'decimal', 'number', 'null', 'boolean', 'date', 'time', 'timestamp', 'values', 'contentType'] as const;
+const MATCHERS = [
+  'type',
+  'regex',
+  'equality',
+  'include',
+  'integer',
+  'decimal',
+  'number',
+  'null',
+  'boolean',
+  'date',
+  'time',
+  'timestamp',
+  'values',
+  'contentType',
+] as const;
 
 const matcherInput = z.looseObject({
   match: z.enum(MATCHERS).optional(),
@@ -192,14 +221,19 @@ export function parsePact(text: string, file: string): Pact {
   const doc = parseYamlValue(text, file);
   const r = pactInput.safeParse(doc);
   if (!r.success) {
-    throw new InputError(`${file}: not a Pact file`, r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, file })));
+    throw new InputError(
+      `${file}: not a Pact file`,
+      r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, file })),
+    );
   }
   const p = r.data;
   const meta = (p.metadata ?? {}) as Record<string, unknown>;
   const specMeta = (meta.pactSpecification ?? meta['pact-specification'] ?? meta.pactSpecificationVersion) as { version?: string } | string | undefined;
   const specification = typeof specMeta === 'string' ? specMeta : (specMeta?.version ?? '2.0.0');
   if (!/^[123]\./.test(specification)) {
-    throw new InputError(`${file}: Pact specification ${specification} is not supported (v2 and v3 are)`, [{ path: 'metadata.pactSpecification.version', message: `expected 2.x or 3.x, got ${specification}`, file }]);
+    throw new InputError(`${file}: Pact specification ${specification} is not supported (v2 and v3 are)`, [
+      { path: 'metadata.pactSpecification.version', message: `expected 2.x or 3.x, got ${specification}`, file },
+    ]);
   }
   const issues: { path: string; message: string }[] = [];
   const interactions = p.interactions.map((it, n): PactInteraction => {
@@ -212,7 +246,11 @@ export function parsePact(text: string, file: string): Pact {
       headers: readHeaders(it.request.headers),
     };
     if ('body' in it.request && it.request.body !== undefined) request.body = it.request.body;
-    const response: PactResponse = { status: it.response.status, headers: readHeaders(it.response.headers), rules: readRules(it.response.matchingRules, `${where}.response.matchingRules`, issues) };
+    const response: PactResponse = {
+      status: it.response.status,
+      headers: readHeaders(it.response.headers),
+      rules: readRules(it.response.matchingRules, `${where}.response.matchingRules`, issues),
+    };
     if ('body' in it.response && it.response.body !== undefined) response.body = it.response.body;
     for (const [key, rs] of Object.entries(response.rules.body)) {
       for (const m of rs.matchers) {
@@ -222,6 +260,10 @@ export function parsePact(text: string, file: string): Pact {
     }
     return { description: it.description, providerStates: states, request, response };
   });
-  if (issues.length) throw new InputError(`${file}: invalid matching rules`, issues.map((i) => ({ ...i, file })));
+  if (issues.length)
+    throw new InputError(
+      `${file}: invalid matching rules`,
+      issues.map((i) => ({ ...i, file })),
+    );
   return { consumer: p.consumer.name, provider: p.provider.name, specification, interactions };
 }

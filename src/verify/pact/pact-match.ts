@@ -125,7 +125,9 @@ function matcherProblem(m: Matcher, expected: unknown, actual: unknown): string 
     case 'equality':
       return deepEqual(expected, actual) ? undefined : `expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
     case 'include':
-      return typeof actual === 'string' && actual.includes(m.value ?? '') ? undefined : `expected a string including ${JSON.stringify(m.value)}, got ${JSON.stringify(actual)}`;
+      return typeof actual === 'string' && actual.includes(m.value ?? '')
+        ? undefined
+        : `expected a string including ${JSON.stringify(m.value)}, got ${JSON.stringify(actual)}`;
     case 'integer':
       return typeof actual === 'number' && Number.isInteger(actual) ? undefined : `expected an integer, got ${JSON.stringify(actual)}`;
     case 'decimal':
@@ -140,7 +142,9 @@ function matcherProblem(m: Matcher, expected: unknown, actual: unknown): string 
     case 'time':
     case 'timestamp':
       // Java date formats are not parsed here: the value must be a string that Date can read.
-      return typeof actual === 'string' && !Number.isNaN(Date.parse(m.match === 'time' ? `1970-01-01T${actual}` : actual)) ? undefined : `expected a ${m.match}${m.format ? ` (${m.format})` : ''}, got ${JSON.stringify(actual)}`;
+      return typeof actual === 'string' && !Number.isNaN(Date.parse(m.match === 'time' ? `1970-01-01T${actual}` : actual))
+        ? undefined
+        : `expected a ${m.match}${m.format ? ` (${m.format})` : ''}, got ${JSON.stringify(actual)}`;
     case 'values':
     case 'contentType':
       return undefined;
@@ -157,7 +161,14 @@ function isTypeRule(set: RuleSet | undefined): boolean {
   return set !== undefined && set.matchers.some((m) => m.match === 'type' || m.match === 'values');
 }
 
-function compareBody(rules: CompiledRules, expected: unknown, actual: unknown, path: (string | number)[], inherited: RuleSet | undefined, out: Mismatch[]): void {
+function compareBody(
+  rules: CompiledRules,
+  expected: unknown,
+  actual: unknown,
+  path: (string | number)[],
+  inherited: RuleSet | undefined,
+  out: Mismatch[],
+): void {
   if (out.length >= 100) return;
   const own = ruleFor(rules, path);
   const set = own ?? inherited;
@@ -179,7 +190,8 @@ function compareBody(rules: CompiledRules, expected: unknown, actual: unknown, p
       if (p) out.push({ path: where, message: p });
       return;
     }
-    if (actual.length !== expected.length) out.push({ path: where, message: `expected ${expected.length} elements, got ${actual.length}`, expected: expected.length, actual: actual.length });
+    if (actual.length !== expected.length)
+      out.push({ path: where, message: `expected ${expected.length} elements, got ${actual.length}`, expected: expected.length, actual: actual.length });
     expected.forEach((e, i) => {
       if (i < actual.length) compareBody(rules, e, actual[i], [...path, i], undefined, out);
     });
@@ -231,7 +243,8 @@ function isJson(contentType: string | undefined): boolean {
 /** Every way `actual` differs from what the pact expects; empty when it satisfies it. */
 export function matchResponse(expected: PactResponse, actual: ActualResponse): Mismatch[] {
   const out: Mismatch[] = [];
-  if (actual.status !== expected.status) out.push({ path: 'status', message: `expected status ${expected.status}, got ${actual.status}`, expected: expected.status, actual: actual.status });
+  if (actual.status !== expected.status)
+    out.push({ path: 'status', message: `expected status ${expected.status}, got ${actual.status}`, expected: expected.status, actual: actual.status });
   const headerRules = Object.fromEntries(Object.entries(expected.rules.header).map(([k, v]) => [k.toLowerCase(), v]));
   for (const [name, value] of Object.entries(expected.headers)) {
     const key = name.toLowerCase();
@@ -251,17 +264,24 @@ export function matchResponse(expected: PactResponse, actual: ActualResponse): M
       if (e.type !== a.type || !paramsOk) out.push({ path: `header ${name}`, message: `expected ${value}, got ${got}`, expected: value, actual: got });
     } else {
       const split = (s: string) => s.split(',').map((x) => x.trim());
-      if (JSON.stringify(split(value)) !== JSON.stringify(split(got))) out.push({ path: `header ${name}`, message: `expected ${value}, got ${got}`, expected: value, actual: got });
+      if (JSON.stringify(split(value)) !== JSON.stringify(split(got)))
+        out.push({ path: `header ${name}`, message: `expected ${value}, got ${got}`, expected: value, actual: got });
     }
   }
   if (expected.body === undefined) return out;
   const compiled = compileRules(expected.rules.body);
-  const json = isJson(expected.headers[Object.keys(expected.headers).find((k) => k.toLowerCase() === 'content-type') ?? ''] ?? actual.headers['content-type']) || (typeof expected.body === 'object' && expected.body !== null);
+  const json =
+    isJson(expected.headers[Object.keys(expected.headers).find((k) => k.toLowerCase() === 'content-type') ?? ''] ?? actual.headers['content-type']) ||
+    (typeof expected.body === 'object' && expected.body !== null);
   if (!json) {
     // A text body: the pact holds it as a string.
     const text = typeof expected.body === 'string' ? expected.body : JSON.stringify(expected.body);
     const rule = ruleFor(compiled, []);
-    const p = rule ? ruleProblem(rule, text, actual.text) : text === actual.text ? undefined : `expected body ${JSON.stringify(text.slice(0, 200))}, got ${JSON.stringify(actual.text.slice(0, 200))}`;
+    const p = rule
+      ? ruleProblem(rule, text, actual.text)
+      : text === actual.text
+        ? undefined
+        : `expected body ${JSON.stringify(text.slice(0, 200))}, got ${JSON.stringify(actual.text.slice(0, 200))}`;
     if (p) out.push({ path: '$', message: p });
     return out;
   }

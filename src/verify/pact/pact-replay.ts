@@ -37,7 +37,12 @@ export interface ReplayOptions {
 
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
 
-async function send(url: string, init: { method: string; headers: Record<string, string>; body?: string }, timeoutMs: number, maxBytes: number): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+async function send(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<{ status: number; headers: Record<string, string>; text: string }> {
   const res = await fetch(url, { method: init.method, headers: init.headers, body: init.body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -117,5 +122,12 @@ export async function verifyPact(pact: Pact, o: ReplayOptions): Promise<PactVeri
     results.push(r);
     o.onResult?.(r, i, pact.interactions.length);
   }
-  return { consumer: pact.consumer, provider: pact.provider, specification: pact.specification, providerUrl: o.providerUrl, results, ok: results.every((r) => r.ok) };
+  return {
+    consumer: pact.consumer,
+    provider: pact.provider,
+    specification: pact.specification,
+    providerUrl: o.providerUrl,
+    results,
+    ok: results.every((r) => r.ok),
+  };
 }

@@ -67,7 +67,13 @@ function check(v: unknown, s: Obj, root: Obj, at: string, out: SchemaError[], sc
     const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
     if (!types.some((t) => matchesType(v, t))) return fail(`expected ${types.join(' or ')}, got ${typeOf(v)}`);
   }
-  if (Array.isArray(s.enum) && !s.enum.some((e) => deepEqual(e, v))) fail(`expected one of ${s.enum.slice(0, 8).map((e) => JSON.stringify(e)).join(', ')}${s.enum.length > 8 ? ', …' : ''}`);
+  if (Array.isArray(s.enum) && !s.enum.some((e) => deepEqual(e, v)))
+    fail(
+      `expected one of ${s.enum
+        .slice(0, 8)
+        .map((e) => JSON.stringify(e))
+        .join(', ')}${s.enum.length > 8 ? ', …' : ''}`,
+    );
   if (s.const !== undefined && !deepEqual(s.const, v)) fail(`expected ${JSON.stringify(s.const)}`);
   if (typeof v === 'string') {
     if (typeof s.minLength === 'number' && [...v].length < s.minLength) fail(`shorter than ${s.minLength}`);
@@ -97,10 +103,11 @@ function check(v: unknown, s: Obj, root: Obj, at: string, out: SchemaError[], sc
         known = true;
         sub(x, props[k], path);
       }
-      for (const [re, sch] of patterns) if (re.test(k)) {
-        known = true;
-        sub(x, sch, path);
-      }
+      for (const [re, sch] of patterns)
+        if (re.test(k)) {
+          known = true;
+          sub(x, sch, path);
+        }
       if (!known && s.additionalProperties !== undefined) {
         if (s.additionalProperties === false) out.push({ at: path, message: `unknown property "${k}"` });
         else sub(x, s.additionalProperties, path);

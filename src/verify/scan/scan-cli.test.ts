@@ -23,8 +23,16 @@ old.Results[0].Vulnerabilities = old.Results[0].Vulnerabilities.filter((v: { Vul
 write('trivy-accepted.json', JSON.stringify(old));
 
 const policy = (spec: string) => `apiVersion: shipgate.dev/v1\nkind: ScanPolicy\nmetadata:\n  name: release\nspec:\n${spec}`;
-write('critical.yaml', policy('  severity: critical\n  ignore:\n    - id: CVE-2021-44906\n      package: minimist\n      reason: CLI-only dependency, never parses untrusted input (SEC-123)\n      expires: 2099-12-31\n'));
-write('expired.yaml', policy('  severity: critical\n  ignore:\n    - id: CVE-2021-44906\n      reason: waiting for the upstream release\n      expires: 2020-01-31\n'));
+write(
+  'critical.yaml',
+  policy(
+    '  severity: critical\n  ignore:\n    - id: CVE-2021-44906\n      package: minimist\n      reason: CLI-only dependency, never parses untrusted input (SEC-123)\n      expires: 2099-12-31\n',
+  ),
+);
+write(
+  'expired.yaml',
+  policy('  severity: critical\n  ignore:\n    - id: CVE-2021-44906\n      reason: waiting for the upstream release\n      expires: 2020-01-31\n'),
+);
 write('no-reason.yaml', policy('  ignore:\n    - id: CVE-2021-44906\n      expires: 2099-12-31\n'));
 write('fixed-only.yaml', policy('  fixedOnly: true\n'));
 write('not-json.txt', 'hello\n');
@@ -67,7 +75,10 @@ describe('shipgate verify scan', () => {
     const r = await run('trivy.json', '--baseline', 'trivy-accepted.json', '-o', 'json');
     assert.equal(r.code, 1);
     const j = JSON.parse(r.out);
-    assert.deepEqual(j.findings.filter((f: { status: string }) => f.status === 'fail').map((f: { id: string }) => f.id), ['CVE-2021-23337']);
+    assert.deepEqual(
+      j.findings.filter((f: { status: string }) => f.status === 'fail').map((f: { id: string }) => f.id),
+      ['CVE-2021-23337'],
+    );
     assert.equal(j.counts.baseline, 4);
     assert.equal((await run('trivy-accepted.json', '--baseline', 'trivy-accepted.json')).code, 0);
   });
@@ -119,16 +130,27 @@ describe('the ScanPolicy kind', () => {
     assert.equal(kinds.lookup('scanpolicies').kind, 'ScanPolicy');
     const r = kinds.check(parseDocuments(readFileSync(join(dir, 'critical.yaml'), 'utf8'), 'critical.yaml')[0]);
     assert.deepEqual(r.issues, []);
-    const dup = kinds.check(parseDocuments(policy('  ignore:\n    - {id: A, reason: r, expires: 2099-01-01}\n    - {id: A, reason: s, expires: 2099-01-01}\n'), 'd.yaml')[0]);
-    assert.deepEqual(dup.def!.validate!(dup.manifest as never, { find: async () => undefined }), [{ path: 'spec.ignore[1]', message: 'the same finding as spec.ignore[0]; keep one entry' }]);
+    const dup = kinds.check(
+      parseDocuments(policy('  ignore:\n    - {id: A, reason: r, expires: 2099-01-01}\n    - {id: A, reason: s, expires: 2099-01-01}\n'), 'd.yaml')[0],
+    );
+    assert.deepEqual(dup.def!.validate!(dup.manifest as never, { find: async () => undefined }), [
+      { path: 'spec.ignore[1]', message: 'the same finding as spec.ignore[0]; keep one entry' },
+    ]);
   });
 });
 
 describe('a real npm audit report', () => {
-  test('npm audit --json on a lockfile with known advisories: its findings, or its error output refused when the registry cannot audit', { timeout: 180_000 }, async (t) => {
+  test('npm audit --json on a lockfile with known advisories: its findings, or its error output refused when the registry cannot audit', {
+    timeout: 180_000,
+  }, async (t) => {
     const project = mkdtempSync(join(tmpdir(), 'shipgate-npm-audit-'));
     for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(testdata, 'npm-project', f), join(project, f));
-    const npm = spawnSync('npm', ['audit', '--json'], { cwd: project, encoding: 'utf8', timeout: 150_000, env: { ...process.env, npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+    const npm = spawnSync('npm', ['audit', '--json'], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 150_000,
+      env: { ...process.env, npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+    });
     let report: { auditReportVersion?: number; message?: string; error?: unknown } | undefined;
     try {
       report = JSON.parse(npm.stdout);

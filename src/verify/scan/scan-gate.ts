@@ -42,7 +42,8 @@ export function dedupe(findings: ScanFinding[]): ScanFinding[] {
   for (const f of findings) {
     const k = findingKey(f);
     const prev = byKey.get(k);
-    if (!prev || SEVERITY_RANK[f.severity] > SEVERITY_RANK[prev.severity]) byKey.set(k, prev ? { ...f, fixAvailable: f.fixAvailable || prev.fixAvailable, fixedVersion: f.fixedVersion ?? prev.fixedVersion } : f);
+    if (!prev || SEVERITY_RANK[f.severity] > SEVERITY_RANK[prev.severity])
+      byKey.set(k, prev ? { ...f, fixAvailable: f.fixAvailable || prev.fixAvailable, fixedVersion: f.fixedVersion ?? prev.fixedVersion } : f);
   }
   return [...byKey.values()];
 }
@@ -65,6 +66,12 @@ export function applyGate(findings: ScanFinding[], policy: ScanPolicySpec, today
     counts[status]++;
     return { ...f, status, ...(ignore ? { ignoredBy: { index: ignore.index, reason: ignore.entry.reason, expires: ignore.entry.expires } } : {}) };
   });
-  gated.sort((a, b) => Number(b.status === 'fail') - Number(a.status === 'fail') || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id) || (a.package ?? '').localeCompare(b.package ?? ''));
+  gated.sort(
+    (a, b) =>
+      Number(b.status === 'fail') - Number(a.status === 'fail') ||
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      a.id.localeCompare(b.id) ||
+      (a.package ?? '').localeCompare(b.package ?? ''),
+  );
   return { result: counts.fail > 0 || expired.length > 0 ? 'fail' : 'pass', policy, today, findings: gated, expiredIgnores: expired, counts };
 }

@@ -3,19 +3,34 @@ import { renderTable } from '../../cli/table';
 import type { GateResult, GatedFinding } from './scan-gate';
 import type { Severity } from './scan-finding';
 
-const expiredText = (r: GateResult) => r.expiredIgnores.map((e) => `spec.ignore[${e.index}] (${e.entry.id}${e.entry.package ? ` in ${e.entry.package}` : ''}) expired on ${e.entry.expires}: ${e.entry.reason}`);
+const expiredText = (r: GateResult) =>
+  r.expiredIgnores.map(
+    (e) => `spec.ignore[${e.index}] (${e.entry.id}${e.entry.package ? ` in ${e.entry.package}` : ''}) expired on ${e.entry.expires}: ${e.entry.reason}`,
+  );
 
 export function renderScanTable(r: GateResult): string {
-  const rows = r.findings.map((f) => [f.status, f.severity, f.id, f.package, f.installedVersion, f.fixedVersion ?? (f.fixAvailable ? 'yes' : undefined), f.tool, f.title && f.title.length > 80 ? `${f.title.slice(0, 77)}…` : f.title]);
+  const rows = r.findings.map((f) => [
+    f.status,
+    f.severity,
+    f.id,
+    f.package,
+    f.installedVersion,
+    f.fixedVersion ?? (f.fixAvailable ? 'yes' : undefined),
+    f.tool,
+    f.title && f.title.length > 80 ? `${f.title.slice(0, 77)}…` : f.title,
+  ]);
   const out = [r.findings.length ? renderTable(['status', 'severity', 'id', 'package', 'installed', 'fixed', 'tool', 'title'], rows).trimEnd() : 'no findings'];
   for (const e of expiredText(r)) out.push(`expired ignore: ${e}`);
   const c = r.counts;
-  out.push(`${r.result === 'fail' ? 'FAIL' : 'PASS'} (severity ≥ ${r.policy.severity}${r.policy.fixedOnly ? ', fixed only' : ''}): ${c.fail} failing, ${c.ignored} ignored, ${c.baseline} in baseline, ${c['below-threshold']} below threshold, ${c['no-fix']} without fix${r.expiredIgnores.length ? `, ${r.expiredIgnores.length} expired ignore${r.expiredIgnores.length > 1 ? 's' : ''}` : ''}`);
+  out.push(
+    `${r.result === 'fail' ? 'FAIL' : 'PASS'} (severity ≥ ${r.policy.severity}${r.policy.fixedOnly ? ', fixed only' : ''}): ${c.fail} failing, ${c.ignored} ignored, ${c.baseline} in baseline, ${c['below-threshold']} below threshold, ${c['no-fix']} without fix${r.expiredIgnores.length ? `, ${r.expiredIgnores.length} expired ignore${r.expiredIgnores.length > 1 ? 's' : ''}` : ''}`,
+  );
   return out.join('\n') + '\n';
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const describe = (f: GatedFinding) => `${f.id}${f.package ? ` in ${f.package}${f.installedVersion ? `@${f.installedVersion}` : ''}` : f.location ? ` at ${f.location}` : ''}`;
+const describe = (f: GatedFinding) =>
+  `${f.id}${f.package ? ` in ${f.package}${f.installedVersion ? `@${f.installedVersion}` : ''}` : f.location ? ` at ${f.location}` : ''}`;
 
 export function renderScanJunit(r: GateResult): string {
   const cases = r.findings.map((f) => {
@@ -25,13 +40,23 @@ export function renderScanJunit(r: GateResult): string {
         : `<skipped message="${xml(f.status + (f.ignoredBy ? `: ${f.ignoredBy.reason}` : ''))}"/>`;
     return `    <testcase classname="${xml(`scan.${f.tool}`)}" name="${xml(describe(f))}">${inner}</testcase>`;
   });
-  for (const e of r.expiredIgnores) cases.push(`    <testcase classname="scan.policy" name="${xml(`spec.ignore[${e.index}] ${e.entry.id}`)}"><failure type="expired-ignore" message="${xml(expiredText({ ...r, expiredIgnores: [e] })[0])}"/></testcase>`);
+  for (const e of r.expiredIgnores)
+    cases.push(
+      `    <testcase classname="scan.policy" name="${xml(`spec.ignore[${e.index}] ${e.entry.id}`)}"><failure type="expired-ignore" message="${xml(expiredText({ ...r, expiredIgnores: [e] })[0])}"/></testcase>`,
+    );
   const failures = r.counts.fail + r.expiredIgnores.length;
   const skipped = r.findings.length - r.counts.fail;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="shipgate verify scan" tests="${cases.length}" failures="${failures}">\n  <testsuite name="scan" tests="${cases.length}" failures="${failures}" skipped="${skipped}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
 }
 
-const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', unknown: 'error', medium: 'warning', low: 'note', info: 'note' };
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  unknown: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+};
 const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', unknown: '8.0', medium: '5.5', low: '2.0', info: '0.0' };
 
 /** One SARIF run: a rule per finding id; ignored and baseline findings carry suppressions. */
@@ -48,7 +73,11 @@ export function renderScanSarif(r: GateResult, version: string): string {
             name: 'shipgate verify scan',
             version,
             informationUri: 'https://shipgate.dev/docs/verify/scan',
-            rules: ids.map((id) => ({ id, shortDescription: { text: first.get(id)!.title ?? id }, properties: { 'security-severity': SCORE[first.get(id)!.severity] } })),
+            rules: ids.map((id) => ({
+              id,
+              shortDescription: { text: first.get(id)!.title ?? id },
+              properties: { 'security-severity': SCORE[first.get(id)!.severity] },
+            })),
           },
         },
         results: r.findings.map((f) => ({
@@ -58,12 +87,35 @@ export function renderScanSarif(r: GateResult, version: string): string {
           message: { text: `${describe(f)}: ${f.title ?? f.id}${f.fixedVersion ? ` (fixed in ${f.fixedVersion})` : ''} [${f.status}, from ${f.tool}]` },
           ...(f.location ? { locations: [{ physicalLocation: { artifactLocation: { uri: f.location } } }] } : {}),
           ...(f.status === 'ignored' || f.status === 'baseline'
-            ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.ignoredBy ? `${f.ignoredBy.reason} (until ${f.ignoredBy.expires})` : 'present in the baseline report' }] }
+            ? {
+                suppressions: [
+                  {
+                    kind: 'external',
+                    status: 'accepted',
+                    justification: f.ignoredBy ? `${f.ignoredBy.reason} (until ${f.ignoredBy.expires})` : 'present in the baseline report',
+                  },
+                ],
+              }
             : {}),
-          properties: { severity: f.severity, status: f.status, tool: f.tool, report: f.report, ...(f.package ? { package: f.package } : {}), ...(f.installedVersion ? { installedVersion: f.installedVersion } : {}), ...(f.fixedVersion ? { fixedVersion: f.fixedVersion } : {}) },
+          properties: {
+            severity: f.severity,
+            status: f.status,
+            tool: f.tool,
+            report: f.report,
+            ...(f.package ? { package: f.package } : {}),
+            ...(f.installedVersion ? { installedVersion: f.installedVersion } : {}),
+            ...(f.fixedVersion ? { fixedVersion: f.fixedVersion } : {}),
+          },
         })),
         ...(r.expiredIgnores.length
-          ? { invocations: [{ executionSuccessful: true, toolConfigurationNotifications: expiredText(r).map((t) => ({ level: 'error', message: { text: `expired ignore: ${t}` } })) }] }
+          ? {
+              invocations: [
+                {
+                  executionSuccessful: true,
+                  toolConfigurationNotifications: expiredText(r).map((t) => ({ level: 'error', message: { text: `expired ignore: ${t}` } })),
+                },
+              ],
+            }
           : {}),
       },
     ],

@@ -12,7 +12,11 @@ const text = (f: string) => readFileSync(join(dir, f), 'utf8');
 const json = (f: string) => JSON.parse(text(f));
 
 describe('fixtures are what they claim to be', () => {
-  for (const [f, schema] of [['codeql.sarif.json', SARIF_SCHEMA], ['trivy.sarif.json', SARIF_SCHEMA], ['cyclonedx.json', CYCLONEDX_SCHEMA]]) {
+  for (const [f, schema] of [
+    ['codeql.sarif.json', SARIF_SCHEMA],
+    ['trivy.sarif.json', SARIF_SCHEMA],
+    ['cyclonedx.json', CYCLONEDX_SCHEMA],
+  ]) {
     test(`${f} validates against ${schema}`, () => assert.deepEqual(validateJson(json(f), SCHEMAS, schema), []));
   }
   test('the validator does refuse broken documents', () => {
@@ -30,7 +34,8 @@ describe('fixtures are what they claim to be', () => {
   });
 });
 
-const pick = (f: string) => readReport(text(f), f).findings.map((x) => [x.id, x.severity, x.package ?? x.location, x.installedVersion, x.fixedVersion, x.fixAvailable, x.tool]);
+const pick = (f: string) =>
+  readReport(text(f), f).findings.map((x) => [x.id, x.severity, x.package ?? x.location, x.installedVersion, x.fixedVersion, x.fixAvailable, x.tool]);
 
 describe('normalised findings per format', () => {
   test('SARIF from a code scanner: security-severity, levels, suppressed results left out', () => {
@@ -43,9 +48,20 @@ describe('normalised findings per format', () => {
     ]);
   });
   test('SARIF results of kind pass or notApplicable are not findings', () => {
-    const log = { version: '2.1.0', runs: [{ tool: { driver: { name: 'checker' } }, results: ['pass', 'notApplicable', 'fail', 'review'].map((kind) => ({ ruleId: `r-${kind}`, kind, level: 'error', message: { text: kind } })) }] };
+    const log = {
+      version: '2.1.0',
+      runs: [
+        {
+          tool: { driver: { name: 'checker' } },
+          results: ['pass', 'notApplicable', 'fail', 'review'].map((kind) => ({ ruleId: `r-${kind}`, kind, level: 'error', message: { text: kind } })),
+        },
+      ],
+    };
     assert.deepEqual(validateJson(log, SCHEMAS, SARIF_SCHEMA), []);
-    assert.deepEqual(readReport(JSON.stringify(log), 'k.sarif').findings.map((x) => x.id), ['r-fail', 'r-review']);
+    assert.deepEqual(
+      readReport(JSON.stringify(log), 'k.sarif').findings.map((x) => x.id),
+      ['r-fail', 'r-review'],
+    );
   });
   test('SARIF from Trivy: package, versions and fix read from the message', () => {
     assert.deepEqual(pick('trivy.sarif.json'), [['CVE-2021-44906', 'critical', 'minimist', '1.2.5', '1.2.6, 0.2.4', true, 'Trivy']]);
@@ -82,7 +98,11 @@ describe('bad reports name the file and the field', () => {
     ['{"hello": 1}', /not a SARIF 2\.1\.0 log, Trivy JSON, npm audit/, ''],
     ['{"advisories": {}, "metadata": {}}', /npm 6/, 'advisories'],
     ['{"version": "2.0.0", "runs": [], "$schema": "sarif"}', /SARIF 2\.0\.0/, 'version'],
-    ['{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m"}}]}]}', /names its rule/, 'runs[0].results[0].ruleId'],
+    [
+      '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m"}}]}]}',
+      /names its rule/,
+      'runs[0].results[0].ruleId',
+    ],
     ['{"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"PkgName": "a"}]}]}', /required/, 'Results[0].Vulnerabilities[0].VulnerabilityID'],
     ['{"auditReportVersion": 2, "vulnerabilities": {"a": {"via": 3}}}', /list/, 'vulnerabilities.a.via'],
     ['{"bomFormat": "CycloneDX", "specVersion": "1.2"}', /CycloneDX 1\.2/, 'specVersion'],
@@ -93,7 +113,11 @@ describe('bad reports name the file and the field', () => {
     test(re.source, () => {
       assert.throws(
         () => readReport(t, 'report.json'),
-        (e: unknown) => e instanceof InputError && /report\.json/.test(e.message) && re.test(e.message + JSON.stringify(e.issues)) && (path === '' || e.issues[0].path === path),
+        (e: unknown) =>
+          e instanceof InputError &&
+          /report\.json/.test(e.message) &&
+          re.test(e.message + JSON.stringify(e.issues)) &&
+          (path === '' || e.issues[0].path === path),
       );
     });
   }

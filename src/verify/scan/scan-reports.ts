@@ -34,7 +34,8 @@ export function readReport(text: string, file: string): ParsedReport {
   const bad = (path: string, message: string): never => {
     throw new InputError(`${file}: ${path ? `${path}: ` : ''}${message}`, [{ file, path, message }]);
   };
-  if (isObj(v) && isObj(v.advisories) && v.auditReportVersion === undefined) bad('advisories', 'an npm 6 audit report; run npm 7 or later (`npm audit --json`), whose format (auditReportVersion 2) is read here');
+  if (isObj(v) && isObj(v.advisories) && v.auditReportVersion === undefined)
+    bad('advisories', 'an npm 6 audit report; run npm 7 or later (`npm audit --json`), whose format (auditReportVersion 2) is read here');
   // What `npm audit --json` prints when it could not audit (registry unreachable, or one that
   // does not offer the audit endpoint): an error, not a clean report — never read it as "no findings".
   if (isObj(v) && v.auditReportVersion === undefined && typeof v.message === 'string' && (v.statusCode !== undefined || isObj(v.error))) {
@@ -74,8 +75,13 @@ function readSarif(doc: Obj, file: string, bad: Bad): ParsedReport {
       const at = `runs[${ri}].results[${i}]`;
       if (!isObj(r)) bad(at, 'expected a result object');
       const res = r as Obj;
-      const rule = (typeof res.ruleIndex === 'number' ? rules[res.ruleIndex] : undefined) ?? ruleById.get(String(res.ruleId ?? (isObj(res.rule) ? res.rule.id : '')));
-      const id = str(res.ruleId) ?? (isObj(res.rule) ? str(res.rule.id) : undefined) ?? (rule ? str(rule.id) : undefined) ?? bad(`${at}.ruleId`, 'required: a result names its rule');
+      const rule =
+        (typeof res.ruleIndex === 'number' ? rules[res.ruleIndex] : undefined) ?? ruleById.get(String(res.ruleId ?? (isObj(res.rule) ? res.rule.id : '')));
+      const id =
+        str(res.ruleId) ??
+        (isObj(res.rule) ? str(res.rule.id) : undefined) ??
+        (rule ? str(rule.id) : undefined) ??
+        bad(`${at}.ruleId`, 'required: a result names its rule');
       // A check that passed or did not apply is not a finding.
       if (res.kind === 'pass' || res.kind === 'notApplicable') return;
       // Suppressed upstream (accepted or undecided) or no longer present in this scan.
@@ -88,15 +94,39 @@ function readSarif(doc: Obj, file: string, bad: Bad): ParsedReport {
       const props = isObj(res.properties) ? res.properties : {};
       const score = Number(props['security-severity'] ?? ruleProps['security-severity']);
       const level = str(res.level) ?? (rule && isObj(rule.defaultConfiguration) ? str(rule.defaultConfiguration.level) : undefined) ?? 'warning';
-      let severity: Severity = Number.isFinite(score) && (props['security-severity'] ?? ruleProps['security-severity']) !== undefined ? severityOfScore(score) : normaliseSeverity(level);
+      let severity: Severity =
+        Number.isFinite(score) && (props['security-severity'] ?? ruleProps['security-severity']) !== undefined
+          ? severityOfScore(score)
+          : normaliseSeverity(level);
       // Dependency scanners writing SARIF (Trivy, Grype) put the package in the message text.
       const field = (name: string) => new RegExp(`^${name}: *(.+)$`, 'mi').exec(message)?.[1]?.trim();
       const sev = field('Severity');
-      if (sev && normaliseSeverity(sev) !== 'unknown' && (props['security-severity'] ?? ruleProps['security-severity']) === undefined) severity = normaliseSeverity(sev);
+      if (sev && normaliseSeverity(sev) !== 'unknown' && (props['security-severity'] ?? ruleProps['security-severity']) === undefined)
+        severity = normaliseSeverity(sev);
       const fixed = field('Fixed Version');
-      const loc = Array.isArray(res.locations) && isObj(res.locations[0]) && isObj(res.locations[0].physicalLocation) && isObj(res.locations[0].physicalLocation.artifactLocation) ? str(res.locations[0].physicalLocation.artifactLocation.uri) : undefined;
+      const loc =
+        Array.isArray(res.locations) &&
+        isObj(res.locations[0]) &&
+        isObj(res.locations[0].physicalLocation) &&
+        isObj(res.locations[0].physicalLocation.artifactLocation)
+          ? str(res.locations[0].physicalLocation.artifactLocation.uri)
+          : undefined;
       const title = (rule && isObj(rule.shortDescription) ? str(rule.shortDescription.text) : undefined) ?? message.split('\n')[0];
-      findings.push(clean({ id, severity, package: field('Package'), installedVersion: field('Installed Version'), fixedVersion: fixed, fixAvailable: Boolean(fixed), title, tool, format: 'sarif', report: file, location: loc }));
+      findings.push(
+        clean({
+          id,
+          severity,
+          package: field('Package'),
+          installedVersion: field('Installed Version'),
+          fixedVersion: fixed,
+          fixAvailable: Boolean(fixed),
+          title,
+          tool,
+          format: 'sarif',
+          report: file,
+          location: loc,
+        }),
+      );
     });
   });
   return { format: 'sarif', findings, suppressedAtSource };
@@ -119,16 +149,52 @@ function readTrivy(doc: Obj, file: string, bad: Bad): ParsedReport {
     list('Vulnerabilities').forEach((v, i) => {
       const id = str(v.VulnerabilityID) ?? bad(`Results[${ri}].Vulnerabilities[${i}].VulnerabilityID`, 'required');
       const fixed = str(v.FixedVersion);
-      findings.push(clean({ id, severity: normaliseSeverity(v.Severity), package: str(v.PkgName), installedVersion: str(v.InstalledVersion), fixedVersion: fixed, fixAvailable: Boolean(fixed) || v.Status === 'fixed', title: str(v.Title), tool: 'Trivy', format: 'trivy', report: file, location: target }));
+      findings.push(
+        clean({
+          id,
+          severity: normaliseSeverity(v.Severity),
+          package: str(v.PkgName),
+          installedVersion: str(v.InstalledVersion),
+          fixedVersion: fixed,
+          fixAvailable: Boolean(fixed) || v.Status === 'fixed',
+          title: str(v.Title),
+          tool: 'Trivy',
+          format: 'trivy',
+          report: file,
+          location: target,
+        }),
+      );
     });
     list('Misconfigurations').forEach((m, i) => {
       if (m.Status === 'PASS') return;
       const id = str(m.AVDID) ?? str(m.ID) ?? bad(`Results[${ri}].Misconfigurations[${i}].ID`, 'required');
-      findings.push(clean({ id, severity: normaliseSeverity(m.Severity), fixAvailable: Boolean(str(m.Resolution)), title: str(m.Title), tool: 'Trivy', format: 'trivy', report: file, location: target }));
+      findings.push(
+        clean({
+          id,
+          severity: normaliseSeverity(m.Severity),
+          fixAvailable: Boolean(str(m.Resolution)),
+          title: str(m.Title),
+          tool: 'Trivy',
+          format: 'trivy',
+          report: file,
+          location: target,
+        }),
+      );
     });
     list('Secrets').forEach((s, i) => {
       const id = str(s.RuleID) ?? bad(`Results[${ri}].Secrets[${i}].RuleID`, 'required');
-      findings.push(clean({ id, severity: normaliseSeverity(s.Severity), fixAvailable: true, title: str(s.Title), tool: 'Trivy', format: 'trivy', report: file, location: target }));
+      findings.push(
+        clean({
+          id,
+          severity: normaliseSeverity(s.Severity),
+          fixAvailable: true,
+          title: str(s.Title),
+          tool: 'Trivy',
+          format: 'trivy',
+          report: file,
+          location: target,
+        }),
+      );
     });
   });
   return { format: 'trivy', findings, suppressedAtSource: 0 };
@@ -152,7 +218,20 @@ function readNpmAudit(doc: Obj, file: string, bad: Bad): ParsedReport {
       const url = str(adv.url);
       const ghsa = url ? /GHSA(-[23456789cfghjmpqrvwx]{4}){3}/.exec(url)?.[0] : undefined;
       const id = ghsa ?? (adv.source !== undefined ? `npm-${String(adv.source)}` : bad(`${at}.via[${i}].source`, 'required: the advisory id'));
-      findings.push(clean({ id, severity: normaliseSeverity(adv.severity ?? e.severity), package: str(adv.dependency) ?? str(adv.name) ?? name, fixedVersion, fixAvailable: fix === true || isObj(fix), title: str(adv.title), tool: 'npm audit', format: 'npm-audit', report: file, location: Array.isArray(e.nodes) ? str(e.nodes[0]) : undefined }));
+      findings.push(
+        clean({
+          id,
+          severity: normaliseSeverity(adv.severity ?? e.severity),
+          package: str(adv.dependency) ?? str(adv.name) ?? name,
+          fixedVersion,
+          fixAvailable: fix === true || isObj(fix),
+          title: str(adv.title),
+          tool: 'npm audit',
+          format: 'npm-audit',
+          report: file,
+          location: Array.isArray(e.nodes) ? str(e.nodes[0]) : undefined,
+        }),
+      );
     });
   }
   return { format: 'npm-audit', findings, suppressedAtSource: 0 };
@@ -163,15 +242,22 @@ function readCyclonedx(doc: Obj, file: string, bad: Bad): ParsedReport {
   if (!['1.4', '1.5', '1.6'].includes(spec)) bad('specVersion', `CycloneDX ${spec || '(missing)'} is not read; expected 1.5 (1.4 and 1.6 are read too)`);
   const components = new Map<string, Obj>();
   const walk = (list: unknown) => {
-    if (Array.isArray(list)) for (const c of list) if (isObj(c)) {
-      if (typeof c['bom-ref'] === 'string') components.set(c['bom-ref'], c);
-      walk(c.components);
-    }
+    if (Array.isArray(list))
+      for (const c of list)
+        if (isObj(c)) {
+          if (typeof c['bom-ref'] === 'string') components.set(c['bom-ref'], c);
+          walk(c.components);
+        }
   };
   walk(doc.components);
-  if (isObj(doc.metadata) && isObj(doc.metadata.component) && typeof doc.metadata.component['bom-ref'] === 'string') components.set(doc.metadata.component['bom-ref'], doc.metadata.component);
+  if (isObj(doc.metadata) && isObj(doc.metadata.component) && typeof doc.metadata.component['bom-ref'] === 'string')
+    components.set(doc.metadata.component['bom-ref'], doc.metadata.component);
   const tools = isObj(doc.metadata) ? doc.metadata.tools : undefined;
-  const toolName = (Array.isArray(tools) ? tools : isObj(tools) && Array.isArray(tools.components) ? tools.components : []).filter(isObj).map((t) => str(t.name)).find(Boolean) ?? 'CycloneDX';
+  const toolName =
+    (Array.isArray(tools) ? tools : isObj(tools) && Array.isArray(tools.components) ? tools.components : [])
+      .filter(isObj)
+      .map((t) => str(t.name))
+      .find(Boolean) ?? 'CycloneDX';
   const vulns = doc.vulnerabilities ?? [];
   if (!Array.isArray(vulns)) bad('vulnerabilities', 'expected a list');
   const findings: ScanFinding[] = [];
@@ -187,7 +273,10 @@ function readCyclonedx(doc: Obj, file: string, bad: Bad): ParsedReport {
       return;
     }
     const ratings = Array.isArray(vuln.ratings) ? vuln.ratings.filter(isObj) : [];
-    const severity = ratings.map((r) => (r.severity !== undefined ? normaliseSeverity(r.severity) : typeof r.score === 'number' ? severityOfScore(r.score) : 'unknown')).sort((a, b) => rank(b) - rank(a))[0] ?? 'unknown';
+    const severity =
+      ratings
+        .map((r) => (r.severity !== undefined ? normaliseSeverity(r.severity) : typeof r.score === 'number' ? severityOfScore(r.score) : 'unknown'))
+        .sort((a, b) => rank(b) - rank(a))[0] ?? 'unknown';
     const tool = isObj(vuln.source) ? (str(vuln.source.name) ? `${toolName} (${str(vuln.source.name)})` : toolName) : toolName;
     const affects = Array.isArray(vuln.affects) ? vuln.affects.filter(isObj) : [];
     const targets = affects.length ? affects : [{}];
@@ -196,7 +285,21 @@ function readCyclonedx(doc: Obj, file: string, bad: Bad): ParsedReport {
       const comp = ref ? components.get(ref) : undefined;
       const versions = Array.isArray(a.versions) ? a.versions.filter(isObj) : [];
       const fixed = versions.find((x) => x.status === 'unaffected' && str(x.version));
-      findings.push(clean({ id, severity, package: comp ? str(comp.name) : ref, installedVersion: comp ? str(comp.version) : undefined, fixedVersion: fixed ? str(fixed.version) : undefined, fixAvailable: Boolean(fixed) || Boolean(str(vuln.recommendation)), title: str(vuln.description)?.split('\n')[0], tool, format: 'cyclonedx', report: file, location: ref }));
+      findings.push(
+        clean({
+          id,
+          severity,
+          package: comp ? str(comp.name) : ref,
+          installedVersion: comp ? str(comp.version) : undefined,
+          fixedVersion: fixed ? str(fixed.version) : undefined,
+          fixAvailable: Boolean(fixed) || Boolean(str(vuln.recommendation)),
+          title: str(vuln.description)?.split('\n')[0],
+          tool,
+          format: 'cyclonedx',
+          report: file,
+          location: ref,
+        }),
+      );
     }
   });
   return { format: 'cyclonedx', findings, suppressedAtSource };

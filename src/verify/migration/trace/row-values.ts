@@ -23,7 +23,8 @@ export function valueExpression(c: ColumnInfo, g: string): string | null {
   if (t.endsWith('[]')) return c.notNull && !c.hasDefault ? `'{}'::${c.type}` : null;
   if (t === 'smallint') return `((${g}) % 32767)::smallint`;
   if (t === 'integer' || t === 'bigint' || t.startsWith('numeric') || t === 'real' || t === 'double precision') return `(${g})::${c.type}`;
-  if (t === 'text' || t.startsWith('character varying') || t.startsWith('character(') || t === 'character' || t === 'citext') return `('r' || (${g}))::${c.type}`;
+  if (t === 'text' || t.startsWith('character varying') || t.startsWith('character(') || t === 'character' || t === 'citext')
+    return `('r' || (${g}))::${c.type}`;
   if (t === 'boolean') return `((${g}) % 2 = 0)`;
   if (t.startsWith('timestamp') || t === 'date') return `(now() - (${g}) * interval '1 second')::${c.type}`;
   if (t === 'uuid') return 'gen_random_uuid()';

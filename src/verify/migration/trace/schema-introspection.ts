@@ -10,7 +10,11 @@ export async function userTables(c: pg.Client): Promise<{ oid: number; name: str
       WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
       ORDER BY c.oid`,
   );
-  return r.rows.map((x) => ({ oid: x.oid, name: x.nspname === 'public' ? x.relname : `${x.nspname}.${x.relname}`, sql: `"${x.nspname.replace(/"/g, '""')}"."${x.relname.replace(/"/g, '""')}"` }));
+  return r.rows.map((x) => ({
+    oid: x.oid,
+    name: x.nspname === 'public' ? x.relname : `${x.nspname}.${x.relname}`,
+    sql: `"${x.nspname.replace(/"/g, '""')}"."${x.relname.replace(/"/g, '""')}"`,
+  }));
 }
 
 export async function tableColumns(c: pg.Client, oid: number): Promise<ColumnInfo[]> {
@@ -28,11 +32,16 @@ export async function relations(c: pg.Client): Promise<Map<number, { name: strin
     `SELECT c.oid::int AS oid, n.nspname, c.relname, c.relfilenode::int AS relfilenode, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'm', 'i') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
   );
-  return new Map(r.rows.map((x) => [x.oid, { name: x.nspname === 'public' ? x.relname : `${x.nspname}.${x.relname}`, relfilenode: x.relfilenode, kind: x.relkind }]));
+  return new Map(
+    r.rows.map((x) => [x.oid, { name: x.nspname === 'public' ? x.relname : `${x.nspname}.${x.relname}`, relfilenode: x.relfilenode, kind: x.relkind }]),
+  );
 }
 
 /** The granted relation locks of one backend, read from another session. */
 export async function backendLocks(observer: pg.Client, pid: number): Promise<{ oid: number; mode: LockMode }[]> {
-  const r = await observer.query<{ oid: number; mode: LockMode }>(`SELECT relation::int AS oid, mode FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND granted`, [pid]);
+  const r = await observer.query<{ oid: number; mode: LockMode }>(
+    `SELECT relation::int AS oid, mode FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND granted`,
+    [pid],
+  );
   return r.rows;
 }

@@ -67,7 +67,8 @@ export async function createThrowawayDatabase(serverUrl: string, useTemplate: bo
   } catch (e) {
     if (e instanceof CliError) throw e;
     const code = (e as { code?: string }).code;
-    const unreachable = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || /timeout/i.test((e as Error).message);
+    const unreachable =
+      code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || /timeout/i.test((e as Error).message);
     throw new CliError(unreachable ? EXIT.UNREACHABLE : EXIT.USAGE, `--database: cannot create a throwaway database: ${(e as Error).message}`);
   }
   const own = new URL(url);

@@ -115,7 +115,18 @@ class Tracer {
         continue;
       }
       const before = await relations(this.mig);
-      const rec: TracedStatement = { file: s.file, line: s.line, column: s.column, statement: oneLine(s.text), durationMs: 0, locks: [], rewritten: [], blockedMs: 0, blockedQueries: [], error: null };
+      const rec: TracedStatement = {
+        file: s.file,
+        line: s.line,
+        column: s.column,
+        statement: oneLine(s.text),
+        durationMs: 0,
+        locks: [],
+        rewritten: [],
+        blockedMs: 0,
+        blockedQueries: [],
+        error: null,
+      };
       const start = performance.now();
       let sampled: ObservedLock[] = [];
       if (outsideTransaction(s)) {
@@ -152,7 +163,8 @@ class Tracer {
     if (this.stopped) await this.mig.query('ROLLBACK').catch(() => {});
     else if (wrap) await this.mig.query('COMMIT');
     const end = performance.now();
-    for (let i = first; i < this.windows.length; i++) this.windows[i].unitEnd = unit.explicit || wrap ? end : Math.max(this.windows[i].start + this.traced[i].durationMs, this.windows[i].start);
+    for (let i = first; i < this.windows.length; i++)
+      this.windows[i].unitEnd = unit.explicit || wrap ? end : Math.max(this.windows[i].start + this.traced[i].durationMs, this.windows[i].start);
   }
 }
 
@@ -214,7 +226,8 @@ export async function traceMigration(o: TraceOptions): Promise<DynamicResult> {
     const existing = new Set((await userTables(mig)).map((t) => t.name));
     const created = createdByFiles(o.files);
     for (const name of Object.keys(o.tableSizes))
-      if (!existing.has(name) && !created.has(name)) throw new InputError(`--table-sizes: no table ${name} in the traced schema`, [{ path: name, message: 'unknown table' }]);
+      if (!existing.has(name) && !created.has(name))
+        throw new InputError(`--table-sizes: no table ${name} in the traced schema`, [{ path: name, message: 'unknown table' }]);
     const tableRows: Record<string, number> = {};
     await populate(mig, o.tableSizes, tableRows, o.log);
     const tables: WorkloadTable[] = [];
@@ -281,7 +294,13 @@ export async function traceMigration(o: TraceOptions): Promise<DynamicResult> {
         allowed: null,
       });
     const qs = workload.queries;
-    return { database: db.name, tableRows, workload: { connections: workload.connections, statementTimeoutMs: workloadTimeoutMs, queries: qs.length, timeouts: qs.filter((q) => q.timedOut).length }, statements: tracer.traced, findings };
+    return {
+      database: db.name,
+      tableRows,
+      workload: { connections: workload.connections, statementTimeoutMs: workloadTimeoutMs, queries: qs.length, timeouts: qs.filter((q) => q.timedOut).length },
+      statements: tracer.traced,
+      findings,
+    };
   } finally {
     await workload?.stop().catch(() => {});
     await Promise.allSettled(clients.map((c) => c.end()));

@@ -76,7 +76,9 @@ export class Workload {
       await c.query(`SET statement_timeout = ${Math.max(1, Math.round(this.statementTimeoutMs))}`);
       this.clients.push(c);
     }
-    this.pids = await Promise.all(this.clients.slice(0, KINDS.length).map(async (c) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid));
+    this.pids = await Promise.all(
+      this.clients.slice(0, KINDS.length).map(async (c) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid),
+    );
     this.running = true;
     this.loops = [...KINDS.map((k, i) => this.loop(i, k)), this.watch()];
   }
