@@ -92,22 +92,20 @@ export function analysisCommands(program: Command, cli: CliContext): void {
     .argument('<run>', 'analysis run id (rollout run id + "." + step index)')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (id: string, o: { output: string }) => {
-      const r = await cli
-        .api()
-        .get<{
-          run: {
-            id: string;
-            template: string;
-            judge: string;
-            service: string;
-            environment: string;
-            baselineVersion: string;
-            canaryVersion: string;
-            verdict: string | null;
-            reason: string;
-          };
-          intervals: IntervalRecord[];
-        }>(`/api/v1/analysis/runs/${encodeURIComponent(id)}`);
+      const r = await cli.api().get<{
+        run: {
+          id: string;
+          template: string;
+          judge: string;
+          service: string;
+          environment: string;
+          baselineVersion: string;
+          canaryVersion: string;
+          verdict: string | null;
+          reason: string;
+        };
+        intervals: IntervalRecord[];
+      }>(`/api/v1/analysis/runs/${encodeURIComponent(id)}`);
       if (parseFormat(o.output, ['table', 'json', 'yaml']) === 'table') {
         const run = r.run;
         cli.out(

@@ -49,7 +49,7 @@ test('Error phases: consecutive errors beyond the limit end the run in Error', (
 test('kayenta runs score every interval and keep the series as JSON-safe values', () => {
   const spec = analysisTemplateSpec({ judge: 'kayenta' });
   let s = newRunState('kayenta');
-  let last;
+  let last: ReturnType<typeof judgeInterval> | undefined;
   for (let i = 0; i < 4; i++) {
     last = judgeInterval(spec, s, iv(1, 2), (i + 1) * 60_000);
     s = last.state;

@@ -7,7 +7,7 @@
 import type { ServerContext } from '../core/capability';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import { HOOKS, type AnalysisMeasurement, type AnalysisStep, type AnalysisStepInput, type AnalysisStepResult } from '../core/hooks';
-import { BUCKET_MS, type MetricsService } from '../metrics/types';
+import { BUCKET_MS } from '../metrics/types';
 import { bucketUpperMs, type HistogramCounts } from '../metrics/latency-histogram';
 import { PrometheusSource } from '../metrics/prometheus-source';
 import { egressPolicyOf } from '../egress/egress-policy';

@@ -119,7 +119,7 @@ export function checkCheckpoint(c: unknown, trusted: SigningKey): { ok: true; ch
   const cp = parsed.data as Checkpoint;
   if (cp.v !== 1) return { ok: false, reason: `checkpoint version ${cp.v} is not supported` };
   let fp: string;
-  let pub;
+  let pub: ReturnType<typeof createPublicKey>;
   try {
     pub = createPublicKey(cp.publicKey);
     fp = publicKeyFingerprint(pub);

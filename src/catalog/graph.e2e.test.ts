@@ -8,7 +8,7 @@ import type { SpofReport } from './spof';
 import type { BlastRadius } from './blast-radius';
 import type { AvailabilityReport } from './availability';
 import type { DriftReport } from './drift';
-import { HOOKS, type GraphHook } from '../core/hooks';
+import { HOOKS } from '../core/hooks';
 
 const testdata = join(import.meta.dirname, 'testdata');
 

@@ -11,7 +11,7 @@
  */
 import type { Principal } from '../auth/roles';
 import { RefusedError, type RefusalCode } from '../core/errors';
-import { HOOKS, type Authorization, type Authorizer, type GateAction, type GateSubject, type VerifyEvidence } from '../core/hooks';
+import { HOOKS, type Authorization, type Authorizer, type GateAction, type GateSubject } from '../core/hooks';
 import { transaction, type Tx } from '../store/db';
 import type { ChangeService } from './change-service';
 import { budgetFor, loadFacts, tierOf, type FactsSnapshot } from './change-facts';
@@ -78,7 +78,7 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       kind,
       ...(subject.revision ? { version: subject.revision.version, binding: subject.revision } : {}),
     };
-    let created;
+    let created: Awaited<ReturnType<typeof svc.create>>;
     if (subject.emergency) {
       created = await svc.create({ ...base, type: 'emergency', emergencyReason: subject.emergency.reason, description: subject.emergency.reason }, actor);
     } else {

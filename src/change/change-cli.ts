@@ -159,14 +159,12 @@ export function changeCommands(program: Command, cli: CliContext): void {
     .option('--limit <n>', 'at most this many', '100')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (o: { service?: string; env?: string; state?: string; limit: string; output: string }) => {
-      const r = await cli
-        .api()
-        .get<{ items: (ChangeRequest & { reviewOverdue: boolean })[] }>('/api/v1/changes', {
-          service: o.service,
-          environment: o.env,
-          state: o.state,
-          limit: o.limit,
-        });
+      const r = await cli.api().get<{ items: (ChangeRequest & { reviewOverdue: boolean })[] }>('/api/v1/changes', {
+        service: o.service,
+        environment: o.env,
+        state: o.state,
+        limit: o.limit,
+      });
       cli.print(r.items, o.output, () => listRows(r.items));
     });
 

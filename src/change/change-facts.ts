@@ -5,7 +5,7 @@
  */
 import type { StandardChangeTemplateSpec } from './standard-template';
 import type { ServerContext } from '../core/capability';
-import { HOOKS, type EnvironmentKind, type GraphHook, type GraphView, type ReleaseGate } from '../core/hooks';
+import { HOOKS, type EnvironmentKind, type GraphView } from '../core/hooks';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { ApprovalPolicySpec } from './approval-policy';
 import type { ChangeWindowSpec } from './change-window';

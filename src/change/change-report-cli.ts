@@ -116,13 +116,11 @@ export function changeReportCommands(program: Command, cli: CliContext): void {
     .option('--since <duration>', 'period, e.g. 30d, 90d, 12w', '90d')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action(async (o: { service?: string; team?: string; since: string; output: string }) => {
-      const r = await cli
-        .api()
-        .get<{ overall: DoraReport; services: { service: string; report: DoraReport }[] }>('/api/v1/dora', {
-          service: o.service,
-          team: o.team,
-          since: o.since,
-        });
+      const r = await cli.api().get<{ overall: DoraReport; services: { service: string; report: DoraReport }[] }>('/api/v1/dora', {
+        service: o.service,
+        team: o.team,
+        since: o.since,
+      });
       const row = (name: string, m: Metric, digits = 3) => [name, num(m.value, digits), m.unit, m.band ?? '-'];
       cli.print(r, o.output, () => ({
         headers: ['metric', 'value', 'unit', 'band'],

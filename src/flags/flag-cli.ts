@@ -63,12 +63,10 @@ export function flagCommands(program: Command, cli: CliContext): void {
       .option('--reason <text>', 'why (kept in the audit log)')
       .option('-o, --output <format>', OUTPUT_HELP, 'table')
       .action(async (ref: string, o: { env: string; reason?: string; output: string }) => {
-        const r = await cli
-          .api()
-          .post<{ flag: string; environment: string; enabled: boolean }>(`/api/v1/flags/${enc(ref)}/${action}`, {
-            env: o.env,
-            ...(o.reason ? { reason: o.reason } : {}),
-          });
+        const r = await cli.api().post<{ flag: string; environment: string; enabled: boolean }>(`/api/v1/flags/${enc(ref)}/${action}`, {
+          env: o.env,
+          ...(o.reason ? { reason: o.reason } : {}),
+        });
         if (parseFormat(o.output, ['table', 'json', 'yaml']) === 'table') {
           cli.out(
             `${r.flag} in ${r.environment}: ${action === 'kill' ? 'killed (every evaluation serves the default variant)' : r.enabled ? 'enabled' : 'disabled'}`,
@@ -94,14 +92,12 @@ export function flagCommands(program: Command, cli: CliContext): void {
       if (chosen.length !== 1) throw new CliError(EXIT.USAGE, 'give exactly one of --enable, --disable, --percentage N');
       const percentage = o.percentage !== undefined ? Number(o.percentage) : undefined;
       if (percentage !== undefined && !(percentage >= 0 && percentage <= 100)) throw new CliError(EXIT.USAGE, '--percentage must be a number from 0 to 100');
-      const s = await cli
-        .api()
-        .post<FlagSchedule>(`/api/v1/flags/${enc(ref)}/schedules`, {
-          env: o.env,
-          at: o.at,
-          action: chosen[0],
-          ...(percentage !== undefined ? { percentage } : {}),
-        });
+      const s = await cli.api().post<FlagSchedule>(`/api/v1/flags/${enc(ref)}/schedules`, {
+        env: o.env,
+        at: o.at,
+        action: chosen[0],
+        ...(percentage !== undefined ? { percentage } : {}),
+      });
       cli.print(s, o.output, () => ({
         headers: ['id', 'flag', 'environment', 'at', 'action', 'percentage'],
         rows: [[s.id, s.flag, s.environment, iso(s.atMs), s.action, s.percentage ?? '']],

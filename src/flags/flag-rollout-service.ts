@@ -3,7 +3,6 @@ import { ConflictError, InputError, isDomainError } from '../core/errors';
 import type { Principal } from '../auth/roles';
 import { HOOKS } from '../core/hooks';
 import type { ServerContext } from '../core/capability';
-import type { MetricsService } from '../metrics/types';
 import { lockKey, transaction, type Tx } from '../store/db';
 import type { AuditLog } from '../audit/audit-log';
 import type { FlagService } from './flag-service';

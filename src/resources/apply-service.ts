@@ -63,7 +63,7 @@ export class ApplyService {
     const issues: Issue[] = [];
     const checked: (Checked & { file: string; locate: (p: (string | number)[]) => { line: number; column: number } })[] = [];
     for (const f of files) {
-      let docs;
+      let docs: ReturnType<typeof expandSequences>;
       try {
         docs = expandSequences(parseDocuments(f.content, f.name));
       } catch (e) {

@@ -18,7 +18,7 @@ export function readManifestFiles(paths: string[], cwd: string, stdin?: string):
       continue;
     }
     const abs = isAbsolute(p) ? p : join(cwd, p);
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(abs);
     } catch {

@@ -143,17 +143,15 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
         const all: Record<string, string | { secret: true; value: string }> = { ...sets.sets };
         for (const [k, value] of Object.entries(secrets.sets)) all[k] = { secret: true, value };
         const timeoutMs = parseTimeout(o.timeout);
-        const res = await cli
-          .api()
-          .post<{ run: RunView }>('/api/v1/releases', {
-            service,
-            environment: o.env,
-            version: o.version,
-            set: all,
-            artifact: o.artifact,
-            changeId: o.change,
-            emergency: o.emergency,
-          });
+        const res = await cli.api().post<{ run: RunView }>('/api/v1/releases', {
+          service,
+          environment: o.env,
+          version: o.version,
+          set: all,
+          artifact: o.artifact,
+          changeId: o.change,
+          emergency: o.emergency,
+        });
         const json = o.output === 'json';
         if (!o.wait) {
           if (json) cli.out(JSON.stringify(res, null, 2));
@@ -239,14 +237,12 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
         if (!Number.isInteger(toRevision) || toRevision < 1) throw new CliError(EXIT.USAGE, `--to-revision: expected a revision number, got "${o.toRevision}"`);
       }
       const timeoutMs = parseTimeout(o.timeout);
-      const r = await cli
-        .api()
-        .post<{ run: RunView }>(`/api/v1/rollouts/${service}/${cmd}`, {
-          environment: o.env,
-          ...(toRevision ? { toRevision } : {}),
-          ...(o.change ? { changeId: o.change } : {}),
-          ...(o.emergency ? { emergency: o.emergency } : {}),
-        });
+      const r = await cli.api().post<{ run: RunView }>(`/api/v1/rollouts/${service}/${cmd}`, {
+        environment: o.env,
+        ...(toRevision ? { toRevision } : {}),
+        ...(o.change ? { changeId: o.change } : {}),
+        ...(o.emergency ? { emergency: o.emergency } : {}),
+      });
       cli.out(`${cmd} of ${service} in ${o.env}: run ${r.run.id} → ${r.run.toVersion} (${r.run.toRevision})`);
       if (o.wait) await waitForRun(cli, service, o.env, r.run.id, timeoutMs, false);
     });
@@ -258,13 +254,11 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
     .option('--env <environment>', 'environment', 'production')
     .option('-o, --output <format>', 'table | json | yaml')
     .action(async (service: string, o: { env: string; output?: string }) => {
-      const h = await cli
-        .api()
-        .get<{
-          stableRevision: string | null;
-          runs: RunView[];
-          revisions: { id: string; number: number; version: string; digest: string; createdAt: string }[];
-        }>(`/api/v1/rollouts/${service}/history`, { environment: o.env });
+      const h = await cli.api().get<{
+        stableRevision: string | null;
+        runs: RunView[];
+        revisions: { id: string; number: number; version: string; digest: string; createdAt: string }[];
+      }>(`/api/v1/rollouts/${service}/history`, { environment: o.env });
       cli.print(h, o.output, () => ({
         headers: ['RUN', 'FROM', 'TO', 'STRATEGY', 'OUTCOME', 'REASON', 'STARTED', 'TOOK'],
         rows: h.runs.map((r) => [

@@ -230,7 +230,7 @@ export function rolloutRoutes(base: FastifyInstance, ctx: ServerContext, rt: () 
       const b = req.body;
       const s = rt().service;
       const p = req.principal!;
-      let run;
+      let run: Awaited<ReturnType<typeof s.retry>>;
       const gate = { changeId: b.changeId, emergency: b.emergency };
       if (command === 'retry') run = await s.retry(service, b.environment, p, gate);
       else if (command === 'undo') run = await s.undo(service, b.environment, b.toRevision, p, gate);

@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/roles';
 import type { Clock } from '../core/clock';
-import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../core/errors';
+import { ConflictError, InputError, NotFoundError } from '../core/errors';
 import type { Authorization, Authorizer, GateAction, RevisionBinding, VerificationKindName } from '../core/hooks';
 import { newId } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';

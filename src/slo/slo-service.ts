@@ -3,7 +3,7 @@
  * evaluates them, and answers the release gate and the burn signal.
  */
 import type { ServerContext } from '../core/capability';
-import { HOOKS, type DeployMarkers, type GraphHook } from '../core/hooks';
+import { HOOKS } from '../core/hooks';
 import { NotFoundError, isDomainError } from '../core/errors';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { Manifest } from '../core/manifest';

@@ -54,15 +54,13 @@ export function evidenceCommands(verify: Command, cli: CliContext): void {
     .option('-o, --output <format>', 'table | json | yaml', 'table')
     .action(async (o: { service: string; version?: string; artifact?: string; kind?: string; limit: string; output: string }) => {
       parseFormat(o.output, ['table', 'json', 'yaml']);
-      const { items } = await cli
-        .api()
-        .get<{ items: EvidenceRecord[] }>('/api/v1/verifications', {
-          service: o.service,
-          version: o.version,
-          artifact: o.artifact,
-          kind: o.kind,
-          limit: o.limit,
-        });
+      const { items } = await cli.api().get<{ items: EvidenceRecord[] }>('/api/v1/verifications', {
+        service: o.service,
+        version: o.version,
+        artifact: o.artifact,
+        kind: o.kind,
+        limit: o.limit,
+      });
       cli.print(items, o.output, () => ({
         headers: ['ID', 'KIND', 'VERSION', 'ARTIFACT', 'VERDICT', 'RECORDED', 'BY', 'SUMMARY'],
         rows: items.map((e) => [
@@ -94,14 +92,12 @@ export function evidenceCommands(verify: Command, cli: CliContext): void {
     .option('-o, --output <format>', 'table | json | yaml', 'table')
     .action(async (o: { service: string; version: string; artifact: string; require: string; output: string }) => {
       parseFormat(o.output, ['table', 'json', 'yaml']);
-      const r = await cli
-        .api()
-        .get<{ ok: boolean; required: string[]; problems: EvidenceProblem[] }>('/api/v1/verifications/check', {
-          service: o.service,
-          version: o.version,
-          artifact: o.artifact,
-          require: o.require,
-        });
+      const r = await cli.api().get<{ ok: boolean; required: string[]; problems: EvidenceProblem[] }>('/api/v1/verifications/check', {
+        service: o.service,
+        version: o.version,
+        artifact: o.artifact,
+        require: o.require,
+      });
       cli.print(r, o.output, () => ({
         headers: ['KIND', 'STATUS', 'DETAIL'],
         rows: r.required.map((k) => {

@@ -24,6 +24,7 @@ const fileName = z
   .string()
   .min(1)
   .max(255)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the pattern refuses
   .regex(/^[^\u0000-\u001f]+$/, 'expected a file name without control characters');
 const namedText = z.strictObject({ name: fileName, text });
 
