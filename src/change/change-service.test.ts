@@ -6,6 +6,7 @@ import { ManualClock } from '../core/clock';
 import { ConflictError, DomainError, InputError, RefusedError } from '../core/errors';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { StoredResource } from '../resources/resource-store';
+import { catalogCapability } from '../catalog/capability';
 import { FAKE_TX } from '../store/testing/fake-transaction';
 import { ChangeService, type CreateChangeInput } from './change-service';
 import { FakeAudit } from '../audit/testing/fake-audit';
@@ -18,8 +19,8 @@ const cat = person('cat');
 const dan = person('dan', 'deployer');
 
 /**
- * The parts of a server context ChangeService reads besides its store: the clock, the (empty)
- * service registry, the catalog's manifests and a logger. Nothing here opens a database.
+ * The parts of a server context ChangeService reads besides its store: the clock, the service
+ * registry with the catalog's graph hook, the catalog's manifests and a logger. Nothing here opens a database.
  */
 function context(clock: ManualClock): ServerContext {
   const resources: StoredResource[] = [
@@ -48,7 +49,10 @@ function context(clock: ManualClock): ServerContext {
       log: { warn: () => {} },
     };
   // Only these fields are read by the change service and its facts; a test reaching for another fails on undefined.
-  return partial as unknown as ServerContext;
+  const ctx = partial as unknown as ServerContext;
+  // The catalog's own graph hook over the manifests above: services and environment kinds come from it.
+  catalogCapability.init!(ctx);
+  return ctx;
 }
 
 function setup() {

@@ -63,6 +63,7 @@ const runViewSchema = z.object({
       finishedAtMs: z.number().nullable(),
       message: z.string().optional(),
       verdicts: z.array(z.string()),
+      analysisRun: z.string().optional().describe('for analysis steps: the analysis run that judges it (`shipgate analysis show <id>`)'),
     }),
   ),
   rollback: z.unknown().describe('why and how far a rollback has gone (reason, message, stage, times), or null'),

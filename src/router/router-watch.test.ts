@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ServerContext } from '../core/capability';
 import type { RouteTableHub, RouteTableSnapshot } from './route-table-hub';
 import { routerRoutes } from './router-routes';
@@ -28,6 +29,9 @@ test('watch clients that leave while the table is being read leave no subscriber
   const { hub, listeners, release } = slowHub();
   const streams = new Set<() => void>();
   const app = Fastify();
+  // The routes' schemas are zod, compiled as the server's app compiles them (src/api/app.ts).
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   routerRoutes(app, { config: { options: {} } } as unknown as ServerContext, () => hub, streams);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as net.AddressInfo).port;
