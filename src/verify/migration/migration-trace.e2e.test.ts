@@ -113,12 +113,17 @@ describe('verify migration --database (real PostgreSQL)', async () => {
       for (const s of dyn.statements) {
         if (s.error) continue;
         const want2 = locks.get(s.line) ?? [];
+        // Statements that cannot run in a transaction (CONCURRENTLY, VACUUM) are seen by sampling
+        // pg_locks while they run: on these small tables one can end between two samples, and then
+        // shows no lock at all. Only what was seen is compared for those.
+        const sampled = /\bCONCURRENTLY\b|^\s*VACUUM\b/i.test(s.statement);
         // every lock the rules predict is the lock PostgreSQL granted …
-        for (const p of want2)
-          assert.ok(
-            s.locks.some((l) => l.relation === p.relation && l.mode === p.mode),
-            `${file}:${s.line} predicted ${p.mode} on ${p.relation}, saw ${JSON.stringify(s.locks)}`,
-          );
+        if (!(sampled && s.locks.length === 0))
+          for (const p of want2)
+            assert.ok(
+              s.locks.some((l) => l.relation === p.relation && l.mode === p.mode),
+              `${file}:${s.line} predicted ${p.mode} on ${p.relation}, saw ${JSON.stringify(s.locks)}`,
+            );
         // … and no lock that stops traffic went unpredicted
         for (const l of s.locks.filter((x) => blocksTraffic(x.mode)))
           assert.ok(
