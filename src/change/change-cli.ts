@@ -46,6 +46,14 @@ export function showText(v: ChangeView): string {
   }
   for (const a of v.approvals)
     lines.push(`  ${a.decision === 'approve' ? 'approved' : 'rejected'} by ${a.user} at ${iso(a.atMs)}${a.comment ? `: ${a.comment}` : ''}`);
+  const ver = v.verifications ?? { required: [], latest: [] };
+  for (const k of ver.required)
+    if (!ver.latest.some((e) => e.kind === k)) lines.push(`verification ${k}: required, none recorded for ${v.version ?? 'this revision'}`);
+  for (const e of ver.latest) {
+    lines.push(
+      `verification ${e.kind}: ${e.verdict}${ver.required.includes(e.kind) ? ' (required)' : ''}${e.irreversible ? ', irreversible' : ''} — ${e.summary} (${e.evidenceId}, ${e.recordedBy} at ${iso(e.recordedAtMs)})`,
+    );
+  }
   for (const c of v.conflicts) lines.push(`conflict (${c.kind}${c.blocking ? ', blocking' : ''}): ${c.message}`);
   if (v.outcome) lines.push(`outcome: ${v.outcome} at ${iso(v.completedAtMs)}`);
   for (const r of v.reviewReasons) lines.push(`review required: ${r}`);

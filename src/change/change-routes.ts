@@ -115,6 +115,22 @@ const changeView = z.object({
   approvalStatus: z.unknown().describe('requirements and who met them in the current round, or null'),
   conflicts: z.array(z.unknown()).describe('conflicts of the planned slot; empty while not scheduled'),
   reviewDueAtMs: z.number().nullable(),
+  verifications: z
+    .object({
+      required: z.array(z.string()),
+      latest: z.array(
+        z.object({
+          kind: z.string(),
+          evidenceId: z.string(),
+          verdict: z.enum(['pass', 'fail']),
+          summary: z.string(),
+          irreversible: z.boolean(),
+          recordedAtMs: z.number(),
+          recordedBy: z.string(),
+        }),
+      ),
+    })
+    .describe("the bound revision's verification evidence: kinds the approval rules require, and the latest result of each kind"),
 });
 const changeListItem = z.object(changeRequestShape);
 const doraMetric = z.object({ value: figure, unit: z.string(), band: z.enum(['elite', 'high', 'medium', 'low']).nullable(), note: z.string().optional() });

@@ -6,7 +6,7 @@
 import type { ServerContext } from '../core/capability';
 import type { Principal } from '../auth/roles';
 import { ConflictError, InputError, NotAllowedError, RefusedError } from '../core/errors';
-import { HOOKS, type RevisionBinding } from '../core/hooks';
+import { HOOKS, type EvidenceSummary, type RevisionBinding } from '../core/hooks';
 import { templateMismatch } from './standard-template';
 import { transaction, type Tx } from '../store/db';
 import type { AuditLog } from '../audit/audit-log';
@@ -179,7 +179,9 @@ export class ChangeService {
     const budget = await budgetFor(this.ctx, c.service, c.environment, now);
     const recent = await this.store.list({ service: c.service, createdSinceMs: now - 90 * DAY_MS });
     const recentFailures = recent.filter((x) => x.id !== c.id && x.outcome && isFailure(x.outcome) && (x.completedAtMs ?? 0) >= now - 30 * DAY_MS).length;
-    const riskInput = riskInputFor(c, facts, budget, recentFailures, now);
+    // Verification evidence that found an irreversible change (a DROP) is a fact of the change, whatever it says.
+    const evidence = await this.evidenceOf(c);
+    const riskInput = riskInputFor({ ...c, irreversible: c.irreversible || evidence.some((e) => e.irreversible) }, facts, budget, recentFailures, now);
     const points = assessPoints(riskInput);
     const blended = blendedRisk(riskInput, await this.models.model());
     const requirements = requiredApprovals(
@@ -526,12 +528,19 @@ export class ChangeService {
     return { author: c.author, irreversible: c.irreversible, approvers, compensatingReviewers };
   }
 
-  /** A change with its approvals, reviews, approval status, conflicts and review deadline. */
+  /** A change with its approvals, reviews, approval status, conflicts, review deadline and the verification evidence of its revision. */
   async view(id: string, facts?: FactsSnapshot, override?: ChangeRequest): Promise<ChangeView> {
     const f = facts ?? (await loadFacts(this.ctx));
     const c = override ?? (await this.store.get(id));
     const others = await this.store.list({ states: ['assess', 'authorize', 'scheduled', 'implement'] });
-    return buildView(c, f, await this.store.approvals(c.id), await this.store.reviews(c.id), others, this.now());
+    return buildView(c, f, await this.store.approvals(c.id), await this.store.reviews(c.id), others, this.now(), await this.evidenceOf(c));
+  }
+
+  /** The latest verification evidence of the revision the change is bound to (none when unbound or without the verify capability). */
+  private async evidenceOf(c: ChangeRequest): Promise<EvidenceSummary[]> {
+    const hook = this.ctx.services.get(HOOKS.verifyEvidence);
+    if (!hook || !c.version) return [];
+    return hook.latest({ service: c.service, version: c.version, artifact: c.artifact ?? '' });
   }
 
   list(filter: ChangeFilter): Promise<ChangeRequest[]> {

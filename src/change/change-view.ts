@@ -1,4 +1,5 @@
 /** What `change show` and the API return for one change request. Pure. */
+import type { EvidenceSummary, VerificationKindName } from '../core/hooks';
 import type { ApprovalRow, ChangeRequest, ReviewRow } from './change-store';
 import { approvalStatus, type ApprovalStatus } from './approval-policy';
 import { detectConflicts, type Conflict } from './change-conflicts';
@@ -15,6 +16,11 @@ export interface ChangeView extends ChangeRequest {
   /** When the retrospective review of an emergency change is due, ms. */
   reviewDueAtMs: number | null;
   reviewOverdue: boolean;
+  /**
+   * Verification evidence of the bound revision (service, version, artifact): the kinds the
+   * approval rules require, and the latest result of each kind recorded.
+   */
+  verifications: { required: VerificationKindName[]; latest: EvidenceSummary[] };
 }
 
 export function buildView(
@@ -24,6 +30,7 @@ export function buildView(
   reviews: ReviewRow[],
   others: ChangeRequest[],
   nowMs: number,
+  evidence: EvidenceSummary[] = [],
 ): ChangeView {
   const current = approvals.filter((a) => a.cycle === c.cycle && a.decision === 'approve').map((a) => ({ user: a.user, groups: a.groups }));
   return {
@@ -34,6 +41,7 @@ export function buildView(
     conflicts: conflictsOf(c, f, others, nowMs),
     reviewDueAtMs: c.type === 'emergency' && c.implementedAtMs !== null ? c.implementedAtMs + EMERGENCY_REVIEW_DUE_MS : null,
     reviewOverdue: isReviewOverdue(c, nowMs),
+    verifications: { required: c.requirements?.verifications ?? [], latest: evidence },
   };
 }
 

@@ -305,6 +305,17 @@ export interface DeployMarkers {
 export const VERIFICATION_KINDS = ['migration', 'openapi', 'pact', 'canIDeploy', 'scan'] as const;
 export type VerificationKindName = (typeof VERIFICATION_KINDS)[number];
 
+/** One verification's latest result for a revision, as other capabilities show it. */
+export interface EvidenceSummary {
+  kind: VerificationKindName;
+  evidenceId: string;
+  verdict: 'pass' | 'fail';
+  summary: string;
+  irreversible: boolean;
+  recordedAtMs: number;
+  recordedBy: string;
+}
+
 export interface VerifyEvidence {
   /**
    * What stops the revision (service, version, artifact exactly) from having passing evidence of
@@ -314,6 +325,8 @@ export interface VerifyEvidence {
     subject: { service: string; version: string; artifact: string },
     required: readonly VerificationKindName[],
   ): Promise<{ kind: VerificationKindName; problem: 'missing' | 'failing'; message: string; evidenceId?: string }[]>;
+  /** The latest evidence of each kind for the revision (what `change show` lists). */
+  latest(subject: { service: string; version: string; artifact: string }): Promise<EvidenceSummary[]>;
   /** The latest evidence of each kind for the revision that found an irreversible change (a DROP): it needs two approvers. */
   irreversible(subject: { service: string; version: string; artifact: string }): Promise<{ kind: VerificationKindName; evidenceId: string; summary: string }[]>;
 }

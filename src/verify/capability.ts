@@ -34,7 +34,11 @@ export const verifyCapability: Capability = {
   migrations: verifyMigrations,
   init(ctx) {
     const svc = serviceOf(ctx);
-    const hook: VerifyEvidence = { problems: (subject, required) => svc.problems(subject, required), irreversible: (subject) => svc.irreversible(subject) };
+    const hook: VerifyEvidence = {
+      problems: (subject, required) => svc.problems(subject, required),
+      irreversible: (subject) => svc.irreversible(subject),
+      latest: (subject) => svc.latest(subject),
+    };
     ctx.services.provide(HOOKS.verifyEvidence, hook);
   },
   routes(app, ctx) {

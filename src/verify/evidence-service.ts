@@ -4,6 +4,7 @@
  */
 import type { Principal } from '../auth/roles';
 import type { ServerContext } from '../core/capability';
+import type { EvidenceSummary } from '../core/hooks';
 import { InputError, NotFoundError } from '../core/errors';
 import { newId, sha256 } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
@@ -86,6 +87,22 @@ export class EvidenceService {
     if (required.length === 0) return [];
     const records = await this.store.list({ ...subject, limit: 1000 });
     return evidenceProblems(required, records, subject);
+  }
+
+  /** The latest evidence per kind for the revision, by kind name. */
+  async latest(subject: EvidenceSubject): Promise<EvidenceSummary[]> {
+    const latest = latestByKind(await this.store.list({ ...subject, limit: 1000 }), subject);
+    return [...latest.values()]
+      .sort((a, b) => (a.kind < b.kind ? -1 : 1))
+      .map((r) => ({
+        kind: r.kind,
+        evidenceId: r.id,
+        verdict: r.verdict,
+        summary: r.summary,
+        irreversible: r.irreversible,
+        recordedAtMs: r.recordedAtMs,
+        recordedBy: r.recordedBy,
+      }));
   }
 
   /** The latest evidence per kind that found an irreversible change. */

@@ -192,6 +192,19 @@ for (const store of await testStores()) {
       const rel = await cli(['release', 'shop', '--version', 'v5']);
       assert.equal(rel.code, 2, rel.stdout);
       assert.match(rel.stderr, /found an irreversible change \(migration vev_[0-9a-f]{20}: .*\); it needs two approvers other than the author/);
+      // The change request of that revision shows its evidence, and counts the DROP among its risk facts.
+      const changes = ((await (await f.s.fetch('/api/v1/changes?service=shop&limit=100')).json()) as { items: { id: string; version: string | null }[] }).items;
+      const change = changes.find((c) => c.version === 'v5')!;
+      const shown = await cli(['change', 'show', change.id]);
+      assert.match(shown.stdout, /verification migration: pass \(required\)?, irreversible — safe: .*\(vev_[0-9a-f]{20}, ci-shop at /);
+      assert.match(shown.stdout, /verification openapi: pass/);
+      const view = JSON.parse((await cli(['change', 'show', change.id, '-o', 'json'])).stdout) as {
+        verifications: { latest: { kind: string; verdict: string }[] };
+      };
+      assert.deepEqual(
+        view.verifications.latest.map((e) => `${e.kind}:${e.verdict}`),
+        ['migration:pass', 'openapi:pass', 'scan:pass'],
+      );
     });
 
     test('pact: replayed against the real provider, reported, and checked to cover every interaction', async () => {
