@@ -196,7 +196,7 @@ for (const store of await testStores()) {
       const changes = ((await (await f.s.fetch('/api/v1/changes?service=shop&limit=100')).json()) as { items: { id: string; version: string | null }[] }).items;
       const change = changes.find((c) => c.version === 'v5')!;
       const shown = await cli(['change', 'show', change.id]);
-      assert.match(shown.stdout, /verification migration: pass \(required\)?, irreversible — safe: .*\(vev_[0-9a-f]{20}, ci-shop at /);
+      assert.match(shown.stdout, /verification migration: pass, irreversible — safe: .*\(vev_[0-9a-f]{20}, ci-shop at /);
       assert.match(shown.stdout, /verification openapi: pass/);
       const view = JSON.parse((await cli(['change', 'show', change.id, '-o', 'json'])).stdout) as {
         verifications: { latest: { kind: string; verdict: string }[] };
