@@ -47,6 +47,11 @@ export class EvidenceService {
     const outcome = await v.run(parsed.data, {
       resource: async (kind, name) => (await this.ctx.resources.get(SHIPGATE_API_VERSION, kind, name))?.manifest,
       today: new Date(now0).toISOString().slice(0, 10),
+      previous: async (k) => {
+        const rows = await this.store.list({ service: subject.service, kind: k, limit: 500 });
+        const r = rows.find((x) => x.verdict === 'pass' && (x.version !== subject.version || x.artifact !== subject.artifact));
+        return r ? { id: r.id, version: r.version, result: r.result } : undefined;
+      },
     });
     const inputs = Object.fromEntries(Object.entries(v.texts(parsed.data)).map(([name, text]) => [name, sha256(text)]));
     const now = this.ctx.clock.now();

@@ -8,7 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRolloutFixture, type RolloutFixture } from '../rollout/e2e-fixture';
@@ -205,6 +205,42 @@ for (const store of await testStores()) {
         view.verifications.latest.map((e) => `${e.kind}:${e.verdict}`),
         ['migration:pass', 'openapi:pass', 'scan:pass'],
       );
+    });
+
+    test("a ScanPolicy with `baseline: lastAccepted` fails only findings new against the last passing revision's", async () => {
+      const policy = (ignore: string) =>
+        `apiVersion: shipgate.dev/v1\nkind: ScanPolicy\nmetadata: {name: shop-scans}\nspec:\n  severity: high\n  baseline: lastAccepted\n${ignore}`;
+      const accepted =
+        '  ignore:\n' +
+        ['CVE-2021-23337', 'CVE-2021-44906', 'CVE-2099-0001', 'AVD-DS-0002']
+          .map((id) => `    - {id: ${id}, reason: accepted for v6 (SEC-9), expires: 2099-12-31}\n`)
+          .join('');
+      writeFileSync(join(dir, 'policy.yaml'), policy(accepted));
+      assert.equal((await f.s.cli(['apply', '-f', join(dir, 'policy.yaml')])).code, 0);
+      // v6 ships with its findings accepted (ignored): a passing record that holds them.
+      const v6 = await cli(['verify', 'scan', 'trivy.json', '--policy', 'policy.yaml', '--service', 'shop', '--version', 'v6']);
+      assert.equal(v6.code, 0, v6.stdout + v6.stderr);
+      // The ignores are gone; v7 has the same findings and one more.
+      writeFileSync(join(dir, 'policy.yaml'), policy(''));
+      assert.equal((await f.s.cli(['apply', '-f', join(dir, 'policy.yaml')])).code, 0);
+      const same = await cli(['verify', 'scan', 'trivy.json', '--policy', 'policy.yaml', '--service', 'shop', '--version', 'v7', '-o', 'json']);
+      assert.equal(same.code, 1, 'offline, without --baseline, the findings fail');
+      const [v7] = await evidence('&kind=scan&version=v7');
+      assert.equal(v7.verdict, 'pass', v7.summary);
+      assert.match(v7.summary, /already in v6, vev_[0-9a-f]{20}/);
+      assert.equal((v7.result.baselineFrom as { version: string }).version, 'v6');
+      const report = JSON.parse(readFileSync(join(dir, 'trivy.json'), 'utf8')) as { Results: { Vulnerabilities: Record<string, unknown>[] }[] };
+      report.Results[0].Vulnerabilities.push({
+        ...report.Results[0].Vulnerabilities[0],
+        VulnerabilityID: 'CVE-2099-0002',
+        PkgName: 'left-pad',
+        Severity: 'HIGH',
+      });
+      writeFileSync(join(dir, 'trivy-new.json'), JSON.stringify(report));
+      assert.equal((await cli(['verify', 'scan', 'trivy-new.json', '--policy', 'policy.yaml', '--service', 'shop', '--version', 'v7'])).code, 1);
+      const [latest] = await evidence('&kind=scan&version=v7');
+      assert.equal(latest.verdict, 'fail');
+      assert.match(latest.summary, /1 blocking: left-pad CVE-2099-0002/);
     });
 
     test('pact: replayed against the real provider, reported, and checked to cover every interaction', async () => {

@@ -34,4 +34,6 @@ export interface VerifierContext {
   resource(kind: string, name: string): Promise<{ spec: unknown } | undefined>;
   /** YYYY-MM-DD. */
   today: string;
+  /** The service's newest passing evidence of `kind` for another version or artifact: the last accepted revision's. */
+  previous(kind: VerificationKind): Promise<{ id: string; version: string; result: unknown } | undefined>;
 }

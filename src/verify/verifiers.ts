@@ -16,6 +16,7 @@ import { loadSqlParser, parseMigration } from './migration/sql-statements';
 import { applyGate } from './scan/scan-gate';
 import { DEFAULT_SCAN_POLICY, SCAN_POLICY_KIND, scanPolicySpecSchema } from './scan/scan-policy';
 import { readReport } from './scan/scan-reports';
+import type { ScanFinding } from './scan/scan-finding';
 import type { Verifier } from './verifier';
 
 /** Inputs are text the server parses itself; 5 MiB each, as a request body can carry (src/api/app.ts). */
@@ -81,19 +82,28 @@ export const scanVerifier: Verifier<z.infer<typeof scanInput>> = {
       policy = scanPolicySpecSchema.parse(stored.spec);
     }
     const findings = i.reports.flatMap((r) => readReport(r.text, r.name).findings);
-    const baseline = i.baseline.length ? i.baseline.flatMap((r) => readReport(r.text, r.name).findings) : undefined;
+    let baseline = i.baseline.length ? i.baseline.flatMap((r) => readReport(r.text, r.name).findings) : undefined;
+    let baselineFrom: { evidenceId: string; version: string } | null = null;
+    if (!baseline && policy.baseline === 'lastAccepted') {
+      const prev = await ctx.previous('scan');
+      const stored = (prev?.result as { findings?: unknown } | undefined)?.findings;
+      if (prev && Array.isArray(stored)) {
+        baseline = stored.filter((f): f is ScanFinding => typeof f === 'object' && f !== null && typeof (f as ScanFinding).id === 'string');
+        baselineFrom = { evidenceId: prev.id, version: prev.version };
+      }
+    }
     const result = applyGate(findings, policy, ctx.today, baseline);
     const failing = result.findings.filter((f) => f.status === 'fail');
     return {
       verdict: result.result,
       summary:
         result.result === 'pass'
-          ? `${findings.length} findings, none blocking under ${i.policy ? `ScanPolicy ${i.policy}` : 'the default policy'}`
+          ? `${findings.length} findings, none blocking under ${i.policy ? `ScanPolicy ${i.policy}` : 'the default policy'}${baselineFrom ? ` (${result.counts.baseline} already in ${baselineFrom.version}, ${baselineFrom.evidenceId})` : ''}`
           : `${failing.length} blocking${result.expiredIgnores.length ? `, ${result.expiredIgnores.length} expired ignore(s)` : ''}: ${failing
               .slice(0, 5)
               .map((f) => `${f.package ?? '?'} ${f.id}`)
               .join(', ')}`,
-      result: { ...result, policyName: i.policy ?? null },
+      result: { ...result, policyName: i.policy ?? null, baselineFrom },
     };
   },
 };

@@ -29,6 +29,12 @@ export const scanPolicySpecSchema = z.strictObject({
   /** Only findings with a known fix fail: what the team can act on now. */
   fixedOnly: z.boolean().default(false),
   ignore: z.array(scanIgnoreSchema).default([]),
+  /**
+   * `lastAccepted`: when the server records scan evidence without baseline reports, findings that
+   * the service's newest passing scan evidence (of another version or artifact) already had do
+   * not fail — only new ones do. Offline, `--baseline REPORT` does that job.
+   */
+  baseline: z.enum(['none', 'lastAccepted']).default('none'),
 });
 export type ScanPolicySpec = z.infer<typeof scanPolicySpecSchema>;
 
