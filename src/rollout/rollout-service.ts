@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/roles';
+import { VERSION_RE } from '../core/revision';
 import type { Clock } from '../core/clock';
 import { ConflictError, InputError, NotFoundError } from '../core/errors';
 import type { Authorization, Authorizer, GateAction, RevisionBinding, VerificationKindName } from '../core/hooks';
@@ -260,7 +261,7 @@ export class RolloutService {
 
   /** Checks a version string given on the command line or in a body. */
   static checkVersion(v: string): void {
-    if (!/^[A-Za-z0-9][-A-Za-z0-9._]{0,49}$/.test(v))
+    if (!VERSION_RE.test(v))
       throw new InputError(`invalid version "${v}"`, [{ path: 'version', message: 'expected letters, digits, "-", "." or "_" (at most 50)' }]);
   }
 }

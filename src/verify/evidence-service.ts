@@ -90,14 +90,12 @@ export class EvidenceService {
 
   async problems(subject: EvidenceSubject, required: readonly VerificationKind[]): Promise<EvidenceProblem[]> {
     if (required.length === 0) return [];
-    const records = await this.store.list({ ...subject, limit: 1000 });
-    return evidenceProblems(required, records, subject);
+    return evidenceProblems(required, await this.recordsOf(subject), subject);
   }
 
   /** The latest evidence per kind for the revision, by kind name. */
   async latest(subject: EvidenceSubject): Promise<EvidenceSummary[]> {
-    const latest = latestByKind(await this.store.list({ ...subject, limit: 1000 }), subject);
-    return [...latest.values()]
+    return [...latestByKind(await this.recordsOf(subject), subject).values()]
       .sort((a, b) => (a.kind < b.kind ? -1 : 1))
       .map((r) => ({
         kind: r.kind,
@@ -112,7 +110,13 @@ export class EvidenceService {
 
   /** The latest evidence per kind that found an irreversible change. */
   async irreversible(subject: EvidenceSubject): Promise<{ kind: VerificationKind; evidenceId: string; summary: string }[]> {
-    const latest = latestByKind(await this.store.list({ ...subject, limit: 1000 }), subject);
-    return [...latest.values()].filter((r) => r.irreversible).map((r) => ({ kind: r.kind, evidenceId: r.id, summary: r.summary }));
+    return [...latestByKind(await this.recordsOf(subject), subject).values()]
+      .filter((r) => r.irreversible)
+      .map((r) => ({ kind: r.kind, evidenceId: r.id, summary: r.summary }));
+  }
+
+  /** Every record of exactly this revision (the store filters by service, version and artifact). */
+  private recordsOf(subject: EvidenceSubject): Promise<EvidenceRecord[]> {
+    return this.store.list({ ...subject, limit: 1000 });
   }
 }

@@ -10,8 +10,7 @@ import { diffRelease } from './openapi/openapi-diff';
 import { readOpenapi } from './openapi/openapi-document';
 import { parsePact } from './pact/pact-file';
 import { buildResult } from './migration/migration-result';
-import { checkStatements } from './migration/migration-rules';
-import { SchemaModel } from './migration/schema-model';
+import { staticFindings } from './migration/static-check';
 import { loadSqlParser, parseMigration } from './migration/sql-statements';
 import { applyGate } from './scan/scan-gate';
 import { DEFAULT_SCAN_POLICY, SCAN_POLICY_KIND, scanPolicySpecSchema } from './scan/scan-policy';
@@ -190,13 +189,12 @@ export const migrationVerifier: Verifier<z.infer<typeof migrationInput>> = {
   texts: (i) => Object.fromEntries([...i.files.map((f) => [`file:${f.name}`, f.text]), ...(i.schema ? [[`schema:${i.schema.name}`, i.schema.text]] : [])]),
   async run(i) {
     await loadSqlParser();
-    const model = new SchemaModel();
-    if (i.schema) {
-      model.beginFile();
-      for (const s of parseMigration(i.schema.text, i.schema.name)) model.apply(s);
-    }
     const parsed = i.files.map((f) => ({ file: f.name, statements: parseMigration(f.text, f.name) }));
-    const findings = parsed.flatMap((f) => checkStatements(f.statements, model, { inTransaction: i.inTransaction }));
+    const findings = staticFindings(
+      i.schema ? parseMigration(i.schema.text, i.schema.name) : null,
+      parsed.map((f) => f.statements),
+      { inTransaction: i.inTransaction },
+    );
     const result = buildResult(
       i.files.map((f, n) => ({ file: f.name, sha256: sha256(f.text), statements: parsed[n].statements.length })),
       findings,

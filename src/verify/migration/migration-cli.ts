@@ -1,4 +1,5 @@
 /** `shipgate verify migration FILE.sql|DIR`: lock-safety of a schema migration, statically and, with --database, traced on a throwaway copy. */
+import { staticFindings } from './static-check';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { recordEvidence, withEvidenceOptions, type EvidenceOptions } from '../evidence-cli';
@@ -9,9 +10,7 @@ import { requireDurationMs } from '../../core/duration';
 import { lockModeSql } from './lock-modes';
 import { readMigrationFile, readMigrationPath } from './migration-files';
 import { buildResult, type MigrationResult } from './migration-result';
-import { checkStatements } from './migration-rules';
 import { toSarif } from './sarif';
-import { SchemaModel } from './schema-model';
 import { loadSqlParser } from './sql-statements';
 import { parseTableSizes } from './table-sizes';
 
@@ -79,12 +78,11 @@ export function migrationCommands(verify: Command, cli: CliContext): void {
     await loadSqlParser();
     const schema = o.schema ? readMigrationFile(cli.path(o.schema), o.schema) : null;
     const files = readMigrationPath(cli.path(path), path);
-    const model = new SchemaModel();
-    if (schema) {
-      model.beginFile();
-      for (const s of schema.statementsParsed) model.apply(s);
-    }
-    const findings = files.flatMap((f) => checkStatements(f.statementsParsed, model, { inTransaction: o.inTransaction }));
+    const findings = staticFindings(
+      schema?.statementsParsed ?? null,
+      files.map((f) => f.statementsParsed),
+      { inTransaction: o.inTransaction },
+    );
     let dynamic = null;
     if (o.database) {
       const { traceMigration } = await import('./trace/trace-migration');
