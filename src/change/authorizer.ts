@@ -239,11 +239,10 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
         },
       };
     }
-    const problems = required.length ? await evidence.problems(rev, required) : [];
+    const { problems, irreversible } = await evidence.assess(rev, required, subject.environment);
     if (problems.length) {
       return { reasons: [], refuse: { code: 'VERIFICATION_REQUIRED', message: problems.map((p) => p.message).join('; '), details: { required, problems } } };
     }
-    const irreversible = await evidence.irreversible(rev);
     const approvers = (await svc.store.approvals(c.id, c.cycle)).filter((a) => a.decision === 'approve').map((a) => a.user);
     if (irreversible.length && !irreversibleApprovalsMet({ author: c.author, irreversible: true, approvers, compensatingReviewers: [] })) {
       const got = [...new Set(approvers.filter((a) => a !== c.author))];

@@ -26,6 +26,8 @@ export const HOOKS = {
   revisionPreview: 'rollout.revisionPreview',
   /** Recent deploy markers (time, service, environment, from/to revision). Provider: rollout. */
   deployMarkers: 'rollout.markers',
+  /** What serves in each environment now: the revision of each service's latest completed release. Provider: rollout. */
+  deployments: 'rollout.deployments',
   /** Notifications written in the caller's transaction and sent after commit (Outbox). Provider: outbox. */
   outbox: 'outbox',
   /** Verification evidence recorded against revisions, and what a release lacks. Provider: verify. */
@@ -58,6 +60,7 @@ export interface HookTypes {
   [HOOKS.authorizer]: Authorizer;
   [HOOKS.revisionPreview]: RevisionPreview;
   [HOOKS.deployMarkers]: DeployMarkers;
+  [HOOKS.deployments]: Deployments;
   [HOOKS.outbox]: Outbox;
   [HOOKS.inProcessRouter]: InProcessRouter;
   [HOOKS.embeddedRouter]: EmbeddedRouterStarter;
@@ -301,6 +304,23 @@ export interface DeployMarkers {
   list(filter: { service?: string; environment?: string; sinceMs?: number }): Promise<DeployMarker[]>;
 }
 
+/** A revision serving a service in an environment, since its release (or undo) completed. */
+export interface Deployment {
+  service: string;
+  environment: string;
+  version: string;
+  /** '' when the target's default runs. */
+  artifact: string;
+  revision: string;
+  runId: string;
+  sinceMs: number;
+}
+
+export interface Deployments {
+  /** Every (service, environment)'s serving revision, of one environment when named. */
+  deployed(environment?: string): Promise<Deployment[]>;
+}
+
 /** What verification a release can require (a Rollout's `spec.verify`, an ApprovalPolicy rule). */
 export const VERIFICATION_KINDS = ['migration', 'openapi', 'pact', 'canIDeploy', 'scan'] as const;
 export type VerificationKindName = (typeof VERIFICATION_KINDS)[number];
@@ -318,17 +338,21 @@ export interface EvidenceSummary {
 
 export interface VerifyEvidence {
   /**
-   * What stops the revision (service, version, artifact exactly) from having passing evidence of
-   * each required kind: missing, or the latest record failing. Empty when all are satisfied.
+   * For the revision (service, version, artifact exactly) released to `environment`: what stops
+   * each required kind from being satisfied (missing, or the latest record failing; `canIDeploy`
+   * judged now from contract evidence and what serves in the environment), and the latest
+   * evidence that found an irreversible change (a DROP: two approvers needed). One read.
    */
-  problems(
+  assess(
     subject: { service: string; version: string; artifact: string },
     required: readonly VerificationKindName[],
-  ): Promise<{ kind: VerificationKindName; problem: 'missing' | 'failing'; message: string; evidenceId?: string }[]>;
+    environment: string,
+  ): Promise<{
+    problems: { kind: VerificationKindName; problem: 'missing' | 'failing'; message: string; evidenceId?: string }[];
+    irreversible: { kind: VerificationKindName; evidenceId: string; summary: string }[];
+  }>;
   /** The latest evidence of each kind for the revision (what `change show` lists). */
   latest(subject: { service: string; version: string; artifact: string }): Promise<EvidenceSummary[]>;
-  /** The latest evidence of each kind for the revision that found an irreversible change (a DROP): it needs two approvers. */
-  irreversible(subject: { service: string; version: string; artifact: string }): Promise<{ kind: VerificationKindName; evidenceId: string; summary: string }[]>;
 }
 
 /** An environment's kind, as its Environment resource declares it (`spec.kind`). */

@@ -39,12 +39,12 @@ export interface SourceDocument {
  * Speed: values come from a fast parser (JSON.parse, js-yaml); the position-keeping parser runs
  * only when a position is asked for (an error to report) or the fast parser refuses the text.
  */
-export function parseDocuments(text: string, file: string): SourceDocument[] {
+export function parseDocuments(text: string, file: string, limits: ReadLimits = {}): SourceDocument[] {
   const fast = fastParse(text);
-  if (!fast) return parseWithPositions(text, file);
+  if (!fast) return parseWithPositions(text, file, limits);
   let positioned: SourceDocument[] | undefined;
   const out: SourceDocument[] = [];
-  const budget = { nodes: 0 };
+  const budget = { nodes: 0, max: limits.maxNodes ?? MAX_NODES };
   fast.forEach((value, index) => {
     if (value === null || value === undefined) return;
     // js-yaml shares aliased nodes instead of copying them, so the parse itself is cheap; every
@@ -55,7 +55,7 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
       file,
       index,
       locate(path) {
-        positioned ??= parseWithPositions(text, file);
+        positioned ??= parseWithPositions(text, file, limits);
         const doc = positioned.find((d) => d.index === index) ?? positioned[0];
         return doc ? doc.locate(path) : { line: 1, column: 1 };
       },
@@ -69,8 +69,8 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
  * depth, size, NUL): for parse paths that want plain data (Sloth specs, analysis templates).
  * Empty text is null; several documents are refused.
  */
-export function parseYamlValue(text: string, file: string): unknown {
-  const docs = parseDocuments(text, file);
+export function parseYamlValue(text: string, file: string, limits: ReadLimits = {}): unknown {
+  const docs = parseDocuments(text, file, limits);
   if (docs.length > 1) {
     throw new InputError(`${file}: ${docs.length} documents where one is expected`, [
       { file, line: docs[1].locate([]).line, path: '', message: 'one YAML document only; remove the extra ---' },
@@ -97,7 +97,7 @@ function fastParse(text: string): unknown[] | undefined {
   }
 }
 
-function parseWithPositions(text: string, file: string): SourceDocument[] {
+function parseWithPositions(text: string, file: string, limits: ReadLimits): SourceDocument[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const list: Document[] = Array.isArray(docs) ? docs : [docs as unknown as Document];
@@ -116,7 +116,7 @@ function parseWithPositions(text: string, file: string): SourceDocument[] {
     ]);
   }
   const out: SourceDocument[] = [];
-  const budget = { nodes: 0 };
+  const budget = { nodes: 0, max: limits.maxNodes ?? MAX_NODES };
   list.forEach((doc, index) => {
     if (doc.contents === null) return;
     let value: unknown;
@@ -156,20 +156,28 @@ const MAX_ALIAS_COUNT = 100;
 export const MAX_DEPTH = 64;
 /** Values (scalars, maps, sequences) in one file, aliases counted each time they are used. */
 export const MAX_NODES = 200_000;
+
+/**
+ * A reader of documents larger than manifests may raise the value bound: an OpenAPI document of
+ * several megabytes holds a million values. Depth, aliases and NUL stay refused.
+ */
+export interface ReadLimits {
+  maxNodes?: number;
+}
 const MAX_DOCUMENTS = 10_000;
 
 /**
  * Refuses a value nested deeper than MAX_DEPTH or with more than MAX_NODES values in the file,
  * counting a shared (aliased) value at every place it appears: this is what a later walk costs.
  */
-function checkBounds(value: unknown, file: string, index: number, budget: { nodes: number }): void {
+function checkBounds(value: unknown, file: string, index: number, budget: { nodes: number; max: number }): void {
   const fail = (message: string): never => {
     throw new InputError(`${file}: document ${index + 1} is too large`, [{ file, line: 1, column: 1, path: '', message }]);
   };
   const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
   while (stack.length) {
     const { v, depth } = stack.pop()!;
-    if (++budget.nodes > MAX_NODES) fail(`more than ${MAX_NODES} values (aliases count each time they are used); split the file`);
+    if (++budget.nodes > budget.max) fail(`more than ${budget.max} values (aliases count each time they are used); split the file`);
     if (typeof v === 'string' && v.includes('\u0000')) fail('a string holds a NUL character (\\0), which no store keeps');
     if (v === null || typeof v !== 'object') continue;
     if (depth >= MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`);

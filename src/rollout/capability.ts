@@ -27,6 +27,7 @@ export const rolloutCapability: Capability = {
   init(ctx) {
     const rt = rolloutRuntime(ctx);
     ctx.services.provide(HOOKS.deployMarkers, rt.markers());
+    ctx.services.provide(HOOKS.deployments, { deployed: (environment) => rt.store.deployed(environment) });
     const preview: RevisionPreview = {
       async preview(i) {
         const stable = await rt.store.stableRevision(i.service, i.environment);

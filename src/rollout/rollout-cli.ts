@@ -5,6 +5,7 @@ import { renderTable } from '../cli/table';
 import { formatDurationMs, parseDurationMs } from '../core/duration';
 import { parseSets } from '../cli/sets';
 import type { RunView, StatusView } from './rollout-status';
+import type { Deployment } from '../core/hooks';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(2)}%`);
@@ -166,7 +167,7 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
       },
     );
 
-  const ro = program.command('rollout').description('follow and steer releases: status, promote, pause, resume, abort, retry, history, undo');
+  const ro = program.command('rollout').description('follow and steer releases: status, promote, pause, resume, abort, retry, history, undo, deployed');
 
   ro.command('status')
     .description('the current or last release: step, weights, per-version request rate, errors, p99, verdicts')
@@ -271,6 +272,18 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
           new Date(r.createdAtMs).toISOString(),
           r.finishedAtMs ? formatDurationMs(r.finishedAtMs - r.createdAtMs) : '-',
         ]),
+      }));
+    });
+
+  ro.command('deployed')
+    .description("what serves in each environment: the revision of each service's latest completed release or undo")
+    .option('--env <environment>', 'one environment (default: all)')
+    .option('-o, --output <format>', 'table | json | yaml')
+    .action(async (o: { env?: string; output?: string }) => {
+      const r = await cli.api().get<{ deployments: Deployment[] }>('/api/v1/deployments', o.env ? { environment: o.env } : {});
+      cli.print(r, o.output, () => ({
+        headers: ['ENVIRONMENT', 'SERVICE', 'VERSION', 'ARTIFACT', 'REVISION', 'SINCE'],
+        rows: r.deployments.map((d) => [d.environment, d.service, d.version, d.artifact || '-', d.revision, new Date(d.sinceMs).toISOString()]),
       }));
     });
 }

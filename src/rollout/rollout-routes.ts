@@ -248,4 +248,32 @@ export function rolloutRoutes(base: FastifyInstance, ctx: ServerContext, rt: () 
       return { markers: await rt().store.markers({ service: q.service, environment: q.environment, sinceMs: q.since }) };
     },
   );
+
+  app.get(
+    '/api/v1/deployments',
+    {
+      schema: {
+        querystring: z.object({ environment: name.optional() }),
+        tags,
+        description: 'What serves in each (service, environment): the revision of its latest completed release or undo.',
+        response: {
+          200: z.object({
+            deployments: z.array(
+              z.object({
+                service: z.string(),
+                environment: z.string(),
+                version: z.string(),
+                artifact: z.string(),
+                revision: z.string(),
+                runId: z.string(),
+                sinceMs: z.number(),
+              }),
+            ),
+          }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (req) => ({ deployments: await rt().store.deployed(req.query.environment) }),
+  );
 }

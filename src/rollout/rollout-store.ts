@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely, Migration, Selectable } from 'kysely';
 import { ConflictError } from '../core/errors';
-import type { DeployMarker } from '../core/hooks';
+import type { DeployMarker, Deployment } from '../core/hooks';
 import { fromJson, lockKey, tablesOf, toJson, transaction, type Db, type Tx } from '../store/db';
 import type { Revision } from './revision';
 import type { RolloutTables } from './rollout-tables';
@@ -113,7 +113,11 @@ export interface RolloutStorePort {
   activeRun(service: string, environment: string): Promise<RunState | undefined>;
   /** The revision serving now: the target of the latest completed run. */
   stableRevision(service: string, environment: string): Promise<Revision | undefined>;
+  /** What serves in each (service, environment), optionally of one environment: the target of each one's latest completed run. */
+  deployed(environment?: string): Promise<Deployment[]>;
 }
+
+export type { Deployment };
 
 /**
  * What RunJournal writes in a transition's transaction. `insertRun` fails on a second active run
@@ -257,6 +261,43 @@ export class RolloutStore implements RolloutStorePort, RunRecordPort {
       .limit(1)
       .executeTakeFirst();
     return row ? this.revision(row.to_revision, q) : undefined;
+  }
+
+  async deployed(environment?: string): Promise<Deployment[]> {
+    // The latest completed run of each (service, environment): no later completed run exists.
+    let q = this.db
+      .selectFrom('rollout_runs as r')
+      .innerJoin('rollout_revisions as v', 'v.id', 'r.to_revision')
+      .select(['r.id as run_id', 'r.service', 'r.environment', 'r.finished_at', 'v.id as revision', 'v.version', 'v.artifact'])
+      .where('r.phase', '=', 'completed')
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('rollout_runs as later')
+              .select('later.id')
+              .whereRef('later.service', '=', 'r.service')
+              .whereRef('later.environment', '=', 'r.environment')
+              .where('later.phase', '=', 'completed')
+              .where((eb) =>
+                eb.or([
+                  eb('later.finished_at', '>', eb.ref('r.finished_at')),
+                  eb.and([eb('later.finished_at', '=', eb.ref('r.finished_at')), eb('later.id', '>', eb.ref('r.id'))]),
+                ]),
+              ),
+          ),
+        ),
+      );
+    if (environment !== undefined) q = q.where('r.environment', '=', environment);
+    const rows = await q.orderBy('r.environment').orderBy('r.service').limit(10_000).execute();
+    return rows.map((r) => ({
+      service: r.service,
+      environment: r.environment,
+      version: r.version,
+      artifact: r.artifact,
+      revision: r.revision,
+      runId: r.run_id,
+      sinceMs: Number(r.finished_at ?? 0),
+    }));
   }
 
   async addMarker(trx: Tx, id: string, m: DeployMarker & { runId: string }): Promise<void> {

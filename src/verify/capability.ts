@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS, type VerifyEvidence } from '../core/hooks';
+import { contractsCommands } from './contracts/contracts-cli';
 import { evidenceCommands } from './evidence-cli';
 import { evidenceRoutes } from './evidence-routes';
 import { EvidenceService } from './evidence-service';
@@ -35,8 +36,7 @@ export const verifyCapability: Capability = {
   init(ctx) {
     const svc = serviceOf(ctx);
     const hook: VerifyEvidence = {
-      problems: (subject, required) => svc.problems(subject, required),
-      irreversible: (subject) => svc.irreversible(subject),
+      assess: (subject, required, environment) => svc.assess(subject, required, environment),
       latest: (subject) => svc.latest(subject),
     };
     ctx.services.provide(HOOKS.verifyEvidence, hook);
@@ -55,5 +55,6 @@ export const verifyCapability: Capability = {
     scanCommands(verify, cli);
     pactCommands(verify, cli);
     evidenceCommands(verify, cli);
+    contractsCommands(program, cli);
   },
 };

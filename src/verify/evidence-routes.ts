@@ -28,6 +28,8 @@ const listQuery = z.strictObject({
 const idParams = z.strictObject({ id: z.string().regex(/^vev_[0-9a-f]{20}$/, 'expected an evidence id such as vev_0190a1b2c3d4e5f6a7b8') });
 const checkQuery = z.strictObject({
   ...subject,
+  /** The environment a release would go to: `canIDeploy` is judged for one. */
+  environment: resourceName.optional(),
   require: z
     .string()
     .max(200)
@@ -54,8 +56,31 @@ const evidenceView = z.object({
   inputs: z.record(z.string(), z.string()).describe('SHA-256 of each input the verdict was computed from, by name'),
   result: z.unknown().describe('the whole result of the check, as its CLI prints it with -o json'),
   irreversible: z.boolean(),
+  counterpart: z
+    .object({ service: z.string(), version: z.string() })
+    .nullable()
+    .describe("a contract verification's other party: for pact, the consumer and its version"),
   recordedAtMs: z.number(),
   recordedBy: z.string(),
+});
+const matrixView = z.object({
+  service: z.string(),
+  version: z.string(),
+  artifact: z.string(),
+  environment: z.string(),
+  verdict: z.enum(['pass', 'fail']),
+  summary: z.string(),
+  rows: z.array(
+    z.object({
+      role: z.enum(['consumer', 'provider']).describe('consumer: the other service consumes this revision; provider: this revision consumes it'),
+      service: z.string(),
+      deployedVersion: z.string().nullable(),
+      status: z.enum(['verified', 'failing', 'unverified', 'not-deployed', 'no-contract']),
+      blocking: z.boolean(),
+      evidenceId: z.string().nullable(),
+      message: z.string(),
+    }),
+  ),
 });
 const problemView = z.object({ kind: verificationKind, problem: z.enum(['missing', 'failing']), message: z.string(), evidenceId: z.string().optional() });
 
@@ -101,8 +126,25 @@ export function evidenceRoutes(base: FastifyInstance, _ctx: ServerContext, svc: 
     },
     async (req) => {
       const q = req.query;
-      const problems = await svc.problems({ service: q.service, version: q.version, artifact: q.artifact }, q.require);
+      const problems = await svc.problems({ service: q.service, version: q.version, artifact: q.artifact }, q.require, q.environment);
       return { ok: problems.length === 0, required: q.require, problems };
+    },
+  );
+  app.get(
+    '/api/v1/contracts/can-i-deploy',
+    {
+      schema: {
+        querystring: z.strictObject({ ...subject, environment: resourceName }),
+        tags,
+        description:
+          'The contract matrix: every consumer serving in the environment against pact verifications of this revision, and its own pacts against every provider serving there.',
+        response: { 200: matrixView, ...errorResponses() },
+      },
+      config: { access: { roles: READ_ROLES } },
+    },
+    async (req) => {
+      const q = req.query;
+      return svc.canIDeploy({ service: q.service, version: q.version, artifact: q.artifact }, q.environment);
     },
   );
   app.get(

@@ -33,6 +33,25 @@ export const verifyMigrations: Record<string, Migration> = {
       await db.schema.dropTable('verify_evidence').execute();
     },
   },
+  // Contract verifications name their other party, so can-i-deploy finds a consumer's pacts.
+  '202612050100_verify_evidence_counterpart': {
+    async up(db) {
+      await db.schema
+        .alterTable('verify_evidence')
+        .addColumn('counterpart', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .alterTable('verify_evidence')
+        .addColumn('counterpart_version', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema.createIndex('verify_evidence_counterpart').on('verify_evidence').columns(['kind', 'counterpart']).execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex('verify_evidence_counterpart').execute();
+      await db.schema.alterTable('verify_evidence').dropColumn('counterpart_version').execute();
+      await db.schema.alterTable('verify_evidence').dropColumn('counterpart').execute();
+    },
+  },
 };
 
 type EvidenceRow = VerifyTables['verify_evidence'];
@@ -49,6 +68,7 @@ function toRecord(r: EvidenceRow): EvidenceRecord {
     inputs: fromJson<Record<string, string>>(r.inputs),
     result: fromJson<unknown>(r.result),
     irreversible: Number(r.irreversible) === 1,
+    counterpart: r.counterpart ? { service: r.counterpart, version: r.counterpart_version } : null,
     recordedAtMs: Number(r.recorded_ms),
     recordedBy: r.recorded_by,
   };
@@ -77,6 +97,8 @@ export class EvidenceStore {
         irreversible: e.irreversible ? 1 : 0,
         recorded_ms: e.recordedAtMs,
         recorded_by: e.recordedBy,
+        counterpart: e.counterpart?.service ?? '',
+        counterpart_version: e.counterpart?.version ?? '',
       })
       .execute();
   }
@@ -93,6 +115,17 @@ export class EvidenceStore {
       .limit(filter.limit ?? 500)
       .execute();
     return rows.map(toRecord);
+  }
+
+  /** Pact verifications with `service` as the provider or as the consumer (any version), newest first, at most 5,000 of each. */
+  async contracts(service: string): Promise<EvidenceRecord[]> {
+    const base = () => this.db.selectFrom('verify_evidence').selectAll().where('kind', '=', 'pact').where('counterpart', '<>', '');
+    const [asProvider, asConsumer] = await Promise.all([
+      base().where('service', '=', service).orderBy('recorded_ms', 'desc').limit(5000).execute(),
+      base().where('counterpart', '=', service).orderBy('recorded_ms', 'desc').limit(5000).execute(),
+    ]);
+    const seen = new Set<string>();
+    return [...asProvider, ...asConsumer].filter((r) => !seen.has(r.id) && seen.add(r.id)).map(toRecord);
   }
 
   async get(id: string): Promise<EvidenceRecord | undefined> {

@@ -244,11 +244,31 @@ for (const store of await testStores()) {
     });
 
     test('pact: replayed against the real provider, reported, and checked to cover every interaction', async () => {
-      const pass = await cli(['verify', 'pact', 'foo-bar.json', '--provider', providerUrl, '--service', 'bar', '--version', '7', '-o', 'json']);
+      const noVersion = await cli(['verify', 'pact', 'foo-bar.json', '--provider', providerUrl, '--service', 'bar', '--version', '7']);
+      assert.equal(noVersion.code, 2);
+      assert.match(noVersion.stderr, /needs --consumer-version/);
+      // The pact names its consumer "Foo", not a service name: the server asks for one.
+      const unnamed = await cli([
+        'verify',
+        'pact',
+        'foo-bar.json',
+        '--provider',
+        providerUrl,
+        '--service',
+        'bar',
+        '--version',
+        '7',
+        '--consumer-version',
+        '1.0.0',
+      ]);
+      assert.equal(unnamed.code, 2);
+      assert.match(unnamed.stderr, /consumer "Foo" is not a service name/);
+      const consumer = ['--consumer', 'foo', '--consumer-version', '1.0.0'];
+      const pass = await cli(['verify', 'pact', 'foo-bar.json', '--provider', providerUrl, '--service', 'bar', '--version', '7', ...consumer, '-o', 'json']);
       assert.equal(pass.code, 0, pass.stdout + pass.stderr);
       assert.equal(JSON.parse(pass.stdout).results[0].ok, true);
       capacity = 'five';
-      const fail = await cli(['verify', 'pact', 'foo-bar.json', '--provider', providerUrl, '--service', 'bar', '--version', '8']);
+      const fail = await cli(['verify', 'pact', 'foo-bar.json', '--provider', providerUrl, '--service', 'bar', '--version', '8', ...consumer]);
       assert.equal(fail.code, 1);
       assert.match(fail.stdout, /\$\.factories\[0\]\.capacity: expected a value of type number, got string/);
       const items = ((await (await f.s.fetch('/api/v1/verifications?service=bar&kind=pact')).json()) as { items: Evidence[] }).items;
@@ -258,6 +278,7 @@ for (const store of await testStores()) {
       );
       assert.equal(items[0].result.reported, true);
       assert.equal(items[0].result.consumer, 'Foo');
+      assert.deepEqual((items[0] as unknown as { counterpart: unknown }).counterpart, { service: 'foo', version: '1.0.0' });
       // A result list that leaves out the failing interaction is refused, and records nothing.
       const pact = JSON.stringify({
         consumer: { name: 'Foo' },
@@ -271,7 +292,11 @@ for (const store of await testStores()) {
         method: 'POST',
         token: dev,
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ service: 'bar', version: '9', input: { pact, results: [{ description: 'a', ok: true, mismatches: [] }] } }),
+        body: JSON.stringify({
+          service: 'bar',
+          version: '9',
+          input: { pact, consumerVersion: '1', results: [{ description: 'a', ok: true, mismatches: [] }] },
+        }),
       });
       assert.equal(res.status, 400);
       assert.match(JSON.stringify(await res.json()), /no result for: b/);
@@ -286,7 +311,7 @@ for (const store of await testStores()) {
       assert.equal((await post('openapi', { service: 'shop', version: 'v3', input }, viewer)).status, 403);
       const none = await post('canIDeploy', { service: 'shop', version: 'v3', input: {} }, dev);
       assert.equal(none.status, 404);
-      assert.match(((await none.json()) as { message: string }).message, /computes no canIDeploy verification/);
+      assert.match(((await none.json()) as { message: string }).message, /canIDeploy is not recorded: it is judged when a release asks/);
       const bad = await post(
         'openapi',
         { service: 'shop', version: 'v3', input: { base: { name: 'a.json', text: 'openapi: 3.0.0\npaths: 7\n' }, revision: { name: 'b.json', text: '{}' } } },

@@ -13,6 +13,7 @@ const rec = (over: Partial<EvidenceRecord>): EvidenceRecord => ({
   inputs: {},
   result: null,
   irreversible: false,
+  counterpart: null,
   recordedAtMs: 1000,
   recordedBy: 'ci',
   ...over,

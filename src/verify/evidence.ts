@@ -35,6 +35,11 @@ export interface EvidenceRecord extends EvidenceSubject {
   result: unknown;
   /** True when the check found an irreversible change (e.g. a DROP): two approvers are required. */
   irreversible: boolean;
+  /**
+   * The other party of a contract verification: for `pact`, the consumer (service and version)
+   * whose pact the revision was verified against. Null for other kinds.
+   */
+  counterpart: { service: string; version: string } | null;
   recordedAtMs: number;
   recordedBy: string;
 }

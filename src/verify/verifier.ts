@@ -14,6 +14,8 @@ export interface VerifierOutcome {
   result: unknown;
   /** A change that cannot be undone (a DROP): two approvers are required for it. */
   irreversible?: boolean;
+  /** The other party of a contract verification (the pact's consumer and its version). */
+  counterpart?: { service: string; version: string };
 }
 
 export interface Verifier<I = unknown> {

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { InputError } from '../core/errors';
+import { resourceName } from '../core/kinds';
+import { versionName } from '../core/revision';
 import { sha256 } from '../core/ids';
 import { buildReport } from './openapi/openapi-report';
 import { diffRelease } from './openapi/openapi-diff';
@@ -110,6 +112,10 @@ export const scanVerifier: Verifier<z.infer<typeof scanInput>> = {
 const pactInput = z.strictObject({
   /** The Pact file as the verifier read it (its SHA-256 identifies the contract). */
   pact: text,
+  /** The consumer's service name in Shipgate; default: the pact's consumer name, when it is one. */
+  consumer: resourceName.optional(),
+  /** The consumer version that wrote the pact: can-i-deploy matches it with the version serving. */
+  consumerVersion: versionName,
   results: z
     .array(
       z.strictObject({
@@ -146,10 +152,16 @@ export const pactVerifier: Verifier<z.infer<typeof pactInput>> = {
         },
       ]);
     }
+    const consumer = i.consumer ?? pact.consumer;
+    if (!resourceName.safeParse(consumer).success)
+      throw new InputError(`the pact's consumer "${pact.consumer}" is not a service name: name the consumer's service (--consumer SERVICE)`, [
+        { path: 'input.consumer', message: 'required when the pact names its consumer otherwise' },
+      ]);
     const failed = i.results.filter((r) => !r.ok);
     return {
+      counterpart: { service: consumer, version: i.consumerVersion },
       verdict: failed.length ? 'fail' : 'pass',
-      summary: `${pact.consumer} → ${pact.provider}: ${i.results.length - failed.length} of ${i.results.length} interactions pass${
+      summary: `${consumer} ${i.consumerVersion} → ${pact.provider}: ${i.results.length - failed.length} of ${i.results.length} interactions pass${
         failed.length
           ? ` (failing: ${failed
               .slice(0, 3)
@@ -157,7 +169,16 @@ export const pactVerifier: Verifier<z.infer<typeof pactInput>> = {
               .join('; ')})`
           : ''
       }`,
-      result: { reported: true, consumer: pact.consumer, provider: pact.provider, specification: pact.specification, results: i.results },
+      result: {
+        reported: true,
+        consumer: pact.consumer,
+        consumerService: consumer,
+        consumerVersion: i.consumerVersion,
+        pactSha256: sha256(i.pact),
+        provider: pact.provider,
+        specification: pact.specification,
+        results: i.results,
+      },
     };
   },
 };

@@ -15,5 +15,8 @@ export interface VerifyTables {
     irreversible: number;
     recorded_ms: number;
     recorded_by: string;
+    /** The contract's other party (pact: the consumer), '' for other kinds. */
+    counterpart: string;
+    counterpart_version: string;
   };
 }

@@ -1,5 +1,5 @@
 import { ConflictError } from '../../core/errors';
-import type { DeployMarker } from '../../core/hooks';
+import type { DeployMarker, Deployment } from '../../core/hooks';
 import type { Tx } from '../../store/db';
 import { atomically } from '../../store/testing/fake-transaction';
 import type { Revision } from '../revision';
@@ -66,6 +66,22 @@ export class FakeRolloutStore implements RolloutStorePort, RunRecordPort {
       .filter((r) => r.phase === 'completed')
       .sort((a, b) => (b.finishedAtMs ?? 0) - (a.finishedAtMs ?? 0))[0];
     return done ? this.revisionsById.get(done.toRevision) : undefined;
+  }
+
+  async deployed(environment?: string): Promise<Deployment[]> {
+    const keys = new Set(
+      [...this.runsById.values()].filter((r) => environment === undefined || r.environment === environment).map((r) => `${r.service}\u0000${r.environment}`),
+    );
+    const out: Deployment[] = [];
+    for (const key of [...keys].sort()) {
+      const [service, environment] = key.split('\u0000');
+      const done = this.of(this.runsById, service, environment)
+        .filter((r) => r.phase === 'completed')
+        .sort((a, b) => (b.finishedAtMs ?? 0) - (a.finishedAtMs ?? 0))[0];
+      const v = done && this.revisionsById.get(done.toRevision);
+      if (v) out.push({ service, environment, version: v.version, artifact: v.artifact, revision: v.id, runId: done.id, sinceMs: done.finishedAtMs ?? 0 });
+    }
+    return out;
   }
 
   async insertRun(_trx: Tx, run: RunState): Promise<void> {

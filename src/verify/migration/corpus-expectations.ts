@@ -58,4 +58,6 @@ export const CORPUS: Record<string, CorpusCase> = {
   '44-locks-split.safe.sql': { rules: [], verdict: 'safe' },
   '45-new-table.safe.sql': { rules: [], verdict: 'safe' },
   '46-lock-timeout-zero.unsafe.sql': { rules: ['missing-lock-timeout'], verdict: 'unsafe' },
+  '47-required-column.unsafe.sql': { rules: ['required-column-without-default'], verdict: 'unsafe' },
+  '48-required-column-default.safe.sql': { rules: [], verdict: 'safe' },
 };

@@ -336,6 +336,13 @@ function alterTableRules(s: SqlStatement, model: SchemaModel, emit: Emit): void 
             safeRewrite: `ADD COLUMN ${def.colname} without a default (or with a constant one); SET DEFAULT for new rows; backfill existing rows in batches`,
           });
         }
+        if (cons.some((x) => x.contype === 'CONSTR_NOTNULL' || x.contype === 'CONSTR_PRIMARY') && !dflt && !serial && !generated)
+          emit('required-column-without-default', {
+            relation: rel,
+            lockMode: 'AccessExclusiveLock',
+            message: `adding ${rel}.${def.colname} NOT NULL without a default fails on a table that has rows ("column contains null values"), and once added, the running version's INSERTs that do not name it fail`,
+            safeRewrite: `ADD COLUMN ${def.colname} without NOT NULL (or with a constant DEFAULT, which needs no rewrite); deploy the version that writes it; backfill in batches; then the validated CHECK (${def.colname} IS NOT NULL) and SET NOT NULL`,
+          });
         if (cons.some((x) => x.contype === 'CONSTR_PRIMARY' || x.contype === 'CONSTR_UNIQUE'))
           emit('constraint-without-index', {
             relation: rel,

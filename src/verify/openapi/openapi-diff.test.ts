@@ -369,3 +369,23 @@ describe('upstream fixtures (testdata/SOURCES.md)', () => {
     ]);
   });
 });
+
+test('a large OpenAPI document reads past the manifest bound of values, up to its own', async () => {
+  const { MAX_NODES, parseDocuments } = await import('../../core/manifest');
+  const { OPENAPI_MAX_VALUES } = await import('./openapi-document');
+  // 2,000 operations with 40 properties each: about 350,000 values, as in a 5 MB public API description.
+  const props = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field${i}`, { type: 'string', description: `field ${i}` }]));
+  const paths = Object.fromEntries(
+    Array.from({ length: 2000 }, (_, i) => [
+      `/things${i}`,
+      { get: { responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object', properties: props } } } } } } },
+    ]),
+  );
+  const text = JSON.stringify({ openapi: '3.0.3', info: { title: 'big', version: '1' }, paths });
+  const tooMany = (n: number) => (e: unknown) => e instanceof InputError && e.issues.some((i) => i.message.startsWith(`more than ${n} values`));
+  assert.throws(() => parseDocuments(text, 'big.json'), tooMany(MAX_NODES), 'a manifest that size is refused');
+  assert.equal(Object.keys(readOpenapi(text, 'big.json').root.paths as object).length, 2000);
+  assert.ok(OPENAPI_MAX_VALUES > 350_000);
+  // The bound is still a bound: the same reader refuses past the limit it is given.
+  assert.throws(() => parseDocuments(text, 'big.json', { maxNodes: 1000 }), tooMany(1000));
+});

@@ -21,9 +21,15 @@ const PARAM_IN = ['query', 'header', 'path', 'cookie'];
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Values one OpenAPI document may hold (aliases counted at each use): public API descriptions of
+ * 5-10 MB (a cloud provider's, a payment API's) hold up to about a million.
+ */
+export const OPENAPI_MAX_VALUES = 2_000_000;
+
 /** Parses and checks an OpenAPI document; throws an InputError naming file, field and line. */
 export function readOpenapi(text: string, file: string): OpenapiDocument {
-  const value = parseYamlValue(text, file);
+  const value = parseYamlValue(text, file, { maxNodes: OPENAPI_MAX_VALUES });
   const problems: { path: PathSegment[]; message: string }[] = [];
   const bad = (path: PathSegment[], message: string) => problems.push({ path, message });
   if (!isObj(value)) {
@@ -34,7 +40,7 @@ export function readOpenapi(text: string, file: string): OpenapiDocument {
   if (problems.length) {
     let locate: ((p: PathSegment[]) => { line: number; column: number }) | undefined;
     const issues: Issue[] = problems.slice(0, 20).map((p) => {
-      locate ??= parseDocuments(text, file)[0]?.locate ?? (() => ({ line: 1, column: 1 }));
+      locate ??= parseDocuments(text, file, { maxNodes: OPENAPI_MAX_VALUES })[0]?.locate ?? (() => ({ line: 1, column: 1 }));
       return { file, ...locate(p.path), path: formatPath(p.path), message: p.message };
     });
     const first = issues[0];
