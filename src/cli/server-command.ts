@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { keepServingWithoutOutput } from './stdio';
 import { CliError, EXIT } from './exit-codes';
+import { EGRESS_PURPOSES } from '../egress/egress-rules';
 
 /** `shipgate server`: runs the control plane until SIGINT or SIGTERM. */
 export function serverCommand(program: Command, cli: CliContext): void {
@@ -71,7 +72,7 @@ export function serverCommand(program: Command, cli: CliContext): void {
     );
 }
 
-const PURPOSES = ['webhook', 'metricSource', 'backend'];
+const PURPOSES: readonly string[] = EGRESS_PURPOSES;
 
 /** `--allow-loopback-egress [list]` and `--egress-allow purpose=entry` as `options.egress` (checked again when the server starts). */
 function egressOptions(loopback: boolean | string | undefined, allow: string[]): Record<string, unknown> {

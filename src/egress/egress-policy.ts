@@ -21,14 +21,18 @@ export interface EgressOptions {
   allow?: Partial<Record<EgressPurpose, string[]>>;
 }
 
-const purpose = z.enum(['webhook', 'metricSource', 'backend']);
+const purpose = z.enum(EGRESS_PURPOSES as [EgressPurpose, ...EgressPurpose[]]);
 const entry = z.string().superRefine((s, c) => {
   const p = allowEntryProblem(s);
   if (p) c.addIssue({ code: 'custom', message: p });
 });
 const optionsSchema = z.strictObject({
   allowLoopback: z.union([z.boolean(), z.array(purpose)]).optional(),
-  allow: z.strictObject({ webhook: z.array(entry).optional(), metricSource: z.array(entry).optional(), backend: z.array(entry).optional() }).optional(),
+  allow: z
+    .strictObject(
+      Object.fromEntries(EGRESS_PURPOSES.map((p) => [p, z.array(entry).optional()])) as Record<EgressPurpose, z.ZodOptional<z.ZodArray<typeof entry>>>,
+    )
+    .optional(),
 });
 
 /** One resolved address. */

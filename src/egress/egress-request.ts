@@ -17,6 +17,8 @@ export interface EgressRequestOptions {
   timeoutMs: number;
   /** Largest response body read, bytes (default 4 MiB); more is a failure. */
   maxBytes?: number;
+  /** `fail` (default): a 3xx rejects; `return`: the 3xx response is the answer. Redirects are never followed. */
+  redirects?: 'fail' | 'return';
   signal?: AbortSignal;
 }
 
@@ -66,7 +68,7 @@ function send(policy: EgressPolicy, purpose: EgressPurpose, url: string, o: Egre
     signal.addEventListener('abort', onAbort);
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400) {
+      if (status >= 300 && status < 400 && o.redirects !== 'return') {
         res.resume();
         let where = '';
         try {

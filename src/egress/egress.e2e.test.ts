@@ -52,6 +52,19 @@ metadata:
 spec: {target: webhook}
 `,
   },
+  {
+    what: 'scheduled SyntheticCheck target',
+    kind: 'syntheticcheck',
+    name: 'egress-synthetic',
+    path: 'spec.schedule.target',
+    yaml: (o) => `apiVersion: shipgate.dev/v1
+kind: SyntheticCheck
+metadata: {name: egress-synthetic}
+spec:
+  steps: [{name: home, request: {path: /}}]
+  schedule: {every: 1m, environment: production, target: "${o}"}
+`,
+  },
 ];
 
 const REFUSED = [

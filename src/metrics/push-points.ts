@@ -9,10 +9,15 @@ export const pointInput = z.strictObject({
     .min(1)
     .max(200)
     .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, 'expected a series name like checkout.good')
-    // `router.*` names read the router's own buckets (ShipgateMetricSource), which only routers push.
+    // `router.*` names read the router's own buckets (ShipgateMetricSource), which only routers push;
+    // `synthetic.*` are the results of the server's own scheduled SyntheticChecks.
     .refine(
       (s) => !s.startsWith('router.'),
       'series names starting with "router." are the router\'s own (pushed by routers to /api/v1/router/stats); pick another name',
+    )
+    .refine(
+      (s) => !s.startsWith('synthetic.'),
+      'series names starting with "synthetic." are written by the server\'s scheduled SyntheticChecks; pick another name',
     ),
   labels: z.record(z.string().max(100), z.string().max(500)).default({}),
   t: z.union([z.number().finite().nonnegative(), z.string().min(1)]),

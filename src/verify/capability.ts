@@ -12,6 +12,17 @@ import { pactCommands } from './pact/pact-cli';
 import { scanCommands } from './scan/scan-cli';
 import { scanKinds } from './scan/scan-kinds';
 import { VERIFIERS } from './verifiers';
+import { syntheticCommands } from './synthetic/synthetic-cli';
+import { syntheticRoutes } from './synthetic/synthetic-routes';
+import { SyntheticScheduler } from './synthetic/synthetic-scheduler';
+import { syntheticCheckKind } from './synthetic/synthetic-spec';
+import { SyntheticStore, syntheticMigrations } from './synthetic/synthetic-store';
+
+/** Server options under `options.verify`. */
+export interface VerifyOptions {
+  /** How often the synthetic scheduler looks for due checks, ms (default 1000; 0 turns it off). */
+  syntheticTickMs?: number;
+}
 
 const services = new WeakMap<ServerContext, EvidenceService>();
 
@@ -31,8 +42,8 @@ function serviceOf(ctx: ServerContext): EvidenceService {
  */
 export const verifyCapability: Capability = {
   name: 'verify',
-  kinds: [...scanKinds],
-  migrations: verifyMigrations,
+  kinds: [...scanKinds, syntheticCheckKind],
+  migrations: { ...verifyMigrations, ...syntheticMigrations },
   init(ctx) {
     const svc = serviceOf(ctx);
     const hook: VerifyEvidence = {
@@ -43,17 +54,37 @@ export const verifyCapability: Capability = {
   },
   routes(app, ctx) {
     evidenceRoutes(app, ctx, serviceOf(ctx));
+    syntheticRoutes(app, ctx, new SyntheticStore(ctx.db));
+  },
+  start(ctx) {
+    const tickMs = ((ctx.config.options.verify ?? {}) as VerifyOptions).syntheticTickMs ?? 1000;
+    if (tickMs <= 0) return;
+    const scheduler = new SyntheticScheduler(ctx, new SyntheticStore(ctx.db));
+    let current: Promise<void> | undefined;
+    const timer = setInterval(() => {
+      if (current) return;
+      current = scheduler
+        .tick(ctx.clock.now())
+        .catch((e) => ctx.log.warn({ err: e }, 'synthetic scheduler failed; will retry'))
+        .finally(() => (current = undefined));
+    }, tickMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await current;
+    };
   },
   cli(program, cli) {
     const verify: Command = program
       .command('verify')
       .description(
-        'Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence',
+        'Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans, synthetic checks (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence',
       );
     migrationCommands(verify, cli);
     openapiCommands(verify, cli);
     scanCommands(verify, cli);
     pactCommands(verify, cli);
+    syntheticCommands(verify, cli);
     evidenceCommands(verify, cli);
     contractsCommands(program, cli);
   },

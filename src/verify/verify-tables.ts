@@ -1,4 +1,4 @@
-/** The verify capability's table, as evidence-store.ts's migration creates it (bigint read as numbers, JSON as text). */
+/** The verify capability's tables, as evidence-store.ts's and synthetic-store.ts's migrations create them (bigint read as numbers, JSON as text). */
 export interface VerifyTables {
   verify_evidence: {
     id: string;
@@ -18,5 +18,18 @@ export interface VerifyTables {
     /** The contract's other party (pact: the consumer), '' for other kinds. */
     counterpart: string;
     counterpart_version: string;
+  };
+  /** Scheduled SyntheticCheck runs, the latest 200 per check. */
+  synthetic_runs: {
+    id: string;
+    check_name: string;
+    environment: string;
+    version: string;
+    /** 0 | 1 */
+    ok: number;
+    started_ms: number;
+    duration_ms: number;
+    /** JSON of the SyntheticResult. */
+    result: string;
   };
 }

@@ -2,14 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseFormat, type CliContext } from '../../cli/context';
 import { CliError, EXIT } from '../../cli/exit-codes';
-import { InputError } from '../../core/errors';
-import { parseDocuments } from '../../core/manifest';
 import type { ScanFinding } from './scan-finding';
 import { applyGate } from './scan-gate';
 import { renderScanJunit, renderScanSarif, renderScanTable } from './scan-output';
 import { DEFAULT_SCAN_POLICY, SCAN_POLICY_KIND, type ScanPolicySpec } from './scan-policy';
 import { readReport } from './scan-reports';
 import { recordEvidence, withEvidenceOptions, type EvidenceOptions } from '../evidence-cli';
+import { readKindFile } from '../read-manifest';
 
 const FORMATS = ['table', 'json', 'junit', 'sarif'] as const;
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -35,7 +34,7 @@ export function scanCommands(verify: Command, cli: CliContext): void {
         throw new CliError(EXIT.USAGE, `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     };
-    const policyDoc = o.policy ? readPolicy(cli, read(o.policy), o.policy) : undefined;
+    const policyDoc = o.policy ? readKindFile<ScanPolicySpec>(cli, read(o.policy), o.policy, SCAN_POLICY_KIND) : undefined;
     const policy = policyDoc?.spec ?? DEFAULT_SCAN_POLICY;
     const findingsOf = (files: string[]): ScanFinding[] => files.flatMap((f) => readReport(read(f), f).findings);
     const findings = findingsOf(reports);
@@ -51,24 +50,4 @@ export function scanCommands(verify: Command, cli: CliContext): void {
     await recordEvidence(cli, 'scan', o, { reports: named(reports), baseline: named(o.baseline), ...(policyDoc ? { policy: policyDoc.name } : {}) });
     if (result.result === 'fail') cli.fail(EXIT.NO);
   });
-}
-
-/** One ScanPolicy document, checked by the kind registry like `apply` would (fields located in the file). */
-function readPolicy(cli: CliContext, text: string, file: string): { name: string; spec: ScanPolicySpec } {
-  const docs = parseDocuments(text, file);
-  if (docs.length !== 1)
-    throw new InputError(`${file}: expected one ScanPolicy document, found ${docs.length}`, [{ file, path: '', message: 'one document only' }]);
-  const r = cli.kinds.check(docs[0]);
-  if (r.issues.length) throw new InputError(`${file}: invalid ScanPolicy`, r.issues);
-  if (r.def?.kind !== SCAN_POLICY_KIND)
-    throw new InputError(`${file}: expected kind ScanPolicy, got ${r.def?.kind}`, [
-      { file, ...docs[0].locate(['kind']), path: 'kind', message: 'expected ScanPolicy' },
-    ]);
-  const issues = (r.def.validate?.(r.manifest as never, { find: async () => undefined }) ?? []) as { path: string; message: string }[];
-  if (Array.isArray(issues) && issues.length)
-    throw new InputError(
-      `${file}: invalid ScanPolicy`,
-      issues.map((i) => ({ ...i, file })),
-    );
-  return { name: r.manifest!.metadata.name, spec: r.manifest!.spec as ScanPolicySpec };
 }
