@@ -302,7 +302,7 @@ export interface DeployMarkers {
 }
 
 /** What verification a release can require (a Rollout's `spec.verify`, an ApprovalPolicy rule). */
-export const VERIFICATION_KINDS = ['migration', 'openapi', 'pact', 'canIDeploy', 'scan'] as const;
+export const VERIFICATION_KINDS = ['migration', 'openapi', 'pact', 'canIDeploy', 'scan', 'perf'] as const;
 export type VerificationKindName = (typeof VERIFICATION_KINDS)[number];
 
 /** One verification's latest result for a revision, as other capabilities show it. */

@@ -17,6 +17,7 @@ import { DEFAULT_SCAN_POLICY, SCAN_POLICY_KIND, scanPolicySpecSchema } from './s
 import { readReport } from './scan/scan-reports';
 import type { ScanFinding } from './scan/scan-finding';
 import type { Verifier } from './verifier';
+import { perfVerifier } from './perf/perf-verifier';
 
 /** Inputs are text the server parses itself; 5 MiB each, as a request body can carry (src/api/app.ts). */
 const text = z.string().max(5 * 1024 * 1024);
@@ -217,4 +218,4 @@ export const migrationVerifier: Verifier<z.infer<typeof migrationInput>> = {
   },
 };
 
-export const VERIFIERS: Verifier[] = [migrationVerifier, openapiVerifier, scanVerifier, pactVerifier] as Verifier[];
+export const VERIFIERS: Verifier[] = [migrationVerifier, openapiVerifier, scanVerifier, pactVerifier, perfVerifier] as Verifier[];
