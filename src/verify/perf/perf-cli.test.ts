@@ -116,6 +116,11 @@ describe('shipgate verify perf', () => {
     assert.ok(j.changePoints[0].change > 0.2 && j.changePoints[0].change < 0.4);
     const t = await run('--history', ...files, '--metric', 'p50');
     assert.match(t.out, /^8 +h08\.json +\d+\.\d{3} +\d+\.\d{3} +\+\d+\.\d% +\d/m);
+    const x = await run('--history', ...files, '--metric', 'p50', '-o', 'junit');
+    assert.match(x.out, /<testsuite name="perf-history" tests="1" failures="1">/);
+    assert.match(x.out, /name="change point at h08\.json"><failure type="change-point" message="\+\d+\.\d% \(p = /);
+    const flat = await run('--history', ...files.slice(0, 8), '--metric', 'p50');
+    assert.match(flat.out, /^no change point$/m);
     write('runs.json', JSON.stringify({ runs: history.map((v, i) => ({ id: `build-${i}`, value: v })) }));
     const doc = await run('--history', 'runs.json', '-o', 'json');
     assert.equal(JSON.parse(doc.out).changePoints[0].runId, 'build-8');
