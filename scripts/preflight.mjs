@@ -21,6 +21,8 @@ export const SYSTEM_PACKAGES = [
     why: 'the console test drives a real browser',
   },
   { pkg: 'procps', present: () => onPath('pgrep'), neededBy: ['kill-resume'], why: 'the kill-and-resume test finds orphaned instances with pgrep' },
+  { pkg: 'hyperfine', present: () => onPath('hyperfine'), neededBy: ['perf-tools'], why: 'the perf gate test reads real hyperfine --export-json output' },
+  { pkg: 'wrk', present: () => onPath('wrk'), neededBy: ['perf-tools'], why: 'the perf gate test reads real wrk output against a loopback server' },
 ];
 
 function onPath(cmd) {

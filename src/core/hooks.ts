@@ -322,7 +322,7 @@ export interface Deployments {
 }
 
 /** What verification a release can require (a Rollout's `spec.verify`, an ApprovalPolicy rule). */
-export const VERIFICATION_KINDS = ['migration', 'openapi', 'pact', 'canIDeploy', 'scan', 'synthetic'] as const;
+export const VERIFICATION_KINDS = ['migration', 'openapi', 'pact', 'canIDeploy', 'scan', 'synthetic', 'perf'] as const;
 export type VerificationKindName = (typeof VERIFICATION_KINDS)[number];
 
 /** One verification's latest result for a revision, as other capabilities show it. */

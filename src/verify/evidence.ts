@@ -60,6 +60,7 @@ const HOW_TO: Record<VerificationKind, string> = {
   canIDeploy: 'shipgate contracts can-i-deploy S --version V --env E',
   scan: 'shipgate verify scan REPORT… --service S --version V [--artifact A]',
   synthetic: 'shipgate verify synthetic CHECK.yaml --target URL --service S --version V [--artifact A]',
+  perf: 'shipgate verify perf --baseline RESULTS… --candidate RESULTS… --service S --version V [--artifact A]',
 };
 
 /** The latest record of each kind for exactly this revision. */

@@ -20,6 +20,7 @@ import { readReport } from './scan/scan-reports';
 import type { ScanFinding } from './scan/scan-finding';
 import type { Verifier } from './verifier';
 import { syntheticVerifier } from './synthetic/synthetic-verifier';
+import { perfVerifier } from './perf/perf-verifier';
 
 /** Inputs are text the server parses itself; 5 MiB each, as a request body can carry (src/api/app.ts). */
 const text = z.string().max(5 * 1024 * 1024);
@@ -239,4 +240,4 @@ export const migrationVerifier: Verifier<z.infer<typeof migrationInput>> = {
   },
 };
 
-export const VERIFIERS: Verifier[] = [migrationVerifier, openapiVerifier, scanVerifier, pactVerifier, syntheticVerifier] as Verifier[];
+export const VERIFIERS: Verifier[] = [migrationVerifier, openapiVerifier, scanVerifier, pactVerifier, syntheticVerifier, perfVerifier] as Verifier[];
