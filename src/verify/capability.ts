@@ -8,6 +8,7 @@ import { EvidenceStore, verifyMigrations } from './evidence-store';
 import { migrationCommands } from './migration/migration-cli';
 import { openapiCommands } from './openapi/openapi-cli';
 import { pactCommands } from './pact/pact-cli';
+import { replayCommands } from './replay/replay-cli';
 import { scanCommands } from './scan/scan-cli';
 import { scanKinds } from './scan/scan-kinds';
 import { VERIFIERS } from './verifiers';
@@ -54,6 +55,7 @@ export const verifyCapability: Capability = {
     openapiCommands(verify, cli);
     scanCommands(verify, cli);
     pactCommands(verify, cli);
+    replayCommands(verify, cli);
     evidenceCommands(verify, cli);
   },
 };
