@@ -120,7 +120,8 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   }
   if (inFlight > 0) await new Promise<void>((r) => (drained = r));
   const end = performance.now();
-  const q = (p: number) => (lag.totalCount ? lag.getValueAtPercentile(p) / 1000 : 0);
+  // HDR quantiles are bucket upper bounds; no quantile is above the true maximum.
+  const q = (p: number) => (lag.totalCount ? Math.min(lag.getValueAtPercentile(p), lag.maxValue) / 1000 : 0);
   return {
     startedAtMs,
     originMs: origin,

@@ -92,7 +92,10 @@ describe('access logs: formats and bad lines', () => {
     assert.deepEqual(p.formats, { combined: 0, common: 0, json: 3 });
     assert.deepEqual(p.bad, [{ file: 'j.log', line: 5, reason: 'not a combined, common or JSON log line' }]);
     const [a, b, c] = p.records;
-    assert.deepEqual([a!.timeMs, a!.resolutionMs, a!.method, a!.target, a!.latencyMs, a!.route], [Date.UTC(2026, 11, 4, 4, 0, 0, 250), 1, 'GET', '/a?x=1', 12.5, '/a']);
+    assert.deepEqual(
+      [a!.timeMs, a!.resolutionMs, a!.method, a!.target, a!.latencyMs, a!.route],
+      [Date.UTC(2026, 11, 4, 4, 0, 0, 250), 1, 'GET', '/a?x=1', 12.5, '/a'],
+    );
     assert.deepEqual([b!.timeMs, b!.resolutionMs, b!.target, b!.status, b!.latencyMs], [1796356800000, 1000, '/b?y=2', 404, 3]);
     assert.deepEqual([c!.timeMs, c!.resolutionMs, c!.headers], [1796356800123, 1, { accept: 'application/json' }]);
     const r = parseJsonLine('{"ts":"2026-12-04 04:00:00","method":"GET","path":"/"}');

@@ -106,7 +106,14 @@ function readLogs(cli: CliContext, files: string[]): { records: LogRecord[]; log
     }
     const p = parseAccessLog(text, file);
     for (const r of p.records) records.push(r);
-    logs.push({ file, records: p.records.length, badLines: p.bad.length, bad: p.bad.slice(0, 1000), formats: p.formats, malformedTail: p.malformedTail.length });
+    logs.push({
+      file,
+      records: p.records.length,
+      badLines: p.bad.length,
+      bad: p.bad.slice(0, 1000),
+      formats: p.formats,
+      malformedTail: p.malformedTail.length,
+    });
   }
   return { records, logs };
 }
@@ -120,7 +127,7 @@ function verdictOf(run: ReplayRunResult, maxErrors: number): { ok: boolean; reas
   const rate = c.requests ? c.errors / c.requests : 0;
   if (rate > maxErrors)
     reasons.push(`candidate errors ${c.errors} of ${c.requests} (${(rate * 100).toFixed(2)}%) exceed --max-errors ${(maxErrors * 100).toFixed(2)}%`);
-  if (run.diff && run.diff.differences.length)
+  if (run.diff?.differences.length)
     reasons.push(`${run.diff.differences.length} difference${run.diff.differences.length === 1 ? '' : 's'} between baseline and candidate beyond noise`);
   return { ok: reasons.length === 0, reasons };
 }
@@ -131,7 +138,11 @@ function printTable(cli: CliContext, out: Record<string, unknown>, logs: LogSumm
   const plan = out.plan as { requests: number; skippedMethods: Record<string, number>; rate: string; targetRps: number | null };
   cli.out(
     `${logs.length} log file${logs.length === 1 ? '' : 's'}: ${good} requests read, ${bad} bad line${bad === 1 ? '' : 's'}; ${plan.requests} replayed at ${plan.rate}` +
-      (Object.keys(plan.skippedMethods).length ? ` (skipped by method: ${Object.entries(plan.skippedMethods).map(([m, n]) => `${m} ${n}`).join(', ')})` : ''),
+      (Object.keys(plan.skippedMethods).length
+        ? ` (skipped by method: ${Object.entries(plan.skippedMethods)
+            .map(([m, n]) => `${m} ${n}`)
+            .join(', ')})`
+        : ''),
   );
   const shownBad = logs.flatMap((l) => l.bad).slice(0, BAD_SHOWN);
   for (const b of shownBad) cli.out(`  bad line ${b.file}:${b.line}: ${b.reason}`);
@@ -151,7 +162,16 @@ function printTable(cli: CliContext, out: Record<string, unknown>, logs: LogSumm
       ['SIDE', 'TARGET', 'REQUESTS', 'ERRORS', 'P50 MS', 'P90 MS', 'P99 MS', 'MAX MS'],
       sides
         .filter((s): s is [string, LoadResult] => s[1] !== undefined)
-        .map(([n, r]) => [n, r.target, r.requests, r.errors, fmt(r.latencyMs.p50, 2), fmt(r.latencyMs.p90, 2), fmt(r.latencyMs.p99, 2), fmt(r.latencyMs.max, 2)]),
+        .map(([n, r]) => [
+          n,
+          r.target,
+          r.requests,
+          r.errors,
+          fmt(r.latencyMs.p50, 2),
+          fmt(r.latencyMs.p90, 2),
+          fmt(r.latencyMs.p99, 2),
+          fmt(r.latencyMs.max, 2),
+        ]),
     ),
   );
   const statuses = Object.entries(run.candidateSummary.statuses)
@@ -160,14 +180,20 @@ function printTable(cli: CliContext, out: Record<string, unknown>, logs: LogSumm
   cli.out(`candidate statuses: ${statuses || '-'}`);
   for (const [m, n] of Object.entries(run.candidateSummary.errorMessages)) cli.out(`  candidate error ×${n}: ${m}`);
   if (run.latencyTest)
-    cli.out(`latency, baseline vs candidate: KS D=${run.latencyTest.d.toFixed(3)}, p=${run.latencyTest.pValue.toPrecision(3)} (reported, not gated: the perf gate reads -o json)`);
+    cli.out(
+      `latency, baseline vs candidate: KS D=${run.latencyTest.d.toFixed(3)}, p=${run.latencyTest.pValue.toPrecision(3)} (reported, not gated: the perf gate reads -o json)`,
+    );
   if (run.diff) {
     const d = run.diff;
     if (d.differences.length)
-      cli.out(renderTable(['ENDPOINT', 'KIND', 'DIFFERENCE', 'REQUESTS', 'EXAMPLE'], d.differences.map((x) => [x.endpoint, x.kind, x.detail, x.count, x.example])));
+      cli.out(
+        renderTable(
+          ['ENDPOINT', 'KIND', 'DIFFERENCE', 'REQUESTS', 'EXAMPLE'],
+          d.differences.map((x) => [x.endpoint, x.kind, x.detail, x.count, x.example]),
+        ),
+      );
     else cli.out(`no differences beyond noise in ${d.compared} compared requests`);
-    for (const n of d.noise)
-      cli.out(`  noise on ${n.endpoint}: ${[n.status ? 'status' : '', n.body ? 'body' : '', ...n.fields].filter(Boolean).join(', ')}`);
+    for (const n of d.noise) cli.out(`  noise on ${n.endpoint}: ${[n.status ? 'status' : '', n.body ? 'body' : '', ...n.fields].filter(Boolean).join(', ')}`);
     const s = d.suppressed;
     if (s.status + s.field + s.body) cli.out(`  suppressed as noise: ${s.status} status, ${s.field} field, ${s.body} body differences`);
   }

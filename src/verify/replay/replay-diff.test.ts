@@ -16,7 +16,12 @@ const resp = (status: number, body: unknown, contentType = 'application/json'): 
   const buf = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return { status, contentType, body: buf, sha256: createHash('sha256').update(buf).digest('hex'), truncated: false };
 };
-const paths = (a: unknown, b: unknown, ignore: string[] = []) => jsonDiffPaths(a, b, ignore.map((i) => parseFieldPattern(i)!)).map(formatPath);
+const paths = (a: unknown, b: unknown, ignore: string[] = []) =>
+  jsonDiffPaths(
+    a,
+    b,
+    ignore.map((i) => parseFieldPattern(i)!),
+  ).map(formatPath);
 
 describe('structural JSON diff', () => {
   test('key order is ignored; changed, added and removed fields and array elements are named', () => {
@@ -28,8 +33,22 @@ describe('structural JSON diff', () => {
     assert.deepEqual(paths(Number.NaN, Number.NaN), []);
   });
   test('--ignore-field: exact paths, subtrees, [*] and * wildcards', () => {
-    const a = { meta: { id: 'x', ts: 1 }, items: [{ id: 1, ts: 5 }, { id: 2, ts: 6 }], v: 1 };
-    const b = { meta: { id: 'y', ts: 2 }, items: [{ id: 1, ts: 7 }, { id: 3, ts: 8 }], v: 1 };
+    const a = {
+      meta: { id: 'x', ts: 1 },
+      items: [
+        { id: 1, ts: 5 },
+        { id: 2, ts: 6 },
+      ],
+      v: 1,
+    };
+    const b = {
+      meta: { id: 'y', ts: 2 },
+      items: [
+        { id: 1, ts: 7 },
+        { id: 3, ts: 8 },
+      ],
+      v: 1,
+    };
     assert.deepEqual(paths(a, b), ['$.items[0].ts', '$.items[1].id', '$.items[1].ts', '$.meta.id', '$.meta.ts']);
     assert.deepEqual(paths(a, b, ['$.meta', 'items[*].ts']), ['$.items[1].id']);
     assert.deepEqual(paths(a, b, ['meta.*', 'items.*.ts', 'items[1].id']), []);
@@ -39,7 +58,12 @@ describe('structural JSON diff', () => {
     assert.ok(!patternMatches(parseFieldPattern('items[*]')!, ['items', 'k']));
   });
   test('pairs: JSON by content type or shape; other bodies by SHA-256; truncated bodies by hash', () => {
-    assert.deepEqual(comparePair(resp(200, { a: 1, b: 2 }), resp(200, '{"b":2,"a":1}', ''), []), { statusDiffers: false, fields: [], json: true, bodyDiffers: false });
+    assert.deepEqual(comparePair(resp(200, { a: 1, b: 2 }), resp(200, '{"b":2,"a":1}', ''), []), {
+      statusDiffers: false,
+      fields: [],
+      json: true,
+      bodyDiffers: false,
+    });
     assert.deepEqual(comparePair(resp(200, 'hello', 'text/plain'), resp(200, 'hellO', 'text/plain'), []).bodyDiffers, true);
     assert.deepEqual(comparePair(resp(200, '{"a":1}', 'text/plain'), resp(200, '{"a": 1}', 'text/plain'), []).bodyDiffers, true);
     const t = { ...resp(200, { a: 1 }), truncated: true };
@@ -91,8 +115,9 @@ describe('differences beyond noise', () => {
       ['GET /x field $.id', 'GET /y body sha256', 'GET /z status 200 → error'],
     );
   });
-  test('endpoints: the route when the log named one, else the path without its query', () => {
-    assert.equal(endpointOf('GET', '/u/42?x=1'), 'GET /u/42');
+  test('endpoints: the route when the log named one, else the path with ids as {id}, without its query', () => {
+    assert.equal(endpointOf('GET', '/u/42?x=1'), 'GET /u/{id}');
+    assert.equal(endpointOf('GET', '/u/0b9c2f6e-6f1d-4f4e-9a43-0c5c8f0e7a11/x/deadbeefdeadbeef/v2'), 'GET /u/{id}/x/{id}/v2');
     assert.equal(endpointOf('GET', '/u/42?x=1', '/u/:id'), 'GET /u/:id');
   });
 });

@@ -270,8 +270,20 @@ export class ReplayDiffAccumulator {
   }
 }
 
-/** The endpoint a request is counted under: its route when the log named one, else method and path. */
+/** A path segment that names one resource rather than a route: a number, a UUID, a long hex id. */
+const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$/i;
+
+/**
+ * The endpoint a request is counted under: its route when the log named one, else method and path
+ * with id-like segments written `{id}` (so `/users/7` and `/users/8` share their noise, as one
+ * route's answers do) and the query left out.
+ */
 export function endpointOf(method: string, target: string, route?: string): string {
+  if (route) return `${method} ${route}`;
   const q = target.indexOf('?');
-  return `${method} ${route ?? (q >= 0 ? target.slice(0, q) : target)}`;
+  const path = q >= 0 ? target.slice(0, q) : target;
+  return `${method} ${path
+    .split('/')
+    .map((seg) => (ID_SEGMENT.test(seg) ? '{id}' : seg))
+    .join('/')}`;
 }
