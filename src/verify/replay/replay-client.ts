@@ -17,7 +17,7 @@ export interface ReplayResponse {
   contentType: string;
   /** The first `maxBodyBytes` of the body. */
   body: Buffer;
-  /** SHA-256 (hex) of `body`. */
+  /** SHA-256 (hex) of `body` ('' when bodies are not kept). */
   sha256: string;
   /** True when the body was longer than the bound. */
   truncated: boolean;
@@ -30,6 +30,8 @@ export interface ReplayClientOptions {
   maxBodyBytes?: number;
   /** Headers added to every request (`--header K:V`). */
   headers?: Record<string, string>;
+  /** Keep and hash bodies (needed to compare them). Default true; a replay without baseline drains them unread. */
+  keepBodies?: boolean;
   /** Most sockets per origin. Default 512. */
   maxSockets?: number;
 }
@@ -41,6 +43,7 @@ export class ReplayClient {
   private readonly mod: typeof http | typeof https;
   private readonly url: URL;
   private readonly maxBody: number;
+  private readonly keepBodies: boolean;
 
   constructor(
     originUrl: string,
@@ -52,6 +55,7 @@ export class ReplayClient {
     const agentOptions = { keepAlive: true, maxSockets: o.maxSockets ?? 512, maxFreeSockets: o.maxSockets ?? 512, scheduling: 'lifo' as const };
     this.agent = this.url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.maxBody = o.maxBodyBytes ?? 1024 * 1024;
+    this.keepBodies = o.keepBodies ?? true;
   }
 
   /** Path prefix of the origin URL (`http://h/base` replays `/x` as `/base/x`). */
@@ -78,7 +82,7 @@ export class ReplayClient {
           latencyMs: performance.now() - scheduledAtMs,
           contentType,
           body,
-          sha256: createHash('sha256').update(body).digest('hex'),
+          sha256: this.keepBodies ? createHash('sha256').update(body).digest('hex') : '',
           truncated,
           ...(error ? { error } : {}),
         });
@@ -97,7 +101,7 @@ export class ReplayClient {
         (res) => {
           const ct = String(res.headers['content-type'] ?? '');
           res.on('data', (c: Buffer) => {
-            if (truncated) return;
+            if (truncated || !this.keepBodies) return;
             if (size + c.length > this.maxBody) {
               chunks.push(c.subarray(0, this.maxBody - size));
               size = this.maxBody;

@@ -19,6 +19,8 @@ export interface ReplayRunOptions extends ReplayClientOptions {
   noise?: string;
   ignore?: FieldPattern[];
   maxInFlight?: number;
+  /** See OpenLoopOptions.spinMs. */
+  spinMs?: number;
   /** Replay the log's recorded headers (JSON logs) as well as `--header`. Default true. */
   logHeaders?: boolean;
 }
@@ -93,7 +95,14 @@ const summary = (s: Side): SideSummary => ({
 
 /** Replays `plan`; resolves when every request has been answered or has timed out. */
 export async function runReplay(plan: ReplayPlan, o: ReplayRunOptions): Promise<ReplayRunResult> {
-  const clientOptions: ReplayClientOptions = { timeoutMs: o.timeoutMs, maxBodyBytes: o.maxBodyBytes, headers: o.headers, maxSockets: o.maxSockets };
+  const clientOptions: ReplayClientOptions = {
+    timeoutMs: o.timeoutMs,
+    maxBodyBytes: o.maxBodyBytes,
+    headers: o.headers,
+    maxSockets: o.maxSockets,
+    // Bodies are read only to be compared.
+    keepBodies: o.baseline !== undefined,
+  };
   const candidate = new Side(new ReplayClient(o.target, clientOptions));
   const baseline = o.baseline ? new Side(new ReplayClient(o.baseline, clientOptions)) : undefined;
   const noise = baseline && o.noise ? new Side(new ReplayClient(o.noise, clientOptions)) : undefined;
@@ -105,6 +114,7 @@ export async function runReplay(plan: ReplayPlan, o: ReplayRunOptions): Promise<
         for (const r of plan.requests) yield r.offsetMs;
       })(),
       maxInFlight: o.maxInFlight,
+      spinMs: o.spinMs,
       onDrop: () => dropped++,
       send: async (i, scheduledAtMs) => {
         const p = plan.requests[i]!;
