@@ -27,12 +27,15 @@ const SERVER = `
 const http = require('node:http');
 const delay = Number(process.argv[1]);
 const stall = Number(process.argv[2]);
-// A stand-in for a GC pause or a lock: the server stops answering for \`stall\` ms every 2 s.
-if (stall > 0) setInterval(() => { const t = Date.now(); while (Date.now() - t < stall); }, 2000).unref();
+// A stand-in for a lock wait or a stop-the-world pause elsewhere: every 2 s the server holds
+// every answer for \`stall\` ms (without burning CPU), then sends them all.
+let held = null;
+if (stall > 0) setInterval(() => { held = []; setTimeout(() => { const h = held; held = null; for (const f of h) f(); }, stall); }, 2000).unref();
 const s = http.createServer((req, res) => {
   const body = JSON.stringify({ path: req.url, at: Date.now() });
   const send = () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(body); };
-  if (delay > 0) setTimeout(send, delay); else send();
+  const later = () => (held ? held.push(send) : send());
+  if (delay > 0) setTimeout(later, delay); else later();
 });
 s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
@@ -155,7 +158,7 @@ async function main() {
           `finished ${f(r.scheduleOverrunS, 2)} s behind schedule, errors ${f(r.errorPct, 2)}%`,
       );
     }
-    // The same two replayers against a target that stalls 200 ms every 2 s.
+    // The same two replayers against a target that holds its answers 200 ms every 2 s.
     const stalling = await startServer(200);
     try {
       const o = await openLoop(stalling.url, 2000, 4);

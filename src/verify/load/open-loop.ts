@@ -6,7 +6,9 @@
  * is dropped and counted ("client saturated") instead of delaying the schedule.
  *
  * Timing: setTimeout to about 1 ms before the next arrival, then setImmediate turns until it is
- * due (timers alone are late by 1–4 ms; a pure busy loop would starve the sockets). Requests
+ * due (timers alone are late by 1–4 ms; a pure busy loop would starve the sockets). After a send
+ * more than 10 ms late (the process was starved of CPU, which spinning makes worse on a shared
+ * machine) it sleeps instead for 1 s: lag of about 1 ms rather than stalls of hundreds. Requests
  * already due (the loop fell behind) leave at once. The scheduler records its own send lag
  * (actual minus scheduled) so the report can say what the client itself added.
  *
@@ -64,6 +66,11 @@ export interface OpenLoopResult {
   lagHistogram: hdr.Histogram;
 }
 
+/** A send this late means the process was starved of CPU (not merely busy). */
+const STARVED_MS = 10;
+/** How long the loop sleeps rather than spins after a starved send, milliseconds. */
+const CALM_MS = 1000;
+
 const immediate = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -71,6 +78,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const maxInFlight = o.maxInFlight ?? 10_000;
   const spinMs = o.spinMs ?? 1;
+  let calmFrom = 0;
   const lag = latencyHistogram();
   const startedAtMs = Date.now();
   const origin = performance.now();
@@ -93,8 +101,11 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     if (o.signal?.aborted) break;
     const due = origin + offset;
     let now = performance.now();
-    while (due - now > spinMs) {
-      await sleep(Math.max(1, due - now - spinMs));
+    // Spinning burns a core; on a CPU-starved machine the kernel then takes it away for tens of
+    // milliseconds. After a late send (the sign of that), sleep instead of spinning for a while.
+    const spin = now < calmFrom ? 0 : spinMs;
+    while (due - now > spin) {
+      await sleep(Math.max(1, due - now - spin));
       now = performance.now();
     }
     while (now < due) {
@@ -114,6 +125,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     if (inFlight > peakInFlight) peakInFlight = inFlight;
     sent++;
     recordLatency(lag, now - due);
+    if (now - due > STARVED_MS) calmFrom = now + CALM_MS;
     if (Number.isNaN(firstSend)) firstSend = now;
     lastSend = now;
     let p: Promise<unknown>;

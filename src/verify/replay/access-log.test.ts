@@ -80,11 +80,11 @@ describe('access logs: formats and bad lines', () => {
       assert.equal(p.bad[0]!.line, 1);
       assert.match(p.bad[0]!.reason, reason);
     });
-  test('JSON lines: time fields, epoch seconds and milliseconds, ISO, url/uri, latency, route, headers', () => {
+  test('JSON lines: time fields, epoch seconds and milliseconds, ISO, url/uri, latency, route, headers (host and hop-by-hop left out)', () => {
     const text = [
       '{"time":"2026-12-04T04:00:00.250Z","method":"get","path":"/a?x=1","status":200,"latency_ms":12.5,"route":"/a"}',
       '{"timestamp":1796356800,"method":"HEAD","url":"https://evil.example/b?y=2#frag","status":"404","duration":3}',
-      '{"ts":1796356800123,"method":"GET","uri":"/c","headers":{"Accept":"application/json","X-N":5}}',
+      '{"ts":1796356800123,"method":"GET","uri":"/c","headers":{"Accept":"application/json","X-N":5,"Host":"prod.example.com","Connection":"close","Content-Length":"9"}}',
       '',
       'garbage',
     ].join('\r\n');

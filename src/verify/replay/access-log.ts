@@ -31,7 +31,7 @@ export interface LogRecord {
   latencyMs?: number;
   /** Route template, when a JSON log names it. */
   route?: string;
-  /** Request headers a JSON log recorded (string values only). */
+  /** Request headers a JSON log recorded (string values; host and hop-by-hop headers left out). */
   headers?: Record<string, string>;
 }
 
@@ -62,6 +62,23 @@ const COMBINED_TAIL = /^ "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*"(?: .*)?$/;
 const CLF_TIME = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
 const METHOD = /^[A-Z][A-Z0-9_-]{0,31}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+/**
+ * Recorded headers never replayed: the destination is the target's (`host`), and hop-by-hop and
+ * framing headers belong to the recorded connection, not to this one.
+ */
+const NOT_REPLAYED = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'proxy-connection',
+  'expect',
+]);
 /** Longest path+query kept; longer lines are more likely garbage than traffic. */
 const MAX_TARGET = 8192;
 
@@ -185,7 +202,7 @@ export function parseJsonLine(text: string): LineResult {
   };
   if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
     const h: Record<string, string> = {};
-    for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') h[k.toLowerCase()] = v;
+    for (const [k, v] of Object.entries(headers)) if (typeof v === 'string' && !NOT_REPLAYED.has(k.toLowerCase())) h[k.toLowerCase()] = v;
     record.headers = h;
   }
   return { record };

@@ -84,7 +84,9 @@ function service(changed: boolean) {
 const T = Date.UTC(2026, 11, 4, 4, 0, 0);
 /** A JSON-lines log over 1 s: 7 users, 3 item pages, a POST (not replayed by default), a bad line. */
 const jsonLog = [
-  ...Array.from({ length: 8 }, (_, i) => JSON.stringify({ ts: (T + i * 40) / 1000, method: 'GET', path: `/users/${i}`, status: 200 })),
+  ...Array.from({ length: 8 }, (_, i) =>
+    JSON.stringify({ ts: (T + i * 40) / 1000, method: 'GET', path: `/users/${i}`, status: 200, headers: { 'X-Trace': `t${i}`, Host: 'prod.example.com' } }),
+  ),
   JSON.stringify({ time: new Date(T + 400).toISOString(), method: 'GET', url: 'http://prod.example.com/items?page=1', status: 200 }),
   JSON.stringify({ time: new Date(T + 500).toISOString(), method: 'GET', url: '/items?page=2', status: 200 }),
   JSON.stringify({ time: new Date(T + 600).toISOString(), method: 'POST', path: '/users', status: 201 }),
@@ -113,6 +115,10 @@ describe('shipgate verify replay', () => {
     assert.match(r.out, /^PASS$/m);
     // Each side saw every replayed request, and none saw the POST.
     for (const a of [same, base, base2]) assert.equal(a.hits.filter((h) => h.method === 'POST').length, 0);
+    // A JSON log's recorded headers are replayed, except Host: the request is the target's.
+    const u3 = same.hits.find((h) => h.url === '/users/3')!;
+    assert.equal(u3.headers['x-trace'], 't3');
+    assert.equal(u3.headers.host, new URL(same.url).host);
   });
 
   test('A/B: a changed field and a changed status are reported with their endpoint (exit 1); -o json carries load results', async () => {
@@ -186,6 +192,8 @@ describe('shipgate verify replay', () => {
       const r = await run('access.log', '--target', slow.url, '--rate', '100/s', '--duration', '400ms', '-o', 'json');
       const j = JSON.parse(r.out);
       assert.equal(r.code, 0, r.err);
+      const sleeping = JSON.parse((await run('access.log', '--target', slow.url, '--rate', '100/s', '--duration', '400ms', '--no-spin', '-o', 'json')).out);
+      assert.ok(sleeping.pacing.achievedRps > 85 && sleeping.pacing.peakInFlight >= 10, 'sleeping between sends is open-loop too');
       assert.equal(j.plan.requests, 40);
       // Closed-loop over one connection would achieve under 7/s; open-loop keeps ~100/s.
       assert.ok(j.pacing.achievedRps > 85, `achieved ${j.pacing.achievedRps}`);

@@ -37,6 +37,7 @@ interface ReplayCliOptions {
   maxErrors: string;
   maxInFlight: string;
   timeout: string;
+  spin: boolean;
   output: string;
 }
 
@@ -221,6 +222,7 @@ export function replayCommands(verify: Command, cli: CliContext): void {
     .option('--max-errors <percent>', 'candidate errors (no response, 5xx, dropped) tolerated', '1%')
     .option('--max-in-flight <n>', 'requests in flight at most; beyond it they are dropped as "client saturated"', '10000')
     .option('--timeout <duration>', 'per request', '10s')
+    .option('--no-spin', 'sleep between sends instead of spinning the last millisecond: ~1 ms later sends, a fifth of the CPU (a shared, CPU-starved machine)')
     .option('-o, --output <format>', FORMATS.join(' | '), 'table')
     .action(async (files: string[], o: ReplayCliOptions) => {
       const format = parseFormat(o.output, FORMATS);
@@ -265,7 +267,7 @@ export function replayCommands(verify: Command, cli: CliContext): void {
             (Object.keys(plan.skippedMethods).length ? `, all skipped by method (${Object.keys(plan.skippedMethods).join(', ')}; see --methods)` : ''),
         );
       }
-      const run = await runReplay(plan, { target, baseline, noise, ignore, timeoutMs, headers: extraHeaders, maxInFlight });
+      const run = await runReplay(plan, { target, baseline, noise, ignore, timeoutMs, headers: extraHeaders, maxInFlight, spinMs: o.spin ? 1 : 0 });
       const verdict = verdictOf(run, maxErrors);
       const out = {
         kind: REPLAY_RESULT_KIND,
