@@ -49,7 +49,7 @@ export const verifyCapability: Capability = {
     const verify: Command = program
       .command('verify')
       .description(
-        'Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence',
+        'Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans, traffic replay (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence',
       );
     migrationCommands(verify, cli);
     openapiCommands(verify, cli);
