@@ -201,6 +201,14 @@ describe('shipgate verify replay', () => {
       assert.ok(j.candidate.latencyMs.p50 >= 145, `p50 ${j.candidate.latencyMs.p50}`);
       assert.ok(Math.abs(j.candidate.achievedRps - j.pacing.achievedRps) < 1e-6, 'the load result states the achieved send rate');
       assert.equal(j.candidate.targetRps, 100);
+      // Beyond --max-in-flight a due request is dropped, counted as a request and an error, and fails the run.
+      const capped = JSON.parse(
+        (await run('access.log', '--target', slow.url, '--rate', '100/s', '--duration', '200ms', '--max-in-flight', '2', '-o', 'json')).out,
+      );
+      assert.ok(capped.pacing.dropped >= 10, `dropped ${capped.pacing.dropped}`);
+      assert.equal(capped.pacing.sent + capped.pacing.dropped, 20);
+      assert.deepEqual([capped.candidate.requests, capped.candidate.errors], [20, capped.pacing.dropped]);
+      assert.equal(capped.verdict, 'fail');
     } finally {
       await slow.close();
     }
@@ -283,6 +291,18 @@ describe('replay client', () => {
     } finally {
       c.close();
       await app.close();
+    }
+  });
+  test('an IPv6 loopback origin (the brackets of the URL are not part of the address)', async () => {
+    const server = createServer((_req, res) => res.end('v6'));
+    await new Promise<void>((r, j) => server.once('error', j).listen(0, '::1', r));
+    const c = new ReplayClient(`http://[::1]:${(server.address() as AddressInfo).port}`, { timeoutMs: 5000 });
+    try {
+      const r = await c.send('GET', '/', performance.now());
+      assert.equal(r.body.toString(), 'v6');
+    } finally {
+      c.close();
+      server.close();
     }
   });
   test('a base path in the origin URL prefixes every replayed path', async () => {

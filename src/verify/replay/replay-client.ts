@@ -90,7 +90,8 @@ export class ReplayClient {
       const req = this.mod.request(
         {
           protocol: this.url.protocol,
-          hostname: this.url.hostname,
+          // An IPv6 literal is bracketed in a URL, not in a socket address.
+          hostname: this.url.hostname.replace(/^\[(.*)\]$/, '$1'),
           port: this.url.port,
           method,
           path: this.fullPath(target),

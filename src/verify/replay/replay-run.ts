@@ -54,13 +54,14 @@ class Side {
   }
 
   result(loop: OpenLoopResult, targetRps: number | null, dropped: number): LoadResult {
-    const n = loop.sent;
+    // Dropped requests count as requests and errors (a gate must see them), and the duration is
+    // chosen so that requests / duration is the achieved send rate (the send window plus one gap).
+    const n = this.requests + dropped;
     return buildLoadResult({
       target: this.client.origin,
       startedAtMs: loop.startedAtMs,
-      // The send window stretched by one mean gap, so that requests / duration is the achieved send rate.
-      durationMs: n > 1 && loop.achievedRps ? (n * 1000) / loop.achievedRps : loop.elapsedMs,
-      requests: this.requests + dropped,
+      durationMs: loop.sent > 1 && loop.achievedRps ? (n * 1000) / loop.achievedRps : loop.elapsedMs,
+      requests: n,
       errors: this.errors + dropped,
       targetRps,
       histogram: this.histogram,
