@@ -27,7 +27,7 @@ test('raw samples, when kept, are what the reader returns; a wrong field is name
   assert.throws(() => latencySamples({ ...r, samplesMs: undefined, histogram: { encoding: 'hdr-base64', data: 'not-base64!' } }, 'h.json'), InputError);
 });
 
-test('no quantile is above the maximum (HDR reports a bucket\'s highest equivalent value)', () => {
+test("no quantile is above the maximum (HDR reports a bucket's highest equivalent value)", () => {
   const h = latencyHistogram();
   for (const ms of [22.5, 22.7, 68.48]) recordLatency(h, ms);
   const r = buildLoadResult({ target: 'http://t', startedAtMs: 0, durationMs: 1000, requests: 3, errors: 0, histogram: h });

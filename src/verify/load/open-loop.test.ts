@@ -28,7 +28,7 @@ describe('open-loop scheduler', () => {
       assert.ok(sentAt[i]! >= scheduled[i]!, 'never early');
     }
     assert.ok(r.sendLagMs.p50 >= 0 && r.sendLagMs.max >= r.sendLagMs.p99 && r.sendLagMs.p99 >= r.sendLagMs.p50);
-    assert.ok(r.achievedRps! > 80 && r.achievedRps! < 110, `achieved ${r.achievedRps}/s of 100/s`);
+    assert.ok(r.achievedRps! > 70 && r.achievedRps! < 130, `achieved ${r.achievedRps}/s of 100/s`);
     assert.ok(Math.abs(r.scheduledRps! - 100) < 1e-6);
   });
   test('beyond maxInFlight a due request is dropped (client saturated), not delayed', async () => {

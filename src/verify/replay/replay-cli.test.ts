@@ -193,10 +193,10 @@ describe('shipgate verify replay', () => {
       const j = JSON.parse(r.out);
       assert.equal(r.code, 0, r.err);
       const sleeping = JSON.parse((await run('access.log', '--target', slow.url, '--rate', '100/s', '--duration', '400ms', '--no-spin', '-o', 'json')).out);
-      assert.ok(sleeping.pacing.achievedRps > 85 && sleeping.pacing.peakInFlight >= 10, 'sleeping between sends is open-loop too');
+      assert.ok(sleeping.pacing.achievedRps > 70 && sleeping.pacing.peakInFlight >= 10, 'sleeping between sends is open-loop too');
       assert.equal(j.plan.requests, 40);
       // Closed-loop over one connection would achieve under 7/s; open-loop keeps ~100/s.
-      assert.ok(j.pacing.achievedRps > 85, `achieved ${j.pacing.achievedRps}`);
+      assert.ok(j.pacing.achievedRps > 70, `achieved ${j.pacing.achievedRps}`);
       assert.ok(j.pacing.peakInFlight >= 10, `peak in flight ${j.pacing.peakInFlight}`);
       assert.ok(j.candidate.latencyMs.p50 >= 145, `p50 ${j.candidate.latencyMs.p50}`);
       assert.ok(Math.abs(j.candidate.achievedRps - j.pacing.achievedRps) < 1e-6, 'the load result states the achieved send rate');
