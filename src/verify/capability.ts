@@ -10,6 +10,7 @@ import { migrationCommands } from './migration/migration-cli';
 import { openapiCommands } from './openapi/openapi-cli';
 import { pactCommands } from './pact/pact-cli';
 import { perfCommands } from './perf/perf-cli';
+import { replayCommands } from './replay/replay-cli';
 import { scanCommands } from './scan/scan-cli';
 import { scanKinds } from './scan/scan-kinds';
 import { VERIFIERS } from './verifiers';
@@ -79,7 +80,7 @@ export const verifyCapability: Capability = {
     const verify: Command = program
       .command('verify')
       .description(
-        'Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans, synthetic checks, performance regressions (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence',
+        'Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans, synthetic checks, performance regressions, traffic replay (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence',
       );
     migrationCommands(verify, cli);
     openapiCommands(verify, cli);
@@ -87,6 +88,7 @@ export const verifyCapability: Capability = {
     pactCommands(verify, cli);
     syntheticCommands(verify, cli);
     perfCommands(verify, cli);
+    replayCommands(verify, cli);
     evidenceCommands(verify, cli);
     contractsCommands(program, cli);
   },

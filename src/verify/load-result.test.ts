@@ -26,3 +26,12 @@ test('raw samples, when kept, are what the reader returns; a wrong field is name
   );
   assert.throws(() => latencySamples({ ...r, samplesMs: undefined, histogram: { encoding: 'hdr-base64', data: 'not-base64!' } }, 'h.json'), InputError);
 });
+
+test("no quantile is above the maximum (HDR reports a bucket's highest equivalent value)", () => {
+  const h = latencyHistogram();
+  for (const ms of [22.5, 22.7, 68.48]) recordLatency(h, ms);
+  const r = buildLoadResult({ target: 'http://t', startedAtMs: 0, durationMs: 1000, requests: 3, errors: 0, histogram: h });
+  assert.ok(h.getValueAtPercentile(99) / 1000 > 68.48, 'the histogram alone would report p99 above the max');
+  assert.equal(r.latencyMs.p99, r.latencyMs.max);
+  assert.ok(r.latencyMs.p90 <= r.latencyMs.max && r.latencyMs.p50 < r.latencyMs.p90);
+});

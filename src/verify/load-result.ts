@@ -59,7 +59,8 @@ export function buildLoadResult(run: {
   samplesMs?: number[];
 }): LoadResult {
   const h = run.histogram;
-  const q = (p: number) => (h.totalCount ? h.getValueAtPercentile(p) / 1000 : 0);
+  // HDR quantiles are their bucket's highest equivalent value: none is reported above the maximum.
+  const q = (p: number) => (h.totalCount ? Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000 : 0);
   return {
     kind: LOAD_RESULT_KIND,
     target: run.target,
