@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS, type VerifyEvidence } from '../core/hooks';
+import { dataCommands } from './data/data-cli';
 import { evidenceCommands } from './evidence-cli';
 import { evidenceRoutes } from './evidence-routes';
 import { EvidenceService } from './evidence-service';
@@ -55,5 +56,6 @@ export const verifyCapability: Capability = {
     scanCommands(verify, cli);
     pactCommands(verify, cli);
     evidenceCommands(verify, cli);
+    dataCommands(program, cli);
   },
 };
