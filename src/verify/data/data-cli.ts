@@ -69,7 +69,9 @@ export function renderSyncReport(r: SyncReport): string {
 export function dataCommands(program: Command, cli: CliContext): void {
   const data = program
     .command('data')
-    .description('Data for staging: copy a masked, referentially complete subset of a PostgreSQL database (exit 0 done, 1 refused by the target, 2 bad input, 3 unreachable)');
+    .description(
+      'Data for staging: copy a masked, referentially complete subset of a PostgreSQL database (exit 0 done, 1 refused by the target, 2 bad input, 3 unreachable)',
+    );
   data
     .command('sync')
     .description(
@@ -81,8 +83,18 @@ export function dataCommands(program: Command, cli: CliContext): void {
     .requiredOption('--from <url>', 'source postgres://… (read only)')
     .requiredOption('--to <url>', 'target postgres://… (must already have the schema of every copied table)')
     .requiredOption('--tables <list>', 'root tables, comma-separated: table or schema.table (default schema public)')
-    .option('--where <table:condition>', "raw SQL condition for a root table, run on the source only, e.g. 'orders:created_at > now() - interval ''7 days''' (repeatable)", collect, [])
-    .option('--mask <table.column=rule>', 'hash | email | null | keep | fixed:VALUE (repeatable); key columns: hash or email, applied alike to every linked column', collect, [])
+    .option(
+      '--where <table:condition>',
+      "raw SQL condition for a root table, run on the source only, e.g. 'orders:created_at > now() - interval ''7 days''' (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--mask <table.column=rule>',
+      'hash | email | null | keep | fixed:VALUE (repeatable); key columns: hash or email, applied alike to every linked column',
+      collect,
+      [],
+    )
     .option('--mask-key <key>', 'HMAC key of hash and email masks (same key, same masked values across runs); default: random per run')
     .option('--limit <n>', 'rows per root table', '10000')
     .option('--max-rows <n>', 'most rows copied in all, closure included', '1000000')

@@ -48,7 +48,16 @@ async function sync(args: string[]) {
   return { code, ...o };
 }
 
-const ROOTS = ['--tables', 'orders,order_items,hr.badges', '--where', 'orders:id IN (2, 5)', '--where', 'order_items:order_id = 7', '--where', 'hr.badges:id = 10'];
+const ROOTS = [
+  '--tables',
+  'orders,order_items,hr.badges',
+  '--where',
+  'orders:id IN (2, 5)',
+  '--where',
+  'order_items:order_id = 7',
+  '--where',
+  'hr.badges:id = 10',
+];
 
 /** Every user table's rows on `url`, as `table: [primary keys…]`, sorted. */
 async function keySets(url: string): Promise<Record<string, string[]>> {
@@ -101,10 +110,16 @@ describe('shipgate data sync', () => {
     assert.deepEqual(report.deferred, ['public.teams.teams_lead_fk']);
     assert.deepEqual(report.nullThenUpdate.sort(), ['public.employees.employees_manager_id_fkey', 'public.employees.employees_team_id_fkey']);
     // the nulled cycle columns were set back, and typed values (arrays, jsonb, numeric, timestamptz, identity) survived
-    assert.deepEqual(await rows(to, 'SELECT id, team_id, manager_id FROM employees ORDER BY id'), await rows(from, 'SELECT id, team_id, manager_id FROM employees WHERE id <= 5 ORDER BY id'));
+    assert.deepEqual(
+      await rows(to, 'SELECT id, team_id, manager_id FROM employees ORDER BY id'),
+      await rows(from, 'SELECT id, team_id, manager_id FROM employees WHERE id <= 5 ORDER BY id'),
+    );
     assert.deepEqual(await rows(to, 'SELECT id, lead_id FROM teams ORDER BY id'), await rows(from, 'SELECT id, lead_id FROM teams WHERE id <= 3 ORDER BY id'));
     const cols = 'id, customer_id, customer_code, contact_email, created_at, total, tags, meta';
-    assert.deepEqual(await rows(to, `SELECT ${cols} FROM orders ORDER BY id`), await rows(from, `SELECT ${cols} FROM orders WHERE id IN (2, 5, 7) ORDER BY id`));
+    assert.deepEqual(
+      await rows(to, `SELECT ${cols} FROM orders ORDER BY id`),
+      await rows(from, `SELECT ${cols} FROM orders WHERE id IN (2, 5, 7) ORDER BY id`),
+    );
     assert.deepEqual(await rows(to, 'SELECT * FROM order_items ORDER BY line'), await rows(from, 'SELECT * FROM order_items WHERE order_id = 7 ORDER BY line'));
     // the source is untouched
     assert.deepEqual(await keySets(from), {

@@ -278,7 +278,12 @@ async function write(
     await dst.query('ROLLBACK').catch(() => {});
     if (isUnreachable(e)) throw e;
     const pe = e as pg.DatabaseError;
-    const where = [pe.table && `table ${pe.schema ? `${pe.schema}.` : ''}${pe.table}`, pe.constraint && `constraint ${pe.constraint}`].filter(Boolean).join(', ');
-    throw new CliError(EXIT.NO, `the target refused the copy, nothing was written: ${pe.message}${pe.detail ? ` (${pe.detail})` : ''}${where ? ` [${where}]` : ''}`);
+    const where = [pe.table && `table ${pe.schema ? `${pe.schema}.` : ''}${pe.table}`, pe.constraint && `constraint ${pe.constraint}`]
+      .filter(Boolean)
+      .join(', ');
+    throw new CliError(
+      EXIT.NO,
+      `the target refused the copy, nothing was written: ${pe.message}${pe.detail ? ` (${pe.detail})` : ''}${where ? ` [${where}]` : ''}`,
+    );
   }
 }

@@ -44,7 +44,12 @@ export function parseMaskSpec(text: string): MaskSpec {
   const dot = target.lastIndexOf('.');
   if (eq < 0 || dot <= 0 || dot === target.length - 1) throw new InputError(`--mask ${text}: expected table.column=rule (schema.table.column=rule)`);
   const table = target.slice(0, dot);
-  return { table: table.includes('.') ? table : `public.${table}`, column: target.slice(dot + 1), rule: parseMaskRule(text.slice(eq + 1), `--mask ${text}`), text };
+  return {
+    table: table.includes('.') ? table : `public.${table}`,
+    column: target.slice(dot + 1),
+    rule: parseMaskRule(text.slice(eq + 1), `--mask ${text}`),
+    text,
+  };
 }
 
 /** The rule a column ends up with, and the length its hash is cut to. */
@@ -73,7 +78,8 @@ export function planMasks(schema: DbSchema, copied: string[], specs: MaskSpec[])
   for (const s of specs) {
     const t = schema.tables.get(s.table);
     if (!t) issues.push({ path: '--mask', message: `${s.text}: no table ${s.table} in the source` });
-    else if (!inCopy.has(s.table)) issues.push({ path: '--mask', message: `${s.text}: ${s.table} is not copied (not in --tables nor pulled in by a foreign key)` });
+    else if (!inCopy.has(s.table))
+      issues.push({ path: '--mask', message: `${s.text}: ${s.table} is not copied (not in --tables nor pulled in by a foreign key)` });
     else if (!t.columns.some((c) => c.name === s.column)) issues.push({ path: '--mask', message: `${s.text}: ${s.table} has no column ${s.column}` });
     else if (explicit.has(colId(s.table, s.column))) issues.push({ path: '--mask', message: `${s.text}: ${s.table}.${s.column} is masked twice` });
     else explicit.set(colId(s.table, s.column), s);
@@ -129,7 +135,8 @@ export function planMasks(schema: DbSchema, copied: string[], specs: MaskSpec[])
   const checkColumn = (id: string, rule: MaskRule, via: string): void => {
     const { info } = column(id);
     const name = show(id);
-    if (rule.kind === 'null' && info.notNull) issues.push({ path: '--mask', message: `${via}: ${name} is NOT NULL; a null mask would be refused by the target` });
+    if (rule.kind === 'null' && info.notNull)
+      issues.push({ path: '--mask', message: `${via}: ${name} is NOT NULL; a null mask would be refused by the target` });
     if (rule.kind === 'hash' && info.category !== 'S' && info.typeName !== 'uuid')
       issues.push({ path: '--mask', message: `${via}: ${name} is ${info.type}; hash needs a text (varchar, char, text) or uuid column` });
     if (rule.kind === 'email') {
@@ -146,7 +153,10 @@ export function planMasks(schema: DbSchema, copied: string[], specs: MaskSpec[])
     const kinds = new Set(rules.map((r) => r.rule.kind));
     const linked = members.map(show).join(', ');
     if (kinds.size > 1) {
-      issues.push({ path: '--mask', message: `${rules.map((r) => r.text).join(' and ')}: these key columns are linked by foreign keys (${linked}) and must be masked alike` });
+      issues.push({
+        path: '--mask',
+        message: `${rules.map((r) => r.text).join(' and ')}: these key columns are linked by foreign keys (${linked}) and must be masked alike`,
+      });
       continue;
     }
     const rule = rules[0].rule;

@@ -60,7 +60,12 @@ export class PgRowSource implements RowSource {
     const t = this.schema.tables.get(table)!;
     const cols = byName(t, columns);
     const sql = `SELECT t.* FROM ${qualified(t)} t WHERE (${columns.map((c) => `t.${q(c)}`).join(', ')}) IN (SELECT ${castList(cols)} FROM ${unnestFrom(cols.length)})`;
-    return (await this.client.query(sql, columns.map((_, i) => keys.map((k) => k[i])))).rows;
+    return (
+      await this.client.query(
+        sql,
+        columns.map((_, i) => keys.map((k) => k[i])),
+      )
+    ).rows;
   }
 }
 
