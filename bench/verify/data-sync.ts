@@ -100,7 +100,9 @@ async function peer(from: string, to: string): Promise<{ ms: number; rows: numbe
   await exec(to, 'TRUNCATE customers, products, orders, order_items');
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const dump = spawn('pg_dump', ['--data-only', '-t', 'customers', '-t', 'products', '-t', 'orders', '-t', 'order_items', from], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const dump = spawn('pg_dump', ['--data-only', '-t', 'customers', '-t', 'products', '-t', 'orders', '-t', 'order_items', from], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const psql = spawn('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-o', '/dev/null', to], { stdio: ['pipe', 'ignore', 'inherit'] });
     dump.stdout.pipe(psql.stdin);
     let left = 2;
@@ -128,7 +130,10 @@ try {
   const b: { ms: number; rows: number }[] = [];
   for (let r = 0; r < ROUNDS && performance.now() - started < BUDGET_MS; r++) {
     // alternate who goes first: the page cache and the neighbours should favour neither
-    const pair = r % 2 === 0 ? [() => ours(source.url, target.url), () => peer(source.url, peerTarget.url)] : [() => peer(source.url, peerTarget.url), () => ours(source.url, target.url)];
+    const pair =
+      r % 2 === 0
+        ? [() => ours(source.url, target.url), () => peer(source.url, peerTarget.url)]
+        : [() => peer(source.url, peerTarget.url), () => ours(source.url, target.url)];
     const first = await pair[0]();
     const second = await pair[1]();
     const [x, y] = r % 2 === 0 ? [first, second] : [second, first];

@@ -95,7 +95,10 @@ export function dataCommands(program: Command, cli: CliContext): void {
       collect,
       [],
     )
-    .option('--mask-key <key>', 'HMAC key of hash and email masks (or SHIPGATE_MASK_KEY, kept out of the process list); same key, same masked values across runs; default: random per run')
+    .option(
+      '--mask-key <key>',
+      'HMAC key of hash and email masks (or SHIPGATE_MASK_KEY, kept out of the process list); same key, same masked values across runs; default: random per run',
+    )
     .option('--limit <n>', 'rows per root table', '10000')
     .option('--max-rows <n>', 'most rows copied in all, closure included', '1000000')
     .option('--dry-run', 'select, close over foreign keys and report; write nothing')
