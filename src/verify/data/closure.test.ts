@@ -20,6 +20,7 @@ function table(key: string, columns: string[], primaryKey: string[]): TableInfo 
       category: 'S',
       typeName: 'text',
       maxLength: null,
+      sequence: null,
     })),
   };
 }

@@ -121,6 +121,9 @@ describe('shipgate data sync', () => {
       await rows(from, `SELECT ${cols} FROM orders WHERE id IN (2, 5, 7) ORDER BY id`),
     );
     assert.deepEqual(await rows(to, 'SELECT * FROM order_items ORDER BY line'), await rows(from, 'SELECT * FROM order_items WHERE order_id = 7 ORDER BY line'));
+    // the identity's sequence was moved past the copied values: staging's next row does not collide
+    assert.deepEqual(report.sequences, { order_items_qty_seq: 4 });
+    assert.deepEqual(await rows(to, `INSERT INTO order_items (order_id, line, sku, region) VALUES (7, 3, 'a', 'eu') RETURNING qty`), [{ qty: 5 }]);
     // the source is untouched
     assert.deepEqual(await keySets(from), {
       customers: ['1', '2', '3', '4', '5', '6'],

@@ -60,6 +60,8 @@ export interface SyncReport {
   deferred: string[];
   /** Cycle foreign keys inserted NULL, then UPDATEd. */
   nullThenUpdate: string[];
+  /** Target sequences (serial, identity) moved past the copied values: sequence → value set. */
+  sequences: Record<string, number>;
   maskKey: 'given' | 'random';
   durationMs: number;
 }
@@ -197,8 +199,9 @@ export async function dataSync(o: SyncOptions): Promise<SyncReport> {
     const masked = new Map(copied.map((t) => [t, rowsOf(t)]));
 
     let written = false;
+    let sequences: Record<string, number> = {};
     if (!o.dryRun) {
-      await write(dst, schema, targetSchema, plan, masked, o.truncate ? copied : [], progress);
+      sequences = await write(dst, schema, targetSchema, plan, masked, o.truncate ? copied : [], progress);
       written = true;
     }
     return {
@@ -225,6 +228,7 @@ export async function dataSync(o: SyncOptions): Promise<SyncReport> {
       insertOrder: plan.order,
       deferred: plan.deferred.map((fk) => `${fk.child}.${fk.name}`),
       nullThenUpdate: plan.nullThenUpdate.map((fk) => `${fk.child}.${fk.name}`),
+      sequences,
       maskKey: o.maskKey ? 'given' : 'random',
       durationMs: Math.round(performance.now() - started),
     };
@@ -240,7 +244,11 @@ export async function dataSync(o: SyncOptions): Promise<SyncReport> {
 
 const ruleText = (r: MaskSpec['rule']): string => (r.kind === 'fixed' ? `fixed:${r.value}` : r.kind);
 
-/** One transaction on the target: deferred constraints, truncate, inserts in plan order, the cycle UPDATEs, COMMIT; any refusal rolls it all back. */
+/**
+ * One transaction on the target: deferred constraints, truncate, inserts in plan order, the cycle
+ * UPDATEs, the sequences, COMMIT; any refusal rolls it all back (a sequence moved before a refused
+ * COMMIT stays moved: PostgreSQL's setval is not transactional, and a gap in a sequence is harmless).
+ */
 async function write(
   dst: pg.Client,
   source: DbSchema,
@@ -249,7 +257,7 @@ async function write(
   rows: Map<string, Row[]>,
   truncate: string[],
   progress: (t: string) => void,
-): Promise<void> {
+): Promise<Record<string, number>> {
   const writer = new PgRowWriter(dst, target);
   const nulled = new Map<string, Set<string>>();
   for (const fk of plan.nullThenUpdate) {
@@ -273,7 +281,18 @@ async function write(
       progress(`inserted ${r.length} rows into ${t}`);
     }
     for (const [t, cols] of nulled) await writer.update(t, [...cols], rows.get(t) ?? []);
+    const sequences: Record<string, number> = {};
+    for (const t of plan.order) {
+      if (!rows.get(t)?.length) continue;
+      const copiedNames = new Set(copiedColumns(source.tables.get(t)!).map((c) => c.name));
+      for (const c of target.tables.get(t)!.columns) {
+        if (!c.sequence || !copiedNames.has(c.name)) continue;
+        const v = await writer.advanceSequence(t, c.name, c.sequence);
+        if (v !== null) sequences[c.sequence] = v;
+      }
+    }
     await dst.query('COMMIT');
+    return sequences;
   } catch (e) {
     await dst.query('ROLLBACK').catch(() => {});
     if (isUnreachable(e)) throw e;

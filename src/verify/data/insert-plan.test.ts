@@ -21,6 +21,7 @@ function table(key: string, columns: [string, boolean][], primaryKey = ['id']): 
       category: 'N',
       typeName: 'int4',
       maxLength: null,
+      sequence: null,
     })),
   };
 }

@@ -15,6 +15,7 @@ const col = (name: string, over: Partial<ColumnInfo> = {}): ColumnInfo => ({
   category: 'S',
   typeName: 'text',
   maxLength: null,
+  sequence: null,
   ...over,
 });
 const varchar = (name: string, n: number, over: Partial<ColumnInfo> = {}) =>

@@ -94,6 +94,21 @@ export class PgRowWriter {
     }
   }
 
+  /**
+   * Moves the sequence a copied column owns (serial, identity) past the largest copied value, so
+   * rows staging inserts later do not collide with the copy; never moves one back. Returns the
+   * value set, or null when the sequence was already past it.
+   */
+  async advanceSequence(table: string, column: string, sequence: string): Promise<number | null> {
+    const t = this.schema.tables.get(table)!;
+    const r = await this.client.query(
+      `SELECT setval($1::regclass, x.m) AS v FROM (SELECT max(${q(column)})::bigint AS m FROM ${qualified(t)}) x
+       WHERE x.m IS NOT NULL AND x.m > coalesce(pg_sequence_last_value($1::regclass), 0)`,
+      [sequence],
+    );
+    return r.rows.length ? Number(r.rows[0].v) : null;
+  }
+
   /** Sets `columns` of the rows (found by primary key) to their values: the second half of null-then-update. */
   async update(table: string, columns: string[], rows: Row[], chunk = 5000): Promise<void> {
     const t = this.schema.tables.get(table)!;

@@ -23,6 +23,8 @@ export interface ColumnInfo {
   typeName: string;
   /** Declared length of varchar(n)/char(n), in characters; null when unbounded. */
   maxLength: number | null;
+  /** The sequence the column owns (serial, identity), qualified and quoted as regclass prints it; null when none. */
+  sequence: string | null;
 }
 
 /** A table, keyed `schema.name` (unquoted, as the user writes it). */
@@ -64,7 +66,10 @@ const COLUMNS = `
   SELECT a.attrelid::int8 AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
          a.attnotnull AS not_null, a.attgenerated <> '' AS generated, a.attidentity = 'a' AS identity_always,
          t.typcategory AS category, t.typname AS type_name,
-         CASE WHEN a.atttypid IN (1042, 1043) AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_length
+         CASE WHEN a.atttypid IN (1042, 1043) AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_length,
+         (SELECT d.objid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+          WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid
+            AND d.refobjsubid = a.attnum AND d.deptype IN ('a', 'i') LIMIT 1) AS sequence
   FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
   WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
   ORDER BY a.attrelid, a.attnum`;
@@ -111,6 +116,7 @@ export async function readSchema(c: pg.Client): Promise<DbSchema> {
       category: r.category,
       typeName: r.type_name,
       maxLength: r.max_length === null ? null : Number(r.max_length),
+      sequence: r.sequence ?? null,
     });
   }
   const foreignKeys: ForeignKey[] = [];
