@@ -99,6 +99,17 @@ describe('closeOver', () => {
     assert.deepEqual(ids(r.tables.get('public.teams')!.rows), ['1', '2']);
   });
 
+  test('children seeds are counted apart and closed over like the selected rows', async () => {
+    const source = new FakeSource(data);
+    const seeds = new Map([['public.teams', [data['public.teams'][2]]]]);
+    const children = new Map([['public.employees', [data['public.employees'][3]]]]);
+    const r = await closeOver({ schema, seeds, children, source, maxRows: 100 });
+    const e = r.tables.get('public.employees')!;
+    assert.deepEqual([e.selected, e.children, e.pulledIn], [0, 1, 4]);
+    const t = r.tables.get('public.teams')!;
+    assert.deepEqual([t.selected, t.children, t.pulledIn], [1, 0, 2]);
+  });
+
   test('composite keys are matched on every column; a NULL in any of them is no reference', async () => {
     const s: DbSchema = {
       tables: new Map([

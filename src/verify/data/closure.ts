@@ -18,10 +18,11 @@ export interface RowSource {
   rowsByKey(table: string, columns: string[], keys: string[][]): Promise<Row[]>;
 }
 
-/** The rows of one table: those selected by --where/--limit and those the closure pulled in. */
+/** The rows of one table: those selected by --where/--limit, those referencing them (--with-children), and those the closure pulled in. */
 export interface TableRows {
   table: string;
   selected: number;
+  children: number;
   pulledIn: number;
   rows: Row[];
 }
@@ -57,6 +58,8 @@ export interface ClosureInput {
   schema: DbSchema;
   /** Selected rows per root table (the table keys are the model's). */
   seeds: Map<string, Row[]>;
+  /** Rows that reference selected rows (--with-children), per table: seeds too, counted apart. */
+  children?: Map<string, Row[]>;
   source: RowSource;
   /** Most rows in all, selected ones included. */
   maxRows: number;
@@ -82,13 +85,13 @@ function identityOf(pk: string[]): (r: Row) => string {
 export async function closeOver(input: ClosureInput): Promise<ClosureResult> {
   const { schema, source, maxRows } = input;
   const batchSize = input.batchSize ?? 5000;
-  const state = new Map<string, { id: (r: Row) => string; rows: Map<string, Row>; selected: number }>();
+  const state = new Map<string, { id: (r: Row) => string; rows: Map<string, Row>; selected: number; children: number }>();
   const tableState = (t: string) => {
     let s = state.get(t);
     if (!s) {
       const info = schema.tables.get(t);
       if (!info) throw new Error(`unknown table ${t}`);
-      s = { id: identityOf(info.primaryKey), rows: new Map(), selected: 0 };
+      s = { id: identityOf(info.primaryKey), rows: new Map(), selected: 0, children: 0 };
       state.set(t, s);
     }
     return s;
@@ -96,14 +99,15 @@ export async function closeOver(input: ClosureInput): Promise<ClosureResult> {
   let total = 0;
   /** Rows added in the last round, per table: the frontier whose references are followed next. */
   let frontier = new Map<string, Row[]>();
-  const add = (t: string, r: Row, selected: boolean): boolean => {
+  const add = (t: string, r: Row, how: 'selected' | 'children' | 'closure'): boolean => {
     const s = tableState(t);
     const id = s.id(r);
     if (s.rows.has(id)) return false;
     if (total + 1 > maxRows) throw new RowCapError(maxRows, t);
     s.rows.set(id, r);
     total++;
-    if (selected) s.selected++;
+    if (how === 'selected') s.selected++;
+    else if (how === 'children') s.children++;
     let f = frontier.get(t);
     if (!f) frontier.set(t, (f = []));
     f.push(r);
@@ -111,8 +115,9 @@ export async function closeOver(input: ClosureInput): Promise<ClosureResult> {
   };
   for (const [t, rows] of input.seeds) {
     tableState(t);
-    for (const r of rows) add(t, r, true);
+    for (const r of rows) add(t, r, 'selected');
   }
+  for (const [t, rows] of input.children ?? []) for (const r of rows) add(t, r, 'children');
   const fksByChild = new Map<string, ForeignKey[]>();
   for (const fk of schema.foreignKeys) {
     let l = fksByChild.get(fk.child);
@@ -153,7 +158,7 @@ export async function closeOver(input: ClosureInput): Promise<ClosureResult> {
         const rows = await source.rowsByKey(w.parent, w.columns, keys.slice(i, i + batchSize));
         for (const r of rows) {
           found.add(tupleId(w.columns.map((c) => r[c])));
-          add(w.parent, r, false);
+          add(w.parent, r, 'closure');
         }
       }
       for (const [id, key] of w.keys) if (!found.has(id)) throw new DanglingReferenceError(w.fks[0], key);
@@ -162,7 +167,7 @@ export async function closeOver(input: ClosureInput): Promise<ClosureResult> {
   }
   const tables = new Map<string, TableRows>();
   for (const [t, s] of state) {
-    tables.set(t, { table: t, selected: s.selected, pulledIn: s.rows.size - s.selected, rows: [...s.rows.values()] });
+    tables.set(t, { table: t, selected: s.selected, children: s.children, pulledIn: s.rows.size - s.selected - s.children, rows: [...s.rows.values()] });
   }
   return { tables, totalRows: total, rounds };
 }

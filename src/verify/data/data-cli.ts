@@ -13,6 +13,7 @@ interface Options {
   from: string;
   to: string;
   tables: string;
+  withChildren?: string;
   where: string[];
   mask: string[];
   maskKey?: string;
@@ -47,10 +48,11 @@ export function parseWhere(specs: string[]): Map<string, string> {
 /** The report for people: rows per table (selected, pulled in by the closure), masks, and how cycles were inserted. */
 export function renderSyncReport(r: SyncReport): string {
   let out = renderTable(
-    ['table', 'selected', 'pulled in', 'rows', 'masked'],
+    ['table', 'selected', 'children', 'pulled in', 'rows', 'masked'],
     r.tables.map((t) => [
-      t.table + (t.root ? '' : ' (closure)'),
+      t.table + (t.root ? '' : t.children ? ' (children)' : ' (closure)'),
       t.selected,
+      t.children,
       t.pulledIn,
       t.rows,
       Object.entries(t.masked)
@@ -84,6 +86,10 @@ export function dataCommands(program: Command, cli: CliContext): void {
     .requiredOption('--to <url>', 'target postgres://… (must already have the schema of every copied table)')
     .requiredOption('--tables <list>', 'root tables, comma-separated: table or schema.table (default schema public)')
     .option(
+      '--with-children <list>',
+      'tables, comma-separated, whose rows referencing the selected rows come too (one level, at most --limit each; their own references by the closure)',
+    )
+    .option(
       '--where <table:condition>',
       "raw SQL condition for a root table, run on the source only, e.g. 'orders:created_at > now() - interval ''7 days''' (repeatable)",
       collect,
@@ -115,6 +121,10 @@ export function dataCommands(program: Command, cli: CliContext): void {
         from: o.from,
         to: o.to,
         tables,
+        withChildren: o.withChildren
+          ?.split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
         where: parseWhere(o.where),
         masks: o.mask.map(parseMaskSpec),
         maskKey: o.maskKey ?? cli.io.env.SHIPGATE_MASK_KEY,

@@ -270,6 +270,25 @@ describe('shipgate data sync', () => {
     assert.deepEqual(await keySets(to), EMPTY);
   });
 
+  test('--with-children brings the rows that reference the selected ones, and what those reference', async () => {
+    const from = await database([SCHEMA, ROWS]);
+    const to = await database([SCHEMA]);
+    const r = await sync(['--from', from, '--to', to, '--tables', 'customers', '--where', 'customers:id = 4', '--with-children', 'orders', '-o', 'json']);
+    assert.equal(r.code, 0, r.err);
+    // order 5 references customer 4 by code (customer_code = 'C4'); it belongs to customer 3 by id
+    assert.deepEqual(await keySets(to), { ...EMPTY, customers: ['3', '4'], orders: ['5'] });
+    const t = Object.fromEntries(
+      JSON.parse(r.out).tables.map((x: { table: string; selected: number; children: number; pulledIn: number }) => [
+        x.table,
+        [x.selected, x.children, x.pulledIn],
+      ]),
+    );
+    assert.deepEqual(t, { 'public.customers': [1, 0, 1], 'public.orders': [0, 1, 0] });
+    const bad = await sync(['--from', from, '--to', to, '--tables', 'orders', '--with-children', 'products', '--dry-run']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /public\.products has no foreign key to one of --tables/);
+  });
+
   test('--limit bounds each root table; the total row cap is a clear error', async () => {
     const from = await database([SCHEMA, ROWS]);
     const to = await database([SCHEMA]);

@@ -20,6 +20,8 @@ export interface SyncOptions {
   to: string;
   /** Root tables, `schema.table` or `table` (public). */
   tables: string[];
+  /** Tables whose rows referencing the selected rows come along (one level; their parents by the closure). */
+  withChildren?: string[];
   /** Raw SQL conditions per root table (run on the source only). */
   where: Map<string, string>;
   masks: MaskSpec[];
@@ -39,6 +41,8 @@ export interface SyncTableReport {
   table: string;
   root: boolean;
   selected: number;
+  /** Rows referencing the selected rows (--with-children). */
+  children: number;
   pulledIn: number;
   rows: number;
   /** column → rule (`hash`, `email`, …; `(linked)` when propagated from a linked key column). */
@@ -129,8 +133,40 @@ function resolveTables(schema: DbSchema, o: SyncOptions): string[] {
   const roots = [...new Set(o.tables.map(tableKey))];
   for (const t of roots) if (!schema.tables.has(t)) issues.push({ path: '--tables', message: `no table ${t} in the source` });
   for (const t of o.where.keys()) if (!roots.includes(t)) issues.push({ path: '--where', message: `${t} is not one of --tables` });
+  for (const c of (o.withChildren ?? []).map(tableKey)) {
+    if (!schema.tables.has(c)) issues.push({ path: '--with-children', message: `no table ${c} in the source` });
+    else if (!schema.foreignKeys.some((fk) => fk.child === c && roots.includes(fk.parent)))
+      issues.push({ path: '--with-children', message: `${c} has no foreign key to one of --tables` });
+  }
   if (issues.length) throw new InputError('data sync: unknown tables', issues);
   return roots;
+}
+
+/** Rows of each --with-children table that reference a selected row through one of its foreign keys, at most `limit` per table. */
+async function childRows(schema: DbSchema, reader: PgRowSource, tables: string[], seeds: Map<string, Row[]>, limit: number): Promise<Map<string, Row[]>> {
+  const out = new Map<string, Row[]>();
+  for (const c of tables) {
+    const seen = new Set<string>();
+    const rows: Row[] = [];
+    const pk = schema.tables.get(c)!.primaryKey;
+    const id = (r: Row) => JSON.stringify(pk.length ? pk.map((k) => r[k]) : r);
+    for (const fk of schema.foreignKeys.filter((f) => f.child === c && seeds.has(f.parent))) {
+      const keys = seeds
+        .get(fk.parent)!
+        .map((r) => fk.parentColumns.map((col) => r[col]))
+        .filter((k): k is string[] => k.every((v) => v !== null));
+      for (let i = 0; i < keys.length && rows.length < limit; i += 5000) {
+        for (const r of await reader.rowsByKey(c, fk.childColumns, keys.slice(i, i + 5000))) {
+          if (rows.length >= limit) break;
+          if (seen.has(id(r))) continue;
+          seen.add(id(r));
+          rows.push(r);
+        }
+      }
+    }
+    out.set(c, rows);
+  }
+  return out;
 }
 
 /** Every copied table and column must exist on the target (and be writable there). */
@@ -169,7 +205,8 @@ export async function dataSync(o: SyncOptions): Promise<SyncReport> {
     const schema = await readSchema(src);
     const targetSchema = await readSchema(dst);
     const roots = resolveTables(schema, o);
-    const copied = reachableTables(schema, roots);
+    const withChildren = [...new Set((o.withChildren ?? []).map(tableKey))];
+    const copied = reachableTables(schema, [...roots, ...withChildren.filter((c) => !roots.includes(c))]);
     const masks: MaskPlan = planMasks(schema, copied, o.masks);
     checkTarget(schema, targetSchema, copied, log);
     const plan = planInserts(targetSchema, copied);
@@ -185,9 +222,17 @@ export async function dataSync(o: SyncOptions): Promise<SyncReport> {
       }
       progress(`selected ${seeds.get(t)!.length} rows of ${t}`);
     }
+    const children = await childRows(schema, reader, withChildren, seeds, o.limit);
     let closure: Awaited<ReturnType<typeof closeOver>>;
     try {
-      closure = await closeOver({ schema, seeds, source: reader, maxRows: o.maxRows, onProgress: (n, r) => progress(`closure round ${r}: ${n} rows`) });
+      closure = await closeOver({
+        schema,
+        seeds,
+        children,
+        source: reader,
+        maxRows: o.maxRows,
+        onProgress: (n, r) => progress(`closure round ${r}: ${n} rows`),
+      });
     } catch (e) {
       if (e instanceof RowCapError || e instanceof DanglingReferenceError) throw new InputError(e.message);
       throw e;
@@ -218,6 +263,7 @@ export async function dataSync(o: SyncOptions): Promise<SyncReport> {
           table: t,
           root: roots.includes(t),
           selected: c?.selected ?? 0,
+          children: c?.children ?? 0,
           pulledIn: c?.pulledIn ?? 0,
           rows: c?.rows.length ?? 0,
           masked: Object.fromEntries([...(m ?? new Map()).entries()].map(([col, x]) => [col, ruleText(x.rule) + (x.propagated ? ' (linked)' : '')])),
