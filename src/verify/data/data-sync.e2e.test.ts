@@ -289,6 +289,33 @@ describe('shipgate data sync', () => {
     assert.match(bad.err, /public\.products has no foreign key to one of --tables/);
   });
 
+  test('a partitioned table is copied through its declared foreign key, once, not through its partitions', async () => {
+    const schema = `
+      CREATE TABLE events (id int, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+      CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      CREATE TABLE notes (id int PRIMARY KEY, event_id int NOT NULL, event_at date NOT NULL, FOREIGN KEY (event_id, event_at) REFERENCES events);`;
+    const from = await database([
+      schema,
+      `INSERT INTO events VALUES (1, '2025-03-01', 'a'), (2, '2026-03-01', 'b'), (3, '2026-04-01', 'c');
+       INSERT INTO notes VALUES (10, 1, '2025-03-01'), (11, 2, '2026-03-01');`,
+    ]);
+    const to = await database([schema]);
+    const r = await sync(['--from', from, '--to', to, '--tables', 'notes', '-o', 'json']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(
+      JSON.parse(r.out).tables.map((t: { table: string; rows: number }) => [t.table, t.rows]),
+      [
+        ['public.notes', 2],
+        ['public.events', 2],
+      ],
+    );
+    assert.deepEqual(await rows(to, 'SELECT tableoid::regclass::text AS p, id FROM events ORDER BY id'), [
+      { p: 'events_2025', id: 1 },
+      { p: 'events_2026', id: 2 },
+    ]);
+  });
+
   test('--limit bounds each root table; the total row cap is a clear error', async () => {
     const from = await database([SCHEMA, ROWS]);
     const to = await database([SCHEMA]);

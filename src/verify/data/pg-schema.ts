@@ -82,6 +82,8 @@ const CONSTRAINTS = `
                JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i) AS fcols
   FROM pg_constraint con
   WHERE con.contype IN ('p', 'f') AND con.conrelid = ANY($1::oid[])
+    -- a foreign key to or from a partitioned table is cloned onto each partition (conparentid set): the copy follows the declared one
+    AND (con.contype = 'p' OR con.conparentid = 0)
   ORDER BY con.conname`;
 
 /** Postgres arrays come back as text when the client parses nothing (the copy's connections). */
