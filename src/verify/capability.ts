@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS, type VerifyEvidence } from '../core/hooks';
-import { dataCommands } from './data/data-cli';
 import { evidenceCommands } from './evidence-cli';
 import { evidenceRoutes } from './evidence-routes';
 import { EvidenceService } from './evidence-service';
@@ -12,6 +11,7 @@ import { pactCommands } from './pact/pact-cli';
 import { scanCommands } from './scan/scan-cli';
 import { scanKinds } from './scan/scan-kinds';
 import { VERIFIERS } from './verifiers';
+import { dataCommands } from './data/data-cli';
 
 const services = new WeakMap<ServerContext, EvidenceService>();
 
@@ -52,10 +52,11 @@ export const verifyCapability: Capability = {
         'Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence',
       );
     migrationCommands(verify, cli);
+    // a command group of its own (`shipgate data sync`): staging data, not a verification
+    dataCommands(program, cli);
     openapiCommands(verify, cli);
     scanCommands(verify, cli);
     pactCommands(verify, cli);
     evidenceCommands(verify, cli);
-    dataCommands(program, cli);
   },
 };
