@@ -181,6 +181,25 @@ describe('closeOver', () => {
     );
   });
 
+  test('between columns of different types a reference not found by its text is left to the target, not refused', async () => {
+    const t = (key: string, cols: string[], type: string) => {
+      const info = table(key, cols, [cols[0]]);
+      info.columns = info.columns.map((c) => ({ ...c, type }));
+      return info;
+    };
+    const s: DbSchema = {
+      tables: new Map([
+        ['public.c', t('public.c', ['id', 'price'], 'numeric(10,2)')],
+        ['public.p', t('public.p', ['price'], 'numeric')],
+      ]),
+      foreignKeys: [fk('cp', 'public.c', ['price'], 'public.p', ['price'])],
+    };
+    const source = new FakeSource({ 'public.p': [{ price: '1.5' }] });
+    const r = await closeOver({ schema: s, seeds: new Map([['public.c', [{ id: '1', price: '1.50' }]]]), source, maxRows: 10 });
+    assert.equal(r.tables.get('public.p')?.rows.length ?? 0, 0);
+    assert.deepEqual(source.asked, ['public.p(price)=1.50']);
+  });
+
   test('a reference the source cannot satisfy is a DanglingReferenceError naming the foreign key and key', async () => {
     const source = new FakeSource({ 'public.teams': [] });
     await assert.rejects(

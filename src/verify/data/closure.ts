@@ -124,6 +124,8 @@ export async function closeOver(input: ClosureInput): Promise<ClosureResult> {
     if (!l) fksByChild.set(fk.child, (l = []));
     l.push(fk);
   }
+  const typeOf = (t: string, c: string) => schema.tables.get(t)?.columns.find((x) => x.name === c)?.type;
+  const sameTypes = (fk: ForeignKey) => fk.childColumns.every((c, i) => typeOf(fk.child, c) === typeOf(fk.parent, fk.parentColumns[i]));
   /** Key tuples already asked for, per parent table and column list. */
   const asked = new Map<string, Set<string>>();
   let rounds = 0;
@@ -161,7 +163,8 @@ export async function closeOver(input: ClosureInput): Promise<ClosureResult> {
           add(w.parent, r, 'closure');
         }
       }
-      for (const [id, key] of w.keys) if (!found.has(id)) throw new DanglingReferenceError(w.fks[0], key);
+      // text forms compare only between equal types (numeric(10,2) '1.50' is numeric '1.5'); otherwise the target checks
+      if (w.fks.every(sameTypes)) for (const [id, key] of w.keys) if (!found.has(id)) throw new DanglingReferenceError(w.fks[0], key);
       input.onProgress?.(total, rounds);
     }
   }
