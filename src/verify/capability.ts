@@ -14,6 +14,7 @@ import { replayCommands } from './replay/replay-cli';
 import { scanCommands } from './scan/scan-cli';
 import { scanKinds } from './scan/scan-kinds';
 import { VERIFIERS } from './verifiers';
+import { dataCommands } from './data/data-cli';
 import { syntheticCommands } from './synthetic/synthetic-cli';
 import { syntheticRoutes } from './synthetic/synthetic-routes';
 import { SyntheticScheduler } from './synthetic/synthetic-scheduler';
@@ -83,6 +84,8 @@ export const verifyCapability: Capability = {
         'Pre-deployment verifications: migration lock checks, API contract diffs, Pact contracts, security scans, synthetic checks, performance regressions, traffic replay (exit 0 pass, 1 fail, 2 bad input); --service/--version record the result as evidence',
       );
     migrationCommands(verify, cli);
+    // a command group of its own (`shipgate data sync`): staging data, not a verification
+    dataCommands(program, cli);
     openapiCommands(verify, cli);
     scanCommands(verify, cli);
     pactCommands(verify, cli);
