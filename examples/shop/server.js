@@ -3,7 +3,8 @@
 //   v1, v2: healthy, about 5-25 ms per request;
 //   v3: 5% of requests fail with 500 and every request is 150 ms slower.
 // Overrides (a revision's config can set them): SHOP_ERROR_RATE (0..1), SHOP_EXTRA_LATENCY_MS,
-// SHOP_FAIL_HEALTH=1 (never ready), SHOP_CRASH_AFTER_MS (exits with code 1 after that long).
+// SHOP_FAIL_HEALTH=1 (never ready), SHOP_FAIL_HEALTH_AFTER_MS (ready, then unhealthy after that
+// long), SHOP_CRASH_AFTER_MS (exits with code 1 after that long).
 import http from 'node:http';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -12,7 +13,9 @@ const major = /^v?(\d+)/.exec(version)?.[1] ?? '1';
 const bad = major === '3';
 const errorRate = process.env.SHOP_ERROR_RATE !== undefined ? Number(process.env.SHOP_ERROR_RATE) : bad ? 0.05 : 0;
 const extraLatencyMs = process.env.SHOP_EXTRA_LATENCY_MS !== undefined ? Number(process.env.SHOP_EXTRA_LATENCY_MS) : bad ? 150 : 0;
-const failHealth = process.env.SHOP_FAIL_HEALTH === '1';
+const startedAt = Date.now();
+const failHealthAfterMs = Number(process.env.SHOP_FAIL_HEALTH_AFTER_MS ?? 0);
+const failHealthNow = () => process.env.SHOP_FAIL_HEALTH === '1' || (failHealthAfterMs > 0 && Date.now() - startedAt >= failHealthAfterMs);
 const crashAfterMs = Number(process.env.SHOP_CRASH_AFTER_MS ?? 0);
 
 const products = [
@@ -26,8 +29,9 @@ let served = 0;
 const server = http.createServer((req, res) => {
   const url = req.url ?? '/';
   if (url === '/healthz') {
-    res.writeHead(failHealth ? 503 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: failHealth ? 'failing' : 'ok', version }));
+    const failing = failHealthNow();
+    res.writeHead(failing ? 503 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: failing ? 'failing' : 'ok', version }));
     return;
   }
   inFlight++;

@@ -32,6 +32,8 @@ export const HOOKS = {
   outbox: 'outbox',
   /** Verification evidence recorded against revisions, and what a release lacks. Provider: verify. */
   verifyEvidence: 'verify.evidence',
+  /** Runs a service's smoke SyntheticChecks against one instance (post-promotion window). Provider: verify. */
+  smokeChecks: 'verify.smoke',
   /** Sequential judgement of error counts, interval by interval, with an AnalysisTemplate (guarded flag rollouts). Provider: analysis. */
   countJudge: 'analysis.countJudge',
   /**
@@ -65,6 +67,7 @@ export interface HookTypes {
   [HOOKS.inProcessRouter]: InProcessRouter;
   [HOOKS.embeddedRouter]: EmbeddedRouterStarter;
   [HOOKS.verifyEvidence]: VerifyEvidence;
+  [HOOKS.smokeChecks]: SmokeChecks;
   [HOOKS.countJudge]: CountJudge;
   [HOOKS.graph]: GraphHook;
 }
@@ -353,6 +356,15 @@ export interface VerifyEvidence {
   }>;
   /** The latest evidence of each kind for the revision (what `change show` lists). */
   latest(subject: { service: string; version: string; artifact: string }): Promise<EvidenceSummary[]>;
+}
+
+/**
+ * Smoke checks of a revision: SyntheticChecks run against one instance's URL directly, through
+ * the egress policy. Network I/O; never called inside a transaction.
+ */
+export interface SmokeChecks {
+  /** The named checks, or every stored check of `service` marked `smoke: true`; a name with no stored check fails. */
+  run(q: { service: string; url: string; names?: readonly string[] }): Promise<{ check: string; ok: boolean; failure?: string }[]>;
 }
 
 /** An environment's kind, as its Environment resource declares it (`spec.kind`). */

@@ -19,14 +19,14 @@ export interface DesiredState {
   mirrorPercent: number | null;
 }
 
-export type StepKind = 'converge' | 'pause' | 'analysis' | 'drain';
+export type StepKind = 'converge' | 'pause' | 'analysis' | 'drain' | 'watch';
 
 export interface PlanStep {
   kind: StepKind;
   /** For people: `setWeight 10`, `analysis`, `switch`… */
   label: string;
   desired: DesiredState;
-  /** For `pause`: how long, ms; null waits for `promote`. */
+  /** For `pause`: how long, ms; null waits for `promote`. For `watch`: the post-promotion window. */
   pauseMs?: number | null;
   analysis?: AnalysisSpec;
   /** The step `promote --full` jumps to. */
@@ -51,15 +51,32 @@ const initial = (replicas: number): DesiredState => ({
  * The steps of one release. With no stable revision (the first release of a service) there is no
  * baseline: one step deploys the revision with all the traffic once its instances are ready.
  */
-export function planRelease(strategy: StrategySpec, replicas: number, hasStable: boolean): PlanStep[] {
+export function planRelease(strategy: StrategySpec, replicas: number, hasStable: boolean, postPromotionWindowMs?: number): PlanStep[] {
   if (!hasStable) {
     return [
       { kind: 'converge', label: 'deploy (first release)', desired: { ...initial(0), canaryReplicas: replicas, canaryWeightPercent: 100 }, promotion: true },
     ];
   }
-  if ('canary' in strategy) return planCanary(strategy.canary.steps, replicas);
-  if ('blueGreen' in strategy) return planBlueGreen(strategy.blueGreen, replicas);
-  return planRolling(strategy.rolling, replicas);
+  const steps =
+    'canary' in strategy
+      ? planCanary(strategy.canary.steps, replicas)
+      : 'blueGreen' in strategy
+        ? planBlueGreen(strategy.blueGreen, replicas)
+        : planRolling(strategy.rolling, replicas);
+  return postPromotionWindowMs === undefined ? steps : withWatch(steps, postPromotionWindowMs);
+}
+
+/**
+ * The post-promotion window goes after the last step that still keeps the previous revision
+ * (promotion, post-promotion analysis, keeping it warm) and before its drain: the new revision
+ * serves everyone, the old one stays ready to take them back at once.
+ */
+function withWatch(steps: PlanStep[], windowMs: number): PlanStep[] {
+  const drain = steps.findIndex((s) => s.kind === 'drain');
+  const at = drain < 0 ? steps.length : drain;
+  const desired = steps[at - 1]?.desired ?? steps[at].desired;
+  const watch: PlanStep = { kind: 'watch', label: `post-promotion window ${windowMs / 1000}s`, desired, pauseMs: windowMs };
+  return [...steps.slice(0, at), watch, ...steps.slice(at)];
 }
 
 /** Closing steps shared by every strategy: all traffic on the new revision, drain, scale the old one down. */

@@ -2,10 +2,11 @@ import { fallback, handleType, TaskCancelledError, timeout, TimeoutStrategy, wra
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock';
 import { isDomainError } from '../core/errors';
-import type { AnalysisMeasurement, AnalysisStep, AnalysisStepInput, AnalysisStepResult, Authorizer, BurnSignal } from '../core/hooks';
+import type { AnalysisMeasurement, AnalysisStep, AnalysisStepInput, AnalysisStepResult, Authorizer, BurnSignal, SmokeChecks } from '../core/hooks';
 import type { Tx } from '../store/db';
 import type { MetricsService } from '../metrics/types';
 import { isTargetError, type DeployTarget } from '../targets/deploy-target';
+import { probeHttp } from '../targets/http-probe';
 import type { TrafficRouter } from '../traffic/traffic-router';
 import type { DesiredState } from './plan';
 import type { Revision } from './revision';
@@ -30,7 +31,16 @@ export interface EngineDeps {
   analysisStep: () => AnalysisStep | undefined;
   burnSignal: () => BurnSignal | undefined;
   authorizer: () => Authorizer | undefined;
+  smokeChecks: () => SmokeChecks | undefined;
   log: Logger;
+}
+
+/** What the post-promotion window of one run has seen in this process (a restarted server starts again). */
+interface WatchState {
+  restartsAtStart: number;
+  failures: Map<string, number>;
+  smoked: Set<string>;
+  lastProbeAtMs: number;
 }
 
 /** What one reconcile did: `again` = it moved the run on, look again now; `idle` = wait for time or a command. */
@@ -45,6 +55,7 @@ export class RolloutEngine {
   /** Steps whose state this process has converged; emptied by a restart, so the first tick re-applies (idempotently). */
   private readonly converged = new Set<string>();
   private readonly burnCheckedAt = new Map<string, number>();
+  private readonly watches = new Map<string, WatchState>();
 
   constructor(private readonly d: EngineDeps) {}
 
@@ -183,7 +194,70 @@ export class RolloutEngine {
           : this.inlineAnalysis(run, step, step.analysis as InlineAnalysisSpec, from, to, now);
       case 'drain':
         return this.drain(run, step, from, to, now, complete);
+      case 'watch':
+        return this.watch(run, step, from, to, now, complete);
     }
+  }
+
+  /**
+   * The post-promotion window: every instance of the new revision probed directly on its health
+   * path and by the smoke checks, its restarts counted, its error rate through the router read;
+   * any failure rolls back to the previous revision, which is still ready. The SLO burn trigger
+   * runs as on every step. A quiet window completes the step.
+   */
+  private async watch(run: RunState, step: StepRecord, from: Revision | null, to: Revision, now: number, complete: () => Promise<Tick>): Promise<Tick> {
+    const pp = run.spec.postPromotion;
+    const key = `${run.id}#${step.index}`;
+    const target = this.d.target(run);
+    let w = this.watches.get(key);
+    if (!w) {
+      w = { restartsAtStart: (await target.health(to)).restarts, failures: new Map(), smoked: new Set(), lastProbeAtMs: 0 };
+      this.watches.set(key, w);
+    }
+    const done = () => {
+      this.watches.delete(key);
+      return complete();
+    };
+    if (!pp || !from) return done();
+    const fail = async (message: string): Promise<Tick> => {
+      this.watches.delete(key);
+      await this.d.journal.commit(run, sm.decideRollback(run, 'postPromotion', message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, {
+        reason: 'postPromotion',
+        message,
+      });
+      return 'again';
+    };
+    const health = await target.health(to);
+    if (health.restarts - w.restartsAtStart > pp.maxRestarts)
+      return fail(`${to.id}: ${health.restarts - w.restartsAtStart} instance restart(s) in the post-promotion window (at most ${pp.maxRestarts})${health.reason ? `: ${health.reason}` : ''}`);
+    const m = this.d.metrics();
+    if (m && step.startedAtMs !== null) {
+      const win = await m.routerWindow({ route: run.spec.route, version: this.names(from, to).canary, fromMs: step.startedAtMs, toMs: now + 1 });
+      if (win.requests >= pp.minRequests && win.errors / win.requests > pp.maxErrorRate)
+        return fail(
+          `${to.id}: ${win.errors} errors in ${win.requests} requests (${((100 * win.errors) / win.requests).toFixed(1)}%) since promotion, over ${(pp.maxErrorRate * 100).toFixed(1)}%`,
+        );
+    }
+    if (now - w.lastProbeAtMs >= pp.probe.interval) {
+      w.lastProbeAtMs = now;
+      const path = pp.probe.path ?? (run.spec.target.readiness?.httpGet || '/healthz');
+      const instances = await target.instances(to);
+      const probes = await Promise.all(instances.map(async (i) => ({ i, ok: await probeHttp(new URL(path, i.url).toString(), pp.probe.timeout) })));
+      for (const { i, ok } of probes) {
+        const n = ok ? 0 : (w.failures.get(i.id) ?? 0) + 1;
+        w.failures.set(i.id, n);
+        if (n >= pp.probe.failureThreshold) return fail(`${to.id}: instance ${i.id} (${i.url}) failed ${n} health probe(s) of ${path} in a row`);
+      }
+      const smoke = this.d.smokeChecks();
+      for (const i of instances.filter((x) => x.ready && !w!.smoked.has(x.id))) {
+        if (!smoke) break;
+        w.smoked.add(i.id);
+        const results = await smoke.run({ service: run.service, url: i.url, ...(pp.smoke ? { names: pp.smoke } : {}) });
+        const bad = results.find((r) => !r.ok);
+        if (bad) return fail(`${to.id}: smoke check ${bad.check} failed on instance ${i.id} (${i.url}): ${bad.failure ?? 'failed'}`);
+      }
+    }
+    return now >= step.startedAtMs! + (step.pauseMs ?? pp.window) ? done() : 'idle';
   }
 
   /** Asks the analysis provider, waiting at most `analysisTimeout`: no answer by then is an `error` answer; no provider installed, `inconclusive` (a person decides). */

@@ -57,6 +57,7 @@ export class RolloutRuntime {
       traffic: this.traffic,
       target: (run) => this.targetFor(run.service, run.environment, run.spec),
       metrics: () => ctx.services.get(HOOKS.metrics),
+      smokeChecks: () => ctx.services.get(HOOKS.smokeChecks),
       liveRequests: (route, version) => {
         const r = ctx.services.get(HOOKS.inProcessRouter);
         if (!r || typeof r.stats !== 'function') return undefined;

@@ -172,7 +172,7 @@ export class RolloutService {
       createdAtMs: now,
       actor,
       changeId,
-      plan: planRelease(spec.strategy, spec.target.replicas, stable !== null),
+      plan: planRelease(spec.strategy, spec.target.replicas, stable !== null, spec.postPromotion?.window),
     });
     try {
       // The change request moves to implement in the transaction that inserts its run.

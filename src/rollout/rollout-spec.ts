@@ -169,6 +169,34 @@ export const strategySpec = z.union([
 ]);
 export type StrategySpec = z.output<typeof strategySpec>;
 
+/**
+ * The post-promotion window: after all traffic moved to the new revision, the previous one stays
+ * ready while the new one is watched; a failure rolls back to it at once, and only a quiet window
+ * lets the old revision be scaled down.
+ */
+export const postPromotionSpec = z.strictObject({
+  window: durationMs.default(300_000).describe('How long the previous revision stays ready after promotion. Default 5m.'),
+  /** Every instance of the new revision is probed directly (not through the router). */
+  probe: z
+    .strictObject({
+      /** Default: the target's readiness path, else /healthz. */
+      path: z.string().regex(/^\//, 'expected a path starting with /').max(2000).optional(),
+      interval: durationMs.default(5000),
+      timeout: durationMs.default(2000),
+      /** Consecutive failed probes of one instance that roll back. */
+      failureThreshold: z.number().int().min(1).max(100).default(2),
+    })
+    .prefault({}),
+  /** SyntheticChecks run against every instance of the new revision; default: the service's checks marked `smoke: true`. */
+  smoke: z.array(resourceName).max(20).optional(),
+  /** Instance restarts tolerated in the window (a crash loop, an instance that starts then exits). */
+  maxRestarts: z.number().int().min(0).max(100).default(0),
+  /** Error rate of the new revision through the router, over the window so far, that rolls back (once `minRequests` were served). */
+  maxErrorRate: z.number().min(0).max(1).default(0.01),
+  minRequests: z.number().int().min(1).max(1_000_000).default(50),
+});
+export type PostPromotionSpec = z.output<typeof postPromotionSpec>;
+
 export const rolloutSpec = z.strictObject({
   // The Service and Environment resources' own names: what the catalog accepts, a Rollout can name.
   service: resourceName,
@@ -186,6 +214,7 @@ export const rolloutSpec = z.strictObject({
    */
   verify: z.array(z.enum(VERIFICATION_KINDS)).default([]),
   limits: rolloutLimitsSpec.prefault({}),
+  postPromotion: postPromotionSpec.optional(),
 });
 export type RolloutSpec = z.output<typeof rolloutSpec>;
 /** What a manifest author writes (durations as text, defaults omitted). */

@@ -17,7 +17,7 @@ import { VERIFIERS } from './verifiers';
 import { dataCommands } from './data/data-cli';
 import { syntheticCommands } from './synthetic/synthetic-cli';
 import { syntheticRoutes } from './synthetic/synthetic-routes';
-import { SyntheticScheduler } from './synthetic/synthetic-scheduler';
+import { SyntheticScheduler, smokeChecks } from './synthetic/synthetic-scheduler';
 import { syntheticCheckKind } from './synthetic/synthetic-spec';
 import { SyntheticStore, syntheticMigrations } from './synthetic/synthetic-store';
 
@@ -54,6 +54,7 @@ export const verifyCapability: Capability = {
       latest: (subject) => svc.latest(subject),
     };
     ctx.services.provide(HOOKS.verifyEvidence, hook);
+    ctx.services.provide(HOOKS.smokeChecks, smokeChecks(ctx));
   },
   routes(app, ctx) {
     evidenceRoutes(app, ctx, serviceOf(ctx));

@@ -13,17 +13,43 @@
  * Bounded: one run in flight per check, at most 4 at once; a check's interval is ≥ 10 s.
  */
 import type { ServerContext } from '../../core/capability';
-import { HOOKS } from '../../core/hooks';
+import { HOOKS, type SmokeChecks } from '../../core/hooks';
 import { newId } from '../../core/ids';
 import { SHIPGATE_API_VERSION } from '../../core/kinds';
 import { egressPolicyOf } from '../../egress/egress-policy';
 import { transaction } from '../../store/db';
-import { runSynthetic, type Send } from './synthetic-run';
+import { failureLine, runSynthetic, type Send } from './synthetic-run';
 import { egressSend } from './synthetic-send';
 import { SYNTHETIC_CHECK_KIND, syntheticSpecSchema, type SyntheticSpec } from './synthetic-spec';
 import type { SyntheticStore } from './synthetic-store';
 
 const MAX_CONCURRENT = 4;
+
+/**
+ * HOOKS.smokeChecks: a service's smoke checks (or the named ones) against one instance, for the
+ * post-promotion window. Checks run one after the other; a named check that is not stored fails.
+ */
+export function smokeChecks(ctx: ServerContext, send: Send = egressSend(egressPolicyOf(ctx.config))): SmokeChecks {
+  return {
+    async run(q) {
+      const stored = await ctx.resources.list<SyntheticSpec>(SHIPGATE_API_VERSION, SYNTHETIC_CHECK_KIND);
+      const byName = new Map(stored.map((r) => [r.manifest.metadata.name, r.manifest.spec]));
+      const names = q.names ?? stored.filter((r) => r.manifest.spec.smoke && r.manifest.spec.service === q.service).map((r) => r.manifest.metadata.name);
+      const out: { check: string; ok: boolean; failure?: string }[] = [];
+      for (const name of names) {
+        const parsed = syntheticSpecSchema.safeParse(byName.get(name));
+        if (!parsed.success) {
+          out.push({ check: name, ok: false, failure: byName.has(name) ? 'the stored SyntheticCheck no longer reads' : `no SyntheticCheck "${name}" is stored` });
+          continue;
+        }
+        const secrets = Object.fromEntries(Object.entries(parsed.data.secrets).flatMap(([k, v]) => ('value' in v ? [[k, v.value]] : [])));
+        const r = await runSynthetic(name, parsed.data, q.url, { send, secrets });
+        out.push({ check: name, ok: r.ok, ...(r.ok ? {} : { failure: failureLine(r) }) });
+      }
+      return out;
+    },
+  };
+}
 
 export class SyntheticScheduler {
   private readonly inFlight = new Set<string>();

@@ -129,14 +129,13 @@ export const syntheticSpecSchema = z
         if (ref.startsWith('secrets.') && !(ref.slice(8) in s.secrets))
           c.addIssue({ code: 'custom', path: ['steps', i], message: `\${${ref}} names no entry of spec.secrets` });
     });
-    if (s.schedule)
+    if (s.schedule || s.smoke)
       for (const [name, ref] of Object.entries(s.secrets))
         if ('env' in ref)
           c.addIssue({
             code: 'custom',
             path: ['secrets', name],
-            message:
-              'a scheduled check runs on the server, which reads no environment variable for a manifest: give the value (stored as a secret, shown to admins only)',
+            message: `a ${s.schedule ? 'scheduled' : 'smoke'} check runs on the server, which reads no environment variable for a manifest: give the value (stored as a secret, shown to admins only)`,
           });
   });
 export type SyntheticSpec = z.infer<typeof syntheticSpecSchema>;
