@@ -26,7 +26,14 @@ const median = (xs: number[]) => {
 const f = await startRolloutFixture('sqlite', { ratePerSecond: 60 });
 try {
   await f.apply({
-    target: { type: 'process', command: ['node', 'examples/shop/server.js'], replicas: 1, readiness: { httpGet: '/healthz', timeout: '5s' }, gracePeriod: '300ms', maxRestarts: 10 },
+    target: {
+      type: 'process',
+      command: ['node', 'examples/shop/server.js'],
+      replicas: 1,
+      readiness: { httpGet: '/healthz', timeout: '5s' },
+      gracePeriod: '300ms',
+      maxRestarts: 10,
+    },
     strategy: { blueGreen: { scaleDownDelay: '0s' } },
     drain: { quietPeriod: '100ms', maxWait: '2s' },
     postPromotion: { window: '30s', probe: { interval: '200ms', timeout: '500ms' }, maxErrorRate: 0.01, minRequests: 40 },
@@ -40,7 +47,16 @@ try {
     const restore: number[] = [];
     const by = new Map<string, number>();
     for (let i = 0; i < runs; i++) {
-      const r = await f.s.cli(['release', 'shop', '--version', `v${++n}`, ...[...CLEAR, ...mode.set].flatMap((s) => ['--set', s]), '--wait', '--timeout', '90s']);
+      const r = await f.s.cli([
+        'release',
+        'shop',
+        '--version',
+        `v${++n}`,
+        ...[...CLEAR, ...mode.set].flatMap((s) => ['--set', s]),
+        '--wait',
+        '--timeout',
+        '90s',
+      ]);
       const st = await f.status();
       const rb = st.run!.rollback as { reason: string; message: string; decidedAtMs: number; trafficRestoredAtMs?: number } | null;
       if (r.code !== 1 || !rb || rb.reason !== 'postPromotion') throw new Error(`${mode.name}: not rolled back by the window: ${JSON.stringify(rb)}`);
@@ -55,7 +71,9 @@ try {
     );
     console.error(rows.at(-1));
   }
-  console.log(`post-promotion rollback, ${runs} releases per mode, ${cpus().length} × ${cpus()[0]?.model}, load ${loadavg()[0].toFixed(1)}, ${new Date().toISOString()}\n`);
+  console.log(
+    `post-promotion rollback, ${runs} releases per mode, ${cpus().length} × ${cpus()[0]?.model}, load ${loadavg()[0].toFixed(1)}, ${new Date().toISOString()}\n`,
+  );
   console.log('| mode | rolled back | promotion → decision (median) | promotion → traffic restored (median) | max | seen first by |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);

@@ -317,11 +317,29 @@ export interface Deployment {
   revision: string;
   runId: string;
   sinceMs: number;
+  /** The revision's config keys (never their values). */
+  configKeys: string[];
+}
+
+/** What an environment must share with another for tests there to mean something (a Rollout's `spec.parity`). */
+export const PARITY_ASPECTS = ['services', 'dependencies', 'configKeys', 'redundancy', 'routes'] as const;
+export type ParityAspect = (typeof PARITY_ASPECTS)[number];
+
+/** A stored Rollout as other capabilities read it. */
+export interface RolloutSummary {
+  name: string;
+  service: string;
+  environment: string;
+  route: string;
+  replicas: number;
+  parity?: { against: string; require: ParityAspect[] };
 }
 
 export interface Deployments {
   /** Every (service, environment)'s serving revision, of one environment when named. */
   deployed(environment?: string): Promise<Deployment[]>;
+  /** The stored Rollouts, of one environment when named. */
+  rollouts(environment?: string): Promise<RolloutSummary[]>;
 }
 
 /** What verification a release can require (a Rollout's `spec.verify`, an ApprovalPolicy rule). */

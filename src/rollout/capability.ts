@@ -6,6 +6,8 @@ import { rolloutKind } from './rollout-kind';
 import { rolloutRoutes } from './rollout-routes';
 import { RolloutRuntime } from './rollout-runtime';
 import { rolloutMigrations } from './rollout-store';
+import { rolloutSpec, type RolloutSpec } from './rollout-spec';
+import { SHIPGATE_API_VERSION } from '../core/kinds';
 
 /** One runtime per server context (several servers may share a process in tests). */
 const runtimes = new WeakMap<ServerContext, RolloutRuntime>();
@@ -27,7 +29,26 @@ export const rolloutCapability: Capability = {
   init(ctx) {
     const rt = rolloutRuntime(ctx);
     ctx.services.provide(HOOKS.deployMarkers, rt.markers());
-    ctx.services.provide(HOOKS.deployments, { deployed: (environment) => rt.store.deployed(environment) });
+    ctx.services.provide(HOOKS.deployments, {
+      deployed: (environment) => rt.store.deployed(environment),
+      async rollouts(environment) {
+        const stored = await ctx.resources.list<RolloutSpec>(SHIPGATE_API_VERSION, 'Rollout');
+        return stored
+          .map((r) => ({ name: r.manifest.metadata.name, spec: rolloutSpec.safeParse(r.manifest.spec) }))
+          .filter((r) => r.spec.success && (environment === undefined || r.spec.data.environment === environment))
+          .map(({ name, spec }) => {
+            const s = spec.data!;
+            return {
+              name,
+              service: s.service,
+              environment: s.environment,
+              route: s.route,
+              replicas: s.target.replicas,
+              ...(s.parity ? { parity: s.parity } : {}),
+            };
+          });
+      },
+    });
     const preview: RevisionPreview = {
       async preview(i) {
         const stable = await rt.store.stableRevision(i.service, i.environment);

@@ -133,6 +133,9 @@ spec:
     assert.equal(r.code, 1, r.out);
     const rb = r.status.run!.rollback as { reason: string; message: string };
     assert.equal(rb.reason, 'postPromotion');
-    assert.match(rb.message, /smoke check shop-smoke failed on instance .*: step "products" \(GET \/products\): json \$\.products\[0\]\.name equals: expected "samovar", got "kettle"/);
+    assert.match(
+      rb.message,
+      /smoke check shop-smoke failed on instance .*: step "products" \(GET \/products\): json \$\.products\[0\]\.name equals: expected "samovar", got "kettle"/,
+    );
   });
 });

@@ -229,7 +229,9 @@ export class RolloutEngine {
     };
     const health = await target.health(to);
     if (health.restarts - w.restartsAtStart > pp.maxRestarts)
-      return fail(`${to.id}: ${health.restarts - w.restartsAtStart} instance restart(s) in the post-promotion window (at most ${pp.maxRestarts})${health.reason ? `: ${health.reason}` : ''}`);
+      return fail(
+        `${to.id}: ${health.restarts - w.restartsAtStart} instance restart(s) in the post-promotion window (at most ${pp.maxRestarts})${health.reason ? `: ${health.reason}` : ''}`,
+      );
     const m = this.d.metrics();
     if (m && step.startedAtMs !== null) {
       const win = await m.routerWindow({ route: run.spec.route, version: this.names(from, to).canary, fromMs: step.startedAtMs, toMs: now + 1 });

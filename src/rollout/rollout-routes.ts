@@ -267,6 +267,7 @@ export function rolloutRoutes(base: FastifyInstance, ctx: ServerContext, rt: () 
                 revision: z.string(),
                 runId: z.string(),
                 sinceMs: z.number(),
+                configKeys: z.array(z.string()).describe("the serving revision's config keys (never their values)"),
               }),
             ),
           }),

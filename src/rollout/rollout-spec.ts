@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from '../core/duration';
-import { INLINE_ANALYSIS_METRICS, VERIFICATION_KINDS } from '../core/hooks';
+import { INLINE_ANALYSIS_METRICS, PARITY_ASPECTS, VERIFICATION_KINDS } from '../core/hooks';
 import { resourceName } from '../core/kinds';
 import { targetSpec } from '../targets/target-spec';
 
@@ -215,6 +215,20 @@ export const rolloutSpec = z.strictObject({
   verify: z.array(z.enum(VERIFICATION_KINDS)).default([]),
   limits: rolloutLimitsSpec.prefault({}),
   postPromotion: postPromotionSpec.optional(),
+  /**
+   * What the environment tests of this service run in must share with this one
+   * (`shipgate env parity A B` exits 1 when a required aspect differs): e.g. on the production
+   * Rollout, `{against: staging, require: [services, dependencies, configKeys, redundancy, routes]}`.
+   */
+  parity: z
+    .strictObject({
+      against: resourceName,
+      require: z
+        .array(z.enum(PARITY_ASPECTS))
+        .min(1)
+        .default([...PARITY_ASPECTS]),
+    })
+    .optional(),
 });
 export type RolloutSpec = z.output<typeof rolloutSpec>;
 /** What a manifest author writes (durations as text, defaults omitted). */

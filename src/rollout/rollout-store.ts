@@ -268,7 +268,7 @@ export class RolloutStore implements RolloutStorePort, RunRecordPort {
     let q = this.db
       .selectFrom('rollout_runs as r')
       .innerJoin('rollout_revisions as v', 'v.id', 'r.to_revision')
-      .select(['r.id as run_id', 'r.service', 'r.environment', 'r.finished_at', 'v.id as revision', 'v.version', 'v.artifact'])
+      .select(['r.id as run_id', 'r.service', 'r.environment', 'r.finished_at', 'v.id as revision', 'v.version', 'v.artifact', 'v.config'])
       .where('r.phase', '=', 'completed')
       .where(({ not, exists, selectFrom }) =>
         not(
@@ -297,6 +297,7 @@ export class RolloutStore implements RolloutStorePort, RunRecordPort {
       revision: r.revision,
       runId: r.run_id,
       sinceMs: Number(r.finished_at ?? 0),
+      configKeys: Object.keys(fromJson<Record<string, unknown>>(r.config) ?? {}).sort(),
     }));
   }
 

@@ -15,6 +15,8 @@ import { scanCommands } from './scan/scan-cli';
 import { scanKinds } from './scan/scan-kinds';
 import { VERIFIERS } from './verifiers';
 import { dataCommands } from './data/data-cli';
+import { parityCommands } from './parity/parity-cli';
+import { parityRoutes } from './parity/parity-routes';
 import { syntheticCommands } from './synthetic/synthetic-cli';
 import { syntheticRoutes } from './synthetic/synthetic-routes';
 import { SyntheticScheduler, smokeChecks } from './synthetic/synthetic-scheduler';
@@ -59,6 +61,7 @@ export const verifyCapability: Capability = {
   routes(app, ctx) {
     evidenceRoutes(app, ctx, serviceOf(ctx));
     syntheticRoutes(app, ctx, new SyntheticStore(ctx.db));
+    parityRoutes(app, ctx);
   },
   start(ctx) {
     const tickMs = ((ctx.config.options.verify ?? {}) as VerifyOptions).syntheticTickMs ?? 1000;
@@ -87,6 +90,7 @@ export const verifyCapability: Capability = {
     migrationCommands(verify, cli);
     // a command group of its own (`shipgate data sync`): staging data, not a verification
     dataCommands(program, cli);
+    parityCommands(program, cli);
     openapiCommands(verify, cli);
     scanCommands(verify, cli);
     pactCommands(verify, cli);

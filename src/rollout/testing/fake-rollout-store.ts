@@ -79,7 +79,17 @@ export class FakeRolloutStore implements RolloutStorePort, RunRecordPort {
         .filter((r) => r.phase === 'completed')
         .sort((a, b) => (b.finishedAtMs ?? 0) - (a.finishedAtMs ?? 0))[0];
       const v = done && this.revisionsById.get(done.toRevision);
-      if (v) out.push({ service, environment, version: v.version, artifact: v.artifact, revision: v.id, runId: done.id, sinceMs: done.finishedAtMs ?? 0 });
+      if (v)
+        out.push({
+          service,
+          environment,
+          version: v.version,
+          artifact: v.artifact,
+          revision: v.id,
+          runId: done.id,
+          sinceMs: done.finishedAtMs ?? 0,
+          configKeys: Object.keys(v.config).sort(),
+        });
     }
     return out;
   }

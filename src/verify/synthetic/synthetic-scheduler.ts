@@ -39,7 +39,11 @@ export function smokeChecks(ctx: ServerContext, send: Send = egressSend(egressPo
       for (const name of names) {
         const parsed = syntheticSpecSchema.safeParse(byName.get(name));
         if (!parsed.success) {
-          out.push({ check: name, ok: false, failure: byName.has(name) ? 'the stored SyntheticCheck no longer reads' : `no SyntheticCheck "${name}" is stored` });
+          out.push({
+            check: name,
+            ok: false,
+            failure: byName.has(name) ? 'the stored SyntheticCheck no longer reads' : `no SyntheticCheck "${name}" is stored`,
+          });
           continue;
         }
         const secrets = Object.fromEntries(Object.entries(parsed.data.secrets).flatMap(([k, v]) => ('value' in v ? [[k, v.value]] : [])));
