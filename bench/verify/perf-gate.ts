@@ -11,10 +11,10 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { seededVariates } from '../../src/verify/perf/perf-bootstrap';
+import { seededVariates } from '../../src/core/stats/variates';
 import { comparePerf, type PerfVerdict } from '../../src/verify/perf/perf-gate';
 import type { PerfFile } from '../../src/verify/perf/perf-readers';
-import { quantileSorted, sorted } from '../../src/verify/perf/perf-stats';
+import { quantileSorted, sorted } from '../../src/core/stats/quantiles';
 
 const { values: args } = parseArgs({
   options: {

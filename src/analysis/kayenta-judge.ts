@@ -4,8 +4,9 @@
  * Hodges-Lehmann estimate) plus an effect-size check; classifications are scored per group and
  * weighted into a 0..100 score compared with pass and marginal thresholds. Pure, no I/O.
  */
-import { mannWhitneyShift } from './mann-whitney';
-import { averageRanks, meanOf, percentile } from './special';
+import { kayentaMannWhitneyShift } from '../core/stats/mann-whitney';
+import { mean, quantile } from '../core/stats/quantiles';
+import { averageRanks } from '../core/stats/ranks';
 import { seededRandom } from '../core/seeded-random';
 
 /** Hard-coded in Kayenta's NetflixACAJudge. */
@@ -100,8 +101,8 @@ export function seededNormal(seed = 1): NormalSource {
 
 /** Mean ratio canary/baseline; NaN when either mean is 0 (Kayenta's EffectSizes.meanRatio). */
 export function meanRatio(baseline: readonly number[], canary: readonly number[]): number {
-  const b = meanOf(baseline);
-  const c = meanOf(canary);
+  const b = mean(baseline);
+  const c = mean(canary);
   return b === 0 || c === 0 ? NaN : c / b;
 }
 
@@ -118,19 +119,19 @@ export function cles(baseline: readonly number[], canary: readonly number[]): nu
 /** Kayenta's IQRDetector with reduced sensitivity: true for each value that is an outlier. */
 export function iqrOutliers(values: readonly number[], factor: number): boolean[] {
   if (!(factor > 0)) throw new RangeError('outlier factor must be greater than zero');
-  const p25 = percentile(values, 25);
-  const p75 = percentile(values, 75);
+  const p25 = quantile(values, 0.25);
+  const p75 = quantile(values, 0.75);
   const iqr = p75 - p25;
-  const lower = Math.min(percentile(values, 1), p25 - factor * iqr);
-  const upper = Math.max(percentile(values, 99), p75 + factor * iqr);
+  const lower = Math.min(quantile(values, 0.01), p25 - factor * iqr);
+  const upper = Math.max(quantile(values, 0.99), p75 + factor * iqr);
   return values.map((v) => v > upper || v < lower);
 }
 
 function stats(values: readonly number[]): SampleStats {
   return {
     count: values.length,
-    mean: meanOf(values),
-    median: percentile(values, 50),
+    mean: mean(values),
+    median: quantile(values, 0.5),
     min: values.length ? Math.min(...values) : NaN,
     max: values.length ? Math.max(...values) : NaN,
   };
@@ -218,7 +219,7 @@ export function classifyKayentaMetric(
     const noisy = (vs: number[]) => vs.map((v) => v + normal() * vs[0] * 1e-5);
     const x = addNoise ? noisy(experiment) : experiment;
     const y = addNoise ? noisy(control) : control;
-    const mw = mannWhitneyShift(x, y, KAYENTA_CONFIDENCE_LEVEL);
+    const mw = kayentaMannWhitneyShift(x, y, KAYENTA_CONFIDENCE_LEVEL);
     const deviation = meanRatio(y, x);
     const effectSize = measure === 'cles' ? cles(y, x) : meanRatio(y, x);
     const critical = KAYENTA_TOLERANCE * Math.abs(mw.estimate);

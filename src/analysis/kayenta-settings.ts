@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { KayentaConfig, KayentaMetricConfig } from './kayenta-judge';
 import type { IntervalInput } from './interval-input';
-import { percentile } from './special';
+import { quantile } from '../core/stats/quantiles';
 
 const metricSchema = z.strictObject({
   name: z.string().min(1),
@@ -88,7 +88,7 @@ export function kayentaConfig(s: KayentaSettings): KayentaConfig {
 /** One value per interval and version for a metric (NaN when the interval has no data). */
 export function kayentaValue(m: KayentaSettings['metrics'][number], iv: IntervalInput, side: 'baseline' | 'canary'): number {
   const v = iv[side];
-  return m.measure === 'error-rate' ? (v.requests ? v.errors / v.requests : NaN) : percentile(v.latencyMs, m.quantile * 100);
+  return m.measure === 'error-rate' ? (v.requests ? v.errors / v.requests : NaN) : quantile(v.latencyMs, m.quantile);
 }
 
 /** Series per metric over the intervals so far, as the judge reads them. */

@@ -11,7 +11,8 @@
  * probability at most α however often it is looked at; averaging such products over several
  * alternatives keeps that property (a mixture, as in Lindon & Malek's anytime-valid count tests).
  */
-import { logChoose, logSumExp } from './special';
+import { logChoose } from './gamma';
+import { logSumExp } from './log-sum-exp';
 
 /** Events and totals of one interval. */
 export interface Table {

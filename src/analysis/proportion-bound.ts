@@ -4,7 +4,7 @@
  * B(a + x, b + n − x) / B(a, b) / (p0^x (1 − p0)^(n − x)); the bounds are the p0 where it reaches
  * 1/alpha. Valid at every n at once, so it may be checked after every interval. Pure, no I/O.
  */
-import { logBeta } from './special';
+import { logBeta } from './beta';
 
 /** Beta prior of the mixture, centred on low error rates (mean ≈ 1%). */
 export const PRIOR = { a: 0.5, b: 50 } as const;

@@ -24,7 +24,8 @@
  *   endShare × falsePassRate; otherwise it is inconclusive and says how many more requests it needs.
  */
 import type { IntervalInput } from './interval-input';
-import { normalQuantile } from './special';
+import { normalQuantile } from '../core/stats/normal';
+import { quantileAt, quantileSorted } from '../core/stats/quantiles';
 import {
   emptyOddsRatioTest,
   endTestZ,
@@ -131,12 +132,10 @@ function countAbove(sorted: readonly number[], tau: number): number {
   return sorted.length - lo;
 }
 
-/** NumPy-style percentile of the union of two ascending arrays (the second scaled by 1/shrinkB), without merging. */
-function pooledPercentile(a: readonly number[], b: readonly number[], shrinkB: number, pct: number): number {
-  const n = a.length + b.length;
-  if (n === 0) return NaN;
+/** Type-7 quantile `p` of the union of two ascending arrays (the second scaled by 1/shrinkB), without merging. */
+function pooledQuantile(a: readonly number[], b: readonly number[], shrinkB: number, p: number): number {
+  // k-th smallest (0-based) of the union, by binary search on the value rank in a.
   const at = (k: number): number => {
-    // k-th smallest (0-based) of the union, by binary search on the value rank in a.
     // Find the number i of elements taken from a among the k + 1 smallest.
     let left = Math.max(0, k + 1 - b.length);
     let right = Math.min(k + 1, a.length);
@@ -152,18 +151,7 @@ function pooledPercentile(a: readonly number[], b: readonly number[], shrinkB: n
     const fromB = j > 0 ? b[j - 1] / shrinkB : -Infinity;
     return Math.max(fromA, fromB);
   };
-  if (n === 1) return at(0);
-  const pos = (pct / 100) * (n - 1) + 1;
-  const k = Math.floor(pos);
-  const d = pos - k;
-  if (k <= 0) return at(0);
-  if (k >= n) return at(n - 1);
-  const lo = at(k - 1);
-  return lo + d * (at(k) - lo);
-}
-
-function sortedPercentile(sorted: readonly number[], pct: number): number {
-  return pooledPercentile(sorted, [], 1, pct);
+  return quantileAt(a.length + b.length, p, at);
 }
 
 function oddsRatio(p1: number, p0: number): number {
@@ -205,13 +193,13 @@ interface SortedInterval {
 }
 
 function latencyTables(spec: TestSpec, s: SequentialSettings, sorted: SortedInterval): Tables {
-  const pct = spec.quantile! * 100;
+  const q = spec.quantile!;
   const m = s.latency.minRelative;
   // r regresses when it is larger than f by the factor.
   const [r, f, factor] = spec.direction === 'increase' ? [sorted.canary, sorted.baseline, 1 + m] : [sorted.baseline, sorted.canary, 1 / (1 - m)];
   const harmless = factor ** s.latency.harmlessShare;
   const table = (shrink: number): { t: Table; tau: number } => {
-    const tau = pooledPercentile(f, r, shrink, pct);
+    const tau = pooledQuantile(f, r, shrink, q);
     return { t: { canaryEvents: countAbove(r, tau * shrink), canaryTotal: r.length, baselineEvents: countAbove(f, tau), baselineTotal: f.length }, tau };
   };
   const raw = table(1);
@@ -230,7 +218,7 @@ function latencyTables(spec: TestSpec, s: SequentialSettings, sorted: SortedInte
     failNull: 1,
     failMin: Number.isFinite(failMin) ? failMin : 1e4,
     passBoundary: 1,
-    extra: { thresholdMs: raw.tau, baselineQuantileMs: sortedPercentile(sorted.baseline, pct), canaryQuantileMs: sortedPercentile(sorted.canary, pct) },
+    extra: { thresholdMs: raw.tau, baselineQuantileMs: quantileSorted(sorted.baseline, q), canaryQuantileMs: quantileSorted(sorted.canary, q) },
   };
 }
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { compileCondition, ConditionSyntaxError } from './condition-expression';
 import type { IntervalInput, VersionSample } from './interval-input';
 import type { MeasurementPhase } from './run-limits';
-import { meanOf, percentile } from './special';
+import { mean, nearestRankQuantile, quantile } from '../core/stats/quantiles';
 
 const VARIABLES = ['result', 'baseline', 'requests'] as const;
 
@@ -79,20 +79,14 @@ export interface ThresholdMeasurement {
   reason: string;
 }
 
-function nearestRank(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length, Math.max(1, Math.ceil(q * s.length))) - 1];
-}
-
 function measure(m: ThresholdMetric, v: VersionSample, durationMs: number | undefined): number {
   switch (m.measure) {
     case 'error-rate':
       return v.requests ? v.errors / v.requests : NaN;
     case 'latency':
-      return m.quantileMethod === 'nearest-rank' ? nearestRank(v.latencyMs, m.quantile) : percentile(v.latencyMs, m.quantile * 100);
+      return m.quantileMethod === 'nearest-rank' ? nearestRankQuantile(v.latencyMs, m.quantile) : quantile(v.latencyMs, m.quantile);
     case 'mean-latency':
-      return meanOf(v.latencyMs);
+      return mean(v.latencyMs);
     case 'request-rate':
       return durationMs && durationMs > 0 ? (v.requests * 1000) / durationMs : NaN;
   }

@@ -10,6 +10,7 @@
  * rate, so its band is the change fail rate's scale applied to it and marked as such.
  */
 import type { ChangeOutcome } from './change-state-machine';
+import { median as medianOf } from '../core/stats/quantiles';
 
 export type Band = 'elite' | 'high' | 'medium' | 'low';
 
@@ -52,11 +53,9 @@ export interface DoraReport {
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
+/** The median (core/stats, type 7), null when there is nothing to take it of. */
 export function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return xs.length === 0 ? null : medianOf(xs);
 }
 
 export function frequencyBand(perDay: number): Band {

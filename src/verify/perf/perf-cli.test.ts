@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
 import type { CliIo } from '../../cli/context';
-import { seededVariates } from './perf-bootstrap';
+import { seededVariates } from '../../core/stats/variates';
 
 const dir = mkdtempSync(join(tmpdir(), 'shipgate-perf-'));
 const write = (f: string, text: string) => writeFileSync(join(dir, f), text);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { sha256 } from '../../core/ids';
 import { startTestServer, type TestServer } from '../../testing/harness';
 import { testStores } from '../../testing/postgres';
-import { seededVariates } from './perf-bootstrap';
+import { seededVariates } from '../../core/stats/variates';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-perf-evidence-'));
 const lat = (seed: number, n: number, scale = 1) => {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '../../core/errors';
-import { seededVariates } from './perf-bootstrap';
+import { seededVariates } from '../../core/stats/variates';
 import { comparePerf, MIN_AGGREGATE_SAMPLES, MIN_RAW_SAMPLES, neededPerSide } from './perf-gate';
 import type { PerfFile } from './perf-readers';
 import { changePoints, readHistory } from './perf-history';

@@ -7,9 +7,10 @@
  * allowance, `fail` when the whole interval is above it, `rerun` otherwise or with too few samples.
  */
 import { InputError } from '../../core/errors';
-import { bootstrapQuantileRatio } from './perf-bootstrap';
+import { bootstrapQuantileRatio } from '../../core/stats/bootstrap';
+import { hodgesLehmann } from '../../core/stats/mann-whitney';
+import { mean, median, quantileSorted, sorted } from '../../core/stats/quantiles';
 import type { PerfFile, PerfMetric } from './perf-readers';
-import { hodgesLehmann, mean, median, quantileSorted, sorted } from './perf-stats';
 
 export const PERF_RESULT_KIND = 'shipgate.dev/verify-perf/v1';
 

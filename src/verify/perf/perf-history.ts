@@ -7,7 +7,8 @@
  */
 import { InputError } from '../../core/errors';
 import { readPerfFile, type PerfFile, type PerfMetric } from './perf-readers';
-import { mannWhitney, mean, median, quantileSorted, sorted } from './perf-stats';
+import { mannWhitney } from '../../core/stats/mann-whitney';
+import { mean, median, quantileSorted, sorted } from '../../core/stats/quantiles';
 
 export interface HistoryRun {
   id: string;

@@ -8,7 +8,7 @@
 import type * as hdr from 'hdr-histogram-js';
 import { buildLoadResult, latencyHistogram, MAX_SAMPLES, recordLatency, type LoadResult } from '../load-result';
 import { runOpenLoop, type OpenLoopResult } from '../load/open-loop';
-import { ksTwoSample, type KsResult } from './ks-test';
+import { ksTwoSample, type KsResult } from '../../core/stats/ks';
 import { ReplayClient, type ReplayClientOptions, type ReplayResponse } from './replay-client';
 import { endpointOf, ReplayDiffAccumulator, type DiffReport, type FieldPattern } from './replay-diff';
 import type { ReplayPlan } from './replay-plan';

@@ -2,8 +2,7 @@
  * Two-sample Kolmogorov–Smirnov test: the largest gap D between two empirical distribution
  * functions and its asymptotic p-value (Kolmogorov distribution with Stephens' small-sample
  * correction, as in Numerical Recipes' `kstwo`). Used to say whether two latency distributions
- * differ. Pure. Written here (a dozen lines) because verify may not import the analysis
- * capability's Mann-Whitney, and no maintained npm package is smaller than this.
+ * differ. Pure. Written here (a dozen lines) because no maintained npm package is smaller than this.
  */
 
 export interface KsResult {

@@ -76,3 +76,13 @@ test('normalQuantile against reference percentage points', () => {
   assert.equal(normalQuantile(1), Infinity);
   assert.ok(Number.isNaN(normalQuantile(1.5)));
 });
+
+const close = (a: number, b: number, eps: number, what: string) => assert.ok(Math.abs(a - b) <= eps, `${what}: ${a} vs ${b}`);
+
+// Printed tables to seven places (the perf gate's checks): z.975 = 1.959964, z.005 = −2.575829.
+test('normal quantile and CDF', () => {
+  close(normalQuantile(0.975), 1.959964, 1e-6, 'z.975');
+  close(normalQuantile(0.005), -2.575829, 1e-6, 'z.005');
+  close(normalCdf(1.96), 0.9750021, 1e-6, 'Φ(1.96)');
+  close(normalCdf(-1), 0.1586553, 1e-6, 'Φ(−1)');
+});

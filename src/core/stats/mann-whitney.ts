@@ -1,61 +1,29 @@
 /**
- * The statistics of the performance gate, pure: quantiles, the Mann-Whitney U test (exact for
- * small untied samples, normal with tie correction otherwise), and the Hodges-Lehmann shift with
- * its distribution-free confidence interval (Hollander & Wolfe, ch. 4). Written here rather than
- * taken from a library: no maintained JavaScript statistics package gives the Mann-Whitney-based
- * interval for the shift or the pairwise-difference order statistics without forming all m·n pairs.
+ * The Mann-Whitney U test (Wilcoxon rank-sum) and the Hodges-Lehmann location shift, pure.
+ *
+ * - `mannWhitney`: U, exact p-values from the null distribution for small untied samples (m·n ≤
+ *   2,500), otherwise the normal approximation with tie and continuity corrections (SciPy
+ *   `mannwhitneyu(method='auto' | 'exact' | 'asymptotic')`, R `wilcox.test(correct = TRUE)`).
+ * - `hodgesLehmann`: THE shift estimate (the median of the m·n pairwise differences, found without
+ *   forming them) and its distribution-free interval (Hollander & Wolfe, ch. 4): exact order
+ *   statistics of the differences, exact C_α for m·n ≤ 2,500.
+ * - `kayentaMannWhitneyShift`: the canary judge's variant, kept because Kayenta-compatible verdicts
+ *   need Kayenta's numbers: Kayenta (like R's `wilcox.test(exact = FALSE, correct = TRUE)`) finds the
+ *   interval ends and the estimate as roots of the continuity-corrected normal approximation of the
+ *   rank sum, which are not order statistics of the differences. The exact method would move
+ *   Kayenta's verdicts: canary 1..5 against baseline 6..10 at 0.98 is Kayenta [−9, −1], estimate
+ *   −5, so Pass (−1 is inside the ±1.25 tolerance); the exact interval is [−8, −2], so Low. On the
+ *   SciPy vectors (fixtures/) the exact interval is up to 25 % narrower and one estimate differs
+ *   (1 against 1.5), though the judge's own classification tests pass with either.
+ *
+ * Written here rather than taken from a library: no maintained JavaScript statistics package gives
+ * the Mann-Whitney-based interval for the shift or the pairwise-difference order statistics
+ * without forming all m·n pairs.
  */
-
-/** Sorted copy, ascending. */
-export function sorted(xs: readonly number[]): Float64Array {
-  return Float64Array.from(xs).sort();
-}
-
-/** Quantile `p` (0..1) of sorted data, Hyndman & Fan type 7 (linear between order statistics, R's default). */
-export function quantileSorted(s: ArrayLike<number>, p: number): number {
-  const n = s.length;
-  if (n === 0) return Number.NaN;
-  const h = (n - 1) * p;
-  const k = Math.floor(h);
-  return k + 1 < n ? s[k] + (h - k) * (s[k + 1] - s[k]) : s[n - 1];
-}
-
-export function median(xs: readonly number[]): number {
-  return quantileSorted(sorted(xs), 0.5);
-}
-
-export function mean(xs: readonly number[]): number {
-  let t = 0;
-  for (const x of xs) t += x;
-  return t / xs.length;
-}
-
-/** Standard normal CDF (Abramowitz & Stegun 7.1.26 through erf; |error| < 1.5e-7). */
-export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
-  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
-}
-
-/** Standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
-export function normalQuantile(p: number): number {
-  if (p <= 0) return Number.NEGATIVE_INFINITY;
-  if (p >= 1) return Number.POSITIVE_INFINITY;
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const lo = 0.02425;
-  if (p < lo) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  }
-  if (p > 1 - lo) return -normalQuantile(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-}
+import { brentRoot } from './brent-root';
+import { normalQuantile, normalSf } from './normal';
+import { sorted } from './quantiles';
+import { averageRanks, tieGroupSizes } from './ranks';
 
 /** Largest m·n for which the exact null distribution of U is computed (50 × 50). */
 export const EXACT_MAX_PAIRS = 2500;
@@ -105,29 +73,30 @@ export interface MannWhitneyResult {
   exact: boolean;
 }
 
-/** The Mann-Whitney test of x against y. */
-export function mannWhitney(x: readonly number[], y: readonly number[]): MannWhitneyResult {
+/**
+ * How p-values are computed: `auto` is exact without ties when m·n ≤ EXACT_MAX_PAIRS, else
+ * asymptotic; `asymptotic` always uses the normal approximation (SciPy `method='asymptotic'`).
+ */
+export type MannWhitneyMethod = 'auto' | 'asymptotic';
+
+/** The Mann-Whitney test of x against y; NaN throughout when either sample is empty. */
+export function mannWhitney(x: readonly number[], y: readonly number[], method: MannWhitneyMethod = 'auto'): MannWhitneyResult {
   const m = x.length;
   const n = y.length;
-  const all = [...x.map((v) => ({ v, g: 0 })), ...y.map((v) => ({ v, g: 1 }))].sort((a, b) => a.v - b.v);
-  const N = m + n;
+  if (m === 0 || n === 0) return { u: Number.NaN, z: Number.NaN, pTwoSided: Number.NaN, pGreater: Number.NaN, exact: false };
+  const all = [...x, ...y];
+  const ranks = averageRanks(all);
   let rankSumX = 0;
+  for (let i = 0; i < m; i++) rankSumX += ranks[i];
   let tieTerm = 0;
-  for (let i = 0; i < N; ) {
-    let j = i;
-    while (j + 1 < N && all[j + 1].v === all[i].v) j++;
-    const t = j - i + 1;
-    const rank = (i + j + 2) / 2;
-    for (let k = i; k <= j; k++) if (all[k].g === 0) rankSumX += rank;
-    if (t > 1) tieTerm += t * t * t - t;
-    i = j + 1;
-  }
+  for (const t of tieGroupSizes(all)) tieTerm += t * t * t - t;
+  const N = m + n;
   const u = rankSumX - (m * (m + 1)) / 2;
   const mu = (m * n) / 2;
   const variance = ((m * n) / 12) * (N + 1 - tieTerm / (N * (N - 1)));
   const sd = Math.sqrt(variance);
   const z = sd > 0 ? (u - mu - Math.sign(u - mu) * 0.5) / sd : 0;
-  if (tieTerm === 0 && m * n <= EXACT_MAX_PAIRS && m > 0 && n > 0) {
+  if (method === 'auto' && tieTerm === 0 && m * n <= EXACT_MAX_PAIRS) {
     const p = mannWhitneyNull(m, n);
     let ge = 0;
     for (let k = Math.ceil(u); k < p.length; k++) ge += p[k];
@@ -135,8 +104,9 @@ export function mannWhitney(x: readonly number[], y: readonly number[]): MannWhi
     for (let k = 0; k <= Math.floor(u); k++) le += p[k];
     return { u, z, pTwoSided: Math.min(1, 2 * Math.min(ge, le)), pGreater: ge, exact: true };
   }
-  const zGreater = sd > 0 ? (u - mu - 0.5) / sd : 0;
-  return { u, z, pTwoSided: sd > 0 ? Math.min(1, 2 * (1 - normalCdf(Math.abs(z)))) : 1, pGreater: sd > 0 ? 1 - normalCdf(zGreater) : 1, exact: false };
+  if (!(sd > 0)) return { u, z, pTwoSided: 1, pGreater: 1, exact: false };
+  // Upper tails through normalSf, which keeps relative precision where 1 − Φ would round to 0.
+  return { u, z, pTwoSided: Math.min(1, 2 * normalSf(Math.abs(z))), pGreater: normalSf((u - mu - 0.5) / sd), exact: false };
 }
 
 /**
@@ -224,4 +194,79 @@ export function hodgesLehmann(x: readonly number[], y: readonly number[], confid
     mn % 2 === 1 ? kthPairwiseDifference(xs, ys, (mn + 1) / 2) : (kthPairwiseDifference(xs, ys, mn / 2) + kthPairwiseDifference(xs, ys, mn / 2 + 1)) / 2;
   const { c, achieved } = shiftIntervalRank(xs.length, ys.length, confidence);
   return { shift, lower: kthPairwiseDifference(xs, ys, c), upper: kthPairwiseDifference(xs, ys, mn + 1 - c), confidence: achieved };
+}
+
+/**
+ * Kayenta's `wilcoxonDiff`: the standardised, continuity-corrected rank sum of `x − mu` against
+ * `y`, minus `quantile`, on ascending arrays by one merge (ranks averaged over ties; values compared
+ * after subtracting mu from x, as Kayenta does). Decreasing in `mu`; its root at quantile 0 is
+ * Kayenta's shift estimate.
+ */
+function kayentaWilcoxonDiff(mu: number, quantile: number, xs: readonly number[], ys: readonly number[]): number {
+  const xLen = xs.length;
+  const yLen = ys.length;
+  let i = 0;
+  let j = 0;
+  let pos = 0;
+  let sumX = 0;
+  let ties = 0;
+  while (i < xLen || j < yLen) {
+    const v = j >= yLen || (i < xLen && xs[i] - mu <= ys[j]) ? xs[i] - mu : ys[j];
+    let cx = 0;
+    let cy = 0;
+    while (i < xLen && xs[i] - mu === v) {
+      cx++;
+      i++;
+    }
+    while (j < yLen && ys[j] === v) {
+      cy++;
+      j++;
+    }
+    const t = cx + cy;
+    sumX += cx * (pos + (t + 1) / 2);
+    ties += t * t * t - t;
+    pos += t;
+  }
+  const dz = sumX - (xLen * (xLen + 1)) / 2 - (xLen * yLen) / 2;
+  const correction = Math.sign(dz) * 0.5;
+  const sigma = Math.sqrt(((xLen * yLen) / 12) * (xLen + yLen + 1 - ties / ((xLen + yLen) * (xLen + yLen - 1))));
+  if (sigma === 0) throw new RangeError('cannot compute a confidence interval when all observations are tied');
+  return (dz - correction) / sigma - quantile;
+}
+
+/** Kayenta's estimate of the shift x − y and its confidence interval. */
+export interface KayentaShiftInterval {
+  lower: number;
+  upper: number;
+  estimate: number;
+}
+
+/**
+ * The canary judge's shift: confidence interval for `x − y` at `confidenceLevel` (e.g. 0.98) and
+ * the estimate, computed as Kayenta's `MannWhitney` (and R's `wilcox.test(conf.int = TRUE,
+ * exact = FALSE, correct = TRUE)`) do, by Brent root finding on `kayentaWilcoxonDiff` over
+ * [min x − max y, max x − min y]. Use `hodgesLehmann` everywhere else (see the header).
+ */
+export function kayentaMannWhitneyShift(x: readonly number[], y: readonly number[], confidenceLevel: number): KayentaShiftInterval {
+  if (x.length === 0 || y.length === 0) throw new RangeError('both samples need at least one value');
+  const alpha = 1 - confidenceLevel;
+  const xs = [...x].sort((a, b) => a - b);
+  const ys = [...y].sort((a, b) => a - b);
+  const muMin = xs[0] - ys[ys.length - 1];
+  const muMax = xs[xs.length - 1] - ys[0];
+  const diff = (m: number, zq: number) => kayentaWilcoxonDiff(m, zq, xs, ys);
+  const root = (zq: number): number => {
+    const fLo = diff(muMin, zq);
+    const fHi = diff(muMax, zq);
+    if (fLo <= 0) return muMin;
+    if (fHi >= 0) return muMax;
+    return brentRoot((m) => diff(m, zq), muMin, muMax, fLo, fHi);
+  };
+  const zq = normalQuantile(alpha / 2);
+  const lower = root(-zq);
+  const upper = root(zq);
+  const fLo = diff(muMin, 0);
+  const fHi = diff(muMax, 0);
+  const estimate = fLo <= 0 ? muMin : fHi >= 0 ? muMax : brentRoot((m) => diff(m, 0), muMin, muMax, fLo, fHi);
+  return { lower, upper, estimate };
 }
