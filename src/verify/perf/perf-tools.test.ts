@@ -38,10 +38,10 @@ async function run(...args: string[]) {
 }
 
 describe('verify perf on real tool output', () => {
-  test('hyperfine: sleep 0.03 against sleep 0.01 fails; several commands need --command', { skip: missing('hyperfine') }, async () => {
+  test('hyperfine: sleep 0.1 against sleep 0.01 fails; several commands need --command', { skip: missing('hyperfine') }, async () => {
     const hf = (file: string, ...cmds: string[]) =>
       exec('hyperfine', ['-N', '--style', 'none', '--warmup', '2', '--runs', '25', '--export-json', file, ...cmds]);
-    for (const r of [await hf('fast.json', 'sleep 0.01'), await hf('slow.json', 'sleep 0.03'), await hf('both.json', 'sleep 0.01', 'sleep 0.02')])
+    for (const r of [await hf('fast.json', 'sleep 0.01'), await hf('slow.json', 'sleep 0.1'), await hf('both.json', 'sleep 0.01', 'sleep 0.02')])
       assert.equal(r.code, 0, r.stderr);
     const r = await run('--baseline', 'fast.json', '--candidate', 'slow.json', '--metric', 'p50', '-o', 'json');
     assert.equal(r.code, 1, r.err);
@@ -58,7 +58,8 @@ describe('verify perf on real tool output', () => {
     assert.notEqual(picked.code, 2, picked.err);
     const p = JSON.parse(picked.out);
     assert.equal(p.regression.estimate, 0);
-    assert.ok(p.baseline.value >= 10 && p.baseline.value < 100, `sleep 0.01 median ${p.baseline.value} ms`);
+    // A loaded machine adds its own milliseconds to every spawn; only the floor is certain.
+    assert.ok(p.baseline.value >= 10 && p.baseline.value < 500, `sleep 0.01 median ${p.baseline.value} ms`);
   });
 
   describe('wrk against a loopback server', { skip: missing('wrk') }, () => {
