@@ -4,8 +4,10 @@
  * `router` is a router process's token: it pushes stats and reads route tables, nothing else.
  * `metrics` is a service's metrics pusher: it pushes series (SLOs and guarded flag rollouts may
  * read them), nothing else, so the people who release cannot write the numbers they are judged on.
+ * `alerts` is an alert receiver's token (Alertmanager): it posts alerts, nothing else, so nobody
+ * who releases can raise or clear the alerts a rollout is rolled back on.
  */
-export const ROLES = ['viewer', 'deployer', 'approver', 'oncall', 'admin', 'sdk', 'router', 'metrics'] as const;
+export const ROLES = ['viewer', 'deployer', 'approver', 'oncall', 'admin', 'sdk', 'router', 'metrics', 'alerts'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who made a request: the token's identity. */
@@ -25,7 +27,7 @@ export interface Principal {
   environment?: string;
 }
 
-/** Roles that may read the control plane (people: not `sdk`, which only evaluates flags, nor `router` or `metrics`). */
+/** Roles that may read the control plane (people: not `sdk`, which only evaluates flags, nor `router`, `metrics` or `alerts`). */
 export const READ_ROLES: Role[] = ['viewer', 'deployer', 'approver', 'oncall', 'admin'];
 
 /** Who may read the route table and follow its watch stream: people and routers. */

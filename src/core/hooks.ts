@@ -34,6 +34,8 @@ export const HOOKS = {
   verifyEvidence: 'verify.evidence',
   /** Runs a service's smoke SyntheticChecks against one instance (post-promotion window). Provider: verify. */
   smokeChecks: 'verify.smoke',
+  /** Alerts from outside monitoring (Alertmanager) that concern a release (rollback trigger externalAlert). Provider: ops. */
+  externalAlerts: 'ops.externalAlerts',
   /** Sequential judgement of error counts, interval by interval, with an AnalysisTemplate (guarded flag rollouts). Provider: analysis. */
   countJudge: 'analysis.countJudge',
   /**
@@ -68,6 +70,7 @@ export interface HookTypes {
   [HOOKS.embeddedRouter]: EmbeddedRouterStarter;
   [HOOKS.verifyEvidence]: VerifyEvidence;
   [HOOKS.smokeChecks]: SmokeChecks;
+  [HOOKS.externalAlerts]: ExternalAlerts;
   [HOOKS.countJudge]: CountJudge;
   [HOOKS.graph]: GraphHook;
 }
@@ -383,6 +386,20 @@ export interface VerifyEvidence {
 export interface SmokeChecks {
   /** The named checks, or every stored check of `service` marked `smoke: true`; a name with no stored check fails. */
   run(q: { service: string; url: string; names?: readonly string[] }): Promise<{ check: string; ok: boolean; failure?: string }[]>;
+}
+
+/** Firing alerts received from outside monitoring that concern one release. */
+export interface ExternalAlerts {
+  /**
+   * Alerts firing now that name the service (and the environment and version when they name
+   * them) and began at or after `sinceMs`, when the release started.
+   */
+  firing(r: {
+    service: string;
+    environment: string;
+    version: string;
+    sinceMs: number;
+  }): Promise<{ name: string; fingerprint: string; severity: string | null; startsAtMs: number; summary: string | null }[]>;
 }
 
 /** An environment's kind, as its Environment resource declares it (`spec.kind`). */

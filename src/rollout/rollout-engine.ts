@@ -2,7 +2,16 @@ import { fallback, handleType, TaskCancelledError, timeout, TimeoutStrategy, wra
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock';
 import { isDomainError } from '../core/errors';
-import type { AnalysisMeasurement, AnalysisStep, AnalysisStepInput, AnalysisStepResult, Authorizer, BurnSignal, SmokeChecks } from '../core/hooks';
+import type {
+  AnalysisMeasurement,
+  AnalysisStep,
+  AnalysisStepInput,
+  AnalysisStepResult,
+  Authorizer,
+  BurnSignal,
+  ExternalAlerts,
+  SmokeChecks,
+} from '../core/hooks';
 import type { Tx } from '../store/db';
 import type { MetricsService } from '../metrics/types';
 import { isTargetError, type DeployTarget } from '../targets/deploy-target';
@@ -32,6 +41,7 @@ export interface EngineDeps {
   burnSignal: () => BurnSignal | undefined;
   authorizer: () => Authorizer | undefined;
   smokeChecks: () => SmokeChecks | undefined;
+  externalAlerts: () => ExternalAlerts | undefined;
   log: Logger;
 }
 
@@ -136,6 +146,20 @@ export class RolloutEngine {
         reason: 'SLO burn check timed out',
       });
       if (b.burning) return { reason: 'sloBurn', message: b.reason };
+    }
+    const alerts = this.d.externalAlerts();
+    if (alerts && on.includes('externalAlert')) {
+      const firing = await withTimeout(
+        () => alerts.firing({ service: run.service, environment: run.environment, version: run.toVersion, sinceMs: run.createdAtMs }),
+        limits.burnCheckTimeout,
+        [],
+      );
+      const a = firing[0];
+      if (a)
+        return {
+          reason: 'externalAlert',
+          message: `${a.name}${a.severity ? ` (${a.severity})` : ''} firing since ${new Date(a.startsAtMs).toISOString()}${a.summary ? `: ${a.summary}` : ''}${firing.length > 1 ? ` (and ${firing.length - 1} more)` : ''}`,
+        };
     }
     return undefined;
   }

@@ -58,6 +58,7 @@ export class RolloutRuntime {
       target: (run) => this.targetFor(run.service, run.environment, run.spec),
       metrics: () => ctx.services.get(HOOKS.metrics),
       smokeChecks: () => ctx.services.get(HOOKS.smokeChecks),
+      externalAlerts: () => ctx.services.get(HOOKS.externalAlerts),
       liveRequests: (route, version) => {
         const r = ctx.services.get(HOOKS.inProcessRouter);
         if (!r || typeof r.stats !== 'function') return undefined;

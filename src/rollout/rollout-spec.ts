@@ -130,7 +130,7 @@ export const canaryStepSpec = z.union([
 ]);
 export type CanaryStepSpec = z.output<typeof canaryStepSpec>;
 
-export const ROLLBACK_TRIGGERS = ['analysisFailed', 'healthFailed', 'sloBurn'] as const;
+export const ROLLBACK_TRIGGERS = ['analysisFailed', 'healthFailed', 'sloBurn', 'externalAlert'] as const;
 export type RollbackTrigger = (typeof ROLLBACK_TRIGGERS)[number];
 const rollbackOn = z.array(z.enum(ROLLBACK_TRIGGERS)).default([...ROLLBACK_TRIGGERS]);
 

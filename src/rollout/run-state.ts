@@ -20,7 +20,7 @@ import type { InlineMetricName, RolloutSpec } from './rollout-spec';
 export type RunPhase = 'progressing' | 'paused' | 'rollingBack' | 'completed' | 'rolledBack';
 export const TERMINAL_PHASES: RunPhase[] = ['completed', 'rolledBack'];
 
-export type RollbackReason = 'analysisFailed' | 'healthFailed' | 'sloBurn' | 'postPromotion' | 'aborted' | 'error';
+export type RollbackReason = 'analysisFailed' | 'healthFailed' | 'sloBurn' | 'externalAlert' | 'postPromotion' | 'aborted' | 'error';
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'skipped';
 

@@ -11,6 +11,7 @@ import type { SloTables } from '../slo/slo-tables';
 import type { AnalysisTables } from '../analysis/analysis-tables';
 import type { FlagTables } from '../flags/flag-tables';
 import type { VerifyTables } from '../verify/verify-tables';
+import type { OpsTables } from '../ops/ops-tables';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type Pg from 'pg';
@@ -44,7 +45,8 @@ export type Database = AuditTables &
   SloTables &
   AnalysisTables &
   FlagTables &
-  VerifyTables;
+  VerifyTables &
+  OpsTables;
 
 /** The shared handle, and a transaction on it: what services start transactions on and pass around. */
 export type Db = Kysely<Database>;
