@@ -11,14 +11,20 @@ export const SYSTEM_PACKAGES = [
   {
     pkg: 'prometheus',
     present: () => onPath('prometheus') && onPath('promtool'),
-    neededBy: ['prometheus-agreement'],
-    why: 'the Prometheus agreement test runs a real Prometheus and promtool',
+    neededBy: ['prometheus-agreement', 'alertmanager-loop', 'prometheus-rules'],
+    why: 'the Prometheus agreement, rules and alerting tests run a real Prometheus and promtool',
   },
   {
     pkg: 'chromium',
     present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
     neededBy: ['dashboard.e2e'],
     why: 'the console test drives a real browser',
+  },
+  {
+    pkg: 'prometheus-alertmanager',
+    present: () => onPath('prometheus-alertmanager'),
+    neededBy: ['alertmanager-loop'],
+    why: 'the alerting loop test sends a real Prometheus alert through a real Alertmanager to Shipgate',
   },
   { pkg: 'procps', present: () => onPath('pgrep'), neededBy: ['kill-resume'], why: 'the kill-and-resume test finds orphaned instances with pgrep' },
   { pkg: 'hyperfine', present: () => onPath('hyperfine'), neededBy: ['perf-tools'], why: 'the perf gate test reads real hyperfine --export-json output' },

@@ -35,7 +35,13 @@ export const routerCapability: Capability = {
     ctx.services.provide(HOOKS.embeddedRouter, { ensure: (listen, opts) => ensureInProcessRouter(ctx, s.hub, () => s.inProcess, listen, opts) });
   },
   routes(app, ctx) {
-    routerRoutes(app, ctx, () => state(ctx).hub, state(ctx).streams);
+    routerRoutes(
+      app,
+      ctx,
+      () => state(ctx).hub,
+      state(ctx).streams,
+      () => state(ctx).inProcess,
+    );
   },
   async start(ctx) {
     const s = state(ctx);

@@ -7,10 +7,12 @@ import { HOOKS } from '../core/hooks';
 import { parseInput } from '../core/kinds';
 import { CODE_CLASSES, BUCKET_MS, type RouterBucket } from '../metrics/types';
 import { HISTOGRAM_BUCKETS } from '../metrics/latency-histogram';
-import { ConflictError } from '../core/errors';
+import { ConflictError, NotFoundError } from '../core/errors';
 import { sseStreams, type SseStream } from '../api/sse';
 import { transaction } from '../store/db';
-import { ROUTER_READ_ROLES } from '../auth/roles';
+import { READ_ROLES, ROUTER_READ_ROLES } from '../auth/roles';
+import { renderPrometheus } from './prometheus-text';
+import type { Router } from './router';
 import { checkRouteTable, mergeRouteTables } from './route-table';
 import type { RouteTableHub, RouteTableSnapshot } from './route-table-hub';
 
@@ -83,9 +85,31 @@ export interface RouterServerOptions {
 }
 
 /** The router's API: the table routers load, the watch stream, and stats pushed by routers. */
-export function routerRoutes(base: FastifyInstance, ctx: ServerContext, hub: () => RouteTableHub, streamsEnd: Set<() => void>): void {
+export function routerRoutes(
+  base: FastifyInstance,
+  ctx: ServerContext,
+  hub: () => RouteTableHub,
+  streamsEnd: Set<() => void>,
+  inProcess: () => Router | undefined = () => undefined,
+): void {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const opts = (ctx.config.options.router ?? {}) as RouterServerOptions;
+
+  // The in-process router's series for a Prometheus to scrape (with a reader's bearer token), as
+  // a standalone router's admin /metrics gives them.
+  app.get(
+    '/api/v1/router/metrics',
+    {
+      schema: { tags: ['router'], response: { 200: textResponse('text/plain', 'Prometheus text exposition format 0.0.4'), ...errorResponses(404) } },
+      config: { access: { roles: READ_ROLES } },
+    },
+    async (_req, reply) => {
+      const r = inProcess();
+      if (!r) throw new NotFoundError('this server runs no in-process router (start it with --router H:P); scrape a standalone router at its admin /metrics');
+      reply.header('content-type', 'text/plain; version=0.0.4');
+      return renderPrometheus(r.statsRecorder().all());
+    },
+  );
 
   app.get(
     '/api/v1/router/table',

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { parseFormat } from '../cli/context';
@@ -49,7 +50,36 @@ function statusRows(items: Entry[]): unknown[][] {
 }
 
 /** `slo status|explain|export`, `import sloth`, `gate`, and `get slo NAME -o openslo`. */
+/** `shipgate observe export S`: the service's SLOs as Prometheus rules and a Grafana dashboard. */
+function observeCommands(program: Command, cli: CliContext): void {
+  const observe = program.command('observe').description('observability the SLOs imply, for the monitoring you run');
+  observe
+    .command('export')
+    .description(
+      "write the service's SLOs as Prometheus recording and multi-window burn-rate alerting rules (the windows Shipgate evaluates) and a Grafana dashboard of its routes per version",
+    )
+    .argument('<service>')
+    .option('--out <dir>', 'write <service>.rules.yaml and <service>.dashboard.json there (default: the rules to stdout)')
+    .action(async (service: string, o: { out?: string }) => {
+      const r = await cli
+        .api()
+        .get<{ rules: string; groups: number; dashboard: unknown; unsupported: { slo: string; reason: string }[] }>(
+          `/api/v1/observe/${encodeURIComponent(service)}/export`,
+        );
+      for (const u of r.unsupported) cli.err(`warning: SLO ${u.slo} is not exported: ${u.reason}`);
+      if (o.out) {
+        const dir = cli.path(o.out);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${service}.rules.yaml`), r.rules);
+        writeFileSync(join(dir, `${service}.dashboard.json`), `${JSON.stringify(r.dashboard, null, 2)}\n`);
+        cli.out(`wrote ${join(o.out, `${service}.rules.yaml`)} (${r.groups} rule group(s)) and ${join(o.out, `${service}.dashboard.json`)}`);
+      } else cli.out(r.rules);
+      if (r.groups === 0) cli.fail(EXIT.NO);
+    });
+}
+
 export function sloCommands(program: Command, cli: CliContext): void {
+  observeCommands(program, cli);
   const slo = program.command('slo').description('SLOs: status, error budgets, burn rates, alerts, explanations');
 
   slo

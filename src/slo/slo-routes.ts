@@ -1,3 +1,8 @@
+import { stringify } from 'yaml';
+import { resourceName } from '../core/kinds';
+import { sloRuleGroup, type RuleGroup } from './prometheus-rules';
+import { serviceDashboard } from './grafana-dashboard';
+import { resolveWindow } from './time-window';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -88,6 +93,52 @@ export function sloRoutes(base: FastifyInstance, ctx: ServerContext, deps: { slo
   const app = base.withTypeProvider<ZodTypeProvider>();
   const { slos, store, loop } = deps;
   const now = () => ctx.clock.now();
+
+  app.get(
+    '/api/v1/observe/:service/export',
+    {
+      schema: {
+        params: z.strictObject({ service: resourceName }),
+        tags: ['slo'],
+        description:
+          "The service's SLOs as Prometheus recording and burn-rate alerting rules (the windows Shipgate evaluates), and a Grafana dashboard of its routes per version.",
+        response: {
+          200: z.object({
+            rules: z.string().describe('a Prometheus rule file (YAML)'),
+            groups: z.number(),
+            dashboard: z.record(z.string(), z.unknown()).describe('a Grafana dashboard JSON model'),
+            unsupported: z.array(z.object({ slo: z.string(), reason: z.string() })),
+          }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (req) => {
+      const { service } = req.params;
+      const entries = (await slos.models()).filter((e) => e.model?.service === service);
+      if (!entries.length) throw new NotFoundError(`no SLO of service "${service}" is stored (or none can be evaluated)`);
+      const groups: RuleGroup[] = [];
+      const unsupported: { slo: string; reason: string }[] = [];
+      const routes = new Set<string>();
+      for (const e of entries) {
+        const m = e.model!;
+        const r = sloRuleGroup(m, resolveWindow(m.window, now()).periodMs);
+        if ('unsupported' in r) unsupported.push({ slo: e.name, reason: r.unsupported });
+        else groups.push(r.group);
+        if (m.indicator.kind === 'ratio')
+          for (const q of [m.indicator.total, m.indicator.good, m.indicator.bad]) {
+            const route = (q?.spec.labels as Record<string, string> | undefined)?.route;
+            if (q?.type === 'shipgate' && route) routes.add(route);
+          }
+      }
+      return {
+        rules: stringify({ groups }, { lineWidth: 0 }),
+        groups: groups.length,
+        dashboard: serviceDashboard(service, [...routes].sort(), groups),
+        unsupported,
+      };
+    },
+  );
 
   app.get(
     '/api/v1/slo/status',
