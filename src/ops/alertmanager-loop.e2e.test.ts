@@ -168,8 +168,18 @@ scrape_configs:
     );
     const rb = st!.run!.rollback as { reason: string; message: string };
     assert.equal(rb.reason, 'externalAlert');
-    assert.match(rb.message, /shop-availability-burn \(page\) firing since .*: shop is burning the error budget of shop-availability faster than/);
-    const stored = ((await (await s.fetch('/api/v1/alerts?service=shop')).json()) as { items: { name: string; labels: Record<string, string> }[] }).items;
+    assert.match(rb.message, /shop-availability-burn(-version)? \(page\) firing since .*burning the error budget of shop-availability faster than/);
+    type Stored = { name: string; labels: Record<string, string> };
+    let stored: Stored[] = [];
+    // The release-specific page (its own Alertmanager group) names the canary's version, never the
+    // healthy one; it may arrive just after the aggregate one that rolled the canary back.
+    for (let i = 0; i < 75 && !stored.some((a) => a.labels.scope === 'version'); i++) {
+      stored = ((await (await s.fetch('/api/v1/alerts?service=shop')).json()) as { items: Stored[] }).items;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     assert.ok(stored.some((a) => a.labels.slo === 'shop-availability' && a.labels.window === 'page-fast'));
+    const versioned = stored.filter((a) => a.labels.scope === 'version');
+    assert.ok(versioned.length > 0, JSON.stringify(stored.map((a) => a.labels)));
+    assert.deepEqual([...new Set(versioned.map((a) => a.labels.version))], ['v2']);
   });
 });

@@ -30,6 +30,8 @@ export interface RuleGroup {
 }
 
 export const ERROR_RATIO_RECORD = 'shipgate:slo_error_ratio';
+/** The same per version (router SLIs only): what release-specific alerts read. */
+export const VERSION_ERROR_RATIO_RECORD = 'shipgate:slo_error_ratio_by_version';
 
 /** A duration as Prometheus writes it: 90000 → 1m30s. */
 export function promDuration(ms: number): string {
@@ -54,8 +56,9 @@ export function promDuration(ms: number): string {
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
 /** PromQL for the events a query counts over `w`, or why it cannot be written. */
-export function eventsOver(q: MetricQuery, w: string): { expr: string } | { unsupported: string } {
+export function eventsOver(q: MetricQuery, w: string, byVersion = false): { expr: string } | { unsupported: string } {
   if (q.type === 'prometheus') {
+    if (byVersion) return { unsupported: 'a Prometheus query names no version' };
     const query = q.spec.query;
     if (typeof query !== 'string' || !query) return { unsupported: 'a Prometheus source without a query' };
     return { expr: query.replaceAll('{{.window}}', w) };
@@ -71,9 +74,19 @@ export function eventsOver(q: MetricQuery, w: string): { expr: string } | { unsu
       const classes = labels.code_class.split('|').filter((c) => (CODE_CLASSES as readonly string[]).includes(c));
       matchers.push(`code_class=~"${classes.join('|')}"`);
     }
-    return { expr: `sum(rate(shipgate_router_requests_total{${matchers.join(',')}}[${w}]))` };
+    return { expr: `sum${byVersion ? ' by (version)' : ''}(rate(shipgate_router_requests_total{${matchers.join(',')}}[${w}]))` };
   }
   return { unsupported: `a ${q.type} source` };
+}
+
+/**
+ * The error ratio from good (or bad) and total events. A version that answered no good request
+ * has no good series at all, and PromQL drops a division by a missing series: `or (total * 0)`
+ * stands in for it, so a canary failing every request still has a ratio (of 1).
+ */
+function ratioExpr(part: string, total: string, bad: boolean): string {
+  const events = `((${part}) or ((${total}) * 0))`;
+  return bad ? `${events} / (${total})` : `1 - (${events} / (${total}))`;
 }
 
 /** The rule group of one SLO for a compliance period of `periodMs`, or why it cannot be exported. */
@@ -92,9 +105,20 @@ export function sloRuleGroup(model: SloModel, periodMs: number): { group: RuleGr
     const part = ind.bad ? eventsOver(ind.bad, w) : ind.good ? eventsOver(ind.good, w) : { unsupported: 'neither good nor bad events' };
     if ('unsupported' in total) return total;
     if ('unsupported' in part) return part;
-    const expr = ind.bad ? `(${part.expr}) / (${total.expr})` : `1 - ((${part.expr}) / (${total.expr}))`;
-    rules.push({ record: `${ERROR_RATIO_RECORD}:rate${w}`, expr, labels: base });
+    rules.push({ record: `${ERROR_RATIO_RECORD}:rate${w}`, expr: ratioExpr(part.expr, total.expr, !!ind.bad), labels: base });
   }
+  // Release-specific: the same ratio per version, so a canary burning its budget pages (and names
+  // its version, which Shipgate's receiver matches to the release) even when the aggregate does not.
+  const perVersion: RecordingRule[] = [];
+  for (const ms of sizes) {
+    const w = promDuration(ms);
+    const total = eventsOver(ind.total, w, true);
+    const part = ind.bad ? eventsOver(ind.bad, w, true) : ind.good ? eventsOver(ind.good, w, true) : { unsupported: '' };
+    if ('unsupported' in total || 'unsupported' in part) break;
+    perVersion.push({ record: `${VERSION_ERROR_RATIO_RECORD}:rate${w}`, expr: ratioExpr(part.expr, total.expr, !!ind.bad), labels: base });
+  }
+  const versioned = perVersion.length === sizes.length;
+  if (versioned) rules.push(...perVersion);
   // 1 - 0.999 is 0.0010000000000000009 in floating point: written as people would.
   const budget = Number((1 - objective.target).toPrecision(12));
   const sel = Object.entries(base)
@@ -103,6 +127,17 @@ export function sloRuleGroup(model: SloModel, periodMs: number): { group: RuleGr
   for (const a of windows) {
     const threshold = `(${a.burnRate} * ${budget})`;
     const op = a.op === 'lt' ? '<' : a.op === 'lte' ? '<=' : a.op === 'gte' ? '>=' : '>';
+    if (versioned && a.severity === 'page')
+      rules.push({
+        alert: `${model.alertName ?? `${model.name}-burn`}-version`,
+        expr: `(${VERSION_ERROR_RATIO_RECORD}:rate${promDuration(a.shortWindowMs)}{${sel}} ${op} ${threshold}) and (${VERSION_ERROR_RATIO_RECORD}:rate${promDuration(a.longWindowMs)}{${sel}} ${op} ${threshold})`,
+        ...(a.forMs ? { for: promDuration(a.forMs) } : {}),
+        labels: { ...base, severity: a.severity, window: a.name, scope: 'version' },
+        annotations: {
+          summary: `version {{ $labels.version }} of ${model.service} is burning the error budget of ${model.name} faster than ${a.burnRate}× (${a.name})`,
+          description: `The error ratio of version {{ $labels.version }} alone is {{ $value | humanizePercentage }} on the ${promDuration(a.shortWindowMs)} window.`,
+        },
+      });
     rules.push({
       alert: model.alertName ?? `${model.name}-burn`,
       expr: `(${ERROR_RATIO_RECORD}:rate${promDuration(a.shortWindowMs)}{${sel}} ${op} ${threshold}) and (${ERROR_RATIO_RECORD}:rate${promDuration(a.longWindowMs)}{${sel}} ${op} ${threshold})`,
