@@ -39,7 +39,14 @@ const commandBody = z.strictObject({
   /** For retry and undo: reason for an emergency change (role oncall). */
   emergency: z.string().trim().min(1).max(5000).optional(),
 });
-const markersQuery = z.object({ service: name.optional(), environment: name.optional(), since: z.coerce.number().int().nonnegative().optional() });
+const markersQuery = z.object({
+  service: name.optional(),
+  environment: name.optional(),
+  since: z.coerce.number().int().nonnegative().optional(),
+  /** `grafana`: a list of Grafana annotations (time, text, tags), for a JSON API / Infinity datasource. */
+  format: z.enum(['shipgate', 'grafana']).default('shipgate'),
+});
+const grafanaAnnotation = z.object({ time: z.number(), text: z.string(), tags: z.array(z.string()), title: z.string() });
 
 const runViewSchema = z.object({
   id: z.string(),
@@ -242,10 +249,23 @@ export function rolloutRoutes(base: FastifyInstance, ctx: ServerContext, rt: () 
 
   app.get(
     '/api/v1/deploy-markers',
-    { schema: { querystring: markersQuery, tags, response: { 200: z.object({ markers: z.array(markerSchema) }), ...errorResponses() } } },
+    {
+      schema: {
+        querystring: markersQuery,
+        tags,
+        response: { 200: z.union([z.object({ markers: z.array(markerSchema) }), z.array(grafanaAnnotation).describe('format=grafana')]), ...errorResponses() },
+      },
+    },
     async (req) => {
       const q = req.query;
-      return { markers: await rt().store.markers({ service: q.service, environment: q.environment, sinceMs: q.since }) };
+      const markers = await rt().store.markers({ service: q.service, environment: q.environment, sinceMs: q.since });
+      if (q.format === 'shipgate') return { markers };
+      return markers.map((m) => ({
+        time: m.atMs,
+        title: `${m.service} ${m.event}`,
+        text: `${m.service} in ${m.environment}: ${m.event} ${m.fromRevision ?? '(first release)'} → ${m.toRevision} (run ${m.runId})`,
+        tags: ['shipgate', `service:${m.service}`, `environment:${m.environment}`, `event:${m.event}`],
+      }));
     },
   );
 

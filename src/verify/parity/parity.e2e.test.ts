@@ -146,6 +146,19 @@ for (const store of await testStores()) {
       assert.match(table.stdout, /ok {3}Rollout shop-production \(shop in production\): parity with staging in dependencies, configKeys, redundancy, routes/);
     });
 
+    test('the releases are deploy markers, also as Grafana annotations', async () => {
+      const r = await s.fetch('/api/v1/deploy-markers?service=shop&environment=staging&format=grafana', { token: await s.token('viewer', 'vic') });
+      assert.equal(r.status, 200);
+      const annotations = (await r.json()) as { time: number; title: string; text: string; tags: string[] }[];
+      assert.ok(annotations.length >= 2, JSON.stringify(annotations));
+      for (const a of annotations) {
+        assert.ok(a.time > 0);
+        assert.deepEqual(a.tags.slice(0, 3), ['shipgate', 'service:shop', 'environment:staging']);
+        assert.match(a.text, /^shop in staging: \S+ .* → shop\.staging\.\d+ \(run /);
+      }
+      assert.equal((await s.fetch('/api/v1/deploy-markers?format=prometheus')).status, 400);
+    });
+
     test('bad input: the same environment twice, a bad name', async () => {
       assert.equal((await s.cli(['env', 'parity', 'staging', 'staging'])).code, 2);
       assert.equal((await s.fetch('/api/v1/environments/parity?a=Staging!&b=production')).status, 400);
