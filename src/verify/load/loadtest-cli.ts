@@ -20,6 +20,8 @@ import { parseThresholds, type Threshold } from './loadtest-thresholds';
 const FORMATS = ['table', 'json'] as const;
 /** Most requests in flight a run may allow. */
 export const MAX_IN_FLIGHT = 10_000;
+/** Keep-alive connections by default: 5,000/s at 200 ms each. */
+export const DEFAULT_CONNECTIONS = 1000;
 const SCENARIO_MAX_BYTES = 8 * 1024 * 1024;
 
 interface LoadtestOptions {
@@ -33,6 +35,7 @@ interface LoadtestOptions {
   timeout: string;
   header: string[];
   maxInFlight: string;
+  connections: string;
   spin: boolean;
   out?: string;
   output: string;
@@ -136,6 +139,7 @@ export function loadtestCommands(program: Command, cli: CliContext): void {
       `requests in flight at most (≤ ${MAX_IN_FLIGHT}); beyond it a due request is dropped as "client saturated" (an error)`,
       String(MAX_IN_FLIGHT),
     )
+    .option('--connections <n>', 'keep-alive connections at most; a request waiting for one counts the wait in its latency', String(DEFAULT_CONNECTIONS))
     .option('--no-spin', 'sleep between sends instead of spinning the last millisecond (a shared, CPU-starved machine)')
     .option('--out <file>', 'also write the JSON summary (a shipgate.dev/load-result/v1 document) here')
     .option('-o, --output <format>', FORMATS.join(' | '), 'table')
@@ -155,6 +159,9 @@ export function loadtestCommands(program: Command, cli: CliContext): void {
       if (!/^\d+$/.test(o.maxInFlight) || Number(o.maxInFlight) < 1 || Number(o.maxInFlight) > MAX_IN_FLIGHT)
         usage(`--max-in-flight: expected a whole number from 1 to ${MAX_IN_FLIGHT}, got "${o.maxInFlight}"`);
       const maxInFlight = Number(o.maxInFlight);
+      if (!/^\d+$/.test(o.connections) || Number(o.connections) < 1 || Number(o.connections) > MAX_IN_FLIGHT)
+        usage(`--connections: expected a whole number from 1 to ${MAX_IN_FLIGHT}, got "${o.connections}"`);
+      const connections = Math.min(Number(o.connections), maxInFlight);
       if (!/^\d+$/.test(o.seed) || Number(o.seed) > 0xffffffff) usage(`--seed: expected an integer from 0 to 4294967295, got "${o.seed}"`);
       if (!/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(o.method)) usage(`--method: expected a method such as GET, got "${o.method}"`);
       const extraHeaders = headers(o.header);
@@ -192,6 +199,7 @@ export function loadtestCommands(program: Command, cli: CliContext): void {
           timeoutMs,
           headers: extraHeaders,
           maxInFlight,
+          connections,
           spinMs: o.spin ? 1 : 0,
           signal: ac.signal,
           onProgress: cli.io.isTTY
@@ -211,6 +219,7 @@ export function loadtestCommands(program: Command, cli: CliContext): void {
         stages,
         targetRps: (scheduled * 1000) / totalMs,
         maxInFlight,
+        connections,
         thresholds,
         ...(scenario ? { scenario: scenario.map((r, i) => ({ method: r.method, path: r.path, weight: r.weight, sent: picked[i]! })) } : {}),
       });

@@ -21,6 +21,7 @@ export interface LoadtestSummary extends LoadResult {
     sendLagMs: { p50: number; p99: number; max: number; mean: number };
     peakInFlight: number;
     maxInFlight: number;
+    connections: number;
     cpuMs: { user: number; system: number };
   };
   scenario?: { method: string; path: string; weight: number; sent: number }[];
@@ -34,6 +35,7 @@ export function buildSummary(a: {
   stages: Stage[];
   targetRps: number;
   maxInFlight: number;
+  connections: number;
   thresholds: readonly Threshold[];
   scenario?: { method: string; path: string; weight: number; sent: number }[];
 }): LoadtestSummary {
@@ -71,7 +73,7 @@ export function buildSummary(a: {
     statuses: run.statuses,
     errorMessages: run.errorMessages,
     schedule: { startRps: a.startRps, stages: a.stages, scheduledRequests: n },
-    client: { sendLagMs: l.sendLagMs, peakInFlight: l.peakInFlight, maxInFlight: a.maxInFlight, cpuMs: run.cpuMs },
+    client: { sendLagMs: l.sendLagMs, peakInFlight: l.peakInFlight, maxInFlight: a.maxInFlight, connections: a.connections, cpuMs: run.cpuMs },
     ...(a.scenario ? { scenario: a.scenario } : {}),
     timeline: run.timeline,
   };
@@ -102,7 +104,7 @@ export function renderSummary(s: LoadtestSummary): string {
   );
   const k = s.client;
   lines.push(
-    `client: send lag p50 ${f(k.sendLagMs.p50, 3)} ms, p99 ${f(k.sendLagMs.p99, 3)} ms, max ${f(k.sendLagMs.max, 3)} ms; peak in flight ${k.peakInFlight} of ${k.maxInFlight}; CPU ${f((k.cpuMs.user + k.cpuMs.system) / 1000, 2)} s`,
+    `client: send lag p50 ${f(k.sendLagMs.p50, 3)} ms, p99 ${f(k.sendLagMs.p99, 3)} ms, max ${f(k.sendLagMs.max, 3)} ms; peak in flight ${k.peakInFlight} of ${k.maxInFlight} (${k.connections} connections); CPU ${f((k.cpuMs.user + k.cpuMs.system) / 1000, 2)} s`,
   );
   if (s.scenario)
     lines.push(

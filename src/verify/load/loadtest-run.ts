@@ -31,6 +31,12 @@ export interface LoadRunOptions {
   timeoutMs: number;
   headers?: Record<string, string>;
   maxInFlight: number;
+  /**
+   * Keep-alive connections at most. A request due while all are busy waits for one in the client
+   * (its latency still counts from its scheduled time); unbounded, a generator that fell behind
+   * opens thousands of connections at once and the connection storm makes it fall further behind.
+   */
+  connections: number;
   /** See OpenLoopOptions.spinMs. */
   spinMs?: number;
   signal?: AbortSignal;
@@ -93,7 +99,7 @@ const q = (h: hdr.Histogram, p: number) => (h.totalCount ? Math.min(h.getValueAt
 
 /** Runs the schedule; resolves when every sent request was answered or timed out. */
 export async function runLoad(o: LoadRunOptions): Promise<LoadRunResult> {
-  const client = new ReplayClient(o.target, { timeoutMs: o.timeoutMs, headers: o.headers, keepBodies: false, maxSockets: o.maxInFlight });
+  const client = new ReplayClient(o.target, { timeoutMs: o.timeoutMs, headers: o.headers, keepBodies: false, maxSockets: o.connections });
   const histogram = latencyHistogram();
   const samplesMs: number[] = [];
   const counts: LoadCounts = { answered: 0, status2xx: 0, status3xx: 0, status4xx: 0, status5xx: 0, noAnswer: 0, timeouts: 0, dropped: 0, errors: 0 };
