@@ -282,6 +282,7 @@ describe('shipgate loadtest', () => {
       [['--rate', '10/s', '--duration', '1s', '--max-in-flight', '10001'], /--max-in-flight/],
       [['--rate', '10/s', '--duration', '1s', '--connections', '0'], /--connections/],
       [['--ramp', '10s:fast'], /--ramp: stage 1/],
+      [['--ramp', '2s:0/s'], /holds no request/],
       [['--ramp', '10s:10/s', '--duration', '5s'], /shorter than the --ramp/],
       [['--rate', '10/s', '--duration', '1s', '--header', 'bad header'], /--header/],
       [['--rate', '10/s', '--duration', '1s', '--scenario', 'missing.yaml'], /cannot read missing\.yaml/],

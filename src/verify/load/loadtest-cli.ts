@@ -102,7 +102,7 @@ function schedule(o: LoadtestOptions): { startRps: number; stages: Stage[] } {
   const stages = runStages(startRps, ramp, durationMs);
   const total = stages.reduce((s, x) => s + x.durationMs, 0);
   if (total > MAX_DURATION_MS) usage(`the run would last ${formatDurationMs(total)}; at most 1h`);
-  if (expectedArrivals(startRps, stages) < 1) usage('the schedule holds no request: raise --rate or the --ramp targets');
+  if (expectedArrivals(startRps, stages) <= 0) usage('the schedule holds no request: raise --rate or the --ramp targets');
   return { startRps, stages };
 }
 
