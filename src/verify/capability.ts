@@ -6,6 +6,7 @@ import { evidenceCommands } from './evidence-cli';
 import { evidenceRoutes } from './evidence-routes';
 import { EvidenceService } from './evidence-service';
 import { EvidenceStore, verifyMigrations } from './evidence-store';
+import { loadtestCommands } from './load/loadtest-cli';
 import { migrationCommands } from './migration/migration-cli';
 import { openapiCommands } from './openapi/openapi-cli';
 import { pactCommands } from './pact/pact-cli';
@@ -99,5 +100,7 @@ export const verifyCapability: Capability = {
     replayCommands(verify, cli);
     evidenceCommands(verify, cli);
     contractsCommands(program, cli);
+    // top level (`shipgate loadtest`): it generates traffic, it is not a verdict on a revision
+    loadtestCommands(program, cli);
   },
 };

@@ -25,13 +25,14 @@ export interface OpenLoopOptions {
   /**
    * Sends request `index`; `scheduledAtMs` is its due time on the `performance.now()` clock, from
    * which its latency is to be measured. The returned promise settles when the request is done;
-   * a rejection is counted as an error by the caller's own bookkeeping, not here.
+   * a rejection is counted as an error by the caller's own bookkeeping, not here. `offsetMs` is
+   * its arrival offset from the start (the value `arrivals` gave).
    */
-  send: (index: number, scheduledAtMs: number) => Promise<unknown>;
+  send: (index: number, scheduledAtMs: number, offsetMs: number) => Promise<unknown>;
   /** Most requests in flight at once; beyond it a due request is dropped. Default 10,000. */
   maxInFlight?: number;
-  /** Called for each dropped request. */
-  onDrop?: (index: number) => void;
+  /** Called for each dropped request, with its arrival offset. */
+  onDrop?: (index: number, offsetMs: number) => void;
   /**
    * How close to a due time the loop turns setImmediate instead of sleeping, milliseconds.
    * Default 1. 0 never spins: it sleeps ≥ 1 ms and sends what is due (less CPU, about 1 ms of lag).
@@ -118,7 +119,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     lastDue = due;
     if (inFlight >= maxInFlight) {
       dropped++;
-      o.onDrop?.(i);
+      o.onDrop?.(i, offset);
       continue;
     }
     inFlight++;
@@ -130,7 +131,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     lastSend = now;
     let p: Promise<unknown>;
     try {
-      p = o.send(i, due);
+      p = o.send(i, due, offset);
     } catch (e) {
       p = Promise.reject(e);
     }

@@ -22,6 +22,8 @@ export interface ReplayResponse {
   /** True when the body was longer than the bound. */
   truncated: boolean;
   error?: string;
+  /** True when `error` is the deadline (`timeoutMs`) passing, not a refused or broken connection. */
+  timedOut?: boolean;
 }
 
 export interface ReplayClientOptions {
@@ -64,14 +66,15 @@ export class ReplayClient {
     return base + target;
   }
 
-  /** Sends one request; never rejects (a failure is `status: 0` with `error`). */
-  send(method: string, target: string, scheduledAtMs: number, headers?: Record<string, string>): Promise<ReplayResponse> {
+  /** Sends one request (with `body` when given); never rejects (a failure is `status: 0` with `error`). */
+  send(method: string, target: string, scheduledAtMs: number, headers?: Record<string, string>, body?: Buffer): Promise<ReplayResponse> {
     return new Promise((resolve) => {
       let done = false;
       const chunks: Buffer[] = [];
       let size = 0;
       let truncated = false;
       let deadline: NodeJS.Timeout | undefined;
+      let timedOut = false;
       const finish = (status: number, contentType: string, error?: string) => {
         if (done) return;
         done = true;
@@ -85,6 +88,7 @@ export class ReplayClient {
           sha256: this.keepBodies ? createHash('sha256').update(body).digest('hex') : '',
           truncated,
           ...(error ? { error } : {}),
+          ...(error && timedOut ? { timedOut } : {}),
         });
       };
       const req = this.mod.request(
@@ -96,7 +100,7 @@ export class ReplayClient {
           method,
           path: this.fullPath(target),
           agent: this.agent,
-          headers: { ...headers, ...this.o.headers },
+          headers: { ...headers, ...this.o.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
           timeout: this.o.timeoutMs,
         },
         (res) => {
@@ -118,11 +122,15 @@ export class ReplayClient {
         },
       );
       deadline = setTimeout(() => {
+        timedOut = true;
         req.destroy(new Error(`no complete response within ${this.o.timeoutMs} ms`));
       }, this.o.timeoutMs);
-      req.on('timeout', () => req.destroy(new Error(`socket idle ${this.o.timeoutMs} ms`)));
+      req.on('timeout', () => {
+        timedOut = true;
+        req.destroy(new Error(`socket idle ${this.o.timeoutMs} ms`));
+      });
       req.on('error', (e: NodeJS.ErrnoException) => finish(0, '', e.code ? `${e.code}: ${e.message}` : e.message));
-      req.end();
+      req.end(body);
     });
   }
 
