@@ -141,6 +141,12 @@ export interface ReleaseGate {
 export interface BurnSignal {
   /** True when a page-level burn-rate alert fires for any SLO of the service in the environment. */
   pageBurning(input: { service: string; environment: string; atMs: number }): Promise<{ burning: boolean; reason: string }>;
+  /**
+   * Burn rate of one named SLO over the last `windowMs` (its worst objective), e.g. a chaos
+   * experiment's steady-state probe; null when the window saw no events. Throws NotFoundError for
+   * an SLO that does not exist, InputError for one that cannot be evaluated.
+   */
+  burnRate?(input: { slo: string; windowMs: number; atMs: number }): Promise<{ burnRate: number | null; reason: string }>;
 }
 
 /** Everything that changes what users get, as the one authorisation path names it. */
