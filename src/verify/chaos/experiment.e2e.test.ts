@@ -205,13 +205,15 @@ describe('chaos experiments against the shop behind the router', () => {
     assert.equal((await f.s.server.ctx.audit.list(f.s.server.ctx.db, { kind: 'RouteTable' })).length, before.length, 'no route change');
   });
 
-  test('(4) production: refused without allowProduction, and with it but without a change', async () => {
+  test('(4) production: refused without allowProduction, and with it until a change is approved; then it runs', async () => {
     const spec = (allowProduction: boolean) => ({
       service: 'shop',
       environment: 'production',
       allowProduction,
-      hypothesis: { probes: PROBES.slice(0, 1) },
-      method: [{ name: 'abort-canary', fault: { route: 'shop', version: 'canary', abort: { percent: 100, status: 503 } } }],
+      // The synthetic probe reads the stable version (the canary's buckets still hold the faults of the tests before).
+      hypothesis: { probes: PROBES.slice(1) },
+      method: [{ name: 'abort-stable', fault: { route: 'shop', version: 'stable', abort: { percent: 100, status: 503 } } }],
+      probeInterval: '500ms',
     });
     await apply([experiment('prod-chaos', spec(false)), experiment('prod-chaos-allowed', spec(true))]);
     const runsBefore = (await f.s.fetch('/api/v1/experiment-runs?limit=200').then((x) => x.json())) as { runs: unknown[] };
@@ -223,15 +225,35 @@ describe('chaos experiments against the shop behind the router', () => {
     const deployer = await f.s.token('deployer', 'dana');
     const noChange = await f.s.cli(['experiment', 'run', 'prod-chaos-allowed'], { token: deployer });
     assert.equal(noChange.code, 2, noChange.stdout);
-    assert.match(noChange.stderr, /change|approv|template/i);
+    assert.match(noChange.stderr, /change request CHG-\d+ .*awaiting approval/);
     const viewer = await f.s.token('viewer', 'vic');
     const res = await f.s.fetch('/api/v1/experiments/prod-chaos-allowed/runs', { method: 'POST', body: '{}', token: viewer });
     assert.equal(res.status, 403, 'a viewer may not run experiments');
 
     const runsAfter = (await f.s.fetch('/api/v1/experiment-runs?limit=200').then((x) => x.json())) as { runs: unknown[] };
     assert.equal(runsAfter.runs.length, runsBefore.runs.length, 'no run started');
-    assert.equal((await shopRoute()).backends[1].fault, undefined, 'nothing injected');
+    assert.equal((await shopRoute()).backends[0].fault, undefined, 'nothing injected');
     const audit = await f.s.server.ctx.audit.list(f.s.server.ctx.db, { kind: 'Experiment', name: 'prod-chaos' });
     assert.ok(audit.some((e) => e.action === 'experiment.refuse'));
+
+    // The refusal opened a change request; once a peer approves it, the authorizer allows the
+    // run: it goes ahead in production, and its abort fault is caught and rolled back.
+    const changeId = /(CHG-\d+)/.exec(noChange.stderr)![1];
+    const approver = await f.s.token('approver', 'april');
+    const approved = await f.s.fetch(`/api/v1/changes/${changeId}/approve`, { method: 'POST', body: '{}', token: approver });
+    assert.equal(approved.status, 200, await approved.text());
+    const allowed = await f.s.cli(['experiment', 'run', 'prod-chaos-allowed', '-o', 'json'], { token: deployer });
+    assert.equal(allowed.code, 1, allowed.stderr);
+    const run = JSON.parse(allowed.stdout) as RunView;
+    assert.equal(run.environment, 'production');
+    assert.equal(run.status, 'deviated');
+    assert.equal(run.actor, 'dana');
+    assert.match(run.summary, /storefront: .*503/);
+    assert.equal((await shopRoute()).backends[0].fault, undefined, 'rolled back');
+    const gate = await f.s.server.ctx.audit.list(f.s.server.ctx.db, {});
+    assert.ok(
+      gate.some((e) => e.action === 'gate.allow' && (e.details as { run?: string } | null)?.run === run.id),
+      'the change was claimed by the run',
+    );
   });
 });
