@@ -38,7 +38,7 @@ const runSummary = z.object({
 const runView = runSummary.extend({
   journal: z.array(entryView),
   /** Faults injected and not yet rolled back. */
-  faults: z.array(z.object({ route: z.string(), version: z.string().nullable(), expiresAt: z.string() })),
+  faults: z.array(z.object({ route: z.string(), version: z.string().nullable(), expiresAt: z.string(), pausedInstance: z.string().optional() })),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -61,7 +61,7 @@ export function viewOf(r: ExperimentRun): z.infer<typeof runView> {
   return {
     ...summaryOf(r),
     journal: r.journal.map(({ atMs, ...e }) => ({ at: iso(atMs), ...e })),
-    faults: r.faults.map((f) => ({ route: f.route, version: f.version, expiresAt: iso(f.expiresAtMs) })),
+    faults: r.faults.map((f) => ({ route: f.route, version: f.version, expiresAt: iso(f.expiresAtMs), ...(f.paused ? { pausedInstance: f.paused.id } : {}) })),
   };
 }
 

@@ -16,7 +16,7 @@ import { SHIPGATE_API_VERSION } from '../../core/kinds';
 import { transaction } from '../../store/db';
 import type { TrafficFault, TrafficRouter } from '../../traffic/traffic-router';
 import { ProbeEvaluator } from './experiment-probes';
-import { EXPERIMENT_KIND, experimentSpecSchema, type ActionSpec, type ExperimentSpec } from './experiment-spec';
+import { EXPERIMENT_KIND, experimentSpecSchema, type ActionSpec, type ExperimentSpec, type InstancesAction } from './experiment-spec';
 import type { ExperimentRun, ExperimentStore, JournalEntry, RunStatus } from './experiment-store';
 
 /** A fault outlives its method's planned end by this much before the router drops it on its own. */
@@ -184,7 +184,7 @@ export class ExperimentRunner {
         for (const a of spec.method) {
           await this.pause(run, a.name, 'before', a.pauses?.before, stop.signal);
           if (stop.signal.aborted) break;
-          await this.inject(run, a, expiresAtMs);
+          await this.inject(run, a, expiresAtMs, stop.signal);
           await this.store.save(run);
           await this.pause(run, a.name, 'after', a.pauses?.after, stop.signal);
         }
@@ -237,8 +237,9 @@ export class ExperimentRunner {
     await sleep(ms, signal);
   }
 
-  private async inject(run: ExperimentRun, a: ActionSpec, expiresAtMs: number): Promise<void> {
-    const f = a.fault;
+  private async inject(run: ExperimentRun, a: ActionSpec, expiresAtMs: number, stop: AbortSignal): Promise<void> {
+    if (a.instances) return this.signalInstances(run, a.name, a.instances, stop);
+    const f = a.fault!;
     const fault: TrafficFault = {
       ...(f.delay ? { delay: f.delay } : {}),
       ...(f.abort ? { abort: f.abort } : {}),
@@ -257,10 +258,57 @@ export class ExperimentRunner {
     }
   }
 
-  /** Restores what each injected fault replaced, newest first; each restored fault leaves the list. */
+  /** Kills or pauses instances of the run's service (HOOKS.instances); a pause ends after its duration or at the rollback. */
+  private async signalInstances(run: ExperimentRun, name: string, a: InstancesAction, stop: AbortSignal): Promise<void> {
+    const hook = this.ctx.services.get(HOOKS.instances);
+    const t0 = performance.now();
+    const all = hook ? await hook.list({ service: run.service, environment: run.environment }) : [];
+    if (!all.length) {
+      this.journal(run, 'method', 'action', name, false, `no live instances of ${run.service} in ${run.environment} to ${a.action}`);
+      throw new Error(`no live instances of ${run.service} in ${run.environment}`);
+    }
+    const n = Math.min(all.length, a.count ?? (a.percent !== undefined ? Math.ceil((all.length * a.percent) / 100) : 1));
+    const chosen = [...all].sort(() => Math.random() - 0.5).slice(0, n);
+    const where = { service: run.service, environment: run.environment };
+    for (const inst of chosen) {
+      const ok = await hook!.signal({ ...where, id: inst.id }, a.action === 'kill' ? 'SIGKILL' : 'SIGSTOP');
+      if (ok && a.action === 'pause') {
+        const entry = { paused: { id: inst.id, pid: inst.pid }, route: '', version: null, previous: null, expiresAtMs: 0 };
+        run.faults.push(entry);
+        if (a.duration !== undefined)
+          void sleep(a.duration, stop).then(async () => {
+            const i = run.faults.indexOf(entry);
+            if (i < 0) return;
+            run.faults.splice(i, 1);
+            const resumed = await hook!.signal({ ...where, id: inst.id }, 'SIGCONT');
+            this.journal(run, 'method', 'action', name, resumed, `resumed instance ${inst.id} (pid ${inst.pid}) after ${a.duration}ms`);
+          });
+      }
+      this.journal(
+        run,
+        'method',
+        'action',
+        name,
+        ok,
+        `${a.action === 'kill' ? 'killed' : 'paused'} instance ${inst.id} (pid ${inst.pid})${ok ? '' : ': gone already'}`,
+        {
+          tookMs: performance.now() - t0,
+        },
+      );
+    }
+  }
+
+  /** Restores what each injected fault replaced and resumes paused instances, newest first; each leaves the list. */
   private async rollback(run: ExperimentRun): Promise<void> {
+    const instances = this.ctx.services.get(HOOKS.instances);
     while (run.faults.length) {
       const f = run.faults.at(-1)!;
+      if (f.paused) {
+        run.faults.splice(run.faults.indexOf(f), 1);
+        const ok = (await instances?.signal({ service: run.service, environment: run.environment, id: f.paused.id }, 'SIGCONT')) ?? false;
+        this.journal(run, 'rollback', 'rollback', `instance ${f.paused.id}`, ok, ok ? `resumed pid ${f.paused.pid}` : 'gone: nothing to resume');
+        continue;
+      }
       const where = `route ${f.route}${f.version ? ` version ${f.version}` : ''}`;
       try {
         await this.traffic.setFault!(f.route, f.version, (f.previous as TrafficFault | null) ?? null, run.actor);
@@ -276,7 +324,8 @@ export class ExperimentRunner {
           `could not restore (${(e as Error).message}); the router drops the fault at ${new Date(f.expiresAtMs).toISOString()}`,
         );
       }
-      run.faults.pop();
+      const i = run.faults.indexOf(f);
+      if (i >= 0) run.faults.splice(i, 1);
     }
   }
 

@@ -75,12 +75,34 @@ const faultAction = z
   });
 export type FaultAction = z.infer<typeof faultAction>;
 
-export const actionSchema = z.strictObject({
-  name: label,
-  fault: faultAction,
-  /** Waits around the action, as Chaos Toolkit's `pauses` (probes keep running during them). */
-  pauses: z.strictObject({ before: durationMs.optional(), after: durationMs.optional() }).optional(),
-});
+const instancesAction = z
+  .strictObject({
+    /** `kill`: SIGKILL (the process target restarts it); `pause`: SIGSTOP, then SIGCONT after `duration` or at the rollback. */
+    action: z.enum(['kill', 'pause']),
+    count: z.number().int().min(1).max(1000).optional(),
+    percent: z.number().min(0).max(100).optional(),
+    /** How long a paused instance stays paused; default until the rollback. */
+    duration: durationMs.optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.count !== undefined && a.percent !== undefined) ctx.addIssue({ code: 'custom', message: 'count or percent, not both' });
+    if (a.duration !== undefined && a.action !== 'pause') ctx.addIssue({ code: 'custom', path: ['duration'], message: 'only a pause has a duration' });
+  });
+export type InstancesAction = z.infer<typeof instancesAction>;
+
+export const actionSchema = z
+  .strictObject({
+    name: label,
+    /** A router fault on the route or one version (a slow upstream is a delay on its version). */
+    fault: faultAction.optional(),
+    /** Kill or pause instances of the service's process target in the run's environment. */
+    instances: instancesAction.optional(),
+    /** Waits around the action, as Chaos Toolkit's `pauses` (probes keep running during them). */
+    pauses: z.strictObject({ before: durationMs.optional(), after: durationMs.optional() }).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if ((a.fault === undefined) === (a.instances === undefined)) ctx.addIssue({ code: 'custom', message: 'an action is exactly one of fault or instances' });
+  });
 export type ActionSpec = z.infer<typeof actionSchema>;
 
 export const experimentSpecSchema = z

@@ -61,8 +61,13 @@ export interface JournalEntry {
   tookMs?: number;
 }
 
-/** A fault a run injected, with what it replaced (null: none). */
+/**
+ * What a run did that its rollback undoes: a fault it injected, with what it replaced (null:
+ * none), or an instance it paused (`paused`: its id, resumed with SIGCONT).
+ */
 export interface InjectedFault {
+  /** Set for a paused instance; the route fields are then empty. */
+  paused?: { id: string; pid: number };
   route: string;
   version: string | null;
   previous: unknown;

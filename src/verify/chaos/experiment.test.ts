@@ -19,7 +19,7 @@ describe('Experiment spec', () => {
     assert.equal(s.probeInterval, 2_000);
     assert.equal(s.duration, 30_000);
     assert.equal(s.allowProduction, false);
-    assert.deepEqual(s.method[0].fault.abort, { percent: 50, status: 503 });
+    assert.deepEqual(s.method[0].fault?.abort, { percent: 50, status: 503 });
     assert.deepEqual(s.hypothesis.probes[0].canary, {
       route: 'shop',
       version: 'canary',
@@ -53,6 +53,13 @@ describe('Experiment spec', () => {
       },
       /duplicate probe name "p"/,
     ],
+    [
+      'an action of two kinds',
+      { method: [{ name: 'a', fault: { route: 'shop', reset: { percent: 1 } }, instances: { action: 'kill' } }] },
+      /exactly one of fault or instances/,
+    ],
+    ['a kill with a duration', { method: [{ name: 'a', instances: { action: 'kill', duration: '1s' } }] }, /only a pause has a duration/],
+    ['count and percent together', { method: [{ name: 'a', instances: { action: 'pause', count: 1, percent: 50 } }] }, /count or percent/],
     ['an unknown field (strict)', { rollbacks: [] }, /rollbacks/],
     ['a percent above 100', { method: [{ name: 'a', fault: { route: 'shop', delay: { percent: 101, delayMs: 5 } } }] }, /100/],
   ];
