@@ -28,6 +28,8 @@ export const HOOKS = {
   deployMarkers: 'rollout.markers',
   /** What serves in each environment now: the revision of each service's latest completed release. Provider: rollout. */
   deployments: 'rollout.deployments',
+  /** Live process instances of a service in an environment, and a signal to one of them (chaos experiments). Provider: rollout. */
+  instances: 'rollout.instances',
   /** Notifications written in the caller's transaction and sent after commit (Outbox). Provider: outbox. */
   outbox: 'outbox',
   /** Verification evidence recorded against revisions, and what a release lacks. Provider: verify. */
@@ -65,6 +67,7 @@ export interface HookTypes {
   [HOOKS.revisionPreview]: RevisionPreview;
   [HOOKS.deployMarkers]: DeployMarkers;
   [HOOKS.deployments]: Deployments;
+  [HOOKS.instances]: ServiceInstances;
   [HOOKS.outbox]: Outbox;
   [HOOKS.inProcessRouter]: InProcessRouter;
   [HOOKS.embeddedRouter]: EmbeddedRouterStarter;
@@ -147,6 +150,12 @@ export interface ReleaseGate {
 export interface BurnSignal {
   /** True when a page-level burn-rate alert fires for any SLO of the service in the environment. */
   pageBurning(input: { service: string; environment: string; atMs: number }): Promise<{ burning: boolean; reason: string }>;
+  /**
+   * Burn rate of one named SLO over the last `windowMs` (its worst objective), e.g. a chaos
+   * experiment's steady-state probe; null when the window saw no events. Throws NotFoundError for
+   * an SLO that does not exist, InputError for one that cannot be evaluated.
+   */
+  burnRate?(input: { slo: string; windowMs: number; atMs: number }): Promise<{ burnRate: number | null; reason: string }>;
 }
 
 /** Everything that changes what users get, as the one authorisation path names it. */
@@ -343,6 +352,24 @@ export interface Deployments {
   deployed(environment?: string): Promise<Deployment[]>;
   /** The stored Rollouts, of one environment when named. */
   rollouts(environment?: string): Promise<RolloutSummary[]>;
+}
+
+/** One live process instance a process target runs for a service. */
+export interface ServiceInstance {
+  /** `REVISION#SLOT`, stable while the slot lives. */
+  id: string;
+  revisionId: string;
+  pid: number;
+}
+
+export interface ServiceInstances {
+  /** The live instances (recorded by the process targets, identity checked) of `service` in `environment`. */
+  list(input: { service: string; environment: string }): Promise<ServiceInstance[]>;
+  /**
+   * Signals one listed instance (its process group) after checking the process at its pid is still
+   * that instance; false when it is gone. A killed instance is restarted by its target's supervision.
+   */
+  signal(input: { service: string; environment: string; id: string }, signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<boolean>;
 }
 
 /** What verification a release can require (a Rollout's `spec.verify`, an ApprovalPolicy rule). */

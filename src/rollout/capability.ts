@@ -1,5 +1,6 @@
 import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS, type RevisionPreview } from '../core/hooks';
+import { instancesHook } from './instances-hook';
 import { bindingOf, mergeConfig, splitSets } from './revision';
 import { rolloutCommands } from './rollout-cli';
 import { rolloutKind } from './rollout-kind';
@@ -49,6 +50,7 @@ export const rolloutCapability: Capability = {
           });
       },
     });
+    ctx.services.provide(HOOKS.instances, instancesHook(ctx.config.dataDir));
     const preview: RevisionPreview = {
       async preview(i) {
         const stable = await rt.store.stableRevision(i.service, i.environment);

@@ -4,6 +4,7 @@ import { hitsPercent } from './buckets';
 import type { CompiledRoute, CompiledTable, CompiledVersion } from './compiled-table';
 import type { Upstream } from './upstream-pool';
 import { refuse, type Refusal } from './refusals';
+import { activeFault } from './route-table';
 import { chooseVersion, headersOf } from './version-choice';
 
 /** What the handler needs from the router. */
@@ -152,7 +153,13 @@ export class ProxyHandler {
   private route(req: http.IncomingMessage, res: http.ServerResponse, route: CompiledRoute, t0: number): void {
     const choice = chooseVersion(route, headersOf(req.headers));
     const version = choice.version;
-    const fault = version.fault;
+    const fault = version.fault && activeFault(version.fault, Date.now());
+    if (fault?.reset && hitsPercent(Math.random(), fault.reset.percent)) {
+      // A connection reset (TCP RST), no answer at all: what a crashed upstream looks like.
+      version.stats.record('connect_error', performance.now() - t0, Date.now());
+      req.socket.resetAndDestroy();
+      return;
+    }
     if (fault?.abort && hitsPercent(Math.random(), fault.abort.percent)) {
       const status = fault.abort.status;
       res.once('close', () => version.stats.record(classOf(status), performance.now() - t0, Date.now()));

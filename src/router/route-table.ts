@@ -4,12 +4,23 @@ import { KindRegistry, SHIPGATE_API_VERSION, resourceName, type EgressUrl, type 
 import { parseDocuments, type Manifest } from '../core/manifest';
 import { InputError, formatIssue, type Issue } from '../core/errors';
 
-/** Fault injection for chaos experiments: added latency and aborts, each to a share of requests. */
+/**
+ * Fault injection for chaos experiments: added latency, aborts and connection resets, each to a
+ * share of requests. `expiresAtMs` (ms since epoch): past it the router ignores the fault, so a
+ * fault whose writer died (a killed server mid-experiment) does not outlive its experiment.
+ */
 export const faultSchema = z.strictObject({
   delay: z.strictObject({ percent: z.number().min(0).max(100), delayMs: z.number().int().min(0).max(600_000) }).optional(),
   abort: z.strictObject({ percent: z.number().min(0).max(100), status: z.number().int().min(400).max(599).default(503) }).optional(),
+  reset: z.strictObject({ percent: z.number().min(0).max(100) }).optional(),
+  expiresAtMs: z.number().int().min(0).optional(),
 });
 export type FaultSpec = z.infer<typeof faultSchema>;
+
+/** The fault in force at `nowMs`: undefined when there is none or it has expired. */
+export function activeFault(f: FaultSpec | undefined, nowMs: number): FaultSpec | undefined {
+  return f && (f.expiresAtMs === undefined || nowMs < f.expiresAtMs) ? f : undefined;
+}
 
 const instanceUrl = z.string().refine((s) => {
   try {

@@ -82,7 +82,7 @@ export const sloCapability: Capability = {
         };
       },
     };
-    const burn: BurnSignal = { pageBurning: (input) => slos.pageBurning(input) };
+    const burn: BurnSignal = { pageBurning: (input) => slos.pageBurning(input), burnRate: (input) => slos.burnRate(input) };
     ctx.services.provide(HOOKS.releaseGate, gate);
     ctx.services.provide(HOOKS.burnSignal, burn);
   },

@@ -4,7 +4,8 @@
  */
 import type { ServerContext } from '../core/capability';
 import { HOOKS } from '../core/hooks';
-import { NotFoundError, isDomainError } from '../core/errors';
+import { InputError, NotFoundError, isDomainError } from '../core/errors';
+import { shorthandDurationMs } from '../core/duration';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { Manifest } from '../core/manifest';
 import type { MetricSourceRegistry } from '../metrics/metric-source';
@@ -272,6 +273,23 @@ export class SloService {
       });
     }
     return out;
+  }
+
+  /** Burn rate of one SLO over the last `windowMs`: the highest of its objectives' (HOOKS.burnSignal `burnRate`). */
+  async burnRate(input: { slo: string; windowMs: number; atMs: number }): Promise<{ burnRate: number | null; reason: string }> {
+    const e = (await this.models()).find((x) => x.name === input.slo);
+    if (!e) throw new NotFoundError(`SLO "${input.slo}" not found`);
+    if (!e.model) throw new InputError(`SLO "${input.slo}" cannot be evaluated: ${e.error ?? 'invalid'}`);
+    const st = await this.evaluate(e.model, input.atMs, [input.windowMs]);
+    const key = shorthandDurationMs(input.windowMs);
+    const rates = st.objectives.map((o) => ({ objective: o.objective, rate: o.burnRates[key] ?? null }));
+    const worst = rates.reduce<{ objective: string; rate: number | null } | undefined>(
+      (w, r) => (r.rate !== null && (w?.rate ?? -1) < r.rate ? r : w),
+      undefined,
+    );
+    return worst
+      ? { burnRate: worst.rate, reason: `SLO ${input.slo}/${worst.objective}: burn ${worst.rate!.toFixed(2)} over ${key}` }
+      : { burnRate: null, reason: `SLO ${input.slo}: no events over ${key}` };
   }
 
   /** Page-level burn (condition active, deploy grace ignored) on any SLO of the service. */

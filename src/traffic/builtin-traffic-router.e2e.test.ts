@@ -86,4 +86,28 @@ describe('builtin TrafficRouter over RouteTable resources', () => {
     assert.equal(await table(managedTableName('api')), undefined);
     assert.equal(await t.current('api'), null);
   });
+  test("setFault writes a version's or the route's fault, keeps the rollout's weights, survives apply, and removes it", async () => {
+    await t.apply('cart', state(30), 'rollout');
+    const fault = { abort: { percent: 50, status: 503 }, expiresAtMs: 1_900_000_000_000 };
+    assert.deepEqual(await t.setFault('cart', 'v2', fault, 'chaos'), { previous: null });
+    let r = (await table(managedTableName('cart')))!.spec.routes[0];
+    assert.deepEqual(r.backends[1].fault, fault);
+    assert.equal(r.backends[0].fault, undefined);
+    assert.deepEqual(
+      r.backends.map((b) => b.weight),
+      [70, 30],
+    );
+    // A rollout step after the fault keeps it (the rollout owns weights, not faults).
+    await t.apply('cart', state(60), 'rollout');
+    r = (await table(managedTableName('cart')))!.spec.routes[0];
+    assert.deepEqual(r.backends[1].fault, fault);
+    await t.setFault('cart', null, { delay: { percent: 10, delayMs: 5 } }, 'chaos');
+    assert.deepEqual((await table(managedTableName('cart')))!.spec.routes[0].fault, { delay: { percent: 10, delayMs: 5 } });
+    assert.deepEqual(await t.setFault('cart', 'v2', null, 'chaos'), { previous: fault });
+    assert.equal((await table(managedTableName('cart')))!.spec.routes[0].backends[1].fault, undefined);
+    await assert.rejects(t.setFault('cart', 'v9', null, 'chaos'), /no version "v9"/);
+    await assert.rejects(t.setFault('nowhere', null, null, 'chaos'), /no RouteTable defines route "nowhere"/);
+    const audited = await s.server.ctx.audit.list(s.server.ctx.db, { kind: 'RouteTable', name: managedTableName('cart') });
+    assert.equal(audited.filter((e) => e.actor === 'chaos').length, 3, 'each fault change is one audit event');
+  });
 });

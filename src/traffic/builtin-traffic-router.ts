@@ -4,8 +4,9 @@ import type { InProcessRouter } from '../core/hooks';
 import type { Manifest } from '../core/manifest';
 import type { ResourceStore } from '../resources/resource-store';
 import { transaction, type Db } from '../store/db';
-import { checkRouteTable, ROUTE_TABLE_KIND, type RouteSpec, type RouteTableSpec } from '../router/route-table';
-import type { TrafficRouter, TrafficState } from './traffic-router';
+import { NotFoundError } from '../core/errors';
+import { checkRouteTable, ROUTE_TABLE_KIND, type FaultSpec, type RouteSpec, type RouteTableSpec } from '../router/route-table';
+import type { TrafficFault, TrafficRouter, TrafficState } from './traffic-router';
 
 export interface BuiltinTrafficDeps {
   db: Db;
@@ -96,6 +97,26 @@ export class BuiltinTrafficRouter implements TrafficRouter {
       return { name: m.metadata.name, action: 'updated' as const };
     });
     if (changed) this.emit(changed.name, changed.action);
+  }
+
+  async setFault(route: string, version: string | null, fault: TrafficFault | null, actor: string): Promise<{ previous: TrafficFault | null }> {
+    const out = await transaction(this.deps.db, async (trx) => {
+      const tables = await this.deps.resources.list<RouteTableSpec>(SHIPGATE_API_VERSION, ROUTE_TABLE_KIND, trx);
+      const owner = tables.find((t) => t.manifest.spec.routes.some((r) => r.name === route));
+      if (!owner) throw new NotFoundError(`no RouteTable defines route "${route}"`);
+      const manifest = structuredClone(owner.manifest);
+      const r = manifest.spec.routes.find((x) => x.name === route)!;
+      const holder: { fault?: FaultSpec } | undefined = version === null ? r : r.backends.find((b) => b.version === version);
+      if (!holder) throw new NotFoundError(`route "${route}" has no version "${version}" (versions: ${r.backends.map((b) => b.version).join(', ')})`);
+      const previous = holder.fault ? (structuredClone(holder.fault) as TrafficFault) : null;
+      if (fault) holder.fault = structuredClone(fault) as FaultSpec;
+      else delete holder.fault;
+      checkRouteTable(manifest, `RouteTable ${manifest.metadata.name}`);
+      const result = await this.deps.resources.put(trx, manifest, actor);
+      return { previous, changed: result === 'unchanged' ? undefined : { name: manifest.metadata.name, action: result } };
+    });
+    if (out.changed) this.emit(out.changed.name, out.changed.action);
+    return { previous: out.previous };
   }
 
   private emit(name: string, action: ResourceChanged['action']): void {

@@ -25,6 +25,18 @@ export interface TrafficState {
   mirror: { version: string; percent: number } | null;
 }
 
+/**
+ * A fault injected for a chaos experiment on a route or one of its versions, to a share of
+ * requests. Past `expiresAtMs` (ms since epoch) the data plane ignores it.
+ */
+export interface TrafficFault {
+  delay?: { percent: number; delayMs: number };
+  abort?: { percent: number; status: number };
+  /** The client's connection is reset (TCP RST), no answer. */
+  reset?: { percent: number };
+  expiresAtMs?: number;
+}
+
 export interface TrafficRouter {
   /** Replaces the managed state of `route` in one atomic change. Idempotent. */
   apply(route: string, state: TrafficState, actor: string): Promise<void>;
@@ -37,4 +49,10 @@ export interface TrafficRouter {
   verifyWeight(route: string, state: TrafficState): Promise<boolean | null>;
   /** Forgets everything the adapter manages on `route`. Idempotent. */
   removeManagedRoutes(route: string, actor: string): Promise<void>;
+  /**
+   * Sets (or with null removes) the fault of `route`, or of one `version` of it, leaving weights,
+   * header routes and every other setting as they are; returns the fault it replaced. Optional:
+   * an adapter without fault injection leaves it out.
+   */
+  setFault?(route: string, version: string | null, fault: TrafficFault | null, actor: string): Promise<{ previous: TrafficFault | null }>;
 }

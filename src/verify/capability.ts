@@ -23,6 +23,11 @@ import { syntheticRoutes } from './synthetic/synthetic-routes';
 import { SyntheticScheduler, smokeChecks } from './synthetic/synthetic-scheduler';
 import { syntheticCheckKind } from './synthetic/synthetic-spec';
 import { SyntheticStore, syntheticMigrations } from './synthetic/synthetic-store';
+import { experimentCommands } from './chaos/experiment-cli';
+import { experimentRoutes } from './chaos/experiment-routes';
+import { experimentRuntime, startExperiments } from './chaos/experiment-runtime';
+import { experimentKind } from './chaos/experiment-spec';
+import { experimentMigrations } from './chaos/experiment-store';
 
 /** Server options under `options.verify`. */
 export interface VerifyOptions {
@@ -48,8 +53,8 @@ function serviceOf(ctx: ServerContext): EvidenceService {
  */
 export const verifyCapability: Capability = {
   name: 'verify',
-  kinds: [...scanKinds, syntheticCheckKind],
-  migrations: { ...verifyMigrations, ...syntheticMigrations },
+  kinds: [...scanKinds, syntheticCheckKind, experimentKind],
+  migrations: { ...verifyMigrations, ...syntheticMigrations, ...experimentMigrations },
   init(ctx) {
     const svc = serviceOf(ctx);
     const hook: VerifyEvidence = {
@@ -63,10 +68,12 @@ export const verifyCapability: Capability = {
     evidenceRoutes(app, ctx, serviceOf(ctx));
     syntheticRoutes(app, ctx, new SyntheticStore(ctx.db));
     parityRoutes(app, ctx);
+    experimentRoutes(app, experimentRuntime(ctx).runner, experimentRuntime(ctx).store);
   },
   start(ctx) {
+    const stopExperiments = startExperiments(ctx);
     const tickMs = ((ctx.config.options.verify ?? {}) as VerifyOptions).syntheticTickMs ?? 1000;
-    if (tickMs <= 0) return;
+    if (tickMs <= 0) return stopExperiments;
     const scheduler = new SyntheticScheduler(ctx, new SyntheticStore(ctx.db));
     let current: Promise<void> | undefined;
     const timer = setInterval(() => {
@@ -80,6 +87,7 @@ export const verifyCapability: Capability = {
     return async () => {
       clearInterval(timer);
       await current;
+      await stopExperiments();
     };
   },
   cli(program, cli) {
@@ -102,5 +110,6 @@ export const verifyCapability: Capability = {
     contractsCommands(program, cli);
     // top level (`shipgate loadtest`): it generates traffic, it is not a verdict on a revision
     loadtestCommands(program, cli);
+    experimentCommands(program, cli);
   },
 };

@@ -32,4 +32,20 @@ export interface VerifyTables {
     /** JSON of the SyntheticResult. */
     result: string;
   };
+  /** Runs of chaos Experiments with their journals (chaos/experiment-store.ts). */
+  experiment_runs: {
+    id: string;
+    experiment: string;
+    service: string;
+    environment: string;
+    status: string;
+    actor: string;
+    started_ms: number;
+    ended_ms: number | null;
+    heartbeat_ms: number;
+    summary: string;
+    spec: string;
+    journal: string;
+    faults: string;
+  };
 }

@@ -85,6 +85,12 @@ export class ClientConnection {
     this.socket.destroy();
   }
 
+  /** Drops the connection with a TCP RST (an injected reset fault). */
+  reset(): void {
+    this.closed = true;
+    this.socket.resetAndDestroy();
+  }
+
   private read(d: Buffer): void {
     // Closing (after an answer that left a request body unread): what else comes is dropped.
     if (this.closed) return;

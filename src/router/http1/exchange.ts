@@ -3,6 +3,7 @@ import { hitsPercent } from '../buckets';
 import type { CompiledRoute, CompiledVersion } from '../compiled-table';
 import { classOf, hostOf, isConnectFailure } from '../proxy-handler';
 import { refuse, type Refusal } from '../refusals';
+import { activeFault } from '../route-table';
 import type { Upstream } from '../upstream-pool';
 import { chooseVersion } from '../version-choice';
 import type { ClientConnection } from './client-connection';
@@ -131,7 +132,13 @@ export class Exchange implements ResponseSink, Expiring {
     const v = choice.version;
     this.version = v;
     this.cookies = choice.cookies;
-    const fault = v.fault;
+    const fault = v.fault && activeFault(v.fault, Date.now());
+    if (fault?.reset && hitsPercent(Math.random(), fault.reset.percent)) {
+      // A connection reset (TCP RST), no answer at all: what a crashed upstream looks like.
+      this.cls = 'connect_error';
+      this.conn.reset();
+      return this.finish(true);
+    }
     if (fault?.abort && hitsPercent(Math.random(), fault.abort.percent)) {
       this.cls = classOf(fault.abort.status);
       return this.refuse(refuse.faultAbort(fault.abort.status, v.name));
