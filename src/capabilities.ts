@@ -11,6 +11,7 @@ import { sloCapability } from './slo/capability';
 import { analysisCapability } from './analysis/capability';
 import { outboxCapability } from './outbox/capability';
 import { verifyCapability } from './verify/capability';
+import { capacityCapability } from './capacity/capability';
 
 /** Every capability, in start-up order. Adding a capability is one import and one entry here. */
 export const capabilities: Capability[] = [
@@ -25,5 +26,6 @@ export const capabilities: Capability[] = [
   sloCapability,
   analysisCapability,
   verifyCapability,
+  capacityCapability,
   webCapability,
 ];
