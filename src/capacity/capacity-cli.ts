@@ -19,7 +19,10 @@ const loadResultFields = z.object({ kind: z.literal('shipgate.dev/load-result/v1
 export function parseHeadroom(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
   const v = m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN;
-  if (!(v >= 0 && v <= 10)) throw new InputError(`--headroom: "${text}" is not a percentage such as 30% (or a fraction such as 0.3)`, [{ path: '--headroom', message: 'expected e.g. 30%' }]);
+  if (!(v >= 0 && v <= 10))
+    throw new InputError(`--headroom: "${text}" is not a percentage such as 30% (or a fraction such as 0.3)`, [
+      { path: '--headroom', message: 'expected e.g. 30%' },
+    ]);
   return v;
 }
 
@@ -33,7 +36,9 @@ function perInstanceFromLoadResult(cli: CliContext, file: string, instances: num
   const r = loadResultFields.safeParse(doc);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new InputError(`--load-result ${file}: ${i.path.join('.') || '(document)'}: ${i.message}`, [{ path: `${file}#${i.path.join('.')}`, message: i.message }]);
+    throw new InputError(`--load-result ${file}: ${i.path.join('.') || '(document)'}: ${i.message}`, [
+      { path: `${file}#${i.path.join('.')}`, message: i.message },
+    ]);
   }
   return r.data.achievedRps / instances;
 }
@@ -57,7 +62,14 @@ function forecastTable(cli: CliContext, f: ForecastView): void {
   cli.out(
     renderTable(
       ['DAY', 'PEAK REQ/S', 'AT (UTC)', 'LOW', 'HIGH', 'EVENT'],
-      [...days.entries()].map(([d, p]) => [d, fmt(p.rps), iso(p.atMs).slice(11), fmt(p.lowerRps), fmt(p.upperRps), p.eventFactor === 1 ? '' : `×${p.eventFactor.toFixed(2)}`]),
+      [...days.entries()].map(([d, p]) => [
+        d,
+        fmt(p.rps),
+        iso(p.atMs).slice(11),
+        fmt(p.lowerRps),
+        fmt(p.upperRps),
+        p.eventFactor === 1 ? '' : `×${p.eventFactor.toFixed(2)}`,
+      ]),
     ),
   );
   cli.out(`candidates: ${f.candidates.map((c) => `${c.name} ${pct(c.mape)}`).join(', ')}`);
@@ -95,16 +107,32 @@ export function capacityCommands(program: Command, cli: CliContext): void {
   ).action(
     async (
       service: string,
-      o: { env: string; horizon: string; history: string; output: string; version: string; headroom: string; perInstance?: string; loadResult?: string; instances: string },
+      o: {
+        env: string;
+        horizon: string;
+        history: string;
+        output: string;
+        version: string;
+        headroom: string;
+        perInstance?: string;
+        loadResult?: string;
+        instances: string;
+      },
     ) => {
       const format = parseFormat(o.output, ['table', 'json', 'yaml']);
       const headroom = parseHeadroom(o.headroom);
       if ((o.perInstance === undefined) === (o.loadResult === undefined))
-        throw new InputError('give the capacity of one instance: --per-instance N or --load-result FILE (with --instances N)', [{ path: '--per-instance', message: 'exactly one of --per-instance, --load-result' }]);
+        throw new InputError('give the capacity of one instance: --per-instance N or --load-result FILE (with --instances N)', [
+          { path: '--per-instance', message: 'exactly one of --per-instance, --load-result' },
+        ]);
       const instances = Number(o.instances);
-      if (!(Number.isInteger(instances) && instances >= 1)) throw new InputError(`--instances: "${o.instances}" is not a whole number of 1 or more`, [{ path: '--instances', message: 'expected 1 or more' }]);
+      if (!(Number.isInteger(instances) && instances >= 1))
+        throw new InputError(`--instances: "${o.instances}" is not a whole number of 1 or more`, [{ path: '--instances', message: 'expected 1 or more' }]);
       const perInstance = o.perInstance !== undefined ? Number(o.perInstance) : perInstanceFromLoadResult(cli, o.loadResult!, instances);
-      if (!(perInstance > 0)) throw new InputError(`--per-instance: "${o.perInstance}" is not a positive number of requests/s`, [{ path: '--per-instance', message: 'expected > 0' }]);
+      if (!(perInstance > 0))
+        throw new InputError(`--per-instance: "${o.perInstance}" is not a positive number of requests/s`, [
+          { path: '--per-instance', message: 'expected > 0' },
+        ]);
       const p = await cli.api().get<PlanView>('/api/v1/capacity/plan', {
         service,
         version: o.version,

@@ -22,7 +22,7 @@ export interface Plan extends PlanInput {
   message: string;
 }
 
-const r = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
+const r = (x: number) => x.toFixed(2);
 
 export function planCapacity(p: PlanInput): Plan {
   if (!(p.perInstanceRps > 0)) throw new Error(`capacity per instance must be above 0 req/s, got ${p.perInstanceRps}`);

@@ -75,7 +75,8 @@ export class CapacityService {
     const metrics = this.ctx.services.get(HOOKS.metrics);
     if (!metrics) throw new NotFoundError('no metrics capability: no request series');
     const hours = Math.floor(q.historyMs / HOUR_MS);
-    if (hours < MIN_HISTORY_H) throw new InputError(`history must be at least 21d (3 weeks of hours), got ${hours}h`, [{ path: 'history', message: 'at least 21d' }]);
+    if (hours < MIN_HISTORY_H)
+      throw new InputError(`history must be at least 21d (3 weeks of hours), got ${hours}h`, [{ path: 'history', message: 'at least 21d' }]);
     const horizon = Math.ceil(q.horizonMs / HOUR_MS);
     const toMs = Math.floor(this.ctx.clock.now() / HOUR_MS) * HOUR_MS;
     const fromMs = toMs - hours * HOUR_MS;
@@ -86,9 +87,10 @@ export class CapacityService {
     }
     const first = y.findIndex((v) => v > 0);
     if (first < 0 || hours - first < MIN_HISTORY_H)
-      throw new InputError(`route ${rollout.route} has ${first < 0 ? 'no' : `${hours - first}h of`} traffic in the last ${hours}h; a forecast needs ${MIN_HISTORY_H}h`, [
-        { path: 'history', message: 'not enough traffic history' },
-      ]);
+      throw new InputError(
+        `route ${rollout.route} has ${first < 0 ? 'no' : `${hours - first}h of`} traffic in the last ${hours}h; a forecast needs ${MIN_HISTORY_H}h`,
+        [{ path: 'history', message: 'not enough traffic history' }],
+      );
     const events = (await this.ctx.resources.list<TrafficEventSpec>(SHIPGATE_API_VERSION, TRAFFIC_EVENT_KIND))
       .map((r) => ({ name: r.manifest.metadata.name, spec: trafficEventSpec.safeParse(r.manifest.spec) }))
       .filter((e) => e.spec.success && appliesTo(e.spec.data, q.service))

@@ -56,7 +56,14 @@ describe('double-seasonal Holt-Winters', () => {
   test('forecasts are never negative and a series shorter than a week is refused', () => {
     const y = series(2 * WEEK_H, (t) => Math.max(0, 1000 - 6 * t) + (t % DAY_H));
     assert.ok(forecastModel(fitModel(y, { seasonality: 'additive', trend: true }), 2 * WEEK_H).every((v) => v >= 0));
-    assert.throws(() => initialState(series(WEEK_H - 1, () => 1), { seasonality: 'additive', trend: false }), /at least 168/);
+    assert.throws(
+      () =>
+        initialState(
+          series(WEEK_H - 1, () => 1),
+          { seasonality: 'additive', trend: false },
+        ),
+      /at least 168/,
+    );
   });
 
   test('names', () => {
@@ -113,6 +120,13 @@ describe('backtest choice and intervals', () => {
   });
 
   test('fewer than 3 weeks of hours is refused', () => {
-    assert.throws(() => seasonalForecast(series(3 * WEEK_H - 1, () => 5), 24), /at least 504/);
+    assert.throws(
+      () =>
+        seasonalForecast(
+          series(3 * WEEK_H - 1, () => 5),
+          24,
+        ),
+      /at least 504/,
+    );
   });
 });
