@@ -12,6 +12,7 @@ import { analysisCapability } from './analysis/capability';
 import { outboxCapability } from './outbox/capability';
 import { verifyCapability } from './verify/capability';
 import { opsCapability } from './ops/capability';
+import { capacityCapability } from './capacity/capability';
 
 /** Every capability, in start-up order. Adding a capability is one import and one entry here. */
 export const capabilities: Capability[] = [
@@ -27,5 +28,6 @@ export const capabilities: Capability[] = [
   analysisCapability,
   verifyCapability,
   opsCapability,
+  capacityCapability,
   webCapability,
 ];

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DateTime } from 'luxon';
-import { expandRRule, parseRRule } from './rrule';
+import { expandRRule, parseRRule } from '../core/rrule';
 import { isDomainError } from '../core/errors';
 
 const localTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, 'expected a local time YYYY-MM-DDTHH:MM (no offset: the time zone says where)');

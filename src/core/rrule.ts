@@ -12,7 +12,7 @@
  * cases (rrule.test.ts).
  */
 import { DateTime } from 'luxon';
-import { InputError } from '../core/errors';
+import { InputError } from './errors';
 
 export type Frequency = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
 

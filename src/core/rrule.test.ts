@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expandRRule, parseRRule } from './rrule';
-import { isDomainError } from '../core/errors';
+import { isDomainError } from './errors';
 
 const iso = (ms: number[]) => ms.map((t) => new Date(t).toISOString().replace(':00.000Z', 'Z'));
 const at = (s: string) => Date.parse(s);

@@ -1,0 +1,121 @@
+/** Capacity routes (readers): GET /api/v1/capacity/forecast and /api/v1/capacity/plan, computed from stored series. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses } from '../api/route-schemas';
+import { READ_ROLES } from '../auth/roles';
+import type { ServerContext } from '../core/capability';
+import { parseDurationMs } from '../core/duration';
+import { resourceName } from '../core/kinds';
+import { versionName } from '../core/revision';
+import { CapacityService } from './capacity-service';
+
+const duration = (def: string, maxMs: number) =>
+  z
+    .string()
+    .max(50)
+    .default(def)
+    .transform((s, c) => {
+      try {
+        const ms = parseDurationMs(s);
+        if (ms > 0 && ms <= maxMs) return ms;
+        c.addIssue({ code: 'custom', message: `must be above 0 and at most ${maxMs / 86_400_000}d` });
+      } catch (e) {
+        c.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+      return z.NEVER;
+    });
+
+const forecastQuery = z.strictObject({
+  service: resourceName,
+  environment: resourceName.default('production'),
+  horizon: duration('14d', 90 * 86_400_000),
+  history: duration('28d', 365 * 86_400_000),
+});
+const planQuery = forecastQuery.extend({
+  version: versionName,
+  /** Fraction over the peak, 0.3 = 30%. */
+  headroom: z.coerce.number().min(0).max(10).default(0.3),
+  /** Requests/s one instance serves at the SLO latency. */
+  perInstance: z.coerce.number().positive().max(1e9),
+});
+
+const mapeOrNull = z.number().nullable();
+const forecastView = z.object({
+  service: z.string(),
+  environment: z.string(),
+  route: z.string(),
+  rollout: z.string(),
+  historyFromMs: z.number(),
+  historyHours: z.number(),
+  model: z.string(),
+  params: z.object({ alpha: z.number(), beta: z.number(), gammaDay: z.number(), gammaWeek: z.number() }),
+  backtestMape: mapeOrNull,
+  candidates: z.array(z.object({ name: z.string(), mape: mapeOrNull })),
+  interval: z.object({ level: z.number(), method: z.string() }),
+  events: z.array(z.object({ name: z.string(), multiplier: z.number(), hours: z.number() })),
+  peak: z.object({ atMs: z.number(), rps: z.number(), lowerRps: z.number(), upperRps: z.number() }),
+  points: z.array(z.object({ atMs: z.number(), rps: z.number(), lowerRps: z.number(), upperRps: z.number(), eventFactor: z.number() })),
+});
+const planView = z.object({
+  service: z.string(),
+  environment: z.string(),
+  version: z.string(),
+  rollout: z.string(),
+  peakRps: z.number(),
+  peakAtMs: z.number(),
+  headroom: z.number(),
+  perInstanceRps: z.number(),
+  replicas: z.number(),
+  requiredRps: z.number(),
+  needed: z.number(),
+  fits: z.boolean(),
+  message: z.string(),
+  forecastModel: z.string(),
+  backtestMape: mapeOrNull,
+});
+
+const tags = ['capacity'];
+
+export function capacityRoutes(base: FastifyInstance, ctx: ServerContext): void {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const svc = new CapacityService(ctx);
+  app.get(
+    '/api/v1/capacity/forecast',
+    {
+      schema: {
+        querystring: forecastQuery,
+        tags,
+        description:
+          "Hourly request-rate forecast of a service's route (double-seasonal Holt-Winters chosen by a one-week backtest) with 80% intervals, TrafficEvents applied, and its peak.",
+        response: { 200: forecastView, ...errorResponses(404) },
+      },
+      config: { access: { roles: READ_ROLES } },
+    },
+    async (req) => svc.forecast({ service: req.query.service, environment: req.query.environment, horizonMs: req.query.horizon, historyMs: req.query.history }),
+  );
+  app.get(
+    '/api/v1/capacity/plan',
+    {
+      schema: {
+        querystring: planQuery,
+        tags,
+        description: "Instances needed at the forecast peak × (1 + headroom) from one instance's capacity, against the Rollout's replicas.",
+        response: { 200: planView, ...errorResponses(404) },
+      },
+      config: { access: { roles: READ_ROLES } },
+    },
+    async (req) => {
+      const q = req.query;
+      return svc.plan({
+        service: q.service,
+        environment: q.environment,
+        horizonMs: q.horizon,
+        historyMs: q.history,
+        version: q.version,
+        headroom: q.headroom,
+        perInstanceRps: q.perInstance,
+      });
+    },
+  );
+}
