@@ -24,7 +24,10 @@ test('`shipgate demo --exit`: v2 is promoted, v3 is rolled back automatically', 
   );
   assert.match(v3.evidence ?? v3.reason ?? '', /regression: .*evidence of a regression/);
   assert.match(r.stderr, /what the judge saw/);
-  assert.match(r.stderr, /v2 promoted: (no regression beyond the minimum effect|maximum duration reached: at the planned end, a regression of the minimum effect is ruled out)/);
+  assert.match(
+    r.stderr,
+    /v2 promoted: (no regression beyond the minimum effect|maximum duration reached: at the planned end, a regression of the minimum effect is ruled out)/,
+  );
   assert.ok(v3.timeToRollbackMs !== null && v3.timeToRollbackMs < 1000, 'all traffic back on stable within 1 s of the decision');
   assert.ok(v3.servedByVersion.v2 > 0, 'v2 served users during the bad release');
   assert.match(r.stderr, /RELEASE\s+OUTCOME\s+STEPS\s+TIME TO DECISION\s+TIME TO ROLLBACK\s+REQUESTS SERVED\s+ERRORS USERS SAW/);

@@ -3,6 +3,7 @@
  * the server receives the result files, recomputes the verdict with the same pure code, records
  * a `rerun` as failing, and `verify evidence check --require perf` follows the latest record.
  */
+import { buildLoadResult, latencyHistogram } from '../load-result';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -106,6 +107,14 @@ for (const store of await testStores()) {
       const bad = await post({ baseline: [{ name: 'b.json', text: '[1, "x"]' }], candidate: [text('slow.json')] });
       assert.equal(bad.status, 400);
       assert.match(await bad.text(), /b\.json: \[1\]: expected a finite number/);
+      // A few bytes of histogram that claim 3 million samples: refused before they are expanded.
+      const h = latencyHistogram();
+      h.recordValueWithCount(2000, 3_000_000);
+      const bomb = JSON.stringify(buildLoadResult({ target: 'http://x', startedAtMs: 0, durationMs: 1000, requests: 3_000_000, errors: 0, histogram: h }));
+      assert.ok(bomb.length < 2000, `${bomb.length} bytes`);
+      const huge = await post({ baseline: [{ name: 'bomb.json', text: bomb }], candidate: [text('slow.json')] });
+      assert.equal(huge.status, 400);
+      assert.match(await huge.text(), /bomb\.json: the histogram holds 3000000 values; at most 2000000 are read here/);
       const items = ((await (await s.fetch('/api/v1/verifications?service=shop&kind=perf&version=v4')).json()) as { items: Evidence[] }).items;
       assert.equal(items.length, 1, 'refused requests record nothing');
     });

@@ -27,6 +27,8 @@ export interface PerfFile {
 export interface ReadOptions {
   /** hyperfine with several commands: the one to read. */
   command?: string;
+  /** Values a load result's histogram may expand to (the server shares one budget over a request's files). */
+  maxHistogramValues?: number;
 }
 
 const bad = (file: string, path: string, message: string, line?: number) =>
@@ -75,7 +77,7 @@ export function readPerfFile(text: string, file: string, opts: ReadOptions = {})
     return {
       file,
       format: 'load-result',
-      samplesMs: latencySamples(r, file),
+      samplesMs: latencySamples(r, file, opts.maxHistogramValues),
       aggregates: { mean: l.mean, p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, rps: r.achievedRps },
     };
   }

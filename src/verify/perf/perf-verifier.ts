@@ -4,6 +4,7 @@
  * same resamples). `rerun` (cannot decide) is recorded as a failing verification.
  */
 import { z } from 'zod';
+import { InputError } from '../../core/errors';
 import type { Verifier } from '../verifier';
 import { comparePerf, DEFAULT_RESAMPLES, DEFAULT_SEED } from './perf-gate';
 import { PERF_METRICS, readPerfFile } from './perf-readers';
@@ -30,12 +31,26 @@ const perfInput = z.strictObject({
   command: z.string().max(10_000).optional(),
 });
 
+/** Samples one recording may bring to the server, over all its files. */
+export const SERVER_SAMPLE_BUDGET = 2_000_000;
+
 export const perfVerifier: Verifier<z.infer<typeof perfInput>> = {
   kind: 'perf',
   input: perfInput,
   texts: (i) => Object.fromEntries([...i.baseline.map((f) => [`baseline:${f.name}`, f.text]), ...i.candidate.map((f) => [`candidate:${f.name}`, f.text])]),
   run(i) {
-    const read = (f: { name: string; text: string }) => readPerfFile(f.text, f.name, { command: i.command });
+    // The files are bounded by the body limit, but a load result's histogram is not: a few bytes
+    // can claim billions of samples. One budget for every file of the request.
+    let budget = SERVER_SAMPLE_BUDGET;
+    const read = (f: { name: string; text: string }) => {
+      const r = readPerfFile(f.text, f.name, { command: i.command, maxHistogramValues: Math.max(0, budget) });
+      budget -= r.samplesMs?.length ?? 0;
+      if (budget < 0)
+        throw new InputError(`the result files hold more than ${SERVER_SAMPLE_BUDGET} samples in all; the server reads at most that many`, [
+          { path: 'input', message: 'too many samples' },
+        ]);
+      return r;
+    };
     const result = comparePerf(i.baseline.map(read), i.candidate.map(read), {
       metric: i.metric,
       maxRegression: i.maxRegressionPercent / 100,
