@@ -9,29 +9,12 @@
  *   node --import tsx bench/capacity/leak-detection.ts [series]
  */
 import { cpus, loadavg } from 'node:os';
-import { seededVariates } from '../../src/core/stats/variates';
 import { normalSf } from '../../src/core/stats/normal';
 import { detectLeak, type MemorySample } from '../../src/capacity/leak';
+import { gcSeries as series } from '../../src/capacity/testing/gc-series';
 
 const N = Number(process.argv[2] ?? 200);
 const MB = 1024 * 1024;
-
-function series(seed: number, minutes: number, leakMbPerMin: number): MemorySample[] {
-  const v = seededVariates(seed);
-  const out: MemorySample[] = [];
-  let nextGc = 10_000 + v.uniform() * 30_000;
-  let sinceGc = 0;
-  const alloc = (0.3 + v.uniform()) * MB;
-  for (let t = 0; t <= minutes * 60_000; t += 5000) {
-    sinceGc += 5000;
-    if (t >= nextGc) {
-      sinceGc = 0;
-      nextGc = t + 10_000 + v.uniform() * 30_000;
-    }
-    out.push({ tMs: t, bytes: 120 * MB + leakMbPerMin * MB * (t / 60_000) + (alloc * sinceGc) / 1000 + v.normal() * 2 * MB });
-  }
-  return out;
-}
 
 /** The peer: OLS slope of the raw samples, t-test (normal approximation, n is large). */
 function naive(s: MemorySample[]): boolean {

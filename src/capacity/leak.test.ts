@@ -1,27 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededVariates } from '../core/stats/variates';
 import { blockFloors, detectLeak, type MemorySample } from './leak';
+import { gcSeries as series } from './testing/gc-series';
 
 const MB = 1024 * 1024;
-
-/** A garbage-collected process: the floor grows `leakMbPerMin`, memory climbs between collections every 10–40 s. */
-function series(seed: number, minutes: number, leakMbPerMin: number): MemorySample[] {
-  const v = seededVariates(seed);
-  const out: MemorySample[] = [];
-  let nextGc = 10_000 + v.uniform() * 30_000;
-  let sinceGc = 0;
-  const alloc = (0.3 + v.uniform()) * MB; // per second
-  for (let t = 0; t <= minutes * 60_000; t += 5000) {
-    sinceGc += 5000;
-    if (t >= nextGc) {
-      sinceGc = 0;
-      nextGc = t + 10_000 + v.uniform() * 30_000;
-    }
-    out.push({ tMs: t, bytes: 120 * MB + leakMbPerMin * MB * (t / 60_000) + (alloc * sinceGc) / 1000 + v.normal() * 2 * MB });
-  }
-  return out;
-}
 
 test('block floors: the minimum of each block, in time order', () => {
   assert.deepEqual(
