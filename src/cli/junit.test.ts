@@ -19,3 +19,17 @@ test('JUnit counts failures and errors per suite and in all, and escapes what XM
   assert.match(xml, /<testcase classname="c" name="broken"><error message="no connection"\/><\/testcase>/);
   assert.equal(xmlText('a\u0000b\u0007c'), 'abc');
 });
+
+test('a skipped case is counted on its suite and carries its reason', () => {
+  const xml = junitXml('shipgate verify scan', [
+    {
+      name: 'scan',
+      cases: [
+        { classname: 's', name: 'ignored', skipped: { message: 'ignored: accepted until 2099\u0007' } },
+        { classname: 's', name: 'ok' },
+      ],
+    },
+  ]);
+  assert.match(xml, /<testsuite name="scan" tests="2" failures="0" errors="0" skipped="1">/);
+  assert.match(xml, /<testcase classname="s" name="ignored"><skipped message="ignored: accepted until 2099"\/><\/testcase>/);
+});

@@ -10,6 +10,8 @@ export interface JunitCase {
   failure?: { message: string; body?: string; type?: string };
   /** Could not be checked at all. */
   error?: { message: string; body?: string };
+  /** Not judged (an ignored or already accepted finding): counted as skipped. */
+  skipped?: { message: string };
   timeSeconds?: number;
 }
 
@@ -33,7 +35,7 @@ export function xmlText(s: string): string {
 function testcase(c: JunitCase): string {
   const attrs = `classname="${xmlText(c.classname)}" name="${xmlText(c.name)}"${c.timeSeconds !== undefined ? ` time="${c.timeSeconds.toFixed(3)}"` : ''}`;
   const inner = c.error ?? c.failure;
-  if (!inner) return `    <testcase ${attrs}/>`;
+  if (!inner) return c.skipped ? `    <testcase ${attrs}><skipped message="${xmlText(c.skipped.message)}"/></testcase>` : `    <testcase ${attrs}/>`;
   const tag = c.error ? 'error' : 'failure';
   const body = inner.body === undefined ? '' : xmlText(inner.body);
   const type = !c.error && c.failure?.type ? ` type="${xmlText(c.failure.type)}"` : '';
@@ -51,8 +53,9 @@ export function junitXml(name: string, suites: JunitSuite[]): string {
   for (const s of suites) {
     const f = s.cases.filter((c) => !c.error && c.failure).length;
     const e = s.cases.filter((c) => c.error).length;
+    const k = s.cases.filter((c) => !c.error && !c.failure && c.skipped).length;
     lines.push(
-      `  <testsuite name="${xmlText(s.name)}" tests="${s.cases.length}" failures="${f}" errors="${e}"${s.timestamp ? ` timestamp="${s.timestamp.toISOString()}"` : ''}>`,
+      `  <testsuite name="${xmlText(s.name)}" tests="${s.cases.length}" failures="${f}" errors="${e}"${k ? ` skipped="${k}"` : ''}${s.timestamp ? ` timestamp="${s.timestamp.toISOString()}"` : ''}>`,
     );
     if (s.properties && Object.keys(s.properties).length) {
       lines.push(

@@ -105,7 +105,8 @@ describe('shipgate verify scan', () => {
   });
   test('-o junit: failures for blocking findings and expired ignores, skipped for the rest', async () => {
     const r = await run('trivy.json', '--policy', 'expired.yaml', '-o', 'junit');
-    assert.match(r.out, /<testsuite name="scan" tests="6" failures="2" skipped="4">/);
+    assert.match(r.out, /<testsuite name="scan" tests="6" failures="2" errors="0" skipped="4">/);
+    assert.equal((r.out.match(/<skipped message=/g) ?? []).length, 4);
     assert.match(r.out, /<failure type="expired-ignore"/);
     assert.match(r.out, /<failure type="critical" message="critical CVE-2021-44906 in minimist@1.2.5"/);
   });

@@ -1,4 +1,5 @@
 /** `shipgate verify scan` output: table, JSON, JUnit XML, SARIF 2.1.0. Pure. */
+import { junitXml, type JunitCase } from '../../cli/junit';
 import { renderTable } from '../../cli/table';
 import type { GateResult, GatedFinding } from './scan-gate';
 import type { Severity } from './scan-finding';
@@ -28,25 +29,31 @@ export function renderScanTable(r: GateResult): string {
   return out.join('\n') + '\n';
 }
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const describe = (f: GatedFinding) =>
   `${f.id}${f.package ? ` in ${f.package}${f.installedVersion ? `@${f.installedVersion}` : ''}` : f.location ? ` at ${f.location}` : ''}`;
 
+/** JUnit through the one writer (cli/junit.ts): a failure per blocking finding and expired ignore, skipped for the rest. */
 export function renderScanJunit(r: GateResult): string {
-  const cases = r.findings.map((f) => {
-    const inner =
-      f.status === 'fail'
-        ? `<failure type="${xml(f.severity)}" message="${xml(`${f.severity} ${describe(f)}`)}">${xml(`${f.title ?? ''}${f.fixedVersion ? ` (fixed in ${f.fixedVersion})` : ''}`)}</failure>`
-        : `<skipped message="${xml(f.status + (f.ignoredBy ? `: ${f.ignoredBy.reason}` : ''))}"/>`;
-    return `    <testcase classname="${xml(`scan.${f.tool}`)}" name="${xml(describe(f))}">${inner}</testcase>`;
-  });
+  const cases: JunitCase[] = r.findings.map((f) => ({
+    classname: `scan.${f.tool}`,
+    name: describe(f),
+    ...(f.status === 'fail'
+      ? {
+          failure: {
+            type: f.severity,
+            message: `${f.severity} ${describe(f)}`,
+            body: `${f.title ?? ''}${f.fixedVersion ? ` (fixed in ${f.fixedVersion})` : ''}`,
+          },
+        }
+      : { skipped: { message: f.status + (f.ignoredBy ? `: ${f.ignoredBy.reason}` : '') } }),
+  }));
   for (const e of r.expiredIgnores)
-    cases.push(
-      `    <testcase classname="scan.policy" name="${xml(`spec.ignore[${e.index}] ${e.entry.id}`)}"><failure type="expired-ignore" message="${xml(expiredText({ ...r, expiredIgnores: [e] })[0])}"/></testcase>`,
-    );
-  const failures = r.counts.fail + r.expiredIgnores.length;
-  const skipped = r.findings.length - r.counts.fail;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="shipgate verify scan" tests="${cases.length}" failures="${failures}">\n  <testsuite name="scan" tests="${cases.length}" failures="${failures}" skipped="${skipped}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+    cases.push({
+      classname: 'scan.policy',
+      name: `spec.ignore[${e.index}] ${e.entry.id}`,
+      failure: { type: 'expired-ignore', message: expiredText({ ...r, expiredIgnores: [e] })[0] },
+    });
+  return `${junitXml('shipgate verify scan', [{ name: 'scan', cases }])}\n`;
 }
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
