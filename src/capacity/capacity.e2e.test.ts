@@ -150,6 +150,19 @@ for (const store of await testStores()) {
       assert.equal(head.code, 2);
     });
 
+    test("the peak a Rollout's loadTest step reads (HOOKS.capacityPeak) is the forecast's; no forecast is an answer, not an error", async () => {
+      const r = await cli(['capacity', 'forecast', 'shop', '--horizon', '7d', '-o', 'json']);
+      const f = JSON.parse(r.stdout) as ForecastView;
+      const hook = s.server.ctx.services.get(HOOKS.capacityPeak)!;
+      const peak = await hook.peak({ service: 'shop', environment: 'production', horizonMs: 7 * DAY });
+      assert.ok('rps' in peak, JSON.stringify(peak));
+      assert.equal(peak.rps, f.peak.rps);
+      assert.equal(peak.atMs, f.peak.atMs);
+      assert.equal(peak.model, f.model);
+      const none = await hook.peak({ service: 'web', environment: 'production', horizonMs: 7 * DAY });
+      assert.deepEqual(none, { unavailable: 'no Rollout of web in production: its route (and replicas) are unknown' });
+    });
+
     test('no Rollout: 404 (exit 2); too little history: exit 2 naming it; a bad TrafficEvent is refused at apply', async () => {
       const none = await cli(['capacity', 'forecast', 'web']);
       assert.equal(none.code, 2);

@@ -49,6 +49,10 @@ export const HOOKS = {
   inProcessRouter: 'router.inprocess',
   /** Starts, or finds, a router in this process fed from the stored RouteTables (demo, fixtures). Provider: router. */
   embeddedRouter: 'router.embedded',
+  /** Sends a fixed-rate open-loop load test at a URL and judges it with thresholds (a Rollout's `loadTest` step). Provider: verify. */
+  loadTest: 'verify.loadTest',
+  /** The forecast peak request rate of a service in an environment within a horizon. Provider: capacity. */
+  capacityPeak: 'capacity.peak',
 } as const;
 
 /**
@@ -76,12 +80,55 @@ export interface HookTypes {
   [HOOKS.externalAlerts]: ExternalAlerts;
   [HOOKS.countJudge]: CountJudge;
   [HOOKS.graph]: GraphHook;
+  [HOOKS.loadTest]: LoadTestRunner;
+  [HOOKS.capacityPeak]: CapacityPeak;
+}
+
+/** One load test: `ratePerSec` arrivals a second for `durationMs`, each `method url` with `headers`. */
+export interface LoadTestInput {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  ratePerSec: number;
+  durationMs: number;
+  timeoutMs: number;
+  /** The k6-style threshold text (core/load-thresholds.ts), e.g. `p(99)<500,errors<0.01`. */
+  thresholds: string;
+  signal?: AbortSignal;
+}
+
+/** What a load test found; `passed` when every threshold held. */
+export interface LoadTestOutcome {
+  passed: boolean;
+  /** Scheduled requests (sent or dropped). */
+  requests: number;
+  /** No answer, timeouts, 5xx and dropped. */
+  errors: number;
+  achievedRps: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  thresholds: { threshold: string; actual: number | null; limit: number; ok: boolean; reason?: string }[];
+  /** One line for people, e.g. `pass: 600 requests at 20.0/s, p99 12.3 ms, 0 errors`. */
+  summary: string;
+}
+
+export interface LoadTestRunner {
+  /** Network I/O for the test's duration; never called inside a transaction. Rejects when aborted. */
+  run(input: LoadTestInput): Promise<LoadTestOutcome>;
+}
+
+export interface CapacityPeak {
+  /** The highest forecast request rate (requests/s) of the service's route in `horizonMs`, or why there is none. */
+  peak(q: { service: string; environment: string; horizonMs: number }): Promise<{ rps: number; atMs: number; model: string } | { unavailable: string }>;
 }
 
 /** A route as the in-process router serves it: the part other capabilities read (the router's RouteTableSpec has more). */
 export interface InProcessRoute {
   name: string;
   backends: { version: string; weight: number }[];
+  /** Which requests the route takes: host ("*" any) and path prefix. */
+  match?: { host: string; pathPrefix: string };
+  /** Requests with `header: value` go to `version` (header names lower-case). */
+  headerRoutes?: { header: string; value: string; version: string }[];
 }
 
 /** What the router running in this process offers, as far as other capabilities and tests use it. */

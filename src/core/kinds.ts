@@ -180,10 +180,29 @@ export function kindKey(apiVersion: string, kind: string): string {
 
 /** Turns zod issues into located, human-worded issues. */
 export function zodIssues(err: z.ZodError, at: (path: PathSegment[], message: string) => Issue, input?: unknown): Issue[] {
-  return err.issues.map((i) => {
-    const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
-    return at(path, describeZodIssue(i, valueAt(input, path)));
-  });
+  return err.issues
+    .flatMap((i) => bestBranch(i, []))
+    .map((i) => {
+      const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
+      return at(path, describeZodIssue(i, valueAt(input, path)));
+    });
+}
+
+/**
+ * A union none of whose options matched says only "Invalid input" at the union. When one option
+ * got further into the value than every other (its issues lie deeper: `{loadTest: {thresholds}}`
+ * matched the loadTest step but not its thresholds, while every other step type refused the key
+ * `loadTest` itself), its issues are the ones the author needs, with paths from the root.
+ */
+function bestBranch(i: z.core.$ZodIssue, base: PropertyKey[]): z.core.$ZodIssue[] {
+  const path = [...base, ...i.path];
+  if (i.code === 'invalid_union' && i.errors.length > 0) {
+    const depth = (b: z.core.$ZodIssue[]) => (b.length ? Math.min(...b.map((x) => x.path.length)) : -1);
+    const scores = i.errors.map(depth);
+    const top = Math.max(...scores);
+    if (top > 0 && scores.filter((d) => d === top).length === 1) return i.errors[scores.indexOf(top)]!.flatMap((x) => bestBranch(x, path));
+  }
+  return [{ ...i, path } as z.core.$ZodIssue];
 }
 
 function valueAt(root: unknown, path: PathSegment[]): unknown {

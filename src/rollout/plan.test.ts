@@ -148,3 +148,30 @@ test("a Rollout names services and environments by the catalog's own name rule",
   assert.equal(rolloutSpec.safeParse({ ...base, service: 'a'.repeat(200) }).success, true);
   for (const bad of ['Shop', '-shop', 'shop-', 'a'.repeat(254), 'sh op']) assert.equal(rolloutSpec.safeParse({ ...base, service: bad }).success, false, bad);
 });
+
+test('a loadTest step routes its header to one instance of the new revision for that step only', () => {
+  const plan = planRelease(
+    s({ canary: { steps: [{ loadTest: { rate: 200, duration: '20s' } }, { loadTest: { peakFactor: 1.5 } }, { setWeight: 10 }] } }),
+    3,
+    true,
+  );
+  assert.deepEqual(plan.slice(0, 3).map(row), [
+    'loadTest:loadTest 200/s for 20s|c1s3w0h1',
+    'loadTest:loadTest 1.5× peak for 30s|c1s3w0h1',
+    'converge:setWeight 10|c1s3w10',
+  ]);
+  assert.deepEqual(plan[0].desired.headerRoutes, [{ header: 'x-shipgate-load-test', value: 'true' }]);
+  assert.equal(plan[1].loadTest?.maxRate, 1000);
+  assert.equal(plan[1].loadTest?.thresholds, 'p(99)<1000,errors<0.01');
+});
+
+test('a loadTest step is refused after users reach the revision, or without a rate', () => {
+  const late = strategySpec.safeParse({ canary: { steps: [{ setWeight: 5 }, { pause: {} }, { loadTest: { rate: 10 } }] } });
+  assert.equal(late.success, false);
+  assert.match(JSON.stringify(late.error?.issues), /before the first setWeight above 0 \(step 1\)/);
+  // setWeight 0 is not user traffic: a load test may follow it.
+  assert.equal(strategySpec.safeParse({ canary: { steps: [{ setWeight: 0 }, { loadTest: { rate: 10 } }] } }).success, true);
+  assert.equal(strategySpec.safeParse({ canary: { steps: [{ loadTest: { duration: '10s' } }] } }).success, false);
+  assert.equal(strategySpec.safeParse({ canary: { steps: [{ loadTest: { rate: 6000 } }] } }).success, false);
+  assert.equal(strategySpec.safeParse({ canary: { steps: [{ loadTest: { rate: 10, duration: '11m' } }] } }).success, false);
+});

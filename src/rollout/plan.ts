@@ -4,7 +4,7 @@
  * to be rather than what to change, running a step twice has the effect of running it once: the
  * executor can repeat the step it was in when the server stopped. Pure.
  */
-import type { AnalysisSpec, CanaryStepSpec, StrategySpec } from './rollout-spec';
+import type { AnalysisSpec, CanaryStepSpec, LoadTestStepSpec, StrategySpec } from './rollout-spec';
 import { rollingStates, resolveCount } from './rolling-states';
 
 /** Where a step leads: the new revision is "canary", the one serving before is "stable". */
@@ -19,7 +19,7 @@ export interface DesiredState {
   mirrorPercent: number | null;
 }
 
-export type StepKind = 'converge' | 'pause' | 'analysis' | 'drain' | 'watch';
+export type StepKind = 'converge' | 'pause' | 'analysis' | 'loadTest' | 'drain' | 'watch';
 
 export interface PlanStep {
   kind: StepKind;
@@ -29,6 +29,8 @@ export interface PlanStep {
   /** For `pause`: how long, ms; null waits for `promote`. For `watch`: the post-promotion window. */
   pauseMs?: number | null;
   analysis?: AnalysisSpec;
+  /** For `loadTest`: what to send; `desired` adds its header route (and an instance to reach) for this step only. */
+  loadTest?: LoadTestStepSpec;
   /** The step `promote --full` jumps to. */
   promotion?: boolean;
 }
@@ -127,6 +129,15 @@ function planCanary(spec: CanaryStepSpec[], replicas: number): PlanStep[] {
       d = { ...d, headerRoutes: [...d.headerRoutes.filter((h) => h.header.toLowerCase() !== s.setHeaderRoute.header.toLowerCase()), s.setHeaderRoute] };
       d.canaryReplicas = canaryCount();
       steps.push({ kind: 'converge', label: `setHeaderRoute ${s.setHeaderRoute.header}: ${s.setHeaderRoute.value}`, desired: d });
+    } else if ('loadTest' in s) {
+      const h = s.loadTest.header;
+      const during: DesiredState = {
+        ...d,
+        headerRoutes: [...d.headerRoutes.filter((x) => x.header.toLowerCase() !== h.header.toLowerCase()), h],
+        canaryReplicas: Math.max(canaryCount(), 1),
+      };
+      const what = s.loadTest.rate !== undefined && s.loadTest.peakFactor === undefined ? `${s.loadTest.rate}/s` : `${s.loadTest.peakFactor}× peak`;
+      steps.push({ kind: 'loadTest', label: `loadTest ${what} for ${s.loadTest.duration / 1000}s`, desired: during, loadTest: s.loadTest });
     } else if ('setMirror' in s) {
       d = { ...d, mirrorPercent: s.setMirror.percent > 0 ? s.setMirror.percent : null };
       d.canaryReplicas = canaryCount();

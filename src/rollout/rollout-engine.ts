@@ -9,7 +9,11 @@ import type {
   AnalysisStepResult,
   Authorizer,
   BurnSignal,
+  CapacityPeak,
   ExternalAlerts,
+  InProcessRoute,
+  LoadTestOutcome,
+  LoadTestRunner,
   SmokeChecks,
 } from '../core/hooks';
 import type { Tx } from '../store/db';
@@ -42,7 +46,20 @@ export interface EngineDeps {
   authorizer: () => Authorizer | undefined;
   smokeChecks: () => SmokeChecks | undefined;
   externalAlerts: () => ExternalAlerts | undefined;
+  /** Sends a loadTest step's requests; undefined when the verify capability is not installed. */
+  loadTest: () => LoadTestRunner | undefined;
+  /** The capacity forecast's peak, for a loadTest step's `peakFactor`. */
+  capacityPeak: () => CapacityPeak | undefined;
+  /** The router in this process (its URL and a route as it serves it now); undefined when the server runs none. */
+  router: (route: string) => { url: string; route: InProcessRoute | undefined } | undefined;
   log: Logger;
+}
+
+/** A loadTest step's requests in flight in this process. */
+interface LoadTestState {
+  abort: AbortController;
+  outcome?: LoadTestOutcome;
+  error?: Error;
 }
 
 /** What the post-promotion window of one run has seen in this process (a restarted server starts again). */
@@ -66,6 +83,8 @@ export class RolloutEngine {
   private readonly converged = new Set<string>();
   private readonly burnCheckedAt = new Map<string, number>();
   private readonly watches = new Map<string, WatchState>();
+  /** Keyed `run#step#startedAtMs`: a step started again (resume) is a new test. */
+  private readonly loadTests = new Map<string, LoadTestState>();
 
   constructor(private readonly d: EngineDeps) {}
 
@@ -74,6 +93,7 @@ export class RolloutEngine {
     const from = run.fromRevision ? ((await this.d.store.revision(run.fromRevision)) ?? null) : null;
     const target = this.d.target(run);
     const now = this.d.clock.now();
+    this.stopLoadTests(run);
     try {
       if (run.phase === 'rollingBack') return await this.rollBack(run, from, to, target);
       if (sm.isTerminal(run)) return 'idle';
@@ -216,6 +236,8 @@ export class RolloutEngine {
         return 'templateRef' in step.analysis!
           ? this.templateAnalysis(run, step, from, to, now)
           : this.inlineAnalysis(run, step, step.analysis as InlineAnalysisSpec, from, to, now);
+      case 'loadTest':
+        return this.loadTestStep(run, step, from, to, now);
       case 'drain':
         return this.drain(run, step, from, to, now, complete);
       case 'watch':
@@ -284,6 +306,135 @@ export class RolloutEngine {
       }
     }
     return now >= step.startedAtMs! + (step.pauseMs ?? pp.window) ? done() : 'idle';
+  }
+
+  /** Aborts the load tests of `run` that are not its running step any more (moved on, paused, rolling back, finished). */
+  private stopLoadTests(run: RunState): void {
+    const step = sm.currentStep(run);
+    const keep = run.phase === 'progressing' && step?.kind === 'loadTest' ? `${run.id}#${step.index}#${step.startedAtMs}` : undefined;
+    for (const [key, t] of this.loadTests)
+      if (key.startsWith(`${run.id}#`) && key !== keep) {
+        t.abort.abort();
+        this.loadTests.delete(key);
+      }
+  }
+
+  /**
+   * A load test of the new revision, before users reach it: the rate is chosen (from the step or
+   * the capacity forecast) and stored before a request is sent; the requests go through this
+   * server's router with the step's header, which its converged state routes to the new revision
+   * only. The test runs beside the executor's ticks; its outcome is stored with the step, and a
+   * failed threshold rolls back. A server restarted mid-test sends the test again.
+   */
+  private async loadTestStep(run: RunState, step: StepRecord, from: Revision | null, to: Revision, now: number): Promise<Tick> {
+    const spec = step.loadTest!;
+    const pause = async (message: string): Promise<Tick> => {
+      const next = { ...sm.pauseRun(run, 'inconclusive', now) };
+      next.steps[step.index].message = message;
+      await this.d.journal.commit(run, next, 'paused', SYSTEM_ACTOR, { step: step.label, by: 'loadTest', message });
+      return 'idle';
+    };
+    const runner = this.d.loadTest();
+    if (!runner) return pause('no load test runner is installed (the verify capability); promote to skip the load test');
+    const router = this.d.router(run.spec.route);
+    if (!router) return pause('this server runs no router to send the load test through (start it with --router); promote to skip the load test');
+    const canary = this.names(from, to).canary;
+    const h = spec.header.header.toLowerCase();
+    const inForce = router.route?.headerRoutes?.some((r) => r.header === h && r.value === spec.header.value && r.version === canary);
+    if (!inForce) {
+      // The route table reloads on the change event; a router that never serves the header route would load the stable revision.
+      if (now - step.startedAtMs! < 10_000) return 'idle';
+      return pause(`route ${run.spec.route} does not route ${spec.header.header}: ${spec.header.value} to ${canary} after 10s; promote to skip the load test`);
+    }
+    if (!step.loadTestRun) {
+      let rate = spec.rate;
+      let rateFrom = 'rate';
+      if (spec.peakFactor !== undefined) {
+        const source = this.d.capacityPeak();
+        const peak = source
+          ? await withTimeout(() => source.peak({ service: run.service, environment: run.environment, horizonMs: spec.horizon }), 10_000, {
+              unavailable: 'the capacity forecast did not answer within 10 s',
+            })
+          : { unavailable: 'no capacity capability is installed' };
+        if ('rps' in peak && peak.rps > 0) {
+          rate = Math.min(spec.maxRate, peak.rps * spec.peakFactor);
+          rateFrom = `${spec.peakFactor}× the forecast peak ${peak.rps.toFixed(1)}/s at ${new Date(peak.atMs).toISOString()} (${peak.model})${peak.rps * spec.peakFactor > spec.maxRate ? `, capped at maxRate ${spec.maxRate}/s` : ''}`;
+        } else {
+          const why = 'unavailable' in peak ? peak.unavailable : 'the forecast peak is 0 requests/s';
+          if (rate === undefined) return pause(`no rate for the load test: ${why}; set loadTest.rate, or promote to skip`);
+          rateFrom = `rate (no forecast: ${why})`;
+        }
+      }
+      // At least one request a second: a test that sends nothing judges nothing.
+      const ratePerSec = Math.max(1, Math.round(rate! * 100) / 100);
+      const next = {
+        ...run,
+        updatedAtMs: now,
+        steps: run.steps.map((s) =>
+          s.index === step.index
+            ? { ...s, loadTestRun: { ratePerSec, rateFrom, startedAtMs: now }, message: `sending ${ratePerSec}/s for ${spec.duration / 1000}s (${rateFrom})` }
+            : s,
+        ),
+      };
+      // Audited: the log shows the server sent load, at what rate and why.
+      await this.d.journal.commit(run, next, 'loadTest.started', SYSTEM_ACTOR, { step: step.label, ratePerSec, rateFrom, durationMs: spec.duration });
+      return 'again';
+    }
+    const key = `${run.id}#${step.index}#${step.startedAtMs}`;
+    const t = this.loadTests.get(key);
+    if (!t) {
+      const state: LoadTestState = { abort: new AbortController() };
+      this.loadTests.set(key, state);
+      const m = router.route?.match ?? { host: '*', pathPrefix: '/' };
+      const prefix = m.pathPrefix.replace(/\/+$/, '');
+      const path = spec.path.startsWith(`${prefix}/`) || spec.path === prefix ? spec.path : `${prefix}${spec.path}`;
+      const headers: Record<string, string> = { [spec.header.header]: spec.header.value };
+      if (!m.host.includes('*')) headers.host = m.host;
+      runner
+        .run({
+          url: new URL(path, router.url).toString(),
+          method: spec.method,
+          headers,
+          ratePerSec: step.loadTestRun.ratePerSec,
+          durationMs: spec.duration,
+          timeoutMs: spec.timeout,
+          thresholds: spec.thresholds,
+          signal: state.abort.signal,
+        })
+        .then(
+          (o) => (state.outcome = o),
+          (e) => (state.error = e instanceof Error ? e : new Error(String(e))),
+        );
+      return 'idle';
+    }
+    if (t.error) {
+      this.loadTests.delete(key);
+      throw new Error(`load test failed to run: ${t.error.message}`);
+    }
+    if (!t.outcome) return 'idle';
+    this.loadTests.delete(key);
+    const o = t.outcome;
+    const next: RunState = {
+      ...run,
+      updatedAtMs: now,
+      steps: run.steps.map((s) => (s.index === step.index ? { ...s, loadTestRun: { ...s.loadTestRun!, outcome: o }, message: `load test ${o.summary}` } : s)),
+    };
+    if (!o.passed) {
+      const message = `load test failed: ${o.summary}`;
+      await this.d.journal.commit(run, sm.decideRollback(next, 'loadTest', message, SYSTEM_ACTOR, now), 'rollback.decided', SYSTEM_ACTOR, {
+        reason: 'loadTest',
+        message,
+        step: step.label,
+      });
+      return 'again';
+    }
+    const stored = await this.d.journal.note(run, next);
+    let done = sm.completeStep(stored, this.d.clock.now());
+    done.steps[step.index].message = `load test ${o.summary}`;
+    if (done.canaryTrafficAtMs === null && from && step.desired.canaryWeightPercent > 0) done = { ...done, canaryTrafficAtMs: now };
+    const finish = done.phase === 'completed' ? await this.finish(stored, 'successful') : undefined;
+    await this.d.journal.commit(stored, done, 'step.completed', SYSTEM_ACTOR, { step: step.label, message: `load test ${o.summary}` }, finish);
+    return 'again';
   }
 
   /** Asks the analysis provider, waiting at most `analysisTimeout`: no answer by then is an `error` answer; no provider installed, `inconclusive` (a person decides). */

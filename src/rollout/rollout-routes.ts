@@ -71,6 +71,10 @@ const runViewSchema = z.object({
       message: z.string().optional(),
       verdicts: z.array(z.string()),
       analysisRun: z.string().optional().describe('for analysis steps: the analysis run that judges it (`shipgate analysis show <id>`)'),
+      loadTestRun: z
+        .object({ ratePerSec: z.number(), rateFrom: z.string(), startedAtMs: z.number(), outcome: z.unknown().optional() })
+        .optional()
+        .describe('for loadTest steps: the rate chosen, where it came from, and the outcome (requests, errors, latency, thresholds) once judged'),
     }),
   ),
   rollback: z.unknown().describe('why and how far a rollback has gone (reason, message, stage, times), or null'),

@@ -67,6 +67,14 @@ export class RolloutRuntime {
           .series.filter((s) => s.route === route && s.version === version && !s.mirror)
           .reduce((n, s) => n + s.requests, 0);
       },
+      loadTest: () => ctx.services.get(HOOKS.loadTest),
+      capacityPeak: () => ctx.services.get(HOOKS.capacityPeak),
+      router: (route) => {
+        const r = ctx.services.get(HOOKS.inProcessRouter);
+        const url = r?.url();
+        if (!r || !url) return undefined;
+        return { url, route: r.current().spec.routes.find((x) => x.name === route) };
+      },
       analysisStep: () => ctx.services.get(HOOKS.analysisStep),
       burnSignal: () => ctx.services.get(HOOKS.burnSignal),
       authorizer: () => ctx.services.get(HOOKS.authorizer),

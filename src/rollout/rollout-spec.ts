@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from '../core/duration';
+import { parseThresholds } from '../core/load-thresholds';
 import { INLINE_ANALYSIS_METRICS, PARITY_ASPECTS, VERIFICATION_KINDS } from '../core/hooks';
 import { resourceName } from '../core/kinds';
 import { targetSpec } from '../targets/target-spec';
@@ -109,12 +110,57 @@ export const headerRouteSpec = z.strictObject({
   value: z.string().min(1),
 });
 
+/** Highest rate a loadTest step may send, requests/s (the server itself sends them). */
+export const LOAD_TEST_MAX_RATE = 5000;
+
+/**
+ * A load test of the new revision before it takes user traffic: the server sends `rate` requests
+ * a second (or `peakFactor` × the capacity forecast's peak within `horizon`, at most `maxRate`)
+ * for `duration` through its own router, with `header` so the requests reach the new revision
+ * only, and judges them with k6-style `thresholds`. A failed threshold rolls back (reason
+ * `loadTest`); no rate to send (no forecast and no `rate`) pauses for a person.
+ */
+export const loadTestStepSpec = z
+  .strictObject({
+    rate: z.number().positive().max(LOAD_TEST_MAX_RATE).optional().describe('Requests a second; with peakFactor, the rate used when there is no forecast.'),
+    peakFactor: z.number().positive().max(10).optional().describe("Multiple of the capacity forecast's peak request rate to send, e.g. 1.5."),
+    horizon: durationMs.default(14 * 86_400_000).describe('How far ahead the forecast peak is looked for. Default 14d.'),
+    maxRate: z.number().positive().max(LOAD_TEST_MAX_RATE).default(1000).describe('Cap on peakFactor × peak, requests/s. Default 1000.'),
+    duration: durationMs.default(30_000).refine((ms) => ms >= 1000 && ms <= 600_000, { message: 'a load test step lasts from 1s to 10m' }),
+    method: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_-]{0,31}$/, 'expected an HTTP method such as GET')
+      .default('GET'),
+    path: z
+      .string()
+      .regex(/^\/[^\s]*$/, 'expected a path starting with / and no spaces')
+      .max(2000)
+      .default('/'),
+    thresholds: z
+      .string()
+      .max(1000)
+      .default('p(99)<1000,errors<0.01')
+      .superRefine((t, c) => {
+        try {
+          parseThresholds(t);
+        } catch (e) {
+          c.addIssue({ code: 'custom', message: (e as Error).message });
+        }
+      }),
+    timeout: durationMs.default(5000).refine((ms) => ms >= 1 && ms <= 60_000, { message: 'timeout is at most 60s' }),
+    /** Requests carrying it reach the new revision only (a header route for the step's duration). */
+    header: headerRouteSpec.default({ header: 'x-shipgate-load-test', value: 'true' }),
+  })
+  .refine((s) => s.rate !== undefined || s.peakFactor !== undefined, { message: 'set rate, peakFactor or both' });
+export type LoadTestStepSpec = z.output<typeof loadTestStepSpec>;
+
 export const canaryStepSpec = z.union([
   z.strictObject({ setWeight: z.number().min(0).max(100) }),
   /** `pause: {}` waits for `promote`; with a duration it resumes by itself. */
   z.strictObject({ pause: z.strictObject({ duration: durationMs.optional() }).default({}) }),
   z.strictObject({ analysis: analysisSpec }),
   z.strictObject({ setHeaderRoute: headerRouteSpec }),
+  z.strictObject({ loadTest: loadTestStepSpec }),
   z.strictObject({ setMirror: z.strictObject({ percent: z.number().min(0).max(100) }) }),
   z.strictObject({
     setCanaryScale: z
@@ -134,10 +180,23 @@ export const ROLLBACK_TRIGGERS = ['analysisFailed', 'healthFailed', 'sloBurn', '
 export type RollbackTrigger = (typeof ROLLBACK_TRIGGERS)[number];
 const rollbackOn = z.array(z.enum(ROLLBACK_TRIGGERS)).default([...ROLLBACK_TRIGGERS]);
 
-export const canaryStrategySpec = z.strictObject({
-  steps: z.array(canaryStepSpec).max(100).default([]),
-  rollbackOn,
-});
+export const canaryStrategySpec = z
+  .strictObject({
+    steps: z.array(canaryStepSpec).max(100).default([]),
+    rollbackOn,
+  })
+  .superRefine((s, c) => {
+    // A load test is sent before users reach the revision: once they do, it would load them too.
+    const weighted = s.steps.findIndex((x) => 'setWeight' in x && x.setWeight > 0);
+    s.steps.forEach((x, i) => {
+      if ('loadTest' in x && weighted >= 0 && i > weighted)
+        c.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'loadTest'],
+          message: `a loadTest step must come before the first setWeight above 0 (step ${weighted + 1}): users would share the load`,
+        });
+    });
+  });
 
 export const blueGreenStrategySpec = z.strictObject({
   /** Header that reaches the new revision before the switch. */

@@ -4,7 +4,7 @@ import type { DeployTarget } from '../targets/deploy-target';
 import type { TrafficRouter } from '../traffic/traffic-router';
 import type { Revision } from './revision';
 import type { RolloutStore } from './rollout-store';
-import { analysisRunId, appliedCanaryWeight, currentStep, type RunState } from './run-state';
+import { analysisRunId, appliedCanaryWeight, currentStep, type LoadTestRun, type RunState } from './run-state';
 import { backendNames } from './traffic-plan';
 
 /** Live figures of one version over the recent window. */
@@ -41,6 +41,7 @@ export interface RunView {
     message?: string;
     verdicts: string[];
     analysisRun?: string;
+    loadTestRun?: LoadTestRun;
   }[];
   rollback: RunState['rollback'];
   canaryTrafficAtMs: number | null;
@@ -83,6 +84,7 @@ export function runView(r: RunState): RunView {
       verdicts: x.measurements.map((m) => m.verdict),
       // `shipgate analysis show <analysisRun>` tells how the step was judged.
       ...(x.kind === 'analysis' && x.startedAtMs !== null ? { analysisRun: analysisRunId(r, x) } : {}),
+      ...(x.loadTestRun ? { loadTestRun: x.loadTestRun } : {}),
     })),
     rollback: r.rollback,
     canaryTrafficAtMs: r.canaryTrafficAtMs,

@@ -8,19 +8,19 @@
  *   pause│  │resume / promote
  *       ▼  │
  *     paused
- *       │ (analysis failed, health failed, SLO burn, abort)
+ *       │ (analysis failed, load test failed, health failed, SLO burn, abort)
  *       ▼
  *   rollingBack: restoreTraffic ──▶ teardown ──▶ rolledBack
  */
 import { ConflictError } from '../core/errors';
-import type { AnalysisMeasurementPhase } from '../core/hooks';
+import type { AnalysisMeasurementPhase, LoadTestOutcome } from '../core/hooks';
 import type { PlanStep } from './plan';
 import type { InlineMetricName, RolloutSpec } from './rollout-spec';
 
 export type RunPhase = 'progressing' | 'paused' | 'rollingBack' | 'completed' | 'rolledBack';
 export const TERMINAL_PHASES: RunPhase[] = ['completed', 'rolledBack'];
 
-export type RollbackReason = 'analysisFailed' | 'healthFailed' | 'sloBurn' | 'externalAlert' | 'postPromotion' | 'aborted' | 'error';
+export type RollbackReason = 'analysisFailed' | 'healthFailed' | 'sloBurn' | 'externalAlert' | 'postPromotion' | 'loadTest' | 'aborted' | 'error';
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'skipped';
 
@@ -33,8 +33,18 @@ export interface StepRecord extends PlanStep {
   measurements: (Measurement | TemplateVerdict)[];
   /** Drain progress: the stable version's request count and when it last changed. */
   drain?: { requests: number; lastChangeAtMs: number; quiet?: boolean; timedOut?: boolean };
+  /** A loadTest step: the rate chosen (stored before a request is sent), where it came from, and the outcome once judged. */
+  loadTestRun?: LoadTestRun;
   /** Last thing worth telling a person about this step. */
   message?: string;
+}
+
+export interface LoadTestRun {
+  ratePerSec: number;
+  /** `rate` (the step's), or the forecast it was derived from. */
+  rateFrom: string;
+  startedAtMs: number;
+  outcome?: LoadTestOutcome;
 }
 
 export type MeasurementVerdict = 'pass' | 'fail' | 'inconclusive' | 'error';
@@ -257,6 +267,11 @@ export function resumeRun(r: RunState, nowMs: number): RunState {
     s.measurements = [];
     s.startedAtMs = nowMs;
   }
+  // So does a load test that could not be sent.
+  if (s && s.kind === 'loadTest') {
+    delete s.loadTestRun;
+    s.startedAtMs = nowMs;
+  }
   return n;
 }
 
@@ -281,8 +296,8 @@ export function promoteRun(r: RunState, full: boolean, nowMs: number): RunState 
     return n;
   }
   const s = n.steps[n.stepIndex];
-  if (s && (s.kind === 'pause' || s.kind === 'analysis')) {
-    s.message = 'promoted';
+  if (s && (s.kind === 'pause' || s.kind === 'analysis' || s.kind === 'loadTest')) {
+    s.message = s.kind === 'loadTest' && !s.loadTestRun?.outcome ? 'promoted: load test skipped' : 'promoted';
     n = completeStep(n, nowMs);
   }
   return n;

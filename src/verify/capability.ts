@@ -7,6 +7,7 @@ import { evidenceRoutes } from './evidence-routes';
 import { EvidenceService } from './evidence-service';
 import { EvidenceStore, verifyMigrations } from './evidence-store';
 import { loadtestCommands } from './load/loadtest-cli';
+import { loadTestRunner } from './load/load-step';
 import { migrationCommands } from './migration/migration-cli';
 import { openapiCommands } from './openapi/openapi-cli';
 import { pactCommands } from './pact/pact-cli';
@@ -63,6 +64,7 @@ export const verifyCapability: Capability = {
     };
     ctx.services.provide(HOOKS.verifyEvidence, hook);
     ctx.services.provide(HOOKS.smokeChecks, smokeChecks(ctx));
+    ctx.services.provide(HOOKS.loadTest, loadTestRunner);
   },
   routes(app, ctx) {
     evidenceRoutes(app, ctx, serviceOf(ctx));

@@ -15,7 +15,7 @@ import { buildSummary, renderSummary } from './loadtest-output';
 import { runLoad, type LoadRequest } from './loadtest-run';
 import { parseScenario, weightedPicker, type ScenarioRequest } from './loadtest-scenario';
 import { arrivalOffsets, expectedArrivals, MAX_DURATION_MS, MAX_RATE, parseRatePerSecond, parseStages, runStages, type Stage } from './loadtest-schedule';
-import { parseThresholds, type Threshold } from './loadtest-thresholds';
+import { parseThresholds, type Threshold } from '../../core/load-thresholds';
 
 const FORMATS = ['table', 'json'] as const;
 /** Most requests in flight a run may allow. */

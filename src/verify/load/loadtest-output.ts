@@ -8,7 +8,7 @@ import { renderTable } from '../../cli/table';
 import { buildLoadResult, type LoadResult } from '../load-result';
 import type { LoadCounts, LoadRunResult, LoadSecond } from './loadtest-run';
 import type { Stage } from './loadtest-schedule';
-import { evaluateThresholds, type Threshold, type ThresholdResult } from './loadtest-thresholds';
+import { evaluateThresholds, type Threshold, type ThresholdResult } from '../../core/load-thresholds';
 
 export interface LoadtestSummary extends LoadResult {
   verdict: 'pass' | 'fail';

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateThresholds, parseThresholds, type ThresholdStats } from './loadtest-thresholds';
-import { quantile } from '../../core/stats/quantiles';
+import { evaluateThresholds, parseThresholds, type ThresholdStats } from './load-thresholds';
+import { quantile } from './stats/quantiles';
 
 describe('loadtest thresholds', () => {
   test('parses the k6 forms, with units and aliases', () => {
