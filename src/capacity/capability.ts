@@ -1,16 +1,27 @@
 /** Capacity: traffic forecasts per service from the router's series, TrafficEvents, and instance plans against the Rollout's replicas. */
-import type { Capability } from '../core/capability';
 import { isDomainError } from '../core/errors';
 import { HOOKS } from '../core/hooks';
 import { CapacityService } from './capacity-service';
+import { databaseKind } from './database-kind';
+import { PoolService } from './pool-service';
+import type { Capability, ServerContext } from '../core/capability';
 import { capacityCommands } from './capacity-cli';
 import { capacityRoutes } from './capacity-routes';
 import { trafficEventKind } from './traffic-event';
 
+const poolServices = new WeakMap<ServerContext, PoolService>();
+/** One per server, so its 5 s readings are shared by the route and the release check. */
+function poolsOf(ctx: ServerContext): PoolService {
+  let p = poolServices.get(ctx);
+  if (!p) poolServices.set(ctx, (p = new PoolService(ctx)));
+  return p;
+}
+
 export const capacityCapability: Capability = {
   name: 'capacity',
-  kinds: [trafficEventKind],
+  kinds: [trafficEventKind, databaseKind],
   init(ctx) {
+    ctx.services.provide(HOOKS.poolCheck, poolsOf(ctx).hook());
     const svc = new CapacityService(ctx);
     ctx.services.provide(HOOKS.capacityPeak, {
       // Four weeks of history, as `capacity forecast` reads by default; no forecast is an answer, not an error.
@@ -25,6 +36,6 @@ export const capacityCapability: Capability = {
       },
     });
   },
-  routes: (app, ctx) => capacityRoutes(app, ctx),
+  routes: (app, ctx) => capacityRoutes(app, ctx, poolsOf(ctx)),
   cli: (program, cli) => capacityCommands(program, cli),
 };

@@ -10,7 +10,10 @@ import { parseFormat, type CliContext } from '../cli/context';
 import { EXIT } from '../cli/exit-codes';
 import { renderTable } from '../cli/table';
 import { InputError } from '../core/errors';
+import { parseDurationMs } from '../core/duration';
 import type { ForecastView, PlanView } from './capacity-service';
+import { MAX_LOAD_CONNECTIONS, runPoolLoad } from './pool-load';
+import type { PoolsView } from './pool-service';
 
 /** Only what a plan needs of a load result (src/verify/load-result.ts format); capabilities may not import one another. */
 const loadResultFields = z.object({ kind: z.literal('shipgate.dev/load-result/v1'), achievedRps: z.number().positive() });
@@ -147,4 +150,98 @@ export function capacityCommands(program: Command, cli: CliContext): void {
       if (!p.fits) cli.fail(EXIT.NO);
     },
   );
+  capacity
+    .command('pools')
+    .description(
+      "each database's connection pools in ENV (Service spec.databases × instances, at steady state and at each release's peak) against its real max_connections; exit 1 when a release would not fit or a database cannot be read. --load opens a database's peak connections against it and queries on each",
+    )
+    .argument('<environment>')
+    .option('-o, --output <format>', 'table | json | yaml', 'table')
+    .option('--load', 'open the peak connections of --database against --url and query on each for --duration')
+    .option('--database <name>', 'the Database to load (with --load)')
+    .option('--url <postgres-url>', 'where to connect for --load (you hold its credentials; default $SHIPGATE_POOL_LOAD_URL)')
+    .option('--connections <n>', 'connections to open instead of the largest release peak')
+    .option('--duration <duration>', 'how long each connection queries', '10s')
+    .option('--query <sql>', 'the query each connection runs in a loop', 'SELECT 1')
+    .action(
+      async (
+        environment: string,
+        o: { output: string; load?: boolean; database?: string; url?: string; connections?: string; duration: string; query: string },
+      ) => {
+        const format = parseFormat(o.output, ['table', 'json', 'yaml']);
+        const bad = (path: string, message: string): never => {
+          throw new InputError(`${path}: ${message}`, [{ path, message }]);
+        };
+        let durationMs = 0;
+        const url = o.url ?? process.env.SHIPGATE_POOL_LOAD_URL;
+        if (o.load) {
+          if (!o.database) bad('--database', 'name the Database to load');
+          if (!url) bad('--url', 'give the postgres:// URL to connect to (or set SHIPGATE_POOL_LOAD_URL)');
+          if (!/^postgres(ql)?:\/\//.test(url!)) bad('--url', 'expected a postgres:// URL');
+          try {
+            durationMs = parseDurationMs(o.duration);
+          } catch (e) {
+            bad('--duration', (e as Error).message);
+          }
+          if (!(durationMs >= 100 && durationMs <= 600_000)) bad('--duration', 'from 100ms to 10m');
+          if (o.connections !== undefined && !(/^\d+$/.test(o.connections) && Number(o.connections) >= 1 && Number(o.connections) <= MAX_LOAD_CONNECTIONS))
+            bad('--connections', `a whole number from 1 to ${MAX_LOAD_CONNECTIONS}`);
+        }
+        const v = await cli.api().get<PoolsView>('/api/v1/capacity/pools', { environment });
+        if (!o.load) {
+          if (format === 'table') poolsTable(cli, v);
+          else cli.print(v, format, () => ({ headers: [], rows: [] }));
+          if (!v.fits) cli.fail(EXIT.NO);
+          return;
+        }
+        const d = v.databases.find((x) => x.database === o.database);
+        if (!d && o.connections === undefined)
+          bad(
+            '--database',
+            `no client of ${o.database} in ${environment} declares a pool; known: ${v.databases.map((x) => x.database).join(', ') || '(none)'} (or give --connections)`,
+          );
+        const peak = d ? Math.max(...d.clients.map((c) => d.clients.reduce((n, x) => n + x.pool * (x === c ? x.peakReplicas : x.replicas), 0))) : 0;
+        const connections = o.connections !== undefined ? Number(o.connections) : Math.min(peak, MAX_LOAD_CONNECTIONS);
+        const r = await runPoolLoad({
+          url: url!,
+          connections,
+          durationMs,
+          query: o.query,
+          onProgress: cli.io.isTTY ? (opened) => cli.err(`pools --load: ${opened}/${connections} connections open`) : undefined,
+        });
+        const ok = r.connections.refused === 0 && r.errors === 0;
+        if (format === 'table') {
+          cli.out(
+            `${ok ? 'held' : 'DID NOT HOLD'}: ${r.connections.opened}/${connections} connections to ${o.database} (${d ? `the largest release peak of its pools, ${peak}` : 'as asked'}); ` +
+              `${r.queries} queries in ${(r.durationMs / 1000).toFixed(1)}s (${r.queriesPerSecond.toFixed(0)}/s), p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.errors} errors`,
+          );
+          for (const [m, n] of Object.entries(r.refusals)) cli.out(`  refused ${n}: ${m}`);
+        } else cli.print({ database: o.database, environment, peak, ...r, held: ok }, format, () => ({ headers: [], rows: [] }));
+        if (!ok) cli.fail(EXIT.NO);
+      },
+    );
+}
+
+function poolsTable(cli: CliContext, v: PoolsView): void {
+  if (!v.databases.length) cli.out(`no Service declares a connection pool to a Database in ${v.environment}`);
+  for (const d of v.databases) {
+    if (d.error) {
+      cli.out(`${d.database}: UNREADABLE: ${d.error}`);
+      continue;
+    }
+    const inUse = d.limits!.inUse.reduce((n, u) => n + u.connections, 0);
+    cli.out(
+      `${d.database}: ${d.fits ? 'fits' : 'DOES NOT FIT'}; usable ${d.usable} = ${d.usableArithmetic}; in use now ${inUse} (${d.pooled} by declared pools, ${d.others} by others); steady ${d.steady}`,
+    );
+    cli.out(
+      renderTable(
+        ['RELEASE OF', 'POOL', 'REPLICAS', 'PEAK', 'CONNECTIONS', 'FITS', 'ARITHMETIC'],
+        d.releases!.map((r) => {
+          const c = d.clients.find((x) => x.service === r.service)!;
+          return [r.service, String(c.pool), String(c.replicas), `${c.peakReplicas} (${c.strategy})`, String(r.total), r.fits ? 'yes' : 'NO', r.arithmetic];
+        }),
+      ),
+    );
+  }
+  for (const n of v.notCounted) cli.out(`not counted: ${n.service} → ${n.database}: ${n.reason}`);
 }

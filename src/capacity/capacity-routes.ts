@@ -1,4 +1,4 @@
-/** Capacity routes (readers): GET /api/v1/capacity/forecast and /api/v1/capacity/plan, computed from stored series. */
+/** Capacity routes (readers): GET /api/v1/capacity/forecast and /plan, computed from stored series; /pools, from the databases' real limits. */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import { parseDurationMs } from '../core/duration';
 import { resourceName } from '../core/kinds';
 import { versionName } from '../core/revision';
 import { CapacityService } from './capacity-service';
+import type { PoolService } from './pool-service';
 
 const duration = (def: string, maxMs: number) =>
   z
@@ -77,7 +78,47 @@ const planView = z.object({
 
 const tags = ['capacity'];
 
-export function capacityRoutes(base: FastifyInstance, ctx: ServerContext): void {
+const poolClient = z.object({
+  service: z.string(),
+  pool: z.number(),
+  user: z.string().optional(),
+  replicas: z.number(),
+  peakReplicas: z.number(),
+  strategy: z.string(),
+});
+const poolsView = z.object({
+  environment: z.string(),
+  databases: z.array(
+    z.object({
+      database: z.string(),
+      clients: z.array(poolClient),
+      limits: z
+        .object({
+          maxConnections: z.number(),
+          superuserReserved: z.number(),
+          reserved: z.number(),
+          reserve: z.number(),
+          inUse: z.array(z.object({ user: z.string(), connections: z.number() })),
+        })
+        .optional(),
+      usable: z.number().optional(),
+      usableArithmetic: z.string().optional(),
+      others: z.number().optional(),
+      pooled: z.number().optional(),
+      steady: z.number().optional(),
+      releases: z
+        .array(z.object({ service: z.string(), pools: z.number(), total: z.number(), fits: z.boolean(), arithmetic: z.string() }))
+        .optional()
+        .describe('one row per client service: the connections while it releases (its peak of instances, the others at steady state)'),
+      fits: z.boolean().optional(),
+      error: z.string().optional(),
+    }),
+  ),
+  notCounted: z.array(z.object({ service: z.string(), database: z.string(), reason: z.string() })),
+  fits: z.boolean(),
+});
+
+export function capacityRoutes(base: FastifyInstance, ctx: ServerContext, pools: PoolService): void {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const svc = new CapacityService(ctx);
   app.get(
@@ -117,5 +158,19 @@ export function capacityRoutes(base: FastifyInstance, ctx: ServerContext): void 
         perInstanceRps: q.perInstance,
       });
     },
+  );
+  app.get(
+    '/api/v1/capacity/pools',
+    {
+      schema: {
+        querystring: z.strictObject({ environment: resourceName.default('production') }),
+        tags,
+        description:
+          "Connection pools per database of an environment: each Service's declared pool × its instances at steady state and at its release's peak, against the database's real max_connections less its reservations and the connections others hold now (each database read at most once per 5 s).",
+        response: { 200: poolsView, ...errorResponses(404) },
+      },
+      config: { access: { roles: READ_ROLES } },
+    },
+    async (req) => pools.pools(req.query.environment),
   );
 }

@@ -6,6 +6,8 @@ import type { EnvironmentNode, ServiceNode } from './graph';
 /** A Service as the reader returns it: the graph's node and who owns it. */
 export interface CatalogService extends ServiceNode {
   owner?: string;
+  /** Connection pools the service declares (Service `spec.databases`). */
+  databases?: { database: string; pool: number; user?: string }[];
 }
 
 /** Reads the stored Service and Environment resources in the shapes the graph analyses take. */
@@ -22,6 +24,7 @@ export class CatalogReader {
       ...(m.spec.sla !== undefined ? { sla: m.spec.sla } : {}),
       external: m.spec.external ?? false,
       dependencies: m.spec.dependencies ?? [],
+      databases: m.spec.databases ?? [],
     }));
   }
 

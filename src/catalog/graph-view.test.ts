@@ -72,7 +72,7 @@ describe('graph view (HOOKS.graph)', () => {
         ['web', 1],
       ],
     );
-    assert.deepEqual(view.service('search'), { name: 'search', tier: 2, owner: 'discovery', external: false });
+    assert.deepEqual(view.service('search'), { name: 'search', tier: 2, owner: 'discovery', external: false, databases: [] });
     assert.equal(view.service('nope'), undefined);
   });
 

@@ -18,7 +18,13 @@ export function graphView(services: readonly CatalogService[], environments: rea
   const graph = buildGraph(services);
   const declared = new Map<string, GraphService>();
   for (const s of services) {
-    declared.set(s.name, { name: s.name, tier: s.tier ?? DEFAULT_TIER, ...(s.owner !== undefined ? { owner: s.owner } : {}), external: s.external ?? false });
+    declared.set(s.name, {
+      name: s.name,
+      tier: s.tier ?? DEFAULT_TIER,
+      ...(s.owner !== undefined ? { owner: s.owner } : {}),
+      external: s.external ?? false,
+      databases: s.databases ?? [],
+    });
   }
   const sorted = [...declared.values()].sort((a, b) => compareNames(a.name, b.name));
   const kinds = new Map(environments.map((e) => [e.name, e.kind]));

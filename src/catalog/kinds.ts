@@ -22,6 +22,21 @@ export const serviceSpecSchema = z.strictObject({
   /** A third party Shipgate does not deploy. */
   external: z.boolean().default(false),
   dependencies: z.array(dependencySchema).default([]),
+  /**
+   * Databases (capacity's Database resources) the service holds a connection pool to, and the
+   * pool's maximum per instance: `shipgate capacity pools ENV` sums them at each release's peak.
+   */
+  databases: z
+    .array(
+      z.strictObject({
+        database: resourceName,
+        pool: z.number().int().min(1).max(10_000),
+        /** The database role the pool connects as: its open connections are the pool's, not someone else's. */
+        user: z.string().min(1).max(63).optional(),
+      }),
+    )
+    .max(20)
+    .default([]),
 });
 export type ServiceSpec = z.infer<typeof serviceSpecSchema>;
 

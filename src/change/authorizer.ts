@@ -196,9 +196,13 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       // 5. Verifications: evidence for exactly this revision (release and retry ship one).
       const verified = await verifications(action, subject, c);
       if (verified.refuse) return no(verified.refuse.code, verified.refuse.message, { changeId: c.id, ...verified.refuse.details });
+      // 6. Connection pools: the release's peak of instances must fit every database its pools reach.
+      const pools = await poolRoom(action, subject, emergency);
+      if (pools.refuse) return no('CAPACITY_EXCEEDED', pools.refuse, { changeId: c.id, pools: pools.reasons });
       const reasons = [
         `change request ${c.id} (${c.type}) authorises this revision`,
         ...verified.reasons,
+        ...pools.reasons.map((r) => `connection pools: ${r}`),
         `error budget: ${budget.decision ?? 'no SLO gate'}`,
         ...(frozen ? [`emergency change crosses freeze window ${frozen}`] : []),
       ];
@@ -257,6 +261,31 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       };
     }
     return { reasons: required.length ? [`verified: ${required.join(', ')}`] : [] };
+  }
+
+  /**
+   * Asks capacity whether the databases the service's pools reach have room for the release's
+   * peak (network I/O: the databases' limits, read outside any transaction). A full database
+   * refuses every change, an emergency too (it could not connect either); a database that could
+   * not be read refuses all but an emergency.
+   */
+  async function poolRoom(action: GateAction, subject: GateSubject, emergency: boolean): Promise<{ reasons: string[]; refuse?: string }> {
+    const pools = ctx.services.get(HOOKS.poolCheck);
+    if (!pools || (action !== 'release' && action !== 'retry')) return { reasons: [] };
+    const r = await pools.check({ service: subject.service, environment: subject.environment }).catch((e: Error) => ({
+      fits: true,
+      unreadable: true,
+      reasons: [`the pool check failed: ${e.message}`],
+    }));
+    const next = `see shipgate capacity pools ${subject.environment}`;
+    if (!r.fits)
+      return {
+        reasons: r.reasons,
+        refuse: `${subject.service}'s connection pools would pass a database's limit while it releases to ${subject.environment}: ${r.reasons.join('; ')}; lower the pool (Service spec.databases), the Rollout's surge, or raise the database's max_connections (${next})`,
+      };
+    if (r.unreadable && !emergency)
+      return { reasons: r.reasons, refuse: `${r.reasons.join('; ')}; a release must know its pools fit (${next}); only an emergency change passes without` };
+    return { reasons: r.reasons };
   }
 
   async function approvalsOf(c: ChangeRequest): Promise<number> {

@@ -15,8 +15,8 @@ const graph: GraphView = {
   services: () =>
     Object.keys(tiers)
       .sort()
-      .map((name) => ({ name, tier: tiers[name], external: false })),
-  service: (name) => (tiers[name] ? { name, tier: tiers[name], external: false } : undefined),
+      .map((name) => ({ name, tier: tiers[name], external: false, databases: [] })),
+  service: (name) => (tiers[name] ? { name, tier: tiers[name], external: false, databases: [] } : undefined),
   hardDependencies: (s) => ({ shop: ['db'], web: ['shop'] })[s] ?? [],
   blastRadius: (service) => ({
     service,

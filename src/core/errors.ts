@@ -88,6 +88,8 @@ export const REFUSAL_CODES = [
   'IDENTITY_REFUSED',
   /** A verification the Rollout or the approval policy requires is missing or failing for this exact revision. */
   'VERIFICATION_REQUIRED',
+  /** The databases a release's connection pools reach have no room for its peak of instances, or could not be read. */
+  'CAPACITY_EXCEEDED',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

@@ -53,6 +53,8 @@ export const HOOKS = {
   loadTest: 'verify.loadTest',
   /** The forecast peak request rate of a service in an environment within a horizon. Provider: capacity. */
   capacityPeak: 'capacity.peak',
+  /** Whether the databases a service's pools reach have room for its release's peak of instances. Provider: capacity. */
+  poolCheck: 'capacity.pools',
 } as const;
 
 /**
@@ -82,6 +84,16 @@ export interface HookTypes {
   [HOOKS.graph]: GraphHook;
   [HOOKS.loadTest]: LoadTestRunner;
   [HOOKS.capacityPeak]: CapacityPeak;
+  [HOOKS.poolCheck]: PoolCheck;
+}
+
+export interface PoolCheck {
+  /**
+   * Reads each database the service's pools reach (its real limits and connections in use;
+   * network I/O, never inside a transaction) and says whether the release's peak fits, with the
+   * arithmetic. `unreadable`: a database could not be read (no answer, refused by the egress policy).
+   */
+  check(q: { service: string; environment: string }): Promise<{ fits: boolean; unreadable: boolean; reasons: string[] }>;
 }
 
 /** One load test: `ratePerSec` arrivals a second for `durationMs`, each `method url` with `headers`. */
@@ -391,6 +403,9 @@ export interface RolloutSummary {
   environment: string;
   route: string;
   replicas: number;
+  /** Most instances (old and new revisions together) at any step of a release: surge, a canary beside stable, blue-green's double. */
+  peakReplicas: number;
+  strategy: 'canary' | 'blueGreen' | 'rolling';
   parity?: { against: string; require: ParityAspect[] };
 }
 
@@ -495,6 +510,8 @@ export interface GraphService {
   owner?: string;
   /** A third party Shipgate does not deploy. */
   external: boolean;
+  /** Connection pools it declares: per instance, at most `pool` connections to the named Database as `user`. */
+  databases: { database: string; pool: number; user?: string }[];
 }
 
 /** A service hit when another fails, with a shortest chain of dependencies down to it. */

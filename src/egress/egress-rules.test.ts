@@ -4,7 +4,7 @@ import { allowEntryProblem, classifyAddress, classifyName, decideAddress, decide
 
 const rules = (over: { loopback?: EgressPurpose[]; allow?: Partial<Record<EgressPurpose, string[]>> } = {}): EgressRules => ({
   allowLoopback: new Set(over.loopback ?? []),
-  allow: { webhook: [], metricSource: [], backend: [], synthetic: [], ...over.allow },
+  allow: { webhook: [], metricSource: [], backend: [], synthetic: [], database: [], ...over.allow },
 });
 
 describe('address classes', () => {

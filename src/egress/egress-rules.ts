@@ -6,8 +6,8 @@
 import ipaddr from 'ipaddr.js';
 
 /** Why the server opens a connection: the allowlist and the loopback setting are per purpose. */
-export type EgressPurpose = 'webhook' | 'metricSource' | 'backend' | 'synthetic';
-export const EGRESS_PURPOSES: readonly EgressPurpose[] = ['webhook', 'metricSource', 'backend', 'synthetic'];
+export type EgressPurpose = 'webhook' | 'metricSource' | 'backend' | 'synthetic' | 'database';
+export const EGRESS_PURPOSES: readonly EgressPurpose[] = ['webhook', 'metricSource', 'backend', 'synthetic', 'database'];
 
 /** Address classes refused unless an allowlist entry (a CIDR or IP) names the address explicitly. */
 export type AddressClass = 'unspecified' | 'linkLocal' | 'metadata' | 'loopback' | 'multicast' | 'broadcast' | 'other';

@@ -7,7 +7,8 @@ import { rolloutKind } from './rollout-kind';
 import { rolloutRoutes } from './rollout-routes';
 import { RolloutRuntime } from './rollout-runtime';
 import { rolloutMigrations } from './rollout-store';
-import { rolloutSpec, type RolloutSpec } from './rollout-spec';
+import { planRelease } from './plan';
+import { rolloutSpec, strategyName, type RolloutSpec } from './rollout-spec';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 
 /** One runtime per server context (several servers may share a process in tests). */
@@ -45,6 +46,12 @@ export const rolloutCapability: Capability = {
               environment: s.environment,
               route: s.route,
               replicas: s.target.replicas,
+              // The one plan a release runs: its busiest step, old and new revisions counted together.
+              peakReplicas: Math.max(
+                s.target.replicas,
+                ...planRelease(s.strategy, s.target.replicas, true).map((p) => p.desired.canaryReplicas + p.desired.stableReplicas),
+              ),
+              strategy: strategyName(s.strategy),
               ...(s.parity ? { parity: s.parity } : {}),
             };
           });
