@@ -199,10 +199,14 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       // 6. Connection pools: the release's peak of instances must fit every database its pools reach.
       const pools = await poolRoom(action, subject, emergency);
       if (pools.refuse) return no('CAPACITY_EXCEEDED', pools.refuse, { changeId: c.id, pools: pools.reasons });
+      // 7. Instances for the forecast peak, when the Rollout requires them (spec.capacity).
+      const sized = await instancesFor(action, subject, emergency);
+      if (sized.refuse) return no('CAPACITY_EXCEEDED', sized.refuse, { changeId: c.id });
       const reasons = [
         `change request ${c.id} (${c.type}) authorises this revision`,
         ...verified.reasons,
         ...pools.reasons.map((r) => `connection pools: ${r}`),
+        ...sized.reasons,
         `error budget: ${budget.decision ?? 'no SLO gate'}`,
         ...(frozen ? [`emergency change crosses freeze window ${frozen}`] : []),
       ];
@@ -286,6 +290,24 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
     if (r.unreadable && !emergency)
       return { reasons: r.reasons, refuse: `${r.reasons.join('; ')}; a release must know its pools fit (${next}); only an emergency change passes without` };
     return { reasons: r.reasons };
+  }
+
+  /**
+   * The Rollout's capacity requirement: the instances the release runs against the forecast
+   * peak's need. No forecast yet (a new service, too little history) is a reason, not a refusal;
+   * an emergency change passes a shortfall (a forecast peak days ahead must not hold a fix back).
+   */
+  async function instancesFor(action: GateAction, subject: GateSubject, emergency: boolean): Promise<{ reasons: string[]; refuse?: string }> {
+    const plans = ctx.services.get(HOOKS.capacityPlan);
+    if (!plans || !subject.capacity || (action !== 'release' && action !== 'retry')) return { reasons: [] };
+    const p = await plans.plan({ service: subject.service, environment: subject.environment, ...subject.capacity });
+    if ('unavailable' in p) return { reasons: [`capacity: not checked, no forecast (${p.unavailable})`] };
+    if (p.fits) return { reasons: [`capacity: ${p.message}`] };
+    if (emergency) return { reasons: [`capacity: emergency change passes a shortfall: ${p.message}`] };
+    return {
+      reasons: [],
+      refuse: `${subject.service} in ${subject.environment} would run too few instances for the forecast peak: ${p.message}; raise target.replicas, set spec.capacity.preScale (up to maxReplicas), or see shipgate capacity plan ${subject.service}`,
+    };
   }
 
   async function approvalsOf(c: ChangeRequest): Promise<number> {

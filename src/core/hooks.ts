@@ -53,6 +53,8 @@ export const HOOKS = {
   loadTest: 'verify.loadTest',
   /** The forecast peak request rate of a service in an environment within a horizon. Provider: capacity. */
   capacityPeak: 'capacity.peak',
+  /** Instances a release needs at the forecast peak from one instance's capacity (a Rollout's `spec.capacity`). Provider: capacity. */
+  capacityPlan: 'capacity.plan',
   /** Whether the databases a service's pools reach have room for its release's peak of instances. Provider: capacity. */
   poolCheck: 'capacity.pools',
 } as const;
@@ -85,6 +87,23 @@ export interface HookTypes {
   [HOOKS.loadTest]: LoadTestRunner;
   [HOOKS.capacityPeak]: CapacityPeak;
   [HOOKS.poolCheck]: PoolCheck;
+  [HOOKS.capacityPlan]: CapacityPlan;
+}
+
+/** What a Rollout's `spec.capacity` asks of a release: enough instances for the forecast peak. */
+export interface CapacityNeed {
+  /** Requests/s one instance serves at its SLO latency. */
+  perInstanceRps: number;
+  /** Spare capacity over the peak, a fraction. */
+  headroom: number;
+  horizonMs: number;
+  /** Instances the release will run. */
+  replicas: number;
+}
+
+export interface CapacityPlan {
+  /** ⌈peak × (1 + headroom) ÷ per instance⌉ against `replicas`, with the arithmetic; or why there is no forecast. */
+  plan(q: { service: string; environment: string } & CapacityNeed): Promise<{ needed: number; fits: boolean; message: string } | { unavailable: string }>;
 }
 
 export interface PoolCheck {
@@ -246,6 +265,8 @@ export interface GateSubject {
   kind?: 'code' | 'config' | 'schema' | 'data-migration';
   /** Verifications the caller requires of `revision` (a Rollout's `spec.verify`); ApprovalPolicy rules may add more. */
   verify?: readonly VerificationKindName[];
+  /** Instances the release must have for the forecast peak (a Rollout's `spec.capacity` with `require`). */
+  capacity?: CapacityNeed;
 }
 
 /** A granted authorisation: `claim` must run in the transaction that starts the action. */

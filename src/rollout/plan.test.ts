@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planRelease, replicasForWeight, type PlanStep } from './plan';
+import { planRelease, replicasForWeight, withPreScale, type PlanStep } from './plan';
 import { strategySpec, type StrategySpec } from './rollout-spec';
 
 const s = (v: unknown): StrategySpec => strategySpec.parse(v);
@@ -174,4 +174,23 @@ test('a loadTest step is refused after users reach the revision, or without a ra
   assert.equal(strategySpec.safeParse({ canary: { steps: [{ loadTest: { duration: '10s' } }] } }).success, false);
   assert.equal(strategySpec.safeParse({ canary: { steps: [{ loadTest: { rate: 6000 } }] } }).success, false);
   assert.equal(strategySpec.safeParse({ canary: { steps: [{ loadTest: { rate: 10, duration: '11m' } }] } }).success, false);
+});
+
+test('pre-scaling: stable first to the planned count, the release at that count, then back to the replicas', () => {
+  const plan = withPreScale(planRelease(s({ canary: { steps: [{ setWeight: 50 }] } }), 4, true, 60_000), 4, 2, true);
+  assert.deepEqual(plan.map(row), [
+    'converge:preScale stable to 4|c0s4w0',
+    'converge:setWeight 50|c2s4w50',
+    'converge:promote|c4s4w100*',
+    'watch:post-promotion window 60s|c4s4w100',
+    'drain:drain stable|c4s4w100',
+    'converge:scale down stable|c4s0w100',
+    'converge:scale back to 2|c2s0w100',
+  ]);
+  // Nothing to add when the need is within the replicas; a first release only scales back.
+  assert.equal(withPreScale(planRelease(s({ canary: { steps: [] } }), 2, true), 2, 2, true).length, planRelease(s({ canary: { steps: [] } }), 2, true).length);
+  assert.deepEqual(withPreScale(planRelease(s({ canary: { steps: [] } }), 3, false), 3, 2, false).map(row), [
+    'converge:deploy (first release)|c3s0w100*',
+    'converge:scale back to 2|c2s0w100',
+  ]);
 });

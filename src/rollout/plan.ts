@@ -35,6 +35,27 @@ export interface PlanStep {
   promotion?: boolean;
 }
 
+/**
+ * A release run at `sized` instances rather than the Rollout's `replicas` (pre-scaling): the
+ * serving revision is scaled up first (ready before any weight moves), and after the last step
+ * (past the post-promotion window, the drain and the old revision's scale-down) the new one goes
+ * back to `replicas`.
+ */
+export function withPreScale(steps: PlanStep[], sized: number, replicas: number, hasStable: boolean): PlanStep[] {
+  if (sized <= replicas) return steps;
+  const last = steps[steps.length - 1]!.desired;
+  const first: PlanStep[] = hasStable ? [{ kind: 'converge', label: `preScale stable to ${sized}`, desired: initial(sized) }] : [];
+  return [
+    ...first,
+    ...steps,
+    {
+      kind: 'converge',
+      label: `scale back to ${replicas}`,
+      desired: { ...last, canaryReplicas: replicas, stableReplicas: 0, headerRoutes: [], mirrorPercent: null },
+    },
+  ];
+}
+
 /** Instances of the new revision that carry `weightPercent` of traffic when stable has `replicas`. */
 export function replicasForWeight(replicas: number, weightPercent: number): number {
   if (weightPercent <= 0) return 0;

@@ -646,6 +646,21 @@ export class RolloutEngine {
       return 'again';
     }
     if (rb.stage === 'teardown') {
+      // A pre-scaled release gives the serving revision back its own size: traffic first leaves the instances that go.
+      if (from && run.replicas > run.spec.target.replicas) {
+        const n = run.spec.target.replicas;
+        const keep = (await target.instances(from)).filter((i) => i.ready).slice(0, n);
+        if (keep.length) {
+          const names = this.names(from, to);
+          const state = trafficFor(
+            { canaryReplicas: 0, stableReplicas: n, canaryWeightPercent: 0, headerRoutes: [], mirrorPercent: null },
+            { name: names.stable!, instances: keep.map((i) => i.url) },
+            { name: names.canary, instances: [] },
+          );
+          await this.d.traffic.apply(run.spec.route, state, SYSTEM_ACTOR);
+        }
+        await target.deploy(from, n);
+      }
       await target.teardown(to);
       const next = sm.rolledBack(run, this.d.clock.now());
       const finish = await this.finish(run, rb.reason === 'aborted' ? 'failed' : 'rolled-back');

@@ -81,7 +81,14 @@ export class RolloutRuntime {
       log: ctx.log,
     });
     this.executor = new RolloutExecutor(this.store, this.engine, ctx.clock, ctx.log, { tickMs: this.options.tickMs, leaseMs: this.options.leaseMs });
-    this.service = new RolloutService(this.store, this.journal, ctx.resources, ctx.clock, () => ctx.services.get(HOOKS.authorizer));
+    this.service = new RolloutService(
+      this.store,
+      this.journal,
+      ctx.resources,
+      ctx.clock,
+      () => ctx.services.get(HOOKS.authorizer),
+      () => ctx.services.get(HOOKS.capacityPlan),
+    );
   }
 
   /** The deploy target of a service and environment (one per target spec, kept for supervision). */

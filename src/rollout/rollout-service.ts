@@ -2,12 +2,12 @@ import type { Principal } from '../auth/roles';
 import { VERSION_RE } from '../core/revision';
 import type { Clock } from '../core/clock';
 import { ConflictError, InputError, NotFoundError } from '../core/errors';
-import type { Authorization, Authorizer, GateAction, RevisionBinding, VerificationKindName } from '../core/hooks';
+import type { Authorization, Authorizer, CapacityNeed, CapacityPlan, GateAction, RevisionBinding, VerificationKindName } from '../core/hooks';
 import { newId } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { ResourceStore } from '../resources/resource-store';
 import type { Tx } from '../store/db';
-import { planRelease } from './plan';
+import { planRelease, withPreScale } from './plan';
 import { bindingOf, makeRevision, mergeConfig, mergeSecretKeys, splitSets, type ConfigSet, type Revision } from './revision';
 import { strategyName, type RolloutSpec } from './rollout-spec';
 import type { RolloutStorePort } from './rollout-store';
@@ -34,6 +34,8 @@ export interface GateOptions {
   emergency?: string;
   /** Verifications the Rollout requires of the revision (spec.verify); set by the service, not by callers. */
   verify?: readonly VerificationKindName[];
+  /** Instances the release must have for the forecast peak (spec.capacity with require); set by the service. */
+  capacity?: CapacityNeed;
 }
 
 /** The manifests RolloutService reads: Rollouts, by kind. */
@@ -47,7 +49,31 @@ export class RolloutService {
     private readonly resources: RolloutManifests,
     private readonly clock: Clock,
     private readonly authorizer: () => Authorizer | undefined,
+    private readonly capacityPlan: () => CapacityPlan | undefined = () => undefined,
   ) {}
+
+  /**
+   * How many instances the release runs: the Rollout's replicas, or with `spec.capacity.preScale`
+   * the forecast peak's need when higher (at most `maxReplicas`). No forecast: the replicas.
+   * Reads stored series only (no network I/O); never inside a transaction.
+   */
+  async sizeFor(service: string, environment: string, spec: RolloutSpec): Promise<{ replicas: number; capacity?: CapacityNeed; note?: string }> {
+    const base = spec.target.replicas;
+    const c = spec.capacity;
+    const plan = this.capacityPlan();
+    if (!c) return { replicas: base };
+    const need = (replicas: number): CapacityNeed => ({ perInstanceRps: c.perInstance, headroom: c.headroom, horizonMs: c.horizon, replicas });
+    let replicas = base;
+    let note: string | undefined;
+    if (c.preScale && plan) {
+      const p = await plan.plan({ service, environment, ...need(base) });
+      if ('needed' in p && p.needed > base) {
+        replicas = Math.min(p.needed, Math.max(base, c.maxReplicas));
+        note = `pre-scaled to ${replicas}: ${p.message}`;
+      }
+    }
+    return { replicas, ...(c.require ? { capacity: need(replicas) } : {}), ...(note ? { note } : {}) };
+  }
 
   /** The Rollout manifest for a service and environment. */
   async rolloutFor(service: string, environment: string): Promise<{ name: string; spec: RolloutSpec }> {
@@ -77,12 +103,13 @@ export class RolloutService {
         `${input.service} in ${input.environment} already runs this exact revision (${stable.id}, version ${stable.version}); change the version or the config`,
       );
     }
+    const sized = await this.sizeFor(input.service, input.environment, spec);
     const auth = await this.authorize(
       'release',
       input.service,
       input.environment,
       binding,
-      { changeId: input.changeId, emergency: input.emergency, verify: spec.verify },
+      { changeId: input.changeId, emergency: input.emergency, verify: spec.verify, ...(sized.capacity ? { capacity: sized.capacity } : {}) },
       actor,
     );
     const number = await this.store.nextRevisionNumber(input.service, input.environment);
@@ -93,7 +120,16 @@ export class RolloutService {
       number,
       createdAt: new Date(this.clock.now()).toISOString(),
     });
-    return this.startRun({ name, spec }, stable ?? null, revision, actor.user, auth, async (trx) => this.store.insertRevision(trx, revision), 'release');
+    return this.startRun(
+      { name, spec },
+      stable ?? null,
+      revision,
+      actor.user,
+      auth,
+      async (trx) => this.store.insertRevision(trx, revision),
+      'release',
+      sized.replicas,
+    );
   }
 
   /** Starts the last rolled-back release again, same revision, through the authorisation path. */
@@ -105,8 +141,16 @@ export class RolloutService {
     const rollout = await this.rolloutFor(service, environment);
     const stable = await this.store.stableRevision(service, environment);
     const to = (await this.store.revision(last.toRevision))!;
-    const auth = await this.authorize('retry', service, environment, bindingOf(to), { ...opts, verify: rollout.spec.verify }, actor);
-    return this.startRun(rollout, stable ?? null, to, actor.user, auth, undefined, 'retry');
+    const sized = await this.sizeFor(service, environment, rollout.spec);
+    const auth = await this.authorize(
+      'retry',
+      service,
+      environment,
+      bindingOf(to),
+      { ...opts, verify: rollout.spec.verify, ...(sized.capacity ? { capacity: sized.capacity } : {}) },
+      actor,
+    );
+    return this.startRun(rollout, stable ?? null, to, actor.user, auth, undefined, 'retry', sized.replicas);
   }
 
   /**
@@ -148,6 +192,7 @@ export class RolloutService {
     auth: Authorization | undefined,
     extra: ((trx: Tx) => Promise<void>) | undefined,
     why: string,
+    replicas = rollout.spec.target.replicas,
   ): Promise<RunState> {
     const changeId = auth?.changeId ?? null;
     const { spec } = rollout;
@@ -167,12 +212,12 @@ export class RolloutService {
       toRevision: to.id,
       fromVersion: stable?.version ?? null,
       toVersion: to.version,
-      replicas: spec.target.replicas,
+      replicas,
       spec,
       createdAtMs: now,
       actor,
       changeId,
-      plan: planRelease(spec.strategy, spec.target.replicas, stable !== null, spec.postPromotion?.window),
+      plan: withPreScale(planRelease(spec.strategy, replicas, stable !== null, spec.postPromotion?.window), replicas, spec.target.replicas, stable !== null),
     });
     try {
       // The change request moves to implement in the transaction that inserts its run.
@@ -210,6 +255,7 @@ export class RolloutService {
         title: `${action} ${service} ${revision?.version ?? ''}`.trim(),
         kind: 'code',
         verify: opts.verify,
+        ...(opts.capacity ? { capacity: opts.capacity } : {}),
       },
       actor,
     );

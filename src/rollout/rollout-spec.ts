@@ -256,6 +256,23 @@ export const postPromotionSpec = z.strictObject({
 });
 export type PostPromotionSpec = z.output<typeof postPromotionSpec>;
 
+/**
+ * Instances for the forecast peak (capacity's forecast of the route, HOOKS.capacityPlan):
+ * needed = ⌈peak × (1 + headroom) ÷ perInstance⌉. With `preScale` a release runs at
+ * max(replicas, needed) (at most `maxReplicas`): the serving revision is scaled up and ready
+ * before any weight moves, and the new one is scaled back to `target.replicas` after the
+ * post-promotion window. With `require`, a release whose instances fall short is refused.
+ */
+export const capacitySpec = z.strictObject({
+  perInstance: z.number().positive().max(1e9).describe('Requests/s one instance serves at its SLO latency (e.g. from a load test of the revision).'),
+  headroom: z.number().min(0).max(10).default(0.3).describe('Spare capacity over the peak, a fraction. Default 0.3.'),
+  horizon: durationMs.default(14 * 86_400_000).describe('How far ahead the forecast peak is read. Default 14d.'),
+  preScale: z.boolean().default(false),
+  maxReplicas: z.number().int().min(1).max(50).default(50),
+  require: z.boolean().default(true),
+});
+export type CapacitySpec = z.output<typeof capacitySpec>;
+
 export const rolloutSpec = z.strictObject({
   // The Service and Environment resources' own names: what the catalog accepts, a Rollout can name.
   service: resourceName,
@@ -273,6 +290,7 @@ export const rolloutSpec = z.strictObject({
    */
   verify: z.array(z.enum(VERIFICATION_KINDS)).default([]),
   limits: rolloutLimitsSpec.prefault({}),
+  capacity: capacitySpec.optional(),
   postPromotion: postPromotionSpec.optional(),
   /**
    * What the environment tests of this service run in must share with this one
