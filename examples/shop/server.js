@@ -4,7 +4,8 @@
 //   v3: 5% of requests fail with 500 and every request is 150 ms slower.
 // Overrides (a revision's config can set them): SHOP_ERROR_RATE (0..1), SHOP_EXTRA_LATENCY_MS,
 // SHOP_FAIL_HEALTH=1 (never ready), SHOP_FAIL_HEALTH_AFTER_MS (ready, then unhealthy after that
-// long), SHOP_CRASH_AFTER_MS (exits with code 1 after that long).
+// long), SHOP_CRASH_AFTER_MS (exits with code 1 after that long), SHOP_LEAK_KB_PER_S (keeps that
+// much more memory every second: a leak).
 import http from 'node:http';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -54,6 +55,11 @@ server.keepAliveTimeout = 5000;
 server.listen(port, '127.0.0.1');
 
 if (crashAfterMs > 0) setTimeout(() => process.exit(1), crashAfterMs).unref();
+
+const leakKbPerS = Number(process.env.SHOP_LEAK_KB_PER_S ?? 0);
+const leaked = [];
+// Filled, not just allocated: the pages are touched, so the resident set grows.
+if (leakKbPerS > 0) setInterval(() => leaked.push(Buffer.alloc(Math.round(leakKbPerS * 102.4), 1)), 100).unref();
 
 // Graceful stop: finish what is in flight, then exit.
 function stop() {

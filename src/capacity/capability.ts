@@ -5,10 +5,24 @@ import { planCapacity } from './capacity-plan';
 import { CapacityService } from './capacity-service';
 import { databaseKind } from './database-kind';
 import { PoolService } from './pool-service';
+import { memoryMigrations, MemoryStore } from './memory-store';
+import { MemoryWatch, type MemoryOptions } from './memory-watch';
 import type { Capability, ServerContext } from '../core/capability';
 import { capacityCommands } from './capacity-cli';
 import { capacityRoutes } from './capacity-routes';
 import { trafficEventKind } from './traffic-event';
+
+/** Server options under `options.capacity`. */
+export interface CapacityOptions {
+  memory?: MemoryOptions;
+}
+
+const watches = new WeakMap<ServerContext, MemoryWatch>();
+function memoryOf(ctx: ServerContext): MemoryWatch {
+  let w = watches.get(ctx);
+  if (!w) watches.set(ctx, (w = new MemoryWatch(ctx, new MemoryStore(ctx.db), ((ctx.config.options.capacity ?? {}) as CapacityOptions).memory)));
+  return w;
+}
 
 const poolServices = new WeakMap<ServerContext, PoolService>();
 /** One per server, so its 5 s readings are shared by the route and the release check. */
@@ -21,8 +35,10 @@ function poolsOf(ctx: ServerContext): PoolService {
 export const capacityCapability: Capability = {
   name: 'capacity',
   kinds: [trafficEventKind, databaseKind],
+  migrations: memoryMigrations,
   init(ctx) {
     ctx.services.provide(HOOKS.poolCheck, poolsOf(ctx).hook());
+    ctx.services.provide(HOOKS.memoryFindings, memoryOf(ctx).hook());
     const svc = new CapacityService(ctx);
     ctx.services.provide(HOOKS.capacityPlan, {
       async plan(q) {
@@ -49,6 +65,30 @@ export const capacityCapability: Capability = {
       },
     });
   },
-  routes: (app, ctx) => capacityRoutes(app, ctx, poolsOf(ctx)),
+  routes: (app, ctx) => capacityRoutes(app, ctx, poolsOf(ctx), memoryOf(ctx)),
+  start(ctx) {
+    const w = memoryOf(ctx);
+    if (w.options.sampleMs <= 0) return;
+    let current: Promise<void> | undefined;
+    let lastCheck = 0;
+    const timer = setInterval(() => {
+      if (current) return;
+      const now = ctx.clock.now();
+      current = (async () => {
+        await w.sample(now);
+        if (now - lastCheck >= w.options.checkMs) {
+          lastCheck = now;
+          await w.check(now);
+        }
+      })()
+        .catch((e) => ctx.log.warn({ err: e }, 'memory sampling failed; will retry'))
+        .finally(() => (current = undefined));
+    }, w.options.sampleMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await current;
+    };
+  },
   cli: (program, cli) => capacityCommands(program, cli),
 };

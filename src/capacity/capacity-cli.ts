@@ -14,6 +14,7 @@ import { parseDurationMs } from '../core/duration';
 import type { ForecastView, PlanView } from './capacity-service';
 import { MAX_LOAD_CONNECTIONS, runPoolLoad } from './pool-load';
 import type { PoolsView } from './pool-service';
+import type { MemoryView } from './memory-watch';
 
 /** Only what a plan needs of a load result (src/verify/load-result.ts format); capabilities may not import one another. */
 const loadResultFields = z.object({ kind: z.literal('shipgate.dev/load-result/v1'), achievedRps: z.number().positive() });
@@ -220,6 +221,40 @@ export function capacityCommands(program: Command, cli: CliContext): void {
         if (!ok) cli.fail(EXIT.NO);
       },
     );
+  capacity
+    .command('memory')
+    .description(
+      "resident memory of the service's latest revisions (sampled from its instances) and whether its floor rises after the deploy; exit 1 when a revision that still runs leaks",
+    )
+    .argument('<service>')
+    .option('--env <environment>', 'the environment', 'production')
+    .option('-o, --output <format>', 'table | json | yaml', 'table')
+    .action(async (service: string, o: { env: string; output: string }) => {
+      const format = parseFormat(o.output, ['table', 'json', 'yaml']);
+      const v = await cli.api().get<MemoryView>('/api/v1/capacity/memory', { service, environment: o.env });
+      const mb = (b: number | null | undefined) => (b === null || b === undefined || !Number.isFinite(b) ? '-' : (b / 1048576).toFixed(1));
+      if (format === 'table') {
+        if (!v.revisions.length) cli.out(`no memory samples of ${service} in ${o.env} yet (process-target instances are sampled while they run)`);
+        else
+          cli.out(
+            renderTable(
+              ['REVISION', 'RUNS', 'INSTANCES', 'RSS MB', 'SLOPE MB/MIN', 'LEAK', 'WHY'],
+              v.revisions.map((r) => [
+                r.revision,
+                r.live ? 'yes' : 'no',
+                String(r.instances.length),
+                r.instances.map((i) => mb(i.lastBytes)).join(','),
+                mb(r.slopeBytesPerMinute),
+                r.finding ? 'FINDING' : r.leak ? 'YES' : 'no',
+                r.reason,
+              ]),
+            ),
+          );
+        for (const r of v.revisions.filter((x) => x.finding))
+          cli.out(`finding on ${r.revision} at ${new Date(r.finding!.detectedAtMs).toISOString()}: ${r.finding!.message}`);
+      } else cli.print(v, format, () => ({ headers: [], rows: [] }));
+      if (v.revisions.some((r) => r.live && (r.leak || r.finding))) cli.fail(EXIT.NO);
+    });
 }
 
 function poolsTable(cli: CliContext, v: PoolsView): void {

@@ -10,6 +10,7 @@ import { resourceName } from '../core/kinds';
 import { versionName } from '../core/revision';
 import { CapacityService } from './capacity-service';
 import type { PoolService } from './pool-service';
+import type { MemoryWatch } from './memory-watch';
 
 const duration = (def: string, maxMs: number) =>
   z
@@ -118,7 +119,39 @@ const poolsView = z.object({
   fits: z.boolean(),
 });
 
-export function capacityRoutes(base: FastifyInstance, ctx: ServerContext, pools: PoolService): void {
+const leakVerdict = z.object({
+  leak: z.boolean(),
+  slopeBytesPerMinute: z.number().nullable(),
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+  pUp: z.number(),
+  blocks: z.number(),
+  floorBytes: z.number().nullable(),
+  timeToLimitMs: z.number().nullable(),
+  reason: z.string(),
+});
+const memoryView = z.object({
+  service: z.string(),
+  environment: z.string(),
+  limitBytes: z.number().nullable(),
+  revisions: z.array(
+    z.object({
+      revision: z.string(),
+      firstMs: z.number(),
+      lastMs: z.number(),
+      live: z.boolean(),
+      instances: z.array(z.object({ instance: z.string(), samples: z.number(), lastBytes: z.number(), verdict: leakVerdict })),
+      slopeBytesPerMinute: z.number().nullable(),
+      leak: z.boolean(),
+      reason: z.string(),
+      finding: z.object({ detectedAtMs: z.number(), slopeBytesPerMinute: z.number(), timeToLimitMs: z.number().nullable(), message: z.string() }).optional(),
+    }),
+  ),
+});
+/** NaN (no verdict yet) is not JSON: null. */
+const finiteOrNull = (x: number | null) => (x === null || !Number.isFinite(x) ? null : x);
+
+export function capacityRoutes(base: FastifyInstance, ctx: ServerContext, pools: PoolService, memory: MemoryWatch): void {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const svc = new CapacityService(ctx);
   app.get(
@@ -172,5 +205,37 @@ export function capacityRoutes(base: FastifyInstance, ctx: ServerContext, pools:
       config: { access: { roles: READ_ROLES } },
     },
     async (req) => pools.pools(req.query.environment),
+  );
+  app.get(
+    '/api/v1/capacity/memory',
+    {
+      schema: {
+        querystring: z.strictObject({ service: resourceName, environment: resourceName.default('production') }),
+        tags,
+        description:
+          "Resident memory of a service's latest three revisions (sampled from its process-target instances), each judged for a leak (block floors, Mann–Kendall, Theil–Sen) against the revision before it, with its finding when one was raised.",
+        response: { 200: memoryView },
+      },
+      config: { access: { roles: READ_ROLES } },
+    },
+    async (req) => {
+      const v = await memory.view(req.query.service, req.query.environment);
+      return {
+        ...v,
+        revisions: v.revisions.map((r) => ({
+          ...r,
+          instances: r.instances.map((i) => ({
+            ...i,
+            verdict: {
+              ...i.verdict,
+              slopeBytesPerMinute: finiteOrNull(i.verdict.slopeBytesPerMinute),
+              lower: finiteOrNull(i.verdict.lower),
+              upper: finiteOrNull(i.verdict.upper),
+              floorBytes: finiteOrNull(i.verdict.floorBytes),
+            },
+          })),
+        })),
+      };
+    },
   );
 }

@@ -6,6 +6,7 @@
  * whether the floors rise monotonically; the Theil–Sen slope (robust to the odd late collection)
  * says how fast, with its interval; the projected time to the memory limit follows. Pure.
  */
+import { formatDurationMs } from '../core/duration';
 import { mannKendall, theilSen } from '../core/stats/trend';
 
 export interface MemorySample {
@@ -96,7 +97,7 @@ export function detectLeak(samples: readonly MemorySample[], o: LeakOptions = {}
     floorBytes: floor,
     timeToLimitMs,
     reason: leak
-      ? `the memory floor rises ${rate} over ${full.length} min (Mann–Kendall p = ${mk.pUp.toExponential(1)})${prev !== undefined ? `, the previous revision's ${(prev / MB).toFixed(2)} MB/min` : ''}${timeToLimitMs !== null ? `; the limit is reached in ${Math.round(timeToLimitMs / 60_000)} min` : ''}`
+      ? `the memory floor rises ${rate} over ${formatDurationMs(full.length * blockMs)} (Mann–Kendall p = ${mk.pUp.toExponential(1)})${prev !== undefined ? `, the previous revision's ${(prev / MB).toFixed(2)} MB/min` : ''}${timeToLimitMs !== null ? `; the limit is reached in ${Math.round(timeToLimitMs / 60_000)} min` : ''}`
       : mk.pUp >= alpha
         ? `no steady rise of the memory floor (p = ${mk.pUp.toFixed(3)}, ${rate})`
         : !faster

@@ -55,6 +55,8 @@ export const HOOKS = {
   capacityPeak: 'capacity.peak',
   /** Instances a release needs at the forecast peak from one instance's capacity (a Rollout's `spec.capacity`). Provider: capacity. */
   capacityPlan: 'capacity.plan',
+  /** Memory-leak findings on revisions (a Rollout's `memoryLeak` rollback trigger). Provider: capacity. */
+  memoryFindings: 'capacity.memoryFindings',
   /** Whether the databases a service's pools reach have room for its release's peak of instances. Provider: capacity. */
   poolCheck: 'capacity.pools',
 } as const;
@@ -88,6 +90,12 @@ export interface HookTypes {
   [HOOKS.capacityPeak]: CapacityPeak;
   [HOOKS.poolCheck]: PoolCheck;
   [HOOKS.capacityPlan]: CapacityPlan;
+  [HOOKS.memoryFindings]: MemoryFindings;
+}
+
+export interface MemoryFindings {
+  /** The leak found in a revision's memory after its deploy, if any. */
+  finding(revision: string): Promise<{ message: string; detectedAtMs: number } | undefined>;
 }
 
 /** What a Rollout's `spec.capacity` asks of a release: enough instances for the forecast peak. */
@@ -427,6 +435,8 @@ export interface RolloutSummary {
   /** Most instances (old and new revisions together) at any step of a release: surge, a canary beside stable, blue-green's double. */
   peakReplicas: number;
   strategy: 'canary' | 'blueGreen' | 'rolling';
+  /** Memory one instance may use, bytes (`spec.capacity.memoryLimitMb`). */
+  memoryLimitBytes?: number;
   parity?: { against: string; require: ParityAspect[] };
 }
 

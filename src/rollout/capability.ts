@@ -52,6 +52,7 @@ export const rolloutCapability: Capability = {
                 ...planRelease(s.strategy, s.target.replicas, true).map((p) => p.desired.canaryReplicas + p.desired.stableReplicas),
               ),
               strategy: strategyName(s.strategy),
+              ...(s.capacity?.memoryLimitMb ? { memoryLimitBytes: s.capacity.memoryLimitMb * 1024 * 1024 } : {}),
               ...(s.parity ? { parity: s.parity } : {}),
             };
           });

@@ -84,14 +84,17 @@ export function releaseTemplate(service: string) {
   };
 }
 
-export async function startRolloutFixture(store: StoreKind = 'sqlite', opts: { ratePerSecond?: number } = {}): Promise<RolloutFixture> {
+export async function startRolloutFixture(
+  store: StoreKind = 'sqlite',
+  opts: { ratePerSecond?: number; options?: Record<string, unknown> } = {},
+): Promise<RolloutFixture> {
   // The server's own in-process router (`--router`), on a port picked here so users know where to go.
   // A port found free can be taken before the router binds it (tests run in parallel): try another.
   let started: TestServer | undefined;
   for (let attempt = 1; !started; attempt++) {
     const routerAddr = `127.0.0.1:${await freePort()}`;
     try {
-      started = await startTestServer({ store, router: routerAddr, options: { rollout: TEST_ROLLOUT_OPTIONS, router: { flushMs: 200 } } });
+      started = await startTestServer({ store, router: routerAddr, options: { rollout: TEST_ROLLOUT_OPTIONS, router: { flushMs: 200 }, ...opts.options } });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw e;
     }

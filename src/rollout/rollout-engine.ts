@@ -11,6 +11,7 @@ import type {
   BurnSignal,
   CapacityPeak,
   ExternalAlerts,
+  MemoryFindings,
   InProcessRoute,
   LoadTestOutcome,
   LoadTestRunner,
@@ -50,6 +51,8 @@ export interface EngineDeps {
   loadTest: () => LoadTestRunner | undefined;
   /** The capacity forecast's peak, for a loadTest step's `peakFactor`. */
   capacityPeak: () => CapacityPeak | undefined;
+  /** Leak findings on revisions (capacity), for the `memoryLeak` trigger. */
+  memoryFindings: () => MemoryFindings | undefined;
   /** The router in this process (its URL and a route as it serves it now); undefined when the server runs none. */
   router: (route: string) => { url: string; route: InProcessRoute | undefined } | undefined;
   log: Logger;
@@ -82,6 +85,7 @@ export class RolloutEngine {
   /** Steps whose state this process has converged; emptied by a restart, so the first tick re-applies (idempotently). */
   private readonly converged = new Set<string>();
   private readonly burnCheckedAt = new Map<string, number>();
+  private readonly leakCheckedAt = new Map<string, number>();
   private readonly watches = new Map<string, WatchState>();
   /** Keyed `run#step#startedAtMs`: a step started again (resume) is a new test. */
   private readonly loadTests = new Map<string, LoadTestState>();
@@ -166,6 +170,12 @@ export class RolloutEngine {
         reason: 'SLO burn check timed out',
       });
       if (b.burning) return { reason: 'sloBurn', message: b.reason };
+    }
+    const leaks = this.d.memoryFindings();
+    if (leaks && on.includes('memoryLeak') && now - (this.leakCheckedAt.get(run.id) ?? 0) >= limits.burnCheckInterval) {
+      this.leakCheckedAt.set(run.id, now);
+      const f = await leaks.finding(run.toRevision);
+      if (f) return { reason: 'memoryLeak', message: f.message };
     }
     const alerts = this.d.externalAlerts();
     if (alerts && on.includes('externalAlert')) {

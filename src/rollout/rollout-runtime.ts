@@ -68,6 +68,7 @@ export class RolloutRuntime {
           .reduce((n, s) => n + s.requests, 0);
       },
       loadTest: () => ctx.services.get(HOOKS.loadTest),
+      memoryFindings: () => ctx.services.get(HOOKS.memoryFindings),
       capacityPeak: () => ctx.services.get(HOOKS.capacityPeak),
       router: (route) => {
         const r = ctx.services.get(HOOKS.inProcessRouter);

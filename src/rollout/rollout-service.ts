@@ -61,8 +61,9 @@ export class RolloutService {
     const base = spec.target.replicas;
     const c = spec.capacity;
     const plan = this.capacityPlan();
-    if (!c) return { replicas: base };
-    const need = (replicas: number): CapacityNeed => ({ perInstanceRps: c.perInstance, headroom: c.headroom, horizonMs: c.horizon, replicas });
+    if (!c || c.perInstance === undefined) return { replicas: base };
+    const perInstanceRps = c.perInstance;
+    const need = (replicas: number): CapacityNeed => ({ perInstanceRps, headroom: c.headroom, horizonMs: c.horizon, replicas });
     let replicas = base;
     let note: string | undefined;
     if (c.preScale && plan) {

@@ -176,9 +176,11 @@ export const canaryStepSpec = z.union([
 ]);
 export type CanaryStepSpec = z.output<typeof canaryStepSpec>;
 
-export const ROLLBACK_TRIGGERS = ['analysisFailed', 'healthFailed', 'sloBurn', 'externalAlert'] as const;
+export const ROLLBACK_TRIGGERS = ['analysisFailed', 'healthFailed', 'sloBurn', 'externalAlert', 'memoryLeak'] as const;
 export type RollbackTrigger = (typeof ROLLBACK_TRIGGERS)[number];
-const rollbackOn = z.array(z.enum(ROLLBACK_TRIGGERS)).default([...ROLLBACK_TRIGGERS]);
+/** On unless `rollbackOn` is written; `memoryLeak` (a leak finding on the new revision, from capacity) is asked for by name. */
+export const DEFAULT_ROLLBACK_TRIGGERS: RollbackTrigger[] = ['analysisFailed', 'healthFailed', 'sloBurn', 'externalAlert'];
+const rollbackOn = z.array(z.enum(ROLLBACK_TRIGGERS)).default([...DEFAULT_ROLLBACK_TRIGGERS]);
 
 export const canaryStrategySpec = z
   .strictObject({
@@ -264,12 +266,19 @@ export type PostPromotionSpec = z.output<typeof postPromotionSpec>;
  * post-promotion window. With `require`, a release whose instances fall short is refused.
  */
 export const capacitySpec = z.strictObject({
-  perInstance: z.number().positive().max(1e9).describe('Requests/s one instance serves at its SLO latency (e.g. from a load test of the revision).'),
+  perInstance: z
+    .number()
+    .positive()
+    .max(1e9)
+    .optional()
+    .describe('Requests/s one instance serves at its SLO latency (e.g. from a load test of the revision); preScale and require need it.'),
   headroom: z.number().min(0).max(10).default(0.3).describe('Spare capacity over the peak, a fraction. Default 0.3.'),
   horizon: durationMs.default(14 * 86_400_000).describe('How far ahead the forecast peak is read. Default 14d.'),
   preScale: z.boolean().default(false),
   maxReplicas: z.number().int().min(1).max(50).default(50),
   require: z.boolean().default(true),
+  /** Memory one instance may use, MiB: a leak finding says when it would be reached. */
+  memoryLimitMb: z.number().positive().max(1_048_576).optional(),
 });
 export type CapacitySpec = z.output<typeof capacitySpec>;
 

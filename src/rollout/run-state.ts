@@ -20,7 +20,16 @@ import type { InlineMetricName, RolloutSpec } from './rollout-spec';
 export type RunPhase = 'progressing' | 'paused' | 'rollingBack' | 'completed' | 'rolledBack';
 export const TERMINAL_PHASES: RunPhase[] = ['completed', 'rolledBack'];
 
-export type RollbackReason = 'analysisFailed' | 'healthFailed' | 'sloBurn' | 'externalAlert' | 'postPromotion' | 'loadTest' | 'aborted' | 'error';
+export type RollbackReason =
+  | 'analysisFailed'
+  | 'healthFailed'
+  | 'sloBurn'
+  | 'externalAlert'
+  | 'postPromotion'
+  | 'loadTest'
+  | 'memoryLeak'
+  | 'aborted'
+  | 'error';
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'skipped';
 
