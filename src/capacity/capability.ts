@@ -7,6 +7,8 @@ import { databaseKind } from './database-kind';
 import { PoolService } from './pool-service';
 import { memoryMigrations, MemoryStore } from './memory-store';
 import { MemoryWatch, type MemoryOptions } from './memory-watch';
+import { reservationKind } from './reservation';
+import { ReservationWatch } from './reservation-watch';
 import type { Capability, ServerContext } from '../core/capability';
 import { capacityCommands } from './capacity-cli';
 import { capacityRoutes } from './capacity-routes';
@@ -15,6 +17,15 @@ import { trafficEventKind } from './traffic-event';
 /** Server options under `options.capacity`. */
 export interface CapacityOptions {
   memory?: MemoryOptions;
+  /** Time between two rounds of keeping CapacityReservations, ms (default 30 s; 0 turns it off). */
+  reservationTickMs?: number;
+}
+
+const reservationWatches = new WeakMap<ServerContext, ReservationWatch>();
+function reservationsOf(ctx: ServerContext): ReservationWatch {
+  let w = reservationWatches.get(ctx);
+  if (!w) reservationWatches.set(ctx, (w = new ReservationWatch(ctx)));
+  return w;
 }
 
 const watches = new WeakMap<ServerContext, MemoryWatch>();
@@ -34,11 +45,12 @@ function poolsOf(ctx: ServerContext): PoolService {
 
 export const capacityCapability: Capability = {
   name: 'capacity',
-  kinds: [trafficEventKind, databaseKind],
+  kinds: [trafficEventKind, databaseKind, reservationKind],
   migrations: memoryMigrations,
   init(ctx) {
     ctx.services.provide(HOOKS.poolCheck, poolsOf(ctx).hook());
     ctx.services.provide(HOOKS.memoryFindings, memoryOf(ctx).hook());
+    ctx.services.provide(HOOKS.reservations, reservationsOf(ctx).hook());
     const svc = new CapacityService(ctx);
     ctx.services.provide(HOOKS.capacityPlan, {
       async plan(q) {
@@ -67,28 +79,47 @@ export const capacityCapability: Capability = {
   },
   routes: (app, ctx) => capacityRoutes(app, ctx, poolsOf(ctx), memoryOf(ctx)),
   start(ctx) {
-    const w = memoryOf(ctx);
-    if (w.options.sampleMs <= 0) return;
-    let current: Promise<void> | undefined;
-    let lastCheck = 0;
-    const timer = setInterval(() => {
-      if (current) return;
-      const now = ctx.clock.now();
-      current = (async () => {
-        await w.sample(now);
-        if (now - lastCheck >= w.options.checkMs) {
-          lastCheck = now;
-          await w.check(now);
-        }
-      })()
-        .catch((e) => ctx.log.warn({ err: e }, 'memory sampling failed; will retry'))
-        .finally(() => (current = undefined));
-    }, w.options.sampleMs);
-    timer.unref();
+    const stops = [startReservations(ctx), startMemory(ctx)];
     return async () => {
-      clearInterval(timer);
-      await current;
+      for (const s of stops) await s?.();
     };
   },
   cli: (program, cli) => capacityCommands(program, cli),
 };
+
+/** A loop that runs `round` every `everyMs`, one round at a time; its stop waits for the round in flight. */
+function loop(ctx: ServerContext, everyMs: number, what: string, round: (nowMs: number) => Promise<unknown>): (() => Promise<void>) | undefined {
+  if (everyMs <= 0) return undefined;
+  let current: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (current) return;
+    current = round(ctx.clock.now())
+      .catch((e) => ctx.log.warn({ err: e }, `${what} failed; will retry`))
+      .finally(() => (current = undefined));
+  }, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await current;
+  };
+}
+
+function startMemory(ctx: ServerContext): (() => Promise<void>) | undefined {
+  const w = memoryOf(ctx);
+  let lastCheck = 0;
+  return loop(ctx, w.options.sampleMs, 'memory sampling', async (now) => {
+    await w.sample(now);
+    if (now - lastCheck >= w.options.checkMs) {
+      lastCheck = now;
+      await w.check(now);
+    }
+  });
+}
+
+function startReservations(ctx: ServerContext): (() => Promise<void>) | undefined {
+  const every = ((ctx.config.options.capacity ?? {}) as CapacityOptions).reservationTickMs ?? 30_000;
+  const w = reservationsOf(ctx);
+  return loop(ctx, every, 'keeping capacity reservations', async (now) => {
+    for (const s of await w.tick(now)) ctx.log.info(s, 'scaled for a capacity reservation');
+  });
+}

@@ -13,47 +13,56 @@ import { expandRRule, parseRRule } from '../core/rrule';
 
 const localTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, 'expected a local wall time such as 2026-12-10T09:00');
 
+/** When something happens: once (`start`..`end`) or recurring (`rrule` occurrences of `duration` from `start`), in an IANA zone. */
+export const whenFields = {
+  /** First (or only) occurrence's start, local wall time in `timeZone`. */
+  start: localTime,
+  /** End of a one-off occurrence, local wall time in `timeZone`. */
+  end: localTime.optional(),
+  /** RFC 5545 recurrence from `start`, e.g. `FREQ=WEEKLY;BYDAY=FR`; each occurrence lasts `duration`. */
+  rrule: z.string().min(1).max(500).optional(),
+  duration: z.string().max(50).optional(),
+  timeZone: z.string().default('UTC'),
+};
+export type When = { start: string; end?: string; rrule?: string; duration?: string; timeZone: string };
+
+/** The checks `whenFields` need beyond their types (zone, one of end or rrule + duration, order). */
+export function checkWhen(s: When, c: z.RefinementCtx): void {
+  if (!IANAZone.isValidZone(s.timeZone)) c.addIssue({ code: 'custom', path: ['timeZone'], message: `"${s.timeZone}" is not an IANA time zone` });
+  if ((s.end === undefined) === (s.rrule === undefined))
+    c.addIssue({ code: 'custom', path: ['end'], message: 'set either end (a one-off event) or rrule with duration (a recurring one)' });
+  if (s.rrule !== undefined) {
+    if (s.duration === undefined) c.addIssue({ code: 'custom', path: ['duration'], message: 'a recurring event needs duration, e.g. "8h"' });
+    else {
+      try {
+        if (!(parseDurationMs(s.duration) > 0)) throw new Error('not positive');
+      } catch (e) {
+        c.addIssue({ code: 'custom', path: ['duration'], message: `invalid duration: ${(e as Error).message}` });
+      }
+    }
+    try {
+      parseRRule(s.rrule, s.timeZone);
+    } catch (e) {
+      c.addIssue({ code: 'custom', path: ['rrule'], message: (e as Error).message });
+    }
+  } else if (s.duration !== undefined) c.addIssue({ code: 'custom', path: ['duration'], message: 'duration goes with rrule; a one-off event states end' });
+  if (s.end !== undefined && IANAZone.isValidZone(s.timeZone)) {
+    const a = DateTime.fromISO(s.start, { zone: s.timeZone });
+    const b = DateTime.fromISO(s.end, { zone: s.timeZone });
+    if (!a.isValid || !b.isValid || b <= a) c.addIssue({ code: 'custom', path: ['end'], message: 'end must be a valid time after start' });
+  }
+}
+
 export const trafficEventSpec = z
   .strictObject({
     type: z.enum(['launch', 'campaign']).default('campaign'),
     /** Traffic during an occurrence is this many times the forecast (e.g. 2.5). */
     multiplier: z.number().positive().max(1000),
-    /** First (or only) occurrence's start, local wall time in `timeZone`. */
-    start: localTime,
-    /** End of a one-off event, local wall time in `timeZone`. */
-    end: localTime.optional(),
-    /** RFC 5545 recurrence from `start`, e.g. `FREQ=WEEKLY;BYDAY=FR`; each occurrence lasts `duration`. */
-    rrule: z.string().min(1).max(500).optional(),
-    duration: z.string().max(50).optional(),
-    timeZone: z.string().default('UTC'),
+    ...whenFields,
     /** Services it affects; every service when absent. */
     services: z.array(resourceName).min(1).optional(),
   })
-  .superRefine((s, c) => {
-    if (!IANAZone.isValidZone(s.timeZone)) c.addIssue({ code: 'custom', path: ['timeZone'], message: `"${s.timeZone}" is not an IANA time zone` });
-    if ((s.end === undefined) === (s.rrule === undefined))
-      c.addIssue({ code: 'custom', path: ['end'], message: 'set either end (a one-off event) or rrule with duration (a recurring one)' });
-    if (s.rrule !== undefined) {
-      if (s.duration === undefined) c.addIssue({ code: 'custom', path: ['duration'], message: 'a recurring event needs duration, e.g. "8h"' });
-      else {
-        try {
-          if (!(parseDurationMs(s.duration) > 0)) throw new Error('not positive');
-        } catch (e) {
-          c.addIssue({ code: 'custom', path: ['duration'], message: `invalid duration: ${(e as Error).message}` });
-        }
-      }
-      try {
-        parseRRule(s.rrule, s.timeZone);
-      } catch (e) {
-        c.addIssue({ code: 'custom', path: ['rrule'], message: (e as Error).message });
-      }
-    } else if (s.duration !== undefined) c.addIssue({ code: 'custom', path: ['duration'], message: 'duration goes with rrule; a one-off event states end' });
-    if (s.end !== undefined && IANAZone.isValidZone(s.timeZone)) {
-      const a = DateTime.fromISO(s.start, { zone: s.timeZone });
-      const b = DateTime.fromISO(s.end, { zone: s.timeZone });
-      if (!a.isValid || !b.isValid || b <= a) c.addIssue({ code: 'custom', path: ['end'], message: 'end must be a valid time after start' });
-    }
-  });
+  .superRefine(checkWhen);
 export type TrafficEventSpec = z.infer<typeof trafficEventSpec>;
 
 export const TRAFFIC_EVENT_KIND = 'TrafficEvent';
@@ -74,7 +83,7 @@ export const trafficEventKind: KindDefinition<TrafficEventSpec> = {
 };
 
 /** Occurrences [startMs, endMs) of `e` overlapping [fromMs, toMs). */
-export function occurrences(e: TrafficEventSpec, fromMs: number, toMs: number): [number, number][] {
+export function occurrences(e: When, fromMs: number, toMs: number): [number, number][] {
   if (e.end !== undefined) {
     const a = DateTime.fromISO(e.start, { zone: e.timeZone }).toMillis();
     const b = DateTime.fromISO(e.end, { zone: e.timeZone }).toMillis();

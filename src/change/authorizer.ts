@@ -202,11 +202,15 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       // 7. Instances for the forecast peak, when the Rollout requires them (spec.capacity).
       const sized = await instancesFor(action, subject, emergency);
       if (sized.refuse) return no('CAPACITY_EXCEEDED', sized.refuse, { changeId: c.id });
+      // 8. CapacityReservations: no release, retry or undo brings the service below what is reserved now.
+      const reserved = await reservationRoom(action, subject, emergency, now);
+      if (reserved.refuse) return no('CAPACITY_EXCEEDED', reserved.refuse, { changeId: c.id });
       const reasons = [
         `change request ${c.id} (${c.type}) authorises this revision`,
         ...verified.reasons,
         ...pools.reasons.map((r) => `connection pools: ${r}`),
         ...sized.reasons,
+        ...reserved.reasons,
         `error budget: ${budget.decision ?? 'no SLO gate'}`,
         ...(frozen ? [`emergency change crosses freeze window ${frozen}`] : []),
       ];
@@ -308,6 +312,17 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
       reasons: [],
       refuse: `${subject.service} in ${subject.environment} would run too few instances for the forecast peak: ${p.message}; raise target.replicas, set spec.capacity.preScale (up to maxReplicas), or see shipgate capacity plan ${subject.service}`,
     };
+  }
+
+  async function reservationRoom(action: GateAction, subject: GateSubject, emergency: boolean, now: number): Promise<{ reasons: string[]; refuse?: string }> {
+    const reservations = ctx.services.get(HOOKS.reservations);
+    if (!reservations || subject.instances === undefined || !['release', 'retry', 'undo'].includes(action)) return { reasons: [] };
+    const r = await reservations.reserved({ service: subject.service, environment: subject.environment, atMs: now });
+    if (!r || subject.instances >= r.minInstances)
+      return { reasons: r ? [`CapacityReservation ${r.name}: ${subject.instances} ≥ ${r.minInstances} reserved`] : [] };
+    const what = `CapacityReservation ${r.name} reserves ${r.minInstances} instances of ${subject.service} in ${subject.environment} until ${new Date(r.endMs).toISOString()}${r.reason ? ` (${r.reason})` : ''}; this ${action} would run ${subject.instances}`;
+    if (emergency) return { reasons: [`emergency change runs below a reservation: ${what}`] };
+    return { reasons: [], refuse: `${what}: raise target.replicas, or set spec.capacity.preScale so releases keep the reservation` };
   }
 
   async function approvalsOf(c: ChangeRequest): Promise<number> {

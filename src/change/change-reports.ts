@@ -1,5 +1,6 @@
 /** Read-only views over many change requests: the CAB agenda, the calendar, DORA, the risk model. */
 import type { ServerContext } from '../core/capability';
+import { HOOKS } from '../core/hooks';
 import type { ChangeService } from './change-service';
 import type { ChangeRequest } from './change-store';
 import { loadFacts, slotOf, type FactsSnapshot } from './change-facts';
@@ -77,7 +78,7 @@ export async function cabAgenda(svc: ChangeService, nowMs: number, dayMs?: numbe
 export interface CalendarEntry {
   startMs: number;
   endMs: number;
-  what: 'freeze' | 'maintenance' | 'peak' | 'change';
+  what: 'freeze' | 'maintenance' | 'peak' | 'change' | 'reservation';
   name: string;
   detail: string;
 }
@@ -101,6 +102,16 @@ export async function calendar(svc: ChangeService, fromMs: number, toMs: number,
     if (slot.startMs < toMs && slot.endMs > fromMs) {
       out.push({ ...slot, what: 'change', name: c.id, detail: `${c.type} ${c.service}/${c.environment} [${c.state}] ${c.title}` });
     }
+  }
+  // Capacity reservations, from the pre-warming start (the instances are up from then).
+  for (const r of (await svc.ctx.services.get(HOOKS.reservations)?.during({ fromMs, toMs })) ?? []) {
+    out.push({
+      startMs: r.prewarmFromMs,
+      endMs: r.endMs,
+      what: 'reservation',
+      name: r.name,
+      detail: `${r.minInstances} instances of ${r.service}/${r.environment} (pre-warmed from ${new Date(r.prewarmFromMs).toISOString().slice(11, 16)})${r.reason ? `; ${r.reason}` : ''}`,
+    });
   }
   return out.sort((a, b) => a.startMs - b.startMs || a.name.localeCompare(b.name));
 }

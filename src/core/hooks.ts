@@ -55,6 +55,10 @@ export const HOOKS = {
   capacityPeak: 'capacity.peak',
   /** Instances a release needs at the forecast peak from one instance's capacity (a Rollout's `spec.capacity`). Provider: capacity. */
   capacityPlan: 'capacity.plan',
+  /** CapacityReservations: the instances reserved for a service when. Provider: capacity. */
+  reservations: 'capacity.reservations',
+  /** Scales the serving revision of a service outside a release (a reservation's pre-warming). Provider: rollout. */
+  scaler: 'rollout.scaler',
   /** Memory-leak findings on revisions (a Rollout's `memoryLeak` rollback trigger). Provider: capacity. */
   memoryFindings: 'capacity.memoryFindings',
   /** Whether the databases a service's pools reach have room for its release's peak of instances. Provider: capacity. */
@@ -91,6 +95,36 @@ export interface HookTypes {
   [HOOKS.poolCheck]: PoolCheck;
   [HOOKS.capacityPlan]: CapacityPlan;
   [HOOKS.memoryFindings]: MemoryFindings;
+  [HOOKS.reservations]: Reservations;
+  [HOOKS.scaler]: Scaler;
+}
+
+/** One occurrence of a CapacityReservation. */
+export interface ReservedInstances {
+  name: string;
+  service: string;
+  environment: string;
+  minInstances: number;
+  /** Scaling up starts here (the occurrence's start less its lead time). */
+  prewarmFromMs: number;
+  startMs: number;
+  endMs: number;
+  reason?: string;
+}
+
+export interface Reservations {
+  /** The largest reservation in force for the service at `atMs` (lead time included). */
+  reserved(q: { service: string; environment: string; atMs: number }): Promise<ReservedInstances | undefined>;
+  /** Every occurrence whose lead time or span overlaps [fromMs, toMs) (the change calendar). */
+  during(q: { fromMs: number; toMs: number }): Promise<ReservedInstances[]>;
+}
+
+export interface Scaler {
+  /**
+   * Brings the serving revision of a service to `instances` (traffic moves onto new instances once
+   * ready, off old ones before they stop); skipped while a release runs. Audited with `reason`.
+   */
+  scaleServing(q: { service: string; environment: string; instances: number; reason: string }): Promise<{ from: number; to: number } | { skipped: string }>;
 }
 
 export interface MemoryFindings {
@@ -275,6 +309,8 @@ export interface GateSubject {
   verify?: readonly VerificationKindName[];
   /** Instances the release must have for the forecast peak (a Rollout's `spec.capacity` with `require`). */
   capacity?: CapacityNeed;
+  /** Instances a release, retry or undo will run (checked against CapacityReservations). */
+  instances?: number;
 }
 
 /** A granted authorisation: `claim` must run in the transaction that starts the action. */

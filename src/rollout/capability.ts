@@ -1,6 +1,7 @@
 import type { Capability, ServerContext } from '../core/capability';
 import { HOOKS, type RevisionPreview } from '../core/hooks';
 import { instancesHook } from './instances-hook';
+import { servingScaler } from './scaler';
 import { bindingOf, mergeConfig, splitSets } from './revision';
 import { rolloutCommands } from './rollout-cli';
 import { rolloutKind } from './rollout-kind';
@@ -59,6 +60,7 @@ export const rolloutCapability: Capability = {
       },
     });
     ctx.services.provide(HOOKS.instances, instancesHook(ctx.config.dataDir));
+    ctx.services.provide(HOOKS.scaler, servingScaler(ctx, rt));
     const preview: RevisionPreview = {
       async preview(i) {
         const stable = await rt.store.stableRevision(i.service, i.environment);

@@ -89,6 +89,7 @@ export class RolloutRuntime {
       ctx.clock,
       () => ctx.services.get(HOOKS.authorizer),
       () => ctx.services.get(HOOKS.capacityPlan),
+      () => ctx.services.get(HOOKS.reservations),
     );
   }
 

@@ -2,7 +2,7 @@ import type { Principal } from '../auth/roles';
 import { VERSION_RE } from '../core/revision';
 import type { Clock } from '../core/clock';
 import { ConflictError, InputError, NotFoundError } from '../core/errors';
-import type { Authorization, Authorizer, CapacityNeed, CapacityPlan, GateAction, RevisionBinding, VerificationKindName } from '../core/hooks';
+import type { Authorization, Authorizer, CapacityNeed, CapacityPlan, GateAction, Reservations, RevisionBinding, VerificationKindName } from '../core/hooks';
 import { newId } from '../core/ids';
 import { SHIPGATE_API_VERSION } from '../core/kinds';
 import type { ResourceStore } from '../resources/resource-store';
@@ -36,6 +36,8 @@ export interface GateOptions {
   verify?: readonly VerificationKindName[];
   /** Instances the release must have for the forecast peak (spec.capacity with require); set by the service. */
   capacity?: CapacityNeed;
+  /** Instances the run will have (checked against CapacityReservations); set by the service. */
+  instances?: number;
 }
 
 /** The manifests RolloutService reads: Rollouts, by kind. */
@@ -50,6 +52,7 @@ export class RolloutService {
     private readonly clock: Clock,
     private readonly authorizer: () => Authorizer | undefined,
     private readonly capacityPlan: () => CapacityPlan | undefined = () => undefined,
+    private readonly reservations: () => Reservations | undefined = () => undefined,
   ) {}
 
   /**
@@ -57,10 +60,22 @@ export class RolloutService {
    * the forecast peak's need when higher (at most `maxReplicas`). No forecast: the replicas.
    * Reads stored series only (no network I/O); never inside a transaction.
    */
-  async sizeFor(service: string, environment: string, spec: RolloutSpec): Promise<{ replicas: number; capacity?: CapacityNeed; note?: string }> {
+  async sizeFor(
+    service: string,
+    environment: string,
+    spec: RolloutSpec,
+  ): Promise<{ replicas: number; capacity?: CapacityNeed; note?: string; settle?: number }> {
     const base = spec.target.replicas;
     const c = spec.capacity;
     const plan = this.capacityPlan();
+    // Pre-scaling keeps a reservation in force: the release runs at least at its minimum.
+    const reserved = c?.preScale ? await this.reservations()?.reserved({ service, environment, atMs: this.clock.now() }) : undefined;
+    if (reserved && reserved.minInstances > base) {
+      const replicas = Math.min(reserved.minInstances, Math.max(base, c!.maxReplicas));
+      const sized = await this.sizeFor(service, environment, { ...spec, target: { ...spec.target, replicas } });
+      // After the release, the new revision keeps the reserved instances rather than going back to the replicas.
+      return { ...sized, settle: replicas, note: `pre-scaled to ${sized.replicas}: CapacityReservation ${reserved.name} reserves ${reserved.minInstances}` };
+    }
     if (!c || c.perInstance === undefined) return { replicas: base };
     const perInstanceRps = c.perInstance;
     const need = (replicas: number): CapacityNeed => ({ perInstanceRps, headroom: c.headroom, horizonMs: c.horizon, replicas });
@@ -110,7 +125,13 @@ export class RolloutService {
       input.service,
       input.environment,
       binding,
-      { changeId: input.changeId, emergency: input.emergency, verify: spec.verify, ...(sized.capacity ? { capacity: sized.capacity } : {}) },
+      {
+        changeId: input.changeId,
+        emergency: input.emergency,
+        verify: spec.verify,
+        instances: sized.replicas,
+        ...(sized.capacity ? { capacity: sized.capacity } : {}),
+      },
       actor,
     );
     const number = await this.store.nextRevisionNumber(input.service, input.environment);
@@ -130,6 +151,7 @@ export class RolloutService {
       async (trx) => this.store.insertRevision(trx, revision),
       'release',
       sized.replicas,
+      sized.settle,
     );
   }
 
@@ -148,10 +170,10 @@ export class RolloutService {
       service,
       environment,
       bindingOf(to),
-      { ...opts, verify: rollout.spec.verify, ...(sized.capacity ? { capacity: sized.capacity } : {}) },
+      { ...opts, verify: rollout.spec.verify, instances: sized.replicas, ...(sized.capacity ? { capacity: sized.capacity } : {}) },
       actor,
     );
-    return this.startRun(rollout, stable ?? null, to, actor.user, auth, undefined, 'retry', sized.replicas);
+    return this.startRun(rollout, stable ?? null, to, actor.user, auth, undefined, 'retry', sized.replicas, sized.settle);
   }
 
   /**
@@ -181,8 +203,9 @@ export class RolloutService {
       if (!target) throw new ConflictError(`${service} in ${environment} has no earlier revision to go back to`);
     }
     if (target.id === stable.id) throw new ConflictError(`revision ${target.number} is already serving`);
-    const auth = await this.authorize('undo', service, environment, bindingOf(target), opts, actor);
-    return this.startRun(rollout, stable, target, actor.user, auth, undefined, 'undo');
+    const sized = await this.sizeFor(service, environment, rollout.spec);
+    const auth = await this.authorize('undo', service, environment, bindingOf(target), { ...opts, instances: sized.replicas }, actor);
+    return this.startRun(rollout, stable, target, actor.user, auth, undefined, 'undo', sized.replicas, sized.settle);
   }
 
   private async startRun(
@@ -194,6 +217,7 @@ export class RolloutService {
     extra: ((trx: Tx) => Promise<void>) | undefined,
     why: string,
     replicas = rollout.spec.target.replicas,
+    settle = rollout.spec.target.replicas,
   ): Promise<RunState> {
     const changeId = auth?.changeId ?? null;
     const { spec } = rollout;
@@ -218,7 +242,7 @@ export class RolloutService {
       createdAtMs: now,
       actor,
       changeId,
-      plan: withPreScale(planRelease(spec.strategy, replicas, stable !== null, spec.postPromotion?.window), replicas, spec.target.replicas, stable !== null),
+      plan: withPreScale(planRelease(spec.strategy, replicas, stable !== null, spec.postPromotion?.window), replicas, settle, stable !== null),
     });
     try {
       // The change request moves to implement in the transaction that inserts its run.
@@ -257,6 +281,7 @@ export class RolloutService {
         kind: 'code',
         verify: opts.verify,
         ...(opts.capacity ? { capacity: opts.capacity } : {}),
+        ...(opts.instances !== undefined ? { instances: opts.instances } : {}),
       },
       actor,
     );
