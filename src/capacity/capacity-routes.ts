@@ -214,7 +214,7 @@ export function capacityRoutes(base: FastifyInstance, ctx: ServerContext, pools:
         tags,
         description:
           "Resident memory of a service's latest three revisions (sampled from its process-target instances), each judged for a leak (block floors, Mann–Kendall, Theil–Sen) against the revision before it, with its finding when one was raised.",
-        response: { 200: memoryView },
+        response: { 200: memoryView, ...errorResponses() },
       },
       config: { access: { roles: READ_ROLES } },
     },

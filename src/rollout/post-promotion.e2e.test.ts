@@ -18,16 +18,18 @@ const WINDOW_MS = 4000;
 /** Every knob of the shop, cleared: a release's config is merged onto the serving one's. */
 const CLEAR = ['SHOP_CRASH_AFTER_MS=', 'SHOP_FAIL_HEALTH_AFTER_MS=', 'SHOP_ERROR_RATE='];
 // Which watch sees a failure first depends on timing: a crashed instance shows as users' connection
-// errors, a failed probe or a restart, whichever comes first; 5% errors as the error rate or, when a
+// errors, a failed probe, a restart or a refused smoke check, whichever comes first; 5% errors as the error rate or, when a
 // smoke request draws one of them, the smoke check. Each mode names what may report it.
 const RESTARTED = /instance restart\(s\) in the post-promotion window/;
 const PROBE = /failed \d health probe\(s\) of \/healthz in a row/;
 const ERRORS = /errors in \d+ requests \(.*%\) since promotion, over 1\.0%/;
 const SMOKE_500 = /smoke check shop-smoke failed .*status: expected 200, got 500/;
+// A crashed instance the smoke check reaches first refuses its connection.
+const SMOKE_DOWN = /smoke check shop-smoke failed on instance .*: connect ECONNREFUSED/;
 const any = (...rs: RegExp[]) => new RegExp(rs.map((r) => r.source).join('|'));
 const MODES: { name: string; set: string[]; message: RegExp }[] = [
-  { name: 'crash loop', set: ['SHOP_CRASH_AFTER_MS=900'], message: any(RESTARTED, PROBE, ERRORS) },
-  { name: 'starts, then exits 1', set: ['SHOP_CRASH_AFTER_MS=2000'], message: any(RESTARTED, PROBE, ERRORS) },
+  { name: 'crash loop', set: ['SHOP_CRASH_AFTER_MS=900'], message: any(RESTARTED, PROBE, ERRORS, SMOKE_DOWN) },
+  { name: 'starts, then exits 1', set: ['SHOP_CRASH_AFTER_MS=2000'], message: any(RESTARTED, PROBE, ERRORS, SMOKE_DOWN) },
   { name: 'readiness never true again', set: ['SHOP_FAIL_HEALTH_AFTER_MS=800'], message: PROBE },
   { name: '5% errors', set: ['SHOP_ERROR_RATE=0.05'], message: any(ERRORS, SMOKE_500) },
 ];
