@@ -6,6 +6,7 @@ import type { EnvironmentNode, ServiceNode } from './graph';
 /** A Service as the reader returns it: the graph's node and who owns it. */
 export interface CatalogService extends ServiceNode {
   owner?: string;
+  oncall?: string;
   /** Connection pools the service declares (Service `spec.databases`). */
   databases?: { database: string; pool: number; user?: string }[];
 }
@@ -21,6 +22,7 @@ export class CatalogReader {
       name: m.metadata.name,
       tier: m.spec.tier,
       ...(m.spec.owner !== undefined ? { owner: m.spec.owner } : {}),
+      ...(m.spec.oncall !== undefined ? { oncall: m.spec.oncall } : {}),
       ...(m.spec.sla !== undefined ? { sla: m.spec.sla } : {}),
       external: m.spec.external ?? false,
       dependencies: m.spec.dependencies ?? [],

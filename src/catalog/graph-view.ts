@@ -22,6 +22,7 @@ export function graphView(services: readonly CatalogService[], environments: rea
       name: s.name,
       tier: s.tier ?? DEFAULT_TIER,
       ...(s.owner !== undefined ? { owner: s.owner } : {}),
+      ...(s.oncall !== undefined ? { oncall: s.oncall } : {}),
       external: s.external ?? false,
       databases: s.databases ?? [],
     });

@@ -575,6 +575,8 @@ export interface GraphService {
   /** 1 (most critical) to 4; the Service kind's default 3 when not set. */
   tier: number;
   owner?: string;
+  /** Who is on call for it (Service `spec.oncall`). */
+  oncall?: string;
   /** A third party Shipgate does not deploy. */
   external: boolean;
   /** Connection pools it declares: per instance, at most `pool` connections to the named Database as `user`. */

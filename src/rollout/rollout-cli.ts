@@ -249,6 +249,17 @@ export function rolloutCommands(program: Command, cli: CliContext): void {
     });
   }
 
+  ro.command('runbook')
+    .description('the manual runbook for when automated rollback fails: the exact commands to restore the serving revision by hand, and whom to page')
+    .argument('<service>')
+    .option('--env <environment>', 'environment', 'production')
+    .option('-o, --output <format>', 'markdown | json | yaml', 'markdown')
+    .action(async (service: string, o: { env: string; output: string }) => {
+      const b = await cli.api().get<{ markdown: string }>(`/api/v1/rollouts/${encodeURIComponent(service)}/runbook`, { environment: o.env });
+      if (o.output === 'markdown') cli.out(b.markdown.trimEnd());
+      else cli.print(b, o.output, () => ({ headers: [], rows: [] }));
+    });
+
   ro.command('history')
     .description('releases and revisions of a service in an environment')
     .argument('<service>')

@@ -10,6 +10,8 @@ import { checkReleaseInput } from '../targets/release-input';
 import type { RolloutRuntime } from './rollout-runtime';
 import { RolloutService } from './rollout-service';
 import { buildStatus, runView } from './rollout-status';
+import { buildRunbook, renderRunbook } from './runbook';
+import { backendNames } from './traffic-plan';
 import { redactConfig } from './revision';
 import { seesSecrets } from '../resources/secrets';
 
@@ -170,6 +172,75 @@ export function rolloutRoutes(base: FastifyInstance, ctx: ServerContext, rt: () 
     async (req) => {
       const { service } = req.params;
       return status(service, req.query.environment);
+    },
+  );
+
+  app.get(
+    '/api/v1/rollouts/:service/runbook',
+    {
+      schema: {
+        params: serviceParams,
+        querystring: envQuery,
+        tags,
+        description:
+          'The manual runbook for when the automatic path fails: the exact commands to stop the release, start the revision to restore by hand, put all traffic on it and check it, data-recovery steps for an irreversible migration, and whom to page. Secret config values are named, never shown.',
+        response: {
+          200: z.object({
+            service: z.string(),
+            environment: z.string(),
+            situation: z.string(),
+            restore: z.object({ revision: z.string(), version: z.string() }).nullable(),
+            steps: z.array(z.object({ title: z.string(), why: z.string(), commands: z.array(z.string()) })),
+            page: z.object({ owner: z.string().nullable(), oncall: z.string().nullable() }),
+            markdown: z.string(),
+          }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (req) => {
+      const { service } = req.params;
+      const { environment } = req.query;
+      const r = rt();
+      const rollout = await r.service.rolloutFor(service, environment);
+      const run = (await r.store.runs(service, environment, 1))[0] ?? null;
+      // A finished release's revision is what serves; an unfinished one goes back to the revision before it.
+      const restoreId = run && run.phase !== 'completed' ? run.fromRevision : ((await r.store.stableRevision(service, environment))?.id ?? null);
+      const restore = restoreId ? ((await r.store.revision(restoreId)) ?? null) : null;
+      const to = run ? await r.store.revision(run.toRevision) : undefined;
+      const backend = restore && to && run && run.phase !== 'completed' ? backendNames(restore, to).stable : (restore?.version ?? null);
+      const spec = run?.spec ?? rollout.spec;
+      const instances = restore
+        ? (
+            await r
+              .targetFor(service, environment, spec)
+              .instances(restore)
+              .catch(() => [])
+          )
+            .filter((i) => i.ready)
+            .map((i) => i.url)
+        : [];
+      const graph = await ctx.services.get(HOOKS.graph)?.snapshot();
+      const svc = graph?.service(service);
+      const evidence =
+        to && run && run.phase !== 'completed'
+          ? await ctx.services.get(HOOKS.verifyEvidence)?.latest({ service, version: to.version, artifact: to.artifact })
+          : [];
+      const book = buildRunbook({
+        service,
+        environment,
+        rollout: rollout.name,
+        spec,
+        restore,
+        run,
+        backend,
+        instances,
+        ...(svc?.owner ? { owner: svc.owner } : {}),
+        ...(svc?.oncall ? { oncall: svc.oncall } : {}),
+        irreversible: (evidence ?? []).filter((e) => e.irreversible).map((e) => ({ kind: e.kind, summary: e.summary })),
+        baseDir: r.options.baseDir ?? process.cwd(),
+      });
+      return { ...book, markdown: renderRunbook(book) };
     },
   );
 
