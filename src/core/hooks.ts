@@ -57,6 +57,8 @@ export const HOOKS = {
   capacityPlan: 'capacity.plan',
   /** CapacityReservations: the instances reserved for a service when. Provider: capacity. */
   reservations: 'capacity.reservations',
+  /** Releases and aborts on behalf of a person, and what a run did (a rollback drill). Provider: rollout. */
+  releaseActions: 'rollout.actions',
   /** Scales the serving revision of a service outside a release (a reservation's pre-warming). Provider: rollout. */
   scaler: 'rollout.scaler',
   /** Memory-leak findings on revisions (a Rollout's `memoryLeak` rollback trigger). Provider: capacity. */
@@ -97,6 +99,27 @@ export interface HookTypes {
   [HOOKS.memoryFindings]: MemoryFindings;
   [HOOKS.reservations]: Reservations;
   [HOOKS.scaler]: Scaler;
+  [HOOKS.releaseActions]: ReleaseActions;
+}
+
+/** A run as a drill watches it. */
+export interface RunProgress {
+  id: string;
+  phase: string;
+  /** When the new revision first took user traffic. */
+  canaryTrafficAtMs: number | null;
+  rollback: { reason: string; decidedAtMs: number; trafficRestoredAtMs?: number } | null;
+  finishedAtMs: number | null;
+}
+
+export interface ReleaseActions {
+  /** What serves now, and the route users reach it by (host and path prefix as the route matches). */
+  serving(q: { service: string; environment: string }): Promise<{ version: string; revision: string; route: string } | undefined>;
+  /** A release through the one authorisation path (RefusedError when refused), as `actor`. */
+  release(q: { service: string; environment: string; version: string; set: Record<string, string> }, actor: Principal): Promise<RunProgress>;
+  /** Aborts the running release (rolls it back). */
+  abort(q: { service: string; environment: string }, actor: Principal): Promise<RunProgress>;
+  run(id: string): Promise<RunProgress | undefined>;
 }
 
 /** One occurrence of a CapacityReservation. */

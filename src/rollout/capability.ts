@@ -1,5 +1,6 @@
 import type { Capability, ServerContext } from '../core/capability';
-import { HOOKS, type RevisionPreview } from '../core/hooks';
+import { HOOKS, type RevisionPreview, type RunProgress } from '../core/hooks';
+import type { RunState } from './run-state';
 import { instancesHook } from './instances-hook';
 import { servingScaler } from './scaler';
 import { bindingOf, mergeConfig, splitSets } from './revision';
@@ -61,6 +62,33 @@ export const rolloutCapability: Capability = {
     });
     ctx.services.provide(HOOKS.instances, instancesHook(ctx.config.dataDir));
     ctx.services.provide(HOOKS.scaler, servingScaler(ctx, rt));
+    const progress = (r: RunState): RunProgress => ({
+      id: r.id,
+      phase: r.phase,
+      canaryTrafficAtMs: r.canaryTrafficAtMs,
+      rollback: r.rollback
+        ? {
+            reason: r.rollback.reason,
+            decidedAtMs: r.rollback.decidedAtMs,
+            ...(r.rollback.trafficRestoredAtMs !== undefined ? { trafficRestoredAtMs: r.rollback.trafficRestoredAtMs } : {}),
+          }
+        : null,
+      finishedAtMs: r.finishedAtMs,
+    });
+    ctx.services.provide(HOOKS.releaseActions, {
+      async serving({ service, environment }) {
+        const stable = await rt.store.stableRevision(service, environment);
+        if (!stable) return undefined;
+        const { spec } = await rt.service.rolloutFor(service, environment);
+        return { version: stable.version, revision: stable.id, route: spec.route };
+      },
+      release: async (q, actor) => progress(await rt.service.release({ ...q, set: q.set }, actor)),
+      abort: async (q, actor) => progress(await rt.service.command(q.service, q.environment, 'abort', actor)),
+      async run(id) {
+        const r = await rt.store.run(id);
+        return r ? progress(r) : undefined;
+      },
+    });
     const preview: RevisionPreview = {
       async preview(i) {
         const stable = await rt.store.stableRevision(i.service, i.environment);

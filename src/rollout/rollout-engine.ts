@@ -2,6 +2,7 @@ import { fallback, handleType, TaskCancelledError, timeout, TimeoutStrategy, wra
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock';
 import { isDomainError } from '../core/errors';
+import { routeTarget } from '../core/route-target';
 import type {
   AnalysisMeasurement,
   AnalysisStep,
@@ -395,16 +396,12 @@ export class RolloutEngine {
     if (!t) {
       const state: LoadTestState = { abort: new AbortController() };
       this.loadTests.set(key, state);
-      const m = router.route?.match ?? { host: '*', pathPrefix: '/' };
-      const prefix = m.pathPrefix.replace(/\/+$/, '');
-      const path = spec.path.startsWith(`${prefix}/`) || spec.path === prefix ? spec.path : `${prefix}${spec.path}`;
-      const headers: Record<string, string> = { [spec.header.header]: spec.header.value };
-      if (!m.host.includes('*')) headers.host = m.host;
+      const target = routeTarget(router.url, router.route, spec.path);
       runner
         .run({
-          url: new URL(path, router.url).toString(),
+          url: target.url,
           method: spec.method,
-          headers,
+          headers: { ...target.headers, [spec.header.header]: spec.header.value },
           ratePerSec: step.loadTestRun.ratePerSec,
           durationMs: spec.duration,
           timeoutMs: spec.timeout,
