@@ -37,6 +37,7 @@ export function drillRoutes(base: FastifyInstance, ctx: ServerContext, runner: D
     {
       schema: {
         params: z.strictObject({ name: resourceName }),
+        body: z.strictObject({}).default({}).describe('nothing: the Drill says what to run'),
         tags,
         description:
           "Starts a run of a stored Drill: user load through the router, the serving version released again as a new revision (through the one authorisation path, as the caller), rolled back once it takes traffic; the run's steps and figures are judged against the objectives.",
