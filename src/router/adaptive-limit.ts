@@ -11,10 +11,11 @@
  * exponential average of RTTs that are all queue-inflated converges to them, the gradient goes
  * back to 1 and the limit grows without end): between probes the baseline only falls (halfway to
  * a lower window RTT: a faster upstream is believed at once), and every `probeIntervalMs` the
- * limit is halved for a window, as BBR probes its minimum RTT, counting only requests admitted
- * under the halved limit. While that window's RTT is still above tolerance × baseline and still
- * falling (more than 10% below the step before), the upstream was queueing: halve again. Then the
- * lowest RTT seen becomes the baseline and the limit goes back (the gradient cuts it from there).
+ * limit is set to half what was in flight for a window, as BBR probes its minimum RTT, counting only requests admitted
+ * under the halved limit. While that window's RTT still falls (more than 10% below the step
+ * before, the first step compared with the last window before the probe), the upstream was
+ * queueing: halve again. Then the lowest RTT seen becomes the baseline and the limit goes back
+ * (the gradient cuts it from there). The old baseline is not consulted: it may be the wrong one.
  * A slower upstream is learnt this way (its RTT stops falling), and so is a drop in capacity
  * that happened during a probe, or a baseline first taken while the upstream was queueing.
  */
@@ -68,6 +69,8 @@ export class AdaptiveLimit {
   private resume?: number;
   /** While probing: the RTT of the probe step before, ms. */
   private probeRttMs = Infinity;
+  /** Most in flight during the last window. */
+  private lastInflight = 0;
   last?: LimitWindow;
 
   constructor(readonly o: AdaptiveLimitOptions) {
@@ -93,7 +96,7 @@ export class AdaptiveLimit {
    */
   sample(rttMs: number, inflight: number, dropped: boolean, nowMs: number): boolean {
     if (Number.isNaN(this.lastProbeMs)) this.lastProbeMs = nowMs;
-    if (this.resume === undefined && this.baselineMs > 0 && nowMs - this.lastProbeMs >= this.o.probeIntervalMs) this.startProbe();
+    if (this.resume === undefined && this.baselineMs > 0 && nowMs - this.lastProbeMs >= this.o.probeIntervalMs) this.startProbe(nowMs);
     // Requests admitted before the probe cut the limit still queue at the upstream: not a baseline.
     if (this.resume !== undefined && inflight > this.limit) return false;
     if (Number.isNaN(this.windowStartMs)) this.windowStartMs = nowMs;
@@ -109,16 +112,23 @@ export class AdaptiveLimit {
     return true;
   }
 
-  private startProbe(): void {
+  private startProbe(nowMs: number): void {
+    // At the minimum there is nothing to halve, so nothing to compare; with demand far below the
+    // limit (app-limited) nothing queues because of it.
+    if (this.estimate <= this.o.min || this.lastInflight < this.estimate / 2) {
+      this.lastProbeMs = nowMs;
+      return;
+    }
     this.resume = this.estimate;
-    this.probeRttMs = Infinity;
-    this.estimate = Math.max(this.o.min, this.estimate / 2);
+    this.probeRttMs = this.last?.shortRttMs ?? Infinity;
+    // Halve what is in flight: below a limit that demand does not fill, halving the limit changes nothing.
+    this.estimate = Math.max(this.o.min, Math.min(this.estimate, this.lastInflight || this.estimate) / 2);
     this.resetWindow();
   }
 
   private probeStep(nowMs: number): void {
     const rtt = this.count > 0 ? this.sumMs / this.count : Infinity;
-    const queueing = rtt > this.o.tolerance * this.baselineMs && rtt < 0.9 * this.probeRttMs;
+    const queueing = rtt < 0.9 * this.probeRttMs;
     this.probeRttMs = Math.min(this.probeRttMs, rtt);
     if (queueing && this.estimate > this.o.min) {
       this.estimate = Math.max(this.o.min, this.estimate / 2);
@@ -130,8 +140,12 @@ export class AdaptiveLimit {
   }
 
   private endProbe(nowMs: number, adopt: boolean): void {
+    const before = this.last?.shortRttMs;
     if (adopt && this.probeRttMs < Infinity) this.baselineMs = this.probeRttMs;
-    this.estimate = this.resume!;
+    // Back to the limit before the probe, cut at once by what the new baseline says it was
+    // queueing (a limit reached with a wrong baseline would take many windows to come down).
+    const g = before ? clamp((this.o.tolerance * this.baselineMs) / before, 0.5, 1) : 1;
+    this.estimate = clamp(this.resume! * g, this.o.min, this.o.max);
     this.resume = undefined;
     this.lastProbeMs = nowMs;
     this.resetWindow();
@@ -151,6 +165,7 @@ export class AdaptiveLimit {
     const count = this.count;
     const dropped = this.dropped;
     const maxInflight = this.maxInflight;
+    this.lastInflight = maxInflight;
     this.resetWindow();
     if (count === 0 && !dropped) return;
     if (this.baselineMs === 0) this.baselineMs = short;
