@@ -120,13 +120,14 @@ interface Setting {
 }
 
 const settings: Setting[] = [
-  { name: 'adaptive (defaults, queue 16)', route: { concurrency: { adaptive: { initial: 20, min: 4, max: 1_000 }, queue: 16, queueTimeoutMs: 1_000 } } },
+  { name: 'adaptive (defaults; queue sqrt(limit))', route: { concurrency: { adaptive: {} } } },
   {
-    name: 'adaptive, tolerance 1.2 (queue 16)',
-    route: { concurrency: { adaptive: { initial: 20, min: 4, max: 1_000, tolerance: 1.2 }, queue: 16, queueTimeoutMs: 1_000 } },
+    name: 'adaptive, tolerance 1.2',
+    route: { concurrency: { adaptive: { tolerance: 1.2 } } },
   },
   { name: 'static, README example (max 256, queue 64)', route: { concurrency: { max: 256, queue: 64, queueTimeoutMs: 1_000 } } },
-  { name: 'static at capacity (max 20, queue 16)', route: { concurrency: { max: CAPACITY, queue: 16, queueTimeoutMs: 1_000 } } },
+  // What an operator who knew the capacity exactly would set (queue as the adaptive default's).
+  { name: 'static at capacity (max 20, queue 5)', route: { concurrency: { max: CAPACITY, queue: 5, queueTimeoutMs: 1_000 } } },
   { name: 'no limit', route: {} },
 ];
 

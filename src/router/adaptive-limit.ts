@@ -7,17 +7,19 @@
  *
  * Pure: no clock, no timers. Each admitted request's RTT and the time are passed in.
  *
- * One change from Gradient2, against the baseline drifting up under sustained overload (its
- * exponential average of RTTs that are all queue-inflated converges to them, the gradient goes
- * back to 1 and the limit grows without end): between probes the baseline only falls (halfway to
- * a lower window RTT: a faster upstream is believed at once), and every `probeIntervalMs` the
- * limit is set to half what was in flight for a window, as BBR probes its minimum RTT, counting only requests admitted
- * under the halved limit. While that window's RTT still falls (more than 10% below the step
- * before, the first step compared with the last window before the probe), the upstream was
- * queueing: halve again. Then the lowest RTT seen becomes the baseline and the limit goes back
- * (the gradient cuts it from there). The old baseline is not consulted: it may be the wrong one.
- * A slower upstream is learnt this way (its RTT stops falling), and so is a drop in capacity
- * that happened during a probe, or a baseline first taken while the upstream was queueing.
+ * Two changes from Gradient2. First, against the baseline drifting up under sustained overload
+ * (its exponential average of RTTs that are all queue-inflated converges to them, the gradient
+ * goes back to 1 and the limit grows without end): between probes the baseline only falls
+ * (halfway to a lower window RTT: a faster upstream is believed at once), and every
+ * `probeIntervalMs` the limit is set to half what was in flight for a window, as BBR probes its
+ * minimum RTT, counting only requests admitted under the halved limit. While that window's RTT
+ * still falls (more than 10% below the step before, the first step compared with the last window
+ * before the probe), the upstream was queueing: halve again. Then the lowest RTT seen becomes the
+ * baseline and the limit goes back (the gradient cuts it from there). The old baseline is not
+ * consulted: it may be the wrong one. A slower upstream is learnt this way (its RTT stops
+ * falling), and so is a drop in capacity during a probe, or a baseline first taken while the
+ * upstream was queueing. Second, the headroom is added only while not queueing, so the limit
+ * settles near tolerance × the upstream's capacity rather than above it.
  */
 export interface AdaptiveLimitOptions {
   initial: number;
@@ -177,7 +179,9 @@ export class AdaptiveLimit {
       // Demand did not fill the limit: nothing learned about a higher one (Gradient2's app-limited rule).
       next = this.estimate;
     } else {
-      const headroom = o.headroom ?? Math.sqrt(this.estimate);
+      // Headroom only while not queueing: Gradient2 adds it always, which on top of the tolerance
+      // settles the limit at tolerance × capacity + headroom (about 1.8× capacity at 20).
+      const headroom = gradient < 1 ? 0 : (o.headroom ?? Math.sqrt(this.estimate));
       next = this.estimate * gradient + headroom;
       next = this.estimate * (1 - o.smoothing) + next * o.smoothing;
     }

@@ -89,7 +89,7 @@ export function routeGuards(r: RouteSpec, previous: RouteGuards | undefined, now
 function concurrencyLimiter(c: ConcurrencySpec): ConcurrencyLimiter {
   const a = c.adaptive;
   const adaptive = a ? new AdaptiveLimit({ ...ADAPTIVE_DEFAULTS, ...a }) : undefined;
-  return new ConcurrencyLimiter(c.max ?? 0, c.queue, c.queueTimeoutMs, adaptive);
+  return new ConcurrencyLimiter(c.max ?? 0, adaptive ? c.queue : (c.queue ?? 0), c.queueTimeoutMs, adaptive);
 }
 
 function specificity(r: CompiledRoute): number {

@@ -84,4 +84,18 @@ describe('ConcurrencyLimiter', () => {
     assert.deepEqual(ran, [1, 11, 22, 33], 'three run at once under the new limit, each told the number in flight');
     assert.equal(l.active, 3);
   });
+  test('without a queue size, an adaptive limit queues ceil(sqrt(limit))', () => {
+    const adaptive = { limit: 16, sample: () => {} };
+    const l = new ConcurrencyLimiter(0, undefined, 10_000, adaptive as unknown as AdaptiveLimit);
+    const results = Array.from({ length: 21 }, () =>
+      l.acquire(
+        () => {},
+        () => assert.fail('no timeout expected'),
+      ),
+    );
+    assert.equal(results.filter((r) => r === 'run').length, 16);
+    assert.equal(results.filter((r) => r === 'queued').length, 4);
+    assert.equal(results[20], 'full');
+    for (let i = 0; i < 20; i++) l.release();
+  });
 });

@@ -27,13 +27,19 @@ export class ConcurrencyLimiter {
 
   constructor(
     public max: number,
-    public queueMax: number,
+    /** Undefined: ceil(sqrt(limit)), a queue that follows an adaptive limit. */
+    public queueMax: number | undefined,
     public queueTimeoutMs: number,
     readonly adaptive?: AdaptiveLimit,
   ) {}
 
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** Most requests that may wait now. */
+  get queueLimit(): number {
+    return this.queueMax ?? Math.ceil(Math.sqrt(this.limit));
   }
 
   /** The limit in force now. */
@@ -49,7 +55,7 @@ export class ConcurrencyLimiter {
       return 'run';
     }
     if (sheddable) return 'shed';
-    if (this.queue.length >= this.queueMax) return 'full';
+    if (this.queue.length >= this.queueLimit) return 'full';
     const entry = {
       go,
       timer: setTimeout(() => {

@@ -74,7 +74,8 @@ export const concurrencySchema = z
   .strictObject({
     max: z.number().int().min(1).max(1_000_000).optional(),
     adaptive: adaptiveLimitSchema.optional(),
-    queue: z.number().int().min(0).max(1_000_000).default(0),
+    /** Requests that may wait for a slot; default 0 for a static limit, ceil(sqrt(limit)) for an adaptive one. */
+    queue: z.number().int().min(0).max(1_000_000).optional(),
     queueTimeoutMs: z.number().int().min(1).max(600_000).default(1_000),
   })
   .superRefine((c, ctx) => {
