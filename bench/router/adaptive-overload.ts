@@ -6,7 +6,7 @@
 // Admitted requests' p99 (2xx only) against the unloaded p99 (25% of capacity, no limit), and
 // goodput (2xx per second) as a share of capacity. A fresh upstream and router per setting, so
 // one setting's backlog does not reach the next.
-//   node --import tsx bench/router/adaptive-overload.ts [--warm 5] [--measure 12]
+//   node --import tsx bench/router/adaptive-overload.ts [--warm 5] [--measure 10]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ const arg = (name: string, dflt: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const WARM_S = arg('warm', 5);
-const MEASURE_S = arg('measure', 12);
+const MEASURE_S = arg('measure', 10);
 
 const upstreamScript = fileURLToPath(new URL('../../src/router/testing/capacity-upstream.ts', import.meta.url));
 const routerScript = fileURLToPath(new URL('./limited-router-server.ts', import.meta.url));
@@ -95,16 +95,20 @@ async function drive(url: string, rps: number, seconds: number): Promise<Phase> 
   return p;
 }
 
-/** Checks Retry-After on a few refusals directly (ReplayClient keeps no headers). */
-async function retryAfterOf(port: number): Promise<string | undefined> {
+/** One request on its own connection (ReplayClient keeps no headers): its status and Retry-After. */
+async function sampleRefusal(port: number): Promise<{ status: number; retryAfter?: string }> {
   const http = await import('node:http');
   return new Promise((resolve) => {
     http
-      .get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      .get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: CLIENT_TIMEOUT_MS }, (res) => {
         res.resume();
-        resolve(res.statusCode === 503 ? String(res.headers['retry-after']) : undefined);
+        const ra = res.headers['retry-after'];
+        resolve({ status: res.statusCode ?? 0, retryAfter: typeof ra === 'string' ? ra : undefined });
       })
-      .on('error', () => resolve(undefined));
+      .on('error', () => resolve({ status: 0 }))
+      .on('timeout', function (this: import('node:http').ClientRequest) {
+        this.destroy();
+      });
   });
 }
 
@@ -155,25 +159,35 @@ for (const s of settings) {
   const r = await withRouter(s.route, async (port, router) => {
     const url = `http://127.0.0.1:${port}`;
     await drive(url, CAPACITY_RPS * OVERLOAD, WARM_S);
-    let retryAfter: string | undefined;
+    // Beside the generator, bursts of 10 requests every 500 ms: do the 503s carry Retry-After?
+    const sampled = { refused: 0, withRetryAfter: 0 };
+    let measuring = true;
     const [m] = await Promise.all([
-      drive(url, CAPACITY_RPS * OVERLOAD, MEASURE_S),
+      drive(url, CAPACITY_RPS * OVERLOAD, MEASURE_S).finally(() => (measuring = false)),
       (async () => {
-        await new Promise((d) => setTimeout(d, 2_000));
-        for (let i = 0; i < 50 && retryAfter === undefined; i++) retryAfter = await retryAfterOf(port);
+        while (measuring) {
+          for (const r of await Promise.all(Array.from({ length: 10 }, () => sampleRefusal(port)))) {
+            if (r.status !== 503) continue;
+            sampled.refused++;
+            if (Number(r.retryAfter) >= 1) sampled.withRetryAfter++;
+          }
+          await new Promise((d) => setTimeout(d, 500));
+        }
       })(),
     ]);
     const limits = router.stderr.flatMap((l) => (l.startsWith('{"limit"') ? [(JSON.parse(l) as { limit: number }).limit] : [])).slice(-MEASURE_S);
-    return { m, retryAfter, limits };
+    return { m, sampled, limits };
   });
   const sent = r.m.ok + r.m.refused + r.m.failed;
   // Per second of the phase until its last answer: requests admitted near its end still count.
   const goodput = (r.m.ok * 1000) / r.m.elapsedMs / CAPACITY_RPS;
   const admittedP99 = p99(r.m.okLatencies);
-  const limits = r.limits.length ? `${Math.min(...r.limits)}–${Math.max(...r.limits)}` : '—';
+  const sorted = [...r.limits].sort((a, b) => a - b);
+  // Median of the per-second readings, and the lowest (a probe halves the limit for a few windows).
+  const limits = sorted.length ? `${sorted[Math.floor(sorted.length / 2)]} (min ${sorted[0]})` : '—';
   const p99Text = r.m.ok ? `${admittedP99.toFixed(0)} ms | ${(admittedP99 / unloadedP99).toFixed(2)}×` : 'none admitted in time | —';
   rows.push(
-    `| ${s.name} | ${limits} | ${p99Text} | ${(goodput * 100).toFixed(1)}% | ${((r.m.refused / sent) * 100).toFixed(1)}% | ${((r.m.failed / sent) * 100).toFixed(1)}% | ${r.retryAfter ?? '—'} |`,
+    `| ${s.name} | ${limits} | ${p99Text} | ${(goodput * 100).toFixed(1)}% | ${((r.m.refused / sent) * 100).toFixed(1)}% | ${((r.m.failed / sent) * 100).toFixed(1)}% | ${r.sampled.refused ? `${r.sampled.withRetryAfter}/${r.sampled.refused}` : '—'} |`,
   );
   process.stderr.write(`${s.name}: ${JSON.stringify({ ok: r.m.ok, refused: r.m.refused, failed: r.m.failed, limits: r.limits })}\n`);
 }
@@ -183,7 +197,11 @@ console.log(
   `client timeout ${CLIENT_TIMEOUT_MS} ms; ${WARM_S} s warm-up then ${MEASURE_S} s measured per setting; unloaded p50 ${unloadedP50.toFixed(1)} ms, p99 ${unloadedP99.toFixed(1)} ms (${CAPACITY_RPS / 4} req/s, no limit).`,
 );
 console.log(`Machine: ${os.cpus().length} cores ${os.cpus()[0]?.model ?? ''}, load ${os.loadavg()[0].toFixed(1)} at the end.\n`);
-console.log('| limit | limit in force (per s) | admitted p99 | vs unloaded p99 | goodput / capacity | refused (503) | failed (timeout, error) | Retry-After |');
-console.log('| ----- | ---------------------- | ------------ | --------------- | ------------------ | ------------- | ----------------------- | ----------- |');
+console.log(
+  '| limit | limit in force, median (min) | admitted p99 | vs unloaded p99 | goodput / capacity | refused (503) | failed (timeout, error) | sampled 503s with Retry-After |',
+);
+console.log(
+  '| ----- | ---------------------------- | ------------ | --------------- | ------------------ | ------------- | ----------------------- | ----------------------------- |',
+);
 for (const r of rows) console.log(r);
 process.exit(0);
