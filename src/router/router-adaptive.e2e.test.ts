@@ -75,8 +75,9 @@ for (const fastPath of [true, false]) {
       assert.equal(critical.other + sheddable.other, 0, 'only 200 or 503');
       const share = (t: Tally) => t.ok / (t.ok + t.refused);
       assert.ok(
-        // Critical requests are refused only while a probe halves the limit and the queue is full.
-        share(critical) > 0.7 && share(sheddable) < share(critical) / 2,
+        // Critical requests are refused only when the queue is full: mostly while a probe (every
+        // second here) halves what is in flight. Sheddable ones are refused whenever the limit is reached.
+        share(critical) > 0.5 && share(sheddable) < share(critical) / 2,
         `critical ${JSON.stringify(critical)}, sheddable ${JSON.stringify(sheddable)}`,
       );
       assert.ok(critical.ok > 3 * sheddable.ok, `critical ${critical.ok} vs sheddable ${sheddable.ok} served`);
