@@ -87,6 +87,10 @@ export function createAdminServer(router: Router, opts: { token: string }): http
           text +=
             '# HELP shipgate_router_handoffs_total Connections the fast path left to node:http, by the first request it did not take.\n# TYPE shipgate_router_handoffs_total counter\n';
           for (const [why, n] of router.handoffCounts()) text += `shipgate_router_handoffs_total{reason="${why}"} ${n}\n`;
+          text +=
+            '# HELP shipgate_router_concurrency_limit Concurrency limit in force per route (adaptive limits move).\n# TYPE shipgate_router_concurrency_limit gauge\n';
+          for (const [r, c] of Object.entries(router.stats().concurrency))
+            text += `shipgate_router_concurrency_limit{route="${r.replace(/["\\\n]/g, '_')}"} ${c.limit}\n`;
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
           return res.end(text);
         }

@@ -1,9 +1,10 @@
 import { assignRanges, bucketTable, type BucketRange } from './buckets';
 import { createBalancer, type Balancer } from './balancer';
+import { ADAPTIVE_DEFAULTS, AdaptiveLimit } from './adaptive-limit';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { RetryBudget } from './retry-budget';
 import { TokenBucket } from './token-bucket';
-import type { FaultSpec, RouteSpec, RouteTableSpec } from './route-table';
+import type { ConcurrencySpec, FaultSpec, RouteSpec, RouteTableSpec } from './route-table';
 import type { StatsRecorder, StatsSeries } from './stats-recorder';
 import type { Upstream, UpstreamPool } from './upstream-pool';
 
@@ -79,10 +80,16 @@ export function routeGuards(r: RouteSpec, previous: RouteGuards | undefined, now
     rate: r.rateLimit
       ? new TokenBucket(r.rateLimit.requestsPerSecond, r.rateLimit.burst ?? Math.max(1, Math.ceil(r.rateLimit.requestsPerSecond)), nowMs)
       : undefined,
-    concurrency: r.concurrency ? new ConcurrencyLimiter(r.concurrency.max, r.concurrency.queue, r.concurrency.queueTimeoutMs) : undefined,
+    concurrency: r.concurrency ? concurrencyLimiter(r.concurrency) : undefined,
     retryBudget: new RetryBudget(r.retries.budgetPercent / 100, r.retries.minPerSecond),
     retried: previous?.retried ?? 0,
   };
+}
+
+function concurrencyLimiter(c: ConcurrencySpec): ConcurrencyLimiter {
+  const a = c.adaptive;
+  const adaptive = a ? new AdaptiveLimit({ ...ADAPTIVE_DEFAULTS, ...a }) : undefined;
+  return new ConcurrencyLimiter(c.max ?? 0, adaptive ? c.queue : (c.queue ?? 0), c.queueTimeoutMs, adaptive);
 }
 
 function specificity(r: CompiledRoute): number {

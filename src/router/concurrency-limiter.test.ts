@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AdaptiveLimit } from './adaptive-limit';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 
 describe('ConcurrencyLimiter', () => {
@@ -12,7 +13,7 @@ describe('ConcurrencyLimiter', () => {
         () => assert.fail('no timeout expected'),
       ),
     );
-    assert.deepEqual(results, [true, true, true, false]);
+    assert.deepEqual(results, ['run', 'run', 'queued', 'full']);
     assert.deepEqual(ran, [0, 1]);
     assert.equal(l.queued, 1);
     l.release();
@@ -40,5 +41,61 @@ describe('ConcurrencyLimiter', () => {
     l.release();
     assert.equal(ran, false);
     assert.equal(l.active, 0);
+  });
+  test('a sheddable request is shed at the limit while a critical one queues', () => {
+    const l = new ConcurrencyLimiter(1, 5, 10_000);
+    const ran: string[] = [];
+    const noTimeout = () => assert.fail('no timeout expected');
+    assert.equal(
+      l.acquire(() => ran.push('a'), noTimeout, true),
+      'run',
+      'below the limit a sheddable request runs',
+    );
+    assert.equal(
+      l.acquire(() => ran.push('s'), noTimeout, true),
+      'shed',
+    );
+    assert.equal(
+      l.acquire(() => ran.push('c'), noTimeout),
+      'queued',
+    );
+    l.release();
+    assert.deepEqual(ran, ['a', 'c']);
+    l.release();
+    assert.equal(l.active, 0);
+  });
+  test('an adaptive limit that grows on release starts several queued callers', () => {
+    let limit = 1;
+    const adaptive = {
+      get limit() {
+        return limit;
+      },
+      sample: () => void (limit = 3),
+    };
+    const l = new ConcurrencyLimiter(0, 5, 10_000, adaptive as unknown as AdaptiveLimit);
+    const ran: number[] = [];
+    for (const i of [0, 1, 2, 3])
+      l.acquire(
+        (n) => ran.push(i * 10 + n),
+        () => assert.fail('no timeout expected'),
+      );
+    assert.deepEqual(ran, [1]);
+    l.release({ rttMs: 10, inflight: 1, dropped: false });
+    assert.deepEqual(ran, [1, 11, 22, 33], 'three run at once under the new limit, each told the number in flight');
+    assert.equal(l.active, 3);
+  });
+  test('without a queue size, an adaptive limit queues ceil(sqrt(limit))', () => {
+    const adaptive = { limit: 16, sample: () => {} };
+    const l = new ConcurrencyLimiter(0, undefined, 10_000, adaptive as unknown as AdaptiveLimit);
+    const results = Array.from({ length: 21 }, () =>
+      l.acquire(
+        () => {},
+        () => assert.fail('no timeout expected'),
+      ),
+    );
+    assert.equal(results.filter((r) => r === 'run').length, 16);
+    assert.equal(results.filter((r) => r === 'queued').length, 4);
+    assert.equal(results[20], 'full');
+    for (let i = 0; i < 20; i++) l.release();
   });
 });

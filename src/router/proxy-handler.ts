@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { CodeClass } from '../metrics/types';
 import { hitsPercent } from './buckets';
+import { droppedStatus, isSheddable, PRIORITY_HEADER } from './concurrency-limiter';
 import type { CompiledRoute, CompiledTable, CompiledVersion } from './compiled-table';
 import type { Upstream } from './upstream-pool';
 import { refuse, type Refusal } from './refusals';
@@ -120,14 +121,18 @@ export class ProxyHandler {
     const limiter = g.concurrency;
     if (limiter) {
       let released = false;
+      let admittedAt = 0;
+      let inflight = 0;
+      // The sample for an adaptive limit: admission to the end of the response; none when the client left.
       const release = () => {
-        if (!released) {
-          released = true;
-          limiter.release();
-        }
+        if (released) return;
+        released = true;
+        limiter.release(res.writableFinished ? { rttMs: performance.now() - admittedAt, inflight, dropped: droppedStatus(res.statusCode) } : undefined);
       };
-      const admitted = limiter.acquire(
-        () => {
+      const admission = limiter.acquire(
+        (n) => {
+          admittedAt = performance.now();
+          inflight = n;
           res.once('close', release);
           if (res.destroyed || req.destroyed) {
             release();
@@ -139,10 +144,11 @@ export class ProxyHandler {
           this.env.onShed(route.name);
           send(res, refuse.queueTimeout(route.name));
         },
+        isSheddable(route.spec.priority, req.headers[PRIORITY_HEADER]),
       );
-      if (!admitted) {
+      if (admission === 'full' || admission === 'shed') {
         this.env.onShed(route.name);
-        send(res, refuse.queueFull(route.name));
+        send(res, admission === 'shed' ? refuse.shed(route.name) : refuse.queueFull(route.name));
         req.resume();
       }
       return;

@@ -27,6 +27,12 @@ export const refuse = {
     message: `route "${route}" is at its concurrency limit and its queue is full`,
     headers: { 'retry-after': '1' },
   }),
+  shed: (route: string): Refusal => ({
+    status: 503,
+    code: 'OVERLOADED',
+    message: `route "${route}" is at its concurrency limit; sheddable requests are shed first`,
+    headers: { 'retry-after': '1' },
+  }),
   queueTimeout: (route: string): Refusal => ({
     status: 503,
     code: 'OVERLOADED',

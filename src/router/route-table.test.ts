@@ -41,6 +41,25 @@ describe('RouteTable schema', () => {
     );
   });
 
+  test('concurrency: adaptive fills its defaults; priority defaults to critical', () => {
+    const [m] = parseRouteTables(good.replace('backends:', 'concurrency: {adaptive: {max: 200}, queue: 8}\n      backends:'), 'routes.yaml');
+    const r = m.spec.routes[0];
+    assert.equal(r.priority, 'critical');
+    assert.equal(r.concurrency?.max, undefined);
+    assert.deepEqual(r.concurrency?.adaptive, {
+      initial: 20,
+      min: 4,
+      max: 200,
+      tolerance: 1.5,
+      smoothing: 0.2,
+      windowMs: 100,
+      windowSamples: 10,
+      probeIntervalMs: 5_000,
+    });
+    assert.equal(r.concurrency?.queue, 8);
+    assert.equal(r.concurrency?.queueTimeoutMs, 1_000);
+  });
+
   test('JSON is accepted too', () => {
     const [m] = parseRouteTables(JSON.stringify(parseRouteTables(good, 'a.yaml')[0]), 'a.json');
     assert.equal(m.metadata.name, 'default');
@@ -62,6 +81,36 @@ describe('RouteTable schema', () => {
     },
     { name: 'wrong kind', edit: (s) => s.replace('kind: RouteTable', 'kind: RouteTabel'), want: /^2:7 kind: unknown kind "RouteTabel"/ },
     { name: 'path prefix', edit: (s) => s.replace('pathPrefix: "/"', 'pathPrefix: "api"'), want: /match\.pathPrefix: must start with "\/"/ },
+    {
+      name: 'concurrency with both max and adaptive',
+      edit: (s) => s.replace('backends:', 'concurrency: {max: 10, adaptive: {initial: 5}}\n      backends:'),
+      want: /spec\.routes\[0\]\.concurrency\.adaptive: set either max \(a static limit\) or adaptive, not both/,
+    },
+    {
+      name: 'concurrency with neither max nor adaptive',
+      edit: (s) => s.replace('backends:', 'concurrency: {queue: 10}\n      backends:'),
+      want: /spec\.routes\[0\]\.concurrency\.max: set max \(a static limit\) or adaptive: \{initial, min, max\}/,
+    },
+    {
+      name: 'adaptive min above max',
+      edit: (s) => s.replace('backends:', 'concurrency: {adaptive: {min: 50, max: 10, initial: 20}}\n      backends:'),
+      want: /spec\.routes\[0\]\.concurrency\.adaptive\.min: must be <= max \(10\)/,
+    },
+    {
+      name: 'adaptive initial outside [min, max]',
+      edit: (s) => s.replace('backends:', 'concurrency: {adaptive: {min: 5, max: 10, initial: 20}}\n      backends:'),
+      want: /spec\.routes\[0\]\.concurrency\.adaptive\.initial: must be between min \(5\) and max \(10\)/,
+    },
+    {
+      name: 'adaptive tolerance below 1',
+      edit: (s) => s.replace('backends:', 'concurrency: {adaptive: {tolerance: 0.5}}\n      backends:'),
+      want: /spec\.routes\[0\]\.concurrency\.adaptive\.tolerance: must be >= 1/,
+    },
+    {
+      name: 'unknown priority',
+      edit: (s) => s.replace('backends:', 'priority: low\n      backends:'),
+      want: /spec\.routes\[0\]\.priority: .*critical.*sheddable/,
+    },
     {
       name: 'mirror of unknown version',
       edit: (s) => s.replace('backends:', 'mirror: {version: blue, percent: 5}\n      backends:'),

@@ -1,4 +1,5 @@
 import { routeTableGate } from './route-table-gate';
+import { ADAPTIVE_DEFAULTS } from './adaptive-limit';
 import { z } from 'zod';
 import { KindRegistry, SHIPGATE_API_VERSION, resourceName, type EgressUrl, type KindDefinition } from '../core/kinds';
 import { parseDocuments, type Manifest } from '../core/manifest';
@@ -44,6 +45,46 @@ const headerName = z
   .string()
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name')
   .transform((s) => s.toLowerCase());
+
+/**
+ * An adaptive limit (adaptive-limit.ts) learnt from the upstream's round-trip times, between `min`
+ * and `max`. The rest tunes the algorithm; the defaults are Netflix Gradient2's.
+ */
+export const adaptiveLimitSchema = z
+  .strictObject({
+    initial: z.number().int().min(1).max(1_000_000).default(20),
+    min: z.number().int().min(1).max(1_000_000).default(4),
+    max: z.number().int().min(1).max(1_000_000).default(1_000),
+    tolerance: z.number().min(1).max(10).default(ADAPTIVE_DEFAULTS.tolerance),
+    smoothing: z.number().gt(0).max(1).default(ADAPTIVE_DEFAULTS.smoothing),
+    /** Growth per window while the RTT is within tolerance; default sqrt(limit). */
+    headroom: z.number().min(0).max(1_000).optional(),
+    windowMs: z.number().int().min(1).max(60_000).default(ADAPTIVE_DEFAULTS.windowMs),
+    windowSamples: z.number().int().min(1).max(10_000).default(ADAPTIVE_DEFAULTS.windowSamples),
+    probeIntervalMs: z.number().int().min(100).max(3_600_000).default(ADAPTIVE_DEFAULTS.probeIntervalMs),
+  })
+  .superRefine((a, ctx) => {
+    if (a.min > a.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `must be <= max (${a.max})` });
+    else if (a.initial < a.min || a.initial > a.max)
+      ctx.addIssue({ code: 'custom', path: ['initial'], message: `must be between min (${a.min}) and max (${a.max})` });
+  });
+
+/** A static (`max`) or adaptive (`adaptive`) concurrency limit, with a bounded queue that has a deadline. */
+export const concurrencySchema = z
+  .strictObject({
+    max: z.number().int().min(1).max(1_000_000).optional(),
+    adaptive: adaptiveLimitSchema.optional(),
+    /** Requests that may wait for a slot; default 0 for a static limit, ceil(sqrt(limit)) for an adaptive one. */
+    queue: z.number().int().min(0).max(1_000_000).optional(),
+    queueTimeoutMs: z.number().int().min(1).max(600_000).default(1_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.max !== undefined && c.adaptive !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['adaptive'], message: 'set either max (a static limit) or adaptive, not both' });
+    else if (c.max === undefined && c.adaptive === undefined)
+      ctx.addIssue({ code: 'custom', path: ['max'], message: 'set max (a static limit) or adaptive: {initial, min, max}' });
+  });
+export type ConcurrencySpec = z.infer<typeof concurrencySchema>;
 
 export const routeSchema = z.strictObject({
   /** Named by the same rule as every resource (a route is usually named after its service). */
@@ -96,13 +137,12 @@ export const routeSchema = z.strictObject({
     })
     .default({ attempts: 2, budgetPercent: 20, minPerSecond: 3, methods: ['GET', 'HEAD', 'OPTIONS'] }),
   rateLimit: z.strictObject({ requestsPerSecond: z.number().positive().max(10_000_000), burst: z.number().int().min(1).optional() }).optional(),
-  concurrency: z
-    .strictObject({
-      max: z.number().int().min(1).max(1_000_000),
-      queue: z.number().int().min(0).max(1_000_000).default(0),
-      queueTimeoutMs: z.number().int().min(1).max(600_000).default(1_000),
-    })
-    .optional(),
+  concurrency: concurrencySchema.optional(),
+  /**
+   * Which requests a saturated limiter sheds first: a `sheddable` request gets no queue slot while
+   * `critical` ones may wait. A client may lower its request to sheddable (`x-shipgate-priority`).
+   */
+  priority: z.enum(['critical', 'sheddable']).default('critical'),
   healthCheck: z
     .strictObject({
       // What http.request accepts as a path: visible ASCII, no spaces (percent-encode the rest).

@@ -129,6 +129,15 @@ export class Router {
       shed: Object.fromEntries(this.shed),
       handoffs: Object.fromEntries(this.handoffs),
       retries: Object.fromEntries(this.table.routes.map((r) => [r.name, r.guards.retried])),
+      /** Concurrency limits in force (adaptive ones move), requests running and waiting, per route. */
+      concurrency: Object.fromEntries(
+        this.table.routes.flatMap((r) => {
+          const c = r.guards.concurrency;
+          return c
+            ? [[r.name, { limit: c.limit, adaptive: c.adaptive !== undefined, baselineMs: c.adaptive?.baseline, active: c.active, queued: c.queued }]]
+            : [];
+        }),
+      ),
       instances: this.pool.all().map((u) => u.toJSON()),
     };
   }

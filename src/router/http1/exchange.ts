@@ -1,6 +1,7 @@
 import type { CodeClass } from '../../metrics/types';
 import { hitsPercent } from '../buckets';
 import type { CompiledRoute, CompiledVersion } from '../compiled-table';
+import { droppedStatus, isSheddable, PRIORITY_HEADER } from '../concurrency-limiter';
 import { classOf, hostOf, isConnectFailure } from '../proxy-handler';
 import { refuse, type Refusal } from '../refusals';
 import { activeFault } from '../route-table';
@@ -68,7 +69,7 @@ export class Exchange implements ResponseSink, Expiring {
   private headSent = false;
   private closeAfter: boolean;
   private finished = false;
-  private releaseSlot?: () => void;
+  private releaseSlot?: (gone: boolean) => void;
 
   constructor(
     private readonly conn: ClientConnection,
@@ -92,20 +93,26 @@ export class Exchange implements ResponseSink, Expiring {
     }
     const limiter = g.concurrency;
     if (!limiter) return this.choose(route);
-    const admitted = limiter.acquire(
-      () => {
+    const admission = limiter.acquire(
+      (inflight) => {
         if (this.finished) return limiter.release();
-        this.releaseSlot = () => limiter.release();
+        const admittedAt = performance.now();
+        // The sample for an adaptive limit: admission to the end of the response; none when the client left.
+        this.releaseSlot = (gone) =>
+          limiter.release(
+            gone ? undefined : { rttMs: performance.now() - admittedAt, inflight, dropped: this.cls === 'timeout' || droppedStatus(this.status) },
+          );
         this.choose(route);
       },
       () => {
         env.onShed(route.name);
         this.refuse(refuse.queueTimeout(route.name));
       },
+      isSheddable(route.spec.priority, field(req, PRIORITY_HEADER)),
     );
-    if (!admitted) {
+    if (admission === 'full' || admission === 'shed') {
       env.onShed(route.name);
-      this.refuse(refuse.queueFull(route.name));
+      this.refuse(admission === 'shed' ? refuse.shed(route.name) : refuse.queueFull(route.name));
     }
   }
 
@@ -334,7 +341,7 @@ export class Exchange implements ResponseSink, Expiring {
     if (this.finished) return;
     this.finished = true;
     if (this.deadline !== Infinity) this.conn.env.deadlines.delete(this);
-    this.releaseSlot?.();
+    this.releaseSlot?.(gone);
     const v = this.version;
     if (v && record) v.stats.record(this.cls ?? classOf(this.status), performance.now() - this.t0, Date.now());
     if (!gone) this.conn.exchangeDone(this.closeAfter);
