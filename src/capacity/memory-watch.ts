@@ -8,6 +8,7 @@
  * A Rollout with the `memoryLeak` rollback trigger reads the finding (HOOKS.memoryFindings).
  */
 import type { ServerContext } from '../core/capability';
+import { alertmanagerWebhook } from '../core/alertmanager-webhook';
 import { HOOKS, type MemoryFindings } from '../core/hooks';
 import { transaction } from '../store/db';
 import { detectLeak, type LeakVerdict } from './leak';
@@ -218,30 +219,15 @@ export class MemoryWatch {
 
 /** Alertmanager webhook (version 4) body for one firing warning. */
 function alertPayload(f: MemoryFinding, baseUrl: string) {
-  const labels = { alertname: 'MemoryLeak', severity: 'warning', service: f.service, environment: f.environment, revision: f.revision };
-  const at = new Date(f.detectedAtMs).toISOString();
-  return {
-    version: '4',
-    groupKey: `memory-leak:${f.revision}`,
-    status: 'firing',
-    receiver: 'shipgate',
-    groupLabels: { alertname: 'MemoryLeak' },
-    commonLabels: labels,
-    commonAnnotations: {},
-    externalURL: baseUrl,
-    alerts: [
-      {
-        status: 'firing',
-        labels,
-        annotations: {
-          summary: f.message,
-          ...(f.timeToLimitMs !== null ? { description: `the memory limit is reached in about ${Math.round(f.timeToLimitMs / 60_000)} min` } : {}),
-        },
-        startsAt: at,
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: `${baseUrl}/api/v1/capacity/memory?service=${encodeURIComponent(f.service)}&environment=${encodeURIComponent(f.environment)}`,
-        fingerprint: `memory-leak:${f.revision}`,
-      },
-    ],
-  };
+  return alertmanagerWebhook({
+    alertname: 'MemoryLeak',
+    severity: 'warning',
+    labels: { service: f.service, environment: f.environment, revision: f.revision },
+    summary: f.message,
+    ...(f.timeToLimitMs !== null ? { description: `the memory limit is reached in about ${Math.round(f.timeToLimitMs / 60_000)} min` } : {}),
+    startsAt: new Date(f.detectedAtMs).toISOString(),
+    generatorURL: `${baseUrl}/api/v1/capacity/memory?service=${encodeURIComponent(f.service)}&environment=${encodeURIComponent(f.environment)}`,
+    fingerprint: `memory-leak:${f.revision}`,
+    baseUrl,
+  });
 }

@@ -6,6 +6,7 @@
  * (annotation `shipgate.dev/url`), except those labelled `shipgate.dev/emergency: "false"`.
  */
 import type { ServerContext } from '../core/capability';
+import { alertmanagerWebhook } from '../core/alertmanager-webhook';
 import { HOOKS } from '../core/hooks';
 import type { EmergencyNotice } from './authorizer';
 
@@ -50,26 +51,16 @@ function pagePayload(
   startsAt: string,
   baseUrl: string,
 ) {
-  const labels = { alertname: 'EmergencyChange', severity: 'page', service: d.service, environment: d.environment, change: changeId };
-  return {
-    version: '4',
+  return alertmanagerWebhook({
+    alertname: 'EmergencyChange',
+    severity: 'page',
+    labels: { service: d.service, environment: d.environment, change: changeId },
+    summary: `emergency change ${changeId}: ${d.action} of ${d.service} in ${d.environment} by ${d.by}`,
+    description: d.reason ?? '',
+    startsAt,
+    generatorURL: `${baseUrl}/api/v1/changes/${changeId}`,
+    fingerprint: changeId,
     groupKey: `emergency:${changeId}`,
-    status: 'firing',
-    receiver: 'shipgate',
-    groupLabels: { alertname: 'EmergencyChange' },
-    commonLabels: labels,
-    commonAnnotations: {},
-    externalURL: baseUrl,
-    alerts: [
-      {
-        status: 'firing',
-        labels,
-        annotations: { summary: `emergency change ${changeId}: ${d.action} of ${d.service} in ${d.environment} by ${d.by}`, description: d.reason ?? '' },
-        startsAt,
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: `${baseUrl}/api/v1/changes/${changeId}`,
-        fingerprint: changeId,
-      },
-    ],
-  };
+    baseUrl,
+  });
 }
