@@ -92,7 +92,14 @@ export function slotOf(c: Pick<ChangeRequest, 'scheduledStartMs' | 'scheduledEnd
 }
 
 /** Builds the risk input of a change from the facts. */
-export function riskInputFor(c: ChangeRequest, f: FactsSnapshot, budget: BudgetFacts, recentFailures: number, nowMs: number): RiskInput {
+export function riskInputFor(
+  c: ChangeRequest,
+  f: FactsSnapshot,
+  budget: BudgetFacts,
+  recentFailures: number,
+  nowMs: number,
+  capacityShortfall?: string,
+): RiskInput {
   const slot = slotOf(c, nowMs);
   const br = f.graph.blastRadius(c.service);
   const target = { service: c.service, tier: tierOf(f, c.service), environment: c.environment };
@@ -118,5 +125,6 @@ export function riskInputFor(c: ChangeRequest, f: FactsSnapshot, budget: BudgetF
     hasRollbackPlan: !!c.rollbackPlan,
     hasOncall: !!c.oncall,
     leadTimeHours: c.scheduledStartMs !== null ? Math.max(0, (c.scheduledStartMs - c.createdAtMs) / 3600_000) : undefined,
+    ...(capacityShortfall ? { capacityShortfall } : {}),
   };
 }

@@ -181,7 +181,14 @@ export class ChangeService {
     const recentFailures = recent.filter((x) => x.id !== c.id && x.outcome && isFailure(x.outcome) && (x.completedAtMs ?? 0) >= now - 30 * DAY_MS).length;
     // Verification evidence that found an irreversible change (a DROP) is a fact of the change, whatever it says.
     const evidence = await this.evidenceOf(c);
-    const riskInput = riskInputFor({ ...c, irreversible: c.irreversible || evidence.some((e) => e.irreversible) }, facts, budget, recentFailures, now);
+    const riskInput = riskInputFor(
+      { ...c, irreversible: c.irreversible || evidence.some((e) => e.irreversible) },
+      facts,
+      budget,
+      recentFailures,
+      now,
+      await this.capacityShortfall(c),
+    );
     const points = assessPoints(riskInput);
     const blended = blendedRisk(riskInput, await this.models.model());
     const requirements = requiredApprovals(
@@ -189,6 +196,20 @@ export class ChangeService {
       facts.policies,
     );
     return { risk: { ...points, blended }, riskInput, requirements };
+  }
+
+  /**
+   * A release of a service whose Rollout states its capacity (`spec.capacity.perInstance`): the
+   * plan's arithmetic when its replicas fall short of the forecast peak. No forecast, no Rollout or
+   * no statement: nothing known. Reads stored series only.
+   */
+  private async capacityShortfall(c: ChangeRequest): Promise<string | undefined> {
+    if (c.version === null) return undefined;
+    const rollout = (await this.ctx.services.get(HOOKS.deployments)?.rollouts(c.environment))?.find((r) => r.service === c.service);
+    const plans = this.ctx.services.get(HOOKS.capacityPlan);
+    if (!rollout?.capacity || !plans) return undefined;
+    const p = await plans.plan({ service: c.service, environment: c.environment, ...rollout.capacity, replicas: rollout.replicas }).catch(() => undefined);
+    return p && 'needed' in p && !p.fits ? p.message : undefined;
   }
 
   /**

@@ -44,6 +44,7 @@ describe('points model', () => {
     ['no on-call', { hasOncall: false }, 'oncall', 6],
     ['rushed', { leadTimeHours: 0.5 }, 'lead-time', 6],
     ['next day', { leadTimeHours: 12 }, 'lead-time', 3],
+    ['too few instances for the forecast peak', { capacityShortfall: 'needs 5 instances, runs 3' }, 'capacity', 8],
   ];
   for (const [name, patch, factor, points] of cases) {
     test(`${name}: ${factor} = ${points}`, () => {
@@ -60,7 +61,7 @@ describe('points model', () => {
 
   test('every factor is listed, in a fixed order', () => {
     const ids = assessPoints(calm).factors.map((f) => f.id);
-    assert.equal(ids.length, 16);
+    assert.equal(ids.length, 17);
     assert.deepEqual(
       ids,
       assessPoints({ ...calm, tier: 1, irreversible: true }).factors.map((f) => f.id),

@@ -42,6 +42,8 @@ export interface RiskInput {
   hasOncall: boolean;
   /** Hours between creation and the planned start; undefined when not scheduled. */
   leadTimeHours?: number;
+  /** Why the release's instances fall short of the forecast peak (capacity's plan), when they do. */
+  capacityShortfall?: string;
 }
 
 export interface RiskFactor {
@@ -108,6 +110,12 @@ export function assessPoints(input: RiskInput): PointsAssessment {
   const lt = input.leadTimeHours;
   if (lt === undefined) add('lead-time', 0, 'not scheduled');
   else add('lead-time', lt < 1 ? 6 : lt < 24 ? 3 : 0, `${lt < 1 ? `${Math.round(lt * 60)} min` : `${lt.toFixed(1)} h`} lead time`);
+
+  add(
+    'capacity',
+    input.capacityShortfall ? 8 : 0,
+    input.capacityShortfall ? `too few instances for the forecast peak: ${input.capacityShortfall}` : 'no capacity shortfall known',
+  );
 
   const points = Math.min(
     100,

@@ -496,6 +496,8 @@ export interface RolloutSummary {
   strategy: 'canary' | 'blueGreen' | 'rolling';
   /** Memory one instance may use, bytes (`spec.capacity.memoryLimitMb`). */
   memoryLimitBytes?: number;
+  /** What one instance serves and the headroom wanted (`spec.capacity`), when the Rollout states it. */
+  capacity?: { perInstanceRps: number; headroom: number; horizonMs: number };
   parity?: { against: string; require: ParityAspect[] };
 }
 

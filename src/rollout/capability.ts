@@ -55,6 +55,9 @@ export const rolloutCapability: Capability = {
               ),
               strategy: strategyName(s.strategy),
               ...(s.capacity?.memoryLimitMb ? { memoryLimitBytes: s.capacity.memoryLimitMb * 1024 * 1024 } : {}),
+              ...(s.capacity?.perInstance !== undefined
+                ? { capacity: { perInstanceRps: s.capacity.perInstance, headroom: s.capacity.headroom, horizonMs: s.capacity.horizon } }
+                : {}),
               ...(s.parity ? { parity: s.parity } : {}),
             };
           });

@@ -48,6 +48,21 @@ describe('spec.capacity: pre-scaling for the forecast peak, and refusing too few
     assert.equal((await f.status()).run?.toVersion, 'v1', 'no run started');
   });
 
+  test("without require a shortfall is the change's risk fact, not a refusal", async () => {
+    await f.apply({ strategy, capacity: { perInstance: 8, headroom: 0.3, require: false } });
+    const r = await f.s.cli(['release', 'shop', '--version', 'v2']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const st = await f.status();
+    const change = (await (await f.s.fetch(`/api/v1/changes/${st.run!.changeId}`)).json()) as {
+      risk: { factors: { id: string; points: number; detail: string }[] };
+    };
+    const factor = change.risk.factors.find((x) => x.id === 'capacity');
+    assert.equal(factor?.points, 8, JSON.stringify(change.risk.factors));
+    assert.match(factor!.detail, new RegExp(`too few instances for the forecast peak: .*→ ${needed} instances; the environment runs 2`));
+    assert.equal((await f.s.cli(['rollout', 'abort', 'shop'])).code, 0);
+    await f.until((s) => s.run?.phase === 'rolledBack');
+  });
+
   test('preScale: the serving revision is scaled to the need before weight moves; the new one goes back to 2 after', async () => {
     await f.apply({ strategy, capacity: { perInstance: 8, headroom: 0.3, preScale: true, maxReplicas: 6 } });
     const r = await f.s.cli(['release', 'shop', '--version', 'v2', '--wait', '--timeout', '150s']);
