@@ -13,6 +13,7 @@ import { outboxCapability } from './outbox/capability';
 import { verifyCapability } from './verify/capability';
 import { opsCapability } from './ops/capability';
 import { capacityCapability } from './capacity/capability';
+import { drCapability } from './dr/capability';
 
 /** Every capability, in start-up order. Adding a capability is one import and one entry here. */
 export const capabilities: Capability[] = [
@@ -29,5 +30,6 @@ export const capabilities: Capability[] = [
   verifyCapability,
   opsCapability,
   capacityCapability,
+  drCapability,
   webCapability,
 ];
