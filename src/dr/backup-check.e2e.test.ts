@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
+import { main } from '../cli/main';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { createPgDatabase, PG_ADMIN_URL } from '../testing/postgres';
-import type { RunView } from './dr-routes';
-import type { CheckView } from './dr-routes';
+import type { CheckView, RunView } from './dr-routes';
 import { throwawayName } from './pg-tools';
 
 const ROWS = 1_000_000;
@@ -194,6 +194,25 @@ describe('backup checks against the real PostgreSQL', () => {
     const human = await s.cli(['backup', 'show', r.run.id]);
     assert.equal(human.code, 1);
     assert.match(human.stdout, /fail: public\.orders is missing from the backup/);
+
+    // On a terminal, each step is reported on stderr as it ends; stdout keeps the JSON alone.
+    let stdout = '';
+    let stderr = '';
+    const code = await main(['backup', 'check', 'orders-partial', '-o', 'json'], {
+      stdout: (x) => void (stdout += x),
+      stderr: (x) => void (stderr += x),
+      env: { SHIPGATE_SERVER: s.url, SHIPGATE_TOKEN: s.adminToken },
+      cwd: process.cwd(),
+      isTTY: true,
+    });
+    assert.equal(code, 1);
+    assert.equal((JSON.parse(stdout) as RunView).status, 'fail');
+    const lines = stderr.trim().split('\n');
+    assert.match(lines[0]!, /^running orders-partial \(bkp_[0-9a-f]{20}\): dump, restore, compare…$/);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(':')[0]),
+      ['✓ cleanup', '✓ create', '✓ restore', '✗ compare', '✓ amcheck', '✓ drop'],
+    );
   });
 
   test('a backup older than the rpo fails on its age', async () => {
