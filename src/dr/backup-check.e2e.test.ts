@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -224,6 +224,43 @@ describe('backup checks against the real PostgreSQL', () => {
     const r = await check('orders-tight');
     assert.equal(r.code, 1);
     assert.match(r.run.reasons[0]!, /^backup age .* is over the rpo of 1ms$/);
+  });
+
+  test('on the PostgreSQL store too: a dump file restores and compares equal, the run is recorded and listed', async () => {
+    const p = await startTestServer({ store: 'postgres' });
+    try {
+      mkdirSync(join(p.dataDir, 'backups'));
+      copyFileSync(join(backups, 'full.dump'), join(p.dataDir, 'backups', 'full.dump'));
+      const file = join(dir, 'pg-store.yaml');
+      writeFileSync(
+        file,
+        [
+          doc('Database', 'orders-db', { environments: { production: { url: db.url } } }),
+          doc('BackupCheck', 'orders-file', { database: 'orders-db', environment: 'production', source: { file: 'full.dump' }, rto: '10m', rpo: '1d' }),
+        ].join('---\n'),
+      );
+      assert.equal((await p.cli(['apply', '-f', file])).code, 0);
+      const r = await p.cli(['backup', 'check', 'orders-file', '-o', 'json']);
+      const run = JSON.parse(r.stdout) as RunView;
+      assert.equal(r.code, 0, run.reasons.join('; '));
+      assert.equal(run.status, 'pass');
+      assert.ok(run.restoreMs! > 0);
+      assert.deepEqual(
+        run.tables.map((t) => [t.table, t.status, t.restoredRows]),
+        [
+          ['billing.invoices', 'ok', 100],
+          ['public.customers', 'ok', 5000],
+          ['public.orders', 'ok', ROWS],
+        ],
+      );
+      const list = JSON.parse((await p.cli(['backup', 'list', '-o', 'json'])).stdout) as { checks: CheckView[] };
+      assert.deepEqual(
+        list.checks.map((c) => [c.name, c.lastRun?.status, c.lastRun?.restoreMs]),
+        [['orders-file', 'pass', run.restoreMs]],
+      );
+    } finally {
+      await p.close();
+    }
   });
 
   test('refusals: unknown Database → 404 and exit 2; a file outside the backup folder → 400 naming spec.source.file; a viewer → 403', async () => {
