@@ -6,7 +6,7 @@
 // Test files may use other folders' fixtures; the rules below hold for production code.
 const PLATFORM = '(core|store|audit|auth|api|cli|resources|egress)';
 const PORTS = '(metrics|targets|traffic)';
-const CAPABILITIES = '(analysis|capacity|catalog|change|flags|ops|outbox|rollout|router|slo|verify|web)';
+const CAPABILITIES = '(analysis|capacity|catalog|change|dr|flags|ops|outbox|rollout|router|slo|verify|web)';
 const TEST = '\\.test\\.ts$|/testing/|/testdata/|-fixture\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -29,6 +29,12 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'procps', present: () => onPath('pgrep'), neededBy: ['kill-resume'], why: 'the kill-and-resume test finds orphaned instances with pgrep' },
   { pkg: 'hyperfine', present: () => onPath('hyperfine'), neededBy: ['perf-tools'], why: 'the perf gate test reads real hyperfine --export-json output' },
   { pkg: 'wrk', present: () => onPath('wrk'), neededBy: ['perf-tools'], why: 'the perf gate test reads real wrk output against a loopback server' },
+  {
+    pkg: 'postgresql-client',
+    present: () => onPath('pg_dump') && onPath('pg_restore'),
+    neededBy: ['src/dr/', 'bench/dr/'],
+    why: 'the backup check tests and bench take real pg_dump -Fc dumps and time real pg_restore runs',
+  },
 ];
 
 function onPath(cmd) {

@@ -1,31 +1,53 @@
-/** Disaster recovery: drills that exercise recovery (a rollback under load), on demand and due by schedule. */
+/**
+ * Disaster recovery: rollback drills under user load (due by schedule) and BackupChecks (a
+ * restore of a Database's backup into a throwaway database, judged against rto and rpo).
+ */
 import type { Capability, ServerContext } from '../core/capability';
+import { backupCheckKind } from './backup-check-kind';
+import { BackupChecks } from './backup-check';
+import { BackupStore, drMigrations } from './backup-store';
+import { drCommands } from './dr-cli';
+import { drRoutes } from './dr-routes';
 import { drillCommands } from './drill-cli';
 import { drillRoutes } from './drill-routes';
 import { DrillRunner } from './drill-runner';
 import { drillKind } from './drill-spec';
 import { drillMigrations, DrillStore } from './drill-store';
 
-const runners = new WeakMap<ServerContext, { runner: DrillRunner; store: DrillStore }>();
+const drills = new WeakMap<ServerContext, { runner: DrillRunner; store: DrillStore }>();
 function drillsOf(ctx: ServerContext): { runner: DrillRunner; store: DrillStore } {
-  let d = runners.get(ctx);
+  let d = drills.get(ctx);
   if (!d) {
     const store = new DrillStore(ctx.db);
-    runners.set(ctx, (d = { runner: new DrillRunner(ctx, store), store }));
+    drills.set(ctx, (d = { runner: new DrillRunner(ctx, store), store }));
   }
   return d;
 }
 
+const checks = new WeakMap<ServerContext, BackupChecks>();
+/** One per server: it knows the runs in flight, so a stop can drop their throwaway databases. */
+function checksOf(ctx: ServerContext): BackupChecks {
+  let c = checks.get(ctx);
+  if (!c) checks.set(ctx, (c = new BackupChecks(ctx, new BackupStore(ctx.db))));
+  return c;
+}
+
 export const drCapability: Capability = {
   name: 'dr',
-  kinds: [drillKind],
-  migrations: drillMigrations,
+  kinds: [drillKind, backupCheckKind],
+  migrations: { ...drillMigrations, ...drMigrations },
   routes(app, ctx) {
     const d = drillsOf(ctx);
     drillRoutes(app, ctx, d.runner, d.store);
+    drRoutes(app, ctx, checksOf(ctx));
   },
-  start(ctx) {
-    return () => drillsOf(ctx).runner.stop();
+  // On close, the drills in flight finish and the backup checks in flight stop, dropping their throwaways.
+  start: (ctx) => async () => {
+    await checksOf(ctx).stop();
+    await drillsOf(ctx).runner.stop();
   },
-  cli: (program, cli) => drillCommands(program, cli),
+  cli(program, cli) {
+    drillCommands(program, cli);
+    drCommands(program, cli);
+  },
 };
