@@ -68,9 +68,12 @@ for (const fastPath of [true, false]) {
         overload(client, 24, 3_000, { 'x-shipgate-priority': 'sheddable' }, refusals),
       ]);
       clearInterval(sampler);
-      const late = limits.slice(-15).sort((a, b) => a - b);
-      const median = late[Math.floor(late.length / 2)];
-      assert.ok(median >= CAPACITY && median <= 3 * CAPACITY, `limit over the last 1.5 s: ${late.join(',')} (all: ${limits.join(',')})`);
+      // A probe (every second here) halves the limit on purpose, for as long as the RTT keeps falling;
+      // on a busy machine that can fill most of a short window. Between probes the limit goes back
+      // to what it learnt: the highest value of the last 1.5 s is the one in force.
+      const late = limits.slice(-15);
+      const settled = Math.max(...late);
+      assert.ok(settled >= CAPACITY && settled <= 3 * CAPACITY, `limit over the last 1.5 s: ${late.join(',')} (all: ${limits.join(',')})`);
       assert.ok(upstream.maxActive() <= CAPACITY);
       assert.equal(critical.other + sheddable.other, 0, 'only 200 or 503');
       const share = (t: Tally) => t.ok / (t.ok + t.refused);
