@@ -268,7 +268,36 @@ export function createAuthorizer(svc: ChangeService, onEmergency: EmergencyNotic
         },
       };
     }
-    return { reasons: required.length ? [`verified: ${required.join(', ')}`] : [] };
+    const restore = irreversible.length ? await restorePlan(subject, c) : { reasons: [] };
+    if (restore.refuse) return { reasons: [], refuse: { code: 'VERIFICATION_REQUIRED', message: restore.refuse, details: { irreversible } } };
+    return { reasons: [...(required.length ? [`verified: ${required.join(', ')}`] : []), ...restore.reasons] };
+  }
+
+  /**
+   * An irreversible change cannot be rolled back, only restored: every database the service's
+   * pools reach (Service spec.databases) needs a passing BackupCheck newer than the change's last
+   * approval (HOOKS.backupChecks, from dr), and the rollback plan is that restore, with its
+   * measured time. Without the dr capability or declared databases there is nothing to check.
+   */
+  async function restorePlan(subject: GateSubject, c: ChangeRequest): Promise<{ reasons: string[]; refuse?: string }> {
+    const backups = ctx.services.get(HOOKS.backupChecks);
+    const dbs = (await ctx.services.get(HOOKS.graph)?.snapshot())?.service(subject.service)?.databases ?? [];
+    if (!backups || !dbs.length) return { reasons: [] };
+    const approvals = (await svc.store.approvals(c.id, c.cycle)).filter((a) => a.decision === 'approve');
+    const approvedAt = Math.max(0, ...approvals.map((a) => a.atMs));
+    const reasons: string[] = [];
+    for (const d of dbs) {
+      const pass = await backups.latestPass({ database: d.database, environment: subject.environment });
+      if (!pass || pass.endedAtMs < approvedAt)
+        return {
+          reasons: [],
+          refuse: `the irreversible change of ${subject.service} cannot be rolled back, only restored: it needs a passing backup check of ${d.database} in ${subject.environment} newer than its approval (${new Date(approvedAt).toISOString()})${pass ? `; the latest passed at ${new Date(pass.endedAtMs).toISOString()} (${pass.check})` : ''} — shipgate backup check NAME`,
+        };
+      reasons.push(
+        `rollback plan: restore ${d.database} from its backup (check ${pass.check}, run ${pass.runId}: restored in ${pass.restoreMs === null ? '?' : (pass.restoreMs / 1000).toFixed(1)} s at ${new Date(pass.endedAtMs).toISOString()})`,
+      );
+    }
+    return { reasons };
   }
 
   /**

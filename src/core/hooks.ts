@@ -57,6 +57,8 @@ export const HOOKS = {
   capacityPlan: 'capacity.plan',
   /** CapacityReservations: the instances reserved for a service when. Provider: capacity. */
   reservations: 'capacity.reservations',
+  /** Passing BackupChecks of a database: an irreversible migration needs one newer than its approval. Provider: dr. */
+  backupChecks: 'dr.backups',
   /** Releases and aborts on behalf of a person, and what a run did (a rollback drill). Provider: rollout. */
   releaseActions: 'rollout.actions',
   /** Scales the serving revision of a service outside a release (a reservation's pre-warming). Provider: rollout. */
@@ -100,6 +102,12 @@ export interface HookTypes {
   [HOOKS.reservations]: Reservations;
   [HOOKS.scaler]: Scaler;
   [HOOKS.releaseActions]: ReleaseActions;
+  [HOOKS.backupChecks]: BackupChecksHook;
+}
+
+export interface BackupChecksHook {
+  /** The latest passing BackupCheck run of `database` (a Database resource) in `environment`. */
+  latestPass(q: { database: string; environment: string }): Promise<{ runId: string; check: string; endedAtMs: number; restoreMs: number | null } | undefined>;
 }
 
 /** A run as a drill watches it. */

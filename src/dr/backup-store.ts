@@ -191,6 +191,20 @@ export class BackupStore {
     return r ? fromRow(r) : undefined;
   }
 
+  /** The latest passing run of any check of `database` in `environment`. */
+  async latestPass(database: string, environment: string): Promise<BackupRun | undefined> {
+    const r = await this.db
+      .selectFrom('backup_runs')
+      .selectAll()
+      .where('database_name', '=', database)
+      .where('environment', '=', environment)
+      .where('status', '=', 'pass')
+      .orderBy('started_ms', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? fromRow(r) : undefined;
+  }
+
   async list(q: { check?: string; limit: number }): Promise<BackupRun[]> {
     let s = this.db.selectFrom('backup_runs').selectAll();
     if (q.check) s = s.where('check_name', '=', q.check);

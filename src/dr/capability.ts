@@ -3,6 +3,7 @@
  * restore of a Database's backup into a throwaway database, judged against rto and rpo).
  */
 import type { Capability, ServerContext } from '../core/capability';
+import { HOOKS } from '../core/hooks';
 import { backupCheckKind } from './backup-check-kind';
 import { BackupChecks } from './backup-check';
 import { BackupStore, drMigrations } from './backup-store';
@@ -35,6 +36,15 @@ function checksOf(ctx: ServerContext): BackupChecks {
 export const drCapability: Capability = {
   name: 'dr',
   kinds: [drillKind, backupCheckKind],
+  init(ctx) {
+    const store = new BackupStore(ctx.db);
+    ctx.services.provide(HOOKS.backupChecks, {
+      async latestPass({ database, environment }) {
+        const r = await store.latestPass(database, environment);
+        return r ? { runId: r.id, check: r.check, endedAtMs: r.endedMs ?? r.startedMs, restoreMs: r.restoreMs } : undefined;
+      },
+    });
+  },
   migrations: { ...drillMigrations, ...drMigrations },
   routes(app, ctx) {
     const d = drillsOf(ctx);
