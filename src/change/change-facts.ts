@@ -99,6 +99,7 @@ export function riskInputFor(
   recentFailures: number,
   nowMs: number,
   capacityShortfall?: string,
+  overdueDrills?: string[],
 ): RiskInput {
   const slot = slotOf(c, nowMs);
   const br = f.graph.blastRadius(c.service);
@@ -126,5 +127,6 @@ export function riskInputFor(
     hasOncall: !!c.oncall,
     leadTimeHours: c.scheduledStartMs !== null ? Math.max(0, (c.scheduledStartMs - c.createdAtMs) / 3600_000) : undefined,
     ...(capacityShortfall ? { capacityShortfall } : {}),
+    ...(overdueDrills?.length ? { overdueDrills } : {}),
   };
 }

@@ -188,6 +188,9 @@ export class ChangeService {
       recentFailures,
       now,
       await this.capacityShortfall(c),
+      (await this.ctx.services.get(HOOKS.drills)?.overdue({ service: c.service, atMs: now }))?.map(
+        (d) => `${d.name} (due ${new Date(d.dueAtMs).toISOString().slice(0, 10)})`,
+      ),
     );
     const points = assessPoints(riskInput);
     const blended = blendedRisk(riskInput, await this.models.model());

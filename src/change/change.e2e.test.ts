@@ -110,7 +110,7 @@ for (const store of await testStores()) {
       assert.match(show, /FACTOR\s+POINTS\s+DETAIL/);
       assert.match(show, /tier\s+15\s+tier 1 service/);
       assert.match(show, /spof\s+6\s+other services hard-depend on it/);
-      assert.equal(c.risk!.factors.length, 17);
+      assert.equal(c.risk!.factors.length, 18);
       assert.equal(
         c.risk!.points,
         c.risk!.factors.reduce((a, f) => a + f.points, 0),

@@ -45,6 +45,7 @@ describe('points model', () => {
     ['rushed', { leadTimeHours: 0.5 }, 'lead-time', 6],
     ['next day', { leadTimeHours: 12 }, 'lead-time', 3],
     ['too few instances for the forecast peak', { capacityShortfall: 'needs 5 instances, runs 3' }, 'capacity', 8],
+    ['an overdue recovery drill', { overdueDrills: ['quarterly-rollback (due 2026-10-05)'] }, 'drill-overdue', 4],
   ];
   for (const [name, patch, factor, points] of cases) {
     test(`${name}: ${factor} = ${points}`, () => {
@@ -61,7 +62,7 @@ describe('points model', () => {
 
   test('every factor is listed, in a fixed order', () => {
     const ids = assessPoints(calm).factors.map((f) => f.id);
-    assert.equal(ids.length, 17);
+    assert.equal(ids.length, 18);
     assert.deepEqual(
       ids,
       assessPoints({ ...calm, tier: 1, irreversible: true }).factors.map((f) => f.id),

@@ -44,6 +44,8 @@ export interface RiskInput {
   leadTimeHours?: number;
   /** Why the release's instances fall short of the forecast peak (capacity's plan), when they do. */
   capacityShortfall?: string;
+  /** The service's recovery drills that are overdue, e.g. `quarterly-rollback (due 2026-10-05)`. */
+  overdueDrills?: string[];
 }
 
 export interface RiskFactor {
@@ -116,6 +118,9 @@ export function assessPoints(input: RiskInput): PointsAssessment {
     input.capacityShortfall ? 8 : 0,
     input.capacityShortfall ? `too few instances for the forecast peak: ${input.capacityShortfall}` : 'no capacity shortfall known',
   );
+
+  const drills = input.overdueDrills ?? [];
+  add('drill-overdue', drills.length ? 4 : 0, drills.length ? `recovery drill overdue: ${drills.join(', ')}` : 'no recovery drill overdue');
 
   const points = Math.min(
     100,

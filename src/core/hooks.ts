@@ -59,6 +59,8 @@ export const HOOKS = {
   reservations: 'capacity.reservations',
   /** Passing BackupChecks of a database: an irreversible migration needs one newer than its approval. Provider: dr. */
   backupChecks: 'dr.backups',
+  /** Drills of a service that are overdue (no passing run since they fell due). Provider: dr. */
+  drills: 'dr.drills',
   /** Releases and aborts on behalf of a person, and what a run did (a rollback drill). Provider: rollout. */
   releaseActions: 'rollout.actions',
   /** Scales the serving revision of a service outside a release (a reservation's pre-warming). Provider: rollout. */
@@ -103,6 +105,12 @@ export interface HookTypes {
   [HOOKS.scaler]: Scaler;
   [HOOKS.releaseActions]: ReleaseActions;
   [HOOKS.backupChecks]: BackupChecksHook;
+  [HOOKS.drills]: DrillsHook;
+}
+
+export interface DrillsHook {
+  /** The service's Drills (any environment) due before `atMs` with no passing run since. */
+  overdue(q: { service: string; atMs: number }): Promise<{ name: string; environment: string; dueAtMs: number }[]>;
 }
 
 export interface BackupChecksHook {

@@ -13,6 +13,7 @@ import { drillCommands } from './drill-cli';
 import { drillRoutes } from './drill-routes';
 import { DrillRunner } from './drill-runner';
 import { drillKind } from './drill-spec';
+import { drillStatuses } from './drill-status';
 import { drillMigrations, DrillStore } from './drill-store';
 
 const drills = new WeakMap<ServerContext, { runner: DrillRunner; store: DrillStore }>();
@@ -37,6 +38,12 @@ export const drCapability: Capability = {
   name: 'dr',
   kinds: [drillKind, backupCheckKind],
   init(ctx) {
+    ctx.services.provide(HOOKS.drills, {
+      overdue: async ({ service, atMs }) =>
+        (await drillStatuses(ctx, drillsOf(ctx).store, atMs, service))
+          .filter((d) => d.overdue)
+          .map((d) => ({ name: d.name, environment: d.environment, dueAtMs: d.dueAtMs! })),
+    });
     const store = new BackupStore(ctx.db);
     ctx.services.provide(HOOKS.backupChecks, {
       async latestPass({ database, environment }) {

@@ -6,11 +6,10 @@ import { errorResponses } from '../api/route-schemas';
 import { READ_ROLES } from '../auth/roles';
 import type { ServerContext } from '../core/capability';
 import { NotFoundError } from '../core/errors';
-import { SHIPGATE_API_VERSION, resourceName } from '../core/kinds';
+import { resourceName } from '../core/kinds';
 import type { DrillRunner } from './drill-runner';
-import { DRILL_KIND, drillSpec, type DrillSpec } from './drill-spec';
 import type { DrillStore } from './drill-store';
-import { nextDue } from './drill-verdict';
+import { drillStatuses } from './drill-status';
 
 const tags = ['dr'];
 const runView = z.object({
@@ -90,27 +89,6 @@ export function drillRoutes(base: FastifyInstance, ctx: ServerContext, runner: D
       },
       config: { access: { roles: READ_ROLES } },
     },
-    async () => {
-      const now = ctx.clock.now();
-      const drills = [];
-      for (const m of await ctx.resources.list<DrillSpec>(SHIPGATE_API_VERSION, DRILL_KIND)) {
-        const p = drillSpec.safeParse(m.manifest.spec);
-        if (!p.success) continue;
-        const runs = await store.runs(m.manifest.metadata.name);
-        const lastPass = runs.find((r) => r.verdict === 'pass')?.startedAtMs ?? null;
-        const due = nextDue(p.data.schedule, lastPass, now);
-        drills.push({
-          name: m.manifest.metadata.name,
-          service: p.data.service,
-          environment: p.data.environment,
-          exercise: p.data.exercise,
-          last: runs[0] ?? null,
-          lastPassAtMs: lastPass,
-          dueAtMs: due,
-          overdue: due !== null && due < now,
-        });
-      }
-      return { drills };
-    },
+    async () => ({ drills: await drillStatuses(ctx, store, ctx.clock.now()) }),
   );
 }

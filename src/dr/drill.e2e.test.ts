@@ -35,7 +35,20 @@ describe('rollback drills', () => {
   });
   after(() => f.close());
 
+  const drillFactor = async () => {
+    const r = await f.s.fetch('/api/v1/changes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'shop', environment: 'production', type: 'normal', title: 'a change', rollbackPlan: 'undo', oncall: 'olga' }),
+    });
+    const c = (await r.json()) as { risk: { factors: { id: string; points: number; detail: string }[] } };
+    return c.risk.factors.find((x) => x.id === 'drill-overdue')!;
+  };
+
   test('never run: overdue; a run releases again, rolls back under load and passes; then due next quarter', async () => {
+    const overdue = await drillFactor();
+    assert.equal(overdue.points, 4, "an overdue drill is a risk fact of the service's changes");
+    assert.match(overdue.detail, /recovery drill overdue: quarterly-rollback \(due 2026-01-05\)/);
     const before = await f.s.cli(['drill', 'list']);
     assert.match(before.stdout, /quarterly-rollback\s+shop\/production\s+rollback\s+-\s+never run\s+2026-01-05 10:00:00\s+OVERDUE/);
     const r = await f.s.cli(['drill', 'run', 'quarterly-rollback', '-o', 'json']);
@@ -68,6 +81,7 @@ describe('rollback drills', () => {
     assert.equal(h.runs.find((x) => x.id === run.rolloutRun)?.phase, 'rolledBack');
     const after = await f.s.cli(['drill', 'list']);
     assert.match(after.stdout, /quarterly-rollback\s+shop\/production\s+rollback\s+\S+ \S+\s+pass\s+2027-01-05 10:00:00\s*$/m);
+    assert.equal((await drillFactor()).points, 0, 'no longer overdue');
   });
 
   test('an objective missed fails the drill (exit 1) with the figure; refusals', async () => {
