@@ -81,11 +81,15 @@ describe('capacity reservations: pre-warming, refusals and the calendar', () => 
     assert.equal((await f.s.cli(['delete', 'capacityreservation', 'winter-sale'])).code, 0);
     const st = await f.until((s) => s.versions.find((v) => v.version === 'v2')?.instances.desired === 2, 30_000);
     assert.deepEqual(st.traffic, [{ version: 'v2', weightPercent: 100 }]);
-    const scaled = await audit('rollout.scaled');
-    assert.ok(
-      scaled.some((e) => e.details.from === 3 && e.details.to === 2 && /no CapacityReservation in force/.test(e.details.reason)),
-      JSON.stringify(scaled.map((e) => e.details)),
-    );
+    // The scale-down is audited once its instances have stopped (a graceful stop takes a moment).
+    const down = (e: { details: { from: number; to: number; reason: string } }) =>
+      e.details.from === 3 && e.details.to === 2 && /no CapacityReservation in force/.test(e.details.reason);
+    let scaled = await audit('rollout.scaled');
+    for (let i = 0; i < 40 && !scaled.some(down); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      scaled = await audit('rollout.scaled');
+    }
+    assert.ok(scaled.some(down), JSON.stringify(scaled.map((e) => e.details)));
     const bad = join(f.s.dataDir, 'bad-reservation.yaml');
     writeFileSync(
       bad,
