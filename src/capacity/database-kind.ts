@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Issue } from '../core/errors';
 import { SHIPGATE_API_VERSION, resourceName, type KindDefinition } from '../core/kinds';
+import { egressUrlOf, parsePgUrl } from '../core/pg-url';
 
 export const DATABASE_KIND = 'Database';
 
@@ -31,21 +32,6 @@ export const databaseSpec = z.strictObject({
     .refine((e) => Object.keys(e).length > 0, { message: 'name at least one environment' }),
 });
 export type DatabaseSpec = z.output<typeof databaseSpec>;
-
-/** Host, port and database of a postgres URL; undefined when it is not one. */
-export function parsePgUrl(url: string): { host: string; port: number; database: string } | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return undefined;
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (!u.hostname || !database || database.includes('/')) return undefined;
-  const port = u.port ? Number(u.port) : 5432;
-  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port, database };
-}
 
 export const databaseKind: KindDefinition<DatabaseSpec> = {
   apiVersion: SHIPGATE_API_VERSION,

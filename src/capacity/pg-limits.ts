@@ -8,14 +8,14 @@ import { isIP } from 'node:net';
 import pg from 'pg';
 import { EgressDeniedError, type EgressPolicy } from '../egress/egress-policy';
 import type { DatabaseLimits } from './pools';
-import { parsePgUrl } from './database-kind';
+import { egressUrlOf, parsePgUrl } from '../core/pg-url';
 
 const TIMEOUT_MS = 5000;
 
 /** The address to connect to: an IP literal checked as it is, a name resolved by the policy's lookup. */
 async function checkedAddress(policy: EgressPolicy, host: string, port: number): Promise<string> {
   if (isIP(host)) {
-    const v = policy.checkUrl('database', `http://${host.includes(':') ? `[${host}]` : host}:${port}/`);
+    const v = policy.checkUrl('database', egressUrlOf(host, port));
     if (!v.allowed) throw new EgressDeniedError(v.reason);
     return host;
   }
@@ -28,14 +28,13 @@ async function checkedAddress(policy: EgressPolicy, host: string, port: number):
 export async function readDatabaseLimits(policy: EgressPolicy, url: string, tls: boolean): Promise<DatabaseLimits> {
   const p = parsePgUrl(url);
   if (!p) throw new Error('not a postgres:// URL');
-  const u = new URL(url);
   const address = await checkedAddress(policy, p.host, p.port);
   const client = new pg.Client({
     host: address,
     port: p.port,
     database: p.database,
-    user: decodeURIComponent(u.username) || 'postgres',
-    password: decodeURIComponent(u.password) || undefined,
+    user: p.user,
+    password: p.password,
     connectionTimeoutMillis: TIMEOUT_MS,
     query_timeout: TIMEOUT_MS,
     statement_timeout: TIMEOUT_MS,

@@ -5,6 +5,7 @@
  * call any of it inside a store transaction.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { egressUrlOf, parsePgUrl } from '../core/pg-url';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import pg from 'pg';
@@ -22,30 +23,12 @@ export interface PgTarget {
   tls: boolean;
 }
 
-/** Host, port, database and credentials of a postgres:// URL; undefined when it is not one. Pure. */
+/** Host, port, database and credentials of a postgres:// URL (the one reader in core). */
 export function parseTarget(url: string): Omit<PgTarget, 'address' | 'tls'> | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return undefined;
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (!u.hostname || !database || database.includes('/')) return undefined;
-  return {
-    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: u.port ? Number(u.port) : 5432,
-    database,
-    user: decodeURIComponent(u.username) || 'postgres',
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-  };
+  return parsePgUrl(url);
 }
 
-/** The http URL the egress policy judges for a database host and port (as the Database kind declares it). */
-export function egressUrlOf(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
-}
+export { egressUrlOf };
 
 /** Resolves and checks the address now (names may move between apply and run). */
 export async function checkedTarget(policy: EgressPolicy, t: Omit<PgTarget, 'address' | 'tls'>, tls: boolean): Promise<PgTarget> {
